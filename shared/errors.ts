@@ -1,0 +1,42 @@
+/**
+ * Every expected failure Ferry reports carries a stable code (for the program) and a message a person understands
+ * (for the admin). `detail` keeps the raw evidence: a remote command's stderr, libvirt's own error text.
+ */
+export type FerryErrorCode =
+  // parsing
+  | 'parse.unrecognised'
+  | 'parse.missing-field'
+  | 'parse.bad-value'
+  // ssh transport
+  | 'ssh.unreachable'
+  | 'ssh.timeout'
+  | 'ssh.auth-failed'
+  | 'ssh.host-key-unknown'
+  | 'ssh.host-key-changed'
+  | 'ssh.host-key-revoked'
+  | 'ssh.disconnected'
+  | 'ssh.channel-failed'
+  // remote commands
+  | 'command.timeout'
+  | 'command.cancelled'
+  | 'command.failed'
+  | 'command.not-found'
+  // libvirt
+  | 'libvirt.error'
+  | 'libvirt.no-domain'
+  | 'libvirt.not-running'
+  | 'libvirt.no-job'
+  | 'libvirt.stats-on-destination'
+  | 'libvirt.unsupported';
+
+export interface FerryError {
+  readonly code: FerryErrorCode;
+  /** One or two sentences for a person: what happened and, where known, what to do. */
+  readonly message: string;
+  /** Raw evidence: stderr of the remote command, libvirt's error text, the offending line. */
+  readonly detail?: string;
+}
+
+export function ferryError(code: FerryErrorCode, message: string, detail?: string): FerryError {
+  return detail === undefined ? { code, message } : { code, message, detail };
+}
