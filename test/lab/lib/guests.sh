@@ -1,0 +1,108 @@
+# shellcheck shell=bash
+# The lab guests: diskless TCG domains (KVM does not work on this machine, pitfall P1) booting the Debian cloud
+# kernel with the busybox initramfs. Kernel and initrd sit at the same absolute path on every host, which is all
+# the "shared storage" a diskless guest needs.
+
+serial_log() { printf '/var/log/libvirt/qemu/%s-serial.log' "$1"; }
+
+guest_xml() {
+  local vm=$1
+  cat <<XML
+<domain type='qemu'>
+  <name>$vm</name>
+  <uuid>${VM_UUID[$vm]}</uuid>
+  <memory unit='MiB'>${VM_MEM[$vm]}</memory>
+  <vcpu>1</vcpu>
+  <os>
+    <type arch='x86_64' machine='pc'>hvm</type>
+    <kernel>$GUEST_DIR/vmlinuz</kernel>
+    <initrd>$GUEST_DIR/initrd.gz</initrd>
+    <cmdline>console=ttyS0 panic=-1 dirty=${VM_DIRTY[$vm]}</cmdline>
+  </os>
+  <features><acpi/></features>
+  <cpu mode='custom' match='exact'><model fallback='forbid'>qemu64</model></cpu>
+  <clock offset='utc'/>
+  <on_poweroff>destroy</on_poweroff>
+  <on_reboot>restart</on_reboot>
+  <on_crash>destroy</on_crash>
+  <devices>
+    <emulator>$QEMU_BIN</emulator>
+    <serial type='pty'><log file='$(serial_log "$vm")' append='on'/></serial>
+    <console type='pty'/>
+    <memballoon model='none'/>
+  </devices>
+</domain>
+XML
+}
+
+dom_state() { virsh_on "$1" domstate "$2" 2>/dev/null | head -n1; }
+dom_persistent() { virsh_on "$1" dominfo "$2" 2>/dev/null | grep -q '^Persistent: *yes'; }
+
+# Remove every trace of VM from host H: abort its job, destroy it if active, undefine it if persistent.
+dom_remove() {
+  local h=$1 vm=$2 state
+  state=$(dom_state "$h" "$vm") || return 0
+  [[ -n $state ]] || return 0
+  virsh_on "$h" domjobabort "$vm" >/dev/null 2>&1 || true
+  [[ $state != 'shut off' ]] && virsh_on "$h" destroy "$vm" >/dev/null 2>&1
+  dom_persistent "$h" "$vm" && virsh_on "$h" undefine "$vm" >/dev/null 2>&1
+  say "vm-reset: removed $vm from $h (was $state)"
+}
+
+# Put every lab guest back on its home host, defined from the canonical XML and running, whatever state it is in:
+# an unfinished migration is aborted, copies elsewhere are destroyed and undefined, a paused guest is resumed and
+# anything else is restarted. Prints the guests it (re)started; their boot is awaited by wait_guests_up.
+STARTED_VMS=()
+vm_reset() {
+  local vm home h state
+  STARTED_VMS=()
+  mkdir -p "$GUEST_DIR"
+  for vm in "${VMS[@]}"; do
+    home=${VM_HOME[$vm]}
+    # An outgoing migration from home: abort it first, so the destination's incoming copy goes away cleanly.
+    virsh_on "$home" domjobabort "$vm" >/dev/null 2>&1 || true
+    for h in "${HOSTS[@]}"; do
+      [[ $h == "$home" ]] || dom_remove "$h" "$vm"
+    done
+    guest_xml "$vm" >"$GUEST_DIR/$vm.xml"
+    virsh_on "$home" define "$GUEST_DIR/$vm.xml" >/dev/null || die "$home: virsh define $vm failed"
+    state=$(virsh_on "$home" domstate --reason "$vm" 2>/dev/null | head -n1)
+    case $state in
+      'running ('*) continue ;;
+      'paused ('*)
+        virsh_on "$home" resume "$vm" >/dev/null 2>&1 || true
+        [[ $(dom_state "$home" "$vm") == running ]] && continue
+        virsh_on "$home" destroy "$vm" >/dev/null 2>&1 || true
+        ;;
+      'shut off'* | '') ;;
+      *) virsh_on "$home" destroy "$vm" >/dev/null 2>&1 || true ;;
+    esac
+    : >"$(host_dir "$home")/log/qemu/$vm-serial.log"
+    virsh_on "$home" start "$vm" >/dev/null || die "$home: virsh start $vm failed"
+    STARTED_VMS+=("$vm")
+  done
+}
+
+# Bounded wait for "GUEST UP" in the serial log of each guest just started (about 3 s under TCG).
+wait_guests_up() {
+  local vm log deadline=$((SECONDS + 90))
+  for vm in "${STARTED_VMS[@]}"; do
+    log=$(host_dir "${VM_HOME[$vm]}")/log/qemu/$vm-serial.log
+    until grep -q 'GUEST UP' "$log" 2>/dev/null; do
+      ((SECONDS < deadline)) || die "$vm did not print GUEST UP within 90 s (see $log)"
+      sleep 0.2
+    done
+  done
+}
+
+# Destroy every running domain of host H (used by down). Domains stay defined.
+destroy_all() {
+  local h=$1 vm
+  libvirtd_pid "$h" >/dev/null || return 0
+  while read -r vm; do
+    [[ -n $vm ]] && timeout 20 nsenter --net="/run/netns/lab-$h" --mount="$NS_DIR/$h.mnt" --uts="$NS_DIR/$h.uts" \
+      -- virsh -q -c qemu:///system destroy "$vm" >/dev/null 2>&1
+  done < <(timeout 10 nsenter --net="/run/netns/lab-$h" --mount="$NS_DIR/$h.mnt" --uts="$NS_DIR/$h.uts" \
+    -- virsh -q -c qemu:///system list --name 2>/dev/null)
+  return 0
+}
