@@ -7,6 +7,8 @@ export type FerryErrorCode =
   | 'parse.unrecognised'
   | 'parse.missing-field'
   | 'parse.bad-value'
+  // a command could not be built: a caller passed a value that is not a valid interface name, address, size...
+  | 'input.invalid'
   // ssh transport
   | 'ssh.unreachable'
   | 'ssh.timeout'
@@ -16,11 +18,17 @@ export type FerryErrorCode =
   | 'ssh.host-key-revoked'
   | 'ssh.disconnected'
   | 'ssh.channel-failed'
+  | 'ssh.handshake-failed'
+  | 'ssh.known-hosts-io'
   // remote commands
   | 'command.timeout'
   | 'command.cancelled'
   | 'command.failed'
   | 'command.not-found'
+  // network tools reporting on the host's own configuration
+  | 'net.no-such-device'
+  | 'net.no-route'
+  | 'net.unknown-host'
   // libvirt
   | 'libvirt.error'
   | 'libvirt.no-domain'
