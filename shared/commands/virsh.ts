@@ -1,0 +1,53 @@
+/**
+ * virsh commands. Always against `qemu:///system` (a non-root SSH user would otherwise get qemu:///session), and
+ * always with the domain after `--domain`, so a name starting with '-' is read as a name, not an option.
+ */
+import { parseDomjobinfo, type DomainJobInfo } from '../parsers/virsh-domjobinfo';
+import { parseVirshNodeinfo, parseVirshVersion, type NodeInfo, type VirshVersion } from '../parsers/virsh-host';
+import { parseVirshCapabilities, type HostCapabilities } from '../parsers/virsh-capabilities';
+import { parseVirshDominfo, parseVirshList, type DomainInfo, type DomainListEntry } from '../parsers/virsh-domain';
+import { command, type Command } from './command';
+
+export const VIRSH = ['virsh', '--connect', 'qemu:///system'] as const;
+
+// The first virsh call on a host with a cold capabilities cache takes ~8 s (RECIPE P6).
+const FIRST_CALL_MS = 30_000;
+const VIRSH_MS = 15_000;
+
+export function virshVersion(): Command<VirshVersion> {
+  return command('libvirt and hypervisor versions', [...VIRSH, 'version'], parseVirshVersion, FIRST_CALL_MS);
+}
+
+export function virshNodeinfo(): Command<NodeInfo> {
+  return command('host CPU and memory', [...VIRSH, 'nodeinfo'], parseVirshNodeinfo, VIRSH_MS);
+}
+
+export function virshCapabilities(): Command<HostCapabilities> {
+  return command('host capabilities', [...VIRSH, 'capabilities'], parseVirshCapabilities, FIRST_CALL_MS);
+}
+
+export function virshListAll(): Command<DomainListEntry[]> {
+  return command('all domains', [...VIRSH, 'list', '--all'], parseVirshList, VIRSH_MS);
+}
+
+export function virshDominfo(domain: string): Command<DomainInfo> {
+  return command(`details of ${domain}`, [...VIRSH, 'dominfo', '--domain', domain], parseVirshDominfo, VIRSH_MS);
+}
+
+export interface DomjobinfoOptions {
+  /** Statistics of the last completed job instead of the running one. */
+  readonly completed?: boolean;
+  /** With `completed`: leave them in place (without it, reading them clears them: RECIPE P7). */
+  readonly keepCompleted?: boolean;
+  /** `--rawstats`: exact integers instead of rounded sizes. */
+  readonly raw?: boolean;
+}
+
+export function virshDomjobinfo(domain: string, opts: DomjobinfoOptions = {}): Command<DomainJobInfo> {
+  const argv = [...VIRSH, 'domjobinfo', '--domain', domain];
+  if (opts.completed) argv.push('--completed');
+  if (opts.completed && opts.keepCompleted) argv.push('--keep-completed');
+  if (opts.raw) argv.push('--rawstats');
+  const what = opts.completed ? 'completed job statistics' : 'job statistics';
+  return command(`${what} of ${domain}`, argv, parseDomjobinfo, VIRSH_MS);
+}
