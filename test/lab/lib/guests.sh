@@ -35,8 +35,19 @@ guest_xml() {
 XML
 }
 
-dom_state() { virsh_on "$1" domstate "$2" 2>/dev/null | head -n1; }
-dom_persistent() { virsh_on "$1" dominfo "$2" 2>/dev/null | grep -q '^Persistent: *yes'; }
+# Output is captured before it is matched: under pipefail, `virsh ... | grep -q` fails whenever grep exits first
+# and virsh gets SIGPIPE.
+first_line() { printf '%s\n' "${1%%$'\n'*}"; }
+dom_state() {
+  local out
+  out=$(virsh_on "$1" domstate "$2" 2>/dev/null) || return 1
+  first_line "$out"
+}
+dom_persistent() {
+  local out
+  out=$(virsh_on "$1" dominfo "$2" 2>/dev/null) || return 1
+  [[ $out =~ Persistent:\ +yes ]]
+}
 
 # Remove every trace of VM from host H: abort its job, destroy it if active, undefine it if persistent.
 dom_remove() {
@@ -66,7 +77,8 @@ vm_reset() {
     done
     guest_xml "$vm" >"$GUEST_DIR/$vm.xml"
     virsh_on "$home" define "$GUEST_DIR/$vm.xml" >/dev/null || die "$home: virsh define $vm failed"
-    state=$(virsh_on "$home" domstate --reason "$vm" 2>/dev/null | head -n1)
+    state=$(virsh_on "$home" domstate --reason "$vm" 2>/dev/null) || state=''
+    state=$(first_line "$state")
     case $state in
       'running ('*) continue ;;
       'paused ('*)

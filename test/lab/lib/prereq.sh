@@ -5,7 +5,7 @@
 missing_packages() {
   local p
   for p in "${APT_PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || printf '%s\n' "$p"
+    [[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) == 'install ok installed' ]] || printf '%s\n' "$p"
   done
 }
 
@@ -47,7 +47,8 @@ fetch_kernel() {
   [[ -n $pkg ]] || die "cannot resolve linux-image-cloud-amd64 to a kernel package"
   mkdir -p "$CACHE_DIR/kernel" "$GUEST_DIR"
   (cd "$CACHE_DIR/kernel" && { compgen -G "${pkg}_*.deb" >/dev/null || apt-get download -q "$pkg" >/dev/null 2>&1; })
-  deb=$(compgen -G "$CACHE_DIR/kernel/${pkg}_*.deb" | head -n1)
+  deb=$(compgen -G "$CACHE_DIR/kernel/${pkg}_*.deb") || deb=''
+  deb=${deb%%$'\n'*}
   [[ -n $deb ]] || die "apt-get download $pkg failed"
   rm -rf "$CACHE_DIR/kernel/x"
   dpkg-deb -x "$deb" "$CACHE_DIR/kernel/x"

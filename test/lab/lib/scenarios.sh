@@ -73,7 +73,9 @@ watchdog_pid() { # FILE -> pid when the file names a live watchdog of ours
   local pid=''
   read -r pid <"$1" 2>/dev/null || true
   [[ $pid =~ ^[0-9]+$ ]] || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "lab.sh _watchdog " || return 1
+  local cmdline
+  cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
+  [[ $cmdline == *"lab.sh _watchdog "* ]] || return 1
   printf '%s' "$pid"
 }
 
@@ -106,7 +108,9 @@ cmd__watchdog() {
   printf '%s\n' "$$" >"$ready"
   trap 'rm -f "$RUN_DIR/watchdog-$$.pid"' EXIT
   sleep "$secs"
-  if virsh_on "$h" domjobinfo "$vm" 2>/dev/null | grep -q '^Job type: *Unbounded'; then
+  local job
+  job=$(virsh_on "$h" domjobinfo "$vm" 2>/dev/null) || job=''
+  if [[ $job =~ Job\ type:\ +Unbounded ]]; then
     printf '%s watchdog: %s on %s still has a job after %ss: domjobabort\n' "$(date +%T)" "$vm" "$h" "$secs" >>"$log"
     virsh_on "$h" domjobabort "$vm" >>"$log" 2>&1 || true
   fi
