@@ -46,8 +46,8 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   if (process.getuid?.() !== 0) {
     absent(project, 'not running as root', [
       'The lab (test/lab/lab.sh) creates network namespaces, mounts, and its own sshd and libvirtd per host,',
-      'which needs root. Run the suite as root (sudo npm test), or bring the lab up as root first:',
-      '  sudo npm run lab -- prereq && sudo npm run lab -- up',
+      'which needs root; so do the tests that drive it (lab.sh hx, the root-only client key).',
+      'Run the suite as root: sudo npm test',
     ]);
     return undefined;
   }

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { LAB_SCRIPT, parseLabInfo } from '../lab/lab';
+
+// The lab's scripts need root to run, but their syntax, their usage text and the contract between the bash that
+// writes lab.json and the TypeScript that reads it can be checked anywhere.
+
+const labRoot = path.dirname(LAB_SCRIPT);
+const libs = readdirSync(path.join(labRoot, 'lib')).map((f) => path.join(labRoot, 'lib', f));
+
+describe('lab scripts', () => {
+  it.each([LAB_SCRIPT, ...libs])('parses as bash: %s', (file) => {
+    expect(spawnSync('bash', ['-n', file], { encoding: 'utf8' }).stderr).toBe('');
+  });
+
+  it('keeps the guest init POSIX sh (it runs under busybox)', () => {
+    const r = spawnSync('sh', ['-n', path.join(labRoot, 'guest', 'init.sh')], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+  });
+
+  it('lists every subcommand the tests rely on', () => {
+    const usage = execFileSync('bash', [LAB_SCRIPT, 'help'], { encoding: 'utf8' });
+    for (const cmd of ['prereq', 'up', 'down', 'status', 'hx', 'mtu', 'blackhole', 'shape', 'stop|start',
+      'watchdog', 'vm-reset', 'rekey']) {
+      expect(usage).toContain(`  ${cmd}`);
+    }
+  });
+
+  it('rejects an unknown subcommand with usage on stderr', () => {
+    const r = spawnSync('bash', [LAB_SCRIPT, 'frobnicate'], { encoding: 'utf8' });
+    expect(r.status).toBe(64);
+    expect(r.stderr).toMatch(/^usage: lab\.sh/);
+  });
+});
+
+describe('lab.json', () => {
+  it('is written by lab.sh in the shape lab.ts reads', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ferry-labjson-'));
+    try {
+      for (const h of ['hvA', 'hvB', 'hvC']) {
+        const ssh = path.join(dir, 'hosts', h, 'etc-ssh');
+        mkdirSync(ssh, { recursive: true });
+        writeFileSync(path.join(ssh, 'ssh_host_ed25519_key.pub'), `ssh-ed25519 AAAAC3Nza${h} root@${h}\n`);
+        writeFileSync(path.join(ssh, 'ssh_host_rsa_key.pub'), `ssh-rsa AAAAB3Nza${h} root@${h}\n`);
+        writeFileSync(path.join(dir, 'hosts', h, 'host_uuid'), `00000000-0000-4000-8000-00000000000${h.length}\n`);
+      }
+      const script = ['common', 'guests', 'labjson'].map((l) => `source lib/${l}.sh`).join('; ') + '; write_lab_json';
+      execFileSync('bash', ['-euo', 'pipefail', '-c', script], { cwd: labRoot, env: { ...process.env, FERRY_LAB_DIR: dir } });
+
+      const info = parseLabInfo(readFileSync(path.join(dir, 'lab.json'), 'utf8'));
+      expect(info.dir).toBe(dir);
+      expect(info.clientKey).toBe(path.join(dir, 'keys', 'client_ed25519'));
+      expect(info.hosts.map((h) => [h.name, h.ip, h.port, h.user, h.mtu])).toEqual([
+        ['hvA', '10.77.0.11', 22, 'root', 9000],
+        ['hvB', '10.77.0.12', 22, 'root', 9000],
+        ['hvC', '10.77.1.13', 22, 'root', 1500],
+      ]);
+      expect(info.hosts[0]?.hostKeys).toEqual({ ed25519: 'ssh-ed25519 AAAAC3NzahvA root@hvA', rsa: 'ssh-rsa AAAAB3NzahvA root@hvA' });
+      expect(info.hosts[1]?.migration).toEqual({ ip: '10.77.2.12', iface: 'mig0', switchPort: 'sw2-hvB' });
+      expect(info.hosts[2]).toMatchObject({ routerPort: 'r1' });
+      expect(info.hosts[2]?.migration).toBeUndefined();
+      expect(info.vms).toEqual([
+        expect.objectContaining({ name: 'vm1', home: 'hvA', memoryMiB: 128, dirtyMiB: 0 }),
+        expect.objectContaining({ name: 'vmd', home: 'hvA', memoryMiB: 256, dirtyMiB: 20 }),
+      ]);
+      expect(info.migrationNet.hosts).toEqual({ hvA: '10.77.2.11', hvB: '10.77.2.12' });
+      expect(info.management).toEqual({ iface: 'labmgmt0', ip: '10.77.0.254' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
