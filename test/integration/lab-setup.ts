@@ -4,7 +4,8 @@
 // - Not root: a loud warning, the integration tests are skipped; with CI=true that is a failure instead.
 // - Root: `lab.sh prereq` then `lab.sh up`. A lab that was already (even partly) up is left up at teardown, so a
 //   developer's running lab survives `npm test`; one this setup brought up is taken down again
-//   (FERRY_LAB_KEEP=1 keeps it).
+//   (FERRY_LAB_KEEP=1 keeps it). `up` never undoes a scenario on a running lab (engineers share it); under CI,
+//   where nobody else uses it, a lab found running is also `reset` to its canonical state.
 // - FERRY_LAB=skip skips the integration tests on purpose (refused with CI=true).
 import type { TestProject } from 'vitest/node';
 import { labCommand, labDir, labInfo, type LabResult } from '../lab/lab';
@@ -59,9 +60,13 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   if (prereq.code !== 0) throw failed('prereq', prereq);
   const up = await labCommand(['up'], { timeoutMs: 600_000 });
   if (up.code !== 0) throw failed('up', up);
+  if (wasUp && isCi) {
+    const reset = await labCommand(['reset'], { timeoutMs: 600_000 });
+    if (reset.code !== 0) throw failed('reset', reset);
+  }
   const info = labInfo();
   if (!info) throw new Error(`lab.sh up succeeded but ${labDir()}/lab.json is missing`);
-  console.log(`lab: ${wasUp ? 'was already up, reset' : 'brought up'} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(`lab: ${wasUp ? 'was already up' : 'brought up'} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
   process.env['FERRY_LAB'] = 'up';
   const value: LabAvailability = { state: 'up', info };

@@ -17,10 +17,10 @@ usage() {
   cat <<'TXT'
 usage: lab.sh COMMAND [ARGS]
   prereq                      install missing Debian packages, the libvirt-qemu account, guest kernel + initramfs
-  up                          bring the lab up (idempotent; on a running lab it resets every scenario)
+  up                          bring the lab up; idempotent, and on a running lab it only starts what is missing
   down                        take everything down, also after a crash or a half-done up
   status                      show the lab; exit 0 up, 1 partly up, 2 down
-  reset                       undo scenarios on a running lab (MTUs, tc, daemons, keys, watchdogs) + vm-reset
+  reset                       undo every scenario on a running lab (MTUs, tc, daemons, keys, watchdogs) + vm-reset
   purge                       down, then delete the lab's state (keys, host state); keeps the downloaded kernel
   hx HOST CMD...              run CMD inside HOST's namespaces (net, mount, uts)
   ssh HOST [CMD...]           ssh from the root namespace with the lab's client key
@@ -107,7 +107,7 @@ check_trust() {
   local h o pids=() bad=0
   for h in "${HOSTS[@]}"; do
     for o in "${HOSTS[@]}"; do
-      [[ $h == "$o" ]] && continue
+      if [[ $h == "$o" ]] || is_rekeyed "$o"; then continue; fi
       in_host "$h" ssh -o BatchMode=yes -o ConnectTimeout=5 "$o" true </dev/null >/dev/null 2>&1 &
       pids+=($!)
     done
@@ -116,25 +116,30 @@ check_trust() {
   ((bad == 0)) || die "a lab host cannot ssh to another (check known_hosts / authorized_keys under $LAB_DIR/hosts)"
 }
 
-# Bring the lab to its canonical state. With RESET_ONLY=1 the infrastructure must already exist.
+# MODE up:    build whatever is missing. On a running lab nothing is undone: someone's test may be using a black
+#             hole or a migrated guest. Missing daemons are started, guests running nowhere are started at home.
+# MODE reset: the lab must exist; every scenario is undone (MTUs, tc, host keys, watchdogs) and vm-reset runs.
 bring_up() {
-  local reset_only=$1 t0 h
+  local mode=$1 t0 t1 h warm
   t0=$(now)
   install_packages
   ensure_qemu_account
   fetch_kernel
   build_initramfs
-  for h in "${HOSTS[@]}"; do rekey_restore "$h"; done
   client_key
   for h in "${HOSTS[@]}"; do host_config "$h"; done
   trust_config
   pki
   if infra_ready; then
-    watchdog_cancel all
-    net_reset
+    if [[ $mode == reset ]]; then
+      watchdog_cancel all
+      for h in "${HOSTS[@]}"; do rekey_restore "$h"; done
+      net_reset
+    fi
   else
-    ((reset_only == 0)) || die "the lab is not up (run: lab.sh up)"
+    [[ $mode == up ]] || die "the lab is not up (run: lab.sh up)"
     teardown
+    for h in "${HOSTS[@]}"; do rekey_restore "$h"; done
     net_up
     for h in "${HOSTS[@]}"; do host_ns_up "$h"; done
   fi
@@ -142,32 +147,35 @@ bring_up() {
     start_daemon "$h" sshd
     start_daemon "$h" libvirtd
   done
-  local t1
   t1=$(now)
   warm_caps &
-  local warm=$!
-  vm_reset
+  warm=$!
+  if [[ $mode == reset ]]; then vm_reset; else ensure_guests; fi
   wait "$warm"
   wait_guests_up
-  say "up: caps + guests in $(since "$t1")"
+  say "$mode: capabilities + guests in $(since "$t1")"
   for h in "${HOSTS[@]}"; do
+    if is_rekeyed "$h"; then
+      warn "$h has rekeyed host keys (lab.sh rekey $h --restore, or lab.sh reset)"
+      continue
+    fi
     wait_for 50 host_ssh_ok "$h" || die "$h: ssh from the root namespace fails"
   done
   check_trust
   write_lab_json
-  say "lab up in $(since "$t0") ($LAB_DIR/lab.json)"
+  say "lab $mode in $(since "$t0") ($LAB_DIR/lab.json)"
 }
 
 cmd_up() {
   require_root
   take_lock
-  bring_up 0
+  bring_up up
 }
 
 cmd_reset() {
   require_root
   take_lock
-  bring_up 1
+  bring_up reset
 }
 
 cmd_vm_reset() {

@@ -47,7 +47,7 @@ describe('lab.json', () => {
         writeFileSync(path.join(ssh, 'ssh_host_rsa_key.pub'), `ssh-rsa AAAAB3Nza${h} root@${h}\n`);
         writeFileSync(path.join(dir, 'hosts', h, 'host_uuid'), `00000000-0000-4000-8000-00000000000${h.length}\n`);
       }
-      const script = ['common', 'guests', 'labjson'].map((l) => `source lib/${l}.sh`).join('; ') + '; write_lab_json';
+      const script = ['common', 'host', 'guests', 'labjson'].map((l) => `source lib/${l}.sh`).join('; ') + '; write_lab_json';
       execFileSync('bash', ['-euo', 'pipefail', '-c', script], { cwd: labRoot, env: { ...process.env, FERRY_LAB_DIR: dir } });
 
       const info = parseLabInfo(readFileSync(path.join(dir, 'lab.json'), 'utf8'));

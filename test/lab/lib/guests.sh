@@ -60,15 +60,16 @@ dom_remove() {
   say "vm-reset: removed $vm from $h (was $state)"
 }
 
-# Put every lab guest back on its home host, defined from the canonical XML and running, whatever state it is in:
-# an unfinished migration is aborted, copies elsewhere are destroyed and undefined, a paused guest is resumed and
-# anything else is restarted. Prints the guests it (re)started; their boot is awaited by wait_guests_up.
+# Put lab guests (default: all) back on their home host, defined from the canonical XML and running, whatever
+# state they are in: an unfinished migration is aborted, copies elsewhere are destroyed and undefined, a paused
+# guest is resumed and anything else is restarted. Guests it starts are listed in STARTED_VMS, for wait_guests_up.
 STARTED_VMS=()
 vm_reset() {
   local vm home h state
+  (($#)) || set -- "${VMS[@]}"
   STARTED_VMS=()
   mkdir -p "$GUEST_DIR"
-  for vm in "${VMS[@]}"; do
+  for vm in "$@"; do
     home=${VM_HOME[$vm]}
     # An outgoing migration from home: abort it first, so the destination's incoming copy goes away cleanly.
     virsh_on "$home" domjobabort "$vm" >/dev/null 2>&1 || true
@@ -93,6 +94,20 @@ vm_reset() {
     virsh_on "$home" start "$vm" >/dev/null || die "$home: virsh start $vm failed"
     STARTED_VMS+=("$vm")
   done
+}
+
+# `up` on a running lab must not undo someone's test: a guest running on any host is left where it is; only guests
+# running nowhere go through vm_reset.
+ensure_guests() {
+  local vm h idle=()
+  for vm in "${VMS[@]}"; do
+    for h in "${HOSTS[@]}"; do
+      [[ $(dom_state "$h" "$vm") == running ]] && continue 2
+    done
+    idle+=("$vm")
+  done
+  STARTED_VMS=()
+  ((${#idle[@]} == 0)) || vm_reset "${idle[@]}"
 }
 
 # Bounded wait for "GUEST UP" in the serial log of each guest just started (about 3 s under TCG).

@@ -114,6 +114,15 @@ migrate_tls_x509_cert_dir = "$d/pki"
 CONF
 }
 
+# A host's canonical public host key: while `rekey` is in effect, the original one (which clients must keep trusting).
+host_pub() { # HOST TYPE
+  local d
+  d=$(host_dir "$1")/etc-ssh
+  if [[ -d $d/original ]]; then d=$d/original; fi
+  tr -d '\n' <"$d/ssh_host_$2_key.pub"
+}
+is_rekeyed() { [[ -d $(host_dir "$1")/etc-ssh/original ]]; }
+
 # Everyone's keys, once all hosts have them: the client's known_hosts, each host's authorized_keys (client key
 # plus every host's root key, for p2p) and each host's known_hosts (verified, StrictHostKeyChecking yes).
 trust_config() {
@@ -123,7 +132,7 @@ trust_config() {
       names="${HOST_IP[$h]},$h"
       [[ -n ${MIG_IP[$h]:-} ]] && names+=",${MIG_IP[$h]}"
       for t in ed25519 rsa; do
-        printf '%s %s\n' "$names" "$(cut -d' ' -f1,2 "$(host_dir "$h")/etc-ssh/ssh_host_${t}_key.pub")"
+        printf '%s %s\n' "$names" "$(host_pub "$h" "$t" | cut -d' ' -f1,2)"
       done
     done
   } | write_if_changed "$KNOWN_HOSTS" 644

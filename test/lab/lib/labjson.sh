@@ -2,8 +2,6 @@
 # $LAB_DIR/lab.json: what tests need to know about the running lab (read by test/lab/lab.ts). Written by `up`,
 # removed by `down`, so its presence means "the lab was brought up".
 
-pub_line() { tr -d '\n' <"$(host_dir "$1")/etc-ssh/ssh_host_$2_key.pub"; }
-
 write_lab_json() {
   local h vm sep='' out=$LAB_DIR/lab.json
   {
@@ -14,7 +12,7 @@ write_lab_json() {
     for h in "${HOSTS[@]}"; do
       printf '%s\n    { "name": "%s", "ip": "%s", "port": 22, "user": "root",\n' "$sep" "$h" "${HOST_IP[$h]}"
       printf '      "hostKeys": { "ed25519": %s, "rsa": %s },\n' \
-        "$(json_str "$(pub_line "$h" ed25519)")" "$(json_str "$(pub_line "$h" rsa)")"
+        "$(json_str "$(host_pub "$h" ed25519)")" "$(json_str "$(host_pub "$h" rsa)")"
       printf '      "netns": "lab-%s", "iface": "eth0", "mtu": %s, "uuid": "%s"' \
         "$h" "${HOST_MTU[$h]}" "$(cat "$(host_dir "$h")/host_uuid")"
       if [[ ${HOST_PEER[$h]} == sw-* ]]; then
