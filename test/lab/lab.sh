@@ -57,20 +57,26 @@ sweep_namespaces() {
   for p in "${pids[@]}"; do stop_pid "$p"; done
 }
 
+# One host: its guests, sshd, libvirtd, and any QEMU left behind by a libvirtd that died.
+teardown_host() {
+  local h=$1 f pid
+  if host_ns_ready "$h"; then destroy_all "$h"; fi
+  stop_daemon "$h" sshd
+  stop_daemon "$h" libvirtd
+  for f in "$(host_dir "$h")"/run/qemu/*.pid; do
+    [[ -e $f ]] || continue
+    if pid=$(lab_pid "$f" "$QEMU_BIN"); then stop_pid "$pid"; fi
+  done
+}
+
 teardown() {
-  local h f pid
+  local h pids=()
   watchdog_cancel all
   for h in "${HOSTS[@]}"; do
-    host_ns_ready "$h" && destroy_all "$h"
+    teardown_host "$h" &
+    pids+=($!)
   done
-  for h in "${HOSTS[@]}"; do
-    stop_daemon "$h" sshd
-    stop_daemon "$h" libvirtd
-    for f in "$(host_dir "$h")"/run/qemu/*.pid; do
-      [[ -e $f ]] || continue
-      pid=$(lab_pid "$f" "$QEMU_BIN") && stop_pid "$pid"
-    done
-  done
+  wait "${pids[@]}" || true
   sweep_namespaces
   for h in "${HOSTS[@]}"; do host_ns_down "$h"; done
   if mountpoint -q "$NS_DIR" 2>/dev/null; then umount "$NS_DIR"; fi

@@ -96,13 +96,14 @@ vm_reset() {
   done
 }
 
-# `up` on a running lab must not undo someone's test: a guest running on any host is left where it is; only guests
-# running nowhere go through vm_reset.
+# `up` on a running lab must not undo someone's test: a guest active on any host (running, or paused in the middle
+# of a migration) is left where it is; only guests active nowhere go through vm_reset.
 ensure_guests() {
-  local vm h idle=()
+  local vm h state idle=()
   for vm in "${VMS[@]}"; do
     for h in "${HOSTS[@]}"; do
-      [[ $(dom_state "$h" "$vm") == running ]] && continue 2
+      state=$(dom_state "$h" "$vm") || continue
+      [[ -n $state && $state != 'shut off' && $state != crashed ]] && continue 2
     done
     idle+=("$vm")
   done
@@ -122,14 +123,17 @@ wait_guests_up() {
   done
 }
 
-# Destroy every running domain of host H (used by down). Domains stay defined.
+# Destroy every running domain of host H (used by down), all at once: a TCG QEMU takes 1-2 s to exit. Domains stay
+# defined. Bounded by timeouts: a wedged libvirtd must not hang down (its pid file takes care of it next).
 destroy_all() {
-  local h=$1 vm
+  local h=$1 vm names pids=()
   libvirtd_pid "$h" >/dev/null || return 0
-  while read -r vm; do
-    [[ -n $vm ]] && timeout 20 nsenter --net="/run/netns/lab-$h" --mount="$NS_DIR/$h.mnt" --uts="$NS_DIR/$h.uts" \
-      -- virsh -q -c qemu:///system destroy "$vm" >/dev/null 2>&1
-  done < <(timeout 10 nsenter --net="/run/netns/lab-$h" --mount="$NS_DIR/$h.mnt" --uts="$NS_DIR/$h.uts" \
-    -- virsh -q -c qemu:///system list --name 2>/dev/null)
-  return 0
+  names=$(timeout 10 nsenter --net="/run/netns/lab-$h" --mount="$NS_DIR/$h.mnt" --uts="$NS_DIR/$h.uts" \
+    -- virsh -q -c qemu:///system list --name 2>/dev/null) || return 0
+  for vm in $names; do
+    timeout 20 nsenter --net="/run/netns/lab-$h" --mount="$NS_DIR/$h.mnt" --uts="$NS_DIR/$h.uts" \
+      -- virsh -q -c qemu:///system destroy "$vm" >/dev/null 2>&1 &
+    pids+=($!)
+  done
+  ((${#pids[@]} == 0)) || wait "${pids[@]}" || true
 }
