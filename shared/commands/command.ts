@@ -82,10 +82,10 @@ export function isIpv6(s: string): boolean {
 /** An RFC 1123 host name (letters, digits, '-', dots; labels not starting or ending in '-'). */
 export function isHostname(s: string): boolean {
   if (s.length === 0 || s.length > 253) return false;
-  return s
-    .replace(/\.$/, '')
-    .split('.')
-    .every((label) => /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(label));
+  const labels = s.replace(/\.$/, '').split('.');
+  // An all-digit last label is a mistyped IPv4 address (10.77.0.256), not a name.
+  if (/^\d+$/.test(labels[labels.length - 1] ?? '')) return false;
+  return labels.every((label) => /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(label));
 }
 
 /** An address or host name to probe: an IPv4/IPv6 literal or a host name. Never starts with '-'. */

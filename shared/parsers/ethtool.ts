@@ -192,7 +192,7 @@ export function parseEthtoolRing(text: string): Result<EthtoolRing, FerryError> 
   let section: 'max' | 'current' | undefined;
   let sawMax = false;
   let sawCurrent = false;
-  const out: Record<string, unknown> = { supported: true, ifname };
+  const out: Record<string, unknown> = { supported: true, ifname, max, current };
   for (const line of body.slice(1)) {
     if (line === 'Pre-set maximums:') {
       section = 'max';
@@ -235,8 +235,6 @@ export function parseEthtoolRing(text: string): Result<EthtoolRing, FerryError> 
       ferryError('parse.missing-field', 'ethtool -g output lacks its "Pre-set maximums" or "Current hardware settings".', body.join('\n')),
     );
   }
-  out.max = max;
-  out.current = current;
   if (Object.keys(other).length > 0) out.other = other;
   return ok(out as unknown as EthtoolRing);
 }

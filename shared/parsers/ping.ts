@@ -109,8 +109,8 @@ export function parsePing(text: string): Result<PingResult, FerryError> {
       }
     } else if ((m = LOCAL_ERROR.exec(line))) {
       localErrorMtu ??= Number(m[1]);
-    } else if (SUMMARY_HEAD.test(line)) {
-      // the statistics follow
+    } else if (SUMMARY_HEAD.test(line) || /^pipe \d+$/.test(line)) {
+      // the statistics follow; `pipe N` (probes in flight at once) has its own line when there is no rtt line
     } else if ((m = STATS.exec(line))) {
       const lossPercent = parseDecimal(m[6] ?? '');
       if (lossPercent === undefined) return fail('parse.bad-value', 'Packet loss is not a number.', raw);

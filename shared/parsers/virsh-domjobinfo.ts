@@ -6,7 +6,8 @@
  * migration), `Expected downtime:` appears only while running, `Total downtime:`/`Downtime w/o network:`/
  * `Time elapsed w/o network:` only when completed, `Auto converge throttle:` only with --auto-converge.
  * The human form rounds sizes to 3 decimals of their unit (`format: 'human'`); `--rawstats` gives exact integers
- * (`format: 'raw'`) and prints zero values too (e.g. `memory_bps: 0`).
+ * (`format: 'raw'`). libvirt leaves `memory_bps` out of the raw form too while stalled (captured), so the field is
+ * absent in both forms, never 0.
  * Errors on stderr (`error: ...`) come back as typed errors: libvirt.not-running, libvirt.stats-on-destination,
  * libvirt.no-domain, libvirt.unsupported, libvirt.error.
  */

@@ -97,7 +97,8 @@ export function parseXml(xml: string): Result<XmlElement, FerryError> {
       const name = m?.[0] ?? '';
       const close = xml.indexOf('>', i);
       const top = stack.pop();
-      if (!m || close === -1 || xml.slice(i + 2 + name.length, close).trim() !== '') return bad('bad end tag', i);
+      if (close === -1) return bad('unterminated end tag (truncated?)', i);
+      if (!m || xml.slice(i + 2 + name.length, close).trim() !== '') return bad('bad end tag', i);
       if (!top || top.name !== name) return bad(`</${name}> does not close <${top?.name ?? 'nothing'}>`, i);
       i = close + 1;
     } else {
@@ -108,7 +109,7 @@ export function parseXml(xml: string): Result<XmlElement, FerryError> {
       let selfClosing = false;
       for (;;) {
         while (j < xml.length && /\s/.test(xml[j] ?? '')) j++;
-        if (j >= xml.length) return bad(`unterminated <${el.name}>`, i);
+        if (j >= xml.length) return bad(`unterminated <${el.name}> (truncated?)`, i);
         if (xml.startsWith('/>', j)) {
           selfClosing = true;
           j += 2;
