@@ -9,8 +9,9 @@
 # For each case it writes
 #   <case>.txt   what the command printed: stdout, then stderr, byte for byte (the parsers take exactly this)
 #   <case>.cmd   the command line, host, date (UTC), exit status, stdout/stderr sizes, tool version, a note
-# and never touches <case>.expected.json: write those with `npx tsx test/fixtures/write-expected.ts` (it only fills
-# in missing ones) and review every value by hand against the .txt.
+# A re-captured case gets new numbers, so its old <case>.expected.json is deleted (the fixture test then fails until
+# it is rewritten): write missing ones with `npx tsx test/fixtures/write-expected.ts` and review every value by hand
+# against the .txt before committing.
 #
 # Every command runs inside a lab host's namespaces (lab.sh hx HOST env LC_ALL=C CMD...). The migration groups move
 # vm1/vmd between hvA and hvB: each checks that no other job is running first, aborts its own migration within 40 s
@@ -88,6 +89,10 @@ keep() {
   h=$(<"$dir/$n.host")
   argv=$(<"$dir/$n.argv")
   mkdir -p "$FIX/$tool"
+  if [[ -e $FIX/$tool/$case.expected.json ]]; then
+    rm -f "$FIX/$tool/$case.expected.json"
+    say "re-captured $tool/$case: its expected.json is gone, write and review it again"
+  fi
   cat "$dir/$n.out" "$dir/$n.err" >"$FIX/$tool/$case.txt"
   {
     printf 'command: %s\n' "$argv"
