@@ -66,7 +66,9 @@ export interface ServerStats {
   connections: number;
   sessionsOpened: number;
   sessionsRefused: number;
+  /** Open sessions over all connections. */
   openSessions: number;
+  /** Most sessions open at once on one connection. */
   peakSessions: number;
   signals: string[];
   commands: string[];
@@ -78,6 +80,8 @@ export interface TestServer {
   maxSessions: number;
   /** Milliseconds the server waits before answering each exec (to make channels overlap). */
   execDelayMs: number;
+  /** Behave like OpenSSH with a root session: "session signalling requires privilege separation". */
+  ignoreSignals: boolean;
   knownHostsLine(host?: string): string;
   /** Drops every client connection abruptly (socket destroy), as a network failure would. */
   dropAll(): void;
@@ -90,7 +94,7 @@ export async function startTestServer(keys: Keys, opts: { maxSessions?: number }
   if (allowed instanceof Error) throw allowed;
   const clients = new Set<{ end(): void; _sock?: { destroy(): void } }>();
   const children = new Set<number>();
-  const state = { maxSessions: opts.maxSessions ?? 10, execDelayMs: 0 };
+  const state = { maxSessions: opts.maxSessions ?? 10, execDelayMs: 0, ignoreSignals: false };
 
   // ssh2's Server hands a session's requests to the Session object only until exec starts; a later 'signal' request
   // is answered with failure and never surfaces. Its debug log does see it, so signals are taken from there and
@@ -100,6 +104,7 @@ export async function startTestServer(keys: Keys, opts: { maxSessions?: number }
     const m = /Inbound: CHANNEL_REQUEST \(r:(\d+), signal: (\w+)\)/.exec(msg);
     if (!m) return;
     stats.signals.push(m[2]!);
+    if (state.ignoreSignals) return;
     for (const pid of pidsByChannel.get(Number(m[1])) ?? []) {
       try {
         process.kill(-pid, `SIG${m[2]!}` as NodeJS.Signals);
@@ -110,6 +115,12 @@ export async function startTestServer(keys: Keys, opts: { maxSessions?: number }
   };
   const server = new Server({ hostKeys: [keys.host.privateKey], debug }, (client) => {
     stats.connections++;
+    // MaxSessions is per connection, as in sshd.
+    let open = 0;
+    client.on('close', () => {
+      stats.openSessions -= open;
+      open = 0;
+    });
     clients.add(client as unknown as { end(): void });
     client.on('close', () => clients.delete(client as unknown as { end(): void }));
     client.on('error', () => undefined);
@@ -127,18 +138,21 @@ export async function startTestServer(keys: Keys, opts: { maxSessions?: number }
     });
     client.on('ready', () => {
       client.on('session', (accept, reject) => {
-        if (stats.openSessions >= state.maxSessions) {
+        if (open >= state.maxSessions) {
           stats.sessionsRefused++;
           reject();
           return;
         }
+        open++;
         stats.openSessions++;
         stats.sessionsOpened++;
-        stats.peakSessions = Math.max(stats.peakSessions, stats.openSessions);
+        stats.peakSessions = Math.max(stats.peakSessions, open);
         const session = accept();
         const localId = (session as unknown as { _chanInfo: { incoming: { id: number } } })._chanInfo.incoming.id;
         let pid: number | undefined;
         session.once('close', () => {
+          if (open === 0) return;
+          open--;
           stats.openSessions--;
         });
         session.on('exec', (acceptExec, _rejectExec, info) => {
@@ -195,6 +209,12 @@ export async function startTestServer(keys: Keys, opts: { maxSessions?: number }
     },
     set execDelayMs(n: number) {
       state.execDelayMs = n;
+    },
+    get ignoreSignals() {
+      return state.ignoreSignals;
+    },
+    set ignoreSignals(v: boolean) {
+      state.ignoreSignals = v;
     },
     knownHostsLine: (host = '127.0.0.1') => formatKnownHostsLine(host, port, keys.host.type, keys.host.blob),
     dropAll: () => {

@@ -26,6 +26,7 @@ afterEach(async () => {
   await Promise.all(pools.splice(0).map((p) => p.dispose()));
   server.maxSessions = 10;
   server.execDelayMs = 0;
+  server.ignoreSignals = false;
 });
 
 const target = (): SshTarget => ({ host: '127.0.0.1', port: server.port, user: 'tester' });
@@ -126,7 +127,8 @@ describe('channel queueing', () => {
     const pool = makePool({ maxChannelsPerConnection: 2 });
     const start = server.stats.commands.length;
     await Promise.all(Array.from({ length: 8 }, (_, i) => pool.exec(target(), { shell: `sleep 0.05; echo order-${i}` }, { timeoutMs: 20_000 })));
-    expect(server.stats.commands.slice(start)).toEqual(Array.from({ length: 8 }, (_, i) => `sleep 0.05; echo order-${i}`));
+    const ran = server.stats.commands.slice(start).map((c) => /eval '(.*)'$/.exec(c)?.[1]);
+    expect(ran).toEqual(Array.from({ length: 8 }, (_, i) => `sleep 0.05; echo order-${i}`));
   });
 
   it('still completes every command when the server allows fewer sessions than the pool cap', async () => {
@@ -170,6 +172,26 @@ describe('timeouts and cancellation', () => {
     expect(performance.now() - t0).toBeLessThan(1500);
     expect(r).toMatchObject({ ok: false, error: { code: 'command.cancelled' } });
     await expect.poll(() => server.stats.signals).toContain('KILL');
+  });
+
+  it('kills the remote process group even where sshd ignores signal requests (root sessions on OpenSSH)', async () => {
+    server.ignoreSignals = true;
+    const pool = makePool();
+    const running = (pattern: string): string => {
+      try {
+        return execFileSync('pgrep', ['-f', pattern], { encoding: 'utf8' }).trim();
+      } catch {
+        return '';
+      }
+    };
+    expect(await pool.exec(target(), { shell: 'sleep 37.31 & sleep 37.32; wait' }, { timeoutMs: 300 })).toMatchObject({ ok: false, error: { code: 'command.timeout' } });
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 200);
+    expect(await pool.exec(target(), ['sleep', '37.33'], { timeoutMs: 5000, signal: ac.signal })).toMatchObject({ ok: false, error: { code: 'command.cancelled' } });
+    await expect.poll(() => running('sleep 37[.]3')).toBe('');
+    // The pid line that makes this possible never reaches the caller.
+    const out = value(await pool.exec(target(), { shell: 'echo e >&2' }, { timeoutMs: 5000 }));
+    expect(out.stderr).toBe('e\n');
   });
 
   it('does not start a command whose signal has already fired', async () => {

@@ -7,7 +7,7 @@ import { memoryKnownHostsStore } from '../../electron/main/ssh/known-hosts';
 import { SshPool } from '../../electron/main/ssh/pool';
 import { SentinelReader } from '../../electron/main/ssh/sentinel';
 import { newSessionToken, ShellSession } from '../../electron/main/ssh/shell-session';
-import { VirshSession } from '../../electron/main/ssh/virsh-session';
+import { virshExitCode, VirshSession } from '../../electron/main/ssh/virsh-session';
 import { makeKeys, startTestServer, type Keys, type TestServer } from './ssh-harness';
 
 let keys: Keys;
@@ -155,6 +155,25 @@ describe('ShellSession', () => {
     await expect.poll(() => server.stats.signals).toContain('TERM');
   });
 
+  it('kills the running command on timeout even where sshd ignores signal requests', async () => {
+    server.ignoreSignals = true;
+    try {
+      const s = shell();
+      expect(await s.run({ shell: 'sleep 38.41 & sleep 38.42; wait' }, { timeoutMs: 300 })).toMatchObject({ ok: false, error: { code: 'command.timeout' } });
+      const left = (): string => {
+        try {
+          return execFileSync('pgrep', ['-f', 'sleep 38[.]4'], { encoding: 'utf8' }).trim();
+        } catch {
+          return '';
+        }
+      };
+      await expect.poll(left).toBe('');
+      expect(value(await s.run(['echo', 'fresh'], T)).stdout).toBe('fresh\n');
+    } finally {
+      server.ignoreSignals = false;
+    }
+  });
+
   it('cancels a running command by AbortSignal, and a queued one without touching the session', async () => {
     const s = shell();
     await s.run(['true'], T);
@@ -232,7 +251,9 @@ describe('VirshSession (virsh -c test:///default, the driver that needs no daemo
     const s = virsh();
     for (const argv of [['list', '--all'], ['dominfo', 'test'], ['nodeinfo'], ['domstate', 'test'], ['list', '--name']]) {
       const out = value(await s.run(argv, T));
-      expect(out.stdout).toBe(local(...argv).stdout);
+      // The test driver's CPU time moves between two calls.
+      const steady = (t: string): string => t.replace(/^CPU time:.*$/m, 'CPU time: x');
+      expect(steady(out.stdout)).toBe(steady(local(...argv).stdout));
       expect(out).toMatchObject({ stderr: '', exitCode: 0 });
     }
     expect(s.opens).toBe(1);
@@ -258,6 +279,14 @@ describe('VirshSession (virsh -c test:///default, the driver that needs no daemo
     }
     expect(await s.run({ shell: 'virsh list' }, T)).toMatchObject({ ok: false, error: { code: 'input.invalid' } });
     expect(s.opens).toBe(0);
+  });
+
+  it("does not count virsh's own reconnection notices as a failure of the command", () => {
+    expect(virshExitCode('')).toBe(0);
+    expect(virshExitCode('error: Reconnected to the hypervisor\n')).toBe(0);
+    expect(virshExitCode('error: Disconnected from qemu:///system due to end of file\n')).toBe(0);
+    expect(virshExitCode('error: Disconnected from qemu:///system due to end of file\nerror: failed to get domain \'x\'\n')).toBe(1);
+    expect(virshExitCode('error: Failed to reconnect to the hypervisor\n')).toBe(1);
   });
 
   it('serves many commands on one process', async () => {

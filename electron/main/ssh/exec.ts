@@ -5,17 +5,23 @@
  * - The command is an argv (quoted with shJoin: the remote shell runs exactly these words) or, where a pipeline
  *   is needed, `{ shell }`: a line the remote shell parses as is. Callers must never build `shell` from user input.
  * - Every call has a time budget (`timeoutMs`, required) covering connecting, waiting for a channel and running,
- *   and may be cancelled with an AbortSignal. Either way the channel is sent a signal (TERM by default; OpenSSH's
- *   sshd delivers it to the command's process group) and closed, and the result is `command.timeout` /
- *   `command.cancelled`.
+ *   and may be cancelled with an AbortSignal. Either way the result is `command.timeout` / `command.cancelled` and
+ *   the remote command is stopped: a signal request (TERM by default) on the channel, the channel closed, and a
+ *   `kill -s TERM -- -<pgid>` on a second channel. The last step is needed because OpenSSH refuses signal requests
+ *   for root sessions ("session_signal_req: session signalling requires privilege separation", seen on the lab's
+ *   sshd 9.2), and closing a no-pty channel does not stop the command: it runs on, and sshd keeps its MaxSessions
+ *   slot until it exits. To know the process group, the command line is prefixed with
+ *   `printf '<nonce>%s\n' "$$" >&2;` (sshd's session child is a setsid leader, and `exec` keeps its pid), and that
+ *   line is removed from stderr before the caller sees it.
  * - A command that ran and exited is a success at this layer, WHATEVER its exit code: `CompletedCommand` carries
  *   `exitCode` (or the `signal` that killed it) for the parser to judge. `requireExitZero` turns a non-zero exit into
  *   `command.failed` / `command.not-found` where a caller wants that.
  * - stdin is sent and then closed; without `stdin` the command sees EOF at once (like `ssh -n`).
  */
+import { randomBytes } from 'node:crypto';
 import { ferryError, type FerryError } from '../../../shared/errors';
 import { err, ok, type Result } from '../../../shared/result';
-import { shJoin, ShellArgumentError } from '../../../shared/shell/quote';
+import { shJoin, shQuote, ShellArgumentError } from '../../../shared/shell/quote';
 import type { ClientChannel } from 'ssh2';
 import type { Clock } from './deadline';
 import { targetKey, type SshTarget } from './errors';
@@ -34,6 +40,8 @@ export interface ExecOptions {
   readonly maxOutputBytes?: number;
   /** Sent before closing the channel on timeout or cancel. Default TERM. */
   readonly killSignal?: KillSignal;
+  /** Kill the remote process group over a second channel on timeout or cancel (default true). */
+  readonly remoteKill?: boolean;
 }
 
 /**
@@ -96,14 +104,30 @@ export async function execCommand(
   const what = describeCommand(command);
   if (opts.signal?.aborted) return err(ferryError('command.cancelled', `"${what}" on ${targetKey(target)} was cancelled before it started.`));
   const until = { deadline: start + opts.timeoutMs, signal: opts.signal };
-  const ch = await pool.openExecChannel(target, line.value, until);
+  const pidTag = `FERRYPID${randomBytes(6).toString('hex')}:`;
+  const wrapped = `printf '%s%s\\n' '${pidTag}' "$$" >&2; ${'shell' in command ? `eval ${shQuote(command.shell)}` : `exec ${line.value}`}`;
+  const ch = await pool.openExecChannel(target, wrapped, until);
   if (!ch.ok) {
     if (ch.error.code === 'command.timeout' || ch.error.code === 'command.cancelled') {
       return err({ ...ch.error, message: `"${what}": ${ch.error.message}` });
     }
     return ch;
   }
-  return runOnChannel(ch.value, { clock, start, deadline: until.deadline, what, where: targetKey(target), opts });
+  const killSignal = opts.killSignal ?? 'TERM';
+  const killRemote = (pid: number): void => {
+    if (opts.remoteKill === false) return;
+    void killProcessGroup(pool, target, pid, killSignal);
+  };
+  return runOnChannel(ch.value, { clock, start, deadline: until.deadline, what, where: targetKey(target), opts, pidTag, killRemote });
+}
+
+/**
+ * `kill -s SIG -- -PGID` on its own channel, best effort (used when a command or session is stopped). Its result is
+ * only logged by callers that care; it never kills itself in turn.
+ */
+export function killProcessGroup(pool: ChannelOpener, target: SshTarget, pid: number, sig: KillSignal = 'TERM'): Promise<Result<CompletedCommand, FerryError>> {
+  const p = String(Math.trunc(pid));
+  return execCommand(pool, target, { shell: `kill -s ${sig} -- -${p} 2>/dev/null || kill -s ${sig} ${p} 2>/dev/null; true` }, { timeoutMs: 5000, remoteKill: false });
 }
 
 interface RunContext {
@@ -113,6 +137,9 @@ interface RunContext {
   readonly what: string;
   readonly where: string;
   readonly opts: ExecOptions;
+  /** The marker before the remote pid on stderr's first line (see the module comment). */
+  readonly pidTag: string;
+  readonly killRemote: (pid: number) => void;
 }
 
 function runOnChannel(ch: ExecChannel, c: RunContext): Promise<Result<CompletedCommand, FerryError>> {
@@ -125,7 +152,7 @@ function runOnChannel(ch: ExecChannel, c: RunContext): Promise<Result<CompletedC
     let size = 0;
     let done = false;
     const tail = (): string => {
-      const s = Buffer.concat(errOut).toString('utf8').trim();
+      const s = Buffer.concat(errOut).toString('utf8').replace(new RegExp(`${c.pidTag}\\d+\n`), '').trim();
       return s.length > 500 ? `...${s.slice(-500)}` : s;
     };
     const finish = (r: Result<CompletedCommand, FerryError>): void => {
@@ -135,9 +162,12 @@ function runOnChannel(ch: ExecChannel, c: RunContext): Promise<Result<CompletedC
       opts.signal?.removeEventListener('abort', onAbort);
       resolve(r);
     };
+    let pid: number | undefined;
+    let pidSearch = '';
     const kill = (e: FerryError): void => {
       if (done) return;
       sendSignal(stream, opts.killSignal ?? 'TERM');
+      if (pid !== undefined && ch.exit() === undefined) c.killRemote(pid);
       try {
         stream.close();
       } catch {
@@ -155,6 +185,12 @@ function runOnChannel(ch: ExecChannel, c: RunContext): Promise<Result<CompletedC
     };
     stream.on('data', collect(out));
     stream.stderr.on('data', collect(errOut));
+    stream.stderr.on('data', (d: Buffer) => {
+      if (pid !== undefined) return;
+      pidSearch += d.toString('latin1');
+      const m = new RegExp(`${c.pidTag}(\\d+)\n`).exec(pidSearch);
+      if (m) pid = Number(m[1]);
+    });
     stream.on('close', () => {
       const exit = ch.exit();
       if (!exit) {
@@ -167,7 +203,7 @@ function runOnChannel(ch: ExecChannel, c: RunContext): Promise<Result<CompletedC
       finish(
         ok({
           stdout: Buffer.concat(out).toString('utf8'),
-          stderr: Buffer.concat(errOut).toString('utf8'),
+          stderr: Buffer.concat(errOut).toString('utf8').replace(new RegExp(`${c.pidTag}\\d+\n`), ''),
           exitCode: exit?.code ?? null,
           signal: exit?.signal ?? null,
           durationMs: clock.now() - c.start,

@@ -15,7 +15,8 @@ import { ferryError, type FerryError } from '../../../shared/errors';
 import { err, ok, type Result } from '../../../shared/result';
 import type { Clock } from './deadline';
 import { targetKey, type SshTarget } from './errors';
-import { describeCommand, sendSignal, validateTimeout, type CompletedCommand, type RemoteCommand } from './exec';
+import { randomBytes } from 'node:crypto';
+import { describeCommand, killProcessGroup, sendSignal, validateTimeout, type CompletedCommand, type RemoteCommand } from './exec';
 import type { ChannelOpener, ExecChannel } from './pool';
 
 /** Finds a marker in a byte stream that arrives in chunks, without re-concatenating the whole buffer per chunk. */
@@ -100,7 +101,10 @@ export interface Frame {
 }
 
 export interface SessionProtocol {
-  /** Exec'd on the channel to start the long-lived process. */
+  /**
+   * Exec'd on the channel to start the long-lived process; must start with `exec ` so the process keeps the session
+   * leader's pid (the session prefixes it with a line that reports that pid, for killing the group later).
+   */
   readonly startCommand: string;
   /** Checks a command before it is queued (input.invalid for what this protocol cannot carry). */
   validate(command: RemoteCommand): Result<void, FerryError>;
@@ -147,6 +151,9 @@ export class SentinelSession {
   private readonly clock: Clock;
   private readonly maxOutput: number;
   private closeWaiters: (() => void)[] = [];
+  /** Process group of the remote process (its pid: sshd's session child is a setsid leader and we exec into it). */
+  private remotePid: number | undefined;
+  private readonly pidTag = `FERRYPID${randomBytes(6).toString('hex')}:`;
   /** How many times a channel was opened (tests and diagnostics). */
   opens = 0;
 
@@ -210,9 +217,11 @@ export class SentinelSession {
   close(): Promise<void> {
     const where = targetKey(this.opts.target);
     this.stateValue = 'disposed';
+    const busy = this.current !== undefined && this.current.command !== 'handshake';
     this.failAll(ferryError('ssh.disconnected', `The ${this.name} on ${where} was closed.`));
     const ch = this.channel;
     this.channel = undefined;
+    if (busy) this.killRemote();
     if (!ch) return Promise.resolve();
     return new Promise((resolve) => {
       const t = setTimeout(resolve, 1000);
@@ -275,7 +284,9 @@ export class SentinelSession {
     const gen = ++this.gen;
     const where = targetKey(this.opts.target);
     const budget = this.opts.openTimeoutMs ?? 15_000;
-    const opened = await this.opts.pool.openExecChannel(this.opts.target, this.protocol.startCommand, { deadline: this.clock.now() + budget });
+    this.remotePid = undefined;
+    const start = `printf '%s%s\\n' '${this.pidTag}' "$$"; ${this.protocol.startCommand}`;
+    const opened = await this.opts.pool.openExecChannel(this.opts.target, start, { deadline: this.clock.now() + budget });
     if (gen !== this.gen || this.isDisposed()) {
       if (opened.ok) opened.value.stream.close();
       return;
@@ -311,7 +322,12 @@ export class SentinelSession {
       settle: (r) => {
         handshake.done = true;
         this.clock.clearTimeout(hsTimer);
-        if (!r.ok) this.failAll(r.error);
+        if (!r.ok) {
+          this.failAll(r.error);
+          return;
+        }
+        const m = new RegExp(`${this.pidTag}(\\d+)\n`).exec(r.value.stdout);
+        if (m) this.remotePid = Number(m[1]);
       },
     };
     const hsTimer = this.clock.setTimeout(
@@ -358,6 +374,7 @@ export class SentinelSession {
     this.errs.reset();
     if (ch) {
       sendSignal(ch.stream, 'TERM');
+      this.killRemote();
       try {
         ch.stream.close();
       } catch {
@@ -366,6 +383,13 @@ export class SentinelSession {
     }
     job?.settle(err(e));
     this.pump();
+  }
+
+  /** The signal request above is refused for root sessions by OpenSSH: kill the process group on a second channel. */
+  private killRemote(): void {
+    const pid = this.remotePid;
+    this.remotePid = undefined;
+    if (pid !== undefined) void killProcessGroup(this.opts.pool, this.opts.target, pid);
   }
 
   private onChannelClosed(ch: ExecChannel): void {
