@@ -1,4 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -262,6 +263,22 @@ describe('authentication and secrets', () => {
   it('uses an encrypted key with its passphrase', async () => {
     const pool = makePool({ auth: () => ({ kind: 'key', privateKey: keys.clientEncrypted.privateKey, passphrase: keys.passphrase }) });
     expect(value(await pool.exec(target(), ['echo', 'ok'], { timeoutMs: 5000 })).stdout).toBe('ok\n');
+  });
+
+  it('authenticates through an ssh-agent socket', async () => {
+    const sock = join(keys.dir, 'agent.sock');
+    const agent = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' });
+    try {
+      await expect.poll(() => existsSync(sock)).toBe(true);
+      writeFileSync(join(keys.dir, 'agent-key'), keys.client.privateKey, { mode: 0o600 });
+      execFileSync('ssh-add', ['-q', join(keys.dir, 'agent-key')], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: 'ignore' });
+      const pool = makePool({ auth: () => ({ kind: 'agent', socketPath: sock }) });
+      expect(value(await pool.exec(target(), ['echo', 'via agent'], { timeoutMs: 5000 })).stdout).toBe('via agent\n');
+      const none = makePool({ auth: () => ({ kind: 'agent', socketPath: join(keys.dir, 'no-agent.sock') }) });
+      expect(code(await none.exec(target(), ['true'], { timeoutMs: 5000 }))).toBe('ssh.auth-failed');
+    } finally {
+      agent.kill();
+    }
   });
 
   it('reports a key the server does not accept as ssh.auth-failed', async () => {
