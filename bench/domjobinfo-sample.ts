@@ -23,11 +23,12 @@ const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 60);
 const SSH_PROCESS_EVERY = 2; // the slow baseline runs every other round (30 samples by default)
 const DOMAIN = 'vm1';
 
-const lab = labInfo();
-if (!lab) {
+const found = labInfo();
+if (!found) {
   console.error('bench: the lab is not up (run `npm run lab -- up` as root)');
   process.exit(2);
 }
+const lab = found;
 const host = labHost(lab, 'hvA');
 const target = { host: host.ip, user: 'root' };
 const key = readFileSync(lab.clientKey);
@@ -69,7 +70,7 @@ const quantile = (xs: number[], q: number): number => {
 };
 
 async function main(): Promise<void> {
-  const pool = new SshPool({ knownHosts: fileKnownHostsStore(lab!.knownHosts), auth: () => ({ kind: 'key', privateKey: key }) });
+  const pool = new SshPool({ knownHosts: fileKnownHostsStore(lab.knownHosts), auth: () => ({ kind: 'key', privateKey: key }) });
   const shell = new ShellSession({ pool, target });
   const virsh = new VirshSession({ pool, target, uri: 'qemu:///system' });
   const argv = ['env', 'LC_ALL=C', 'virsh', 'domjobinfo', '--domain', DOMAIN];

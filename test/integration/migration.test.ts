@@ -8,7 +8,7 @@ import { cancelWatchdog, labHost, startWatchdog, vmReset } from '../lab/lab';
 import { SshPool } from '../../electron/main/ssh/pool';
 import { fileKnownHostsStore } from '../../electron/main/ssh/known-hosts';
 import type { SshTarget } from '../../electron/main/ssh/errors';
-import { execRunner } from '../../electron/main/remote/ssh-runner';
+import { execRunner, virshRunner } from '../../electron/main/remote/ssh-runner';
 import { runCommand } from '../../electron/main/remote/run-command';
 import { startJobSampler, type JobSample } from '../../electron/main/sampler/job-sampler';
 import { virshDomjobinfo, virshListAll } from '../../shared/commands';
@@ -47,12 +47,15 @@ describe.skipIf(!lab)('live migration on the lab', () => {
     });
     if (!migrate.ok) throw new Error(migrate.error.message);
 
+    // Sampled through one long-lived virsh on the source, as Ferry does.
+    const session = virshRunner(pool, hvA);
     const samples: JobSample[] = [];
-    const sampler = startJobSampler({ runner: execRunner(pool, hvA), domain: 'vm1', intervalMs: 1000, onSample: (s) => samples.push(s) });
+    const sampler = startJobSampler({ runner: session, domain: 'vm1', intervalMs: 1000, onSample: (s) => samples.push(s) });
     const watchdog = await startWatchdog('hvA', 'vm1', 60);
     const started = Date.now();
     const result = await runCommand(execRunner(pool, hvA), migrate.value);
     sampler.stop();
+    await session.close();
     await cancelWatchdog(watchdog);
     const wallMs = Date.now() - started;
 

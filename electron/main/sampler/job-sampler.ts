@@ -13,7 +13,8 @@ import { virshDomjobinfo } from '../../../shared/commands';
 import type { DomainJobInfo } from '../../../shared/parsers/virsh-domjobinfo';
 import { deriveJobFigures, type DerivedJobFigures } from '../../../shared/migration/derive';
 import { runCommand, type CommandRunner } from '../remote/run-command';
-import { startPoller, systemClock, type Clock, type Poller } from './poller';
+import { systemClock, type Clock } from '../clock';
+import { startPoller, type Poller } from './poller';
 
 export interface JobSample {
   readonly seq: number;

@@ -3,17 +3,8 @@
  * pile up overlapping requests), measures its period from the start of each poll so the rate stays steady when a
  * poll takes part of the interval, and cancels the poll in flight when stopped.
  */
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const systemClock: Clock = {
-  now: () => performance.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
+import { systemClock, type Clock } from '../clock';
+export type { Clock } from '../clock';
 
 export interface PollerOptions<T> {
   /** One poll. It must honour the signal: stop() aborts the poll in flight. */

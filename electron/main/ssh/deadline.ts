@@ -3,17 +3,8 @@
  * AbortSignal, whichever comes first.
  */
 
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const systemClock: Clock = {
-  now: () => performance.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
-};
+import type { Clock } from '../clock';
+export { systemClock, type Clock } from '../clock';
 
 /** When a piece of work must stop waiting: at `deadline` (in Clock.now() units) or when `signal` aborts. */
 export interface Until {
