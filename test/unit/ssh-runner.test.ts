@@ -29,7 +29,7 @@ describe('virsh session runner', () => {
     expect(opened).toEqual([]);
   });
 
-  it('passes a typed virsh command to the session without the virsh prefix', async () => {
+  it('starts an interactive virsh on qemu:///system for a typed virsh command', async () => {
     const { pool, opened } = recordingPool();
     const runner = virshRunner(pool, { host: '10.77.0.11', user: 'root' });
     const r = await runCommand(runner, virshDomjobinfo('vm1'));
