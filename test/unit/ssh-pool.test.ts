@@ -411,6 +411,22 @@ describe('connection failures', () => {
 });
 
 describe('closing', () => {
+  it('abandons a handshake in progress at once when disposed', async () => {
+    const sockets: net.Socket[] = [];
+    const mute = net.createServer((sk) => sockets.push(sk));
+    await new Promise<void>((r) => mute.listen(0, '127.0.0.1', r));
+    const port = (mute.address() as net.AddressInfo).port;
+    const pool = makePool({ readyTimeoutMs: 30_000 });
+    const pending = pool.exec({ host: '127.0.0.1', port, user: 'x' }, ['true'], { timeoutMs: 30_000 });
+    await new Promise((r) => setTimeout(r, 100));
+    const t0 = performance.now();
+    await pool.dispose();
+    expect(code(await pending)).toBe('ssh.disconnected');
+    expect(performance.now() - t0).toBeLessThan(1000);
+    for (const sk of sockets) sk.destroy();
+    await new Promise((r) => mute.close(r));
+  });
+
   it('fails queued and new requests with ssh.disconnected after dispose', async () => {
     const pool = makePool({ maxChannelsPerConnection: 1 });
     const running = pool.exec(target(), ['sleep', '2'], { timeoutMs: 5000 });

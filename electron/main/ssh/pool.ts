@@ -147,6 +147,8 @@ class Connection {
   readyAt = 0;
   lastError: FerryError | undefined;
   inUse = 0;
+  /** The client of an attempt still in its handshake (dispose destroys it rather than wait for readyTimeout). */
+  handshaking: Ssh2Client | undefined;
   readonly waiters: SlotWaiter[] = [];
   readonly releaseListeners = new Set<() => void>();
 
@@ -195,7 +197,14 @@ class Connection {
     const clock = pool.clock;
     const started = clock.now();
     this.state = 'connecting';
-    const r = await pool.connectOnce(target, (link, e) => this.onClosed(link, e));
+    const r = await pool.connectOnce(
+      target,
+      (link, e) => this.onClosed(link, e),
+      (client) => {
+        this.handshaking = client;
+      },
+    );
+    this.handshaking = undefined;
     if (this.isClosed()) {
       if (r.ok) r.value.client.end();
       return err(ferryError('ssh.disconnected', `The SSH pool is closed; ${targetKey(target)} is no longer served.`));
@@ -294,6 +303,7 @@ class Connection {
   close(): Promise<void> {
     this.state = 'closed';
     for (const w of this.waiters.splice(0)) w.grant?.();
+    this.handshaking?.destroy();
     const link = this.link;
     this.link = undefined;
     if (!link || link.closed) return Promise.resolve();
@@ -526,8 +536,12 @@ export class SshPool implements ChannelOpener {
     }
   }
 
-  /** One connection attempt: socket, handshake with host key check, authentication. */
-  async connectOnce(target: SshTarget, onClosed: (link: Link, reason: FerryError | undefined) => void): Promise<Result<Link, FerryError>> {
+  /** @internal One connection attempt; used by the pool's per-target connection. */
+  async connectOnce(
+    target: SshTarget,
+    onClosed: (link: Link, reason: FerryError | undefined) => void,
+    onClient: (client: Ssh2Client) => void = () => undefined,
+  ): Promise<Result<Link, FerryError>> {
     const host = target.host;
     const port = targetPort(target);
     let auth: SshAuth;
@@ -551,6 +565,7 @@ export class SshPool implements ChannelOpener {
       let hostKeyError: FerryError | undefined;
       let dropReason: FerryError | undefined;
       const client = new Client();
+      onClient(client);
       const link: Link = { client, closed: false, reason: undefined };
       const ctx = () => ({
         target,
