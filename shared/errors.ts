@@ -29,6 +29,17 @@ export type FerryErrorCode =
   | 'net.no-such-device'
   | 'net.no-route'
   | 'net.unknown-host'
+  // the IPC contract between the renderer and main
+  | 'ipc.bad-payload'
+  | 'ipc.unknown-channel'
+  | 'ipc.transport'
+  | 'ipc.internal'
+  // Ferry's own data (inventory, settings, trusted keys)
+  | 'inventory.io'
+  | 'inventory.corrupt'
+  | 'inventory.not-found'
+  | 'inventory.duplicate'
+  | 'ssh-config.unreadable'
   // libvirt
   | 'libvirt.error'
   | 'libvirt.no-domain'
