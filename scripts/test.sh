@@ -7,6 +7,12 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/ensure-deps.sh || { echo "0 passed, 1 failed"; exit 1; }
 
 failed_steps=0
+# The end-to-end tests drive Debian's Chromium (never a browser download). Install it when missing, as root.
+if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ]; then
+  echo "== installing Debian's chromium for the end-to-end tests"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; } \
+    || failed_steps=$((failed_steps + 1))
+fi
 echo "== type check (node side, web side)"
 npx tsc -p tsconfig.node.json || failed_steps=$((failed_steps + 1))
 npx tsc -p tsconfig.web.json || failed_steps=$((failed_steps + 1))
