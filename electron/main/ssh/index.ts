@@ -5,7 +5,7 @@ export { execCommand, killProcessGroup, requireExitZero, commandLine, describeCo
 export type { RemoteCommand, ExecOptions, CompletedCommand, CommandOutput, KillSignal } from './exec';
 export { ShellSession, newSessionToken } from './shell-session';
 export type { ShellSessionOptions } from './shell-session';
-export { VirshSession, virshExitCode } from './virsh-session';
+export { VirshSession, virshStderr } from './virsh-session';
 export type { VirshSessionOptions } from './virsh-session';
 export type { SessionRunOptions, SessionOptions, SessionState } from './sentinel';
 export { isHostKeyError, mapSshError, redact, targetKey } from './errors';

@@ -13,8 +13,10 @@
  *   no per-command exit status. `exitCode` is therefore 1 when the command's stderr has an `error:` line, else 0.
  *   Two kinds of line do not count: virsh's notices about its own libvirt connection ("error: Disconnected from
  *   qemu:///system due to end of file", printed when libvirtd goes away, and "error: Reconnected to the hypervisor",
- *   printed before the next command once virsh has reconnected by itself). They stay in stderr for the record.
- *   (From the strings in virsh 9.0; a libvirtd restart was not exercised on the shared lab.)
+ *   printed before the next command once virsh has reconnected by itself). They are removed from the command's
+ *   stderr: they say nothing about the command (when it failed, its own error line follows), and left in, the
+ *   parsers would read them as the command's failure. (From the strings in virsh 9.0; a libvirtd restart was not
+ *   exercised on the shared lab.)
  * - `-q` would hide the banner but also changes output (`list` loses its header, `echo` its newline), so it is not
  *   used: output matches what `virsh CMD` prints. LC_ALL=C keeps libvirt's messages in English for the parsers;
  *   INPUTRC=/dev/null ignores a user's readline bindings; XDG_CACHE_HOME points nowhere so the sentinels do not fill
@@ -51,11 +53,15 @@ function validateVirsh(command: RemoteCommand): Result<readonly string[], FerryE
   return ok(argv);
 }
 
-const CONNECTION_NOTICE = /^error: (Reconnected to the hypervisor|Disconnected from \S+ due to .*)$/;
+const CONNECTION_NOTICE = /^error: (?:Reconnected to the hypervisor|Disconnected from \S+ due to .*)(?:\n|$)/gm;
 
-/** 1 if stderr reports an error of the command itself, else 0 (see the module comment). */
-export function virshExitCode(stderr: string): 0 | 1 {
-  return stderr.split('\n').some((l) => l.startsWith('error: ') && !CONNECTION_NOTICE.test(l)) ? 1 : 0;
+/**
+ * One command's stderr as one-shot virsh would print it (without the session's connection notices), and the exit
+ * status: 1 when an `error:` line remains, else 0 (see the module comment).
+ */
+export function virshStderr(raw: string): { readonly stderr: string; readonly exitCode: 0 | 1 } {
+  const stderr = raw.replace(CONNECTION_NOTICE, '');
+  return { stderr, exitCode: /^error: /m.test(stderr) ? 1 : 0 };
 }
 
 export function virshProtocol(token: string, uri?: string): SessionProtocol {
@@ -94,8 +100,7 @@ export function virshProtocol(token: string, uri?: string): SessionProtocol {
           // stderr ends with "error: unknown command: '" of the sentinel's own line.
           const errText = stderrBuf.toString('utf8');
           const cut = errText.lastIndexOf('\n');
-          const stderr = cut >= 0 ? errText.slice(0, cut + 1) : '';
-          return ok({ stdout: out, stderr, exitCode: virshExitCode(stderr) });
+          return ok({ stdout: out, ...virshStderr(cut >= 0 ? errText.slice(0, cut + 1) : '') });
         },
       };
     },
