@@ -50,7 +50,14 @@ describe.skipIf(!lab)('live migration on the lab', () => {
     // Sampled through one long-lived virsh on the source, as Ferry does.
     const session = virshRunner(pool, hvA);
     const samples: JobSample[] = [];
-    const sampler = startJobSampler({ runner: session, domain: 'vm1', intervalMs: 1000, onSample: (s) => samples.push(s) });
+    const crashes: unknown[] = [];
+    const sampler = startJobSampler({
+      runner: session,
+      domain: 'vm1',
+      intervalMs: 1000,
+      onSample: (s) => samples.push(s),
+      onCrash: (e) => crashes.push(e),
+    });
     const watchdog = await startWatchdog('hvA', 'vm1', 60);
     const started = Date.now();
     const result = await runCommand(execRunner(pool, hvA), migrate.value);
@@ -61,6 +68,7 @@ describe.skipIf(!lab)('live migration on the lab', () => {
 
     expect(result.ok, result.ok ? '' : `${result.error.message}\n${result.error.detail ?? ''}`).toBe(true);
     expect(result.ok && result.value.progressLines.at(-1)).toBe('Migration: [100 %]');
+    expect(crashes).toEqual([]);
 
     // Every sample is a parsed job, or one of the two answers libvirt gives around the switch-over.
     const unexpected = samples.filter(

@@ -36,12 +36,20 @@ function scripted(outputs: RunOutput[]): CommandRunner & { argvs: (readonly stri
 }
 
 describe('domjobinfo sampler', () => {
-  beforeEach(() => vi.useFakeTimers());
-  afterEach(() => vi.useRealTimers());
+  let crashes: unknown[] = [];
+  const onCrash = (e: unknown): void => void crashes.push(e);
+  beforeEach(() => {
+    crashes = [];
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+    expect(crashes).toEqual([]);
+  });
 
   it('runs virsh domjobinfo in the C locale with the domain after --domain', async () => {
     const runner = scripted([{ stdout: EARLY, stderr: '', exitCode: 0 }]);
-    const sampler = startJobSampler({ runner, domain: '-evil name', onSample: () => undefined });
+    const sampler = startJobSampler({ runner, domain: '-evil name', onSample: () => undefined, onCrash });
     await vi.advanceTimersByTimeAsync(10);
     sampler.stop();
     expect(runner.argvs[0]).toEqual(['env', 'LC_ALL=C', 'virsh', '--connect', 'qemu:///system', 'domjobinfo', '--domain', '-evil name']);
@@ -53,7 +61,7 @@ describe('domjobinfo sampler', () => {
       { stdout: stalled(42370, '511.116 KiB'), stderr: '', exitCode: 0 },
     ]);
     const samples: JobSample[] = [];
-    const sampler = startJobSampler({ runner, domain: 'vm1', onSample: (s) => samples.push(s) });
+    const sampler = startJobSampler({ runner, domain: 'vm1', onSample: (s) => samples.push(s), onCrash });
     await vi.advanceTimersByTimeAsync(1500);
     sampler.stop();
     expect(samples.map((s) => s.seq)).toEqual([0, 1]);
@@ -69,7 +77,7 @@ describe('domjobinfo sampler', () => {
       { stdout: '', stderr: "error: failed to get domain 'vm1'\n", exitCode: 1 },
     ]);
     const samples: JobSample[] = [];
-    const sampler = startJobSampler({ runner, domain: 'vm1', intervalMs: 100, onSample: (s) => samples.push(s) });
+    const sampler = startJobSampler({ runner, domain: 'vm1', intervalMs: 100, onSample: (s) => samples.push(s), onCrash });
     await vi.advanceTimersByTimeAsync(250);
     sampler.stop();
     expect(samples.map((s) => (s.result.ok ? s.result.value.info.type : s.result.error.code))).toEqual([
@@ -77,6 +85,17 @@ describe('domjobinfo sampler', () => {
       'libvirt.not-running',
       'libvirt.no-domain',
     ]);
+  });
+
+  it('keeps a changed sampling rate within 10 Hz too', async () => {
+    const runner = scripted([{ stdout: EARLY, stderr: '', exitCode: 0 }]);
+    const samples: JobSample[] = [];
+    const sampler = startJobSampler({ runner, domain: 'vm1', onSample: (s) => samples.push(s), onCrash });
+    sampler.setInterval(0);
+    await vi.advanceTimersByTimeAsync(1050);
+    sampler.stop();
+    // The first sample at 0 ms, then one every 100 ms: a period of 0 would have meant a busy loop.
+    expect(samples).toHaveLength(11);
   });
 
   it('keeps the sampling rate between 10 Hz and one sample per 10 s', () => {

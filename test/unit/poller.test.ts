@@ -8,7 +8,13 @@ const fakeClock: Clock = {
 };
 
 describe('poller', () => {
-  beforeEach(() => vi.useFakeTimers());
+  // Polls that are not meant to crash report here; each test ends with none.
+  let crashes: unknown[] = [];
+  const onCrash = (e: unknown): void => void crashes.push(e);
+  beforeEach(() => {
+    crashes = [];
+    vi.useFakeTimers();
+  });
   afterEach(() => vi.useRealTimers());
 
   it('never overlaps polls when a poll takes longer than the interval', async () => {
@@ -26,10 +32,12 @@ describe('poller', () => {
         return results.length;
       },
       onResult: (v) => results.push(v),
+      onCrash,
     });
     await vi.advanceTimersByTimeAsync(1100);
     poller.stop();
     expect(maxConcurrent).toBe(1);
+    expect(crashes).toEqual([]);
     expect(results).toEqual([0, 1, 2, 3]); // 250 ms each, back to back: done at 250, 500, 750, 1000
   });
 
@@ -43,6 +51,7 @@ describe('poller', () => {
         await new Promise((r) => setTimeout(r, 300));
       },
       onResult: () => undefined,
+      onCrash,
     });
     await vi.advanceTimersByTimeAsync(3500);
     poller.stop();
@@ -66,6 +75,7 @@ describe('poller', () => {
           });
         }),
       onResult: (v) => seen.push(v),
+      onCrash,
     });
     await vi.advanceTimersByTimeAsync(50);
     poller.stop();
@@ -76,7 +86,6 @@ describe('poller', () => {
   });
 
   it('stops and reports when a poll throws', async () => {
-    const crashes: unknown[] = [];
     let calls = 0;
     const poller = startPoller({
       intervalMs: 10,
@@ -86,7 +95,7 @@ describe('poller', () => {
         throw new Error('boom');
       },
       onResult: () => undefined,
-      onCrash: (e) => crashes.push(e),
+      onCrash,
     });
     await vi.advanceTimersByTimeAsync(100);
     expect(calls).toBe(1);
@@ -103,8 +112,27 @@ describe('poller', () => {
       onResult: (v) => {
         if (v === 3) poller.stop();
       },
+      onCrash,
     });
     await vi.advanceTimersByTimeAsync(500);
     expect(n).toBe(3);
+    expect(crashes).toEqual([]);
+  });
+
+  it('stops and reports when the consumer throws, instead of stalling silently', async () => {
+    let n = 0;
+    const poller = startPoller({
+      intervalMs: 10,
+      clock: fakeClock,
+      poll: async () => ++n,
+      onResult: (v) => {
+        if (v === 2) throw new Error('consumer bug');
+      },
+      onCrash,
+    });
+    await vi.advanceTimersByTimeAsync(500);
+    expect(n).toBe(2);
+    expect(crashes).toEqual([new Error('consumer bug')]);
+    expect(poller.running).toBe(false);
   });
 });

@@ -31,6 +31,8 @@ export interface JobSamplerOptions {
   /** 100..10000 ms; default 1000. */
   readonly intervalMs?: number;
   readonly onSample: (sample: JobSample) => void;
+  /** A bug in sampling (a throw, not a failed sample) ends the sampler; this hears about it. */
+  readonly onCrash: (error: unknown) => void;
   readonly clock?: Clock;
   readonly wallClock?: () => number;
 }
@@ -43,17 +45,19 @@ export function clampInterval(ms: number): number {
   return Math.min(MAX_INTERVAL_MS, Math.max(MIN_INTERVAL_MS, Math.round(ms)));
 }
 
+/** A running sampler; `setInterval` keeps to the same 100..10000 ms range as the start. */
 export function startJobSampler(options: JobSamplerOptions): Poller {
   const clock = options.clock ?? systemClock;
   const wallClock = options.wallClock ?? Date.now;
-  const intervalMs = clampInterval(options.intervalMs ?? 1000);
+  let intervalMs = clampInterval(options.intervalMs ?? 1000);
   const command = virshDomjobinfo(options.domain);
   let seq = 0;
   let previous: DomainJobInfo | undefined;
 
-  return startPoller({
+  const poller = startPoller({
     intervalMs,
     clock,
+    onCrash: options.onCrash,
     // A sample that takes longer than a few intervals is worthless for a live chart: give up on it.
     poll: async (signal) => {
       const at = wallClock();
@@ -74,4 +78,14 @@ export function startJobSampler(options: JobSamplerOptions): Poller {
       options.onSample(sample);
     },
   });
+  return {
+    get running() {
+      return poller.running;
+    },
+    stop: () => poller.stop(),
+    setInterval: (ms) => {
+      intervalMs = clampInterval(ms);
+      poller.setInterval(intervalMs);
+    },
+  };
 }

@@ -10,8 +10,11 @@ export interface PollerOptions<T> {
   /** One poll. It must honour the signal: stop() aborts the poll in flight. */
   readonly poll: (signal: AbortSignal) => Promise<T>;
   readonly onResult: (value: T, startedAt: number) => void;
-  /** Called once when poll() itself throws (a bug, not an expected failure); the poller stops. */
-  readonly onCrash?: (error: unknown) => void;
+  /**
+   * Called once when poll() or onResult() throws (a bug: expected failures are values); the poller stops. Required,
+   * so that a poller never stops without telling anyone.
+   */
+  readonly onCrash: (error: unknown) => void;
   readonly intervalMs: number;
   readonly clock?: Clock;
 }
@@ -35,20 +38,19 @@ export function startPoller<T>(options: PollerOptions<T>): Poller {
     const startedAt = clock.now();
     const controller = new AbortController();
     inFlight = controller;
-    let value: T;
     try {
-      value = await options.poll(controller.signal);
+      const value = await options.poll(controller.signal);
+      inFlight = undefined;
+      if (!running) return;
+      options.onResult(value, startedAt);
     } catch (error) {
       inFlight = undefined;
       if (running) {
         running = false;
-        options.onCrash?.(error);
+        options.onCrash(error);
       }
       return;
     }
-    inFlight = undefined;
-    if (!running) return;
-    options.onResult(value, startedAt);
     if (!running) return; // onResult may stop the poller
     const wait = Math.max(0, intervalMs - (clock.now() - startedAt));
     timer = clock.setTimeout(() => void tick(), wait);
