@@ -306,9 +306,16 @@ describe('authentication and secrets', () => {
     secretsAbsent(logged, [keys.client.privateKey, keys.passphrase]);
   });
 
-  it('reports a missing credential source as ssh.auth-failed', async () => {
+  it('reports a missing credential source as ssh.auth-failed, with its reason', async () => {
     const r = await makePool({ auth: () => Promise.reject(new Error('vault locked')) }).exec(target(), ['true'], { timeoutMs: 5000 });
-    expect(code(r)).toBe('ssh.auth-failed');
+    expect(r).toMatchObject({ ok: false, error: { code: 'ssh.auth-failed', detail: 'vault locked' } });
+  });
+
+  it('reports a known_hosts store that throws as ssh.known-hosts-io, with its reason, instead of hanging', async () => {
+    const broken = { name: 'broken store', load: () => Promise.reject(new Error('disk on fire')), append: () => Promise.reject(new Error('no')) };
+    const r = await makePool({ knownHosts: broken }).exec(target(), ['true'], { timeoutMs: 5000 });
+    expect(r).toMatchObject({ ok: false, error: { code: 'ssh.known-hosts-io', detail: 'disk on fire' } });
+    expect(r.ok ? '' : r.error.message).toContain('broken store');
   });
 });
 

@@ -26,7 +26,7 @@ import { err, ok, type Result } from '../../../shared/result';
 import { sleep, systemClock, waitFor, type Clock, type Until } from './deadline';
 import { isHostKeyError, mapSshError, redact, targetKey, targetPort, type HostKeyError, type SshTarget } from './errors';
 import { execCommand, type CommandOutput, type ExecOptions, type RemoteCommand } from './exec';
-import { checkHostKey, fingerprintSha256, hostLookupName, keyTypeOfBlob, knownKeyTypes, type KnownHostsStore } from './known-hosts';
+import { checkHostKey, fingerprintSha256, hostLookupName, keyTypeOfBlob, knownKeyTypes, type KnownHostsFile, type KnownHostsStore } from './known-hosts';
 
 const { Client } = ssh2;
 type Ssh2Client = InstanceType<typeof Client>;
@@ -118,6 +118,10 @@ export function backoffDelay(failures: number, o: BackoffOptions): number {
   if (failures <= 0) return 0;
   const nominal = Math.min(o.maxMs, o.initialMs * o.factor ** (failures - 1));
   return Math.max(0, Math.min(o.maxMs, o.jitter(nominal)));
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }
 
 function expired(reason: 'timeout' | 'cancelled', target: SshTarget, phase: string, cause?: FerryError): FerryError {
@@ -489,9 +493,18 @@ export class SshPool implements ChannelOpener {
     return c;
   }
 
+  /** The store's content; a store that throws (a bug in an injected store) is reported, not left to hang a connect. */
+  private async loadKnownHosts(): Promise<Result<KnownHostsFile, FerryError>> {
+    try {
+      return await this.opts.knownHosts.load();
+    } catch (e) {
+      return err(ferryError('ssh.known-hosts-io', `Could not read the known hosts from ${this.opts.knownHosts.name}.`, errorText(e)));
+    }
+  }
+
   private async checkKey(target: SshTarget, blob: Buffer): Promise<Result<void, FerryError>> {
     const store = this.opts.knownHosts;
-    const file = await store.load();
+    const file = await this.loadKnownHosts();
     if (!file.ok) return file;
     const host = target.host;
     const port = targetPort(target);
@@ -547,15 +560,15 @@ export class SshPool implements ChannelOpener {
     let auth: SshAuth;
     try {
       auth = await this.opts.auth(target);
-    } catch {
-      return err(ferryError('ssh.auth-failed', `No credentials are available for ${targetKey(target)}.`));
+    } catch (e) {
+      return err(ferryError('ssh.auth-failed', `No credentials are available for ${targetKey(target)}.`, errorText(e)));
     }
     const secrets: string[] = [];
     if (auth.kind === 'key') {
       secrets.push(typeof auth.privateKey === 'string' ? auth.privateKey : auth.privateKey.toString('utf8'));
       if (auth.passphrase !== undefined) secrets.push(auth.passphrase);
     }
-    const known = await this.opts.knownHosts.load();
+    const known = await this.loadKnownHosts();
     if (!known.ok) return known;
     const serverHostKey = orderHostKeyAlgorithms(knownKeyTypes(known.value.entries, host, port));
 
@@ -634,7 +647,11 @@ export class SshPool implements ChannelOpener {
               }
               verify(v.ok);
             },
-            () => verify(false),
+            (e: unknown) => {
+              // A bug, not a verdict: refuse the key, and say why rather than blame the handshake.
+              hostKeyError = ferryError('ssh.handshake-failed', `Ferry could not check the host key of ${host}:${port}.`, errorText(e));
+              verify(false);
+            },
           );
         },
         ...(serverHostKey ? { algorithms: { serverHostKey } } : {}),
