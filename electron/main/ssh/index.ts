@@ -21,6 +21,6 @@ export {
   parseKnownHosts,
   readKnownHostsFile,
 } from './known-hosts';
-export type { KnownHostsStore, KnownHostsFile, KnownHostEntry, HostKeyStatus } from './known-hosts';
+export type { KnownHostsStore, KnownHostsFile, KnownHostEntry, HostKeyStatus, HostKeyVerdict } from './known-hosts';
 export { systemClock } from './deadline';
 export type { Clock, Until } from './deadline';

@@ -307,12 +307,21 @@ export function appendKnownHost(
   return next;
 }
 
+/** A verdict on a presented key and, when a line decided it, the file that line is in (for messages). */
+export type HostKeyVerdict = HostKeyStatus & { readonly file?: string };
+
 /** Where the pool reads host keys from and writes newly trusted ones to. */
 export interface KnownHostsStore {
   /** A description for messages, e.g. the file path. */
   readonly name: string;
   load(): Promise<Result<KnownHostsFile, FerryError>>;
   append(host: string, port: number, keyType: string, keyBlob: Buffer): Promise<Result<void, FerryError>>;
+  /**
+   * Optional: judges a presented key itself. A store made of several files needs this (a key that one file records
+   * and another contradicts must be refused, which one merged entry list cannot express). Without it the pool runs
+   * checkHostKey over load().
+   */
+  check?(host: string, port: number, keyType: string, keyBlob: Buffer): Promise<Result<HostKeyVerdict, FerryError>>;
 }
 
 export function fileKnownHostsStore(path: string, opts: { readonly hash?: boolean } = {}): KnownHostsStore {

@@ -26,7 +26,7 @@ import { err, ok, type Result } from '../../../shared/result';
 import { sleep, systemClock, waitFor, type Clock, type Until } from './deadline';
 import { isHostKeyError, mapSshError, redact, targetKey, targetPort, type HostKeyError, type SshTarget } from './errors';
 import { execCommand, type CommandOutput, type ExecOptions, type RemoteCommand } from './exec';
-import { checkHostKey, fingerprintSha256, hostLookupName, keyTypeOfBlob, knownKeyTypes, type KnownHostsFile, type KnownHostsStore } from './known-hosts';
+import { checkHostKey, fingerprintSha256, hostLookupName, keyTypeOfBlob, knownKeyTypes, type HostKeyVerdict, type KnownHostsFile, type KnownHostsStore } from './known-hosts';
 
 const { Client } = ssh2;
 type Ssh2Client = InstanceType<typeof Client>;
@@ -502,15 +502,30 @@ export class SshPool implements ChannelOpener {
     }
   }
 
-  private async checkKey(target: SshTarget, blob: Buffer): Promise<Result<void, FerryError>> {
+  /** The store's verdict: its own `check` when it has one (several files), else checkHostKey over its entries. */
+  private async verdict(host: string, port: number, keyType: string, blob: Buffer): Promise<Result<HostKeyVerdict, FerryError>> {
     const store = this.opts.knownHosts;
+    if (store.check) {
+      try {
+        return await store.check(host, port, keyType, blob);
+      } catch (e) {
+        return err(ferryError('ssh.known-hosts-io', `Could not check the host key against ${store.name}.`, errorText(e)));
+      }
+    }
     const file = await this.loadKnownHosts();
     if (!file.ok) return file;
+    return ok(checkHostKey(file.value.entries, host, port, keyType, blob));
+  }
+
+  private async checkKey(target: SshTarget, blob: Buffer): Promise<Result<void, FerryError>> {
     const host = target.host;
     const port = targetPort(target);
     const keyType = keyTypeOfBlob(blob) ?? 'unknown';
-    const presented = { host, port, keyType, fingerprint: fingerprintSha256(blob), keyBase64: blob.toString('base64'), knownHostsFile: store.name };
-    const v = checkHostKey(file.value.entries, host, port, keyType, blob);
+    const verdict = await this.verdict(host, port, keyType, blob);
+    if (!verdict.ok) return verdict;
+    const v = verdict.value;
+    const fileName = v.file ?? this.opts.knownHosts.name;
+    const presented = { host, port, keyType, fingerprint: fingerprintSha256(blob), keyBase64: blob.toString('base64'), knownHostsFile: fileName };
     const hp = `${host}:${port}`;
     switch (v.status) {
       case 'match':
@@ -518,7 +533,7 @@ export class SshPool implements ChannelOpener {
       case 'unknown': {
         const other =
           v.otherKeyTypes.length > 0
-            ? ` Note: ${store.name} holds a ${v.otherKeyTypes.join('/')} key for this host, yet it offered ${keyType}; be suspicious.`
+            ? ` Note: ${fileName} holds a ${v.otherKeyTypes.join('/')} key for this host, yet it offered ${keyType}; be suspicious.`
             : '';
         const e: HostKeyError = {
           code: 'ssh.host-key-unknown',
@@ -531,9 +546,9 @@ export class SshPool implements ChannelOpener {
         const e: HostKeyError = {
           code: 'ssh.host-key-changed',
           message:
-            `The host key of ${hp} has CHANGED: it now presents ${keyType} ${presented.fingerprint}, but ${store.name} line ${v.line} records ${v.knownFingerprint}. ` +
+            `The host key of ${hp} has CHANGED: it now presents ${keyType} ${presented.fingerprint}, but ${fileName} line ${v.line} records ${v.knownFingerprint}. ` +
             `Either the host was reinstalled or someone is intercepting the connection. Ferry will not connect until the old entry is removed ` +
-            `(ssh-keygen -R '${hostLookupName(host, port)}' -f ${store.name}) after you have checked the new fingerprint.`,
+            `(ssh-keygen -R '${hostLookupName(host, port)}' -f ${fileName}) after you have checked the new fingerprint.`,
           hostKey: { ...presented, knownFingerprint: v.knownFingerprint, knownLine: v.line },
         };
         return err(e);
@@ -541,7 +556,7 @@ export class SshPool implements ChannelOpener {
       case 'revoked': {
         const e: HostKeyError = {
           code: 'ssh.host-key-revoked',
-          message: `${hp} presented the ${keyType} key ${presented.fingerprint}, which ${store.name} line ${v.line} marks @revoked. Ferry refuses it.`,
+          message: `${hp} presented the ${keyType} key ${presented.fingerprint}, which ${fileName} line ${v.line} marks @revoked. Ferry refuses it.`,
           hostKey: { ...presented, knownLine: v.line },
         };
         return err(e);
