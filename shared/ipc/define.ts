@@ -13,16 +13,17 @@ import { z } from 'zod';
 import type { FerryError } from '../errors';
 import type { Result } from '../result';
 
-export interface RequestDef<I, O> {
+/** `Id` is the channel id as a literal type, so a handler map can be keyed by `[someDef.id]` and checked for gaps. */
+export interface RequestDef<I, O, Id extends string = string> {
   readonly kind: 'request';
-  readonly id: string;
+  readonly id: Id;
   readonly input: z.ZodType<I>;
   readonly output: z.ZodType<O>;
 }
 
-export interface StreamDef<P, E> {
+export interface StreamDef<P, E, Id extends string = string> {
   readonly kind: 'stream';
-  readonly id: string;
+  readonly id: Id;
   readonly params: z.ZodType<P>;
   readonly event: z.ZodType<E>;
 }
@@ -30,20 +31,20 @@ export interface StreamDef<P, E> {
 export type AnyRequest = RequestDef<any, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 export type AnyStream = StreamDef<any, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-export type InputOf<R> = R extends RequestDef<infer I, unknown> ? I : never;
-export type OutputOf<R> = R extends RequestDef<unknown, infer O> ? O : never;
-export type ParamsOf<S> = S extends StreamDef<infer P, unknown> ? P : never;
-export type EventOf<S> = S extends StreamDef<unknown, infer E> ? E : never;
+export type InputOf<R> = R extends RequestDef<infer I, unknown, string> ? I : never;
+export type OutputOf<R> = R extends RequestDef<unknown, infer O, string> ? O : never;
+export type ParamsOf<S> = S extends StreamDef<infer P, unknown, string> ? P : never;
+export type EventOf<S> = S extends StreamDef<unknown, infer E, string> ? E : never;
 
 /** Channel ids are namespaced (`ferry.<area>.<name>`) so that a transport can refuse anything else at a glance. */
 export const CHANNEL_ID = /^ferry\.[a-z][a-zA-Z]*\.[a-z][a-zA-Z]*$/;
 
-export function request<I, O>(id: string, input: z.ZodType<I>, output: z.ZodType<O>): RequestDef<I, O> {
+export function request<const Id extends string, I, O>(id: Id, input: z.ZodType<I>, output: z.ZodType<O>): RequestDef<I, O, Id> {
   if (!CHANNEL_ID.test(id)) throw new Error(`bad channel id ${id}`);
   return Object.freeze({ kind: 'request', id, input, output });
 }
 
-export function stream<P, E>(id: string, params: z.ZodType<P>, event: z.ZodType<E>): StreamDef<P, E> {
+export function stream<const Id extends string, P, E>(id: Id, params: z.ZodType<P>, event: z.ZodType<E>): StreamDef<P, E, Id> {
   if (!CHANNEL_ID.test(id)) throw new Error(`bad channel id ${id}`);
   return Object.freeze({ kind: 'stream', id, params, event });
 }
@@ -56,8 +57,9 @@ export const ferryErrorSchema = z.object({
   detail: z.string().optional(),
 }) as unknown as z.ZodType<FerryError>;
 
+/** Discriminated on `ok`, so a rejected answer names the path that failed (`value.0.record.id`). */
 export function resultSchema<T>(value: z.ZodType<T>): z.ZodType<Result<T, FerryError>> {
-  return z.union([
+  return z.discriminatedUnion('ok', [
     z.object({ ok: z.literal(true), value }),
     z.object({ ok: z.literal(false), error: ferryErrorSchema }),
   ]) as unknown as z.ZodType<Result<T, FerryError>>;
