@@ -15,20 +15,20 @@ export interface Until {
 export type Waited<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: 'timeout' | 'cancelled' };
 
 /**
- * Waits for `start` to call `done`, or for the deadline or the signal. `start` may return a cleanup, run when the
- * wait ends early (to take a waiter out of a queue).
+ * Waits for `start` to call `done`, or for the deadline or the signal. `start` may return a cleanup (take a waiter
+ * out of a queue, a listener off a set), run once when the wait ends, however it ends.
  */
 export function waitFor<T>(clock: Clock, until: Until, start: (done: (value: T) => void) => (() => void) | void): Promise<Waited<T>> {
   return new Promise((resolve) => {
     let settled = false;
     let cleanup: (() => void) | void = undefined;
-    const onAbort = (): void => end({ ok: false, reason: 'cancelled' }, true);
-    const end = (w: Waited<T>, early: boolean): void => {
+    const onAbort = (): void => end({ ok: false, reason: 'cancelled' });
+    const end = (w: Waited<T>): void => {
       if (settled) return;
       settled = true;
       clock.clearTimeout(timer);
       until.signal?.removeEventListener('abort', onAbort);
-      if (early && cleanup) cleanup();
+      cleanup?.();
       resolve(w);
     };
     if (until.signal?.aborted) {
@@ -40,9 +40,11 @@ export function waitFor<T>(clock: Clock, until: Until, start: (done: (value: T) 
       resolve({ ok: false, reason: 'timeout' });
       return;
     }
-    const timer = clock.setTimeout(() => end({ ok: false, reason: 'timeout' }, true), left);
+    const timer = clock.setTimeout(() => end({ ok: false, reason: 'timeout' }), left);
     until.signal?.addEventListener('abort', onAbort, { once: true });
-    cleanup = start((value) => end({ ok: true, value }, false));
+    cleanup = start((value) => end({ ok: true, value }));
+    // `start` called done before it returned its cleanup.
+    if (settled) cleanup?.();
   });
 }
 
