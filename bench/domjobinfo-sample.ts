@@ -18,6 +18,7 @@ import { fileKnownHostsStore } from '../electron/main/ssh/known-hosts';
 import { ShellSession } from '../electron/main/ssh/shell-session';
 import { VirshSession } from '../electron/main/ssh/virsh-session';
 import { parseDomjobinfo } from '../shared/parsers/virsh-domjobinfo';
+import { unwrap } from '../shared/result';
 
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 60);
 const SSH_PROCESS_EVERY = 2; // the slow baseline runs every other round (30 samples by default)
@@ -57,11 +58,6 @@ async function timed(way: Way, fn: () => Promise<string>): Promise<void> {
   const out = await fn();
   times[way].push(performance.now() - t0);
   check(way, out);
-}
-
-function unwrap<T>(r: { ok: true; value: T } | { ok: false; error: { message: string } }): T {
-  if (!r.ok) throw new Error(r.error.message);
-  return r.value;
 }
 
 const quantile = (xs: number[], q: number): number => {

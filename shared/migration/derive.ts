@@ -8,6 +8,7 @@
  * time delta, and is otherwise "no value" (undefined), never a made-up zero.
  */
 import type { DomainJobInfo } from '../parsers/virsh-domjobinfo';
+import { pagesPerSecondToBytesPerSecond } from '../units';
 
 export interface DerivedJobFigures {
   readonly elapsedMs?: number;
@@ -64,7 +65,7 @@ export function deriveJobFigures(current: DomainJobInfo, previous?: DomainJobInf
   set('expectedDowntimeMs', current.expectedDowntimeMs);
 
   if (current.dirtyRatePagesPerSecond !== undefined && current.pageSizeBytes !== undefined) {
-    out.dirtyRateBytesPerSecond = current.dirtyRatePagesPerSecond * current.pageSizeBytes;
+    out.dirtyRateBytesPerSecond = pagesPerSecondToBytesPerSecond(current.dirtyRatePagesPerSecond, current.pageSizeBytes);
   }
 
   if (current.memoryBandwidthBytesPerSecond !== undefined && current.memoryBandwidthBytesPerSecond > 0) {

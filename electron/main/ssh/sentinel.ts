@@ -150,7 +150,6 @@ export class SentinelSession {
   private readonly errs = new SentinelReader();
   private readonly clock: Clock;
   private readonly maxOutput: number;
-  private closeWaiters: (() => void)[] = [];
   /** Process group of the remote process (its pid: sshd's session child is a setsid leader and we exec into it). */
   private remotePid: number | undefined;
   private readonly pidTag = `FERRYPID${randomBytes(6).toString('hex')}:`;
@@ -238,12 +237,6 @@ export class SentinelSession {
     });
   }
 
-  /** Resolves when the current channel closes (tests). */
-  whenChannelClosed(): Promise<void> {
-    if (!this.channel) return Promise.resolve();
-    return new Promise((r) => this.closeWaiters.push(r));
-  }
-
   private expire(job: Job, e: FerryError): void {
     if (job.done) return;
     if (job === this.current) {
@@ -304,10 +297,7 @@ export class SentinelSession {
     this.errs.reset();
     ch.stream.on('data', (d: Buffer) => gen === this.gen && this.onData(this.out, d));
     ch.stream.stderr.on('data', (d: Buffer) => gen === this.gen && this.onData(this.errs, d));
-    ch.stream.on('close', () => {
-      for (const w of this.closeWaiters.splice(0)) w();
-      if (gen === this.gen) this.onChannelClosed(ch);
-    });
+    ch.stream.on('close', () => gen === this.gen && this.onChannelClosed(ch));
     this.stateValue = 'open';
     // The handshake swallows whatever the login prints first and proves the process reads our input.
     const handshake: Job = {
