@@ -17,7 +17,7 @@
  *   positional argument that came from a user or a host in `assertNotOption()` where it does not.
  *
  * These are programming errors (a caller passed something no command line can carry), hence exceptions rather than
- * Result values; the SSH layer catches them and reports `command.invalid-argument`.
+ * Result values; the SSH layer catches them and reports `input.invalid`.
  */
 
 export type ShellArgumentProblem = 'nul' | 'unpaired-surrogate' | 'option-like';
