@@ -1,0 +1,203 @@
+/**
+ * The add-host flow (validate -> test -> trust a new key -> test again -> save) and the ~/.ssh/config import that
+ * feeds candidates through the same flow one by one.
+ */
+import { hostsAdd, hostsTest, hostsTrustKey, sshConfigImport } from '../../../shared/ipc/contract';
+import type { HostView, SshConfigCandidate } from '../../../shared/inventory/types';
+import { EMPTY_FIELDS, fieldsFromDraft, validateDraft, type DraftFields } from '../view/draft';
+import { call } from './ports';
+import type { AddHostDialog, DialogSlice, FerryState, ImportDialog, ImportQueue, SliceCreator, SetState } from './types';
+
+type AddHostActions = Pick<
+  DialogSlice,
+  'openAddHost' | 'editHostField' | 'setPassphrase' | 'testConnection' | 'trustPresentedKey' | 'saveHost' | 'skipCandidate'
+>;
+type ImportActions = Pick<DialogSlice, 'openImport' | 'setImportPath' | 'readSshConfig' | 'toggleCandidate' | 'importSelected'>;
+
+/** Revisions are global so that an answer meant for a closed dialog never lands in a new one. */
+let revCounter = 0;
+
+function newAddHost(fields: DraftFields, from?: { queue: ImportQueue; candidate: SshConfigCandidate }): AddHostDialog {
+  const base = { kind: 'add-host', rev: ++revCounter, fields, errors: {}, passphrase: '', askPassphrase: false, phase: 'editing' } as const;
+  return from === undefined
+    ? { ...base, source: 'manual', warnings: [] }
+    : { ...base, source: 'ssh-config', warnings: from.candidate.warnings, queue: from.queue };
+}
+
+function fromQueue(queue: ImportQueue): AddHostDialog | null {
+  const candidate = queue.candidates[queue.index];
+  return candidate === undefined ? null : newAddHost(fieldsFromDraft(candidate.draft), { queue, candidate });
+}
+
+/** The dialog without its last answer (outcome, error): what an edit leaves. */
+function clean(d: AddHostDialog): AddHostDialog {
+  const { outcome: _o, error: _e, ...rest } = d;
+  return rest;
+}
+
+function takenNames(s: FerryState): string[] {
+  return Object.values(s.inventory.hosts).map((h) => h.record.name);
+}
+
+function addHostOf(s: FerryState): AddHostDialog | null {
+  return s.dialog?.kind === 'add-host' ? s.dialog : null;
+}
+
+/** Updates the add-host dialog if it is still the one at revision `rev` (or any revision when omitted). */
+function updateAddHost(set: SetState, f: (d: AddHostDialog) => AddHostDialog, rev?: number) {
+  set((s) => {
+    const d = addHostOf(s);
+    return d === null || (rev !== undefined && d.rev !== rev) ? {} : { dialog: f(d) };
+  });
+}
+
+function passphraseOf(d: AddHostDialog): { passphrase?: string } {
+  return d.askPassphrase && d.passphrase !== '' ? { passphrase: d.passphrase } : {};
+}
+
+export const createAddHostActions: SliceCreator<AddHostActions> = (set, get, { api, now }) => ({
+  openAddHost() {
+    set(() => ({ dialog: newAddHost(EMPTY_FIELDS) }));
+  },
+
+  editHostField(field, value) {
+    updateAddHost(set, (d) => {
+      const errors = { ...d.errors };
+      delete errors[field];
+      const fields = { ...d.fields, [field]: value };
+      return { ...clean(d), rev: ++revCounter, fields, errors, askPassphrase: fields.authKind === 'key' && d.askPassphrase };
+    });
+  },
+
+  setPassphrase(passphrase) {
+    updateAddHost(set, (d) => {
+      const { error: _e, ...rest } = d;
+      return { ...rest, passphrase };
+    });
+  },
+
+  async testConnection() {
+    const d = addHostOf(get());
+    if (d === null || d.phase !== 'editing') return;
+    const v = validateDraft(d.fields, takenNames(get()));
+    if (!v.ok) {
+      updateAddHost(set, (x) => ({ ...clean(x), errors: v.errors }), d.rev);
+      return;
+    }
+    updateAddHost(set, (x) => ({ ...clean(x), errors: {}, phase: 'testing' }), d.rev);
+    const r = await call(api, hostsTest, { draft: v.draft, ...passphraseOf(d) });
+    updateAddHost(
+      set,
+      (x) => {
+        if (!r.ok) return { ...clean(x), phase: 'editing', error: r.error };
+        const locked = r.value.outcome === 'passphrase-needed';
+        const next: AddHostDialog = { ...clean(x), phase: 'editing', outcome: r.value, askPassphrase: x.askPassphrase || locked };
+        return locked && x.passphrase !== ''
+          ? { ...next, error: { code: 'ssh.auth-failed', message: 'That passphrase does not unlock the key. Type it again.' } }
+          : next;
+      },
+      d.rev,
+    );
+  },
+
+  async trustPresentedKey() {
+    const d = addHostOf(get());
+    if (d === null || d.phase !== 'editing' || d.outcome?.outcome !== 'host-key-unknown') return;
+    const { key } = d.outcome;
+    updateAddHost(set, (x) => ({ ...x, phase: 'trusting' }), d.rev);
+    const r = await call(api, hostsTrustKey, { host: key.host, port: key.port, keyType: key.keyType, fingerprint: key.fingerprint });
+    if (addHostOf(get())?.rev !== d.rev) return;
+    if (!r.ok) {
+      updateAddHost(set, (x) => ({ ...x, phase: 'editing', error: r.error }), d.rev);
+      return;
+    }
+    updateAddHost(set, (x) => ({ ...x, phase: 'editing' }), d.rev);
+    await get().testConnection();
+  },
+
+  async saveHost() {
+    const d = addHostOf(get());
+    if (d === null || d.phase !== 'editing' || d.outcome?.outcome !== 'ok') return;
+    const facts = d.outcome.facts;
+    const v = validateDraft(d.fields, takenNames(get()));
+    if (!v.ok) {
+      updateAddHost(set, (x) => ({ ...clean(x), errors: v.errors }), d.rev);
+      return;
+    }
+    updateAddHost(set, (x) => ({ ...x, phase: 'saving' }), d.rev);
+    const r = await call(api, hostsAdd, { draft: v.draft, source: d.source, ...passphraseOf(d) });
+    if (addHostOf(get())?.rev !== d.rev) return;
+    if (!r.ok) {
+      updateAddHost(set, (x) => ({ ...x, phase: 'editing', error: r.error }), d.rev);
+      return;
+    }
+    const record = r.value;
+    set((s) => {
+      // The stream announces the host too; until it does, show what the test found.
+      const known = s.inventory.hosts[record.id];
+      const view: HostView = known ?? { record, connection: { state: 'connecting', since: now().toISOString() }, facts };
+      return {
+        inventory: { ...s.inventory, hosts: { ...s.inventory.hosts, [record.id]: view } },
+        ui: { ...s.ui, selectedHostId: record.id },
+        dialog: d.queue === undefined ? null : fromQueue({ ...d.queue, index: d.queue.index + 1 }),
+      };
+    });
+    get().notify({ tone: 'info', message: `Added ${record.name}.` });
+  },
+
+  skipCandidate() {
+    const d = addHostOf(get());
+    if (d === null) return;
+    set(() => ({ dialog: d.queue === undefined ? null : fromQueue({ ...d.queue, index: d.queue.index + 1 }) }));
+  },
+});
+
+function importOf(s: FerryState): ImportDialog | null {
+  return s.dialog?.kind === 'import' ? s.dialog : null;
+}
+function updateImport(set: SetState, f: (d: ImportDialog) => ImportDialog) {
+  set((s) => {
+    const d = importOf(s);
+    return d === null ? {} : { dialog: f(d) };
+  });
+}
+
+export const createImportActions: SliceCreator<ImportActions> = (set, get, { api }) => ({
+  openImport() {
+    set(() => ({ dialog: { kind: 'import', path: '', phase: 'editing', selected: [] } }));
+  },
+
+  setImportPath(path) {
+    updateImport(set, (d) => ({ ...d, path }));
+  },
+
+  async readSshConfig() {
+    const d = importOf(get());
+    if (d === null || d.phase === 'reading') return;
+    const path = d.path.trim();
+    updateImport(set, ({ error: _e, ...x }) => ({ ...x, phase: 'reading' }));
+    const r = await call(api, sshConfigImport, path === '' ? {} : { path });
+    const taken = new Set(takenNames(get()).map((n) => n.toLowerCase()));
+    updateImport(set, (x) => {
+      if (!r.ok) return { ...x, phase: x.result === undefined ? 'editing' : 'loaded', error: r.error };
+      const selected = r.value.candidates.flatMap((c, i) => (taken.has(c.draft.name.toLowerCase()) ? [] : [i]));
+      const { error: _e, ...rest } = x;
+      return { ...rest, phase: 'loaded', result: r.value, selected };
+    });
+  },
+
+  toggleCandidate(index) {
+    updateImport(set, (d) => ({
+      ...d,
+      selected: d.selected.includes(index) ? d.selected.filter((i) => i !== index) : [...d.selected, index].sort((a, b) => a - b),
+    }));
+  },
+
+  importSelected() {
+    const d = importOf(get());
+    if (d?.result === undefined) return;
+    const candidates = d.selected.flatMap((i) => d.result?.candidates[i] ?? []);
+    const next = fromQueue({ candidates, index: 0 });
+    if (next !== null) set(() => ({ dialog: next }));
+  },
+});

@@ -1,0 +1,33 @@
+/**
+ * Ferry's renderer store: one zustand store built from typed slices. Vanilla (no React) so the logic runs in plain
+ * Node tests; components reach it through the hooks in store/react.tsx.
+ */
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import { createAppSlice } from './appSlice';
+import { createDialogSlice } from './dialogSlice';
+import { createInventorySlice } from './inventorySlice';
+import { createNoticeSlice } from './noticeSlice';
+import type { FerryApi } from './ports';
+import type { FerryState, StoreDeps } from './types';
+import { createUiSlice } from './uiSlice';
+
+export type FerryStore = StoreApi<FerryState>;
+
+export interface StoreOptions {
+  readonly infoNoticeMs?: number;
+  readonly now?: () => Date;
+}
+
+export function createFerryStore(api: FerryApi, options: StoreOptions = {}): FerryStore {
+  const deps: StoreDeps = { api, infoNoticeMs: options.infoNoticeMs ?? 5000, now: options.now ?? (() => new Date()) };
+  return createStore<FerryState>()((set, get) => ({
+    ...createInventorySlice(set, get, deps),
+    ...createUiSlice(set, get, deps),
+    ...createNoticeSlice(set, get, deps),
+    ...createDialogSlice(set, get, deps),
+    ...createAppSlice(set, get, deps),
+  }));
+}
+
+export type { FerryApi } from './ports';
+export type * from './types';

@@ -1,0 +1,167 @@
+/** The shape of Ferry's one renderer store: typed slices (data + actions), composed in store/index.ts. */
+import type { FerryError } from '../../../shared/errors';
+import type { HostTestOutcome, Settings } from '../../../shared/ipc/contract';
+import type { OutputOf } from '../../../shared/ipc/define';
+import type { appInfo } from '../../../shared/ipc/contract';
+import type { HostView, SshConfigCandidate, VmState } from '../../../shared/inventory/types';
+import type { DraftField, DraftFields, FieldErrors } from '../view/draft';
+import type { VmColumn, VmFilter, VmSort } from '../view/vmRows';
+import type { FerryApi } from './ports';
+
+// ---- inventory -------------------------------------------------------------------------------------------------
+
+export type WatchStatus = { status: 'idle' } | { status: 'watching' } | { status: 'ended'; error?: FerryError };
+/** A request in flight for one host, so its buttons can show it and refuse a second click. */
+export type HostOp = 'refreshing' | 'removing' | 'unlocking' | 'trusting';
+
+export interface InventoryData {
+  readonly hosts: Readonly<Record<string, HostView>>;
+  /** The first snapshot has arrived (until then the view shows a loading state, not an empty one). */
+  readonly loaded: boolean;
+  readonly watch: WatchStatus;
+  readonly pending: Readonly<Record<string, HostOp>>;
+}
+
+export interface InventorySlice {
+  readonly inventory: InventoryData;
+  /** Subscribes to inventoryWatch (reference-counted); call the returned function to release. */
+  watchInventory(): () => void;
+  /** Opens the subscription again after main ended it (only while something still watches). */
+  reconnectInventory(): void;
+  refreshHost(id?: string): Promise<void>;
+  /** Unlocks a saved host's encrypted key; resolves to the error to show next to the passphrase field, or null. */
+  unlockHost(id: string, passphrase: string): Promise<FerryError | null>;
+  /** Trusts the key a saved host presented (state host-key-unknown), then refreshes that host. */
+  trustSavedHostKey(id: string): Promise<void>;
+}
+
+// ---- ui --------------------------------------------------------------------------------------------------------
+
+export type DetailTab = 'vms' | 'details';
+export interface UiData {
+  /** null: all hosts. */
+  readonly selectedHostId: string | null;
+  readonly selectedVmKey: string | null;
+  readonly tab: DetailTab;
+  readonly filter: VmFilter;
+  readonly sort: VmSort;
+}
+export interface UiSlice {
+  readonly ui: UiData;
+  selectHost(id: string | null): void;
+  selectVm(key: string | null): void;
+  setTab(tab: DetailTab): void;
+  setFilterText(text: string): void;
+  setStateFilter(state: VmState | 'all'): void;
+  sortBy(column: VmColumn): void;
+}
+
+// ---- notifications ---------------------------------------------------------------------------------------------
+
+export interface Notice {
+  readonly id: number;
+  readonly tone: 'error' | 'info';
+  readonly message: string;
+  readonly detail?: string;
+  readonly code?: string;
+}
+export interface NoticeSlice {
+  readonly notices: readonly Notice[];
+  notify(n: Omit<Notice, 'id'>): number;
+  notifyError(error: FerryError, prefix?: string): number;
+  dismissNotice(id: number): void;
+}
+
+// ---- dialogs ---------------------------------------------------------------------------------------------------
+
+export type AddHostPhase = 'editing' | 'testing' | 'trusting' | 'saving';
+export interface ImportQueue {
+  readonly candidates: readonly SshConfigCandidate[];
+  /** Index of the candidate on screen. */
+  readonly index: number;
+}
+export interface AddHostDialog {
+  readonly kind: 'add-host';
+  /** Bumped on every edit: an answer for an older revision of the form is dropped. */
+  readonly rev: number;
+  readonly fields: DraftFields;
+  readonly errors: FieldErrors;
+  readonly passphrase: string;
+  /** The key turned out to be encrypted: show the passphrase field. */
+  readonly askPassphrase: boolean;
+  readonly source: 'manual' | 'ssh-config';
+  readonly phase: AddHostPhase;
+  /** The last test's answer for the fields as they are now. */
+  readonly outcome?: HostTestOutcome;
+  readonly error?: FerryError;
+  readonly queue?: ImportQueue;
+  /** Warnings the ssh config gave for this candidate. */
+  readonly warnings: readonly string[];
+}
+export interface ImportDialog {
+  readonly kind: 'import';
+  readonly path: string;
+  readonly phase: 'editing' | 'reading' | 'loaded';
+  readonly result?: { readonly path: string; readonly candidates: readonly SshConfigCandidate[] };
+  /** Indexes into result.candidates. */
+  readonly selected: readonly number[];
+  readonly error?: FerryError;
+}
+export interface ConfirmRemoveDialog {
+  readonly kind: 'confirm-remove';
+  readonly hostId: string;
+  readonly busy: boolean;
+  readonly error?: FerryError;
+}
+export interface SettingsDialog {
+  readonly kind: 'settings';
+  readonly phase: 'loading' | 'ready' | 'saving';
+  readonly settings?: Settings;
+  readonly error?: FerryError;
+}
+export type Dialog = AddHostDialog | ImportDialog | ConfirmRemoveDialog | SettingsDialog;
+
+export interface DialogSlice {
+  readonly dialog: Dialog | null;
+  closeDialog(): void;
+  // add host
+  openAddHost(): void;
+  editHostField<K extends DraftField>(field: K, value: DraftFields[K]): void;
+  setPassphrase(value: string): void;
+  testConnection(): Promise<void>;
+  trustPresentedKey(): Promise<void>;
+  saveHost(): Promise<void>;
+  skipCandidate(): void;
+  // import
+  openImport(): void;
+  setImportPath(path: string): void;
+  readSshConfig(): Promise<void>;
+  toggleCandidate(index: number): void;
+  importSelected(): void;
+  // remove
+  openRemoveHost(id: string): void;
+  confirmRemoveHost(): Promise<void>;
+  // settings
+  openSettings(): Promise<void>;
+  saveSettings(next: Settings): Promise<void>;
+}
+
+// ---- app -------------------------------------------------------------------------------------------------------
+
+export type AppInfo = OutputOf<typeof appInfo>;
+export interface AppSlice {
+  readonly app: { readonly info?: AppInfo };
+  loadAppInfo(): Promise<void>;
+}
+
+export type FerryState = InventorySlice & UiSlice & NoticeSlice & DialogSlice & AppSlice;
+
+export type SetState = (update: (s: FerryState) => Partial<FerryState>) => void;
+export type GetState = () => FerryState;
+export interface StoreDeps {
+  readonly api: FerryApi;
+  /** ms after which an info notice goes away by itself; 0 keeps it. */
+  readonly infoNoticeMs: number;
+  readonly now: () => Date;
+}
+export type SliceCreator<T> = (set: SetState, get: GetState, deps: StoreDeps) => T;

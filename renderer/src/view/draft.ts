@@ -1,0 +1,90 @@
+/**
+ * The add-host form: its fields as typed (strings), and their validation against the contract's hostDraftSchema
+ * with one message per field, worded for a person.
+ */
+import type { HostDraft } from '../../../shared/inventory/types';
+import { hostDraftSchema } from '../../../shared/inventory/types';
+
+export interface DraftFields {
+  readonly name: string;
+  readonly address: string;
+  readonly port: string;
+  readonly user: string;
+  readonly authKind: 'agent' | 'key';
+  readonly keyPath: string;
+}
+export type DraftField = keyof DraftFields;
+export type FieldErrors = Partial<Record<DraftField, string>>;
+
+export const EMPTY_FIELDS: DraftFields = { name: '', address: '', port: '22', user: 'root', authKind: 'agent', keyPath: '' };
+
+export function fieldsFromDraft(d: HostDraft): DraftFields {
+  return {
+    name: d.name,
+    address: d.address,
+    port: String(d.port),
+    user: d.user,
+    authKind: d.auth.kind,
+    keyPath: d.auth.kind === 'key' ? d.auth.keyPath : '',
+  };
+}
+
+const PORT_MESSAGE = 'The port is a number from 1 to 65535.';
+
+function fieldOf(path: readonly PropertyKey[]): DraftField | undefined {
+  const [head, second] = path;
+  if (head === 'auth') return second === 'keyPath' ? 'keyPath' : 'authKind';
+  if (head === 'name' || head === 'address' || head === 'port' || head === 'user') return head;
+  return undefined;
+}
+
+export type DraftValidation = { ok: true; draft: HostDraft } | { ok: false; errors: FieldErrors };
+
+/**
+ * Validates the form. `takenNames` are the names of hosts already saved (a second "hvA" would be confusing in
+ * every list); the comparison ignores case.
+ */
+export function validateDraft(f: DraftFields, takenNames: readonly string[] = []): DraftValidation {
+  const errors: FieldErrors = {};
+  const portText = f.port.trim();
+  const port = /^\d{1,5}$/.test(portText) ? Number(portText) : Number.NaN;
+  if (Number.isNaN(port) || port < 1 || port > 65535) errors.port = PORT_MESSAGE;
+  if (f.authKind === 'key' && f.keyPath.trim() === '') errors.keyPath = 'Give the path of the private key file on this machine.';
+
+  const candidate = {
+    name: f.name,
+    address: f.address,
+    port: Number.isNaN(port) ? 0 : port,
+    user: f.user,
+    auth: f.authKind === 'agent' ? { kind: 'agent' as const } : { kind: 'key' as const, keyPath: f.keyPath.trim() },
+  };
+  const parsed = hostDraftSchema.safeParse(candidate);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const field = fieldOf(issue.path);
+      if (field === undefined || errors[field] !== undefined) continue;
+      errors[field] = field === 'port' ? PORT_MESSAGE : friendly(field, issue.message);
+    }
+  }
+  const name = f.name.trim().toLowerCase();
+  if (errors.name === undefined && name !== '' && takenNames.some((n) => n.toLowerCase() === name)) {
+    errors.name = `A host named "${f.name.trim()}" is already in Ferry. Pick another name.`;
+  }
+  if (!parsed.success || Object.keys(errors).length > 0) return { ok: false, errors };
+  return { ok: true, draft: parsed.data };
+}
+
+/** zod's generic size messages ("Too big: expected string to have <=253 characters") reworded per field. */
+function friendly(field: DraftField, message: string): string {
+  if (!/^Too (big|small)/.test(message)) return message;
+  switch (field) {
+    case 'address':
+      return 'An address is at most 253 characters.';
+    case 'user':
+      return 'A user name is at most 32 characters.';
+    case 'keyPath':
+      return 'Give the path of the private key file on this machine.';
+    default:
+      return message;
+  }
+}
