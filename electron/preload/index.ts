@@ -1,11 +1,8 @@
 /**
- * Preload: runs sandboxed with context isolation and exposes one narrow object, `window.ferry`. The typed request /
- * subscription contract arrives with the console (shared/ipc); until then the surface is read-only facts.
+ * Preload: runs sandboxed with context isolation and exposes exactly one object, `window.ferry` (`invoke`,
+ * `subscribe`), built in bridge.ts. Nothing else crosses into the page, ipcRenderer least of all.
  */
-import { contextBridge } from 'electron';
+import { contextBridge, ipcRenderer } from 'electron';
+import { createPreloadBridge } from './bridge';
 
-const api = Object.freeze({
-  platform: process.platform,
-});
-
-contextBridge.exposeInMainWorld('ferry', api);
+contextBridge.exposeInMainWorld('ferry', createPreloadBridge(ipcRenderer));

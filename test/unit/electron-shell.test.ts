@@ -1,11 +1,24 @@
-import { describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { EventEmitter } from 'node:events';
 import type { BrowserWindowConstructorOptions } from 'electron';
 import { createMainWindow, secureWebPreferences } from '../../electron/main/window';
+import { appInfo, hostsList, inventoryWatch } from '../../shared/ipc/contract';
+import type { FerryBridge } from '../../shared/ipc/define';
+import { ELECTRON_CHANNELS } from '../../shared/ipc/wire';
 
 const exposed = vi.hoisted(() => new Map<string, unknown>());
+const ipcRenderer = vi.hoisted(() => ({
+  invoke: vi.fn(async (..._args: unknown[]): Promise<unknown> => ({ ok: true, value: {} })),
+  send: vi.fn((..._args: unknown[]) => undefined),
+  listeners: new Map<string, (event: unknown, message: unknown) => void>(),
+  on(channel: string, fn: (event: unknown, message: unknown) => void) {
+    this.listeners.set(channel, fn);
+    return this;
+  },
+}));
 vi.mock('electron', () => ({
   contextBridge: { exposeInMainWorld: (key: string, value: unknown) => exposed.set(key, value) },
+  ipcRenderer,
 }));
 
 describe('main window', () => {
@@ -60,11 +73,69 @@ describe('main window', () => {
   });
 });
 
+async function loadPreload(): Promise<FerryBridge> {
+  await import('../../electron/preload/index');
+  return exposed.get('ferry') as FerryBridge;
+}
+
 describe('preload', () => {
-  it('exposes exactly one object, window.ferry, with a pinned surface', async () => {
-    await import('../../electron/preload/index');
+  beforeEach(() => {
+    ipcRenderer.invoke.mockClear();
+    ipcRenderer.send.mockClear();
+  });
+
+  it('exposes exactly one object, window.ferry, with two frozen functions and nothing of ipcRenderer', async () => {
+    const ferry = await loadPreload();
     expect([...exposed.keys()]).toEqual(['ferry']);
-    expect(Object.keys(exposed.get('ferry') as object).sort()).toEqual(['platform']);
-    expect(Object.isFrozen(exposed.get('ferry'))).toBe(true);
+    expect(Object.keys(ferry).sort()).toEqual(['invoke', 'subscribe']);
+    expect(Object.isFrozen(ferry)).toBe(true);
+    expect(Object.values(ferry).every((v) => typeof v === 'function')).toBe(true);
+    expect(Object.values(ferry)).not.toContain(ipcRenderer.invoke);
+    expect(Object.values(ferry)).not.toContain(ipcRenderer.send);
+  });
+
+  it('refuses a channel the contract does not declare without calling ipcRenderer', async () => {
+    const ferry = await loadPreload();
+    expect(await ferry.invoke('ferry.shell.exec', { cmd: 'rm -rf /' })).toMatchObject({ ok: false, error: { code: 'ipc.unknown-channel' } });
+    expect(await ferry.invoke(inventoryWatch.id, {})).toMatchObject({ ok: false, error: { code: 'ipc.unknown-channel' } });
+    const ended = new Promise((resolve) => ferry.subscribe(hostsList.id, {}, () => undefined, resolve));
+    expect(await ended).toMatchObject({ code: 'ipc.unknown-channel' });
+    expect(ipcRenderer.invoke).not.toHaveBeenCalled();
+    expect(ipcRenderer.send).not.toHaveBeenCalled();
+  });
+
+  it('forwards a known request on the one invoke channel', async () => {
+    const ferry = await loadPreload();
+    expect(await ferry.invoke(appInfo.id, {})).toEqual({ ok: true, value: {} });
+    expect(ipcRenderer.invoke).toHaveBeenCalledWith(ELECTRON_CHANNELS.invoke, { channel: appInfo.id, input: {} });
+    ipcRenderer.invoke.mockRejectedValueOnce(new Error('An object could not be cloned.'));
+    expect(await ferry.invoke(appInfo.id, { f: () => 1 })).toMatchObject({ ok: false, error: { code: 'ipc.transport' } });
+  });
+
+  it("names each subscription, routes main's frames to its callback, and unsubscribes once", async () => {
+    const ferry = await loadPreload();
+    const a: unknown[] = [];
+    const b: unknown[] = [];
+    const ends: unknown[] = [];
+    const stopA = ferry.subscribe(inventoryWatch.id, {}, (e) => a.push(e));
+    ferry.subscribe(inventoryWatch.id, {}, (e) => b.push(e), (e) => ends.push(e ?? 'clean'));
+    const [idA, idB] = ipcRenderer.send.mock.calls.map((c) => (c[1] as { subscription: string }).subscription);
+    expect(idA).toBeTruthy();
+    expect(idA).not.toBe(idB);
+    const deliver = ipcRenderer.listeners.get(ELECTRON_CHANNELS.event);
+    deliver?.({}, { t: 'event', subscription: idA, event: 1 });
+    deliver?.({}, { t: 'event', subscription: idB, event: 2 });
+    deliver?.({}, { t: 'bogus', subscription: idA });
+    deliver?.({}, 'garbage');
+    deliver?.({}, { t: 'end', subscription: idB });
+    deliver?.({}, { t: 'event', subscription: idB, event: 3 });
+    expect(a).toEqual([1]);
+    expect(b).toEqual([2]);
+    expect(ends).toEqual(['clean']);
+    stopA();
+    stopA();
+    expect(ipcRenderer.send.mock.calls.filter((c) => c[0] === ELECTRON_CHANNELS.unsubscribe)).toEqual([
+      [ELECTRON_CHANNELS.unsubscribe, { subscription: idA }],
+    ]);
   });
 });

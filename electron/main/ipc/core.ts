@@ -9,7 +9,7 @@ import { describeSchemaError, resultSchema, type AnyRequest } from '../../../sha
 import type { FerryError } from '../../../shared/errors';
 import { err, type Result } from '../../../shared/result';
 import type { Caller, IpcHandlers } from './handlers';
-import { internalError, unknownChannel } from './errors';
+import { internalError, unknownChannel } from '../../../shared/ipc/errors';
 import { describeThrown, silentIpcLogger, type IpcLogger } from './log';
 import { createSubscriptions, type StreamSink } from './subscriptions';
 

@@ -7,7 +7,7 @@ import { findStream } from '../../../shared/ipc/contract';
 import { describeSchemaError, type AnyStream } from '../../../shared/ipc/define';
 import { ferryError, type FerryError } from '../../../shared/errors';
 import type { Caller, StreamContext } from './handlers';
-import { internalError, unknownChannel } from './errors';
+import { internalError, unknownChannel } from '../../../shared/ipc/errors';
 import { describeThrown, type IpcLogger } from './log';
 
 /** Where a subscription's frames go (a webContents, a socket). Called only while the subscription is live. */

@@ -1,5 +1,5 @@
-/** The errors the IPC layer itself produces. Messages quote nothing secret: no payload, no exception text. */
-import { ferryError, type FerryError } from '../../../shared/errors';
+/** The errors the IPC layer itself produces (main, preload, renderer client). Messages quote nothing secret. */
+import { ferryError, type FerryError } from '../errors';
 
 export function internalError(what: string): FerryError {
   return ferryError('ipc.internal', `Ferry hit an internal error while handling ${what}. The details are in Ferry's log.`);
