@@ -46,7 +46,9 @@ function sshProcess(): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(
       'ssh',
-      ['-i', lab.clientKey, '-o', `UserKnownHostsFile=${lab.knownHosts}`, '-o', 'BatchMode=yes', '-o', 'ControlMaster=no',
+      // -F /dev/null: a user's ssh_config (ControlPath, ProxyJump...) must not change what this baseline measures.
+      ['-F', '/dev/null', '-i', lab.clientKey, '-o', `UserKnownHostsFile=${lab.knownHosts}`, '-o', 'GlobalKnownHostsFile=/dev/null',
+        '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-o', 'ControlMaster=no', '-o', 'ControlPath=none',
         `root@${host.ip}`, `env LC_ALL=C virsh domjobinfo --domain ${DOMAIN}`],
       (error, stdout) => (error ? reject(error) : resolve(stdout)),
     );
