@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
-import type { ServerChannel } from 'ssh2';
+import type { AcceptConnection, RejectConnection, ServerChannel, Session } from 'ssh2';
 import { formatKnownHostsLine } from '../../electron/main/ssh/known-hosts';
 
 const { Server, utils } = ssh2;
@@ -80,6 +80,8 @@ export interface TestServer {
   maxSessions: number;
   /** Milliseconds the server waits before answering each exec (to make channels overlap). */
   execDelayMs: number;
+  /** Milliseconds the server waits before confirming a new session channel (an sshd slow to fork). */
+  sessionDelayMs: number;
   /** Behave like OpenSSH with a root session: "session signalling requires privilege separation". */
   ignoreSignals: boolean;
   knownHostsLine(host?: string): string;
@@ -94,7 +96,7 @@ export async function startTestServer(keys: Keys, opts: { maxSessions?: number }
   if (allowed instanceof Error) throw allowed;
   const clients = new Set<{ end(): void; _sock?: { destroy(): void } }>();
   const children = new Set<number>();
-  const state = { maxSessions: opts.maxSessions ?? 10, execDelayMs: 0, ignoreSignals: false };
+  const state = { maxSessions: opts.maxSessions ?? 10, execDelayMs: 0, sessionDelayMs: 0, ignoreSignals: false };
 
   // ssh2's Server hands a session's requests to the Session object only until exec starts; a later 'signal' request
   // is answered with failure and never surfaces. Its debug log does see it, so signals are taken from there and
@@ -137,7 +139,7 @@ export async function startTestServer(keys: Keys, opts: { maxSessions?: number }
       else ctx.reject(['publickey']);
     });
     client.on('ready', () => {
-      client.on('session', (accept, reject) => {
+      const onSession = (accept: AcceptConnection<Session>, reject: RejectConnection): void => {
         if (open >= state.maxSessions) {
           stats.sessionsRefused++;
           reject();
@@ -188,6 +190,10 @@ export async function startTestServer(keys: Keys, opts: { maxSessions?: number }
           if (state.execDelayMs > 0) setTimeout(run, state.execDelayMs);
           else run();
         });
+      };
+      client.on('session', (accept, reject) => {
+        if (state.sessionDelayMs > 0) setTimeout(() => onSession(accept, reject), state.sessionDelayMs);
+        else onSession(accept, reject);
       });
     });
   });
@@ -209,6 +215,12 @@ export async function startTestServer(keys: Keys, opts: { maxSessions?: number }
     },
     set execDelayMs(n: number) {
       state.execDelayMs = n;
+    },
+    get sessionDelayMs() {
+      return state.sessionDelayMs;
+    },
+    set sessionDelayMs(n: number) {
+      state.sessionDelayMs = n;
     },
     get ignoreSignals() {
       return state.ignoreSignals;

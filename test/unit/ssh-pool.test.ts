@@ -27,6 +27,7 @@ afterEach(async () => {
   await Promise.all(pools.splice(0).map((p) => p.dispose()));
   server.maxSessions = 10;
   server.execDelayMs = 0;
+  server.sessionDelayMs = 0;
   server.ignoreSignals = false;
 });
 
@@ -196,6 +197,24 @@ describe('timeouts and cancellation', () => {
     // The pid line that makes this possible never reaches the caller.
     const out = value(await pool.exec(target(), { shell: 'echo e >&2' }, { timeoutMs: 5000 }));
     expect(out.stderr).toBe('e\n');
+  });
+
+  it('keeps its timeout and its cancel while the host is slow to open the channel, and frees the slot afterwards', async () => {
+    const pool = makePool();
+    expect(value(await pool.exec(target(), ['true'], { timeoutMs: 5000 })).exitCode).toBe(0);
+    server.sessionDelayMs = 1500;
+    // Both end while the channel is still being opened, not once it is (when exec's own timer would catch them).
+    const timedOut = await pool.exec(target(), ['true'], { timeoutMs: 200 });
+    expect(timedOut).toMatchObject({ ok: false, error: { code: 'command.timeout' } });
+    expect(timedOut.ok ? '' : timedOut.error.message).toMatch(/waiting for the host to open a channel/);
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 100);
+    const cancelled = await pool.exec(target(), ['true'], { timeoutMs: 5000, signal: ac.signal });
+    expect(cancelled).toMatchObject({ ok: false, error: { code: 'command.cancelled' } });
+    expect(cancelled.ok ? '' : cancelled.error.message).toMatch(/waiting for the host to open a channel/);
+    server.sessionDelayMs = 0;
+    await expect.poll(() => pool.status(target()).channelsInUse, { timeout: 4000 }).toBe(0);
+    expect(value(await pool.exec(target(), ['echo', 'still fine'], { timeoutMs: 5000 })).stdout).toBe('still fine\n');
   });
 
   it('does not start a command whose signal has already fired', async () => {

@@ -25,7 +25,7 @@ import { ferryError, type FerryError } from '../../../shared/errors';
 import { err, ok, type Result } from '../../../shared/result';
 import { sleep, systemClock, waitFor, type Clock, type Until } from './deadline';
 import { isHostKeyError, mapSshError, redact, targetKey, targetPort, type HostKeyError, type SshTarget } from './errors';
-import { execCommand, type CommandOutput, type ExecOptions, type RemoteCommand } from './exec';
+import { execCommand, sendSignal, type CommandOutput, type ExecOptions, type RemoteCommand } from './exec';
 import { checkHostKey, fingerprintSha256, hostLookupName, keyTypeOfBlob, knownKeyTypes, type HostKeyVerdict, type KnownHostsFile, type KnownHostsStore } from './known-hosts';
 
 const { Client } = ssh2;
@@ -389,11 +389,16 @@ export class SshPool implements ChannelOpener {
         continue;
       }
       type Opened = { stream: ClientChannel; exit: ExecChannel['exit'] } | { error: Error };
-      const opened = await new Promise<Opened>((resolve) => {
+      // A server slow to open the channel must not hold the caller past its deadline or its cancel. ssh2 cannot
+      // withdraw the request: an answer that comes after the caller left frees the slot (a refusal) or, for a
+      // channel, is closed at once (best effort: the command may already have started on the host).
+      const opened = await waitFor<Opened>(this.clock, until, (done) => {
+        let waiting = true;
         try {
           link.client.exec(commandLine, (e, stream) => {
             if (e) {
-              resolve({ error: e });
+              if (waiting) done({ error: e });
+              else release();
               return;
             }
             // Synchronously, before any other packet of the same read is parsed.
@@ -402,21 +407,34 @@ export class SshPool implements ChannelOpener {
               status = { code: typeof code === 'number' ? code : null, signal: typeof signalName === 'string' ? signalName : null };
             });
             stream.once('close', release);
-            resolve({ stream, exit: () => status });
+            if (waiting) {
+              done({ stream, exit: () => status });
+              return;
+            }
+            // Drained, or 'close' (which frees the slot) never comes.
+            stream.resume();
+            stream.stderr.resume();
+            sendSignal(stream, 'TERM');
+            stream.close();
           });
         } catch (e) {
-          resolve({ error: e instanceof Error ? e : new Error(String(e)) });
+          done({ error: e instanceof Error ? e : new Error(String(e)) });
         }
+        return () => {
+          waiting = false;
+        };
       });
-      if ('stream' in opened) {
-        return ok({ ...opened, lost: () => (link.closed ? link.reason : undefined) });
+      if (!opened.ok) return err(expired(opened.reason, target, 'waiting for the host to open a channel'));
+      if ('stream' in opened.value) {
+        return ok({ ...opened.value, lost: () => (link.closed ? link.reason : undefined) });
       }
+      const refused = opened.value;
       release();
       if (link.closed) {
         front = true;
         continue;
       }
-      if (/Channel open failure/i.test(opened.error.message)) {
+      if (/Channel open failure/i.test(refused.error.message)) {
         // The server has no room for another session although we are under our cap.
         this.logger.debug('ssh.channel-refused', { target: targetKey(target), inUse: conn.inUse });
         const waited = conn.inUse > 0 ? await conn.nextRelease(until) : (await sleep(this.clock, busyDelay, until)).ok;
@@ -426,14 +444,14 @@ export class SshPool implements ChannelOpener {
             ferryError(
               until.signal?.aborted ? 'command.cancelled' : 'command.timeout',
               `${targetKey(target)} refused to open another channel until the command's time ran out (its MaxSessions limit is reached).`,
-              opened.error.message,
+              refused.error.message,
             ),
           );
         }
         front = true;
         continue;
       }
-      return err(ferryError('ssh.channel-failed', `${targetKey(target)} refused to run the command.`, opened.error.message));
+      return err(ferryError('ssh.channel-failed', `${targetKey(target)} refused to run the command.`, refused.error.message));
     }
   }
 
