@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, lstatSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, lstatSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -225,6 +225,21 @@ describe('appendKnownHost', () => {
     expect(await readKnownHostsFile(join(tmp, 'does-not-exist'))).toEqual({ ok: true, value: { entries: [], problems: [] } });
     const r = await readKnownHostsFile(tmp);
     expect(r.ok ? 'ok' : r.error.code).toBe('ssh.known-hosts-io');
+  });
+
+  it('refuses a host name known_hosts would read as more than one name, or as more than one line', async () => {
+    const f = join(tmp, 'injection');
+    const m = memoryKnownHostsStore();
+    for (const host of [`10.0.0.5\n* ${c.type} ${c.blob.toString('base64')}`, 'hva,*', '*', 'hv?', '!hva', 'hva host', '|1|x|y', '@revoked', '#hva', '']) {
+      expect(await appendKnownHost(f, host, 22, a.type, a.blob), JSON.stringify(host)).toMatchObject({ ok: false, error: { code: 'input.invalid' } });
+      expect(await m.append(host, 22, a.type, a.blob), JSON.stringify(host)).toMatchObject({ ok: false, error: { code: 'input.invalid' } });
+    }
+    expect(await appendKnownHost(f, 'hva', 22, `${a.type} extra`, a.blob)).toMatchObject({ ok: false, error: { code: 'input.invalid' } });
+    expect(existsSync(f)).toBe(false);
+    expect(m.text()).toBe('');
+    for (const host of ['hva', 'hv-a.lab', '10.77.0.11', 'fe80::1', 'fe80::1%eth0']) {
+      expect(await m.append(host, 22, a.type, a.blob), host).toEqual({ ok: true, value: undefined });
+    }
   });
 
   it('formats the same line for the file and the memory store', async () => {

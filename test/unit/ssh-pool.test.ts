@@ -260,6 +260,16 @@ describe('host key verification', () => {
     expect(code(await pool.exec(target(), ['true'], { timeoutMs: 5000 }))).toBe('ssh.host-key-changed');
   });
 
+  it('will not write a trusted key under a host name that would widen it to other hosts', async () => {
+    const store = memoryKnownHostsStore(`${server.knownHostsLine()}\n`);
+    const pool = makePool({ knownHosts: store });
+    const key = { keyType: keys.stranger.type, keyBase64: keys.stranger.blob.toString('base64') };
+    for (const host of ['127.0.0.2\n*', '127.0.0.2,*', '*']) {
+      expect(await pool.trustHostKey({ host, user: 'x' }, key), JSON.stringify(host)).toMatchObject({ ok: false, error: { code: 'input.invalid' } });
+    }
+    expect(store.text()).toBe(`${server.knownHostsLine()}\n`);
+  });
+
   it('refuses a revoked key', async () => {
     const b64 = keys.host.blob.toString('base64');
     const store = memoryKnownHostsStore(`${server.knownHostsLine()}\n@revoked * ssh-ed25519 ${b64}\n`);

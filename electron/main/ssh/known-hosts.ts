@@ -208,6 +208,20 @@ export function checkHostKey(
   return { status: 'unknown', otherKeyTypes: [...new Set(plain.map((e) => e.keyType))] };
 }
 
+/**
+ * Refuses what a known_hosts line cannot carry literally. In the host field whitespace or a newline would split the
+ * line, a comma add a pattern, and `* ? ! [ ] | # @ \` have meanings of their own: written as is, a host of
+ * "10.0.0.5\n* ssh-ed25519 KEY" would make one trusted key good for every host. The key type must be the one named in
+ * the key (which is printable ASCII without spaces).
+ */
+export function checkKnownHostsEntry(host: string, keyType: string, keyBlob: Buffer): Result<void, FerryError> {
+  if (host === '' || /[\s,*?!|#@[\]\\]|[\x00-\x1f\x7f]/.test(host)) {
+    return err(ferryError('input.invalid', `${JSON.stringify(host.slice(0, 80))} is not a host name or address a known hosts file can record.`));
+  }
+  if (keyTypeOfBlob(keyBlob) !== keyType) return err(ferryError('input.invalid', 'The key to record is malformed or does not match its type.'));
+  return ok(undefined);
+}
+
 export interface FormatOptions {
   /** Write the host name hashed, as `ssh-keygen -H` / HashKnownHosts do. */
   readonly hash?: boolean;
@@ -258,6 +272,8 @@ export function appendKnownHost(
   keyBlob: Buffer,
   opts: FormatOptions = {},
 ): Promise<Result<void, FerryError>> {
+  const valid = checkKnownHostsEntry(host, keyType, keyBlob);
+  if (!valid.ok) return Promise.resolve(valid);
   const run = async (): Promise<Result<void, FerryError>> => {
     let target = path;
     let existing = '';
@@ -339,6 +355,8 @@ export function memoryKnownHostsStore(initial = ''): KnownHostsStore & { text():
     name: 'memory',
     load: () => Promise.resolve(ok(parseKnownHosts(text))),
     append: (host, port, keyType, keyBlob) => {
+      const valid = checkKnownHostsEntry(host, keyType, keyBlob);
+      if (!valid.ok) return Promise.resolve(valid);
       const sep = text === '' || text.endsWith('\n') ? '' : '\n';
       text = `${text}${sep}${formatKnownHostsLine(host, port, keyType, keyBlob)}\n`;
       return Promise.resolve(ok(undefined));

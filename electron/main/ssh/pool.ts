@@ -26,7 +26,7 @@ import { err, ok, type Result } from '../../../shared/result';
 import { sleep, systemClock, waitFor, type Clock, type Until } from './deadline';
 import { isHostKeyError, mapSshError, redact, targetKey, targetPort, type HostKeyError, type SshTarget } from './errors';
 import { execCommand, sendSignal, type CommandOutput, type ExecOptions, type RemoteCommand } from './exec';
-import { checkHostKey, fingerprintSha256, hostLookupName, keyTypeOfBlob, knownKeyTypes, type HostKeyVerdict, type KnownHostsFile, type KnownHostsStore } from './known-hosts';
+import { checkHostKey, checkKnownHostsEntry, fingerprintSha256, hostLookupName, keyTypeOfBlob, knownKeyTypes, type HostKeyVerdict, type KnownHostsFile, type KnownHostsStore } from './known-hosts';
 
 const { Client } = ssh2;
 type Ssh2Client = InstanceType<typeof Client>;
@@ -462,7 +462,9 @@ export class SshPool implements ChannelOpener {
    */
   async trustHostKey(target: SshTarget, key: { readonly keyType: string; readonly keyBase64: string }): Promise<Result<void, FerryError>> {
     const blob = Buffer.from(key.keyBase64, 'base64');
-    if (keyTypeOfBlob(blob) !== key.keyType) return err(ferryError('input.invalid', 'The key to trust is malformed or does not match its type.'));
+    // Checked here as well as in the stores: an injected store may write whatever it is given.
+    const valid = checkKnownHostsEntry(target.host, key.keyType, blob);
+    if (!valid.ok) return valid;
     const verdict = await this.checkKey(target, blob);
     if (!verdict.ok && verdict.error.code !== 'ssh.host-key-unknown') return verdict;
     if (!verdict.ok) {
