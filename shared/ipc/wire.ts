@@ -1,25 +1,9 @@
 /**
  * What the two transports put on the wire, and nothing else. Both carry the same messages (define.ts); the
- * WebSocket wraps them in frames tagged by `t`, Electron IPC uses one channel name per message kind.
+ * WebSocket wraps them in frames tagged by `t`, Electron IPC uses one channel name per message kind (channels.ts).
  */
 import { z } from 'zod';
 import { ferryErrorSchema, wireEventSchema, wireRequestSchema, wireStreamEndSchema, wireSubscribeSchema, wireUnsubscribeSchema } from './define';
-
-/** Electron IPC channel names (ipcMain/ipcRenderer). The contract's channel id travels inside the message. */
-export const ELECTRON_CHANNELS = Object.freeze({
-  invoke: 'ferry:invoke',
-  subscribe: 'ferry:subscribe',
-  unsubscribe: 'ferry:unsubscribe',
-  /** main -> renderer: stream frames (`event` and `end` below). */
-  event: 'ferry:event',
-} as const);
-
-/** Web mode: the WebSocket endpoint, its subprotocol, and how the per-launch token travels (as a second subprotocol). */
-export const WS_PATH = '/ws';
-export const WS_PROTOCOL = 'ferry.v1';
-export const WS_TOKEN_PROTOCOL_PREFIX = 'ferry-token.';
-/** 32 random bytes in base64url: 43 characters of [A-Za-z0-9_-], all legal in a Sec-WebSocket-Protocol token. */
-export const WEB_TOKEN = /^[A-Za-z0-9_-]{32,128}$/;
 
 const callId = z.string().min(1).max(100);
 

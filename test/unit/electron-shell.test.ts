@@ -4,7 +4,7 @@ import type { BrowserWindowConstructorOptions } from 'electron';
 import { createMainWindow, secureWebPreferences } from '../../electron/main/window';
 import { appInfo, hostsList, inventoryWatch } from '../../shared/ipc/contract';
 import type { FerryBridge } from '../../shared/ipc/define';
-import { ELECTRON_CHANNELS } from '../../shared/ipc/wire';
+import { ELECTRON_CHANNELS } from '../../shared/ipc/channels';
 
 const exposed = vi.hoisted(() => new Map<string, unknown>());
 const ipcRenderer = vi.hoisted(() => ({

@@ -4,7 +4,7 @@ import { createIpcCore } from '../../electron/main/ipc/core';
 import { isAppUrl, registerElectronIpc } from '../../electron/main/ipc/electron-ipc';
 import { createPreloadBridge } from '../../electron/preload/bridge';
 import { appInfo, hostsAdd, inventoryWatch } from '../../shared/ipc/contract';
-import { ELECTRON_CHANNELS } from '../../shared/ipc/wire';
+import { ELECTRON_CHANNELS } from '../../shared/ipc/channels';
 import { fakeMain, hostView, recordingLogger } from './ipc-harness';
 
 const APP_URL = 'file:///opt/ferry/resources/app/dist/renderer/index.html';

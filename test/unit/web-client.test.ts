@@ -11,7 +11,7 @@ import { createWebSocketBridge, reconnectDelay, type SocketLike, type WebSocketB
 import type { FerryApi } from '../../renderer/src/store/ports';
 import { appInfo, hostsAdd, hostsList, inventoryWatch, type InventoryEvent } from '../../shared/ipc/contract';
 import type { FerryBridge } from '../../shared/ipc/define';
-import { WS_PATH } from '../../shared/ipc/wire';
+import { WS_PATH } from '../../shared/ipc/channels';
 import type { FerryError } from '../../shared/errors';
 import { ok } from '../../shared/result';
 import { draft, eventually, fakeMain, hostView, type FakeMain } from './ipc-harness';

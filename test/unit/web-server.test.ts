@@ -8,7 +8,7 @@ import { createIpcCore, type IpcCore } from '../../electron/main/ipc/core';
 import { safeRelativePath } from '../../electron/main/web/static';
 import { startWebServer, type WebServer } from '../../electron/main/web/server';
 import { appInfo, hostsAdd, inventoryWatch } from '../../shared/ipc/contract';
-import { WS_PATH, WS_PROTOCOL, WS_TOKEN_PROTOCOL_PREFIX } from '../../shared/ipc/wire';
+import { WS_PATH, WS_PROTOCOL, WS_TOKEN_PROTOCOL_PREFIX } from '../../shared/ipc/channels';
 import { eventually, fakeMain, hostView, recordingLogger, type FakeMain } from './ipc-harness';
 
 let dir: string;
@@ -142,10 +142,15 @@ describe('web server: static files', () => {
     expect(head.body).toBe('');
   });
 
-  it('answers only to its own host name (a DNS-rebinding page names another)', async () => {
+  it('answers only to loopback host names, on any port (a DNS-rebinding page names another host)', async () => {
     await start();
     expect((await get('/', { host: `evil.example:${server.port}` })).status).toBe(403);
+    expect((await get('/', { host: `127.0.0.1.evil.example:${server.port}` })).status).toBe(403);
     expect((await get('/', { host: `localhost:${server.port}` })).status).toBe(200);
+    // Through an SSH tunnel the browser names the local end's port.
+    const tunnelled = await get('/', { host: 'localhost:18080' });
+    expect(tunnelled.status).toBe(200);
+    expect(tunnelled.headers['content-security-policy']).toContain('connect-src ws://localhost:18080;');
   });
 
   it('maps request paths to plain relative file names', () => {

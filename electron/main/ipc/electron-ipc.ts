@@ -8,7 +8,8 @@
 import type { IpcMain, IpcMainEvent, IpcMainInvokeEvent, WebContents, WebFrameMain } from 'electron';
 import { describeSchemaError, wireRequestSchema, wireSubscribeSchema, wireUnsubscribeSchema } from '../../../shared/ipc/define';
 import { transportError } from '../../../shared/ipc/errors';
-import { ELECTRON_CHANNELS, type StreamFrame } from '../../../shared/ipc/wire';
+import { ELECTRON_CHANNELS } from '../../../shared/ipc/channels';
+import type { StreamFrame } from '../../../shared/ipc/wire';
 import type { FerryError } from '../../../shared/errors';
 import { err } from '../../../shared/result';
 import type { IpcCore } from './core';

@@ -5,7 +5,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { IncomingMessage } from 'node:http';
-import { WEB_TOKEN, WS_PATH, WS_PROTOCOL, WS_TOKEN_PROTOCOL_PREFIX } from '../../../shared/ipc/wire';
+import { WEB_TOKEN, WS_PATH, WS_PROTOCOL, WS_TOKEN_PROTOCOL_PREFIX } from '../../../shared/ipc/channels';
 
 /** 32 random bytes, base64url (43 characters). */
 export function newToken(): string {
@@ -29,15 +29,25 @@ export function authority(host: string, port: number): string {
   return `${isIP(host) === 6 ? `[${host}]` : host}:${port}`;
 }
 
-/** The Host header values a loopback server answers to; `undefined` means any (an explicitly remote server). */
-export function allowedHosts(host: string, port: number): ReadonlySet<string> | undefined {
+/**
+ * The host names a loopback server answers to, any port (an SSH tunnel may forward another local port to it);
+ * `undefined` means any name (an explicitly remote server). A DNS-rebinding page names its own host: refused.
+ */
+export function allowedHosts(host: string): ReadonlySet<string> | undefined {
   if (!isLoopback(host)) return undefined;
-  return new Set([authority(host, port), `127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
+  return new Set([host.includes(':') ? `[${host}]` : host, '127.0.0.1', 'localhost', '[::1]']);
 }
 
 export function hostAllowed(req: IncomingMessage, allowed: ReadonlySet<string> | undefined): boolean {
-  const host = req.headers.host?.toLowerCase();
-  return host !== undefined && (allowed === undefined || allowed.has(host));
+  const header = req.headers.host;
+  if (header === undefined || header === '') return false;
+  if (allowed === undefined) return true;
+  try {
+    const url = new URL(`http://${header}`);
+    return url.username === '' && url.pathname === '/' && allowed.has(url.hostname.toLowerCase());
+  } catch {
+    return false;
+  }
 }
 
 export type UpgradeRefusal = { readonly status: 400 | 401 | 403 | 404; readonly why: string };

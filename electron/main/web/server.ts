@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { WEB_TOKEN, WS_PROTOCOL } from '../../../shared/ipc/wire';
+import { WEB_TOKEN, WS_PROTOCOL } from '../../../shared/ipc/channels';
 import type { IpcCore } from '../ipc/core';
 import { silentIpcLogger, type IpcLogger } from '../ipc/log';
 import { allowedHosts, authority, checkUpgrade, hostAllowed, isLoopback, newToken } from './guard';
@@ -80,8 +80,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   }
   if (options.token !== undefined && !WEB_TOKEN.test(options.token)) throw new Error('A web token must be 32-128 base64url characters.');
   const token = options.token ?? newToken();
-  /** Known once the port is: the Host values this server answers to (undefined: any, for a remote server). */
-  const hosts: { allowed: ReadonlySet<string> | undefined } = { allowed: new Set() };
+  const allowed = allowedHosts(host);
   let clients = 0;
 
   const wss = new WebSocketServer({
@@ -91,7 +90,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   });
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    if (!hostAllowed(req, hosts.allowed)) {
+    if (!hostAllowed(req, allowed)) {
       res.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8' });
       return void res.end('Forbidden host\n');
     }
@@ -103,7 +102,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => undefined);
-    const refusal = checkUpgrade(req, token, hosts.allowed);
+    const refusal = checkUpgrade(req, token, allowed);
     if (refusal) {
       logger.warn('web.upgrade-refused', { why: refusal.why, origin: req.headers.origin?.slice(0, 200) });
       return refuseUpgrade(socket, refusal.status);
@@ -121,7 +120,6 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  hosts.allowed = allowedHosts(host, port);
 
   return {
     url: `http://${authority(host, port)}/?token=${token}`,

@@ -4,7 +4,7 @@
  * types so it type-checks (and loads in tests) without the DOM library.
  */
 import type { FerryBridge } from '../../../shared/ipc/define';
-import { WS_PATH } from '../../../shared/ipc/wire';
+import { WS_PATH } from '../../../shared/ipc/channels';
 import { createWebSocketBridge, type ConnectionStatus, type SocketLike } from './ws-bridge';
 import { takeWebToken, type HistoryLike, type StorageLike } from './token';
 

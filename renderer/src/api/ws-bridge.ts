@@ -5,10 +5,10 @@
  *
  * No DOM types here: the socket is a small interface, so this runs in Node tests with the `ws` package's client.
  */
-import { REQUEST_IDS, STREAM_IDS } from '../../../shared/ipc/contract';
 import type { FerryBridge } from '../../../shared/ipc/define';
 import { transportError, unknownChannel } from '../../../shared/ipc/errors';
-import { serverFrameSchema, WS_PROTOCOL, WS_TOKEN_PROTOCOL_PREFIX, type ClientFrame } from '../../../shared/ipc/wire';
+import { REQUEST_CHANNEL_SET, STREAM_CHANNEL_SET, WS_PROTOCOL, WS_TOKEN_PROTOCOL_PREFIX } from '../../../shared/ipc/channels';
+import { serverFrameSchema, type ClientFrame } from '../../../shared/ipc/wire';
 import type { FerryError } from '../../../shared/errors';
 import { err } from '../../../shared/result';
 
@@ -147,7 +147,7 @@ export function createWebSocketBridge(options: WebSocketBridgeOptions): WebSocke
   }
 
   function invoke(channel: string, input: unknown): Promise<unknown> {
-    if (typeof channel !== 'string' || !REQUEST_IDS.has(channel)) return Promise.resolve(err(unknownChannel(channel, 'request')));
+    if (typeof channel !== 'string' || !REQUEST_CHANNEL_SET.has(channel)) return Promise.resolve(err(unknownChannel(channel, 'request')));
     if (status === 'no-token') return Promise.resolve(err(noToken));
     if (status === 'closed') return Promise.resolve(err(transportError('The connection to Ferry is closed.')));
     if (!socket) return Promise.resolve(err(transportError('Ferry is not connected to its server right now; reconnecting.')));
@@ -167,7 +167,7 @@ export function createWebSocketBridge(options: WebSocketBridgeOptions): WebSocke
 
   function subscribe(channel: string, params: unknown, onEvent: (event: unknown) => void, onEnd?: (error?: FerryError) => void): () => void {
     const endLater = (error: FerryError) => void Promise.resolve().then(() => onEnd?.(error));
-    if (typeof channel !== 'string' || !STREAM_IDS.has(channel)) {
+    if (typeof channel !== 'string' || !STREAM_CHANNEL_SET.has(channel)) {
       endLater(unknownChannel(channel, 'stream'));
       return () => undefined;
     }
