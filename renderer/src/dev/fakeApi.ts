@@ -235,3 +235,22 @@ export function createFakeApi(o: FakeOptions = {}): FakeApi {
     },
   };
 }
+
+/**
+ * Options from the page's query string: `?fake=1` (lab: 3 hosts, 2,000 VMs), `?fake=problems` (plus one host in
+ * each troubled state), `?fake=empty`; `&vms=5000` spreads that many VMs over the lab hosts; `&tick=2000` changes
+ * a few VM states that often; `&latency=800` slows every answer.
+ */
+export function fakeOptionsFromQuery(search: string): FakeOptions {
+  const q = new URLSearchParams(search);
+  const mode = q.get('fake');
+  const vms = Number(q.get('vms') ?? '');
+  const tick = Number(q.get('tick') ?? '3000');
+  const latency = Number(q.get('latency') ?? '250');
+  return {
+    scenario: mode === 'problems' || mode === 'empty' ? mode : 'lab',
+    tickMs: Number.isFinite(tick) ? tick : 3000,
+    latencyMs: Number.isFinite(latency) ? latency : 250,
+    ...(Number.isInteger(vms) && vms > 0 ? { vmsPerHost: [Math.ceil(vms * 0.4), Math.ceil(vms * 0.35), Math.floor(vms * 0.25)] } : {}),
+  };
+}

@@ -1,13 +1,22 @@
-/** Facts about the running back end (version, desktop or web mode, data directory) for the status bar. */
+/** Facts about the running back end (version, desktop or web mode, data directory) and the transport's state. */
 import { appInfo } from '../../../shared/ipc/contract';
 import { call } from './ports';
 import type { AppSlice, SliceCreator } from './types';
 
 export const createAppSlice: SliceCreator<AppSlice> = (set, get, { api }) => ({
-  app: {},
+  app: { transport: 'open' },
   async loadAppInfo() {
     const r = await call(api, appInfo, {});
-    if (r.ok) set(() => ({ app: { info: r.value } }));
-    else get().notifyError(r.error, 'Could not read Ferry’s version');
+    if (r.ok) set((s) => ({ app: { ...s.app, info: r.value } }));
+    else get().notifyError(r.error, 'Could not reach Ferry’s back end');
+  },
+  setTransportStatus(transport) {
+    const before = get().app.transport;
+    if (before === transport) return;
+    set((s) => ({ app: { ...s.app, transport } }));
+    if (transport === 'open' && before !== 'open') {
+      if (get().inventory.watch.status === 'ended') get().reconnectInventory();
+      if (get().app.info === undefined) void get().loadAppInfo();
+    }
   },
 });

@@ -149,9 +149,13 @@ export interface DialogSlice {
 // ---- app -------------------------------------------------------------------------------------------------------
 
 export type AppInfo = OutputOf<typeof appInfo>;
+/** The transport's own state in web mode (the WebSocket); the desktop bridge is always 'open'. */
+export type TransportStatus = 'connecting' | 'open' | 'reconnecting' | 'closed' | 'no-token';
 export interface AppSlice {
-  readonly app: { readonly info?: AppInfo };
+  readonly app: { readonly info?: AppInfo; readonly transport: TransportStatus };
   loadAppInfo(): Promise<void>;
+  /** Fed by main.tsx from the api's status events; a transport that comes back reopens an ended inventory stream. */
+  setTransportStatus(status: TransportStatus): void;
 }
 
 export type FerryState = InventorySlice & UiSlice & NoticeSlice & DialogSlice & AppSlice;

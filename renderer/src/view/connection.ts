@@ -27,6 +27,12 @@ const LABELS: Record<ConnectionStateName, { label: string; tone: Tone; needsActi
   error: { label: 'Error', tone: 'warn', needsAction: false },
 };
 
+/** Label and tone of a state by name alone (the status bar's counts). */
+export function stateLabel(state: ConnectionStateName): { label: string; tone: Tone } {
+  const { label, tone } = LABELS[state];
+  return { label, tone };
+}
+
 export function connectionBadge(c: ConnectionState): ConnectionBadge {
   const base = LABELS[c.state];
   switch (c.state) {

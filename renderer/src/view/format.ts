@@ -8,6 +8,10 @@ const MiB = 1024 ** 2;
 export function formatMemory(bytes: number | undefined): string {
   if (bytes === undefined || !Number.isFinite(bytes) || bytes < 0) return '—';
   if (bytes < GiB) return `${Math.round(bytes / MiB)} MiB`;
+  if (bytes >= 1024 * GiB) {
+    const t = bytes / (1024 * GiB);
+    return Number.isInteger(t) ? `${t} TiB` : `${t.toFixed(2)} TiB`;
+  }
   const g = bytes / GiB;
   return Number.isInteger(g) ? `${g} GiB` : `${g.toFixed(1)} GiB`;
 }

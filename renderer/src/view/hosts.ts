@@ -1,6 +1,5 @@
 /** Host list view-model: order and the one-line capacity summary. */
 import type { HostView } from '../../../shared/inventory/types';
-import { formatMemory } from './format';
 
 const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
 
@@ -41,7 +40,15 @@ export function hostSummary(h: HostView): HostSummary {
 export function summaryParts(s: HostSummary): { vms: string; cpu: string; mem: string } {
   const vms = s.vmCount === undefined ? 'VMs —' : `${s.vmCount} VM${s.vmCount === 1 ? '' : 's'} (${s.running} on)`;
   const cpu = s.cpuCount === undefined ? 'CPU —' : `vCPU ${s.vcpusUsed}/${s.cpuCount}`;
-  const mem =
-    s.memoryBytes === undefined ? 'Mem —' : `Mem ${formatMemory(s.memoryUsed).replace(/ (GiB|MiB)$/, '')}/${formatMemory(s.memoryBytes)}`;
+  const mem = s.memoryBytes === undefined ? 'Mem —' : `Mem ${memoryPair(s.memoryUsed, s.memoryBytes)}`;
   return { vms, cpu, mem };
+}
+
+/** `14.5/31 GiB`, `5.2/1 TiB`: both numbers in the unit of the host's total, at most one decimal. */
+function memoryPair(used: number, total: number): string {
+  const TiB = 1024 ** 4;
+  const GiB = 1024 ** 3;
+  const [unit, label] = total >= TiB ? [TiB, 'TiB'] : [GiB, 'GiB'];
+  const fmt = (n: number) => String(Math.round((n / unit) * 10) / 10);
+  return `${fmt(used)}/${fmt(total)} ${label}`;
 }

@@ -1,0 +1,47 @@
+/**
+ * The inventory: hosts on the left, the selected host (or all hosts) on the right. Watches inventoryWatch while
+ * mounted, so main polls hosts only while someone looks.
+ */
+import { useEffect } from 'react';
+import { useActions, useFerry } from '../../store/react';
+import { ErrorBanner } from '../common/ErrorBanner';
+import { EmptyInventory } from './EmptyInventory';
+import { HostList } from './HostList';
+import { MainPane } from './MainPane';
+
+export function ConsoleView() {
+  const { watchInventory, reconnectInventory } = useActions();
+  const loaded = useFerry((s) => s.inventory.loaded);
+  const empty = useFerry((s) => Object.keys(s.inventory.hosts).length === 0);
+  const watch = useFerry((s) => s.inventory.watch);
+
+  useEffect(() => watchInventory(), [watchInventory]);
+
+  return (
+    <div className="console">
+      {watch.status === 'ended' && (
+        <ErrorBanner
+          tone="warning"
+          message={`Live updates stopped${watch.error ? `: ${watch.error.message}` : '.'} The lists below may be out of date.`}
+          {...(watch.error?.detail !== undefined ? { detail: watch.error.detail } : {})}
+        >
+          <button type="button" className="button" onClick={reconnectInventory}>
+            Reconnect
+          </button>
+        </ErrorBanner>
+      )}
+      {!loaded ? (
+        <p className="loading" role="status">
+          <span className="spinner" aria-hidden="true" /> Loading inventory…
+        </p>
+      ) : empty ? (
+        <EmptyInventory />
+      ) : (
+        <div className="console__panes">
+          <HostList />
+          <MainPane />
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,58 @@
+/**
+ * One VM in the table. Kept small and free of table plumbing (position and selection come in as props) so the
+ * migrate view can make it draggable without touching the grid.
+ */
+import { memo } from 'react';
+import { formatMemory, formatYesNo, VM_STATE_LABELS } from '../../view/format';
+import type { VmRow as Row } from '../../view/vmRows';
+
+interface Props {
+  readonly row: Row;
+  readonly index: number;
+  readonly selected: boolean;
+  /** Pixels from the top of the scrolled body (the grid is virtualised). */
+  readonly offset: number;
+  readonly height: number;
+  readonly onSelect: (key: string) => void;
+}
+
+export const VmRow = memo(function VmRow({ row, index, selected, offset, height, onSelect }: Props) {
+  const { vm } = row;
+  return (
+    <div
+      role="row"
+      id={`vm-row-${index}`}
+      aria-rowindex={index + 2}
+      aria-selected={selected}
+      data-key={row.key}
+      className={`vm-row${selected ? ' is-selected' : ''}${index % 2 ? ' is-odd' : ''}`}
+      style={{ height, transform: `translateY(${offset}px)` }}
+      onClick={() => onSelect(row.key)}
+    >
+      <div role="gridcell" className="cell cell--name" title={vm.name}>
+        {vm.name}
+      </div>
+      <div role="gridcell" className="cell">
+        <span className={`vm-state vm-state--${vm.state}`}>
+          <span className="vm-state__dot" aria-hidden="true" />
+          {VM_STATE_LABELS[vm.state]}
+        </span>
+      </div>
+      <div role="gridcell" className="cell cell--num">
+        {formatMemory(vm.memoryBytes)}
+      </div>
+      <div role="gridcell" className="cell cell--num">
+        {vm.vcpus ?? '—'}
+      </div>
+      <div role="gridcell" className="cell">
+        {formatYesNo(vm.persistent, 'persistent', 'transient')}
+      </div>
+      <div role="gridcell" className="cell">
+        {formatYesNo(vm.autostart, 'yes', 'no')}
+      </div>
+      <div role="gridcell" className="cell" title={row.hostName}>
+        {row.hostName}
+      </div>
+    </div>
+  );
+});
