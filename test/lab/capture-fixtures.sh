@@ -4,7 +4,7 @@
 #   bash test/lab/capture-fixtures.sh [GROUP...]      (root; default: every group, in the order below)
 #
 # Groups: virsh-host virsh-domains net ping tracepath jobs-idle jobs-stall jobs-nonconv jobs-autoconverge
-#         jobs-postcopy rootns
+#         jobs-postcopy rootns inventory
 #
 # For each case it writes
 #   <case>.txt   what the command printed: stdout, then stderr, byte for byte (the parsers take exactly this)
@@ -96,7 +96,9 @@ keep() {
   cat "$dir/$n.out" "$dir/$n.err" >"$FIX/$tool/$case.txt"
   {
     printf 'command: %s\n' "$argv"
-    if [[ $h == root-ns ]]; then
+    if [[ -e $dir/$n.via ]]; then
+      printf 'host: %s\n' "$(<"$dir/$n.via")"
+    elif [[ $h == root-ns ]]; then
       printf 'host: the development machine'"'"'s root network namespace (not a lab host)\n'
     else
       printf 'host: %s (%s), inside the lab host'"'"'s namespaces: lab.sh hx %s env LC_ALL=C <command>\n' "$h" "${IP[$h]}" "$h"
@@ -529,11 +531,57 @@ group_rootns() {
   done
 }
 
+# run_ssh HOST NAME SCRIPT: like run, but `sh -c SCRIPT` through the lab's OpenSSH client, so that sshd sets
+# SSH_CONNECTION as it does for Ferry (hx runs commands without ssh).
+run_ssh() {
+  local h=$1 n=$2 script=$3
+  date -u +%FT%T.%3NZ >"$WORK/$n.date"
+  printf '%s\n' "$h" >"$WORK/$n.host"
+  printf "sh -c '%s'\n" "${script//\'/\'\\\'\'}" >"$WORK/$n.argv"
+  printf '%s (%s), through ssh from the root namespace: lab.sh ssh %s "env LC_ALL=C sh -c <script>"\n' "$h" "${IP[$h]}" "$h" >"$WORK/$n.via"
+  local rc=0
+  "${LAB[@]}" ssh "$h" "env LC_ALL=C sh -c $(printf %q "$script")" >"$WORK/$n.out" 2>"$WORK/$n.err" || rc=$?
+  printf '%s\n' "$rc" >"$WORK/$n.rc"
+}
+
+# The inventory's commands (shared/commands/inventory.ts): host identity, domain flags, domstats for all domains.
+# On hvC: a persistent domain ($FX, shut off, autostart on) and a transient running one ($FX-t), removed afterwards.
+IDENTITY_SCRIPT='uname -n; printf '"'"'%s\n'"'"' "${SSH_CONNECTION-}"; sed -n '"'"'s/^model name[[:space:]]*: *//p'"'"' /proc/cpuinfo | head -n 1'
+fxt_remove() { "${LAB[@]}" hx hvC "${VIRSH[@]}" destroy "$FX-t" >/dev/null 2>&1 || true; }
+group_inventory() {
+  run_ssh hvA identity-hvA "$IDENTITY_SCRIPT"
+  keep "$WORK" identity-hvA host identity-hvA 'over ssh from the root namespace (10.77.0.254): SSH_CONNECTION names the server side'
+  run_ssh hvC identity-hvC "$IDENTITY_SCRIPT"
+  keep "$WORK" identity-hvC host identity-hvC 'over ssh, across the router'
+  capture hvA host identity-no-ssh 'run without sshd (lab.sh hx): SSH_CONNECTION is empty' -- sh -c "$IDENTITY_SCRIPT"
+  capture hvA virsh domstats-running-hvA 'vm1 (128 MiB) and vmd (256 MiB) running, memballoon none' -- "${VIRSH[@]}" domstats --balloon --vcpu
+  capture hvB virsh domstats-empty 'hvB with no domains' -- "${VIRSH[@]}" domstats --balloon --vcpu
+  capture hvA virsh names-persistent-hvA '' -- "${VIRSH[@]}" list --all --name --persistent
+  capture hvA virsh names-transient-empty 'no transient domain on hvA' -- "${VIRSH[@]}" list --all --name --transient
+  capture hvA virsh names-no-autostart-hvA '' -- "${VIRSH[@]}" list --all --name --no-autostart
+  fx_remove
+  fxt_remove
+  CLEANUPS+=(fx_remove fxt_remove)
+  fx_xml >"$WORK/$FX.xml"
+  sed "s|<name>$FX</name>|<name>$FX-t</name>|" "$WORK/$FX.xml" >"$WORK/$FX-t.xml"
+  "${LAB[@]}" hx hvC "${VIRSH[@]}" define "$WORK/$FX.xml" >/dev/null
+  "${LAB[@]}" hx hvC "${VIRSH[@]}" autostart "$FX" >/dev/null
+  "${LAB[@]}" hx hvC "${VIRSH[@]}" create "$WORK/$FX-t.xml" >/dev/null
+  capture hvC virsh list-all-mixed-hvC "$FX shut off (persistent, autostart), $FX-t running (transient)" -- "${VIRSH[@]}" list --all
+  capture hvC virsh domstats-mixed-hvC "$FX shut off (96 MiB, 1 vCPU), $FX-t running (transient)" -- "${VIRSH[@]}" domstats --balloon --vcpu
+  capture hvC virsh names-persistent-hvC '' -- "${VIRSH[@]}" list --all --name --persistent
+  capture hvC virsh names-transient-hvC '' -- "${VIRSH[@]}" list --all --name --transient
+  capture hvC virsh names-autostart-hvC '' -- "${VIRSH[@]}" list --all --name --autostart
+  capture hvC virsh names-no-autostart-hvC '' -- "${VIRSH[@]}" list --all --name --no-autostart
+  fxt_remove
+  fx_remove
+}
+
 main() {
   [[ $EUID -eq 0 ]] || die "needs root (the lab does)"
   lab_up
   local groups=("$@") g
-  ((${#groups[@]})) || groups=(virsh-host virsh-domains net ping tracepath jobs-idle jobs-stall jobs-nonconv jobs-autoconverge jobs-postcopy rootns)
+  ((${#groups[@]})) || groups=(virsh-host virsh-domains net ping tracepath jobs-idle jobs-stall jobs-nonconv jobs-autoconverge jobs-postcopy rootns inventory)
   for g in "${groups[@]}"; do
     say "== $g"
     "group_${g//-/_}"
