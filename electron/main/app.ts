@@ -1,0 +1,133 @@
+/**
+ * Main's composition, whatever the transport: the data directory's stores, the SSH pool, the inventory service and
+ * the handlers for every channel of the contract. The Electron root and the web server both call createFerryMain
+ * and hand `handlers` to createIpcCore; nothing here imports Electron or knows which transport is in use.
+ *
+ *   const main = await createFerryMain({ dataDir, homeDir: os.homedir(), env: process.env, version });
+ *   const core = createIpcCore(main.handlers);
+ *   ...
+ *   await main.dispose();
+ *
+ * Data directory (the caller chooses it: Electron's app.getPath('userData'), or defaultDataDir() for web mode):
+ *   inventory.json   saved hosts and settings (electron/main/inventory/store.ts)
+ *   known_hosts      host keys Ferry trusted, OpenSSH format; ~/.ssh/known_hosts is only read, and only with the
+ *                    trustUserKnownHosts setting
+ */
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import { appInfo } from '../../shared/ipc/contract';
+import type { FerryError } from '../../shared/errors';
+import { ok } from '../../shared/result';
+import { systemClock, type Clock } from './clock';
+import type { IpcHandlers } from './ipc/handlers';
+import { SshPool, silentLogger, type SshLogger } from './ssh/pool';
+import { poolBackend } from './inventory/backend';
+import { Credentials } from './inventory/credentials';
+import { inventoryHandlers } from './inventory/handlers';
+import { ferryKnownHostsStore } from './inventory/known-hosts';
+import { InventoryService } from './inventory/service';
+import { InventoryStore } from './inventory/store';
+import { createInventoryWatch, type InventoryWatch } from './inventory/watch';
+
+export interface FerryMainOptions {
+  readonly dataDir: string;
+  readonly homeDir: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly clock?: Clock;
+  /** Wall-clock ms since the epoch (ISO times shown to the user, file names). Default Date.now. */
+  readonly wallClock?: () => number;
+  readonly logger?: SshLogger;
+  /** Ferry's version for appInfo. */
+  readonly version?: string;
+  /** The local user (ssh's default remote user when a config names none). Default: os.userInfo(). */
+  readonly localUser?: string;
+  /** Pool and refresh tuning (tests, benchmarks). */
+  readonly tuning?: {
+    readonly readyTimeoutMs?: number;
+    readonly keepaliveIntervalMs?: number;
+    readonly connectTimeoutMs?: number;
+    readonly hostTimeoutMs?: number;
+    readonly maxChannelsPerConnection?: number;
+  };
+}
+
+export interface FerryMain {
+  readonly handlers: IpcHandlers;
+  readonly inventory: InventoryService;
+  readonly watch: InventoryWatch;
+  readonly dataDir: string;
+  /** Problems met at start-up (an inventory file that had to be set aside...), for the log and the UI. */
+  problems(): readonly FerryError[];
+  dispose(): Promise<void>;
+}
+
+/** `$XDG_CONFIG_HOME/ferry`, else `~/.config/ferry`: web mode's data directory (Electron passes userData). */
+export function defaultDataDir(env: Readonly<Record<string, string | undefined>>, homeDir: string): string {
+  const xdg = env['XDG_CONFIG_HOME'];
+  return join(xdg !== undefined && xdg.startsWith('/') ? xdg : join(homeDir, '.config'), 'ferry');
+}
+
+function localUserName(env: Readonly<Record<string, string | undefined>>): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return env['USER'] ?? env['LOGNAME'] ?? 'root';
+  }
+}
+
+export async function createFerryMain(o: FerryMainOptions): Promise<FerryMain> {
+  const clock = o.clock ?? systemClock;
+  const logger = o.logger ?? silentLogger;
+  const wallClock = o.wallClock ?? Date.now;
+  const store = await InventoryStore.open({ dataDir: o.dataDir, now: wallClock });
+  for (const p of store.problems) logger.warn('inventory.store-problem', { code: p.code, message: p.message });
+  const knownHosts = ferryKnownHostsStore({
+    ferryPath: join(o.dataDir, 'known_hosts'),
+    userPath: join(o.homeDir, '.ssh', 'known_hosts'),
+    trustUserKnownHosts: () => store.value.settings.trustUserKnownHosts,
+  });
+  const t = o.tuning ?? {};
+  const poolOptions = {
+    knownHosts,
+    clock,
+    logger,
+    ...(t.readyTimeoutMs !== undefined ? { readyTimeoutMs: t.readyTimeoutMs } : {}),
+    ...(t.keepaliveIntervalMs !== undefined ? { keepaliveIntervalMs: t.keepaliveIntervalMs } : {}),
+    ...(t.maxChannelsPerConnection !== undefined ? { maxChannelsPerConnection: t.maxChannelsPerConnection } : {}),
+  };
+  const credentials = new Credentials({ homeDir: o.homeDir, env: o.env });
+  const inventory = new InventoryService({
+    store,
+    credentials,
+    backend: (auth) => poolBackend(new SshPool({ ...poolOptions, auth })),
+    // A probe tries once: no reconnect backoff to wait out.
+    probeBackend: (auth) => poolBackend(new SshPool({ ...poolOptions, auth: () => auth, backoff: { initialMs: 0, maxMs: 0 } })),
+    clock,
+    wallClock,
+    logger,
+    ...(t.connectTimeoutMs !== undefined ? { connectTimeoutMs: t.connectTimeoutMs } : {}),
+    ...(t.hostTimeoutMs !== undefined ? { hostTimeoutMs: t.hostTimeoutMs } : {}),
+  });
+  const watch = createInventoryWatch(inventory, clock, (e) =>
+    logger.warn('inventory.poll-crashed', { error: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
+  );
+  const handlers: IpcHandlers = {
+    [appInfo.id]: async (_input, ctx) => ok({ version: o.version ?? '0.0.0-dev', mode: ctx.transport, dataDir: o.dataDir, platform: process.platform }),
+    ...inventoryHandlers({ service: inventory, watch, homeDir: o.homeDir, localUser: o.localUser ?? localUserName(o.env), env: o.env }),
+  };
+  let disposed: Promise<void> | undefined;
+  return {
+    handlers,
+    inventory,
+    watch,
+    dataDir: o.dataDir,
+    problems: () => inventory.problems(),
+    dispose: () => {
+      disposed ??= (async () => {
+        watch.dispose();
+        await inventory.dispose();
+      })();
+      return disposed;
+    },
+  };
+}

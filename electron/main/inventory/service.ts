@@ -1,0 +1,523 @@
+/**
+ * The host inventory: saved hosts (InventoryStore), what each one is now (connection state, facts, VMs), and the
+ * operations behind the hosts.* / settings.* channels.
+ *
+ * - Adding a host tests it first, over a throw-away connection made with the draft's own credentials: a saved host
+ *   is one that answered. A host key seen for the first time (or a changed one) is an answer for the dialog, not an
+ *   error; trustKey then accepts ONLY the key Ferry itself was last shown for that host:port, named by fingerprint.
+ * - Refresh: every host at once, each with its own time budget; a host whose previous refresh is still running is
+ *   skipped, never queued; one dead host holds up nobody. Facts and VMs of a host that stops answering are kept
+ *   (refreshedAt says how old they are) while its state says why.
+ * - Change events: a host is announced only when what the renderer shows changed (timestamps of a routine refresh
+ *   alone do not count), so an unchanged inventory costs the renderer nothing.
+ */
+import { randomUUID } from 'node:crypto';
+import type { FerryError } from '../../../shared/errors';
+import { ferryError } from '../../../shared/errors';
+import { err, ok, type Result } from '../../../shared/result';
+import type { ConnectionState, HostDraft, HostFacts, HostRecord, HostView, VmSummary } from '../../../shared/inventory/types';
+import type { HostTestOutcome, InventoryEvent, Settings } from '../../../shared/ipc/contract';
+import type { Clock } from '../clock';
+import { isHostKeyError, targetKey, type PresentedHostKey, type SshTarget } from '../ssh/errors';
+import type { SshAuth, SshLogger } from '../ssh/pool';
+import type { HostSession, SshBackend } from './backend';
+import { collectFacts, collectVms } from './collect';
+import type { Credentials } from './credentials';
+import { connectionStateFor, presentedKeyView } from './states';
+import type { InventoryData, InventoryStore } from './store';
+
+export interface InventoryServiceOptions {
+  readonly store: InventoryStore;
+  readonly credentials: Credentials;
+  /**
+   * The long-lived connections of saved hosts. `auth` is what the service answers for a target (the pool asks on
+   * every connection attempt).
+   */
+  readonly backend: (auth: (target: SshTarget) => Promise<SshAuth>) => SshBackend;
+  /** A throw-away backend for testing a draft with its own credentials. */
+  readonly probeBackend: (auth: SshAuth) => SshBackend;
+  readonly clock: Clock;
+  /** Wall-clock ms since the epoch, for the ISO times the renderer shows. */
+  readonly wallClock?: () => number;
+  readonly logger?: SshLogger;
+  /** TCP + SSH handshake + authentication. Default 10 s. */
+  readonly connectTimeoutMs?: number;
+  /** A whole refresh of one host. Default 30 s (a cold libvirt's first virsh call can take ~8 s). */
+  readonly hostTimeoutMs?: number;
+}
+
+interface Runtime {
+  record: HostRecord;
+  connection: ConnectionState;
+  facts?: HostFacts;
+  vms?: VmSummary[];
+  refreshedAt?: string;
+  problem?: { message: string; detail?: string };
+  inFlight?: Promise<void>;
+  abort?: AbortController;
+  session?: HostSession;
+  /** Bumped when the record's connection details change or the host is removed: late results are dropped. */
+  generation: number;
+  /** What was last announced, minus timestamps (see `signature`). */
+  announced?: string;
+}
+
+/** Last key a server presented per host:port, with the target that saw it: the only key trustKey accepts. */
+interface Presented {
+  readonly target: SshTarget;
+  readonly key: PresentedHostKey;
+}
+
+const noopLogger: SshLogger = { debug: () => undefined, warn: () => undefined };
+
+const hostPort = (host: string, port: number): string => `${host.toLowerCase()}:${port}`;
+const targetOf = (d: HostDraft): SshTarget => ({ host: d.address, port: d.port, user: d.user });
+const sameTarget = (a: HostDraft, b: HostDraft): boolean => targetKey(targetOf(a)).toLowerCase() === targetKey(targetOf(b)).toLowerCase();
+const sameConnection = (a: HostDraft, b: HostDraft): boolean => sameTarget(a, b) && JSON.stringify(a.auth) === JSON.stringify(b.auth);
+
+/** A view without the timestamps a routine refresh moves: equal signatures = nothing the renderer shows changed. */
+export function signature(v: HostView): string {
+  const { refreshedAt: _r, facts, ...rest } = v;
+  if (!facts) return JSON.stringify(rest);
+  const { collectedAt: _c, ...f } = facts;
+  return JSON.stringify({ ...rest, facts: f });
+}
+
+export class InventoryService {
+  private readonly runtimes = new Map<string, Runtime>();
+  private readonly presented = new Map<string, Presented>();
+  private readonly listeners = new Set<(e: InventoryEvent) => void>();
+  private readonly backend: SshBackend;
+  private readonly clock: Clock;
+  private readonly wallClock: () => number;
+  private readonly logger: SshLogger;
+  private readonly connectTimeoutMs: number;
+  private readonly hostTimeoutMs: number;
+  private disposed = false;
+
+  constructor(private readonly o: InventoryServiceOptions) {
+    this.clock = o.clock;
+    this.wallClock = o.wallClock ?? Date.now;
+    this.logger = o.logger ?? noopLogger;
+    this.connectTimeoutMs = o.connectTimeoutMs ?? 10_000;
+    this.hostTimeoutMs = o.hostTimeoutMs ?? 30_000;
+    this.backend = o.backend((t) => this.authFor(t));
+    for (const record of o.store.value.hosts) this.runtimes.set(record.id, { record, connection: { state: 'idle' }, generation: 0 });
+  }
+
+  // ---- reading -------------------------------------------------------------------------------------------------
+
+  views(): HostView[] {
+    return [...this.runtimes.values()].map((rt) => this.view(rt));
+  }
+
+  settings(): Settings {
+    return this.o.store.value.settings;
+  }
+
+  /** Problems met while opening the store (a corrupt inventory set aside...). */
+  problems(): readonly FerryError[] {
+    return this.o.store.problems;
+  }
+
+  /** Change events (`host`, `removed`); snapshots are the watcher's business. Returns the unsubscribe. */
+  onEvent(listener: (e: InventoryEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private view(rt: Runtime): HostView {
+    const v: HostView = { record: rt.record, connection: rt.connection };
+    if (rt.facts) v.facts = rt.facts;
+    if (rt.vms) v.vms = rt.vms;
+    if (rt.refreshedAt !== undefined) v.refreshedAt = rt.refreshedAt;
+    if (rt.problem) v.problem = rt.problem;
+    return v;
+  }
+
+  private publish(rt: Runtime): void {
+    if (this.disposed || this.runtimes.get(rt.record.id) !== rt) return;
+    const view = this.view(rt);
+    const sig = signature(view);
+    if (sig === rt.announced) return;
+    rt.announced = sig;
+    this.emit({ type: 'host', host: view });
+  }
+
+  private emit(e: InventoryEvent): void {
+    for (const l of [...this.listeners]) {
+      try {
+        l(e);
+      } catch (error) {
+        this.logger.warn('inventory.listener-threw', { error: error instanceof Error ? error.message : String(error) });
+      }
+    }
+  }
+
+  private iso(): string {
+    return new Date(this.wallClock()).toISOString();
+  }
+
+  // ---- credentials for the pool ----------------------------------------------------------------------------------
+
+  private async authFor(target: SshTarget): Promise<SshAuth> {
+    const key = targetKey(target).toLowerCase();
+    const rt = [...this.runtimes.values()].find((r) => targetKey(targetOf(r.record)).toLowerCase() === key);
+    if (!rt) throw new Error(`no saved host for ${targetKey(target)}`);
+    const r = await this.o.credentials.resolve(rt.record.auth);
+    if (!r.ok) throw new Error(r.problem.reason);
+    return r.auth;
+  }
+
+  // ---- testing, trusting ---------------------------------------------------------------------------------------
+
+  private notePresented(target: SshTarget, e: FerryError): void {
+    if (isHostKeyError(e)) this.presented.set(hostPort(e.hostKey.host, e.hostKey.port), { target, key: e.hostKey });
+  }
+
+  /**
+   * Connects with the draft's own credentials over a throw-away connection and, if it answers, collects facts and
+   * VMs. Host-key prompts and a missing passphrase are outcomes; anything else that stops it is an error.
+   */
+  private async probe(
+    draft: HostDraft,
+    passphrase: string | undefined,
+  ): Promise<Result<{ outcome: HostTestOutcome; facts?: HostFacts; vms?: VmSummary[]; encrypted: boolean }, FerryError>> {
+    const cred = await this.o.credentials.resolve(draft.auth, passphrase);
+    if (!cred.ok) {
+      if (cred.problem.state === 'passphrase-needed') return ok({ outcome: { outcome: 'passphrase-needed' }, encrypted: true });
+      return err(ferryError('ssh.auth-failed', cred.problem.reason, cred.problem.detail));
+    }
+    const target = targetOf(draft);
+    const backend = this.o.probeBackend(cred.auth);
+    let session: HostSession | undefined;
+    try {
+      const c = await backend.connect(target, { timeoutMs: this.connectTimeoutMs });
+      if (!c.ok) {
+        this.notePresented(target, c.error);
+        const key = presentedKeyView(c.error);
+        if (c.error.code === 'ssh.host-key-unknown' && key) return ok({ outcome: { outcome: 'host-key-unknown', key }, encrypted: cred.encrypted });
+        if (c.error.code === 'ssh.host-key-changed' && key && isHostKeyError(c.error)) {
+          return ok({
+            outcome: {
+              outcome: 'host-key-changed',
+              key,
+              knownFingerprint: c.error.hostKey.knownFingerprint ?? 'unknown',
+              knownIn: c.error.hostKey.knownHostsFile,
+            },
+            encrypted: cred.encrypted,
+          });
+        }
+        return err(c.error);
+      }
+      session = backend.session(target);
+      const ctl = new AbortController();
+      const timer = this.clock.setTimeout(() => ctl.abort(), this.hostTimeoutMs);
+      try {
+        const [facts, vms] = await Promise.all([collectFacts(session, { signal: ctl.signal, now: () => this.iso() }), collectVms(session, { signal: ctl.signal })]);
+        if (!facts.ok) return err(facts.error);
+        if (!vms.ok) return err(vms.error);
+        return ok({ outcome: { outcome: 'ok', facts: facts.value, vmCount: vms.value.vms.length }, facts: facts.value, vms: vms.value.vms, encrypted: cred.encrypted });
+      } finally {
+        this.clock.clearTimeout(timer);
+      }
+    } finally {
+      await session?.close().catch(() => undefined);
+      await backend.dispose().catch(() => undefined);
+    }
+  }
+
+  async test(draft: HostDraft, passphrase?: string): Promise<Result<HostTestOutcome, FerryError>> {
+    const r = await this.probe(draft, passphrase);
+    return r.ok ? ok(r.value.outcome) : r;
+  }
+
+  async trustKey(input: { host: string; port: number; keyType: string; fingerprint: string }): Promise<Result<Record<string, never>, FerryError>> {
+    const hp = hostPort(input.host, input.port);
+    const shown = this.presented.get(hp);
+    if (!shown) {
+      return err(ferryError('input.invalid', `Ferry has not been shown a host key for ${input.host}:${input.port}: test the connection first, then trust the key it shows.`));
+    }
+    if (shown.key.fingerprint !== input.fingerprint || shown.key.keyType !== input.keyType) {
+      return err(
+        ferryError(
+          'input.invalid',
+          `${input.host}:${input.port} last presented the ${shown.key.keyType} key ${shown.key.fingerprint}, not the ${input.keyType} key ${input.fingerprint}: nothing was trusted. Test the connection again and check the fingerprint it shows.`,
+        ),
+      );
+    }
+    const r = await this.backend.trustHostKey(shown.target, { keyType: shown.key.keyType, keyBase64: shown.key.keyBase64 });
+    if (!r.ok) return r;
+    this.presented.delete(hp);
+    this.logger.debug('inventory.key-trusted', { host: hp, keyType: shown.key.keyType, fingerprint: shown.key.fingerprint });
+    for (const rt of this.runtimes.values()) {
+      if (hostPort(rt.record.address, rt.record.port) === hp) void this.refresh(rt);
+    }
+    return ok({});
+  }
+
+  // ---- CRUD ----------------------------------------------------------------------------------------------------
+
+  private duplicateOf(hosts: readonly HostRecord[], draft: HostDraft, exceptId?: string): FerryError | undefined {
+    for (const h of hosts) {
+      if (h.id === exceptId) continue;
+      if (h.name.toLowerCase() === draft.name.toLowerCase()) {
+        return ferryError('inventory.duplicate', `A host named "${h.name}" is already in the inventory.`);
+      }
+      if (sameTarget(h, draft)) {
+        return ferryError('inventory.duplicate', `"${h.name}" already connects to ${targetKey(targetOf(draft))}.`);
+      }
+    }
+    return undefined;
+  }
+
+  /** A probe that did not end in `ok`, as the error add/update answer. */
+  private notAnswered(outcome: HostTestOutcome, draft: HostDraft): FerryError {
+    const where = `${draft.address}:${draft.port}`;
+    switch (outcome.outcome) {
+      case 'host-key-unknown':
+        return ferryError('ssh.host-key-unknown', `${where} is not a known host yet: check its ${outcome.key.keyType} key ${outcome.key.fingerprint} and trust it first.`);
+      case 'host-key-changed':
+        return ferryError(
+          'ssh.host-key-changed',
+          `The host key of ${where} has changed (it presents ${outcome.key.fingerprint}, ${outcome.knownIn ?? 'the known hosts'} records ${outcome.knownFingerprint}); Ferry will not save it.`,
+        );
+      case 'passphrase-needed':
+        return ferryError('ssh.auth-failed', 'The key is encrypted: give its passphrase to test and save this host.');
+      case 'ok':
+        return ferryError('ipc.internal', 'unreachable');
+    }
+  }
+
+  private withEncryptedFlag(draft: HostDraft, encrypted: boolean): HostDraft {
+    if (draft.auth.kind !== 'key') return draft;
+    return { ...draft, auth: { kind: 'key', keyPath: draft.auth.keyPath, ...(encrypted ? { encrypted: true } : {}) } };
+  }
+
+  async add(draft: HostDraft, source: 'manual' | 'ssh-config' = 'manual', passphrase?: string): Promise<Result<HostRecord, FerryError>> {
+    const dup = this.duplicateOf(this.o.store.value.hosts, draft);
+    if (dup) return err(dup);
+    const probed = await this.probe(draft, passphrase);
+    if (!probed.ok) return probed;
+    if (probed.value.outcome.outcome !== 'ok') return err(this.notAnswered(probed.value.outcome, draft));
+    const record: HostRecord = { ...this.withEncryptedFlag(draft, probed.value.encrypted), id: randomUUID(), addedAt: this.iso(), source };
+    const saved = await this.o.store.update((cur) => {
+      // Checked again: another add may have saved the same host while this one was testing.
+      const again = this.duplicateOf(cur.hosts, draft);
+      return again ? err(again) : ok({ next: { ...cur, hosts: [...cur.hosts, record] }, value: record });
+    });
+    if (!saved.ok) return saved;
+    const now = this.iso();
+    const rt: Runtime = { record, connection: { state: 'connected', since: now }, refreshedAt: now, generation: 0 };
+    if (probed.value.facts) rt.facts = probed.value.facts;
+    if (probed.value.vms) rt.vms = probed.value.vms;
+    this.runtimes.set(record.id, rt);
+    this.publish(rt);
+    return ok(record);
+  }
+
+  async update(id: string, draft: HostDraft): Promise<Result<HostRecord, FerryError>> {
+    const rt = this.runtimes.get(id);
+    if (!rt) return err(notFound(id));
+    const dup = this.duplicateOf(this.o.store.value.hosts, draft, id);
+    if (dup) return err(dup);
+    const before = rt.record;
+    const reconnect = !sameConnection(before, draft);
+    let encrypted = before.auth.kind === 'key' && before.auth.encrypted === true;
+    if (reconnect) {
+      // A changed address, port, user or key must answer, as a new host must.
+      const probed = await this.probe(draft, undefined);
+      if (!probed.ok) return probed;
+      if (probed.value.outcome.outcome !== 'ok') return err(this.notAnswered(probed.value.outcome, draft));
+      encrypted = probed.value.encrypted;
+    }
+    const record: HostRecord = { ...this.withEncryptedFlag(draft, encrypted), id, addedAt: before.addedAt, source: before.source };
+    const saved = await this.o.store.update((cur) => {
+      if (!cur.hosts.some((h) => h.id === id)) return err(notFound(id));
+      const again = this.duplicateOf(cur.hosts, draft, id);
+      if (again) return err(again);
+      return ok({ next: { ...cur, hosts: cur.hosts.map((h) => (h.id === id ? record : h)) }, value: record });
+    });
+    if (!saved.ok) return saved;
+    rt.record = record;
+    if (reconnect) {
+      await this.detach(rt, before);
+      rt.connection = { state: 'idle' };
+      delete rt.facts;
+      delete rt.vms;
+      delete rt.refreshedAt;
+      delete rt.problem;
+      void this.refresh(rt);
+    }
+    this.publish(rt);
+    return ok(record);
+  }
+
+  async remove(id: string): Promise<Result<Record<string, never>, FerryError>> {
+    const rt = this.runtimes.get(id);
+    if (!rt) return err(notFound(id));
+    const saved = await this.o.store.update((cur) =>
+      cur.hosts.some((h) => h.id === id) ? ok({ next: { ...cur, hosts: cur.hosts.filter((h) => h.id !== id) }, value: undefined }) : err(notFound(id)),
+    );
+    if (!saved.ok) return saved;
+    this.runtimes.delete(id);
+    await this.detach(rt, rt.record);
+    this.emit({ type: 'removed', id });
+    return ok({});
+  }
+
+  /** Stops a runtime's work and closes what it held (the connection too, unless another host uses it). */
+  private async detach(rt: Runtime, was: HostDraft): Promise<void> {
+    rt.generation++;
+    rt.abort?.abort();
+    const session = rt.session;
+    delete rt.session;
+    await session?.close().catch(() => undefined);
+    const stillUsed = [...this.runtimes.values()].some((r) => r !== rt && sameTarget(r.record, was));
+    if (!stillUsed) await this.backend.closeConnection(targetOf(was));
+  }
+
+  async unlock(id: string, passphrase: string): Promise<Result<Record<string, never>, FerryError>> {
+    const rt = this.runtimes.get(id);
+    if (!rt) return err(notFound(id));
+    if (rt.record.auth.kind !== 'key') return err(ferryError('input.invalid', `${rt.record.name} authenticates with the SSH agent: there is no key to unlock.`));
+    const r = await this.o.credentials.resolve(rt.record.auth, passphrase);
+    if (!r.ok) return err(ferryError('ssh.auth-failed', r.problem.reason));
+    await this.refresh(rt);
+    return ok({});
+  }
+
+  async updateSettings(patch: { readonly [K in keyof Settings]?: Settings[K] | undefined }): Promise<Result<Settings, FerryError>> {
+    return this.o.store.update((cur: InventoryData) => {
+      const settings: Settings = { ...cur.settings, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) };
+      return ok({ next: { ...cur, settings }, value: settings });
+    });
+  }
+
+  // ---- refreshing ----------------------------------------------------------------------------------------------
+
+  /** Refreshes one host; resolves when done. A refresh already running for it answers instead (not queued). */
+  async refreshOne(id: string): Promise<Result<Record<string, never>, FerryError>> {
+    const rt = this.runtimes.get(id);
+    if (!rt) return err(notFound(id));
+    await this.refresh(rt);
+    return ok({});
+  }
+
+  /**
+   * Starts a refresh of every host not already refreshing and resolves when all have finished or, with
+   * `budgetMs`, when that much time has passed (the slow ones finish on their own and are skipped by the next round).
+   */
+  refreshAll(budgetMs?: number): Promise<void> {
+    const all = Promise.all([...this.runtimes.values()].map((rt) => this.refresh(rt))).then(() => undefined);
+    if (budgetMs === undefined) return all;
+    return new Promise((resolve) => {
+      const timer = this.clock.setTimeout(resolve, budgetMs);
+      void all.then(() => {
+        this.clock.clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  /** Is a refresh of this host running? (tests, benchmarks) */
+  isRefreshing(id: string): boolean {
+    return this.runtimes.get(id)?.inFlight !== undefined;
+  }
+
+  private refresh(rt: Runtime): Promise<void> {
+    if (rt.inFlight) return rt.inFlight;
+    const p: Promise<void> = this.doRefresh(rt)
+      .catch((e: unknown) => this.logger.warn('inventory.refresh-crashed', { host: rt.record.name, error: e instanceof Error ? e.message : String(e) }))
+      .finally(() => {
+        if (rt.inFlight === p) delete rt.inFlight;
+      });
+    rt.inFlight = p;
+    return p;
+  }
+
+  private setConnection(rt: Runtime, state: ConnectionState): void {
+    // "since" is when the state began: a host that stays connected keeps its first time.
+    if (state.state === rt.connection.state && (state.state === 'connected' || state.state === 'connecting')) return;
+    rt.connection = state;
+  }
+
+  private async doRefresh(rt: Runtime): Promise<void> {
+    if (this.disposed) return;
+    const generation = rt.generation;
+    const stale = (): boolean => this.disposed || rt.generation !== generation || this.runtimes.get(rt.record.id) !== rt;
+    const started = this.clock.now();
+    const cred = await this.o.credentials.resolve(rt.record.auth);
+    if (stale()) return;
+    if (!cred.ok) {
+      this.setConnection(rt, cred.problem.state === 'passphrase-needed' ? { state: 'passphrase-needed', reason: cred.problem.reason } : { state: 'auth-failed', reason: cred.problem.reason, ...(cred.problem.detail !== undefined ? { detail: cred.problem.detail } : {}) });
+      this.publish(rt);
+      return;
+    }
+    // Only a host not tried yet shows "connecting": one that is connected, or failing for a known reason, keeps
+    // its state while it is retried, so routine refreshes do not make the renderer flicker.
+    if (rt.connection.state === 'idle') {
+      this.setConnection(rt, { state: 'connecting', since: this.iso() });
+      this.publish(rt);
+    }
+    const target = targetOf(rt.record);
+    const ctl = new AbortController();
+    rt.abort = ctl;
+    let timedOut = false;
+    const timer = this.clock.setTimeout(() => {
+      timedOut = true;
+      ctl.abort();
+    }, this.hostTimeoutMs);
+    try {
+      const c = await this.backend.connect(target, { timeoutMs: this.connectTimeoutMs, signal: ctl.signal });
+      if (stale()) return;
+      if (!c.ok) {
+        this.notePresented(target, c.error);
+        const e = timedOut ? ferryError('ssh.unreachable', `${rt.record.address}:${rt.record.port} did not answer within ${Math.round(this.hostTimeoutMs / 1000)} s.`, c.error.message) : c.error;
+        this.setConnection(rt, connectionStateFor(e, 'connect') ?? { state: 'error', reason: e.message });
+        this.publish(rt);
+        return;
+      }
+      rt.session ??= this.backend.session(target);
+      const session = rt.session;
+      const [facts, vms] = await Promise.all([
+        collectFacts(session, { signal: ctl.signal, now: () => this.iso() }),
+        collectVms(session, { signal: ctl.signal }),
+      ]);
+      if (stale()) return;
+      if (facts.ok) rt.facts = facts.value;
+      if (vms.ok) rt.vms = vms.value.vms;
+      const failures = [facts.ok ? undefined : facts.error, vms.ok ? undefined : vms.error].filter((e): e is FerryError => e !== undefined);
+      const transport = failures.map((e) => connectionStateFor(e, 'command')).find((s) => s !== undefined);
+      if (transport) {
+        this.setConnection(rt, transport);
+      } else {
+        this.setConnection(rt, { state: 'connected', since: this.iso() });
+        if (failures.length === 0) rt.refreshedAt = this.iso();
+      }
+      const problem = timedOut
+        ? ferryError('command.timeout', `${rt.record.name} did not finish refreshing within ${Math.round(this.hostTimeoutMs / 1000)} s; what it showed before is kept.`)
+        : (failures.find((e) => connectionStateFor(e, 'command') === undefined) ?? (vms.ok ? vms.value.partial : undefined));
+      if (problem && !transport) rt.problem = problem.detail === undefined ? { message: problem.message } : { message: problem.message, detail: problem.detail };
+      else delete rt.problem;
+      this.publish(rt);
+      this.logger.debug('inventory.refreshed', { host: rt.record.name, state: rt.connection.state, ms: Math.round(this.clock.now() - started) });
+    } finally {
+      this.clock.clearTimeout(timer);
+      if (rt.abort === ctl) delete rt.abort;
+    }
+  }
+
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    this.listeners.clear();
+    const all = [...this.runtimes.values()];
+    for (const rt of all) rt.abort?.abort();
+    await Promise.all(all.map((rt) => rt.session?.close().catch(() => undefined)));
+    await this.backend.dispose();
+  }
+}
+
+function notFound(id: string): FerryError {
+  return ferryError('inventory.not-found', `There is no host with id ${id} in the inventory (it may have been removed).`);
+}
