@@ -1,31 +1,55 @@
 /**
- * Composition root: the only module that imports Electron's values. Everything it wires up is plain Node code that
- * takes what it needs as parameters (see window.ts), so it runs in tests without the Electron binary.
+ * Composition root: the only module that imports Electron's values. It builds main (createFerryMain: stores, SSH
+ * pool, inventory), puts the IPC core in front of it, registers the Electron transport and opens the window.
+ * Everything it wires up is plain Node code that takes Electron objects as parameters, tested without Electron.
  */
-import { app, BrowserWindow, session, shell } from 'electron';
+import { app, BrowserWindow, ipcMain, session, shell } from 'electron';
+import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { createFerryMain } from './app';
+import { createIpcCore } from './ipc/core';
+import { registerElectronIpc } from './ipc/electron-ipc';
+import { stderrLogger } from './ipc/log';
 import { CONTENT_SECURITY_POLICY, createMainWindow } from './window';
 
 const here = __dirname; // bundled as CommonJS into dist/electron/main/index.cjs
 
 app.enableSandbox();
 
-void app.whenReady().then(() => {
+async function start(): Promise<void> {
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
     callback({
       responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] },
     });
   });
+  const log = stderrLogger();
+  const logger = { ...log, debug: process.env['FERRY_DEBUG'] ? log.warn : () => undefined };
+  const main = await createFerryMain({ dataDir: app.getPath('userData'), homeDir: os.homedir(), env: process.env, version: app.getVersion(), logger });
+  const core = createIpcCore(main.handlers, { logger });
   const rendererUrl =
-    process.env['FERRY_DEV_SERVER_URL'] ??
-    pathToFileURL(path.join(here, '..', '..', 'renderer', 'index.html')).toString();
+    process.env['FERRY_DEV_SERVER_URL'] ?? pathToFileURL(path.join(here, '..', '..', 'renderer', 'index.html')).toString();
+  registerElectronIpc({ ipcMain, core, appUrl: rendererUrl, logger });
   createMainWindow({
     BrowserWindow,
     preloadPath: path.join(here, '..', 'preload', 'index.cjs'),
     rendererUrl,
     openExternal: (url) => void shell.openExternal(url),
   });
+
+  let quitting = false;
+  app.on('will-quit', (event) => {
+    if (quitting) return;
+    quitting = true;
+    event.preventDefault(); // finish closing SSH connections first
+    core.dispose();
+    void main.dispose().finally(() => app.quit());
+  });
+}
+
+void app.whenReady().then(start).catch((e: unknown) => {
+  process.stderr.write(`ferry: could not start: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  app.exit(1);
 });
 
 app.on('window-all-closed', () => {

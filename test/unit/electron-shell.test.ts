@@ -1,9 +1,14 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { build } from 'esbuild';
 import { EventEmitter } from 'node:events';
 import type { BrowserWindowConstructorOptions } from 'electron';
 import { createMainWindow, secureWebPreferences } from '../../electron/main/window';
 import { appInfo, hostsList, inventoryWatch } from '../../shared/ipc/contract';
 import type { FerryBridge } from '../../shared/ipc/define';
+import { eventually } from './ipc-harness';
 import { ELECTRON_CHANNELS } from '../../shared/ipc/channels';
 
 const exposed = vi.hoisted(() => new Map<string, unknown>());
@@ -16,7 +21,48 @@ const ipcRenderer = vi.hoisted(() => ({
     return this;
   },
 }));
+/** What the composition root gets from Electron: enough to start, register IPC and open one window. */
+const shell = vi.hoisted(() => {
+  type Fn = (...args: never[]) => unknown;
+  const state = {
+    userData: '',
+    handlers: new Map<string, Fn>(),
+    appListeners: new Map<string, Fn>(),
+    loaded: [] as string[],
+    quit: vi.fn(),
+  };
+  class FakeWindow {
+    readonly webContents = { on: () => undefined, once: () => undefined, setWindowOpenHandler: () => undefined };
+    once() {}
+    show() {}
+    async loadURL(url: string) {
+      state.loaded.push(url);
+    }
+  }
+  const electron = {
+    app: {
+      enableSandbox: vi.fn(),
+      whenReady: () => Promise.resolve(),
+      getPath: (name: string) => (name === 'userData' ? state.userData : '/nonexistent'),
+      getVersion: () => '9.9.9-test',
+      on: (event: string, fn: Fn) => state.appListeners.set(event, fn),
+      quit: state.quit,
+      exit: vi.fn(),
+    },
+    BrowserWindow: FakeWindow,
+    ipcMain: {
+      handle: (channel: string, fn: Fn) => state.handlers.set(channel, fn),
+      on: (channel: string, fn: Fn) => state.handlers.set(channel, fn),
+      removeHandler: vi.fn(),
+      removeListener: vi.fn(),
+    },
+    session: { defaultSession: { webRequest: { onHeadersReceived: vi.fn() } } },
+    shell: { openExternal: vi.fn() },
+  };
+  return { state, electron };
+});
 vi.mock('electron', () => ({
+  ...shell.electron,
   contextBridge: { exposeInMainWorld: (key: string, value: unknown) => exposed.set(key, value) },
   ipcRenderer,
 }));
@@ -137,5 +183,42 @@ describe('preload', () => {
     expect(ipcRenderer.send.mock.calls.filter((c) => c[0] === ELECTRON_CHANNELS.unsubscribe)).toEqual([
       [ELECTRON_CHANNELS.unsubscribe, { subscription: idA }],
     ]);
+  });
+});
+
+describe('preload bundle', () => {
+  it('stays small: it loads no schema library (main and the renderer client validate)', async () => {
+    const out = await build({ entryPoints: ['electron/preload/index.ts'], bundle: true, platform: 'node', format: 'cjs', external: ['electron'], write: false, metafile: true, logLevel: 'silent' });
+    const inputs = Object.keys(out.metafile.inputs);
+    expect(inputs.filter((i) => i.includes('node_modules'))).toEqual([]);
+    expect(out.outputFiles[0]?.contents.byteLength).toBeLessThan(20_000);
+  });
+});
+
+describe('composition root (electron/main/index.ts)', () => {
+  it('builds main on the userData directory, serves the contract on ipcMain to the window it opens, and disposes on quit', async () => {
+    shell.state.userData = mkdtempSync(path.join(tmpdir(), 'ferry-electron-'));
+    try {
+      await import('../../electron/main/index');
+      await eventually(() => expect(shell.state.loaded.length).toBe(1));
+      expect(shell.electron.app.enableSandbox).toHaveBeenCalled();
+      expect([...shell.state.handlers.keys()].sort()).toEqual([ELECTRON_CHANNELS.invoke, ELECTRON_CHANNELS.subscribe, ELECTRON_CHANNELS.unsubscribe].sort());
+      const invoke = shell.state.handlers.get(ELECTRON_CHANNELS.invoke) as unknown as (event: unknown, message: unknown) => Promise<unknown>;
+      const fromWindow = { sender: { id: 1 }, senderFrame: { url: shell.state.loaded[0], parent: null } };
+      expect(await invoke(fromWindow, { channel: appInfo.id, input: {} })).toEqual({
+        ok: true,
+        value: { version: '9.9.9-test', mode: 'electron', dataDir: shell.state.userData, platform: process.platform },
+      });
+      const fromElsewhere = { sender: { id: 1 }, senderFrame: { url: 'https://evil.example/', parent: null } };
+      expect(await invoke(fromElsewhere, { channel: appInfo.id, input: {} })).toMatchObject({ ok: false, error: { code: 'ipc.transport' } });
+
+      const willQuit = shell.state.appListeners.get('will-quit') as unknown as (event: { preventDefault(): void }) => void;
+      const preventDefault = vi.fn();
+      willQuit({ preventDefault });
+      expect(preventDefault).toHaveBeenCalled();
+      await eventually(() => expect(shell.state.quit).toHaveBeenCalled());
+    } finally {
+      rmSync(shell.state.userData, { recursive: true, force: true });
+    }
   });
 });
