@@ -100,6 +100,31 @@ describe('inventory store', () => {
     store.getState().dismissNotice(store.getState().notices[0]?.id ?? -1);
     expect(store.getState().notices).toEqual([]);
   });
+  it('marks a host refreshed when an explicit refresh finished without news (main announces changes only)', async () => {
+    const api = createFakeApi({ latencyMs: 0, scenario: 'problems', vmsPerHost: [1, 1, 1] });
+    const store = createFerryStore({ ...api, invoke: (def, input) => (def.id === 'ferry.hosts.refresh' ? Promise.resolve({ ok: true as const, value: {} as never }) : api.invoke(def, input)) }, {
+      now: () => new Date('2030-01-01T00:00:00Z'),
+    });
+    const release = store.getState().watchInventory();
+    await tick();
+    await store.getState().refreshHost();
+    const byName = Object.fromEntries(Object.values(store.getState().inventory.hosts).map((h) => [h.record.name, h.refreshedAt]));
+    expect(byName.hvA).toBe('2030-01-01T00:00:00.000Z');
+    expect(byName.hvD).not.toBe('2030-01-01T00:00:00.000Z'); // unreachable: its data stays as old as it is
+    expect(byName.hvE).toBeUndefined(); // never loaded
+    release();
+  });
+  it('asks for the app info once even when the transport opens while it is on its way', async () => {
+    let calls = 0;
+    const api = createFakeApi({ latencyMs: 0 });
+    const store = createFerryStore({ ...api, invoke: (def, input) => (def.id === 'ferry.app.info' && calls++, api.invoke(def, input)) });
+    store.getState().setTransportStatus('connecting');
+    const first = store.getState().loadAppInfo();
+    store.getState().setTransportStatus('open');
+    await first;
+    expect(calls).toBe(1);
+    expect(store.getState().app.info?.mode).toBe('web');
+  });
   it('unlocks a saved host with its passphrase and reports a wrong one', async () => {
     const api = createFakeApi({ latencyMs: 0, scenario: 'problems', vmsPerHost: [1, 1, 1] });
     const store = createFerryStore(api);

@@ -71,7 +71,7 @@ export function HostFields({ fields, errors, onChange, askPassphrase, passphrase
           </label>
         </div>
       </fieldset>
-      {fields.authKind === 'key' && text('keyPath', 'Key file path', { placeholder: '/root/.ssh/id_ed25519', mono: true, className: 'span-2', hint: 'A private key on the machine running Ferry.' })}
+      {fields.authKind === 'key' && text('keyPath', 'Private key path', { placeholder: '/root/.ssh/id_ed25519', mono: true, className: 'span-2', hint: 'A private key on the machine running Ferry.' })}
       {fields.authKind === 'key' && askPassphrase && (
         <Field id={`${id}-passphrase`} label="Passphrase" hint="The key is encrypted. Ferry keeps the passphrase in memory only." className="span-2">
           {(a) => (

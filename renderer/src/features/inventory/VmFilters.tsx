@@ -33,7 +33,7 @@ export function VmFilters({ shown, total, counts }: Props) {
         ref={inputRef}
         type="search"
         className="input input--search"
-        aria-label="Filter by name"
+        aria-label="Filter VMs"
         placeholder="Filter by name  ( / )"
         value={filter.text}
         onChange={(e) => setFilterText(e.target.value)}
