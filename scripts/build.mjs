@@ -14,9 +14,22 @@ const common = {
   logLevel: 'warning',
 };
 
+// ssh2 optionally loads native parts (its crypto binding, cpu-features) inside try/catch and falls back to pure
+// JavaScript without them. They are never built here (.npmrc ignore-scripts) and must never ship: replace them in the
+// bundle by a module that throws as a missing module would, so the app carries no reference to a native addon.
+const noNativeAddons = {
+  name: 'no-native-addons',
+  setup(build) {
+    build.onResolve({ filter: /^cpu-features$|\.node$/ }, (args) => ({ path: args.path, namespace: 'no-native' }));
+    build.onLoad({ filter: /.*/, namespace: 'no-native' }, (args) => ({
+      contents: `throw Object.assign(new Error(${JSON.stringify(`native addon ${args.path} is not shipped with Ferry`)}), { code: 'MODULE_NOT_FOUND' });`,
+      loader: 'js',
+    }));
+  },
+};
+
 await Promise.all([
-  // ssh2's optional native parts are never built (.npmrc ignore-scripts); leave their requires to fail softly.
-  esbuild({ ...common, entryPoints: ['electron/main/index.ts'], outfile: 'dist/electron/main/index.cjs', external: [...common.external, 'cpu-features', '*.node'] }),
+  esbuild({ ...common, entryPoints: ['electron/main/index.ts'], outfile: 'dist/electron/main/index.cjs', plugins: [noNativeAddons] }),
   esbuild({ ...common, entryPoints: ['electron/preload/index.ts'], outfile: 'dist/electron/preload/index.cjs' }),
   esbuild({ ...common, entryPoints: ['electron/main/web/main.ts'], outfile: 'dist/web/server.cjs', packages: 'external' }),
 ]);
