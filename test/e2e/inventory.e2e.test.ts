@@ -1,0 +1,167 @@
+// The console end to end, as an admin uses it: `npm run web`, Debian's Chromium, the real lab.
+// Adds hvA and hvB by hand and hvC from an ssh config file, trusts their host keys (checked against the lab's own
+// fingerprints), sees their VMs and facts; a re-keyed host is refused; a host whose sshd stops is marked
+// unreachable while the others keep working. Screenshots go to test-results/e2e/.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { lab, requireLab } from '../lab/use-lab';
+import { labHost, labRun, type LabInfo } from '../lab/lab';
+import { fingerprintSha256 } from '../../electron/main/ssh/known-hosts';
+import { launchChromium, newPage, screenshot, startWebFerry, type WebFerry } from './harness';
+
+const fingerprintOf = (pubLine: string) => fingerprintSha256(Buffer.from(pubLine.split(/\s+/)[1] ?? '', 'base64'));
+
+describe.skipIf(!lab)('console end to end (web mode, Chromium, the lab)', () => {
+  let info: LabInfo;
+  let home: string;
+  let ferry: WebFerry;
+  let browser: Browser;
+  let page: Page;
+
+  const hostOption = (name: string): Locator => page.getByRole('listbox', { name: 'Hosts' }).getByRole('option', { name: new RegExp(`^${name}\\b`) });
+  const expectState = async (name: string, state: string, timeout = 30_000) =>
+    expect.poll(() => hostOption(name).getAttribute('data-state'), { timeout, interval: 250 }).toBe(state);
+
+  /** In the open Add host dialog: test, trust the presented key (checked against the lab's), save. */
+  async function testTrustSave(hostName: 'hvA' | 'hvB' | 'hvC'): Promise<void> {
+    const dialog = page.getByRole('dialog', { name: 'Add host' });
+    await dialog.getByRole('button', { name: 'Test connection' }).click();
+    const keyRegion = dialog.getByRole('region', { name: 'Host key to trust' });
+    await keyRegion.waitFor({ timeout: 20_000 });
+    const expected = [fingerprintOf(labHost(info, hostName).hostKeys.ed25519), fingerprintOf(labHost(info, hostName).hostKeys.rsa)];
+    expect(expected).toContain((await keyRegion.getByTestId('host-key-fingerprint').textContent())?.trim());
+    await screenshot(page, `02-${hostName}-key-to-trust`);
+    await keyRegion.getByRole('button', { name: 'Trust this key' }).click();
+    await expect.poll(() => dialog.getByRole('status', { name: 'Connection test result' }).textContent(), { timeout: 20_000 }).toContain(hostName);
+    await dialog.getByRole('button', { name: 'Save host' }).click();
+  }
+
+  async function fillDraft(name: string, address: string): Promise<void> {
+    const dialog = page.getByRole('dialog', { name: 'Add host' });
+    await dialog.getByLabel('Name', { exact: true }).fill(name);
+    await dialog.getByLabel('Address', { exact: true }).fill(address);
+    await dialog.getByLabel('Port', { exact: true }).fill('22');
+    await dialog.getByLabel('User', { exact: true }).fill('root');
+    await dialog.getByLabel('Key file', { exact: true }).check();
+    await dialog.getByLabel('Private key path', { exact: true }).fill(info.clientKey);
+  }
+
+  beforeAll(async () => {
+    info = requireLab();
+    await labRun(['reset']);
+    // A home of its own: ~/.ssh/config names hvC, as an admin's would; no known_hosts there (first contact).
+    home = mkdtempSync(path.join(tmpdir(), 'ferry-e2e-home-'));
+    mkdirSync(path.join(home, '.ssh'), { mode: 0o700 });
+    writeFileSync(
+      path.join(home, '.ssh', 'config'),
+      `Host hvC\n  HostName ${labHost(info, 'hvC').ip}\n  User root\n  Port 22\n  IdentityFile ${info.clientKey}\n\nHost *.example\n  User nobody\n`,
+    );
+    ferry = await startWebFerry({ homeDir: home, env: { SSH_AUTH_SOCK: '' } });
+    browser = await launchChromium();
+    page = await newPage(browser);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await ferry?.stop();
+    if (home) rmSync(home, { recursive: true, force: true });
+    await labRun(['reset']);
+  });
+
+  it('starts empty and says how to begin', async () => {
+    await page.goto(ferry.url);
+    await page.getByRole('region', { name: 'No hosts' }).waitFor();
+    await screenshot(page, '01-empty');
+  });
+
+  it('adds hvA and hvB by hand, trusting the keys they present', async () => {
+    for (const name of ['hvA', 'hvB'] as const) {
+      await page.getByRole('button', { name: 'Add host', exact: true }).first().click();
+      await fillDraft(name, labHost(info, name).ip);
+      await testTrustSave(name);
+      await page.getByRole('dialog', { name: 'Add host' }).waitFor({ state: 'detached', timeout: 20_000 });
+      await expectState(name, 'connected');
+    }
+  });
+
+  it('imports hvC from ~/.ssh/config', async () => {
+    await page.getByRole('button', { name: 'Import from SSH config', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Import from SSH config' });
+    await dialog.getByRole('button', { name: 'Read config' }).click();
+    await dialog.getByRole('checkbox', { name: 'hvC' }).check();
+    await screenshot(page, '03-import-hvC');
+    await dialog.getByRole('button', { name: /^Add selected/ }).click();
+    await testTrustSave('hvC');
+    await expectState('hvC', 'connected');
+  });
+
+  it('shows every host with its VMs and facts', async () => {
+    await hostOption('hvA').click();
+    const grid = page.getByRole('grid', { name: 'Virtual machines' });
+    await expect.poll(() => grid.getByRole('row').allTextContents(), { timeout: 30_000 }).toEqual(
+      expect.arrayContaining([expect.stringMatching(/vm1.*running.*128 MiB/), expect.stringMatching(/vmd.*running.*256 MiB/)]),
+    );
+    await screenshot(page, '04-hvA-vms');
+    await page.getByRole('tab', { name: 'Host details' }).click();
+    const details = page.getByRole('region', { name: 'Host details' });
+    await expect.poll(() => details.textContent(), { timeout: 10_000 }).toMatch(/QEMU 7\.2/);
+    const nics = await page.getByRole('table', { name: 'Migration NICs' }).getByRole('row').allTextContents();
+    expect(nics).toEqual(expect.arrayContaining([expect.stringMatching(/eth0.*9000.*management/), expect.stringMatching(/mig0.*9000.*migration/)]));
+    await screenshot(page, '05-hvA-details');
+
+    await hostOption('hvC').click();
+    await page.getByRole('tab', { name: 'Host details' }).click();
+    await expect.poll(() => page.getByRole('table', { name: 'Migration NICs' }).getByRole('row').allTextContents()).toEqual(
+      expect.arrayContaining([expect.stringMatching(/eth0.*1500/)]),
+    );
+  });
+
+  it('refuses a host whose key changed, and names both fingerprints', async () => {
+    await labRun(['rekey', 'hvB']);
+    try {
+      await hostOption('hvB').click();
+      await page.getByRole('button', { name: 'Refresh', exact: true }).click();
+      await expectState('hvB', 'host-key-changed');
+      const alert = page.getByRole('alert', { name: 'Host key changed' });
+      await alert.waitFor();
+      const sha = (text: string | null) => /SHA256:[A-Za-z0-9+/]{43}/.exec(text ?? '')?.[0];
+      const known = sha(await alert.getByTestId('known-fingerprint').textContent());
+      const presented = sha(await alert.getByTestId('presented-fingerprint').textContent());
+      expect(known).toBe(fingerprintOf(labHost(info, 'hvB').hostKeys.ed25519));
+      expect(presented).toMatch(/^SHA256:/);
+      expect(presented).not.toBe(known);
+      expect(await alert.getByRole('button', { name: 'Trust this key' }).count()).toBe(0);
+      await screenshot(page, '06-hvB-key-changed');
+    } finally {
+      await labRun(['rekey', 'hvB', '--restore']);
+    }
+    await page.getByRole('button', { name: 'Refresh', exact: true }).click();
+    await expectState('hvB', 'connected');
+  });
+
+  it('marks a host unreachable when its sshd stops, while the others keep working', async () => {
+    await labRun(['stop', 'sshd', 'hvC']);
+    try {
+      await hostOption('hvC').click();
+      await page.getByRole('button', { name: 'Refresh', exact: true }).click();
+      await expectState('hvC', 'unreachable');
+      await hostOption('hvA').click();
+      await page.getByRole('button', { name: 'Refresh', exact: true }).click();
+      await expectState('hvA', 'connected');
+      await page.getByRole('tab', { name: /^Virtual machines/ }).click();
+      await expect.poll(() => page.getByRole('grid', { name: 'Virtual machines' }).getByRole('row').allTextContents(), { timeout: 20_000 }).toEqual(
+        expect.arrayContaining([expect.stringMatching(/vm1.*running/)]),
+      );
+      await hostOption('hvC').click();
+      await screenshot(page, '07-hvC-unreachable');
+    } finally {
+      await labRun(['start', 'sshd', 'hvC']);
+    }
+    await page.getByRole('button', { name: 'Refresh', exact: true }).click();
+    await expectState('hvC', 'connected');
+    await screenshot(page, '08-all-connected');
+  });
+});
