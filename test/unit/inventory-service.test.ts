@@ -200,6 +200,31 @@ describe('refreshing', () => {
     expect(events[0]).toMatchObject({ type: 'host' });
   });
 
+  it('reads VMs on every refresh but facts only when due, on reconnection or when asked', async () => {
+    vi.useFakeTimers();
+    const { net, service } = await setup();
+    const h = net.add('10.77.0.11');
+    const added = await service.add(draft('hvA', '10.77.0.11'));
+    const id = added.ok ? added.value.id : '';
+    const versionCalls = () => h.runner.ran.filter((c) => c.endsWith(' version')).length;
+    const listCalls = () => h.runner.ran.filter((c) => c.endsWith(' list --all')).length;
+    const v0 = versionCalls();
+    const l0 = listCalls();
+    await service.refreshAll();
+    await service.refreshAll();
+    expect([versionCalls() - v0, listCalls() - l0]).toEqual([0, 2]);
+    await vi.advanceTimersByTimeAsync(60_000);
+    await service.refreshAll();
+    expect(versionCalls() - v0).toBe(1); // due after 60 s
+    await service.refreshOne(id);
+    expect(versionCalls() - v0).toBe(2); // asked for
+    h.behaviour = ferryError('ssh.unreachable', 'gone');
+    await service.refreshAll();
+    h.behaviour = 'answer';
+    await service.refreshAll();
+    expect(versionCalls() - v0).toBe(3); // back after a failure
+  });
+
   it('ignores refresh timestamps when comparing views', () => {
     const base = { record: { ...draft('a', '1.2.3.4'), id: 'x', addedAt: 't', source: 'manual' as const }, connection: { state: 'idle' as const } };
     expect(signature({ ...base, refreshedAt: '1' })).toBe(signature({ ...base, refreshedAt: '2' }));
@@ -217,7 +242,7 @@ describe('refreshing', () => {
     const connectsA = a.connects;
     const connectsC = c.connects;
     for (let round = 0; round < 3; round++) {
-      const r = service.refreshAll(5_000);
+      const r = service.refreshAll({ budgetMs: 5_000 });
       await vi.advanceTimersByTimeAsync(5_000);
       await r;
     }

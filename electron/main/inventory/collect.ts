@@ -4,8 +4,9 @@
  * module runs them and assembles the result, with the assembly kept pure (buildNics, buildVms) for unit tests.
  *
  * Cost per host and refresh is constant whatever the number of VMs: virsh commands go through the host's one
- * long-lived virsh session (`runners.virsh`): list --all, four `list --name` filters for the flags, and ONE
- * `domstats --balloon --vcpu` for every domain's memory and vCPUs. The other commands (identity, ip, ethtool per
+ * long-lived virsh session (`runners.virsh`): list --all, `list --name --persistent` and `--autostart` for the flags
+ * (a domain of list --all missing from one is transient / not autostarted), and ONE `domstats --balloon --vcpu` for
+ * every domain's memory and vCPUs: four commands per refresh, whatever the number of VMs. The other commands (identity, ip, ethtool per
  * reported NIC) run on exec channels of the same connection, concurrently; the pool caps them at MaxSessions.
  */
 import type { FerryError } from '../../../shared/errors';
@@ -147,36 +148,32 @@ export async function collectFacts(r: HostRunners, o: CollectOptions): Promise<R
 // ---- VMs -------------------------------------------------------------------------------------------------------
 
 export interface VmLists {
+  /** `virsh list --all`, read first. */
   readonly all: readonly DomainListEntry[];
-  /** undefined: that list could not be read (the flag stays unknown). */
+  /** Names of the persistent / autostarted domains; undefined when that list could not be read (flag unknown). */
   readonly persistent?: readonly string[];
-  readonly transient?: readonly string[];
   readonly autostart?: readonly string[];
-  readonly noAutostart?: readonly string[];
   readonly stats?: readonly DomainStats[];
 }
 
 /**
- * One VmSummary per domain of `virsh list --all`. A flag is true/false only when the domain is in the list that
- * says so; a domain in neither (defined between two calls) keeps it unknown, as does memory it has no stats for.
+ * One VmSummary per domain of `virsh list --all`. A flag list that was read decides for every domain (in it: true;
+ * not in it: false); one that could not be read leaves the flag unknown, as memory stays unknown without stats.
  */
 export function buildVms(l: VmLists): VmSummary[] {
   const set = (xs: readonly string[] | undefined) => (xs === undefined ? undefined : new Set(xs));
   const persistent = set(l.persistent);
-  const transient = set(l.transient);
   const autostart = set(l.autostart);
-  const noAutostart = set(l.noAutostart);
   const stats = new Map((l.stats ?? []).map((s) => [s.name, s]));
-  const flag = (name: string, yes: Set<string> | undefined, no: Set<string> | undefined): boolean | undefined =>
-    yes?.has(name) ? true : no?.has(name) ? false : undefined;
+  const flag = (name: string, yes: Set<string> | undefined): boolean | undefined => (yes === undefined ? undefined : yes.has(name));
   return l.all.map((d) => {
     const vm: { -readonly [K in keyof VmSummary]: VmSummary[K] } = { name: d.name, state: d.state };
     const s = stats.get(d.name);
     if (s?.balloonCurrentKiB !== undefined) vm.memoryBytes = s.balloonCurrentKiB * 1024;
     if (s?.vcpuCurrent !== undefined) vm.vcpus = s.vcpuCurrent;
-    const p = flag(d.name, persistent, transient);
+    const p = flag(d.name, persistent);
     if (p !== undefined) vm.persistent = p;
-    const a = flag(d.name, autostart, noAutostart);
+    const a = flag(d.name, autostart);
     if (a !== undefined) vm.autostart = a;
     return vm;
   });
@@ -201,17 +198,13 @@ export async function collectVms(r: HostRunners, o: { readonly signal?: AbortSig
   };
   // One virsh session runs its commands one after the other anyway; in order, so a failure is attributed simply.
   const persistent = await names('persistent');
-  const transient = await names('transient');
   const autostart = await names('autostart');
-  const noAutostart = await names('no-autostart');
   const stats = await runCommand(r.virsh, virshDomstatsMemoryVcpu(), opts);
   if (!stats.ok) partial ??= stats.error;
   const lists: VmLists = {
     all: all.value,
     ...(persistent ? { persistent } : {}),
-    ...(transient ? { transient } : {}),
     ...(autostart ? { autostart } : {}),
-    ...(noAutostart ? { noAutostart } : {}),
     ...(stats.ok ? { stats: stats.value } : {}),
   };
   // A transport failure (connection lost) is not "partial": the whole refresh failed.

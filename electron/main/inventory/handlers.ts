@@ -44,7 +44,7 @@ export function inventoryHandlers(d: InventoryHandlerDeps): InventoryHandlers {
     [hostsRemove.id]: (input) => service.remove(input.id),
     [hostsRefresh.id]: async (input) => {
       if (input.id !== undefined) return service.refreshOne(input.id);
-      await service.refreshAll();
+      await service.refreshAll({ full: true });
       return ok({});
     },
     [hostsUnlock.id]: (input) => service.unlock(input.id, input.passphrase),

@@ -44,12 +44,19 @@ export interface InventoryServiceOptions {
   readonly connectTimeoutMs?: number;
   /** A whole refresh of one host. Default 30 s (a cold libvirt's first virsh call can take ~8 s). */
   readonly hostTimeoutMs?: number;
+  /**
+   * How old a host's facts (versions, CPU, memory, NICs) may get before a routine refresh collects them again;
+   * VMs are read on every refresh. Facts are also read on (re)connection and on an explicit refresh. Default 60 s.
+   */
+  readonly factsIntervalMs?: number;
 }
 
 interface Runtime {
   record: HostRecord;
   connection: ConnectionState;
   facts?: HostFacts;
+  /** clock.now() when `facts` were collected. */
+  factsAt?: number;
   vms?: VmSummary[];
   refreshedAt?: string;
   problem?: { message: string; detail?: string };
@@ -93,6 +100,7 @@ export class InventoryService {
   private readonly logger: SshLogger;
   private readonly connectTimeoutMs: number;
   private readonly hostTimeoutMs: number;
+  private readonly factsIntervalMs: number;
   private disposed = false;
 
   constructor(private readonly o: InventoryServiceOptions) {
@@ -101,6 +109,7 @@ export class InventoryService {
     this.logger = o.logger ?? noopLogger;
     this.connectTimeoutMs = o.connectTimeoutMs ?? 10_000;
     this.hostTimeoutMs = o.hostTimeoutMs ?? 30_000;
+    this.factsIntervalMs = o.factsIntervalMs ?? 60_000;
     this.backend = o.backend((t) => this.authFor(t));
     for (const record of o.store.value.hosts) this.runtimes.set(record.id, { record, connection: { state: 'idle' }, generation: 0 });
   }
@@ -309,7 +318,10 @@ export class InventoryService {
     if (!saved.ok) return saved;
     const now = this.iso();
     const rt: Runtime = { record, connection: { state: 'connected', since: now }, refreshedAt: now, generation: 0 };
-    if (probed.value.facts) rt.facts = probed.value.facts;
+    if (probed.value.facts) {
+      rt.facts = probed.value.facts;
+      rt.factsAt = this.clock.now();
+    }
     if (probed.value.vms) rt.vms = probed.value.vms;
     this.runtimes.set(record.id, rt);
     this.publish(rt);
@@ -344,6 +356,7 @@ export class InventoryService {
       await this.detach(rt, before);
       rt.connection = { state: 'idle' };
       delete rt.facts;
+      delete rt.factsAt;
       delete rt.vms;
       delete rt.refreshedAt;
       delete rt.problem;
@@ -396,20 +409,25 @@ export class InventoryService {
 
   // ---- refreshing ----------------------------------------------------------------------------------------------
 
-  /** Refreshes one host; resolves when done. A refresh already running for it answers instead (not queued). */
-  async refreshOne(id: string): Promise<Result<Record<string, never>, FerryError>> {
+  /**
+   * Refreshes one host, facts included unless `full: false` (someone asked, so by default everything); resolves
+   * when done. A refresh already running for it answers instead (not queued).
+   */
+  async refreshOne(id: string, opts: { readonly full?: boolean } = {}): Promise<Result<Record<string, never>, FerryError>> {
     const rt = this.runtimes.get(id);
     if (!rt) return err(notFound(id));
-    await this.refresh(rt);
+    await this.refresh(rt, opts.full !== false);
     return ok({});
   }
 
   /**
    * Starts a refresh of every host not already refreshing and resolves when all have finished or, with
    * `budgetMs`, when that much time has passed (the slow ones finish on their own and are skipped by the next round).
+   * `full`: collect facts too, however recent (an explicit refresh); otherwise facts only when due.
    */
-  refreshAll(budgetMs?: number): Promise<void> {
-    const all = Promise.all([...this.runtimes.values()].map((rt) => this.refresh(rt))).then(() => undefined);
+  refreshAll(opts: { readonly budgetMs?: number; readonly full?: boolean } = {}): Promise<void> {
+    const all = Promise.all([...this.runtimes.values()].map((rt) => this.refresh(rt, opts.full === true))).then(() => undefined);
+    const budgetMs = opts.budgetMs;
     if (budgetMs === undefined) return all;
     return new Promise((resolve) => {
       const timer = this.clock.setTimeout(resolve, budgetMs);
@@ -425,9 +443,14 @@ export class InventoryService {
     return this.runtimes.get(id)?.inFlight !== undefined;
   }
 
-  private refresh(rt: Runtime): Promise<void> {
+  private refresh(rt: Runtime, full = false): Promise<void> {
     if (rt.inFlight) return rt.inFlight;
-    const p: Promise<void> = this.doRefresh(rt)
+    const started = this.clock.now();
+    const p: Promise<void> = this.doRefresh(rt, full)
+      .then((facts) => {
+        // Every outcome, failures included: what a benchmark or a slow-host investigation needs.
+        this.logger.debug('inventory.refreshed', { host: rt.record.name, state: rt.connection.state, facts, ms: Math.round(this.clock.now() - started) });
+      })
       .catch((e: unknown) => this.logger.warn('inventory.refresh-crashed', { host: rt.record.name, error: e instanceof Error ? e.message : String(e) }))
       .finally(() => {
         if (rt.inFlight === p) delete rt.inFlight;
@@ -442,17 +465,17 @@ export class InventoryService {
     rt.connection = state;
   }
 
-  private async doRefresh(rt: Runtime): Promise<void> {
-    if (this.disposed) return;
+  /** One refresh; answers whether facts were collected. */
+  private async doRefresh(rt: Runtime, full: boolean): Promise<boolean> {
+    if (this.disposed) return false;
     const generation = rt.generation;
     const stale = (): boolean => this.disposed || rt.generation !== generation || this.runtimes.get(rt.record.id) !== rt;
-    const started = this.clock.now();
     const cred = await this.o.credentials.resolve(rt.record.auth);
-    if (stale()) return;
+    if (stale()) return false;
     if (!cred.ok) {
       this.setConnection(rt, cred.problem.state === 'passphrase-needed' ? { state: 'passphrase-needed', reason: cred.problem.reason } : { state: 'auth-failed', reason: cred.problem.reason, ...(cred.problem.detail !== undefined ? { detail: cred.problem.detail } : {}) });
       this.publish(rt);
-      return;
+      return false;
     }
     // Only a host not tried yet shows "connecting": one that is connected, or failing for a known reason, keeps
     // its state while it is retried, so routine refreshes do not make the renderer flicker.
@@ -470,24 +493,29 @@ export class InventoryService {
     }, this.hostTimeoutMs);
     try {
       const c = await this.backend.connect(target, { timeoutMs: this.connectTimeoutMs, signal: ctl.signal });
-      if (stale()) return;
+      if (stale()) return false;
       if (!c.ok) {
         this.notePresented(target, c.error);
         const e = timedOut ? ferryError('ssh.unreachable', `${rt.record.address}:${rt.record.port} did not answer within ${Math.round(this.hostTimeoutMs / 1000)} s.`, c.error.message) : c.error;
         this.setConnection(rt, connectionStateFor(e, 'connect') ?? { state: 'error', reason: e.message });
         this.publish(rt);
-        return;
+        return false;
       }
       rt.session ??= this.backend.session(target);
       const session = rt.session;
+      const wantFacts =
+        full || rt.facts === undefined || rt.factsAt === undefined || rt.connection.state !== 'connected' || this.clock.now() - rt.factsAt >= this.factsIntervalMs;
       const [facts, vms] = await Promise.all([
-        collectFacts(session, { signal: ctl.signal, now: () => this.iso() }),
+        wantFacts ? collectFacts(session, { signal: ctl.signal, now: () => this.iso() }) : undefined,
         collectVms(session, { signal: ctl.signal }),
       ]);
-      if (stale()) return;
-      if (facts.ok) rt.facts = facts.value;
+      if (stale()) return false;
+      if (facts?.ok) {
+        rt.facts = facts.value;
+        rt.factsAt = this.clock.now();
+      }
       if (vms.ok) rt.vms = vms.value.vms;
-      const failures = [facts.ok ? undefined : facts.error, vms.ok ? undefined : vms.error].filter((e): e is FerryError => e !== undefined);
+      const failures = [facts === undefined || facts.ok ? undefined : facts.error, vms.ok ? undefined : vms.error].filter((e): e is FerryError => e !== undefined);
       const transport = failures.map((e) => connectionStateFor(e, 'command')).find((s) => s !== undefined);
       if (transport) {
         this.setConnection(rt, transport);
@@ -501,7 +529,7 @@ export class InventoryService {
       if (problem && !transport) rt.problem = problem.detail === undefined ? { message: problem.message } : { message: problem.message, detail: problem.detail };
       else delete rt.problem;
       this.publish(rt);
-      this.logger.debug('inventory.refreshed', { host: rt.record.name, state: rt.connection.state, ms: Math.round(this.clock.now() - started) });
+      return wantFacts;
     } finally {
       this.clock.clearTimeout(timer);
       if (rt.abort === ctl) delete rt.abort;

@@ -35,7 +35,7 @@ export function createInventoryWatch(service: InventoryService, clock: Clock, on
     poller = startPoller({
       intervalMs: intervalMs(),
       clock,
-      poll: () => service.refreshAll(intervalMs()),
+      poll: () => service.refreshAll({ budgetMs: intervalMs() }),
       // The setting may have changed since the round began.
       onResult: () => poller?.setInterval(intervalMs()),
       onCrash,
