@@ -112,7 +112,7 @@ export async function createFerryMain(o: FerryMainOptions): Promise<FerryMain> {
     logger.warn('inventory.poll-crashed', { error: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
   );
   const handlers: IpcHandlers = {
-    [appInfo.id]: async (_input, ctx) => ok({ version: o.version ?? '0.0.0-dev', mode: ctx.transport, dataDir: o.dataDir, platform: process.platform }),
+    [appInfo.id]: async (_input, ctx) => ok({ version: o.version ?? '0.0.0-dev', mode: ctx.transport, dataDir: o.dataDir, platform: process.platform, problems: [...inventory.problems()] }),
     ...inventoryHandlers({ service: inventory, watch, homeDir: o.homeDir, localUser: o.localUser ?? localUserName(o.env), env: o.env }),
   };
   let disposed: Promise<void> | undefined;

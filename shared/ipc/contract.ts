@@ -4,7 +4,7 @@
  * channel id that is not here is refused.
  */
 import { z } from 'zod';
-import { request, stream, type AnyRequest, type AnyStream } from './define';
+import { ferryErrorSchema, request, stream, type AnyRequest, type AnyStream } from './define';
 import {
   hostDraftSchema,
   hostFactsSchema,
@@ -27,6 +27,8 @@ export const appInfo = request(
     mode: z.enum(['electron', 'web']),
     dataDir: z.string(),
     platform: z.string(),
+    /** What went wrong with Ferry's own data at start-up (a torn inventory kept aside, an unreadable file). */
+    problems: z.array(ferryErrorSchema),
   }),
 );
 

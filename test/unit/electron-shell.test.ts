@@ -207,7 +207,7 @@ describe('composition root (electron/main/index.ts)', () => {
       const fromWindow = { sender: { id: 1 }, senderFrame: { url: shell.state.loaded[0], parent: null } };
       expect(await invoke(fromWindow, { channel: appInfo.id, input: {} })).toEqual({
         ok: true,
-        value: { version: '9.9.9-test', mode: 'electron', dataDir: shell.state.userData, platform: process.platform },
+        value: { version: '9.9.9-test', mode: 'electron', dataDir: shell.state.userData, platform: process.platform, problems: [] },
       });
       const fromElsewhere = { sender: { id: 1 }, senderFrame: { url: 'https://evil.example/', parent: null } };
       expect(await invoke(fromElsewhere, { channel: appInfo.id, input: {} })).toMatchObject({ ok: false, error: { code: 'ipc.transport' } });

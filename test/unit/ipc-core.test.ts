@@ -65,7 +65,7 @@ describe('IPC core: requests', () => {
   });
 
   it('answers only the fields the contract declares (an extra field in an answer never leaves main)', async () => {
-    const leaky = async () => ok({ version: '1', mode: 'web' as const, dataDir: '/d', platform: 'linux', sshKey: 'PRIVATE' });
+    const leaky = async () => ok({ version: '1', mode: 'web' as const, dataDir: '/d', platform: 'linux', problems: [], sshKey: 'PRIVATE' });
     const core = createIpcCore(fakeMain({ [appInfo.id]: leaky }).handlers);
     const answer = await core.invoke(appInfo.id, {});
     expect(answer.ok).toBe(true);

@@ -51,7 +51,7 @@ export function fakeMain(overrides: Partial<IpcHandlers> = {}): FakeMain {
   const settings = { trustUserKnownHosts: false, refreshIntervalSec: 10 };
 
   const handlers: IpcHandlers = {
-    [appInfo.id]: async (_input, ctx) => ok({ version: '0.0.0-test', mode: ctx.transport, dataDir: '/nonexistent', platform: 'linux' }),
+    [appInfo.id]: async (_input, ctx) => ok({ version: '0.0.0-test', mode: ctx.transport, dataDir: '/nonexistent', platform: 'linux', problems: [] }),
     [hostsList.id]: async () => ok([hostView('h1')]),
     [hostsTest.id]: async (input) => (record(hostsTest.id, input), ok({ outcome: 'passphrase-needed' as const })),
     [hostsTrustKey.id]: async () => ok({}),

@@ -194,7 +194,7 @@ describe('renderer client: the token in the page URL', () => {
 describe('renderer client: choosing the bridge', () => {
   it('uses window.ferry when the preload exposed it', async () => {
     vi.resetModules();
-    const desktop = cannedBridge({ ok: true, value: { version: '1', mode: 'electron', dataDir: '/d', platform: 'linux' } });
+    const desktop = cannedBridge({ ok: true, value: { version: '1', mode: 'electron', dataDir: '/d', platform: 'linux', problems: [] } });
     vi.stubGlobal('ferry', desktop.bridge);
     try {
       const { api, getBridge } = await import('../../renderer/src/api/index');

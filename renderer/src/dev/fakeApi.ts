@@ -119,7 +119,7 @@ export function createFakeApi(o: FakeOptions = {}): FakeApi {
   function on<I, O>(def: RequestDef<I, O>, h: (input: I) => Result<O, FerryError>) {
     handlers.set(def.id, h as Handler);
   }
-  on(c.appInfo, () => ok({ version: '0.1.0-fake', mode: 'web', dataDir: '/tmp/ferry-fake', platform: 'linux' }));
+  on(c.appInfo, () => ok({ version: '0.1.0-fake', mode: 'web', dataDir: '/tmp/ferry-fake', platform: 'linux', problems: [] }));
   on(c.hostsList, () => ok([...hosts.values()]));
   on(c.hostsTest, ({ draft, passphrase }) => test(draft, passphrase));
   on(c.hostsTrustKey, (k) => {

@@ -13,8 +13,10 @@ export const createAppSlice: SliceCreator<AppSlice> = (set, get, { api }) => {
       loading = true;
       const r = await call(api, appInfo, {});
       loading = false;
-      if (r.ok) set((s) => ({ app: { ...s.app, info: r.value } }));
-      else get().notifyError(r.error, 'Could not reach Ferry’s back end');
+      if (r.ok) {
+        set((s) => ({ app: { ...s.app, info: r.value } }));
+        for (const problem of r.value.problems) get().notifyError(problem, 'Ferry’s data');
+      } else get().notifyError(r.error, 'Could not reach Ferry’s back end');
     },
 
     setTransportStatus(transport) {
