@@ -97,6 +97,8 @@ export const inventoryEventSchema = z.discriminatedUnion('type', [
   /** First event of a subscription: everything known now. */
   z.object({ type: z.literal('snapshot'), hosts: z.array(hostViewSchema) }),
   z.object({ type: z.literal('host'), host: hostViewSchema }),
+  /** A routine refresh succeeded and nothing shown changed: only the host's refreshedAt moves (a small event). */
+  z.object({ type: z.literal('refreshed'), id: hostId, at: z.string() }),
   z.object({ type: z.literal('removed'), id: hostId }),
 ]);
 export type InventoryEvent = z.infer<typeof inventoryEventSchema>;

@@ -186,14 +186,20 @@ describe('connection states', () => {
 });
 
 describe('refreshing', () => {
-  it('does not announce a host when a refresh changes nothing but timestamps, and does when something changes', async () => {
+  it('sends only a small refreshed event when a refresh changes nothing but timestamps, and the host when something changes', async () => {
     const { net, service, events } = await setup();
     const h = net.add('10.77.0.11');
-    await service.add(draft('hvA', '10.77.0.11'));
+    const added = await service.add(draft('hvA', '10.77.0.11'));
+    const id = added.ok ? added.value.id : '';
     events.length = 0;
     await service.refreshAll();
+    await new Promise((r) => setTimeout(r, 5)); // a later wall-clock millisecond for the second round
     await service.refreshAll();
-    expect(events).toEqual([]);
+    expect(events.map((e) => e.type)).toEqual(['refreshed']);
+    const at = events[0]?.type === 'refreshed' ? events[0].at : '';
+    expect(events[0]).toEqual({ type: 'refreshed', id, at });
+    expect(service.views().find((v) => v.record.id === id)?.refreshedAt).toBe(at);
+    events.length = 0;
     h.runner.outputs.set('virsh --connect qemu:///system list --all', fixture('virsh/list-all-paused.txt').replace(/ferryfx/g, 'vm1'));
     await service.refreshAll();
     expect(events).toHaveLength(1);

@@ -32,6 +32,15 @@ describe('inventory events', () => {
     const fresh = reduceInventory(hosts, { type: 'host', host: view('a', { facts, vms: [], refreshedAt: 'r2' }) });
     expect(fresh.a?.vms).toEqual([]);
   });
+  it('moves only the refresh time on a refreshed event, keeping the VM list object as it was', () => {
+    const vms = [{ name: 'vm1', state: 'running' as const }];
+    const hosts = { a: view('a', { facts, vms, refreshedAt: '2030-01-01T00:00:00.000Z' }) };
+    const next = reduceInventory(hosts, { type: 'refreshed', id: 'a', at: '2030-01-01T00:00:10.000Z' });
+    expect(next.a?.refreshedAt).toBe('2030-01-01T00:00:10.000Z');
+    expect(next.a?.vms).toBe(vms);
+    expect(reduceInventory(next, { type: 'refreshed', id: 'a', at: '2030-01-01T00:00:10.000Z' })).toBe(next);
+    expect(reduceInventory(next, { type: 'refreshed', id: 'gone', at: 'x' })).toBe(next);
+  });
 });
 
 describe('inventory store', () => {
@@ -99,20 +108,6 @@ describe('inventory store', () => {
     expect(store.getState().inventory.pending).toEqual({});
     store.getState().dismissNotice(store.getState().notices[0]?.id ?? -1);
     expect(store.getState().notices).toEqual([]);
-  });
-  it('marks a host refreshed when an explicit refresh finished without news (main announces changes only)', async () => {
-    const api = createFakeApi({ latencyMs: 0, scenario: 'problems', vmsPerHost: [1, 1, 1] });
-    const store = createFerryStore({ ...api, invoke: (def, input) => (def.id === 'ferry.hosts.refresh' ? Promise.resolve({ ok: true as const, value: {} as never }) : api.invoke(def, input)) }, {
-      now: () => new Date('2030-01-01T00:00:00Z'),
-    });
-    const release = store.getState().watchInventory();
-    await tick();
-    await store.getState().refreshHost();
-    const byName = Object.fromEntries(Object.values(store.getState().inventory.hosts).map((h) => [h.record.name, h.refreshedAt]));
-    expect(byName.hvA).toBe('2030-01-01T00:00:00.000Z');
-    expect(byName.hvD).not.toBe('2030-01-01T00:00:00.000Z'); // unreachable: its data stays as old as it is
-    expect(byName.hvE).toBeUndefined(); // never loaded
-    release();
   });
   it('asks for the app info once even when the transport opens while it is on its way', async () => {
     let calls = 0;

@@ -8,8 +8,9 @@
  * - Refresh: every host at once, each with its own time budget; a host whose previous refresh is still running is
  *   skipped, never queued; one dead host holds up nobody. Facts and VMs of a host that stops answering are kept
  *   (refreshedAt says how old they are) while its state says why.
- * - Change events: a host is announced only when what the renderer shows changed (timestamps of a routine refresh
- *   alone do not count), so an unchanged inventory costs the renderer nothing.
+ * - Change events: a host is announced in full only when what the renderer shows changed; a routine refresh that
+ *   changed nothing sends a small `refreshed` event (id and time), so an unchanged inventory never resends its VMs
+ *   and "last refresh" stays true.
  */
 import { randomUUID } from 'node:crypto';
 import type { FerryError } from '../../../shared/errors';
@@ -67,6 +68,8 @@ interface Runtime {
   generation: number;
   /** What was last announced, minus timestamps (see `signature`). */
   announced?: string;
+  /** The refreshedAt last announced (in a `host` or `refreshed` event). */
+  announcedRefreshedAt?: string | undefined;
 }
 
 /** Last key a server presented per host:port, with the target that saw it: the only key trustKey accepts. */
@@ -148,8 +151,16 @@ export class InventoryService {
     if (this.disposed || this.runtimes.get(rt.record.id) !== rt) return;
     const view = this.view(rt);
     const sig = signature(view);
-    if (sig === rt.announced) return;
+    if (sig === rt.announced) {
+      // Nothing shown changed; say only that the host answered, so "last refresh" stays true without resending its VMs.
+      if (view.refreshedAt !== undefined && view.refreshedAt !== rt.announcedRefreshedAt) {
+        rt.announcedRefreshedAt = view.refreshedAt;
+        this.emit({ type: 'refreshed', id: rt.record.id, at: view.refreshedAt });
+      }
+      return;
+    }
     rt.announced = sig;
+    rt.announcedRefreshedAt = view.refreshedAt;
     this.emit({ type: 'host', host: view });
   }
 

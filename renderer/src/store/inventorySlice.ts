@@ -20,7 +20,7 @@ function withPending(s: FerryState, id: string, op: HostOp | null): Partial<Ferr
   return { inventory: { ...s.inventory, pending } };
 }
 
-export const createInventorySlice: SliceCreator<InventorySlice> = (set, get, { api, now }) => {
+export const createInventorySlice: SliceCreator<InventorySlice> = (set, get, { api }) => {
   let watchers = 0;
   let unsubscribe: (() => void) | null = null;
 
@@ -79,23 +79,7 @@ export const createInventorySlice: SliceCreator<InventorySlice> = (set, get, { a
       set((s) => withPending(s, key, 'refreshing'));
       const r = await call(api, hostsRefresh, id === undefined ? {} : { id });
       set((s) => withPending(s, key, null));
-      if (!r.ok) {
-        get().notifyError(r.error, 'Refresh failed');
-        return;
-      }
-      // The refresh has finished. Main announces a host only when what it shows changed, so a host that is still
-      // connected without a problem was refreshed now with nothing new: record that time rather than show an old one.
-      const at = now().toISOString();
-      set((s) => {
-        const hosts = { ...s.inventory.hosts };
-        for (const h of Object.values(s.inventory.hosts)) {
-          if (id !== undefined && h.record.id !== id) continue;
-          if (h.connection.state !== 'connected' || h.problem !== undefined || h.vms === undefined) continue;
-          if (h.refreshedAt !== undefined && h.refreshedAt >= at) continue;
-          hosts[h.record.id] = { ...h, refreshedAt: at };
-        }
-        return { inventory: { ...s.inventory, hosts } };
-      });
+      if (!r.ok) get().notifyError(r.error, 'Refresh failed');
     },
 
     async unlockHost(id, passphrase) {

@@ -28,6 +28,11 @@ export function reduceInventory(hosts: HostMap, event: InventoryEvent): HostMap 
       const id = event.host.record.id;
       return { ...hosts, [id]: carryOver(hosts[id], event.host) };
     }
+    case 'refreshed': {
+      const host = hosts[event.id];
+      if (host === undefined || host.refreshedAt === event.at) return hosts;
+      return { ...hosts, [event.id]: { ...host, refreshedAt: event.at } };
+    }
     case 'removed': {
       if (!(event.id in hosts)) return hosts;
       const next = { ...hosts };
