@@ -26,7 +26,7 @@ afterEach(() => {
 
 const draft = (name: string, address: string, extra: Partial<HostDraft> = {}): HostDraft => ({ name, address, port: 22, user: 'root', auth: { kind: 'agent' }, ...extra });
 
-async function setup(o: { hostTimeoutMs?: number; connectTimeoutMs?: number; dir?: string } = {}) {
+async function setup(o: { hostTimeoutMs?: number; connectTimeoutMs?: number; dir?: string; wallClock?: () => number } = {}) {
   const dir = o.dir ?? mkdtempSync(join(tmpdir(), 'ferry-inv-'));
   if (!o.dir) dirs.push(dir);
   const store = await InventoryStore.open({ dataDir: dir });
@@ -46,6 +46,7 @@ async function setup(o: { hostTimeoutMs?: number; connectTimeoutMs?: number; dir
     logger,
     hostTimeoutMs: o.hostTimeoutMs ?? 30_000,
     connectTimeoutMs: o.connectTimeoutMs ?? 10_000,
+    ...(o.wallClock ? { wallClock: o.wallClock } : {}),
   });
   const events: InventoryEvent[] = [];
   service.onEvent((e) => events.push(e));
@@ -187,18 +188,18 @@ describe('connection states', () => {
 
 describe('refreshing', () => {
   it('sends only a small refreshed event when a refresh changes nothing but timestamps, and the host when something changes', async () => {
-    const { net, service, events } = await setup();
+    let wall = Date.parse('2030-01-01T00:00:00Z');
+    const { net, service, events } = await setup({ wallClock: () => wall });
     const h = net.add('10.77.0.11');
     const added = await service.add(draft('hvA', '10.77.0.11'));
     const id = added.ok ? added.value.id : '';
+    await service.refreshAll(); // same wall-clock time as the add: nothing at all to say
     events.length = 0;
-    await service.refreshAll();
-    await new Promise((r) => setTimeout(r, 5)); // a later wall-clock millisecond for the second round
+    wall += 10_000;
     await service.refreshAll();
     expect(events.map((e) => e.type)).toEqual(['refreshed']);
-    const at = events[0]?.type === 'refreshed' ? events[0].at : '';
-    expect(events[0]).toEqual({ type: 'refreshed', id, at });
-    expect(service.views().find((v) => v.record.id === id)?.refreshedAt).toBe(at);
+    expect(events[0]).toEqual({ type: 'refreshed', id, at: '2030-01-01T00:00:10.000Z' });
+    expect(service.views().find((v) => v.record.id === id)?.refreshedAt).toBe('2030-01-01T00:00:10.000Z');
     events.length = 0;
     h.runner.outputs.set('virsh --connect qemu:///system list --all', fixture('virsh/list-all-paused.txt').replace(/ferryfx/g, 'vm1'));
     await service.refreshAll();
