@@ -164,4 +164,14 @@ describe.skipIf(!lab)('console end to end (web mode, Chromium, the lab)', () => 
     await expectState('hvC', 'connected');
     await screenshot(page, '08-all-connected');
   });
+
+  it('shows the whole inventory at a glance', async () => {
+    await page.getByRole('listbox', { name: 'Hosts' }).getByRole('option', { name: /^All hosts/ }).click();
+    // Confirmations ("Added hvA.") fade on their own.
+    await page.getByRole('region', { name: 'Confirmations' }).waitFor({ state: 'detached', timeout: 15_000 });
+    const rows = page.getByRole('grid', { name: 'Virtual machines' }).getByRole('row');
+    await expect.poll(() => rows.allTextContents()).toEqual(expect.arrayContaining([expect.stringMatching(/vm1.*hvA/), expect.stringMatching(/vmd.*hvA/)]));
+    for (const name of ['hvA', 'hvB', 'hvC']) expect(await hostOption(name).getAttribute('data-state')).toBe('connected');
+    await screenshot(page, '09-inventory');
+  });
 });
