@@ -1,10 +1,11 @@
 /**
- * Cost of one `virsh domjobinfo` sample on a lab host, four ways, in one run:
+ * Cost of one `virsh domjobinfo` sample on a lab host, four ways, in one run (plus a bare `exec true` as yardstick):
  *   ssh-process  a new `ssh` process per sample (what a shell script would do): the baseline
  *   exec         a new exec channel per sample on an open pooled SSH connection
  *   shell        one long-lived remote sh, commands fed over stdin with sentinels (a new virsh process per sample)
  *   virsh        one long-lived interactive virsh, commands fed over stdin with sentinels (no new process at all)
- * Rounds interleave the four ways so that machine noise hits them alike; figures are medians and 90th percentiles
+ *   bare-exec    `true` on a new exec channel: not a sample, the floor of any exec-per-sample design
+ * Rounds interleave the ways so that machine noise hits them alike; figures are medians and 90th percentiles
  * of round-trip times, and ratios against the baseline measured in the same run.
  *
  * Needs the lab: `npm run lab -- up` (as root). Run: `npm run bench`. Writes bench/results/domjobinfo-sample.{txt,json}.
@@ -34,10 +35,11 @@ const host = labHost(lab, 'hvA');
 const target = { host: host.ip, user: 'root' };
 const key = readFileSync(lab.clientKey);
 
-type Way = 'ssh-process' | 'exec' | 'shell' | 'virsh';
-const times: Record<Way, number[]> = { 'ssh-process': [], exec: [], shell: [], virsh: [] };
+type Way = 'ssh-process' | 'exec' | 'shell' | 'virsh' | 'bare-exec';
+const times: Record<Way, number[]> = { 'ssh-process': [], exec: [], shell: [], virsh: [], 'bare-exec': [] };
 
 function check(way: Way, stdout: string): void {
+  if (way === 'bare-exec') return; // `true` prints nothing: it only measures the exec round trip itself
   const parsed = parseDomjobinfo(stdout);
   if (!parsed.ok) throw new Error(`${way}: unparseable domjobinfo: ${parsed.error.message}\n${stdout}`);
 }
@@ -77,14 +79,16 @@ async function main(): Promise<void> {
     exec: async () => unwrap(await pool.exec(target, argv, { timeoutMs: 10_000 })).stdout,
     shell: async () => unwrap(await shell.run(argv, { timeoutMs: 10_000 })).stdout,
     virsh: async () => unwrap(await virsh.run(['domjobinfo', '--domain', DOMAIN], { timeoutMs: 10_000 })).stdout,
+    // Not a sample: the floor any exec-per-sample design pays (a channel open + `true`), the issue's yardstick.
+    'bare-exec': async () => unwrap(await pool.exec(target, ['true'], { timeoutMs: 10_000 })).stdout,
   };
 
   // Warm-up: connection, sessions, and libvirtd's first answers are not part of a sample's cost.
-  for (const way of ['exec', 'shell', 'virsh', 'ssh-process'] as const) await ways[way]();
+  for (const way of ['exec', 'shell', 'virsh', 'bare-exec', 'ssh-process'] as const) await ways[way]();
   for (const way of Object.keys(times) as Way[]) times[way].length = 0;
 
   for (let round = 0; round < ROUNDS; round++) {
-    const order: Way[] = round % 2 === 0 ? ['exec', 'shell', 'virsh'] : ['virsh', 'shell', 'exec'];
+    const order: Way[] = round % 2 === 0 ? ['exec', 'shell', 'virsh', 'bare-exec'] : ['bare-exec', 'virsh', 'shell', 'exec'];
     if (round % SSH_PROCESS_EVERY === 0) order.push('ssh-process');
     for (const way of order) await timed(way, ways[way]);
   }
@@ -108,6 +112,8 @@ async function main(): Promise<void> {
     ),
     '',
     `ratios: exec/shell = ${(quantile(times.exec, 0.5) / quantile(times.shell, 0.5)).toFixed(2)}, shell/virsh = ${(quantile(times.shell, 0.5) / quantile(times.virsh, 0.5)).toFixed(2)}`,
+    `goal (issue 4): a long-lived-virsh sample <= 1.5x a bare exec round trip: virsh/bare-exec = ${(quantile(times.virsh, 0.5) / quantile(times['bare-exec'], 0.5)).toFixed(2)}; ` +
+      `>= 50x cheaper than ssh per sample: ssh-process/virsh = ${(base / quantile(times.virsh, 0.5)).toFixed(1)}`,
   ];
   const text = lines.join('\n');
   console.log(text);
