@@ -1,0 +1,162 @@
+/**
+ * What the journal's lines mean for one migration, and how a MigrationRecord is rebuilt from them.
+ *
+ *   start      who, what, where: VM, source and destination hosts, options, the exact argv, pre-flight results
+ *   sample     one domjobinfo sample (parsed info + derived figures, or the error it gave)
+ *   event      something that happened: a control sent and its answer, a phase change, a warning
+ *   end        the outcome: completed (with final statistics), failed (libvirt's text), aborted, unknown
+ *   reconcile  an outcome decided after a restart by asking the hosts (an `end` the running Ferry never wrote)
+ *
+ * Building is pure and tolerant: lines of an unknown migration id (its start line lost) are kept as an "orphan"
+ * record rather than dropped.
+ */
+import type { FerryError } from '../../../shared/errors';
+import type { DomainJobInfo } from '../../../shared/parsers/virsh-domjobinfo';
+import type { DerivedJobFigures } from '../../../shared/migration/derive';
+import type { JournalLine } from './journal';
+
+export interface MigrationHostRef {
+  /** Inventory id of the host (empty when unknown, e.g. in tests). */
+  readonly id: string;
+  /** Name shown to the admin. */
+  readonly name: string;
+  /** Address the engine reaches it at (and, for the destination, what the source's libvirtd connects to). */
+  readonly address: string;
+}
+
+export type MigrationState = 'running' | 'completed' | 'failed' | 'aborted' | 'unknown';
+
+export interface MigrationStartPayload {
+  readonly vm: string;
+  readonly source: MigrationHostRef;
+  readonly destination: MigrationHostRef;
+  /** The options as the caller gave them (journalled verbatim). */
+  readonly options: Readonly<Record<string, unknown>>;
+  /** The exact argv run on the source. */
+  readonly argv: readonly string[];
+  /** The same, as one quoted shell line (what the dialog showed). */
+  readonly commandLine: string;
+  readonly intervalMs: number;
+  readonly preflight?: unknown;
+}
+
+export interface MigrationSamplePayload {
+  readonly seq: number;
+  readonly latencyMs: number;
+  readonly info?: DomainJobInfo;
+  readonly figures?: DerivedJobFigures;
+  readonly error?: FerryError;
+}
+
+export type MigrationEventKind =
+  | 'started'
+  | 'phase'
+  | 'control'
+  | 'control-failed'
+  | 'warning'
+  | 'command-ended'
+  | 'vm-vanished';
+
+export interface MigrationEventPayload {
+  readonly kind: MigrationEventKind;
+  readonly message: string;
+  /** For controls: which one and its value. */
+  readonly control?: MigrationControl;
+  readonly error?: FerryError;
+  readonly detail?: string;
+}
+
+export type MigrationControl =
+  | { readonly kind: 'set-speed'; readonly mibPerSecond: number }
+  | { readonly kind: 'set-max-downtime'; readonly ms: number }
+  | { readonly kind: 'postcopy' }
+  | { readonly kind: 'abort' };
+
+export interface MigrationFinalStats {
+  /** Where the completed statistics were read. */
+  readonly readOn: 'source' | 'destination' | 'none';
+  readonly info?: DomainJobInfo;
+  readonly totalTimeMs?: number;
+  readonly downtimeMs?: number;
+  readonly dataSentBytes?: number;
+  readonly memoryTotalBytes?: number;
+}
+
+export interface MigrationEndPayload {
+  readonly state: Exclude<MigrationState, 'running'>;
+  /** One sentence for the admin. */
+  readonly message: string;
+  readonly error?: FerryError;
+  readonly final?: MigrationFinalStats;
+  /** Wall time from start to end, ms. */
+  readonly wallMs?: number;
+}
+
+export interface MigrationRecord {
+  readonly id: string;
+  readonly start?: MigrationStartPayload;
+  readonly startedAt?: number;
+  readonly samples: readonly (MigrationSamplePayload & { readonly at: number })[];
+  readonly events: readonly (MigrationEventPayload & { readonly at: number })[];
+  readonly end?: MigrationEndPayload & { readonly at: number; readonly reconciled: boolean };
+  readonly state: MigrationState;
+}
+
+interface Building {
+  id: string;
+  start?: MigrationStartPayload;
+  startedAt?: number;
+  samples: (MigrationSamplePayload & { at: number })[];
+  events: (MigrationEventPayload & { at: number })[];
+  end?: MigrationEndPayload & { at: number; reconciled: boolean };
+}
+
+/** The payload a line carries under its type's key (`start`, `sample`, `event`, `end`, `reconcile`). */
+function payload<T>(line: JournalLine, key: string): T | undefined {
+  const p = line[key];
+  return typeof p === 'object' && p !== null ? (p as T) : undefined;
+}
+
+/** Rebuilds the records, in order of first appearance. Pure. */
+export function buildRecords(lines: readonly JournalLine[]): MigrationRecord[] {
+  const byId = new Map<string, Building>();
+  const get = (id: string): Building => {
+    let b = byId.get(id);
+    if (!b) {
+      b = { id, samples: [], events: [] };
+      byId.set(id, b);
+    }
+    return b;
+  };
+  for (const line of lines) {
+    const b = get(line.id);
+    switch (line.type) {
+      case 'start': {
+        const p = payload<MigrationStartPayload>(line, 'start');
+        if (p) {
+          b.start = p;
+          b.startedAt = line.at;
+        }
+        break;
+      }
+      case 'sample': {
+        const p = payload<MigrationSamplePayload>(line, 'sample');
+        if (p) b.samples.push({ ...p, at: line.at });
+        break;
+      }
+      case 'event': {
+        const p = payload<MigrationEventPayload>(line, 'event');
+        if (p) b.events.push({ ...p, at: line.at });
+        break;
+      }
+      case 'end':
+      case 'reconcile': {
+        const p = payload<MigrationEndPayload>(line, line.type);
+        // The first end wins: a reconciliation never overwrites what the running engine wrote.
+        if (p && !b.end) b.end = { ...p, at: line.at, reconciled: line.type === 'reconcile' };
+        break;
+      }
+    }
+  }
+  return [...byId.values()].map((b) => ({ ...b, state: b.end ? b.end.state : 'running' }));
+}
