@@ -1,30 +1,29 @@
 /**
- * `virsh migrate`, run on the source host. This is the foundation's subset of the options (live, p2p, persistence,
- * bandwidth, max downtime, a migration URI for a dedicated network); the migrate dialog's full typed option set
- * extends `MigrateOptions`. Every value is validated before it reaches an argv, and the domain comes after
- * `--domain`, the destination after `--desturi`, so neither can be read as an option.
+ * `virsh migrate` and the controls of a running migration, run on the source host. The options are typed and
+ * validated in shared/migration/options.ts; this module turns them into argv. Every option emitted exists in
+ * `virsh help migrate` as captured on the lab (test/unit/migrate-command.test.ts holds that), the domain comes after
+ * `--domain` and the destination after `--desturi`, so neither can be read as an option.
+ *
+ * The controls are the real commands (there is no `migrate-setmaxbw`): `migrate-setspeed` (MiB/s),
+ * `migrate-setmaxdowntime` (ms), `migrate-postcopy`, `domjobabort`.
  */
 import { err, ok, type Result } from '../result';
 import { ferryError, type FerryError } from '../errors';
 import { virshError } from '../parsers/virsh-error';
+import { shJoin } from '../shell/quote';
+import { hasErrors, validateMigrationOptions, type MigrationOptions, type OptionProblem } from '../migration/options';
 import { command, checkDestination, checkWholeNumber, type Command } from './command';
 import { VIRSH } from './virsh';
 
-export interface MigrateOptions {
+/** One migration: which domain, where to, how. */
+export interface MigrateSpec {
   readonly domain: string;
   /** Destination host (IP or name) as the SOURCE host resolves it: with p2p, the source's libvirtd connects to it. */
   readonly destinationHost: string;
   readonly destinationUser?: string;
-  readonly live?: boolean;
-  readonly p2p?: boolean;
-  readonly persistent?: boolean;
-  readonly undefineSource?: boolean;
-  /** MiB/s, as `virsh migrate --bandwidth` takes it. */
-  readonly bandwidthMiBps?: number;
-  /** Address on the destination the migration stream goes to (`--migrateuri tcp://ADDR`), e.g. a dedicated network. */
-  readonly migrationAddress?: string;
-  /** Overall limit for the command, ms; default 10 minutes. */
-  readonly timeoutMs?: number;
+  readonly options: MigrationOptions;
+  /** Upper bound for the `virsh migrate` command, ms; default 6 hours (a slow migration is not a hung one). */
+  readonly commandTimeoutMs?: number;
 }
 
 export interface MigrateOutcome {
@@ -33,6 +32,9 @@ export interface MigrateOutcome {
 }
 
 const USER = /^[a-z_][a-z0-9_.-]{0,31}$/i;
+const DOMAIN = /^[^\s/-][^/\n]{0,199}$/;
+const DEFAULT_MIGRATE_MS = 6 * 3600_000;
+const CONTROL_MS = 15_000;
 
 export function destinationUri(host: string, user?: string): Result<string, FerryError> {
   const dest = checkDestination(host);
@@ -42,6 +44,12 @@ export function destinationUri(host: string, user?: string): Result<string, Ferr
   }
   const bracketed = host.includes(':') ? `[${host}]` : host;
   return ok(`qemu+ssh://${user === undefined ? '' : `${user}@`}${bracketed}/system`);
+}
+
+function checkDomain(domain: string): Result<string, FerryError> {
+  return DOMAIN.test(domain)
+    ? ok(domain)
+    : err(ferryError('input.invalid', domain === '' ? 'Choose the domain to migrate.' : `"${domain}" is not a domain name.`));
 }
 
 export function parseMigrateOutput(text: string): Result<MigrateOutcome, FerryError> {
@@ -54,25 +62,141 @@ export function parseMigrateOutput(text: string): Result<MigrateOutcome, FerryEr
   return ok({ progressLines });
 }
 
-export function virshMigrate(o: MigrateOptions): Result<Command<MigrateOutcome>, FerryError> {
-  if (o.domain === '') return err(ferryError('input.invalid', 'Choose the domain to migrate.'));
-  const uri = destinationUri(o.destinationHost, o.destinationUser);
+/** The controls print nothing (or an empty line) on success; anything after `error:` is libvirt's own text. */
+export function parseControlOutput(text: string): Result<void, FerryError> {
+  const failure = virshError(text);
+  return failure ? err(failure) : ok(undefined);
+}
+
+/** Flags in the order virsh's help lists them (so a command line reads like the manual). */
+const FLAGS: readonly (readonly [keyof MigrationOptions, string])[] = [
+  ['live', '--live'],
+  ['offline', '--offline'],
+  ['p2p', '--p2p'],
+  ['direct', '--direct'],
+  ['tunnelled', '--tunnelled'],
+  ['persistent', '--persistent'],
+  ['undefineSource', '--undefinesource'],
+  ['suspend', '--suspend'],
+  ['copyStorageAll', '--copy-storage-all'],
+  ['copyStorageInc', '--copy-storage-inc'],
+  ['compressed', '--compressed'],
+  ['autoConverge', '--auto-converge'],
+  ['rdmaPinAll', '--rdma-pin-all'],
+  ['abortOnError', '--abort-on-error'],
+  ['postcopy', '--postcopy'],
+  ['postcopyAfterPrecopy', '--postcopy-after-precopy'],
+  ['tls', '--tls'],
+  ['parallel', '--parallel'],
+];
+
+function problemsError(problems: readonly OptionProblem[]): FerryError {
+  const errors = problems.filter((p) => p.severity === 'error');
+  return ferryError('input.invalid', errors.map((p) => p.message).join(' '), errors.map((p) => p.options.join('+')).join('; '));
+}
+
+/** The argv of `virsh migrate` for these options (validated: any error-level problem refuses the whole command). */
+export function migrateArgv(spec: MigrateSpec): Result<string[], FerryError> {
+  const domain = checkDomain(spec.domain);
+  if (!domain.ok) return domain;
+  const uri = destinationUri(spec.destinationHost, spec.destinationUser);
   if (!uri.ok) return uri;
+  const problems = validateMigrationOptions(spec.options);
+  if (hasErrors(problems)) return err(problemsError(problems));
+  const o = spec.options;
   const argv: string[] = [...VIRSH, 'migrate', '--verbose'];
-  if (o.live ?? true) argv.push('--live');
-  if (o.p2p ?? true) argv.push('--p2p');
-  if (o.persistent) argv.push('--persistent');
-  if (o.undefineSource) argv.push('--undefinesource');
-  if (o.bandwidthMiBps !== undefined) {
-    const bw = checkWholeNumber('Bandwidth (MiB/s)', o.bandwidthMiBps, 1, 1_000_000);
-    if (!bw.ok) return bw;
-    argv.push('--bandwidth', String(bw.value));
+  for (const [key, flag] of FLAGS) if (o[key] === true) argv.push(flag);
+  const value = (flag: string, v: string | number | undefined) => {
+    if (v !== undefined) argv.push(flag, String(v));
+  };
+  value('--migrateuri', o.migrateUri);
+  value('--listen-address', o.listenAddress);
+  value('--dname', o.dname);
+  value('--timeout', o.timeoutSec);
+  if (o.timeoutAction === 'suspend') argv.push('--timeout-suspend');
+  if (o.timeoutAction === 'postcopy') argv.push('--timeout-postcopy');
+  value('--migrate-disks', o.migrateDisks?.join(','));
+  value('--comp-methods', o.compMethods?.join(','));
+  value('--auto-converge-initial', o.autoConvergeInitial);
+  value('--auto-converge-increment', o.autoConvergeIncrement);
+  value('--postcopy-bandwidth', o.postcopyBandwidthMiBps);
+  value('--parallel-connections', o.parallelConnections);
+  value('--bandwidth', o.bandwidthMiBps);
+  value('--tls-destination', o.tlsDestination);
+  argv.push('--domain', domain.value, '--desturi', uri.value);
+  return ok(argv);
+}
+
+export function buildMigrateCommand(spec: MigrateSpec): Result<Command<MigrateOutcome>, FerryError> {
+  const argv = migrateArgv(spec);
+  if (!argv.ok) return argv;
+  return ok(
+    command(`migrate ${spec.domain} to ${spec.destinationHost}`, argv.value, parseMigrateOutput, spec.commandTimeoutMs ?? DEFAULT_MIGRATE_MS),
+  );
+}
+
+// ---- controls of a running migration ------------------------------------------------------------------------------
+
+/** `virsh migrate-setspeed`: the bandwidth cap, MiB/s; takes effect in the next samples. */
+export function migrateSetSpeed(domain: string, mibPerSecond: number): Result<Command<void>, FerryError> {
+  const d = checkDomain(domain);
+  if (!d.ok) return d;
+  const bw = checkWholeNumber('Bandwidth (MiB/s)', mibPerSecond, 1, 1_000_000);
+  if (!bw.ok) return bw;
+  return ok(command(`bandwidth of ${domain}`, [...VIRSH, 'migrate-setspeed', '--domain', d.value, '--bandwidth', String(bw.value)], parseControlOutput, CONTROL_MS));
+}
+
+/** `virsh migrate-setmaxdowntime`, ms. libvirt accepts it with or without a job (lab: rc 0 on an idle domain). */
+export function migrateSetMaxDowntime(domain: string, ms: number): Result<Command<void>, FerryError> {
+  const d = checkDomain(domain);
+  if (!d.ok) return d;
+  const dt = checkWholeNumber('Max downtime (ms)', ms, 1, 3_600_000);
+  if (!dt.ok) return dt;
+  return ok(command(`max downtime of ${domain}`, [...VIRSH, 'migrate-setmaxdowntime', '--domain', d.value, '--downtime', String(dt.value)], parseControlOutput, CONTROL_MS));
+}
+
+/** `virsh migrate-postcopy`: switch a migration started with --postcopy to post-copy now. */
+export function migratePostcopy(domain: string): Result<Command<void>, FerryError> {
+  const d = checkDomain(domain);
+  if (!d.ok) return d;
+  return ok(command(`switch ${domain} to post-copy`, [...VIRSH, 'migrate-postcopy', '--domain', d.value], parseControlOutput, CONTROL_MS));
+}
+
+/** `virsh domjobabort`: the migration fails with "operation aborted: job 'migration out' canceled by client". */
+export function domjobAbort(domain: string): Result<Command<void>, FerryError> {
+  const d = checkDomain(domain);
+  if (!d.ok) return d;
+  return ok(command(`abort the job of ${domain}`, [...VIRSH, 'domjobabort', '--domain', d.value], parseControlOutput, CONTROL_MS));
+}
+
+// ---- what the dialog shows ------------------------------------------------------------------------------------------
+
+export interface MigrationCommands {
+  readonly migrate: Command<MigrateOutcome>;
+  /** Run on the source right after `migrate` has started (the max downtime has no `virsh migrate` option). */
+  readonly afterStart: readonly Command<void>[];
+}
+
+export function migrationCommands(spec: MigrateSpec): Result<MigrationCommands, FerryError> {
+  const migrate = buildMigrateCommand(spec);
+  if (!migrate.ok) return migrate;
+  const afterStart: Command<void>[] = [];
+  if (spec.options.maxDowntimeMs !== undefined) {
+    const dt = migrateSetMaxDowntime(spec.domain, spec.options.maxDowntimeMs);
+    if (!dt.ok) return dt;
+    afterStart.push(dt.value);
   }
-  if (o.migrationAddress !== undefined) {
-    const addr = checkDestination(o.migrationAddress);
-    if (!addr.ok) return addr;
-    argv.push('--migrateuri', `tcp://${addr.value.includes(':') ? `[${addr.value}]` : addr.value}`);
-  }
-  argv.push('--domain', o.domain, '--desturi', uri.value);
-  return ok(command(`migrate ${o.domain} to ${o.destinationHost}`, argv, parseMigrateOutput, o.timeoutMs ?? 600_000));
+  return ok({ migrate: migrate.value, afterStart });
+}
+
+/**
+ * Exactly what will run on the source host, quoted as the SSH layer quotes it (shJoin, with the command's environment
+ * as `env K=V` the way electron/main/remote/run-command.ts sends it): the migrate command, then each command applied
+ * right after it starts, one per line.
+ */
+export function commandLine(spec: MigrateSpec): Result<string, FerryError> {
+  const cmds = migrationCommands(spec);
+  if (!cmds.ok) return cmds;
+  const line = (c: Command<unknown>) => shJoin(['env', ...Object.entries(c.env).map(([k, v]) => `${k}=${v}`), ...c.argv]);
+  return ok([cmds.value.migrate, ...cmds.value.afterStart].map(line).join('\n'));
 }

@@ -30,3 +30,5 @@ export { parseTracepath } from './tracepath';
 export type { TracepathOutcome, TracepathProbe, TracepathResult, TracepathUnreachable } from './tracepath';
 export { parseXml } from './xml';
 export type { XmlElement } from './xml';
+export { parseVirshHelp } from './virsh-help';
+export type { VirshHelp, VirshHelpOption } from './virsh-help';

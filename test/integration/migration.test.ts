@@ -12,7 +12,7 @@ import { execRunner, virshRunner } from '../../electron/main/remote/ssh-runner';
 import { runCommand } from '../../electron/main/remote/run-command';
 import { startJobSampler, type JobSample } from '../../electron/main/sampler/job-sampler';
 import { virshDomjobinfo, virshListAll } from '../../shared/commands';
-import { virshMigrate } from '../../shared/commands/migrate';
+import { buildMigrateCommand } from '../../shared/commands/migrate';
 
 const MiB = 1024 * 1024;
 
@@ -37,13 +37,11 @@ describe.skipIf(!lab)('live migration on the lab', () => {
 
   it('moves vm1 from hvA to hvB with domjobinfo parsed every second until it completes', async () => {
     // 20 MiB/s makes the ~90 MiB transfer last a few seconds, long enough to see the job at 1 Hz.
-    const migrate = virshMigrate({
+    const migrate = buildMigrateCommand({
       domain: 'vm1',
       destinationHost: '10.77.0.12',
-      persistent: true,
-      undefineSource: true,
-      bandwidthMiBps: 20,
-      timeoutMs: 90_000,
+      options: { live: true, p2p: true, persistent: true, undefineSource: true, bandwidthMiBps: 20 },
+      commandTimeoutMs: 90_000,
     });
     if (!migrate.ok) throw new Error(migrate.error.message);
 
@@ -116,7 +114,12 @@ describe.skipIf(!lab)('live migration on the lab', () => {
 
   it("reports an unreachable destination with libvirt's own error text", async () => {
     await vmReset();
-    const migrate = virshMigrate({ domain: 'vm1', destinationHost: '10.77.0.99', timeoutMs: 60_000 });
+    const migrate = buildMigrateCommand({
+      domain: 'vm1',
+      destinationHost: '10.77.0.99',
+      options: { live: true, p2p: true },
+      commandTimeoutMs: 60_000,
+    });
     if (!migrate.ok) throw new Error(migrate.error.message);
     const result = await runCommand(execRunner(pool, hvA), migrate.value);
     expect(result.ok).toBe(false);

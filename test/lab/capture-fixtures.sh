@@ -4,7 +4,7 @@
 #   bash test/lab/capture-fixtures.sh [GROUP...]      (root; default: every group, in the order below)
 #
 # Groups: virsh-host virsh-domains net ping tracepath jobs-idle jobs-stall jobs-nonconv jobs-autoconverge
-#         jobs-postcopy rootns inventory
+#         jobs-postcopy rootns inventory virsh-help
 #
 # For each case it writes
 #   <case>.txt   what the command printed: stdout, then stderr, byte for byte (the parsers take exactly this)
@@ -577,11 +577,20 @@ group_inventory() {
   fx_remove
 }
 
+# What virsh itself accepts: the migration command builders are checked against these (a typo cannot ship).
+group_virsh_help() {
+  capture hvA virsh help-migrate 'every option virsh migrate accepts; Ferry emits only these' -- "${VIRSH[@]}" help migrate
+  local c
+  for c in migrate-setspeed migrate-setmaxdowntime migrate-postcopy domjobabort; do
+    capture hvA virsh "help-$c" 'a live migration control' -- "${VIRSH[@]}" help "$c"
+  done
+}
+
 main() {
   [[ $EUID -eq 0 ]] || die "needs root (the lab does)"
   lab_up
   local groups=("$@") g
-  ((${#groups[@]})) || groups=(virsh-host virsh-domains net ping tracepath jobs-idle jobs-stall jobs-nonconv jobs-autoconverge jobs-postcopy rootns inventory)
+  ((${#groups[@]})) || groups=(virsh-host virsh-domains net ping tracepath jobs-idle jobs-stall jobs-nonconv jobs-autoconverge jobs-postcopy rootns inventory virsh-help)
   for g in "${groups[@]}"; do
     say "== $g"
     "group_${g//-/_}"
