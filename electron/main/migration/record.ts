@@ -117,19 +117,16 @@ function payload<T>(line: JournalLine, key: string): T | undefined {
   return typeof p === 'object' && p !== null ? (p as T) : undefined;
 }
 
-/** Rebuilds the records, in order of first appearance. Pure. */
-export function buildRecords(lines: readonly JournalLine[]): MigrationRecord[] {
-  const byId = new Map<string, Building>();
-  const get = (id: string): Building => {
-    let b = byId.get(id);
+/** Records kept up to date line by line (the engine applies each line it appends). */
+export class RecordStore {
+  private readonly byId = new Map<string, Building>();
+
+  apply(line: JournalLine): void {
+    let b = this.byId.get(line.id);
     if (!b) {
-      b = { id, samples: [], events: [] };
-      byId.set(id, b);
+      b = { id: line.id, samples: [], events: [] };
+      this.byId.set(line.id, b);
     }
-    return b;
-  };
-  for (const line of lines) {
-    const b = get(line.id);
     switch (line.type) {
       case 'start': {
         const p = payload<MigrationStartPayload>(line, 'start');
@@ -158,5 +155,25 @@ export function buildRecords(lines: readonly JournalLine[]): MigrationRecord[] {
       }
     }
   }
-  return [...byId.values()].map((b) => ({ ...b, state: b.end ? b.end.state : 'running' }));
+
+  get(id: string): MigrationRecord | undefined {
+    const b = this.byId.get(id);
+    return b ? view(b) : undefined;
+  }
+
+  /** In order of first appearance. */
+  all(): MigrationRecord[] {
+    return [...this.byId.values()].map(view);
+  }
+}
+
+function view(b: Building): MigrationRecord {
+  return { ...b, samples: [...b.samples], events: [...b.events], state: b.end ? b.end.state : 'running' };
+}
+
+/** Rebuilds the records, in order of first appearance. Pure. */
+export function buildRecords(lines: readonly JournalLine[]): MigrationRecord[] {
+  const store = new RecordStore();
+  for (const line of lines) store.apply(line);
+  return store.all();
 }

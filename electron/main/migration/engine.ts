@@ -1,0 +1,601 @@
+/**
+ * The migration engine: starts `virsh migrate` on the SOURCE host (p2p: the source's libvirtd connects to the
+ * destination itself), samples `virsh domjobinfo` through ONE long-lived virsh session per source host, journals
+ * every sample and event (journal.ts: fdatasync per line), applies controls, reads the final statistics, and after
+ * a restart reconciles the migrations the journal shows without an end by asking the hosts.
+ *
+ * Pitfalls it handles (test/lab RECIPE section 9):
+ * - P6: while the job sets up (a cold capabilities cache on the destination), domjobinfo shows only "Time elapsed".
+ *   The sample is journalled as is; a 'phase' event marks the moment memory starts to move.
+ * - P8: near the end the source answers "domain is not running": an expected sample, not an error. The destination
+ *   refuses statistics during the job, so samples are always taken on the source.
+ * - P7: completed statistics come from `domjobinfo --completed --keep-completed` (without --keep-completed reading
+ *   clears them), on the DESTINATION when --undefinesource was used (the source no longer knows the domain), else
+ *   on the source; the other host is the fall-back. The destination's "Total downtime" is not the real pause
+ *   (RECIPE 6), so the source's figure is preferred when both exist.
+ * - P10: a p2p failure masked as "End of file while reading data" gets the source libvirtd log's error lines as
+ *   detail.
+ * - A VM destroyed mid-migration: the migrate command ends with libvirt's error and the source has no running
+ *   domain; the record ends 'failed' with both said. If the source says "no domain" for two samples in a row while
+ *   the command is still running and the destination does not run it either, the engine ends it without waiting.
+ *
+ * Side effects come in as parameters (hosts' runners, journal, clocks, ids), so the logic runs in plain Node tests.
+ */
+import { randomUUID } from 'node:crypto';
+import { ferryError, type FerryError } from '../../../shared/errors';
+import { err, ok, type Result } from '../../../shared/result';
+import { virshDomjobinfo, virshListAll, type Command } from '../../../shared/commands';
+import {
+  commandLine as migrationCommandLine,
+  domjobAbort,
+  migratePostcopy,
+  migrateSetMaxDowntime,
+  migrateSetSpeed,
+  migrationCommands,
+  type MigrateOutcome,
+} from '../../../shared/commands/migrate';
+import { libvirtdErrorLines, libvirtdLogTail } from '../../../shared/commands/libvirtd-log';
+import type { MigrationOptions } from '../../../shared/migration/options';
+import type { DomainJobInfo } from '../../../shared/parsers/virsh-domjobinfo';
+import type { DomainListEntry } from '../../../shared/parsers/virsh-domain';
+import { runCommand, type CommandRunner } from '../remote/run-command';
+import type { VirshRunner } from '../remote/ssh-runner';
+import { startJobSampler, clampInterval, type JobSample } from '../sampler/job-sampler';
+import type { Poller } from '../sampler/poller';
+import { systemClock, type Clock } from '../clock';
+import type { Journal, JournalLine } from './journal';
+import {
+  RecordStore,
+  type MigrationControl,
+  type MigrationEndPayload,
+  type MigrationEventPayload,
+  type MigrationFinalStats,
+  type MigrationHostRef,
+  type MigrationRecord,
+  type MigrationSamplePayload,
+  type MigrationStartPayload,
+} from './record';
+
+/** How the engine reaches hosts. The composition root builds it over the SSH pool (execRunner / virshRunner). */
+export interface EngineHostAccess {
+  /** Each command on its own exec channel of the pooled connection. */
+  exec(host: MigrationHostRef): CommandRunner;
+  /** A long-lived virsh session; the engine keeps one per source host while migrations from it run, then closes it. */
+  openVirsh(host: MigrationHostRef): VirshRunner;
+}
+
+export interface EngineLogger {
+  warn(event: string, fields?: Record<string, unknown>): void;
+}
+
+export interface MigrationEngineOptions {
+  readonly journal: Journal;
+  readonly hosts: EngineHostAccess;
+  readonly clock?: Clock;
+  readonly wallClock?: () => number;
+  readonly newId?: () => string;
+  readonly logger?: EngineLogger;
+}
+
+export interface StartMigration {
+  readonly vm: string;
+  readonly source: MigrationHostRef;
+  readonly destination: MigrationHostRef;
+  readonly options: MigrationOptions;
+  readonly destinationUser?: string;
+  /** Sampling period, 100..10000 ms; default 1000. */
+  readonly intervalMs?: number;
+  /** Pre-flight results, journalled with the start. */
+  readonly preflight?: unknown;
+}
+
+export type MigrationUpdate =
+  | { readonly kind: 'started'; readonly id: string; readonly at: number; readonly start: MigrationStartPayload }
+  | { readonly kind: 'sample'; readonly id: string; readonly at: number; readonly sample: MigrationSamplePayload }
+  | { readonly kind: 'event'; readonly id: string; readonly at: number; readonly event: MigrationEventPayload }
+  | { readonly kind: 'ended'; readonly id: string; readonly at: number; readonly end: MigrationEndPayload; readonly reconciled: boolean };
+
+interface Running {
+  readonly id: string;
+  readonly vm: string;
+  readonly destinationName: string;
+  readonly source: MigrationHostRef;
+  readonly destination: MigrationHostRef;
+  readonly options: MigrationOptions;
+  readonly startedWall: number;
+  readonly command: AbortController;
+  sampler?: Poller;
+  abortRequested: boolean;
+  transferSeen: boolean;
+  noDomainStreak: number;
+  vanished?: string;
+  lastJob?: DomainJobInfo;
+  ended: boolean;
+  done: Promise<void>;
+}
+
+const isRunningJob = (i: DomainJobInfo): boolean => i.type === 'unbounded' || i.type === 'bounded';
+const EOF_MASK = /End of file while reading data/;
+const ABORTED = /operation aborted|canceled by client|cancelled by client/;
+
+export class MigrationEngine {
+  private readonly clock: Clock;
+  private readonly wallClock: () => number;
+  private readonly newId: () => string;
+  private readonly store = new RecordStore();
+  private readonly running = new Map<string, Running>();
+  private readonly sessions = new Map<string, { runner: VirshRunner; users: number }>();
+  private readonly listeners = new Set<(u: MigrationUpdate) => void>();
+  private disposed = false;
+
+  constructor(private readonly o: MigrationEngineOptions) {
+    this.clock = o.clock ?? systemClock;
+    this.wallClock = o.wallClock ?? Date.now;
+    this.newId = o.newId ?? (() => `m-${randomUUID()}`);
+    for (const line of o.journal.initial.lines) this.store.apply(line);
+  }
+
+  /** Problems the journal had when it was opened (torn tail, corrupt lines), for the start-up problems list. */
+  journalProblems(): readonly FerryError[] {
+    return this.o.journal.initial.problems.map((p) => p.error);
+  }
+
+  onUpdate(listener: (u: MigrationUpdate) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Every migration in the history, oldest first (samples included). */
+  records(): readonly MigrationRecord[] {
+    return this.store.all();
+  }
+
+  record(id: string): MigrationRecord | undefined {
+    return this.store.get(id);
+  }
+
+  isRunning(id: string): boolean {
+    return this.running.has(id);
+  }
+
+  /** Resolves once the migration has ended (its end line is on disk); at once when it is not running. */
+  async settled(id: string): Promise<MigrationRecord | undefined> {
+    await this.running.get(id)?.done;
+    return this.store.get(id);
+  }
+
+  private emit(u: MigrationUpdate): void {
+    for (const l of this.listeners) {
+      try {
+        l(u);
+      } catch (e) {
+        this.o.logger?.warn('migration.listener-threw', { error: String(e) });
+      }
+    }
+  }
+
+  /** Appends and applies one line; the returned promise resolves when it is durable. */
+  private async write(type: JournalLine['type'], id: string, key: string, payload: object, at = this.wallClock()): Promise<void> {
+    const line = await this.o.journal.append({ type, id, at, [key]: payload });
+    this.store.apply(line);
+  }
+
+  /** For lines written while sampling: not awaited by the sampler, but failures are logged, never lost silently. */
+  private writeLater(type: JournalLine['type'], id: string, key: string, payload: object, at: number): void {
+    this.write(type, id, key, payload, at).catch((e: unknown) => this.o.logger?.warn('migration.journal-write-failed', { id, error: String(e) }));
+  }
+
+  private event(r: { id: string }, event: MigrationEventPayload): Promise<void> {
+    const at = this.wallClock();
+    this.emit({ kind: 'event', id: r.id, at, event });
+    return this.write('event', r.id, 'event', event, at).catch((e: unknown) =>
+      this.o.logger?.warn('migration.journal-write-failed', { id: r.id, error: String(e) }),
+    );
+  }
+
+  // ---- start --------------------------------------------------------------------------------------------------
+
+  /**
+   * Starts a migration and returns its id once the start is journalled. A command that cannot be built (invalid
+   * options) is refused here, before anything runs or is recorded.
+   */
+  async start(req: StartMigration): Promise<Result<{ readonly id: string; readonly commandLine: string }, FerryError>> {
+    if (this.disposed) return err(ferryError('input.invalid', 'Ferry is shutting down.'));
+    const spec = {
+      domain: req.vm,
+      destinationHost: req.destination.address,
+      options: req.options,
+      ...(req.destinationUser !== undefined ? { destinationUser: req.destinationUser } : {}),
+    };
+    const cmds = migrationCommands(spec);
+    if (!cmds.ok) return cmds;
+    const line = migrationCommandLine(spec);
+    if (!line.ok) return line;
+    for (const r of this.running.values()) {
+      if (r.vm === req.vm && r.source.address === req.source.address) {
+        return err(ferryError('input.invalid', `${req.vm} is already migrating from ${req.source.name} (migration ${r.id}).`));
+      }
+    }
+    const id = this.newId();
+    const intervalMs = clampInterval(req.intervalMs ?? 1000);
+    const argv = cmds.value.migrate.argv;
+    const commandLine = line.value;
+    const start: MigrationStartPayload = {
+      vm: req.vm,
+      source: req.source,
+      destination: req.destination,
+      options: req.options as Readonly<Record<string, unknown>>,
+      argv,
+      commandLine,
+      intervalMs,
+      ...(req.preflight !== undefined ? { preflight: req.preflight } : {}),
+    };
+    const at = this.wallClock();
+    await this.write('start', id, 'start', start, at);
+    this.emit({ kind: 'started', id, at, start });
+
+    const run: Running = {
+      id,
+      vm: req.vm,
+      destinationName: req.options.dname ?? req.vm,
+      source: req.source,
+      destination: req.destination,
+      options: req.options,
+      startedWall: at,
+      command: new AbortController(),
+      abortRequested: false,
+      transferSeen: false,
+      noDomainStreak: 0,
+      ended: false,
+      done: Promise.resolve(),
+    };
+    this.running.set(id, run);
+    const session = this.acquireSession(req.source);
+    run.sampler = startJobSampler({
+      runner: session,
+      domain: req.vm,
+      intervalMs,
+      clock: this.clock,
+      wallClock: this.wallClock,
+      onSample: (s) => this.onSample(run, s),
+      onCrash: (e) => {
+        this.o.logger?.warn('migration.sampler-crashed', { id, error: String(e) });
+        void this.event(run, { kind: 'warning', message: `Sampling stopped after an internal error: ${String(e)}` });
+      },
+    });
+    run.done = this.drive(run, cmds.value.migrate, cmds.value.afterStart);
+    return ok({ id, commandLine });
+  }
+
+  private acquireSession(host: MigrationHostRef): VirshRunner {
+    const key = host.address;
+    let s = this.sessions.get(key);
+    if (!s) {
+      s = { runner: this.o.hosts.openVirsh(host), users: 0 };
+      this.sessions.set(key, s);
+    }
+    s.users += 1;
+    return s.runner;
+  }
+
+  private releaseSession(host: MigrationHostRef): void {
+    const key = host.address;
+    const s = this.sessions.get(key);
+    if (!s) return;
+    s.users -= 1;
+    if (s.users <= 0) {
+      this.sessions.delete(key);
+      void s.runner.close().catch(() => undefined);
+    }
+  }
+
+  private onSample(run: Running, s: JobSample): void {
+    if (run.ended) return;
+    const payload: MigrationSamplePayload = s.result.ok
+      ? { seq: s.seq, latencyMs: round(s.latencyMs), info: s.result.value.info, figures: s.result.value.figures }
+      : { seq: s.seq, latencyMs: round(s.latencyMs), error: s.result.error };
+    this.emit({ kind: 'sample', id: run.id, at: s.at, sample: payload });
+    this.writeLater('sample', run.id, 'sample', payload, s.at);
+    if (s.result.ok) {
+      const info = s.result.value.info;
+      run.noDomainStreak = 0;
+      if (isRunningJob(info)) {
+        run.lastJob = info;
+        if (!run.transferSeen && info.memoryTotalBytes !== undefined) {
+          run.transferSeen = true;
+          void this.event(run, { kind: 'phase', message: 'Memory transfer started.' });
+        }
+      }
+    } else if (s.result.error.code === 'libvirt.no-domain') {
+      run.noDomainStreak += 1;
+      if (run.noDomainStreak === 2) void this.checkVanished(run);
+    } else {
+      run.noDomainStreak = 0;
+    }
+  }
+
+  /** The source no longer knows the VM while `virsh migrate` still runs: vanished, unless the destination runs it. */
+  private async checkVanished(run: Running): Promise<void> {
+    const dest = await runCommand(this.o.hosts.exec(run.destination), virshListAll());
+    if (run.ended) return;
+    const there = dest.ok ? dest.value.find((d) => d.name === run.destinationName) : undefined;
+    if (there?.state === 'running') return; // the normal end of an --undefinesource migration
+    run.vanished = `${run.vm} disappeared from ${run.source.name} during the migration${dest.ok ? ` and is not running on ${run.destination.name}` : ''} (destroyed or undefined by someone else?).`;
+    void this.event(run, { kind: 'vm-vanished', message: run.vanished });
+    run.command.abort();
+  }
+
+  // ---- the migrate command and its end --------------------------------------------------------------------------
+
+  private async drive(run: Running, migrate: Command<MigrateOutcome>, afterStart: readonly Command<void>[]): Promise<void> {
+    const exec = this.o.hosts.exec(run.source);
+    const migrating = runCommand(exec, migrate, { signal: run.command.signal });
+    for (const c of afterStart) {
+      // Applied right after the job starts (migrate has no option for the max downtime); libvirt takes it either way.
+      void runCommand(exec, c).then((r) =>
+        this.event(run, r.ok ? { kind: 'control', message: `Applied at start: ${c.name}.` } : { kind: 'control-failed', message: `${c.name} failed: ${r.error.message}`, error: r.error }),
+      );
+    }
+    let result: Result<MigrateOutcome, FerryError>;
+    try {
+      result = await migrating;
+    } catch (e) {
+      result = err(ferryError('command.failed', `The migrate command failed in Ferry: ${String(e)}`));
+    }
+    run.sampler?.stop();
+    this.releaseSession(run.source);
+    try {
+      await this.event(run, {
+        kind: 'command-ended',
+        message: result.ok ? 'virsh migrate finished.' : `virsh migrate ended with an error: ${result.error.message}`,
+        ...(result.ok ? {} : { error: result.error }),
+      });
+      const end = result.ok ? await this.completed(run) : await this.failed(run, result.error);
+      await this.finish(run, end);
+    } catch (e) {
+      this.o.logger?.warn('migration.end-failed', { id: run.id, error: String(e) });
+      await this.finish(run, { state: 'unknown', message: `Ferry could not record the end of the migration: ${String(e)}` }).catch(() => undefined);
+    }
+  }
+
+  private async finish(run: Running, end: MigrationEndPayload): Promise<void> {
+    run.ended = true;
+    this.running.delete(run.id);
+    const at = this.wallClock();
+    const full: MigrationEndPayload = { ...end, wallMs: at - run.startedWall };
+    await this.write('end', run.id, 'end', full, at);
+    this.emit({ kind: 'ended', id: run.id, at, end: full, reconciled: false });
+  }
+
+  private async readCompleted(host: MigrationHostRef, domain: string): Promise<DomainJobInfo | undefined> {
+    const r = await runCommand(this.o.hosts.exec(host), virshDomjobinfo(domain, { completed: true, keepCompleted: true }));
+    return r.ok && r.value.type === 'completed' ? r.value : undefined;
+  }
+
+  private async completed(run: Running): Promise<MigrationEndPayload> {
+    const destFirst = run.options.undefineSource === true;
+    const order: ['source' | 'destination', MigrationHostRef, string][] = [
+      ['source', run.source, run.vm],
+      ['destination', run.destination, run.destinationName],
+    ];
+    if (destFirst) order.reverse();
+    const found: Partial<Record<'source' | 'destination', DomainJobInfo>> = {};
+    for (const [side, host, name] of order) {
+      const info = await this.readCompleted(host, name);
+      if (info) {
+        found[side] = info;
+        break;
+      }
+    }
+    const info = found.source ?? found.destination;
+    const readOn: MigrationFinalStats['readOn'] = found.source ? 'source' : found.destination ? 'destination' : 'none';
+    const final: MigrationFinalStats = {
+      readOn,
+      ...(info ? { info } : {}),
+      ...optional('totalTimeMs', info?.timeElapsedMs),
+      ...optional('downtimeMs', info?.totalDowntimeMs),
+      ...optional('dataSentBytes', info?.dataProcessedBytes),
+      ...optional('memoryTotalBytes', info?.memoryTotalBytes),
+    };
+    const where = `${run.destinationName} runs on ${run.destination.name}.`;
+    const figures = info
+      ? ` ${fmtMs(info.timeElapsedMs)} total, ${fmtMs(info.totalDowntimeMs)} downtime${readOn === 'destination' ? ' (as the destination measured it)' : ''}, ${fmtBytes(info.dataProcessedBytes)} sent.`
+      : ' libvirt kept no completed statistics on either host.';
+    return { state: 'completed', message: `Migration completed: ${where}${figures}`, final };
+  }
+
+  private async failed(run: Running, error: FerryError): Promise<MigrationEndPayload> {
+    if (run.vanished !== undefined) {
+      return { state: 'failed', message: run.vanished, error };
+    }
+    const text = `${error.message}\n${error.detail ?? ''}`;
+    if (run.abortRequested || ABORTED.test(text)) {
+      return { state: 'aborted', message: `Migration aborted; ${run.vm} stays on ${run.source.name}.`, error };
+    }
+    // A VM destroyed mid-migration: the command ends with libvirt's text, and the source no longer runs it.
+    const src = await runCommand(this.o.hosts.exec(run.source), virshListAll());
+    const onSource = src.ok ? src.value.find((d) => d.name === run.vm) : undefined;
+    if (src.ok && onSource?.state !== 'running') {
+      const dest = await runCommand(this.o.hosts.exec(run.destination), virshListAll());
+      const onDest = dest.ok ? dest.value.find((d) => d.name === run.destinationName) : undefined;
+      if (onDest?.state !== 'running') {
+        const state = onSource === undefined ? 'is gone from' : `is ${onSource.state} on`;
+        return {
+          state: 'failed',
+          message: `${run.vm} ${state} ${run.source.name} and is not running on ${run.destination.name}: it stopped during the migration. libvirt said: ${firstErrorLine(error)}`,
+          error,
+        };
+      }
+    }
+    let detailed = error;
+    if (EOF_MASK.test(text)) {
+      const cmd = libvirtdLogTail(200);
+      const log = cmd.ok ? await runCommand(this.o.hosts.exec(run.source), cmd.value) : cmd;
+      const lines = log.ok ? libvirtdErrorLines(log.value, run.startedWall - 2000) : [];
+      if (lines.length > 0) {
+        detailed = { ...error, detail: `${error.detail ?? ''}\n--- ${run.source.name}:/var/log/libvirt/libvirtd.log (error lines, most recent last):\n${lines.join('\n')}`.trim() };
+      }
+    }
+    return { state: 'failed', message: `Migration failed: ${firstErrorLine(detailed)}`, error: detailed };
+  }
+
+  // ---- controls -----------------------------------------------------------------------------------------------
+
+  /** Sends one control to a running migration; journalled as an event either way. */
+  async control(id: string, control: MigrationControl): Promise<Result<void, FerryError>> {
+    const run = this.running.get(id);
+    if (!run) return err(ferryError('input.invalid', `Migration ${id} is not running.`));
+    let cmd: Result<Command<void>, FerryError>;
+    switch (control.kind) {
+      case 'set-speed':
+        cmd = migrateSetSpeed(run.vm, control.mibPerSecond);
+        break;
+      case 'set-max-downtime':
+        cmd = migrateSetMaxDowntime(run.vm, control.ms);
+        break;
+      case 'postcopy':
+        cmd =
+          run.options.postcopy === true
+            ? migratePostcopy(run.vm)
+            : err(ferryError('input.invalid', 'Switching to post-copy needs a migration started with the post-copy option.'));
+        break;
+      case 'abort':
+        run.abortRequested = true;
+        cmd = domjobAbort(run.vm);
+        break;
+    }
+    if (!cmd.ok) {
+      await this.event(run, { kind: 'control-failed', message: cmd.error.message, control, error: cmd.error });
+      return cmd;
+    }
+    const r = await runCommand(this.o.hosts.exec(run.source), cmd.value);
+    if (!r.ok && control.kind === 'abort') run.abortRequested = false;
+    await this.event(
+      run,
+      r.ok
+        ? { kind: 'control', message: describeControl(control), control }
+        : { kind: 'control-failed', message: `${describeControl(control)} failed: ${firstErrorLine(r.error)}`, control, error: r.error },
+    );
+    return r;
+  }
+
+  /** Changes the sampling period of a running migration (100..10000 ms). */
+  setSampleInterval(id: string, ms: number): Result<void, FerryError> {
+    const run = this.running.get(id);
+    if (!run?.sampler) return err(ferryError('input.invalid', `Migration ${id} is not running.`));
+    run.sampler.setInterval(clampInterval(ms));
+    return ok(undefined);
+  }
+
+  // ---- reconciliation after a restart ---------------------------------------------------------------------------
+
+  /**
+   * For every record without an end (Ferry stopped while it ran), asks the hosts what became of it and journals a
+   * 'reconcile' line: completed (running on the destination only), aborted/failed (running on the source without a
+   * job), or unknown with the reason (a host unreachable, a job still running, the VM on both or neither).
+   */
+  async reconcile(): Promise<readonly MigrationRecord[]> {
+    const open = this.store.all().filter((r) => r.state === 'running' && !this.running.has(r.id));
+    const out: MigrationRecord[] = [];
+    for (const rec of open) {
+      const end = await this.reconcileOne(rec);
+      const at = this.wallClock();
+      await this.write('reconcile', rec.id, 'reconcile', end, at);
+      this.emit({ kind: 'ended', id: rec.id, at, end, reconciled: true });
+      const now = this.store.get(rec.id);
+      if (now) out.push(now);
+    }
+    return out;
+  }
+
+  private async reconcileOne(rec: MigrationRecord): Promise<MigrationEndPayload> {
+    const s = rec.start;
+    if (!s) return { state: 'unknown', message: 'The start of this migration is missing from the history; it cannot be checked.' };
+    const destName = typeof s.options['dname'] === 'string' ? s.options['dname'] : s.vm;
+    const [job, srcList, dstList] = await Promise.all([
+      runCommand(this.o.hosts.exec(s.source), virshDomjobinfo(s.vm)),
+      runCommand(this.o.hosts.exec(s.source), virshListAll()),
+      runCommand(this.o.hosts.exec(s.destination), virshListAll()),
+    ]);
+    if (job.ok && isRunningJob(job.value) && job.value.operation === 'outgoing-migration') {
+      return { state: 'unknown', message: `At restart ${s.vm} was still migrating from ${s.source.name}; Ferry did not follow it to its end.` };
+    }
+    const reason = (host: MigrationHostRef, r: Result<DomainListEntry[], FerryError>) =>
+      r.ok ? '' : `${host.name} could not be asked (${r.error.message}). `;
+    if (!srcList.ok || !dstList.ok) {
+      return { state: 'unknown', message: `${reason(s.source, srcList)}${reason(s.destination, dstList)}Check where ${s.vm} runs.`.trim() };
+    }
+    const onSrc = srcList.value.find((d) => d.name === s.vm)?.state === 'running';
+    const onDst = dstList.value.find((d) => d.name === destName)?.state === 'running';
+    if (onDst && !onSrc) {
+      const info = (await this.readCompleted(s.destination, destName)) ?? undefined;
+      return {
+        state: 'completed',
+        message: `Found running on ${s.destination.name} after a restart: the migration completed.`,
+        final: {
+          readOn: info ? 'destination' : 'none',
+          ...(info ? { info } : {}),
+          ...optional('totalTimeMs', info?.timeElapsedMs),
+          ...optional('downtimeMs', info?.totalDowntimeMs),
+          ...optional('dataSentBytes', info?.dataProcessedBytes),
+        },
+      };
+    }
+    if (onSrc && !onDst) {
+      const aborted = rec.events.some((e) => e.control?.kind === 'abort' && e.kind === 'control');
+      return aborted
+        ? { state: 'aborted', message: `Found running on ${s.source.name} with no job after an abort: the migration was aborted.` }
+        : { state: 'failed', message: `Found running on ${s.source.name} with no job after a restart: the migration did not complete.` };
+    }
+    if (onSrc && onDst) return { state: 'unknown', message: `${s.vm} runs on both ${s.source.name} and ${s.destination.name}: check them before anything else.` };
+    return { state: 'unknown', message: `${s.vm} runs on neither ${s.source.name} nor ${s.destination.name}.` };
+  }
+
+  /** Stops sampling and the commands' channels (libvirt decides what becomes of a job whose client went away). */
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    for (const run of this.running.values()) {
+      run.sampler?.stop();
+      run.command.abort();
+    }
+    await Promise.allSettled([...this.running.values()].map((r) => r.done));
+    await Promise.allSettled([...this.sessions.values()].map((s) => s.runner.close()));
+    this.sessions.clear();
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}
+
+function optional<K extends string>(key: K, v: number | undefined): { [P in K]?: number } {
+  return (v === undefined ? {} : { [key]: v }) as { [P in K]?: number };
+}
+
+function firstErrorLine(e: FerryError): string {
+  const line = e.detail?.split('\n').find((l) => l.startsWith('error:'));
+  return line ?? e.message;
+}
+
+function describeControl(c: MigrationControl): string {
+  switch (c.kind) {
+    case 'set-speed':
+      return `Bandwidth cap set to ${c.mibPerSecond} MiB/s`;
+    case 'set-max-downtime':
+      return `Max downtime set to ${c.ms} ms`;
+    case 'postcopy':
+      return 'Switched to post-copy';
+    case 'abort':
+      return 'Abort requested';
+  }
+}
+
+function fmtMs(ms: number | undefined): string {
+  if (ms === undefined) return '? ms';
+  return ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${ms} ms`;
+}
+
+function fmtBytes(b: number | undefined): string {
+  if (b === undefined) return '? bytes';
+  return `${(b / 1048576).toFixed(1)} MiB`;
+}

@@ -1,0 +1,224 @@
+// The migration engine against scripted hosts: what it runs where, what it journals, how it ends (completed with
+// the destination's statistics after --undefinesource, failed with libvirt's text and the libvirtd log behind an
+// "End of file" mask, aborted, a VM that vanished), and reconciliation after a restart.
+import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ok, type Result } from '../../shared/result';
+import type { FerryError } from '../../shared/errors';
+import type { CommandRunner, RunOutput } from '../../electron/main/remote/run-command';
+import type { VirshRunner } from '../../electron/main/remote/ssh-runner';
+import { Journal, JOURNAL_FILE, parseJournal } from '../../electron/main/migration/journal';
+import { MigrationEngine, type EngineHostAccess, type MigrationUpdate } from '../../electron/main/migration/engine';
+import type { MigrationHostRef } from '../../electron/main/migration/record';
+
+const hvA: MigrationHostRef = { id: 'a', name: 'hvA', address: '10.77.0.11' };
+const hvB: MigrationHostRef = { id: 'b', name: 'hvB', address: '10.77.0.12' };
+
+const RUNNING = (ms: number) =>
+  `Job type:         Unbounded   \nOperation:        Outgoing migration\nTime elapsed:     ${ms}         ms\nMemory processed: 3.004 MiB\nMemory remaining: 124.574 MiB\nMemory total:     128.508 MiB\nMemory bandwidth: 10.020 MiB/s\nDirty rate:       0            pages/s\nPage size:        4096         bytes\nIteration:        1\nExpected downtime: 300          ms\n`;
+const COMPLETED = (op: string) =>
+  `Job type:         Completed   \nOperation:        ${op}\nTime elapsed:     4712         ms\nData processed:   86.941 MiB\nData remaining:   0.000 B\nData total:       128.508 MiB\nMemory processed: 86.941 MiB\nMemory remaining: 0.000 B\nMemory total:     128.508 MiB\nTotal downtime:   209          ms\n`;
+const NO_DOMAIN = "error: failed to get domain 'vm1'\n";
+const LIST = (rows: string[]) => ` Id   Name   State\n----------------------\n${rows.join('\n')}\n\n`;
+
+type Reply = RunOutput | Promise<RunOutput>;
+type Script = (host: string, argv: readonly string[], signal?: AbortSignal) => Reply;
+
+const out = (stdout: string, stderr = '', exitCode = 0): RunOutput => ({ stdout, stderr, exitCode });
+
+function fakeHosts(script: Script): EngineHostAccess & { calls: string[]; closed: number } {
+  const calls: string[] = [];
+  const state = { closed: 0 };
+  const runner = (host: MigrationHostRef, via: string): CommandRunner => ({
+    async run(argv, o): Promise<Result<RunOutput, FerryError>> {
+      const words = argv.filter((w) => !w.startsWith('LC_ALL') && w !== 'env');
+      calls.push(`${host.name} ${via} ${words.join(' ')}`);
+      return ok(await script(host.name, words, o.signal));
+    },
+  });
+  return {
+    calls,
+    get closed() {
+      return state.closed;
+    },
+    exec: (h) => runner(h, 'exec'),
+    openVirsh: (h): VirshRunner => ({ ...runner(h, 'virsh'), close: async () => void state.closed++ }),
+  };
+}
+
+/** A migrate command that ends when `finish` is called (or fails when its signal aborts). */
+function pendingMigrate(): { reply: (signal?: AbortSignal) => Promise<RunOutput>; finish: (o: RunOutput) => void } {
+  let resolve: (o: RunOutput) => void = () => undefined;
+  const p = new Promise<RunOutput>((r) => (resolve = r));
+  return {
+    reply: (signal) => {
+      signal?.addEventListener('abort', () => resolve(out('', 'error: operation failed: cancelled by Ferry\n', 1)));
+      return p;
+    },
+    finish: (o) => resolve(o),
+  };
+}
+
+const stamp = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '+0000');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+let dir: string | undefined;
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+
+async function engineWith(script: Script) {
+  dir = mkdtempSync(join(tmpdir(), 'ferry-engine-'));
+  const journal = await Journal.open({ dataDir: dir });
+  const hosts = fakeHosts(script);
+  let n = 0;
+  const engine = new MigrationEngine({ journal, hosts, newId: () => `m${++n}` });
+  cleanups.push(async () => {
+    await engine.dispose();
+    await journal.close();
+  });
+  const updates: MigrationUpdate[] = [];
+  engine.onUpdate((u) => updates.push(u));
+  return { engine, hosts, journal, updates, dir };
+}
+
+describe('migration engine', () => {
+  it('runs migrate on the source, samples through one virsh session, and reads completed stats on the destination after --undefinesource', async () => {
+    const m = pendingMigrate();
+    let t = 0;
+    const { engine, hosts, journal, updates, dir: d } = await engineWith((host, argv, signal) => {
+      const verb = argv[3];
+      if (verb === 'migrate') return m.reply(signal);
+      if (verb === 'domjobinfo' && argv.includes('--completed')) return host === 'hvB' ? out(COMPLETED('Incoming migration')) : out('', NO_DOMAIN, 1);
+      if (verb === 'domjobinfo') return out(RUNNING((t += 100)));
+      if (verb === 'migrate-setmaxdowntime') return out('\n');
+      return out('', 'error: unexpected\n', 1);
+    });
+    const started = await engine.start({ vm: 'vm1', source: hvA, destination: hvB, options: { live: true, p2p: true, persistent: true, undefineSource: true, maxDowntimeMs: 500 }, intervalMs: 100 });
+    expect(started.ok).toBe(true);
+    if (!started.ok) return;
+    expect(started.value.commandLine).toMatch(/'migrate' '--verbose' '--live' '--p2p' '--persistent' '--undefinesource' '--domain' 'vm1' '--desturi' 'qemu\+ssh:\/\/10\.77\.0\.12\/system'\n.*'migrate-setmaxdowntime'/);
+    await sleep(350);
+    m.finish(out('Migration: [100 %]\n'));
+    const rec = await engine.settled(started.value.id);
+    expect(rec?.state).toBe('completed');
+    expect(rec?.end?.final).toMatchObject({ readOn: 'destination', totalTimeMs: 4712, downtimeMs: 209 });
+    expect(rec?.end?.final?.dataSentBytes).toBeCloseTo(86.941 * 1048576, -3);
+    expect(rec?.end?.message).toMatch(/vm1 runs on hvB/);
+    expect(rec?.samples.length).toBeGreaterThanOrEqual(2);
+    expect(rec?.events.map((e) => e.kind)).toEqual(expect.arrayContaining(['phase', 'control', 'command-ended']));
+    // Samples only through the session, the migrate and the completed stats through exec channels.
+    expect(hosts.calls.filter((c) => c.includes('virsh virsh') && !c.startsWith('hvA virsh'))).toEqual([]);
+    expect(hosts.calls).toContain('hvA exec virsh --connect qemu:///system migrate-setmaxdowntime --domain vm1 --downtime 500');
+    expect(hosts.calls).toContain('hvB exec virsh --connect qemu:///system domjobinfo --domain vm1 --completed --keep-completed');
+    expect(hosts.closed).toBe(1);
+    expect(updates[0]?.kind).toBe('started');
+    expect(updates.at(-1)?.kind).toBe('ended');
+    await journal.close();
+    const lines = parseJournal(readFileSync(join(d, JOURNAL_FILE), 'utf8')).lines;
+    expect(lines[0]?.type).toBe('start');
+    expect(lines.at(-1)?.type).toBe('end');
+    expect(lines.filter((l) => l.type === 'sample').length).toBe(rec?.samples.length);
+  });
+
+  it("fails with libvirt's text and the source libvirtd log's error lines behind an End-of-file mask", async () => {
+    const { engine } = await engineWith((_host, argv) => {
+      if (argv[3] === 'migrate') return out('', 'error: End of file while reading data: : Input/output error\n', 1);
+      if (argv[0] === 'tail') return out(`2026-11-24 19:00:00.000+0000: 123: error : old failure of another job\n${stamp(Date.now())}: 123: error : qemuMonitorJSONCheckError:382 : internal error: unable to execute QEMU command 'object-add': certificate has no known issuer\n`);
+      if (argv[3] === 'list') return out(LIST([' 1    vm1    running']));
+      return out(RUNNING(100));
+    });
+    const s = await engine.start({ vm: 'vm1', source: hvA, destination: hvB, options: { live: true, p2p: true, tls: true }, intervalMs: 100 });
+    if (!s.ok) throw new Error(s.error.message);
+    const rec = await engine.settled(s.value.id);
+    expect(rec?.state).toBe('failed');
+    expect(rec?.end?.message).toBe('Migration failed: error: End of file while reading data: : Input/output error');
+    expect(rec?.end?.error?.detail).toMatch(/libvirtd.log[\s\S]*certificate has no known issuer/);
+    expect(rec?.end?.error?.detail).not.toMatch(/old failure/);
+  });
+
+  it('aborts on request: domjobabort on the source, the record ends aborted', async () => {
+    const m = pendingMigrate();
+    const { engine, hosts } = await engineWith((_host, argv, signal) => {
+      if (argv[3] === 'migrate') return m.reply(signal);
+      if (argv[3] === 'domjobabort') {
+        setTimeout(() => m.finish(out('', "error: operation aborted: job 'migration out' canceled by client\n", 1)), 20);
+        return out('\n');
+      }
+      return out(RUNNING(100));
+    });
+    const s = await engine.start({ vm: 'vmd', source: hvA, destination: hvB, options: { live: true, p2p: true }, intervalMs: 100 });
+    if (!s.ok) throw new Error(s.error.message);
+    const postcopy = await engine.control(s.value.id, { kind: 'postcopy' });
+    expect(postcopy.ok).toBe(false); // not started with --postcopy
+    expect((await engine.control(s.value.id, { kind: 'abort' })).ok).toBe(true);
+    const rec = await engine.settled(s.value.id);
+    expect(rec?.state).toBe('aborted');
+    expect(rec?.end?.message).toBe('Migration aborted; vmd stays on hvA.');
+    expect(rec?.events.filter((e) => e.kind === 'control-failed')).toHaveLength(1);
+    expect(hosts.calls).toContain('hvA exec virsh --connect qemu:///system domjobabort --domain vmd');
+  });
+
+  it('ends a migration whose VM vanished from the source within two samples, keeping the record', async () => {
+    const m = pendingMigrate();
+    let gone = false;
+    const { engine } = await engineWith((_host, argv, signal) => {
+      if (argv[3] === 'migrate') return m.reply(signal); // never ends on its own: the engine must stop it
+      if (argv[3] === 'list') return out(LIST([]));
+      return gone ? out('', "error: failed to get domain 'vmd'\n", 1) : out(RUNNING(100));
+    });
+    const s = await engine.start({ vm: 'vmd', source: hvA, destination: hvB, options: { live: true, p2p: true }, intervalMs: 100 });
+    if (!s.ok) throw new Error(s.error.message);
+    await sleep(150);
+    gone = true;
+    const t0 = Date.now();
+    const rec = await engine.settled(s.value.id);
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(rec?.state).toBe('failed');
+    expect(rec?.end?.message).toMatch(/vmd disappeared from hvA during the migration and is not running on hvB/);
+    expect(rec?.events.some((e) => e.kind === 'vm-vanished')).toBe(true);
+  });
+
+  it('refuses options libvirt would refuse, before running or recording anything', async () => {
+    const { engine, hosts } = await engineWith(() => out(''));
+    const s = await engine.start({ vm: 'vm1', source: hvA, destination: hvB, options: { tunnelled: true, parallel: true, p2p: true, live: true } });
+    expect(s.ok).toBe(false);
+    expect(hosts.calls).toEqual([]);
+    expect(engine.records()).toEqual([]);
+  });
+
+  it('reconciles migrations left without an end: completed, failed, unknown with the reason', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'ferry-engine-'));
+    const j0 = await Journal.open({ dataDir: dir });
+    const start = (vm: string) => ({ vm, source: hvA, destination: hvB, options: {}, argv: [], commandLine: '', intervalMs: 1000 });
+    await j0.append({ type: 'start', id: 'done', at: 1, start: start('vm1') });
+    await j0.append({ type: 'start', id: 'stayed', at: 2, start: start('vmd') });
+    await j0.append({ type: 'start', id: 'lost', at: 3, start: start('vmx') });
+    await j0.append({ type: 'start', id: 'ended', at: 4, start: start('vm1') });
+    await j0.append({ type: 'end', id: 'ended', at: 5, end: { state: 'completed', message: 'ok' } });
+    await j0.close();
+    const journal = await Journal.open({ dataDir: dir });
+    const hosts = fakeHosts((host, argv) => {
+      if (argv[3] === 'list') return host === 'hvA' ? out(LIST([' 2    vmd    running'])) : out(LIST([' 3    vm1    running']));
+      if (argv[3] === 'domjobinfo' && argv.includes('--completed')) return out(COMPLETED('Incoming migration'));
+      if (argv[3] === 'domjobinfo') return out('Job type:         None        \n');
+      return out('');
+    });
+    const engine = new MigrationEngine({ journal, hosts });
+    const recs = await engine.reconcile();
+    expect(recs.map((r) => [r.id, r.state, r.end?.reconciled])).toEqual([
+      ['done', 'completed', true],
+      ['stayed', 'failed', true],
+      ['lost', 'unknown', true],
+    ]);
+    expect(recs[2]?.end?.message).toBe('vmx runs on neither hvA nor hvB.');
+    expect(engine.record('ended')?.state).toBe('completed');
+    expect(await engine.reconcile()).toEqual([]);
+    await journal.close();
+  });
+});
