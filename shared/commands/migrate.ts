@@ -53,13 +53,17 @@ function checkDomain(domain: string): Result<string, FerryError> {
 }
 
 export function parseMigrateOutput(text: string): Result<MigrateOutcome, FerryError> {
-  const failure = virshError(text);
-  if (failure) return err(failure);
-  const progressLines = text
+  // --verbose writes its progress to stderr as `\rMigration: [ 10 %]` with no newline, so libvirt's error that
+  // follows is glued to the last one (captured on the lab after a domjobabort):
+  // `\rMigration: [  9 %]\rMigration: [ 10 %]error: operation aborted: job 'migration out' canceled by client`.
+  const lines = text
+    .replace(/(Migration: \[[^\]\n]*\])/g, '\n$1\n')
     .split(/[\r\n]+/)
     .map((l) => l.trim())
-    .filter((l) => l.startsWith('Migration:'));
-  return ok({ progressLines });
+    .filter((l) => l !== '');
+  const failure = virshError(lines.join('\n'));
+  if (failure) return err(failure);
+  return ok({ progressLines: lines.filter((l) => l.startsWith('Migration:')) });
 }
 
 /** The controls print nothing (or an empty line) on success; anything after `error:` is libvirt's own text. */

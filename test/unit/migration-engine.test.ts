@@ -222,3 +222,15 @@ describe('migration engine', () => {
     await journal.close();
   });
 });
+
+describe('virsh migrate output', () => {
+  it("finds libvirt's error glued to the last --verbose progress mark (no newline between them)", async () => {
+    const { parseMigrateOutput } = await import('../../shared/commands/migrate');
+    const text = "\n\rMigration: [  0 %]\rMigration: [  9 %]\rMigration: [ 10 %]error: operation aborted: job 'migration out' canceled by client\n";
+    const r = parseMigrateOutput(text);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.detail).toBe("error: operation aborted: job 'migration out' canceled by client");
+    const done = parseMigrateOutput('\rMigration: [  0 %]\rMigration: [ 64 %]\rMigration: [100 %]\n');
+    expect(done.ok && done.value.progressLines).toEqual(['Migration: [  0 %]', 'Migration: [ 64 %]', 'Migration: [100 %]']);
+  });
+});
