@@ -405,12 +405,14 @@ export class MigrationEngine {
   }
 
   private async failed(run: Running, error: FerryError): Promise<MigrationEndPayload> {
-    if (run.vanished !== undefined) {
-      return { state: 'failed', message: run.vanished, error };
-    }
     const text = `${error.message}\n${error.detail ?? ''}`;
+    // P10: p2p failures are often masked as "End of file while reading data"; the source libvirtd log says why.
+    const detailed = EOF_MASK.test(text) ? await this.withLibvirtdLog(run, error) : error;
+    if (run.vanished !== undefined) {
+      return { state: 'failed', message: run.vanished, error: detailed };
+    }
     if (run.abortRequested || ABORTED.test(text)) {
-      return { state: 'aborted', message: `Migration aborted; ${run.vm} stays on ${run.source.name}.`, error };
+      return { state: 'aborted', message: `Migration aborted; ${run.vm} stays on ${run.source.name}.`, error: detailed };
     }
     // A VM destroyed mid-migration: the command ends with libvirt's text, and the source no longer runs it.
     const src = await runCommand(this.o.hosts.exec(run.source), virshListAll());
@@ -423,20 +425,22 @@ export class MigrationEngine {
         return {
           state: 'failed',
           message: `${run.vm} ${state} ${run.source.name} and is not running on ${run.destination.name}: it stopped during the migration. libvirt said: ${firstErrorLine(error)}`,
-          error,
+          error: detailed,
         };
       }
     }
-    let detailed = error;
-    if (EOF_MASK.test(text)) {
-      const cmd = libvirtdLogTail(200);
-      const log = cmd.ok ? await runCommand(this.o.hosts.exec(run.source), cmd.value) : cmd;
-      const lines = log.ok ? libvirtdErrorLines(log.value, run.startedWall - 2000) : [];
-      if (lines.length > 0) {
-        detailed = { ...error, detail: `${error.detail ?? ''}\n--- ${run.source.name}:/var/log/libvirt/libvirtd.log (error lines, most recent last):\n${lines.join('\n')}`.trim() };
-      }
-    }
     return { state: 'failed', message: `Migration failed: ${firstErrorLine(detailed)}`, error: detailed };
+  }
+
+  private async withLibvirtdLog(run: Running, error: FerryError): Promise<FerryError> {
+    const cmd = libvirtdLogTail(200);
+    const log = cmd.ok ? await runCommand(this.o.hosts.exec(run.source), cmd.value) : cmd;
+    const lines = log.ok ? libvirtdErrorLines(log.value, run.startedWall - 2000) : [];
+    if (lines.length === 0) return error;
+    return {
+      ...error,
+      detail: `${error.detail ?? ''}\n--- ${run.source.name}:/var/log/libvirt/libvirtd.log (error lines since the start, most recent last):\n${lines.join('\n')}`.trim(),
+    };
   }
 
   // ---- controls -----------------------------------------------------------------------------------------------
