@@ -24,6 +24,7 @@ import { SshPool, silentLogger, type SshLogger } from './ssh/pool';
 import { poolBackend } from './inventory/backend';
 import { Credentials } from './inventory/credentials';
 import { inventoryHandlers } from './inventory/handlers';
+import { pendingMigrationHandlers } from './migration/pending-handlers';
 import { ferryKnownHostsStore } from './inventory/known-hosts';
 import { InventoryService } from './inventory/service';
 import { InventoryStore } from './inventory/store';
@@ -114,6 +115,8 @@ export async function createFerryMain(o: FerryMainOptions): Promise<FerryMain> {
   const handlers: IpcHandlers = {
     [appInfo.id]: async (_input, ctx) => ok({ version: o.version ?? '0.0.0-dev', mode: ctx.transport, dataDir: o.dataDir, platform: process.platform, problems: [...inventory.problems()] }),
     ...inventoryHandlers({ service: inventory, watch, homeDir: o.homeDir, localUser: o.localUser ?? localUserName(o.env), env: o.env }),
+    // TEMPORARY until the migration engine is wired here (its engineer replaces these): plan and profiles work.
+    ...pendingMigrationHandlers({ hosts: () => inventory.views() }),
   };
   let disposed: Promise<void> | undefined;
   return {

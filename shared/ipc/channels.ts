@@ -17,8 +17,16 @@ export const REQUEST_CHANNELS = [
   'ferry.sshConfig.read',
   'ferry.settings.get',
   'ferry.settings.set',
+  'ferry.migrations.plan',
+  'ferry.migrations.preflight',
+  'ferry.migrations.start',
+  'ferry.migrations.control',
+  'ferry.migrations.list',
+  'ferry.migrations.get',
+  'ferry.profiles.list',
+  'ferry.profiles.save',
 ] as const;
-export const STREAM_CHANNELS = ['ferry.inventory.watch'] as const;
+export const STREAM_CHANNELS = ['ferry.inventory.watch', 'ferry.migrations.watch'] as const;
 
 export const REQUEST_CHANNEL_SET: ReadonlySet<string> = new Set(REQUEST_CHANNELS);
 export const STREAM_CHANNEL_SET: ReadonlySet<string> = new Set(STREAM_CHANNELS);

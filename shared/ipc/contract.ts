@@ -13,6 +13,10 @@ import {
   presentedHostKeySchema,
   sshConfigCandidateSchema,
 } from '../inventory/types';
+import { migrationOptionsSchema, migrationProfileSchema, optionProblemSchema } from '../migration/options';
+import { migrationVerdictSchema } from '../migration/verdict';
+import type { DomainJobInfo } from '../parsers/virsh-domjobinfo';
+import type { DerivedJobFigures } from '../migration/derive';
 
 const empty = z.object({}).strict();
 const hostId = z.string().min(1).max(100);
@@ -105,6 +109,195 @@ export type InventoryEvent = z.infer<typeof inventoryEventSchema>;
 /** The inventory, live. Main polls hosts only while at least one subscription is open. */
 export const inventoryWatch = stream('ferry.inventory.watch', empty, inventoryEventSchema);
 
+// ---- migrations --------------------------------------------------------------------------------------------------
+
+const migrationId = z.string().min(1).max(100);
+const count = z.number().int().nonnegative();
+const bytes = z.number().nonnegative();
+
+/** A domjobinfo sample as shared/parsers/virsh-domjobinfo.ts parses it (every numeric field optional: lines come and go). */
+export const domainJobInfoSchema = z.object({
+  format: z.enum(['human', 'raw']),
+  type: z.enum(['none', 'bounded', 'unbounded', 'completed', 'failed', 'cancelled']),
+  operation: z
+    .enum(['unknown', 'start', 'save', 'restore', 'incoming-migration', 'outgoing-migration', 'snapshot', 'snapshot-revert', 'dump', 'backup', 'snapshot-delete'])
+    .optional(),
+  errorMessage: z.string().optional(),
+  success: z.boolean().optional(),
+  other: z.record(z.string(), z.string()).optional(),
+  timeElapsedMs: count.optional(),
+  timeElapsedWithoutNetworkMs: count.optional(),
+  timeRemainingMs: count.optional(),
+  dataProcessedBytes: bytes.optional(),
+  dataRemainingBytes: bytes.optional(),
+  dataTotalBytes: bytes.optional(),
+  memoryProcessedBytes: bytes.optional(),
+  memoryRemainingBytes: bytes.optional(),
+  memoryTotalBytes: bytes.optional(),
+  memoryBandwidthBytesPerSecond: bytes.optional(),
+  dirtyRatePagesPerSecond: count.optional(),
+  pageSizeBytes: count.optional(),
+  iteration: count.optional(),
+  postcopyRequests: count.optional(),
+  constantPages: count.optional(),
+  normalPages: count.optional(),
+  normalDataBytes: bytes.optional(),
+  expectedDowntimeMs: count.optional(),
+  totalDowntimeMs: count.optional(),
+  downtimeWithoutNetworkMs: count.optional(),
+  setupTimeMs: count.optional(),
+  fileProcessedBytes: bytes.optional(),
+  fileRemainingBytes: bytes.optional(),
+  fileTotalBytes: bytes.optional(),
+  fileBandwidthBytesPerSecond: bytes.optional(),
+  compressionCacheBytes: bytes.optional(),
+  compressedDataBytes: bytes.optional(),
+  compressedPages: count.optional(),
+  compressionCacheMisses: count.optional(),
+  compressionOverflows: count.optional(),
+  autoConvergeThrottlePercent: count.optional(),
+  tempDiskUsedBytes: bytes.optional(),
+  tempDiskTotalBytes: bytes.optional(),
+  vfioDataTransferredBytes: bytes.optional(),
+}) as unknown as z.ZodType<DomainJobInfo>;
+
+export const derivedJobFiguresSchema = z.object({
+  elapsedMs: z.number().optional(),
+  throughputBytesPerSecond: z.number().optional(),
+  throughputSource: z.enum(['reported', 'counter']).optional(),
+  dirtyRateBytesPerSecond: z.number().optional(),
+  processedBytes: z.number().optional(),
+  remainingBytes: z.number().optional(),
+  totalBytes: z.number().optional(),
+  iteration: z.number().optional(),
+  expectedDowntimeMs: z.number().optional(),
+  passProgress: z.number().min(0).max(1).optional(),
+}) as unknown as z.ZodType<DerivedJobFigures>;
+
+/**
+ * One domjobinfo sample of a migration: the parsed statistics, the figures derived from them and the previous
+ * sample, and the verdict after it. A sample that failed (the source's "domain is not running" at the switch-over)
+ * carries the error instead of info/figures.
+ */
+export const migrationSampleSchema = z.object({
+  seq: count,
+  /** Wall-clock time the sample was requested, ms since the epoch. */
+  at: z.number(),
+  latencyMs: z.number().nonnegative(),
+  info: domainJobInfoSchema.optional(),
+  figures: derivedJobFiguresSchema.optional(),
+  error: ferryErrorSchema.optional(),
+  verdict: migrationVerdictSchema.optional(),
+});
+export type MigrationSample = z.infer<typeof migrationSampleSchema>;
+
+export const preflightResultSchema = z.object({
+  /** Which check (p2p, versions, cpu, name, memory, storage, ports, mtu, tls, rdma). */
+  check: z.string().min(1),
+  title: z.string().optional(),
+  status: z.enum(['pass', 'warn', 'fail', 'skipped']),
+  /** A sentence with the facts. */
+  message: z.string(),
+  /** What to do, and where. */
+  fix: z.string().optional(),
+  /** Raw evidence: libvirt's text, a command's output. */
+  detail: z.string().optional(),
+});
+export type PreflightResultView = z.infer<typeof preflightResultSchema>;
+
+export const MIGRATION_STATES = ['preflight', 'running', 'post-copy', 'completed', 'failed', 'aborted', 'unknown'] as const;
+export type MigrationRecordState = (typeof MIGRATION_STATES)[number];
+
+const migrationHostSchema = z.object({ id: hostId, name: z.string() });
+
+export const migrationEventSchema = z.object({
+  at: z.number(),
+  /** started, phase, control, control-failed, warning, command-ended, vm-vanished, ... */
+  kind: z.string().min(1),
+  text: z.string(),
+});
+
+/** A migration as the history and the live view show it (samples travel separately: `ferry.migrations.get`, watch). */
+export const migrationRecordSchema = z.object({
+  id: migrationId,
+  vm: z.string().min(1),
+  source: migrationHostSchema,
+  destination: migrationHostSchema,
+  options: migrationOptionsSchema,
+  /** The exact command line(s) run on the source, as the dialog showed them. */
+  commandLine: z.string(),
+  preflight: z.array(preflightResultSchema),
+  state: z.enum(MIGRATION_STATES),
+  /** ms since the epoch. */
+  startedAt: z.number(),
+  endedAt: z.number().optional(),
+  result: z.object({
+    totalTimeMs: z.number().optional(),
+    downtimeMs: z.number().optional(),
+    dataBytes: z.number().optional(),
+    /** libvirt's own text in `detail`. */
+    error: ferryErrorSchema.optional(),
+  }),
+  events: z.array(migrationEventSchema),
+  /** The verdict after the last sample (absent before the first one). */
+  verdict: migrationVerdictSchema.optional(),
+});
+export type MigrationRecordView = z.infer<typeof migrationRecordSchema>;
+
+const migrationTarget = {
+  vm: z.string().min(1).max(200),
+  sourceHostId: hostId,
+  destinationHostId: hostId,
+  options: migrationOptionsSchema,
+};
+
+/** Validation and the exact command, no side effects: what the dialog shows while options change. */
+export const migrationsPlan = request(
+  'ferry.migrations.plan',
+  z.object(migrationTarget).strict(),
+  z.object({ commandLine: z.string().optional(), problems: z.array(optionProblemSchema) }),
+);
+/** Runs the pre-flight checks (in parallel) for a planned migration; nothing is changed on the hosts. */
+export const migrationsPreflight = request('ferry.migrations.preflight', z.object(migrationTarget).strict(), z.array(preflightResultSchema));
+/** Starts a migration (main runs pre-flight first and refuses on a failed check). */
+export const migrationsStart = request(
+  'ferry.migrations.start',
+  z.object({ ...migrationTarget, intervalMs: z.number().int().min(100).max(10_000).optional() }).strict(),
+  z.object({ id: migrationId }),
+);
+/** Live control: setSpeed (MiB/s, migrate-setspeed), setMaxDowntime (ms, migrate-setmaxdowntime), postcopy, abort. */
+export const migrationsControl = request(
+  'ferry.migrations.control',
+  z
+    .object({ id: migrationId, action: z.enum(['setSpeed', 'setMaxDowntime', 'postcopy', 'abort']), value: z.number().int().positive().optional() })
+    .strict()
+    .refine((c) => (c.action === 'setSpeed' || c.action === 'setMaxDowntime') === (c.value !== undefined), {
+      message: 'setSpeed and setMaxDowntime take a value; postcopy and abort take none',
+      path: ['value'],
+    }),
+  empty,
+);
+export const migrationsList = request('ferry.migrations.list', empty, z.array(migrationRecordSchema));
+export const migrationsGet = request(
+  'ferry.migrations.get',
+  z.object({ id: migrationId }).strict(),
+  z.object({ record: migrationRecordSchema, samples: z.array(migrationSampleSchema) }),
+);
+/** Built-in profiles first, then the user's. */
+export const profilesList = request('ferry.profiles.list', empty, z.array(migrationProfileSchema));
+/** Saves (creates or replaces by id) a user profile; built-in ones cannot be overwritten. */
+export const profilesSave = request('ferry.profiles.save', z.object({ profile: migrationProfileSchema }).strict(), migrationProfileSchema);
+
+export const migrationWatchEventSchema = z.discriminatedUnion('type', [
+  /** First event of a subscription: every record (or the one asked for), without samples. */
+  z.object({ type: z.literal('snapshot'), records: z.array(migrationRecordSchema) }),
+  z.object({ type: z.literal('record'), record: migrationRecordSchema }),
+  z.object({ type: z.literal('sample'), id: migrationId, sample: migrationSampleSchema }),
+]);
+export type MigrationWatchEvent = z.infer<typeof migrationWatchEventSchema>;
+/** Migrations, live: all of them, or one (`id`). Main samples a migration whatever the subscribers (the journal needs it). */
+export const migrationsWatch = stream('ferry.migrations.watch', z.object({ id: migrationId.optional() }).strict(), migrationWatchEventSchema);
+
 // ---- the whole contract ----------------------------------------------------------------------------------------
 
 export const REQUESTS = [
@@ -120,9 +313,17 @@ export const REQUESTS = [
   sshConfigImport,
   settingsGet,
   settingsSet,
+  migrationsPlan,
+  migrationsPreflight,
+  migrationsStart,
+  migrationsControl,
+  migrationsList,
+  migrationsGet,
+  profilesList,
+  profilesSave,
 ] as const satisfies readonly AnyRequest[];
 
-export const STREAMS = [inventoryWatch] as const satisfies readonly AnyStream[];
+export const STREAMS = [inventoryWatch, migrationsWatch] as const satisfies readonly AnyStream[];
 
 export const REQUEST_IDS: ReadonlySet<string> = new Set(REQUESTS.map((r) => r.id));
 export const STREAM_IDS: ReadonlySet<string> = new Set(STREAMS.map((s) => s.id));

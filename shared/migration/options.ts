@@ -133,11 +133,11 @@ export type MigrationOptionKey = keyof MigrationOptions;
 export const optionProblemSchema = z.object({
   /** error: libvirt/QEMU would refuse it (or it cannot do what was asked); warning: it works but probably not as meant. */
   severity: z.enum(['error', 'warning']),
-  /** The options concerned, as MigrationOptions keys (the dialog highlights them). */
-  options: z.array(z.string()),
+  /** The options concerned, as MigrationOptions keys (the dialog highlights them); empty for an unknown option. */
+  options: z.array(migrationOptionsSchema.keyof()),
   message: z.string(),
 });
-export type OptionProblem = Omit<z.infer<typeof optionProblemSchema>, 'options'> & { readonly options: readonly MigrationOptionKey[] };
+export type OptionProblem = z.infer<typeof optionProblemSchema>;
 
 /** The flag name virsh shows for an option key, for messages. */
 export const VIRSH_OPTION_NAMES: Readonly<Record<MigrationOptionKey, string>> = {
@@ -259,7 +259,7 @@ export function validateMigrationOptions(input: unknown): OptionProblem[] {
   return RULES.filter((r) => r.when(o)).map((r) => ({
     severity: r.severity,
     // A rule naming a group (offline with post-copy, auto-converge, ...) concerns the ones actually set.
-    options: r.options.length > 2 ? r.options.filter((k) => given(o[k])) : r.options,
+    options: r.options.length > 2 ? r.options.filter((k) => given(o[k])) : [...r.options],
     message: r.message,
   }));
 }

@@ -21,6 +21,7 @@ import {
   sshConfigImport,
   type InventoryEvent,
 } from '../../shared/ipc/contract';
+import { pendingMigrationHandlers } from '../../electron/main/migration/pending-handlers';
 import type { HostDraft, HostView } from '../../shared/inventory/types';
 import { ferryError } from '../../shared/errors';
 import { err, ok } from '../../shared/result';
@@ -74,6 +75,7 @@ export function fakeMain(overrides: Partial<IpcHandlers> = {}): FakeMain {
         emitters.delete(emit);
       };
     },
+    ...pendingMigrationHandlers({ hosts: () => [hostView('h1'), hostView('h2')] }),
     ...overrides,
   };
   return { handlers, push: (e) => emitters.forEach((emit) => emit(e)), watch, calls };
