@@ -13,6 +13,8 @@ import type { FerryError } from '../../../shared/errors';
 import type { HostDraft, HostRecord, HostView } from '../../../shared/inventory/types';
 import { err, ok, type Result } from '../../../shared/result';
 import type { FerryApi } from '../store/ports';
+import { createFakeMigrations } from './fakeMigrations';
+import type { MigrationPort } from '../store/migrationPort';
 import { fakeFingerprint, makeFacts, makeVms, pick, prng, randomState } from './fakeData';
 
 export interface FakeOptions {
@@ -34,6 +36,8 @@ export interface FakeApi extends FerryApi {
   /** Pushes an event to every subscriber as main would. */
   emit(event: c.InventoryEvent): void;
   subscriberCount(): number;
+  /** Scripted migrations (dev/fakeMigrations.ts), the store's migration seam until the contract's channels land. */
+  readonly migrations: MigrationPort;
 }
 
 type Handler = (input: unknown) => Result<unknown, FerryError>;
@@ -198,9 +202,12 @@ export function createFakeApi(o: FakeOptions = {}): FakeApi {
     ticker = setTimeout(tick, o.tickMs);
   }
 
+  const migrations = createFakeMigrations(hosts, { tickMs: o.tickMs === 0 ? 0 : 1000, now, seed: o.seed ?? 7 });
+
   return {
     hosts,
     emit,
+    migrations,
     subscriberCount: () => subscribers.size,
     async invoke<I, O>(def: RequestDef<I, O>, input: I): Promise<Result<O, FerryError>> {
       const handler = handlers.get(def.id);

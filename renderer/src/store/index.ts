@@ -6,6 +6,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import { createAppSlice } from './appSlice';
 import { createDialogSlice } from './dialogSlice';
 import { createInventorySlice } from './inventorySlice';
+import { createMigrationSlice } from './migrationSlice';
 import { createNoticeSlice } from './noticeSlice';
 import type { FerryApi } from './ports';
 import type { FerryState, StoreDeps } from './types';
@@ -26,6 +27,7 @@ export function createFerryStore(api: FerryApi, options: StoreOptions = {}): Fer
     ...createNoticeSlice(set, get, deps),
     ...createDialogSlice(set, get, deps),
     ...createAppSlice(set, get, deps),
+    ...createMigrationSlice(set, get, deps),
   }));
 }
 

@@ -7,6 +7,8 @@ import type { HostView, SshConfigCandidate, VmState } from '../../../shared/inve
 import type { DraftField, DraftFields, FieldErrors } from '../view/draft';
 import type { VmColumn, VmFilter, VmSort } from '../view/vmRows';
 import type { FerryApi } from './ports';
+import type { ControlAction, MigrationRun, PreflightCheck } from './migrationPort';
+import type { MigrationOptionKey, MigrationOptions, MigrationProfile, OptionProblem } from '../../../shared/migration/options';
 
 // ---- inventory -------------------------------------------------------------------------------------------------
 
@@ -158,7 +160,54 @@ export interface AppSlice {
   setTransportStatus(status: TransportStatus): void;
 }
 
-export type FerryState = InventorySlice & UiSlice & NoticeSlice & DialogSlice & AppSlice;
+// ---- migrations (store/migrationSlice.ts) ------------------------------------------------------------------------
+
+export interface MigrateDraft {
+  readonly sourceHostId: string;
+  readonly vmName: string;
+  /** null: not chosen yet. */
+  readonly destinationHostId: string | null;
+  readonly destinationAddress?: string | undefined;
+  readonly destinationUser?: string | undefined;
+  /** The profile the options came from; null once the admin changed an option by hand. */
+  readonly profileId: string | null;
+  readonly options: MigrationOptions;
+  /** Everything wrong with the options, with the reason (errors block the start). */
+  readonly problems: readonly OptionProblem[];
+  /** The exact command line that will run on the source (undefined until there is a destination). */
+  readonly commandLine?: string | undefined;
+  readonly phase: 'editing' | 'checking' | 'starting';
+  readonly preflight?: readonly PreflightCheck[] | undefined;
+  readonly error?: FerryError | undefined;
+}
+export interface MigrationData {
+  readonly draft: MigrateDraft | null;
+  readonly profiles: readonly MigrationProfile[];
+  readonly defaultProfileId: string;
+  /** Every migration known (running and history), by id. */
+  readonly runs: Readonly<Record<string, MigrationRun>>;
+  /** The migration on screen in the migration view, or null. */
+  readonly openRunId: string | null;
+  /** Which remedy is being sent, so its button shows it. */
+  readonly controlling: Readonly<Record<string, ControlAction['kind']>>;
+}
+export interface MigrationSlice {
+  readonly migration: MigrationData;
+  /** Opens the migrate dialog for `<hostId>/<vmName>`, pre-filled with the default profile (and the drop target). */
+  openMigrate(vmKey: string, destinationHostId?: string | null): void;
+  closeMigrate(): void;
+  setMigrateDestination(hostId: string | null): void;
+  chooseProfile(id: string): void;
+  setMigrateOption<K extends MigrationOptionKey>(key: K, value: MigrationOptions[K] | undefined): void;
+  /** Pre-flight then start; on success the dialog closes and the migration view opens. */
+  startMigration(): Promise<void>;
+  /** Subscribes to migrations (reference-counted); call the returned function to release. */
+  watchMigrations(): () => void;
+  openRun(id: string | null): void;
+  controlMigration(id: string, action: ControlAction): Promise<void>;
+}
+
+export type FerryState = InventorySlice & UiSlice & NoticeSlice & DialogSlice & AppSlice & MigrationSlice;
 
 export type SetState = (update: (s: FerryState) => Partial<FerryState>) => void;
 export type GetState = () => FerryState;

@@ -8,6 +8,7 @@ import { ErrorBanner } from '../common/ErrorBanner';
 import { EmptyInventory } from './EmptyInventory';
 import { HostList } from './HostList';
 import { MainPane } from './MainPane';
+import { MigrateLayer } from '../migrate/MigrateLayer';
 
 export function ConsoleView() {
   const { watchInventory, reconnectInventory } = useActions();
@@ -37,10 +38,12 @@ export function ConsoleView() {
       ) : empty ? (
         <EmptyInventory />
       ) : (
-        <div className="console__panes">
-          <HostList />
-          <MainPane />
-        </div>
+        <MigrateLayer>
+          <div className="console__panes">
+            <HostList />
+            <MainPane />
+          </div>
+        </MigrateLayer>
       )}
     </div>
   );

@@ -1,9 +1,13 @@
-/** One host in the hosts pane. Named by the host's name alone (aria-labelledby); the rest is its description. */
+/**
+ * One host in the hosts pane. Named by the host's name alone (aria-labelledby); the rest is its description. A drop
+ * target for drag-to-migrate (features/migrate/dnd.tsx).
+ */
 import { memo } from 'react';
 import { useFerry } from '../../store/react';
 import { connectionBadge } from '../../view/connection';
 import { hostSummary, summaryParts } from '../../view/hosts';
 import { StateBadge } from '../common/StateBadge';
+import { useHostDrop } from '../migrate/dnd';
 
 interface Props {
   readonly id: string;
@@ -13,6 +17,7 @@ interface Props {
 
 export const HostListItem = memo(function HostListItem({ id, selected, onSelect }: Props) {
   const host = useFerry((s) => s.inventory.hosts[id]);
+  const drop = useHostDrop(id);
   if (host === undefined) return null;
   const badge = connectionBadge(host.connection);
   const parts = summaryParts(hostSummary(host));
@@ -26,7 +31,9 @@ export const HostListItem = memo(function HostListItem({ id, selected, onSelect 
       aria-describedby={`${domId}-desc`}
       tabIndex={selected ? 0 : -1}
       data-state={host.connection.state}
-      className={`host-item tone-${badge.tone}`}
+      ref={drop.ref}
+      className={`host-item tone-${badge.tone}${drop.className}`}
+      {...(drop.refusal !== null ? { 'data-drop-refused': drop.refusal } : {})}
       onClick={() => onSelect(id)}
     >
       <div className="host-item__top">
@@ -48,6 +55,11 @@ export const HostListItem = memo(function HostListItem({ id, selected, onSelect 
         {badge.reason !== undefined && badge.state !== 'idle' && (
           <div className="host-item__reason" title={badge.detail ?? badge.reason}>
             {badge.reason}
+          </div>
+        )}
+        {drop.refusal !== null && drop.isOver && (
+          <div className="host-item__reason" role="status">
+            {drop.refusal}
           </div>
         )}
         {host.problem !== undefined && (

@@ -1,10 +1,11 @@
 /**
  * One VM in the table. Kept small and free of table plumbing (position and selection come in as props) so the
- * migrate view can make it draggable without touching the grid.
+ * migrate view can make it draggable without touching the grid: it is a drag source for drag-to-migrate.
  */
 import { memo } from 'react';
 import { formatMemory, formatYesNo, VM_STATE_LABELS } from '../../view/format';
 import type { VmRow as Row } from '../../view/vmRows';
+import { useVmDrag } from '../migrate/dnd';
 
 interface Props {
   readonly row: Row;
@@ -18,8 +19,11 @@ interface Props {
 
 export const VmRow = memo(function VmRow({ row, index, selected, offset, height, onSelect }: Props) {
   const { vm } = row;
+  const drag = useVmDrag(row.key, row.hostId, vm.name);
   return (
     <div
+      ref={drag.ref}
+      {...drag.props}
       role="row"
       id={`vm-row-${index}`}
       aria-rowindex={index + 2}

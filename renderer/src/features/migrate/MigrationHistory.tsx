@@ -1,0 +1,56 @@
+/** Every migration Ferry knows of, newest first: VM, route, start, total time, downtime, data sent, result. */
+import { useActions, useFerryShallow } from '../../store/react';
+import { formatTimestamp } from '../../view/format';
+import { fmtMiB, fmtMs, runLabel } from './runView';
+
+export function MigrationHistory() {
+  const runs = useFerryShallow((s) => Object.values(s.migration.runs).sort((a, b) => b.startedAt.localeCompare(a.startedAt)));
+  const { openRun } = useActions();
+  return (
+    <section className="migration-view" aria-labelledby="history-title">
+      <header className="migration-view__head">
+        <h2 id="history-title">Migration history</h2>
+        <button type="button" className="button button--quiet" onClick={() => openRun(null)}>
+          Back to inventory
+        </button>
+      </header>
+      <table className="history" aria-label="Migration history">
+        <thead>
+          <tr>
+            <th>VM</th>
+            <th>Source → destination</th>
+            <th>Started</th>
+            <th>Total time</th>
+            <th>Downtime</th>
+            <th>Data sent</th>
+            <th>Result</th>
+          </tr>
+        </thead>
+        <tbody>
+          {runs.map((r) => {
+            const l = runLabel(r);
+            return (
+              <tr key={r.id} onClick={() => openRun(r.id)} className="history__row">
+                <td>
+                  <button type="button" className="button button--link" onClick={() => openRun(r.id)}>
+                    {r.vmName}
+                  </button>
+                </td>
+                <td>
+                  {r.sourceName} → {r.destinationName}
+                </td>
+                <td>{formatTimestamp(r.startedAt)}</td>
+                <td>{fmtMs(r.totalMs)}</td>
+                <td>{fmtMs(r.downtimeMs)}</td>
+                <td>{r.dataSentBytes === undefined ? '—' : fmtMiB(r.dataSentBytes / 1048576)}</td>
+                <td className={`tone-${l.tone}`} title={r.error?.message}>
+                  {l.text}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </section>
+  );
+}

@@ -1,0 +1,46 @@
+/** The bar under the console: running migrations (progress, verdict; click to open), and "Migrate…" for the selected VM. */
+import { useActions, useFerry, useFerryShallow } from '../../store/react';
+import { splitVmKey } from '../../store/migrationSlice';
+import { runLabel } from './runView';
+
+export function MigrationTray() {
+  const running = useFerryShallow((s) => Object.values(s.migration.runs).filter((r) => r.status === 'running'));
+  const historyCount = useFerry((s) => Object.keys(s.migration.runs).length);
+  const selected = useFerry((s) => s.ui.selectedVmKey);
+  const openRunId = useFerry((s) => s.migration.openRunId);
+  const { openMigrate, openRun } = useActions();
+  const vm = selected === null ? null : splitVmKey(selected);
+  return (
+    <section className="tray" role="region" aria-label="Running migrations">
+      {vm !== null && openRunId === null && (
+        <button type="button" className="button button--primary" onClick={() => openMigrate(selected ?? '')} aria-label={`Migrate ${vm.vmName}…`}>
+          Migrate {vm.vmName}…
+        </button>
+      )}
+      {running.length === 0 ? (
+        <span className="muted">No migration running.</span>
+      ) : (
+        <ul className="tray__list">
+          {running.map((r) => {
+            const label = runLabel(r);
+            const p = r.verdict?.passProgress;
+            return (
+              <li key={r.id}>
+                <button type="button" className={`tray__item tone-${label.tone}`} onClick={() => openRun(r.id)} aria-current={openRunId === r.id ? 'true' : undefined}>
+                  <strong>{r.vmName}</strong> {r.sourceName} → {r.destinationName} · <span className="tray__verdict">{label.text}</span>
+                  {p !== undefined && <progress max={1} value={p} aria-label={`Pass progress of ${r.vmName}`} />}
+                </button>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+      <span className="tray__spacer" />
+      {historyCount > 0 && (
+        <button type="button" className="button button--quiet" onClick={() => openRun(openRunId === '' ? null : '')}>
+          {openRunId === '' ? 'Back to inventory' : `Migration history (${historyCount})`}
+        </button>
+      )}
+    </section>
+  );
+}

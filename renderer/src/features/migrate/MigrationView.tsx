@@ -1,0 +1,114 @@
+/**
+ * One migration on screen: the verdict (big, coloured), the remedies that apply now (one click each; abort asks
+ * first), the live figures and the chart; or, with id '', the history of every migration.
+ */
+import { useState } from 'react';
+import { useActions, useFerry } from '../../store/react';
+import type { MigrationRun, RunRemedy } from '../../store/migrationPort';
+import { MigrationChart } from './MigrationChart';
+import { MigrationHistory } from './MigrationHistory';
+import { fmtMiB, fmtMs, fmtRate, latestFigures, runLabel, VERDICT_LABELS } from './runView';
+
+export function MigrationView({ id }: { id: string }) {
+  const run = useFerry((s) => (id === '' ? undefined : s.migration.runs[id]));
+  const { openRun } = useActions();
+  if (id === '' || run === undefined) return <MigrationHistory />;
+  return (
+    <section className="migration-view" aria-labelledby="migration-title">
+      <header className="migration-view__head">
+        <h2 id="migration-title">
+          {run.vmName}: {run.sourceName} → {run.destinationName}
+        </h2>
+        <button type="button" className="button button--quiet" onClick={() => openRun(null)}>
+          Back to inventory
+        </button>
+      </header>
+      <Verdict run={run} />
+      <Figures run={run} />
+      <MigrationChart points={run.samples} bandwidthCapMiBps={run.options.bandwidthMiBps} maxDowntimeMs={run.options.maxDowntimeMs ?? 300} />
+    </section>
+  );
+}
+
+function Verdict({ run }: { run: MigrationRun }) {
+  const v = run.verdict;
+  const label = runLabel(run);
+  const text = run.status === 'running' ? (v?.reason ?? 'Waiting for the first sample…') : run.status === 'completed' ? `Completed in ${fmtMs(run.totalMs)} with ${fmtMs(run.downtimeMs)} of downtime.` : (run.error?.message ?? 'The migration was aborted; the VM keeps running on the source.');
+  return (
+    <div className={`verdict tone-${label.tone}`}>
+      <p role="status" aria-label="Migration verdict" className="verdict__sentence">
+        <strong>{run.status === 'running' && v !== undefined ? VERDICT_LABELS[v.state] : label.text}.</strong> {text}
+      </p>
+      {run.status === 'running' && v !== undefined && <Remedies id={run.id} remedies={v.remedies} />}
+    </div>
+  );
+}
+
+const REMEDY_NAMES: Record<RunRemedy['action'], (r: RunRemedy) => string> = {
+  setSpeed: (r) => `Raise bandwidth cap to ${r.value ?? '?'} MiB/s`,
+  setMaxDowntime: (r) => `Raise max downtime to ${r.value ?? '?'} ms`,
+  postcopy: () => 'Switch to post-copy',
+  abort: () => 'Abort migration',
+};
+
+function Remedies({ id, remedies }: { id: string; remedies: readonly RunRemedy[] }) {
+  const { controlMigration } = useActions();
+  const busy = useFerry((s) => s.migration.controlling[id]);
+  const [confirmAbort, setConfirmAbort] = useState(false);
+  const act = (r: RunRemedy) => {
+    if (r.action === 'abort') return void controlMigration(id, { kind: 'abort' });
+    if (r.action === 'postcopy') return void controlMigration(id, { kind: 'postcopy' });
+    return void controlMigration(id, { kind: r.action, value: r.value ?? 0 });
+  };
+  return (
+    <div className="remedies">
+      {remedies.map((r) =>
+        r.action === 'abort' && confirmAbort ? (
+          <span key={r.action} className="remedies__confirm" role="group" aria-label="Confirm abort">
+            Abort? The VM keeps running on the source.
+            <button type="button" className="button button--danger" onClick={() => act(r)} disabled={busy !== undefined}>
+              Abort migration
+            </button>
+            <button type="button" className="button" onClick={() => setConfirmAbort(false)}>
+              Keep migrating
+            </button>
+          </span>
+        ) : (
+          <button
+            key={r.action}
+            type="button"
+            className={`button${r.action === 'abort' ? ' button--danger' : ' button--primary'}`}
+            disabled={!r.available || busy !== undefined}
+            title={r.label}
+            onClick={() => (r.action === 'abort' ? setConfirmAbort(true) : act(r))}
+          >
+            {busy === r.action ? 'Sending…' : REMEDY_NAMES[r.action](r)}
+          </button>
+        ),
+      )}
+    </div>
+  );
+}
+
+function Figures({ run }: { run: MigrationRun }) {
+  const f = latestFigures(run);
+  const v = run.verdict;
+  const items: [string, string][] = [
+    ['Throughput', fmtRate(f.throughput)],
+    ['Dirty rate', fmtRate(f.dirty)],
+    ['Remaining', fmtMiB(f.remaining)],
+    ['Iteration', f.iteration === undefined ? '—' : String(f.iteration)],
+    ['Expected downtime', fmtMs(f.downtime)],
+    ['ETA', run.status !== 'running' ? '—' : v?.etaMs !== undefined ? fmtMs(v.etaMs) : (v?.etaNote ?? '—')],
+  ];
+  return (
+    <dl className="figures">
+      {items.map(([k, val]) => (
+        <div key={k} className="figures__item">
+          <dt>{k}</dt>
+          <dd>{val}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}

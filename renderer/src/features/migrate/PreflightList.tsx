@@ -1,0 +1,27 @@
+/** Pre-flight results of the draft: pass / warn / fail, each with why and how to fix. */
+import { useFerry } from '../../store/react';
+
+const MARK = { pass: '✓', warn: '!', fail: '✕' } as const;
+
+export function PreflightList() {
+  const checks = useFerry((s) => s.migration.draft?.preflight);
+  if (checks === undefined) return <p className="muted">Pre-flight checks run when you start; a failed check stops the migration before anything moves.</p>;
+  return (
+    <section aria-label="Pre-flight checks">
+      <h3 className="section-title">Pre-flight</h3>
+      <ul className="preflight">
+        {checks.map((c) => (
+          <li key={c.id} className={`preflight__item preflight__item--${c.status}`}>
+            <span className="preflight__mark" aria-label={c.status}>
+              {MARK[c.status]}
+            </span>
+            <span>
+              <strong>{c.title}</strong> {c.message}
+              {c.fix !== undefined && <span className="preflight__fix"> Fix: {c.fix}</span>}
+            </span>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}

@@ -1,0 +1,79 @@
+/**
+ * The store's seam to migrations in main, in the renderer's own terms (chart units, one run per migration). Until
+ * the migration channels of shared/ipc/contract.ts are wired, the dev fake provides it (`api.migrations`); the real
+ * client gets an adapter over ferry.migrations.* (start/control/watch). Without one, Start says so.
+ */
+import type { FerryError } from '../../../shared/errors';
+import type { MigrationOptions } from '../../../shared/migration/options';
+import type { Result } from '../../../shared/result';
+import type { ChartPoint } from '../features/migrate/chartData';
+
+export interface RunSample extends ChartPoint {
+  readonly iteration?: number | undefined;
+}
+export type VerdictState = 'starting' | 'converging' | 'slow' | 'not-converging' | 'stalled' | 'post-copy' | 'completing';
+export type RemedyAction = 'setSpeed' | 'setMaxDowntime' | 'postcopy' | 'abort';
+export interface RunRemedy {
+  readonly action: RemedyAction;
+  readonly value?: number | undefined;
+  readonly label: string;
+  readonly available: boolean;
+}
+export interface RunVerdict {
+  readonly state: VerdictState;
+  readonly reason: string;
+  readonly remedies: readonly RunRemedy[];
+  readonly etaMs?: number | undefined;
+  readonly etaNote: string;
+  readonly passProgress?: number | undefined;
+}
+export interface PreflightCheck {
+  readonly id: string;
+  readonly title: string;
+  readonly status: 'pass' | 'warn' | 'fail';
+  readonly message: string;
+  readonly fix?: string | undefined;
+}
+export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled';
+export interface MigrationRun {
+  readonly id: string;
+  readonly vmName: string;
+  readonly sourceHostId: string;
+  readonly destinationHostId: string;
+  readonly sourceName: string;
+  readonly destinationName: string;
+  readonly startedAt: string;
+  readonly endedAt?: string | undefined;
+  readonly status: RunStatus;
+  readonly options: MigrationOptions;
+  readonly samples: readonly RunSample[];
+  readonly verdict?: RunVerdict | undefined;
+  readonly totalMs?: number | undefined;
+  readonly downtimeMs?: number | undefined;
+  readonly dataSentBytes?: number | undefined;
+  readonly error?: FerryError | undefined;
+}
+export type RunHead = Omit<MigrationRun, 'samples'>;
+export type MigrationEvent =
+  | { readonly type: 'snapshot'; readonly runs: readonly MigrationRun[] }
+  | { readonly type: 'run'; readonly run: RunHead }
+  | { readonly type: 'sample'; readonly id: string; readonly sample: RunSample; readonly verdict?: RunVerdict | undefined };
+export type ControlAction = { readonly kind: 'setSpeed'; readonly value: number } | { readonly kind: 'setMaxDowntime'; readonly value: number } | { readonly kind: 'postcopy' } | { readonly kind: 'abort' };
+export interface StartSpec {
+  readonly domain: string;
+  readonly sourceHostId: string;
+  readonly destinationHostId: string;
+  readonly options: MigrationOptions;
+}
+
+export interface MigrationPort {
+  /** Runs the pre-flight checks, then (none failed) starts; answers the checks either way. */
+  start(spec: StartSpec): Promise<Result<{ readonly id?: string | undefined; readonly preflight: readonly PreflightCheck[] }, FerryError>>;
+  control(id: string, action: ControlAction): Promise<Result<object, FerryError>>;
+  watch(onEvent: (e: MigrationEvent) => void): () => void;
+}
+
+export function migrationPortOf(api: object): MigrationPort | undefined {
+  const m = (api as { migrations?: MigrationPort }).migrations;
+  return m !== undefined && typeof m.start === 'function' ? m : undefined;
+}

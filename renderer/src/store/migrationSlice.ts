@@ -1,0 +1,154 @@
+/**
+ * Migrations in the renderer: the migrate dialog's draft (which VM, where to, which profile, the options), computed
+ * locally from the pure rules in shared/migration/options.ts and shared/commands/migrate.ts (problems with their
+ * reasons, the exact command line), and the dropping rules of drag-to-migrate.
+ */
+import { commandLine } from '../../../shared/commands/migrate';
+import { BUILT_IN_PROFILES, validateMigrationOptions, type MigrationOptions, type MigrationProfile } from '../../../shared/migration/options';
+import type { HostView } from '../../../shared/inventory/types';
+import { migrationPortOf, type MigrationEvent, type MigrationRun } from './migrationPort';
+import type { MigrateDraft, MigrationSlice, SliceCreator } from './types';
+
+/** Applies one event of the migrations stream; samples append (the chart downsamples, the store keeps them all). */
+export function reduceRuns(runs: Readonly<Record<string, MigrationRun>>, e: MigrationEvent): Readonly<Record<string, MigrationRun>> {
+  switch (e.type) {
+    case 'snapshot':
+      return Object.fromEntries(e.runs.map((r) => [r.id, r]));
+    case 'run': {
+      const old = runs[e.run.id];
+      return { ...runs, [e.run.id]: { ...e.run, samples: old?.samples ?? [], verdict: e.run.verdict ?? old?.verdict } };
+    }
+    case 'sample': {
+      const old = runs[e.id];
+      if (old === undefined) return runs;
+      return { ...runs, [e.id]: { ...old, samples: [...old.samples, e.sample], ...(e.verdict !== undefined ? { verdict: e.verdict } : {}) } };
+    }
+  }
+}
+
+/** Why `host` cannot take a VM of `sourceHostId` now, or null when it can. */
+export function dropRefusal(sourceHostId: string, host: HostView | undefined): string | null {
+  if (host === undefined) return 'That host is no longer in the inventory.';
+  if (host.record.id === sourceHostId) return `The VM already runs on ${host.record.name}.`;
+  const c = host.connection;
+  if (c.state !== 'connected') return `${host.record.name} is ${c.state.replace(/-/g, ' ')}${'reason' in c && c.reason ? `: ${c.reason}` : '.'}`;
+  return null;
+}
+
+export function splitVmKey(key: string): { hostId: string; vmName: string } | null {
+  const i = key.indexOf('/');
+  return i <= 0 ? null : { hostId: key.slice(0, i), vmName: key.slice(i + 1) };
+}
+
+/** Problems and command line for a draft, recomputed on every edit (pure, cheap). */
+export function reviewDraft(d: Pick<MigrateDraft, 'vmName' | 'destinationAddress' | 'destinationUser' | 'options'>): Pick<MigrateDraft, 'problems' | 'commandLine'> {
+  const problems = validateMigrationOptions(d.options);
+  if (d.destinationAddress === undefined) return { problems, commandLine: undefined };
+  const line = commandLine({ domain: d.vmName, destinationHost: d.destinationAddress, ...(d.destinationUser !== undefined ? { destinationUser: d.destinationUser } : {}), options: d.options });
+  return { problems, commandLine: line.ok ? line.value : undefined, ...(line.ok ? {} : { problems: [...problems, { severity: 'error' as const, options: [], message: line.error.message }] }) };
+}
+
+export const createMigrationSlice: SliceCreator<MigrationSlice> = (set, get, deps) => {
+  const port = migrationPortOf(deps.api);
+  let watchers = 0;
+  let unsubscribe: (() => void) | undefined;
+  const profiles = (): readonly MigrationProfile[] => get().migration.profiles;
+  const dest = (id: string | null) => {
+    const h = id === null ? undefined : get().inventory.hosts[id];
+    return { destinationAddress: h?.record.address, destinationUser: h?.record.user };
+  };
+  const patch = (f: (d: MigrateDraft) => Partial<MigrateDraft>) =>
+    set((s) => {
+      const d = s.migration.draft;
+      if (d === null) return {};
+      const next = { ...d, ...f(d) };
+      return { migration: { ...s.migration, draft: { ...next, ...reviewDraft(next) } } };
+    });
+
+  return {
+    migration: { draft: null, profiles: BUILT_IN_PROFILES, defaultProfileId: BUILT_IN_PROFILES[0]?.id ?? 'fast-lan', runs: {}, openRunId: null, controlling: {} },
+
+    openMigrate(vmKey, destinationHostId = null) {
+      const k = splitVmKey(vmKey);
+      if (k === null || get().inventory.hosts[k.hostId] === undefined) return;
+      const destinationId = destinationHostId !== null && dropRefusal(k.hostId, get().inventory.hosts[destinationHostId]) === null ? destinationHostId : null;
+      const profile = profiles().find((p) => p.id === get().migration.defaultProfileId) ?? profiles()[0];
+      const base = { sourceHostId: k.hostId, vmName: k.vmName, destinationHostId: destinationId, profileId: profile?.id ?? null, options: profile?.options ?? { live: true, p2p: true }, phase: 'editing' as const, ...dest(destinationId) };
+      set((s) => ({ migration: { ...s.migration, draft: { ...base, ...reviewDraft(base) } } }));
+    },
+    closeMigrate() {
+      set((s) => (s.migration.draft === null ? {} : { migration: { ...s.migration, draft: null } }));
+    },
+    setMigrateDestination(hostId) {
+      patch(() => ({ destinationHostId: hostId, ...dest(hostId) }));
+    },
+    chooseProfile(id) {
+      const p = profiles().find((x) => x.id === id);
+      if (p === undefined) return;
+      patch(() => ({ profileId: p.id, options: p.options }));
+    },
+    setMigrateOption(key, value) {
+      patch((d) => {
+        const options: Record<string, unknown> = { ...d.options };
+        if (value === undefined || value === false) delete options[key];
+        else options[key] = value;
+        return { options: options as MigrationOptions, profileId: null };
+      });
+    },
+
+    async startMigration() {
+      const d = get().migration.draft;
+      if (d === null || d.phase !== 'editing' || d.destinationHostId === null) return;
+      if (port === undefined) {
+        patch(() => ({ error: { code: 'ipc.unknown-channel', message: 'This back end does not run migrations yet (no ferry.migrations channels).' } }));
+        return;
+      }
+      patch(() => ({ phase: 'checking', error: undefined, preflight: undefined }));
+      const r = await port.start({ domain: d.vmName, sourceHostId: d.sourceHostId, destinationHostId: d.destinationHostId, options: d.options });
+      if (!r.ok) {
+        patch(() => ({ phase: 'editing', error: r.error }));
+        return;
+      }
+      const failed = r.value.preflight.filter((c) => c.status === 'fail');
+      if (r.value.id === undefined || failed.length > 0) {
+        patch(() => ({ phase: 'editing', preflight: r.value.preflight, error: { code: 'input.invalid', message: `Pre-flight failed: ${failed.map((c) => c.title).join(', ') || 'the migration did not start'}. Nothing was changed.` } }));
+        return;
+      }
+      const id = r.value.id;
+      set((s) => ({ migration: { ...s.migration, draft: null, openRunId: id } }));
+      get().notify({ tone: 'info', message: `Migrating ${d.vmName}.` });
+    },
+
+    watchMigrations() {
+      watchers++;
+      if (watchers === 1 && port !== undefined) {
+        unsubscribe = port.watch((e) => set((s) => ({ migration: { ...s.migration, runs: reduceRuns(s.migration.runs, e) } })));
+      }
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        watchers--;
+        if (watchers === 0) {
+          unsubscribe?.();
+          unsubscribe = undefined;
+        }
+      };
+    },
+
+    openRun(id) {
+      set((s) => ({ migration: { ...s.migration, openRunId: id } }));
+    },
+
+    async controlMigration(id, action) {
+      if (port === undefined || get().migration.controlling[id] !== undefined) return;
+      set((s) => ({ migration: { ...s.migration, controlling: { ...s.migration.controlling, [id]: action.kind } } }));
+      const r = await port.control(id, action);
+      set((s) => {
+        const { [id]: _done, ...rest } = s.migration.controlling;
+        return { migration: { ...s.migration, controlling: rest } };
+      });
+      if (!r.ok) get().notifyError(r.error, 'The migration did not take the change');
+    },
+  };
+};
