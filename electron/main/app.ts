@@ -12,6 +12,7 @@
  *   inventory.json   saved hosts and settings (electron/main/inventory/store.ts)
  *   known_hosts      host keys Ferry trusted, OpenSSH format; ~/.ssh/known_hosts is only read, and only with the
  *                    trustUserKnownHosts setting
+ *   migrations.jsonl the migration history, append-only, fdatasync per record (electron/main/migration/journal.ts)
  */
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +26,16 @@ import { poolBackend } from './inventory/backend';
 import { Credentials } from './inventory/credentials';
 import { inventoryHandlers } from './inventory/handlers';
 import { pendingMigrationHandlers } from './migration/pending-handlers';
+import { Journal } from './migration/journal';
+import { MigrationEngine, type EngineHostAccess } from './migration/engine';
+import { migrationHandlers } from './migration/handlers';
+import { preflightExec, runPreflight } from './migration/preflight';
+import { execRunner, virshRunner } from './remote/ssh-runner';
+import type { SshTarget } from './ssh/errors';
+import type { CommandRunner } from './remote/run-command';
+import { err } from '../../shared/result';
+import { ferryError } from '../../shared/errors';
+import type { HostView } from '../../shared/inventory/types';
 import { ferryKnownHostsStore } from './inventory/known-hosts';
 import { InventoryService } from './inventory/service';
 import { InventoryStore } from './inventory/store';
@@ -112,11 +123,50 @@ export async function createFerryMain(o: FerryMainOptions): Promise<FerryMain> {
   const watch = createInventoryWatch(inventory, clock, (e) =>
     logger.warn('inventory.poll-crashed', { error: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
   );
+  // Migrations: their own pool (a long migrate command and 1-10 Hz sampling must not queue behind inventory
+  // refreshes), authenticated with the inventory's saved credentials; the journal in the data directory.
+  const migrationPool = new SshPool({ ...poolOptions, auth: (target) => inventory.authFor(target) });
+  const journal = await Journal.open({ dataDir: o.dataDir, wallClock });
+  const targetOf = (h: HostView): SshTarget => ({ host: h.record.address, port: h.record.port, user: h.record.user });
+  const hostById = (id: string): HostView | undefined => inventory.views().find((h) => h.record.id === id);
+  const missingHost = (name: string): CommandRunner => ({
+    run: async () => err(ferryError('inventory.not-found', `${name} is no longer in the inventory.`)),
+  });
+  const engineHosts: EngineHostAccess = {
+    exec: (ref) => {
+      const h = hostById(ref.id);
+      return h ? execRunner(migrationPool, targetOf(h)) : missingHost(ref.name);
+    },
+    openVirsh: (ref) => {
+      const h = hostById(ref.id);
+      return h ? virshRunner(migrationPool, targetOf(h)) : { ...missingHost(ref.name), close: async () => undefined };
+    },
+  };
+  const engine = new MigrationEngine({ journal, hosts: engineHosts, clock, wallClock, logger });
+  for (const p of engine.journalProblems()) logger.warn('migration.journal-problem', { code: p.code, message: p.message });
+  // Migrations the journal shows without an end (Ferry stopped while they ran): ask the hosts, in the background.
+  const reconciled = engine.reconcile().catch((e: unknown) => logger.warn('migration.reconcile-failed', { error: String(e) }));
   const handlers: IpcHandlers = {
-    [appInfo.id]: async (_input, ctx) => ok({ version: o.version ?? '0.0.0-dev', mode: ctx.transport, dataDir: o.dataDir, platform: process.platform, problems: [...inventory.problems()] }),
+    [appInfo.id]: async (_input, ctx) => ok({ version: o.version ?? '0.0.0-dev', mode: ctx.transport, dataDir: o.dataDir, platform: process.platform, problems: [...inventory.problems(), ...engine.journalProblems()] }),
     ...inventoryHandlers({ service: inventory, watch, homeDir: o.homeDir, localUser: o.localUser ?? localUserName(o.env), env: o.env }),
     // TEMPORARY until the migration engine is wired here (its engineer replaces these): plan and profiles work.
     ...pendingMigrationHandlers({ hosts: () => inventory.views() }),
+    // The engine's channels replace the pending ones (plan and profiles stay there).
+    ...migrationHandlers({
+      engine,
+      hosts: () => inventory.views(),
+      preflight: async ({ vm, source, destination, options }) =>
+        runPreflight(
+          {
+            vm,
+            source: { target: targetOf(source), name: source.record.name, address: source.record.address },
+            destination: { target: targetOf(destination), name: destination.record.name, address: destination.record.address },
+            destinationUser: destination.record.user,
+            options,
+          },
+          { exec: preflightExec(migrationPool), now: wallClock },
+        ),
+    }),
   };
   let disposed: Promise<void> | undefined;
   return {
@@ -124,10 +174,14 @@ export async function createFerryMain(o: FerryMainOptions): Promise<FerryMain> {
     inventory,
     watch,
     dataDir: o.dataDir,
-    problems: () => inventory.problems(),
+    problems: () => [...inventory.problems(), ...engine.journalProblems()],
     dispose: () => {
       disposed ??= (async () => {
         watch.dispose();
+        await reconciled;
+        await engine.dispose();
+        await journal.close();
+        await migrationPool.dispose();
         await inventory.dispose();
       })();
       return disposed;

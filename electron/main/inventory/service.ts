@@ -180,7 +180,8 @@ export class InventoryService {
 
   // ---- credentials for the pool ----------------------------------------------------------------------------------
 
-  private async authFor(target: SshTarget): Promise<SshAuth> {
+  /** Credentials for a saved host's target (also used by the migration engine's SSH pool); throws when there are none. */
+  async authFor(target: SshTarget): Promise<SshAuth> {
     const key = targetKey(target).toLowerCase();
     const rt = [...this.runtimes.values()].find((r) => targetKey(targetOf(r.record)).toLowerCase() === key);
     if (!rt) throw new Error(`no saved host for ${targetKey(target)}`);

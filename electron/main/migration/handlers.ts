@@ -1,0 +1,209 @@
+/**
+ * The migration channels of the contract over the MigrationEngine: start (pre-flight first when a runner for it is
+ * given: a failed check refuses the start), control, list, get and the watch stream. Records become the contract's
+ * views here (MigrationRecord -> MigrationRecordView), with the verdict (shared/migration/verdict.ts) recomputed
+ * after each sample from the samples so far and the options/controls in force.
+ *
+ * `plan` and the profiles channels stay with their own module (no engine needed); the composition root merges both.
+ */
+import { err, ok, type Result } from '../../../shared/result';
+import { ferryError, type FerryError } from '../../../shared/errors';
+import {
+  migrationsControl,
+  migrationsGet,
+  migrationsList,
+  migrationsPreflight,
+  migrationsStart,
+  migrationsWatch,
+  type MigrationRecordView,
+  type MigrationSample,
+  type MigrationWatchEvent,
+  type PreflightResultView,
+} from '../../../shared/ipc/contract';
+import type { MigrationOptions } from '../../../shared/migration/options';
+import { migrationVerdict, type MigrationVerdict, type VerdictContext, type VerdictSample } from '../../../shared/migration/verdict';
+import type { HostView } from '../../../shared/inventory/types';
+import type { IpcHandlers } from '../ipc/handlers';
+import type { MigrationEngine, MigrationUpdate } from './engine';
+import type { MigrationControl, MigrationHostRef, MigrationRecord, MigrationSamplePayload } from './record';
+
+export type EngineChannelId =
+  | typeof migrationsStart.id
+  | typeof migrationsControl.id
+  | typeof migrationsList.id
+  | typeof migrationsGet.id
+  | typeof migrationsWatch.id
+  | typeof migrationsPreflight.id;
+export type EngineHandlers = Pick<IpcHandlers, EngineChannelId>;
+
+export interface MigrationHandlerDeps {
+  readonly engine: MigrationEngine;
+  /** The inventory's hosts: ids in requests resolve to these. */
+  readonly hosts: () => readonly HostView[];
+  /** Pre-flight for a planned migration (absent: the channel answers that it is not available, start skips it). */
+  readonly preflight?: (input: { vm: string; source: HostView; destination: HostView; options: MigrationOptions }) => Promise<PreflightResultView[]>;
+}
+
+export function hostRef(h: HostView): MigrationHostRef {
+  return { id: h.record.id, name: h.record.name, address: h.record.address };
+}
+
+/** What the verdict needs to know besides the samples: the options, then the controls sent since. */
+export function verdictContext(rec: MigrationRecord): VerdictContext {
+  const o = (rec.start?.options ?? {}) as MigrationOptions;
+  let maxDowntimeMs = o.maxDowntimeMs;
+  let bandwidthMiBps = o.bandwidthMiBps;
+  let postcopyRequested = false;
+  for (const e of rec.events) {
+    if (e.kind !== 'control' || !e.control) continue;
+    if (e.control.kind === 'set-speed') bandwidthMiBps = e.control.mibPerSecond;
+    if (e.control.kind === 'set-max-downtime') maxDowntimeMs = e.control.ms;
+    if (e.control.kind === 'postcopy') postcopyRequested = true;
+  }
+  return {
+    ...(maxDowntimeMs !== undefined ? { maxDowntimeMs } : {}),
+    ...(bandwidthMiBps !== undefined ? { bandwidthMiBps } : {}),
+    ...(o.postcopy !== undefined ? { postcopy: o.postcopy } : {}),
+    ...(o.autoConverge !== undefined ? { autoConverge: o.autoConverge } : {}),
+    postcopyRequested,
+  };
+}
+
+export function verdictOf(rec: MigrationRecord): MigrationVerdict | undefined {
+  if (rec.state !== 'running') return undefined;
+  const samples: VerdictSample[] = rec.samples.flatMap((s) =>
+    s.info && s.figures && (s.info.type === 'unbounded' || s.info.type === 'bounded') ? [{ info: s.info, figures: s.figures }] : [],
+  );
+  if (samples.length === 0) return undefined;
+  return migrationVerdict(samples, verdictContext(rec));
+}
+
+export function sampleView(s: MigrationSamplePayload & { readonly at: number }, verdict?: MigrationVerdict): MigrationSample {
+  return {
+    seq: s.seq,
+    at: s.at,
+    latencyMs: s.latencyMs,
+    ...(s.info ? { info: s.info } : {}),
+    ...(s.figures ? { figures: s.figures } : {}),
+    ...(s.error ? { error: s.error } : {}),
+    ...(verdict ? { verdict } : {}),
+  };
+}
+
+export function recordView(rec: MigrationRecord, verdict?: MigrationVerdict): MigrationRecordView {
+  const s = rec.start;
+  const postcopySent = rec.events.some((e) => e.kind === 'control' && e.control?.kind === 'postcopy');
+  const state: MigrationRecordView['state'] = rec.state === 'running' && postcopySent ? 'post-copy' : rec.state;
+  const end = rec.end;
+  const final = end?.final;
+  return {
+    id: rec.id,
+    vm: s?.vm ?? '?',
+    source: { id: s?.source.id || '?', name: s?.source.name ?? '?' },
+    destination: { id: s?.destination.id || '?', name: s?.destination.name ?? '?' },
+    options: (s?.options ?? {}) as MigrationOptions,
+    commandLine: s?.commandLine ?? '',
+    preflight: Array.isArray(s?.preflight) ? (s.preflight as PreflightResultView[]) : [],
+    state,
+    startedAt: rec.startedAt ?? rec.samples[0]?.at ?? 0,
+    ...(end ? { endedAt: end.at } : {}),
+    result: {
+      ...(final?.totalTimeMs !== undefined ? { totalTimeMs: final.totalTimeMs } : {}),
+      ...(final?.downtimeMs !== undefined ? { downtimeMs: final.downtimeMs } : {}),
+      ...(final?.dataSentBytes !== undefined ? { dataBytes: final.dataSentBytes } : {}),
+      ...(end?.error ? { error: end.error } : end && end.state !== 'completed' ? { error: ferryError('libvirt.error', end.message) } : {}),
+    },
+    events: [
+      ...rec.events.map((e) => ({ at: e.at, kind: e.kind, text: e.message })),
+      ...(end ? [{ at: end.at, kind: end.reconciled ? 'reconciled' : 'ended', text: end.message }] : []),
+    ],
+    ...(verdict ? { verdict } : {}),
+  };
+}
+
+function controlOf(action: 'setSpeed' | 'setMaxDowntime' | 'postcopy' | 'abort', value: number | undefined): MigrationControl {
+  switch (action) {
+    case 'setSpeed':
+      return { kind: 'set-speed', mibPerSecond: value ?? 0 };
+    case 'setMaxDowntime':
+      return { kind: 'set-max-downtime', ms: value ?? 0 };
+    case 'postcopy':
+      return { kind: 'postcopy' };
+    case 'abort':
+      return { kind: 'abort' };
+  }
+}
+
+export function migrationHandlers(d: MigrationHandlerDeps): EngineHandlers {
+  const { engine } = d;
+  const resolve = (sourceId: string, destinationId: string): Result<{ source: HostView; destination: HostView }, FerryError> => {
+    const hosts = d.hosts();
+    const source = hosts.find((h) => h.record.id === sourceId);
+    const destination = hosts.find((h) => h.record.id === destinationId);
+    if (!source || !destination) return err(ferryError('inventory.not-found', `No such host: ${!source ? sourceId : destinationId}.`));
+    if (source.record.id === destination.record.id) return err(ferryError('input.invalid', 'The source and the destination are the same host.'));
+    return ok({ source, destination });
+  };
+
+  return {
+    [migrationsPreflight.id]: async (input) => {
+      const hosts = resolve(input.sourceHostId, input.destinationHostId);
+      if (!hosts.ok) return hosts;
+      if (!d.preflight) return err(ferryError('ipc.internal', 'Pre-flight checks are not available in this build.'));
+      return ok(await d.preflight({ vm: input.vm, ...hosts.value, options: input.options }));
+    },
+    [migrationsStart.id]: async (input) => {
+      const hosts = resolve(input.sourceHostId, input.destinationHostId);
+      if (!hosts.ok) return hosts;
+      const { source, destination } = hosts.value;
+      let preflight: PreflightResultView[] | undefined;
+      if (d.preflight) {
+        preflight = await d.preflight({ vm: input.vm, source, destination, options: input.options });
+        const failed = preflight.filter((r) => r.status === 'fail');
+        if (failed.length > 0) {
+          return err(ferryError('input.invalid', `Pre-flight failed: ${failed.map((r) => r.message).join(' ')}`, failed.map((r) => r.detail ?? '').join('\n').trim() || undefined));
+        }
+      }
+      const started = await engine.start({
+        vm: input.vm,
+        source: hostRef(source),
+        destination: hostRef(destination),
+        options: input.options,
+        destinationUser: destination.record.user,
+        ...(input.intervalMs !== undefined ? { intervalMs: input.intervalMs } : {}),
+        ...(preflight ? { preflight } : {}),
+      });
+      return started.ok ? ok({ id: started.value.id }) : started;
+    },
+    [migrationsControl.id]: async (input) => {
+      const r = await engine.control(input.id, controlOf(input.action, input.value));
+      return r.ok ? ok({}) : r;
+    },
+    [migrationsList.id]: async () => ok(engine.records().map((r) => recordView(r, verdictOf(r)))),
+    [migrationsGet.id]: async (input) => {
+      const rec = engine.record(input.id);
+      if (!rec) return err(ferryError('inventory.not-found', `No migration ${input.id} in the history.`));
+      return ok({ record: recordView(rec, verdictOf(rec)), samples: rec.samples.map((s) => sampleView(s)) });
+    },
+    [migrationsWatch.id]: (params, emit) => {
+      const wanted = (id: string) => params.id === undefined || params.id === id;
+      const records = engine.records().filter((r) => wanted(r.id));
+      emit({ type: 'snapshot', records: records.map((r) => recordView(r, verdictOf(r))) });
+      return engine.onUpdate((u: MigrationUpdate) => {
+        if (!wanted(u.id)) return;
+        const rec = engine.record(u.id);
+        if (!rec) return;
+        let event: MigrationWatchEvent;
+        if (u.kind === 'sample') {
+          // The update comes before its journal line is on disk (and in the record): count it in the verdict now.
+          const known = rec.samples.some((x) => x.seq === u.sample.seq);
+          const verdict = verdictOf(known ? rec : { ...rec, samples: [...rec.samples, { ...u.sample, at: u.at }] });
+          event = { type: 'sample', id: u.id, sample: sampleView({ ...u.sample, at: u.at }, verdict) };
+        } else {
+          event = { type: 'record', record: recordView(rec, verdictOf(rec)) };
+        }
+        emit(event);
+      });
+    },
+  };
+}
