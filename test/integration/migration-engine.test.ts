@@ -177,6 +177,32 @@ describe.skipIf(!lab)('migration engine on the lab', () => {
     expect((await where('vm1')).hvA).toBe('running');
   });
 
+  it('reconciles records left without an end by asking the hosts (a restart after a crash)', async () => {
+    // Records as a Ferry killed mid-migration leaves them: a start, no end. After vmReset vm1 and vmd run on hvA.
+    const crashedDir = mkdtempSync(join(tmpdir(), 'ferry-engine-crashed-'));
+    try {
+      const j0 = await Journal.open({ dataDir: crashedDir });
+      const start = (vm: string, source: MigrationHostRef, destination: MigrationHostRef) => ({ vm, source, destination, options: {}, argv: [], commandLine: '', intervalMs: 1000 });
+      await j0.append({ type: 'start', id: 'to-a', at: Date.now(), start: start('vm1', hvB, hvA) });
+      await j0.append({ type: 'start', id: 'from-a', at: Date.now(), start: start('vmd', hvA, hvB) });
+      await j0.close();
+      const j1 = await Journal.open({ dataDir: crashedDir });
+      const restarted = new MigrationEngine({ journal: j1, hosts });
+      const recs = await restarted.reconcile();
+      await restarted.dispose();
+      await j1.close();
+      expect(recs.map((r) => [r.id, r.state])).toEqual([
+        ['to-a', 'completed'],
+        ['from-a', 'failed'],
+      ]);
+      expect(recs[1]?.end?.message).toBe('Found running on hvA with no job after a restart: the migration did not complete.');
+      const again = parseJournal(readFileSync(join(crashedDir, JOURNAL_FILE), 'utf8'));
+      expect(again.lines.map((l) => l.type)).toEqual(['start', 'start', 'reconcile', 'reconcile']);
+    } finally {
+      rmSync(crashedDir, { recursive: true, force: true });
+    }
+  });
+
   it('vmd destroyed on hvA mid-migration: an error state within about a sample period, the record kept', async () => {
     watchdogs.push(await startWatchdog('hvA', 'vmd', 40));
     const s = await engine.start({ vm: 'vmd', source: hvA, destination: hvB, options: { live: true, p2p: true, bandwidthMiBps: 5 } });

@@ -414,10 +414,11 @@ export class MigrationEngine {
     if (run.abortRequested || ABORTED.test(text)) {
       return { state: 'aborted', message: `Migration aborted; ${run.vm} stays on ${run.source.name}.`, error: detailed };
     }
-    // A VM destroyed mid-migration: the command ends with libvirt's text, and the source no longer runs it.
-    const src = await runCommand(this.o.hosts.exec(run.source), virshListAll());
-    const onSource = src.ok ? src.value.find((d) => d.name === run.vm) : undefined;
-    if (src.ok && onSource?.state !== 'running') {
+    // A VM destroyed mid-migration: the job had started, the command ends with libvirt's text, and the source no
+    // longer runs the VM. (One that was never there fails with libvirt's "failed to get domain" below.)
+    const src = run.lastJob ? await runCommand(this.o.hosts.exec(run.source), virshListAll()) : undefined;
+    const onSource = src?.ok ? src.value.find((d) => d.name === run.vm) : undefined;
+    if (src?.ok && onSource?.state !== 'running') {
       const dest = await runCommand(this.o.hosts.exec(run.destination), virshListAll());
       const onDest = dest.ok ? dest.value.find((d) => d.name === run.destinationName) : undefined;
       if (onDest?.state !== 'running') {
