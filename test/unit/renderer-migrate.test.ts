@@ -81,3 +81,21 @@ describe('migrate from the renderer', () => {
     expect(s.sampleCount).toBe(50_000);
   });
 });
+
+describe('migrations over the IPC contract', () => {
+  it('maps main’s records, samples and verdicts to runs in chart units, dropping restart-only remedies', async () => {
+    const { runHead, runSample, runVerdict } = await import('../../renderer/src/store/migrationContract');
+    const record = {
+      id: 'm-1', vm: 'vmd', source: { id: 'h1', name: 'hvA' }, destination: { id: 'h2', name: 'hvB' }, options: { live: true, bandwidthMiBps: 8 },
+      commandLine: 'virsh migrate …', preflight: [], state: 'aborted' as const, startedAt: 1_000, endedAt: 9_000, result: { error: { code: 'libvirt.error' as const, message: 'operation aborted' } }, events: [],
+    };
+    expect(runHead(record)).toMatchObject({ vmName: 'vmd', sourceName: 'hvA', destinationName: 'hvB', status: 'cancelled', error: { message: 'operation aborted' } });
+    const s = runSample({ seq: 3, at: 4_000, latencyMs: 1, figures: { elapsedMs: 3_000, throughputBytesPerSecond: 8 * 1048576, dirtyRateBytesPerSecond: 4 * 1048576, remainingBytes: 20 * 1048576, iteration: 4, expectedDowntimeMs: 2800 } }, 1_000);
+    expect(s).toEqual({ t: 3, throughputMiBps: 8, dirtyMiBps: 4, remainingMiB: 20, downtimeMs: 2800, iteration: 4 });
+    const v = runVerdict({ state: 'not-converging', reason: 'r', etaNote: 'no ETA', remedies: [
+      { action: 'setSpeed', value: 32, label: 'raise', available: true },
+      { action: 'restartWithAutoConverge', label: 'restart', available: false },
+    ] } as never);
+    expect(v.remedies.map((r) => r.action)).toEqual(['setSpeed']);
+  });
+});

@@ -202,7 +202,7 @@ export function createFakeApi(o: FakeOptions = {}): FakeApi {
     ticker = setTimeout(tick, o.tickMs);
   }
 
-  const migrations = createFakeMigrations(hosts, { tickMs: o.tickMs === 0 ? 0 : 1000, now, seed: o.seed ?? 7 });
+  const migrations = createFakeMigrations(hosts, { tickMs: latency === 0 ? 0 : 1000, now, seed: o.seed ?? 7 });
 
   return {
     hosts,

@@ -1,7 +1,7 @@
 /**
  * The store's seam to migrations in main, in the renderer's own terms (chart units, one run per migration). Until
- * the migration channels of shared/ipc/contract.ts are wired, the dev fake provides it (`api.migrations`); the real
- * client gets an adapter over ferry.migrations.* (start/control/watch). Without one, Start says so.
+ * the back end runs migrations, the dev fake provides it (`api.migrations`, scripted runs); the real client gets the
+ * adapter over the contract's ferry.migrations.* channels (store/migrationContract.ts).
  */
 import type { FerryError } from '../../../shared/errors';
 import type { MigrationOptions } from '../../../shared/migration/options';
@@ -56,7 +56,8 @@ export interface MigrationRun {
 export type RunHead = Omit<MigrationRun, 'samples'>;
 export type MigrationEvent =
   | { readonly type: 'snapshot'; readonly runs: readonly MigrationRun[] }
-  | { readonly type: 'run'; readonly run: RunHead }
+  /** A record changed; `samples`, when given, replace the run's samples (loaded once for a running migration). */
+  | { readonly type: 'run'; readonly run: RunHead; readonly samples?: readonly RunSample[] | undefined }
   | { readonly type: 'sample'; readonly id: string; readonly sample: RunSample; readonly verdict?: RunVerdict | undefined };
 export type ControlAction = { readonly kind: 'setSpeed'; readonly value: number } | { readonly kind: 'setMaxDowntime'; readonly value: number } | { readonly kind: 'postcopy' } | { readonly kind: 'abort' };
 export interface StartSpec {

@@ -4,8 +4,11 @@
  * reasons, the exact command line), and the dropping rules of drag-to-migrate.
  */
 import { commandLine } from '../../../shared/commands/migrate';
+import { profilesList } from '../../../shared/ipc/contract';
+import { call } from './ports';
 import { BUILT_IN_PROFILES, validateMigrationOptions, type MigrationOptions, type MigrationProfile } from '../../../shared/migration/options';
 import type { HostView } from '../../../shared/inventory/types';
+import { contractMigrationPort } from './migrationContract';
 import { migrationPortOf, type MigrationEvent, type MigrationRun } from './migrationPort';
 import type { MigrateDraft, MigrationSlice, SliceCreator } from './types';
 
@@ -16,7 +19,7 @@ export function reduceRuns(runs: Readonly<Record<string, MigrationRun>>, e: Migr
       return Object.fromEntries(e.runs.map((r) => [r.id, r]));
     case 'run': {
       const old = runs[e.run.id];
-      return { ...runs, [e.run.id]: { ...e.run, samples: old?.samples ?? [], verdict: e.run.verdict ?? old?.verdict } };
+      return { ...runs, [e.run.id]: { ...e.run, samples: e.samples ?? old?.samples ?? [], verdict: e.run.verdict ?? old?.verdict } };
     }
     case 'sample': {
       const old = runs[e.id];
@@ -49,7 +52,7 @@ export function reviewDraft(d: Pick<MigrateDraft, 'vmName' | 'destinationAddress
 }
 
 export const createMigrationSlice: SliceCreator<MigrationSlice> = (set, get, deps) => {
-  const port = migrationPortOf(deps.api);
+  const port = migrationPortOf(deps.api) ?? contractMigrationPort(deps.api);
   let watchers = 0;
   let unsubscribe: (() => void) | undefined;
   const profiles = (): readonly MigrationProfile[] => get().migration.profiles;
@@ -99,10 +102,6 @@ export const createMigrationSlice: SliceCreator<MigrationSlice> = (set, get, dep
     async startMigration() {
       const d = get().migration.draft;
       if (d === null || d.phase !== 'editing' || d.destinationHostId === null) return;
-      if (port === undefined) {
-        patch(() => ({ error: { code: 'ipc.unknown-channel', message: 'This back end does not run migrations yet (no ferry.migrations channels).' } }));
-        return;
-      }
       patch(() => ({ phase: 'checking', error: undefined, preflight: undefined }));
       const r = await port.start({ domain: d.vmName, sourceHostId: d.sourceHostId, destinationHostId: d.destinationHostId, options: d.options });
       if (!r.ok) {
@@ -121,7 +120,10 @@ export const createMigrationSlice: SliceCreator<MigrationSlice> = (set, get, dep
 
     watchMigrations() {
       watchers++;
-      if (watchers === 1 && port !== undefined) {
+      if (watchers === 1) {
+        void call(deps.api, profilesList, {}).then((r) => {
+          if (r.ok && r.value.length > 0) set((s) => ({ migration: { ...s.migration, profiles: r.value } }));
+        });
         unsubscribe = port.watch((e) => set((s) => ({ migration: { ...s.migration, runs: reduceRuns(s.migration.runs, e) } })));
       }
       let released = false;
@@ -141,7 +143,7 @@ export const createMigrationSlice: SliceCreator<MigrationSlice> = (set, get, dep
     },
 
     async controlMigration(id, action) {
-      if (port === undefined || get().migration.controlling[id] !== undefined) return;
+      if (get().migration.controlling[id] !== undefined) return;
       set((s) => ({ migration: { ...s.migration, controlling: { ...s.migration.controlling, [id]: action.kind } } }));
       const r = await port.control(id, action);
       set((s) => {

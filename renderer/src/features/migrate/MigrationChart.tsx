@@ -19,7 +19,7 @@ export interface MigrationChartProps {
 }
 
 const COLORS = { dirty: '#d9480f', throughput: '#1971c2', remaining: '#5f3dc4', downtime: '#2b8a3e', cap: '#868e96', limit: '#c92a2a' };
-const fmtT = (t: number) => (t >= 120 ? `${Math.round(t / 60)} min` : `${Math.round(t)} s`);
+const fmtT = (t: number) => (t >= 120 ? `${+(t / 60).toFixed(1)} min` : `${Math.round(t)} s`);
 const fmtN = (v: number) => (v >= 100 ? String(Math.round(v)) : v.toFixed(1));
 const margin = { top: 8, right: 16, bottom: 0, left: 0 };
 

@@ -1,0 +1,106 @@
+/**
+ * The MigrationPort over the IPC contract's migration channels (ferry.migrations.preflight/start/control/get and
+ * the watch stream): records and samples from main mapped to the renderer's runs in chart units.
+ */
+import * as c from '../../../shared/ipc/contract';
+import type { MigrationVerdict } from '../../../shared/migration/verdict';
+import { chartPoint } from '../features/migrate/chartData';
+import { call, type FerryApi } from './ports';
+import type { MigrationEvent, MigrationPort, PreflightCheck, RunHead, RunSample, RunStatus, RunVerdict } from './migrationPort';
+
+const STATUS: Record<c.MigrationRecordState, RunStatus> = {
+  preflight: 'running',
+  running: 'running',
+  'post-copy': 'running',
+  completed: 'completed',
+  failed: 'failed',
+  aborted: 'cancelled',
+  unknown: 'failed',
+};
+
+export function runHead(r: c.MigrationRecordView): RunHead {
+  return {
+    id: r.id,
+    vmName: r.vm,
+    sourceHostId: r.source.id,
+    destinationHostId: r.destination.id,
+    sourceName: r.source.name,
+    destinationName: r.destination.name,
+    startedAt: new Date(r.startedAt).toISOString(),
+    endedAt: r.endedAt === undefined ? undefined : new Date(r.endedAt).toISOString(),
+    status: STATUS[r.state],
+    options: r.options,
+    verdict: r.verdict === undefined ? undefined : runVerdict(r.verdict),
+    totalMs: r.result.totalTimeMs,
+    downtimeMs: r.result.downtimeMs,
+    dataSentBytes: r.result.dataBytes,
+    error: r.result.error ?? (r.state === 'unknown' ? { code: 'input.invalid', message: 'Ferry lost track of this migration (it was running when Ferry stopped).' } : undefined),
+  };
+}
+
+export function runVerdict(v: MigrationVerdict): RunVerdict {
+  return {
+    state: v.state,
+    reason: v.reason,
+    // A restart with other options is not a one-click control of a running migration: shown nowhere here.
+    remedies: v.remedies.flatMap((r) => (r.action === 'restartWithAutoConverge' ? [] : [{ action: r.action, value: r.value, label: r.label, available: r.available }])),
+    etaMs: v.etaMs,
+    etaNote: v.etaNote,
+    passProgress: v.passProgress,
+  };
+}
+
+export function runSample(s: c.MigrationSample, startedAtMs: number): RunSample | undefined {
+  if (s.figures === undefined) return undefined;
+  return { ...chartPoint(s.figures.elapsedMs ?? s.at - startedAtMs, s.figures), iteration: s.figures.iteration };
+}
+
+function preflightCheck(p: c.PreflightResultView): PreflightCheck {
+  return { id: p.check, title: p.title ?? p.check, status: p.status === 'skipped' ? 'pass' : p.status, message: p.status === 'skipped' ? `Skipped: ${p.message}` : p.message, fix: p.fix };
+}
+
+export function contractMigrationPort(api: FerryApi): MigrationPort {
+  return {
+    async start(spec) {
+      const target = { vm: spec.domain, sourceHostId: spec.sourceHostId, destinationHostId: spec.destinationHostId, options: spec.options };
+      const pre = await call(api, c.migrationsPreflight, target);
+      if (!pre.ok) return pre;
+      const preflight = pre.value.map(preflightCheck);
+      if (preflight.some((p) => p.status === 'fail')) return { ok: true, value: { preflight } };
+      const started = await call(api, c.migrationsStart, target);
+      return started.ok ? { ok: true, value: { id: started.value.id, preflight } } : started;
+    },
+    control(id, action) {
+      return call(api, c.migrationsControl, action.kind === 'setSpeed' || action.kind === 'setMaxDowntime' ? { id, action: action.kind, value: Math.round(action.value) } : { id, action: action.kind });
+    },
+    watch(onEvent: (e: MigrationEvent) => void) {
+      const started = new Map<string, number>();
+      let open = true;
+      const unsubscribe = api.subscribe(c.migrationsWatch, {}, (e) => {
+        if (e.type === 'snapshot') {
+          for (const r of e.records) started.set(r.id, r.startedAt);
+          onEvent({ type: 'snapshot', runs: e.records.map((r) => ({ ...runHead(r), samples: [] })) });
+          // Samples of the ones still running (the chart), fetched once; the stream brings the next ones.
+          for (const r of e.records.filter((x) => STATUS[x.state] === 'running')) {
+            void call(api, c.migrationsGet, { id: r.id }).then((g) => {
+              if (!open || !g.ok) return;
+              const samples = g.value.samples.flatMap((s) => runSample(s, r.startedAt) ?? []);
+              onEvent({ type: 'run', run: runHead(g.value.record), samples });
+            });
+          }
+        } else if (e.type === 'record') {
+          started.set(e.record.id, e.record.startedAt);
+          onEvent({ type: 'run', run: runHead(e.record) });
+        } else {
+          const sample = runSample(e.sample, started.get(e.id) ?? e.sample.at);
+          const verdict = e.sample.verdict === undefined ? undefined : runVerdict(e.sample.verdict);
+          if (sample !== undefined) onEvent({ type: 'sample', id: e.id, sample, verdict });
+        }
+      });
+      return () => {
+        open = false;
+        unsubscribe();
+      };
+    },
+  };
+}
