@@ -177,7 +177,7 @@ async function runOne(id: PreflightCheckId, check: (c: Ctx) => Promise<Verdict>,
       () =>
         resolve({
           status: 'fail',
-          message: `The check did not finish within ${Math.round(budget / 1000)} s.`,
+          message: `The check did not finish within ${budget >= 1000 ? `${Math.round(budget / 1000)} s` : `${budget} ms`}.`,
           fix: 'Check that both hosts answer over SSH and that libvirtd is responsive, then run the checks again.',
         }),
       budget,
