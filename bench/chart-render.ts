@@ -11,7 +11,7 @@
  */
 import { createServer } from 'node:http';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir, cpus } from 'node:os';
+import { tmpdir, cpus, loadavg } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
@@ -45,6 +45,7 @@ const median = (xs: number[]) => {
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
 
 async function main() {
+  const loadBefore = loadavg()[0] ?? 0;
   const out = await mkdtemp(join(tmpdir(), 'ferry-chart-bench-'));
   await build({ root: join(here, '..', 'renderer', 'src', 'features', 'migrate', 'bench'), base: './', plugins: [react()], logLevel: 'warn', build: { outDir: out, emptyOutDir: true, target: 'es2022' } });
   const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css' };
@@ -90,7 +91,7 @@ async function main() {
   const big = rows[1]!;
   const lines = [
     `Chart render in Chromium (MigrationChart: 2 charts, 4 lines, 900x360, no dots, no animation) — ${new Date().toISOString()}`,
-    `machine: ${cpus().length} cores, ${cpus()[0]?.model ?? '?'}; render = root.render() to all 4 lines in the DOM; paint = to the next frame`,
+    `machine: ${cpus().length} cores, ${cpus()[0]?.model ?? '?'}, 1-min load ${loadBefore.toFixed(1)} before / ${(loadavg()[0] ?? 0).toFixed(1)} after (other work on the machine inflates every figure; compare the ratios); render = root.render() to all 4 lines in the DOM; paint = to the next frame`,
     '',
     ...rows.map((r) => `${r.case.padEnd(40)} render median ${String(r.renderMedianMs).padStart(7)} ms  p90 ${String(r.renderP90Ms).padStart(7)} ms  paint ${String(r.paintMedianMs).padStart(7)} ms  x${r.vsBaseline} baseline  (${r.reps} reps, ${r.pointsDrawnRateChart} points on the rate chart)`),
     '',
@@ -99,7 +100,7 @@ async function main() {
   const text = lines.join('\n') + '\n';
   process.stdout.write(text);
   await writeFile(join(here, 'results', 'chart-render.txt'), text);
-  await writeFile(join(here, 'results', 'chart-render.json'), JSON.stringify({ at: new Date().toISOString(), cores: cpus().length, goalMs: 50, met: big.renderMedianMs < 50, rows, raw: results }, null, 2) + '\n');
+  await writeFile(join(here, 'results', 'chart-render.json'), JSON.stringify({ at: new Date().toISOString(), cores: cpus().length, loadBefore, loadAfter: loadavg()[0], goalMs: 50, met: big.renderMedianMs < 50, rows, raw: results }, null, 2) + '\n');
 }
 
 main().catch((e: unknown) => {
