@@ -175,3 +175,23 @@ export function readCertificate(path: string): Result<Command<string>, FerryErro
   if (!p.ok) return p;
   return ok(command(`certificate ${p.value}`, ['cat', '--', p.value], parsePemCertificate, 10_000));
 }
+
+// ---- results (shared: the IPC contract and the renderer show them) ------------------------------------------------
+
+/** One check's outcome; `skipped` when the option it concerns (TLS, RDMA) is not chosen. */
+export type PreflightStatus = 'pass' | 'warn' | 'fail' | 'skipped';
+
+export type PreflightCheckId = 'p2p' | 'versions' | 'cpu' | 'name' | 'memory' | 'storage' | 'ports' | 'mtu' | 'tls' | 'rdma';
+
+export interface PreflightResult {
+  readonly check: PreflightCheckId;
+  readonly title: string;
+  readonly status: PreflightStatus;
+  /** A sentence with the facts. */
+  readonly message: string;
+  /** What to do, and where. */
+  readonly fix?: string;
+  /** Raw evidence: libvirt's text, a command's output. */
+  readonly detail?: string;
+}
+

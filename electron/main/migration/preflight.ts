@@ -22,6 +22,9 @@ import {
   readCertificate,
   remoteVirshVersion,
   type CommandWithInput,
+  type PreflightCheckId,
+  type PreflightResult,
+  type PreflightStatus,
 } from '../../../shared/commands/preflight';
 import { destinationUri } from '../../../shared/commands/migrate';
 import { parseMigrateUri, type MigrationOptions } from '../../../shared/migration/options';
@@ -34,21 +37,7 @@ import { examineTlsCertificates } from './preflight-tls';
 
 // ---- API ----------------------------------------------------------------------------------------------------------
 
-export type PreflightStatus = 'pass' | 'warn' | 'fail' | 'skipped';
-
-export type PreflightCheckId = 'p2p' | 'versions' | 'cpu' | 'name' | 'memory' | 'storage' | 'ports' | 'mtu' | 'tls' | 'rdma';
-
-export interface PreflightResult {
-  readonly check: PreflightCheckId;
-  readonly title: string;
-  readonly status: PreflightStatus;
-  /** A sentence with the facts. */
-  readonly message: string;
-  /** What to do, and where. */
-  readonly fix?: string;
-  /** Raw evidence: libvirt's text, a command's output. */
-  readonly detail?: string;
-}
+export type { PreflightCheckId, PreflightResult, PreflightStatus } from '../../../shared/commands/preflight';
 
 export interface PreflightHost {
   /** How Ferry reaches the host over SSH. */
