@@ -106,3 +106,18 @@ describe('migration records from journal lines', () => {
     expect(b).toMatchObject({ id: 'b', state: 'running' });
   });
 });
+
+describe('reconciled endings', () => {
+  it("a reconciled 'unknown' is replaced by a later reconciliation; anything else stays the first end", () => {
+    const lines = parseJournal(
+      [
+        line(1, 'start', 'a', { start: { vm: 'vm1' } }),
+        line(2, 'reconcile', 'a', { reconcile: { state: 'unknown', message: 'hvB could not be asked' } }),
+        line(3, 'reconcile', 'a', { reconcile: { state: 'completed', message: 'found on hvB' } }),
+        line(4, 'reconcile', 'a', { reconcile: { state: 'failed', message: 'later' } }),
+        '',
+      ].join('\n'),
+    ).lines;
+    expect(buildRecords(lines)[0]).toMatchObject({ state: 'completed', end: { message: 'found on hvB', reconciled: true } });
+  });
+});

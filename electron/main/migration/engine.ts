@@ -497,10 +497,12 @@ export class MigrationEngine {
   /**
    * For every record without an end (Ferry stopped while it ran), asks the hosts what became of it and journals a
    * 'reconcile' line: completed (running on the destination only), aborted/failed (running on the source without a
-   * job), or unknown with the reason (a host unreachable, a job still running, the VM on both or neither).
+   * job), or unknown with the reason (a host unreachable, a job still running, the VM on both or neither). An
+   * 'unknown' is asked again at the next reconciliation (the next start), and replaced once the hosts answer.
    */
   async reconcile(): Promise<readonly MigrationRecord[]> {
-    const open = this.store.all().filter((r) => r.state === 'running' && !this.running.has(r.id));
+    // Also those a previous reconciliation could not settle ('unknown': a host unreachable, the VM on both...).
+    const open = this.store.all().filter((r) => (r.state === 'running' && !this.running.has(r.id)) || (r.end?.reconciled === true && r.state === 'unknown'));
     const out: MigrationRecord[] = [];
     for (const rec of open) {
       const end = await this.reconcileOne(rec);

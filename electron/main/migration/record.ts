@@ -149,8 +149,10 @@ export class RecordStore {
       case 'end':
       case 'reconcile': {
         const p = payload<MigrationEndPayload>(line, line.type);
-        // The first end wins: a reconciliation never overwrites what the running engine wrote.
-        if (p && !b.end) b.end = { ...p, at: line.at, reconciled: line.type === 'reconcile' };
+        // The first end wins: a reconciliation never overwrites what the running engine wrote. Only a reconciled
+        // 'unknown' (a host could not be asked) may be replaced, by a later reconciliation that found out.
+        const replaceable = b.end?.reconciled === true && b.end.state === 'unknown' && line.type === 'reconcile';
+        if (p && (!b.end || replaceable)) b.end = { ...p, at: line.at, reconciled: line.type === 'reconcile' };
         break;
       }
     }
