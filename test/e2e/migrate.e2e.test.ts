@@ -1,0 +1,100 @@
+// Drag-to-migrate end to end: `npm run web`, Debian's Chromium, the real lab. An admin drags the idle vm1 from hvA
+// onto hvB, starts it with the default profile, watches samples reach the chart, sees it complete, finds vm1 under
+// hvB, and finds the migration in the history with its downtime. Screenshots go to test-results/e2e/.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { lab, requireLab } from '../lab/use-lab';
+import { labHost, labRun, vmReset, type LabInfo } from '../lab/lab';
+import { launchChromium, newPage, screenshot, startWebFerry, type WebFerry } from './harness';
+
+describe.skipIf(!lab)('drag-to-migrate end to end (web mode, Chromium, the lab)', () => {
+  let info: LabInfo;
+  let ferry: WebFerry;
+  let browser: Browser;
+  let page: Page;
+
+  const hostOption = (name: string): Locator => page.getByRole('listbox', { name: 'Hosts' }).getByRole('option', { name: new RegExp(`^${name}\\b`) });
+
+  async function addHost(name: 'hvA' | 'hvB'): Promise<void> {
+    await page.getByRole('button', { name: /^Add (a )?host$/ }).first().click();
+    const dialog = page.getByRole('dialog', { name: 'Add host' });
+    await dialog.getByLabel('Name', { exact: true }).fill(name);
+    await dialog.getByLabel('Address', { exact: true }).fill(labHost(info, name).ip);
+    await dialog.getByLabel('User', { exact: true }).fill('root');
+    await dialog.getByLabel('Key file', { exact: true }).check();
+    await dialog.getByLabel('Private key path', { exact: true }).fill(info.clientKey);
+    await dialog.getByRole('button', { name: 'Test connection' }).click();
+    await dialog.getByRole('button', { name: 'Trust this key' }).click({ timeout: 20_000 });
+    await dialog.getByRole('button', { name: 'Save host' }).click({ timeout: 20_000 });
+    await dialog.waitFor({ state: 'detached', timeout: 20_000 });
+    await hostOption(name).and(page.locator('[data-state="connected"]')).waitFor({ timeout: 30_000 });
+  }
+
+  beforeAll(async () => {
+    info = requireLab();
+    await labRun(['reset']);
+    ferry = await startWebFerry({ env: { SSH_AUTH_SOCK: '' } });
+    browser = await launchChromium();
+    page = await newPage(browser);
+    await page.goto(ferry.url);
+    await addHost('hvA');
+    await addHost('hvB');
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await ferry?.stop();
+    await vmReset();
+  });
+
+  it('drags vm1 from hvA onto hvB, migrates it capped at 20 MiB/s with live samples on the chart, and shows it under hvB and in the history', async () => {
+    await hostOption('hvA').click();
+    const grid = page.getByRole('grid', { name: 'Virtual machines' });
+    const row = grid.getByRole('row').filter({ hasText: /^vm1/ });
+    await row.waitFor({ timeout: 30_000 });
+    const from = await row.boundingBox();
+    const to = await hostOption('hvB').boundingBox();
+    if (!from || !to) throw new Error('vm1 row or hvB not on screen');
+    // dnd-kit's pointer sensor: press, move past its 6 px threshold, travel to the host, release.
+    await page.mouse.move(from.x + 30, from.y + from.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(from.x + 45, from.y + from.height / 2, { steps: 4 });
+    await page.mouse.move(to.x + to.width / 2, to.y + to.height / 2, { steps: 12 });
+    await screenshot(page, '10-dragging-vm1-to-hvB');
+    await page.mouse.up();
+
+    const dialog = page.getByRole('dialog', { name: 'Migrate vm1' });
+    await dialog.waitFor({ timeout: 10_000 });
+    // The exact command that will run on hvA, every word quoted.
+    expect(await dialog.textContent()).toContain(
+      "'virsh' '--connect' 'qemu:///system' 'migrate' '--verbose' '--live' '--p2p' '--persistent' '--undefinesource' '--auto-converge' '--domain' 'vm1' '--desturi' 'qemu+ssh://root@10.77.0.12/system'",
+    );
+    // A 20 MiB/s cap makes the ~90 MiB transfer last a few seconds, so the 1 Hz samples draw a line.
+    await dialog.getByText('Options', { exact: true }).click(); // the options fold open
+    await dialog.getByLabel('Bandwidth cap').fill('20');
+    await expect.poll(() => dialog.textContent()).toContain("'--bandwidth' '20'");
+    await screenshot(page, '11-migrate-dialog');
+    await dialog.getByRole('button', { name: 'Start migration' }).click();
+
+    const verdict = page.getByRole('status', { name: 'Migration verdict' });
+    await verdict.waitFor({ timeout: 30_000 });
+    await expect.poll(() => verdict.textContent(), { timeout: 90_000, interval: 500 }).toMatch(/Completed in .* of downtime/);
+    await screenshot(page, '12-migration-completed');
+    // Samples reached the chart: the throughput line has several points (an SVG path with more than one segment).
+    const chart = page.getByRole('region', { name: 'Migration chart' });
+    const paths = await chart.locator('path.recharts-curve').evaluateAll((ps) => ps.map((p) => p.getAttribute('d') ?? ''));
+    expect(paths.some((d) => (d.match(/[LC]/g) ?? []).length >= 2), paths.join('\n')).toBe(true);
+
+    await page.getByRole('button', { name: 'Back to inventory' }).click();
+    await hostOption('hvB').click();
+    await expect.poll(() => page.getByRole('grid', { name: 'Virtual machines' }).getByRole('row').allTextContents(), { timeout: 30_000 }).toEqual(
+      expect.arrayContaining([expect.stringMatching(/vm1.*running.*hvB/)]),
+    );
+
+    await page.getByRole('button', { name: /^Migration history/ }).click();
+    const history = page.getByRole('table', { name: 'Migration history' });
+    const entry = history.getByRole('row').filter({ hasText: 'vm1' });
+    await expect.poll(() => entry.first().textContent(), { timeout: 10_000 }).toMatch(/hvA.*hvB.*\d+ ms.*completed/is);
+    await screenshot(page, '13-history');
+  });
+});
