@@ -30,6 +30,27 @@ describe.skipIf(!lab)('drag-to-migrate end to end (web mode, Chromium, the lab)'
     await hostOption(name).and(page.locator('[data-state="connected"]')).waitFor({ timeout: 30_000 });
   }
 
+  /** Drags a VM of hvA onto hvB and opens the options. */
+  async function dragToHvB(vm: string): Promise<Locator> {
+    const back = page.getByRole('button', { name: 'Back to inventory' });
+    if (await back.isVisible()) await back.click();
+    await hostOption('hvA').click();
+    const row = page.getByRole('grid', { name: 'Virtual machines' }).getByRole('row').filter({ hasText: new RegExp(`^${vm}`) });
+    await row.waitFor({ timeout: 30_000 });
+    const from = await row.boundingBox();
+    const to = await hostOption('hvB').boundingBox();
+    if (!from || !to) throw new Error(`${vm} row or hvB not on screen`);
+    await page.mouse.move(from.x + 30, from.y + from.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(from.x + 45, from.y + from.height / 2, { steps: 4 });
+    await page.mouse.move(to.x + to.width / 2, to.y + to.height / 2, { steps: 12 });
+    await page.mouse.up();
+    const dialog = page.getByRole('dialog', { name: `Migrate ${vm}` });
+    await dialog.waitFor({ timeout: 10_000 });
+    await dialog.getByText('Options', { exact: true }).click(); // the options fold open
+    return dialog;
+  }
+
   beforeAll(async () => {
     info = requireLab();
     await labRun(['reset']);
@@ -48,29 +69,13 @@ describe.skipIf(!lab)('drag-to-migrate end to end (web mode, Chromium, the lab)'
   });
 
   it('drags vm1 from hvA onto hvB, migrates it capped at 20 MiB/s with live samples on the chart, and shows it under hvB and in the history', async () => {
-    await hostOption('hvA').click();
-    const grid = page.getByRole('grid', { name: 'Virtual machines' });
-    const row = grid.getByRole('row').filter({ hasText: /^vm1/ });
-    await row.waitFor({ timeout: 30_000 });
-    const from = await row.boundingBox();
-    const to = await hostOption('hvB').boundingBox();
-    if (!from || !to) throw new Error('vm1 row or hvB not on screen');
-    // dnd-kit's pointer sensor: press, move past its 6 px threshold, travel to the host, release.
-    await page.mouse.move(from.x + 30, from.y + from.height / 2);
-    await page.mouse.down();
-    await page.mouse.move(from.x + 45, from.y + from.height / 2, { steps: 4 });
-    await page.mouse.move(to.x + to.width / 2, to.y + to.height / 2, { steps: 12 });
-    await screenshot(page, '10-dragging-vm1-to-hvB');
-    await page.mouse.up();
-
-    const dialog = page.getByRole('dialog', { name: 'Migrate vm1' });
-    await dialog.waitFor({ timeout: 10_000 });
+    const dialog = await dragToHvB('vm1');
+    await screenshot(page, '10-dropped-vm1-on-hvB');
     // The exact command that will run on hvA, every word quoted.
     expect(await dialog.textContent()).toContain(
       "'virsh' '--connect' 'qemu:///system' 'migrate' '--verbose' '--live' '--p2p' '--persistent' '--undefinesource' '--auto-converge' '--domain' 'vm1' '--desturi' 'qemu+ssh://root@10.77.0.12/system'",
     );
     // A 20 MiB/s cap makes the ~90 MiB transfer last a few seconds, so the 1 Hz samples draw a line.
-    await dialog.getByText('Options', { exact: true }).click(); // the options fold open
     await dialog.getByLabel('Bandwidth cap').fill('20');
     await expect.poll(() => dialog.textContent()).toContain("'--bandwidth' '20'");
     await screenshot(page, '11-migrate-dialog');
@@ -97,26 +102,6 @@ describe.skipIf(!lab)('drag-to-migrate end to end (web mode, Chromium, the lab)'
     await expect.poll(() => entry.first().textContent(), { timeout: 10_000 }).toMatch(/hvA.*hvB.*\d+ ms.*completed/is);
     await screenshot(page, '13-history');
   });
-
-  /** Drags a VM of hvA onto hvB and opens the options. */
-  async function dragToHvB(vm: string): Promise<Locator> {
-    await page.getByRole('button', { name: 'Back to inventory' }).click().catch(() => undefined);
-    await hostOption('hvA').click();
-    const row = page.getByRole('grid', { name: 'Virtual machines' }).getByRole('row').filter({ hasText: new RegExp(`^${vm}`) });
-    await row.waitFor({ timeout: 30_000 });
-    const from = await row.boundingBox();
-    const to = await hostOption('hvB').boundingBox();
-    if (!from || !to) throw new Error(`${vm} row or hvB not on screen`);
-    await page.mouse.move(from.x + 30, from.y + from.height / 2);
-    await page.mouse.down();
-    await page.mouse.move(from.x + 45, from.y + from.height / 2, { steps: 4 });
-    await page.mouse.move(to.x + to.width / 2, to.y + to.height / 2, { steps: 12 });
-    await page.mouse.up();
-    const dialog = page.getByRole('dialog', { name: `Migrate ${vm}` });
-    await dialog.waitFor({ timeout: 10_000 });
-    await dialog.getByText('Options', { exact: true }).click();
-    return dialog;
-  }
 
   it('calls the busy VM at a 5 MiB/s cap not converging, and switching to post-copy finishes it', async () => {
     await vmReset();
