@@ -19,11 +19,12 @@ export interface Command<T> {
   /** Upper bound for the run, after which the runner cancels it (command.timeout). */
   readonly timeoutMs: number;
   /**
-   * Parses what the command printed: stdout followed by stderr (`stdoutThenStderr`). Exit codes are not needed:
-   * these tools say in text what went wrong, and some exit non-zero on a valid answer (ping's 1 for "no reply",
-   * ethtool's 1 for "not supported").
+   * Parses what the command printed: stdout followed by stderr (`stdoutThenStderr`). Most parsers read the text
+   * alone: these tools say in text what went wrong, and some exit non-zero on a valid answer (ping's 1 for "no
+   * reply", ethtool's 1 for "not supported"). Where success must be certain (virsh migrate), the parser also takes
+   * the exit status (null when a signal ended the command or the runner cannot tell).
    */
-  readonly parse: (text: string) => Result<T, FerryError>;
+  readonly parse: (text: string, exit?: { readonly code: number | null }) => Result<T, FerryError>;
 }
 
 export const C_LOCALE: Readonly<Record<string, string>> = Object.freeze({ LC_ALL: 'C' });
@@ -38,7 +39,7 @@ export function stdoutThenStderr(out: { readonly stdout: string; readonly stderr
 export function command<T>(
   name: string,
   argv: readonly string[],
-  parse: (text: string) => Result<T, FerryError>,
+  parse: (text: string, exit?: { readonly code: number | null }) => Result<T, FerryError>,
   timeoutMs = 10_000,
 ): Command<T> {
   return { name, argv: Object.freeze([...argv]), env: C_LOCALE, timeoutMs, parse };

@@ -52,7 +52,7 @@ function checkDomain(domain: string): Result<string, FerryError> {
     : err(ferryError('input.invalid', domain === '' ? 'Choose the domain to migrate.' : `"${domain}" is not a domain name.`));
 }
 
-export function parseMigrateOutput(text: string): Result<MigrateOutcome, FerryError> {
+export function parseMigrateOutput(text: string, exit?: { readonly code: number | null }): Result<MigrateOutcome, FerryError> {
   // --verbose writes its progress to stderr as `\rMigration: [ 10 %]` with no newline, so libvirt's error that
   // follows is glued to the last one (captured on the lab after a domjobabort):
   // `\rMigration: [  9 %]\rMigration: [ 10 %]error: operation aborted: job 'migration out' canceled by client`.
@@ -63,6 +63,11 @@ export function parseMigrateOutput(text: string): Result<MigrateOutcome, FerryEr
     .filter((l) => l !== '');
   const failure = virshError(lines.join('\n'));
   if (failure) return err(failure);
+  // No error line, but virsh did not say it succeeded either: a migration is never assumed to have completed.
+  if (exit !== undefined && exit.code !== 0) {
+    const how = exit.code === null ? 'was ended by a signal' : `exited with status ${exit.code}`;
+    return err(ferryError('libvirt.error', `virsh migrate ${how} without an error message; the migration did not complete.`, lines.join('\n')));
+  }
   return ok({ progressLines: lines.filter((l) => l.startsWith('Migration:')) });
 }
 

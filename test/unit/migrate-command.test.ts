@@ -177,6 +177,17 @@ describe('virsh migrate command', () => {
   it('keeps the progress lines of a successful migration', () => {
     const r = parseMigrateOutput('Migration: [  0 %]\rMigration: [ 64 %]\rMigration: [100 %]\n\n');
     expect(r).toEqual({ ok: true, value: { progressLines: ['Migration: [  0 %]', 'Migration: [ 64 %]', 'Migration: [100 %]'] } });
+    expect(parseMigrateOutput('Migration: [100 %]\n', { code: 0 }).ok).toBe(true);
+  });
+
+  it('never takes a non-zero exit or a signal for success, even without an error line', () => {
+    const exited = parseMigrateOutput('\rMigration: [ 12 %]', { code: 1 });
+    expect(exited.ok ? 'ok' : [exited.error.code, exited.error.message]).toEqual([
+      'libvirt.error',
+      'virsh migrate exited with status 1 without an error message; the migration did not complete.',
+    ]);
+    const signalled = parseMigrateOutput('', { code: null });
+    expect(signalled.ok ? 'ok' : signalled.error.message).toMatch(/was ended by a signal/);
   });
 });
 

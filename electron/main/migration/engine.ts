@@ -373,6 +373,19 @@ export class MigrationEngine {
   }
 
   private async completed(run: Running): Promise<MigrationEndPayload> {
+    // virsh said it succeeded; believe it only when the destination really has the VM (running, or paused when
+    // --suspend asked for that). A VM destroyed at the wrong moment must never be recorded as migrated.
+    const dest = await runCommand(this.o.hosts.exec(run.destination), virshListAll());
+    const there = dest.ok ? dest.value.find((d) => d.name === run.destinationName) : undefined;
+    if (dest.ok && there?.state !== 'running' && there?.state !== 'paused') {
+      const state = there === undefined ? 'not defined' : there.state;
+      return {
+        state: 'failed',
+        message:
+          run.vanished ??
+          `virsh migrate reported success, but ${run.destinationName} is ${state} on ${run.destination.name}: the migration did not complete.`,
+      };
+    }
     const destFirst = run.options.undefineSource === true;
     const order: ['source' | 'destination', MigrationHostRef, string][] = [
       ['source', run.source, run.vm],

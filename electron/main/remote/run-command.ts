@@ -40,5 +40,5 @@ export async function runCommand<T>(
   };
   const out = await runner.run(withEnv(command.env, command.argv), runOptions);
   if (!out.ok) return out;
-  return command.parse(stdoutThenStderr(out.value));
+  return command.parse(stdoutThenStderr(out.value), { code: out.value.exitCode });
 }
