@@ -7,7 +7,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { nodeAtomicFileOps, type AtomicFileOps } from '../../electron/main/inventory/atomic-file';
+import { nodeAtomicFileOps, type AtomicFileOps } from '../../electron/main/atomic-file';
 import { InventoryStore, INVENTORY_FILE, parseInventoryText, type InventoryData } from '../../electron/main/inventory/store';
 import type { HostRecord } from '../../shared/inventory/types';
 import { ok } from '../../shared/result';
@@ -67,7 +67,7 @@ describe('inventory store', () => {
     // A real process, really killed (SIGKILL) after the temporary file is written and fsynced, before the rename.
     const script = `
       import { InventoryStore } from ${JSON.stringify(join(__dirname, '../../electron/main/inventory/store.ts'))};
-      import { nodeAtomicFileOps } from ${JSON.stringify(join(__dirname, '../../electron/main/inventory/atomic-file.ts'))};
+      import { nodeAtomicFileOps } from ${JSON.stringify(join(__dirname, '../../electron/main/atomic-file.ts'))};
       const ops = { ...nodeAtomicFileOps, rename: () => { process.kill(process.pid, 'SIGKILL'); return new Promise(() => {}); } };
       const s = await InventoryStore.open({ dataDir: ${JSON.stringify(dir)}, ops });
       await s.update((cur) => ({ ok: true, value: { value: 1, next: { ...cur, hosts: [...cur.hosts, { ...cur.hosts[0], id: 'x', name: 'hvB', address: '10.0.0.2' }] } } }));

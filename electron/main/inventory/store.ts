@@ -1,6 +1,6 @@
 /**
  * Ferry's inventory on disk: `<dataDir>/inventory.json`, one small JSON document (saved hosts and settings) with a
- * schema version, validated with zod on load and written atomically (atomic-file.ts) after every change.
+ * schema version, validated with zod on load and written atomically (../atomic-file.ts) after every change.
  *
  * - Writes are serialised: each change is applied to the state the previous write left, in call order, so two
  *   concurrent changes never lose one another. A failed write changes nothing in memory either.
@@ -16,7 +16,7 @@ import { hostRecordSchema, type HostRecord } from '../../../shared/inventory/typ
 import { settingsSchema, type Settings } from '../../../shared/ipc/contract';
 import { ferryError, type FerryError } from '../../../shared/errors';
 import { err, ok, type Result } from '../../../shared/result';
-import { nodeAtomicFileOps, removeStaleTemps, writeFileAtomic, type AtomicFileOps } from './atomic-file';
+import { nodeAtomicFileOps, removeStaleTemps, writeFileAtomic, type AtomicFileOps } from '../atomic-file';
 
 export const INVENTORY_FILE = 'inventory.json';
 export const INVENTORY_VERSION = 1;

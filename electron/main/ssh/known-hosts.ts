@@ -15,11 +15,11 @@
  * Bad lines are reported in `problems` and skipped, never fatal.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { constants as fsc } from 'node:fs';
-import { mkdir, open, readFile, realpath, rename, stat, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { mkdir, readFile, realpath, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { ferryError, type FerryError } from '../../../shared/errors';
 import { err, ok, type Result } from '../../../shared/result';
+import { nodeAtomicFileOps, writeFileAtomic } from '../atomic-file';
 
 export type HostPatterns =
   | { readonly kind: 'patterns'; readonly patterns: readonly string[] }
@@ -292,25 +292,10 @@ export function appendKnownHost(
     }
     const sep = existing === '' || existing.endsWith('\n') ? '' : '\n';
     const content = `${existing}${sep}${formatKnownHostsLine(host, port, keyType, keyBlob, opts)}\n`;
-    const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
     try {
-      const fh = await open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, mode);
-      try {
-        await fh.writeFile(content, 'utf8');
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await rename(tmp, target);
-      const dir = await open(dirname(target), 'r');
-      try {
-        await dir.sync();
-      } finally {
-        await dir.close();
-      }
+      await writeFileAtomic(target, content, nodeAtomicFileOps, mode);
       return ok(undefined);
     } catch (e) {
-      await unlink(tmp).catch(() => undefined);
       return err(ioError('write', path, e));
     }
   };
