@@ -40,6 +40,10 @@ import { ferryKnownHostsStore } from './inventory/known-hosts';
 import { InventoryService } from './inventory/service';
 import { InventoryStore } from './inventory/store';
 import { createInventoryWatch, type InventoryWatch } from './inventory/watch';
+import type { NetworkDeps } from './network/deps';
+import { pathHandlers } from './network/path-handlers';
+import { auditHandlers } from './network/audit-handlers';
+import { tuningHandlers } from './network/tuning-handlers';
 
 export interface FerryMainOptions {
   readonly dataDir: string;
@@ -146,6 +150,20 @@ export async function createFerryMain(o: FerryMainOptions): Promise<FerryMain> {
   for (const p of engine.journalProblems()) logger.warn('migration.journal-problem', { code: p.code, message: p.message });
   // Migrations the journal shows without an end (Ferry stopped while they ran): ask the hosts, in the background.
   const reconciled = engine.reconcile().catch((e: unknown) => logger.warn('migration.reconcile-failed', { error: String(e) }));
+  // Path probes, audits and tuning: a third pool, so a ping sweep or a tuning run queues behind neither inventory
+  // refreshes nor a migration's sampling.
+  const networkPool = new SshPool({ ...poolOptions, auth: (target) => inventory.authFor(target) });
+  const networkDeps: NetworkDeps = {
+    hosts: () => inventory.views(),
+    access: (id) => {
+      const h = hostById(id);
+      return h ? ok({ host: h, runner: execRunner(networkPool, targetOf(h)) }) : err(ferryError('inventory.not-found', `No such host in the inventory: ${id}.`));
+    },
+    clock,
+    wallClock,
+    logger,
+    dataDir: o.dataDir,
+  };
   const handlers: IpcHandlers = {
     [appInfo.id]: async (_input, ctx) => ok({ version: o.version ?? '0.0.0-dev', mode: ctx.transport, dataDir: o.dataDir, platform: process.platform, problems: [...inventory.problems(), ...engine.journalProblems()] }),
     ...inventoryHandlers({ service: inventory, watch, homeDir: o.homeDir, localUser: o.localUser ?? localUserName(o.env), env: o.env }),
@@ -167,6 +185,9 @@ export async function createFerryMain(o: FerryMainOptions): Promise<FerryMain> {
           { exec: preflightExec(migrationPool), now: wallClock },
         ),
     }),
+    ...pathHandlers(networkDeps),
+    ...auditHandlers(networkDeps),
+    ...tuningHandlers(networkDeps),
   };
   let disposed: Promise<void> | undefined;
   return {
@@ -182,6 +203,7 @@ export async function createFerryMain(o: FerryMainOptions): Promise<FerryMain> {
         await engine.dispose();
         await journal.close();
         await migrationPool.dispose();
+        await networkPool.dispose();
         await inventory.dispose();
       })();
       return disposed;

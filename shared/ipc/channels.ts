@@ -3,6 +3,9 @@
  * as plain strings (a test holds them equal to contract.ts, at compile time and at run time), the Electron IPC
  * channel names and the web mode's WebSocket conventions.
  */
+import { PATH_REQUEST_CHANNELS, PATH_STREAM_CHANNELS } from './path-ids';
+import { AUDIT_REQUEST_CHANNELS, AUDIT_STREAM_CHANNELS } from './audit-ids';
+import { TUNING_REQUEST_CHANNELS, TUNING_STREAM_CHANNELS } from './tuning-ids';
 
 export const REQUEST_CHANNELS = [
   'ferry.app.info',
@@ -25,8 +28,17 @@ export const REQUEST_CHANNELS = [
   'ferry.migrations.get',
   'ferry.profiles.list',
   'ferry.profiles.save',
+  ...PATH_REQUEST_CHANNELS,
+  ...AUDIT_REQUEST_CHANNELS,
+  ...TUNING_REQUEST_CHANNELS,
 ] as const;
-export const STREAM_CHANNELS = ['ferry.inventory.watch', 'ferry.migrations.watch'] as const;
+export const STREAM_CHANNELS = [
+  'ferry.inventory.watch',
+  'ferry.migrations.watch',
+  ...PATH_STREAM_CHANNELS,
+  ...AUDIT_STREAM_CHANNELS,
+  ...TUNING_STREAM_CHANNELS,
+] as const;
 
 export const REQUEST_CHANNEL_SET: ReadonlySet<string> = new Set(REQUEST_CHANNELS);
 export const STREAM_CHANNEL_SET: ReadonlySet<string> = new Set(STREAM_CHANNELS);

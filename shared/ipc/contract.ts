@@ -17,6 +17,9 @@ import { migrationOptionsSchema, migrationProfileSchema, optionProblemSchema } f
 import { migrationVerdictSchema } from '../migration/verdict';
 import type { DomainJobInfo } from '../parsers/virsh-domjobinfo';
 import type { DerivedJobFigures } from '../migration/derive';
+import { PATH_REQUESTS, PATH_STREAMS } from './path-contract';
+import { AUDIT_REQUESTS, AUDIT_STREAMS } from './audit-contract';
+import { TUNING_REQUESTS, TUNING_STREAMS } from './tuning-contract';
 
 const empty = z.object({}).strict();
 const hostId = z.string().min(1).max(100);
@@ -321,9 +324,12 @@ export const REQUESTS = [
   migrationsGet,
   profilesList,
   profilesSave,
+  ...PATH_REQUESTS,
+  ...AUDIT_REQUESTS,
+  ...TUNING_REQUESTS,
 ] as const satisfies readonly AnyRequest[];
 
-export const STREAMS = [inventoryWatch, migrationsWatch] as const satisfies readonly AnyStream[];
+export const STREAMS = [inventoryWatch, migrationsWatch, ...PATH_STREAMS, ...AUDIT_STREAMS, ...TUNING_STREAMS] as const satisfies readonly AnyStream[];
 
 export const REQUEST_IDS: ReadonlySet<string> = new Set(REQUESTS.map((r) => r.id));
 export const STREAM_IDS: ReadonlySet<string> = new Set(STREAMS.map((s) => s.id));

@@ -39,7 +39,7 @@ export interface InventorySlice {
 
 // ---- ui --------------------------------------------------------------------------------------------------------
 
-export type DetailTab = 'vms' | 'details';
+export type DetailTab = 'vms' | 'details' | 'path' | 'audit' | 'tuning' | 'logs';
 export interface UiData {
   /** null: all hosts. */
   readonly selectedHostId: string | null;

@@ -6,6 +6,11 @@ import { ConnectionPanel } from '../host/ConnectionPanel';
 import { HostDetail } from '../host/HostDetail';
 import { HostHeader } from '../host/HostHeader';
 import { VmPane } from './VmPane';
+import { PathPanel } from '../network/PathPanel';
+import { AuditPanel } from '../network/AuditPanel';
+import { TuningPanel } from '../network/TuningPanel';
+import { TroubleshootPanel } from '../network/TroubleshootPanel';
+import type { DetailTab } from '../../store/types';
 
 export function MainPane() {
   const hostId = useFerry((s) => s.ui.selectedHostId);
@@ -29,7 +34,11 @@ export function MainPane() {
   const tabs = [
     { id: 'vms', label: vmCount === undefined ? 'Virtual machines' : `Virtual machines (${formatCount(vmCount)})` },
     { id: 'details', label: 'Host details' },
-  ] as const;
+    { id: 'path', label: 'Network path' },
+    { id: 'audit', label: 'Readiness audit' },
+    { id: 'tuning', label: 'Tuning' },
+    { id: 'logs', label: 'Troubleshooting' },
+  ] as const satisfies readonly { id: DetailTab; label: string }[];
   return (
     <section className="main-pane" aria-labelledby={`${ids}-title`}>
       <HostHeader id={hostId} titleId={`${ids}-title`} />
@@ -48,7 +57,8 @@ export function MainPane() {
             onClick={() => setTab(t.id)}
             onKeyDown={(e) => {
               if (e.key !== 'ArrowLeft' && e.key !== 'ArrowRight') return;
-              const next = t.id === 'vms' ? 'details' : 'vms';
+              const i = tabs.findIndex((x) => x.id === t.id);
+              const next = tabs[(i + (e.key === 'ArrowRight' ? 1 : tabs.length - 1)) % tabs.length]!.id;
               setTab(next);
               document.getElementById(`${ids}-tab-${next}`)?.focus();
             }}
@@ -58,7 +68,19 @@ export function MainPane() {
         ))}
       </div>
       <div role="tabpanel" id={`${ids}-panel-${tab}`} aria-labelledby={`${ids}-tab-${tab}`} className="tabpanel">
-        {tab === 'vms' ? <VmPane /> : <HostDetail id={hostId} />}
+        {tab === 'vms' ? (
+          <VmPane />
+        ) : tab === 'details' ? (
+          <HostDetail id={hostId} />
+        ) : tab === 'path' ? (
+          <PathPanel hostId={hostId} />
+        ) : tab === 'audit' ? (
+          <AuditPanel hostId={hostId} />
+        ) : tab === 'tuning' ? (
+          <TuningPanel hostId={hostId} />
+        ) : (
+          <TroubleshootPanel hostId={hostId} />
+        )}
       </div>
     </section>
   );

@@ -1,0 +1,5 @@
+/** The audit channels of the contract (spread into REQUESTS / STREAMS of shared/ipc/contract.ts). */
+import type { AnyRequest, AnyStream } from './define';
+
+export const AUDIT_REQUESTS = [] as const satisfies readonly AnyRequest[];
+export const AUDIT_STREAMS = [] as const satisfies readonly AnyStream[];

@@ -1,0 +1,5 @@
+/** The path channels of the contract (spread into REQUESTS / STREAMS of shared/ipc/contract.ts). */
+import type { AnyRequest, AnyStream } from './define';
+
+export const PATH_REQUESTS = [] as const satisfies readonly AnyRequest[];
+export const PATH_STREAMS = [] as const satisfies readonly AnyStream[];
