@@ -44,6 +44,7 @@ import type { NetworkDeps } from './network/deps';
 import { pathHandlers } from './network/path-handlers';
 import { auditHandlers } from './network/audit-handlers';
 import { tuningHandlers } from './network/tuning-handlers';
+import { reportsHandlers } from './reports/handlers';
 
 export interface FerryMainOptions {
   readonly dataDir: string;
@@ -188,6 +189,7 @@ export async function createFerryMain(o: FerryMainOptions): Promise<FerryMain> {
     ...pathHandlers(networkDeps),
     ...auditHandlers(networkDeps),
     ...tuningHandlers(networkDeps),
+    ...reportsHandlers({ dataDir: o.dataDir, wallClock }),
   };
   let disposed: Promise<void> | undefined;
   return {

@@ -6,6 +6,7 @@
 import { PATH_REQUEST_CHANNELS, PATH_STREAM_CHANNELS } from './path-ids';
 import { AUDIT_REQUEST_CHANNELS, AUDIT_STREAM_CHANNELS } from './audit-ids';
 import { TUNING_REQUEST_CHANNELS, TUNING_STREAM_CHANNELS } from './tuning-ids';
+import { REPORTS_REQUEST_CHANNELS, REPORTS_STREAM_CHANNELS } from './reports-ids';
 
 export const REQUEST_CHANNELS = [
   'ferry.app.info',
@@ -31,6 +32,7 @@ export const REQUEST_CHANNELS = [
   ...PATH_REQUEST_CHANNELS,
   ...AUDIT_REQUEST_CHANNELS,
   ...TUNING_REQUEST_CHANNELS,
+  ...REPORTS_REQUEST_CHANNELS,
 ] as const;
 export const STREAM_CHANNELS = [
   'ferry.inventory.watch',
@@ -38,6 +40,7 @@ export const STREAM_CHANNELS = [
   ...PATH_STREAM_CHANNELS,
   ...AUDIT_STREAM_CHANNELS,
   ...TUNING_STREAM_CHANNELS,
+  ...REPORTS_STREAM_CHANNELS,
 ] as const;
 
 export const REQUEST_CHANNEL_SET: ReadonlySet<string> = new Set(REQUEST_CHANNELS);

@@ -20,6 +20,7 @@ import type { DerivedJobFigures } from '../migration/derive';
 import { PATH_REQUESTS, PATH_STREAMS } from './path-contract';
 import { AUDIT_REQUESTS, AUDIT_STREAMS } from './audit-contract';
 import { TUNING_REQUESTS, TUNING_STREAMS } from './tuning-contract';
+import { REPORTS_REQUESTS, REPORTS_STREAMS } from './reports-contract';
 
 const empty = z.object({}).strict();
 const hostId = z.string().min(1).max(100);
@@ -327,9 +328,10 @@ export const REQUESTS = [
   ...PATH_REQUESTS,
   ...AUDIT_REQUESTS,
   ...TUNING_REQUESTS,
+  ...REPORTS_REQUESTS,
 ] as const satisfies readonly AnyRequest[];
 
-export const STREAMS = [inventoryWatch, migrationsWatch, ...PATH_STREAMS, ...AUDIT_STREAMS, ...TUNING_STREAMS] as const satisfies readonly AnyStream[];
+export const STREAMS = [inventoryWatch, migrationsWatch, ...PATH_STREAMS, ...AUDIT_STREAMS, ...TUNING_STREAMS, ...REPORTS_STREAMS] as const satisfies readonly AnyStream[];
 
 export const REQUEST_IDS: ReadonlySet<string> = new Set(REQUESTS.map((r) => r.id));
 export const STREAM_IDS: ReadonlySet<string> = new Set(STREAMS.map((s) => s.id));
