@@ -22,6 +22,10 @@ export interface JobSample {
   readonly at: number;
   /** How long the round trip took, ms. */
   readonly latencyMs: number;
+  /** How late the sample started against the poller's fixed schedule, ms (>= 0). */
+  readonly lateMs: number;
+  /** Schedule slots skipped just before this sample (an earlier sample or the timer ran past them). */
+  readonly skippedBefore: number;
   readonly result: Result<{ readonly info: DomainJobInfo; readonly figures: DerivedJobFigures }, FerryError>;
 }
 
@@ -35,6 +39,8 @@ export interface JobSamplerOptions {
   readonly onCrash: (error: unknown) => void;
   readonly clock?: Clock;
   readonly wallClock?: () => number;
+  /** Number of the first sample (a re-attached migration continues its journalled sequence). Default 0. */
+  readonly firstSeq?: number;
 }
 
 export const MIN_INTERVAL_MS = 100;
@@ -51,7 +57,7 @@ export function startJobSampler(options: JobSamplerOptions): Poller {
   const wallClock = options.wallClock ?? Date.now;
   let intervalMs = clampInterval(options.intervalMs ?? 1000);
   const command = virshDomjobinfo(options.domain);
-  let seq = 0;
+  let seq = options.firstSeq ?? 0;
   let previous: DomainJobInfo | undefined;
 
   const poller = startPoller({
@@ -65,15 +71,16 @@ export function startJobSampler(options: JobSamplerOptions): Poller {
       const result = await runCommand(options.runner, command, { signal, timeoutMs: Math.max(2000, intervalMs * 3) });
       return { at, latencyMs: clock.now() - t0, result };
     },
-    onResult: ({ at, latencyMs, result }) => {
+    onResult: ({ at, latencyMs, result }, _startedAt, tick) => {
+      const timing = { seq: seq++, at, latencyMs, lateMs: tick.lateMs, skippedBefore: tick.skippedBefore };
       let sample: JobSample;
       if (result.ok) {
         const info = result.value;
         const figures = deriveJobFigures(info, previous);
         previous = info.type === 'unbounded' || info.type === 'bounded' ? info : undefined;
-        sample = { seq: seq++, at, latencyMs, result: { ok: true, value: { info, figures } } };
+        sample = { ...timing, result: { ok: true, value: { info, figures } } };
       } else {
-        sample = { seq: seq++, at, latencyMs, result };
+        sample = { ...timing, result };
       }
       options.onSample(sample);
     },
@@ -83,6 +90,7 @@ export function startJobSampler(options: JobSamplerOptions): Poller {
       return poller.running;
     },
     stop: () => poller.stop(),
+    stats: () => poller.stats(),
     setInterval: (ms) => {
       intervalMs = clampInterval(ms);
       poller.setInterval(intervalMs);
