@@ -40,6 +40,11 @@ function Verdict({ run }: { run: MigrationRun }) {
         <strong>{run.status === 'running' && v !== undefined ? VERDICT_LABELS[v.state] : label.text}.</strong> {text}
       </p>
       {run.status === 'running' && v !== undefined && <Remedies id={run.id} remedies={v.remedies} />}
+      {run.status !== 'running' && run.error?.detail !== undefined && (
+        <section aria-label="libvirt's error" className="banner__detail">
+          <pre>{run.error.detail}</pre>
+        </section>
+      )}
     </div>
   );
 }
