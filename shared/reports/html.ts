@@ -1,0 +1,124 @@
+/**
+ * The self-contained HTML report of one migration or a selection: inline CSS, charts as inline SVG (svg.ts), no
+ * script, no external reference of any kind, so it reads the same offline, mailed, or printed to PDF. Pure: text in,
+ * text out; every value from a record is escaped.
+ */
+import { describeOptions } from '../migration/options';
+import { formatBytes, formatBytesPerSecond, formatMilliseconds } from '../units';
+import { migrationFigures, migrationTimeline, type MigrationFigures } from './metrics';
+import type { ReportEntry } from './schema';
+import { escapeXml, migrationCharts, migrationSeries, renderSvg } from './svg';
+
+export const esc = escapeXml;
+
+/** `2026-11-25 12:03:04 UTC`: reports are read in other time zones, so they say which one. */
+export function utc(ms: number): string {
+  if (!Number.isFinite(ms)) return '-';
+  return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
+
+const ms = (v: number | undefined) => (v === undefined ? '-' : formatMilliseconds(v));
+const bytes = (v: number | undefined) => (v === undefined ? '-' : formatBytes(v));
+const rate = (v: number | undefined) => (v === undefined ? '-' : formatBytesPerSecond(v));
+
+export function figureTexts(f: MigrationFigures): Record<'total' | 'downtime' | 'data' | 'maxDirty' | 'meanThroughput' | 'passes', string> {
+  return {
+    total: ms(f.totalTimeMs),
+    downtime: ms(f.downtimeMs),
+    data: bytes(f.dataBytes),
+    maxDirty: rate(f.maxDirtyRateBytesPerSecond),
+    meanThroughput: rate(f.meanThroughputBytesPerSecond),
+    passes: f.iterations === undefined ? '-' : String(f.iterations),
+  };
+}
+
+const CSS = `
+body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;color:#212529;margin:24px auto;max-width:760px;font-size:13px;line-height:1.45}
+h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:28px 0 8px;border-bottom:2px solid #dee2e6;padding-bottom:4px}h3{font-size:13px;margin:16px 0 6px}
+table{border-collapse:collapse;width:100%;margin:4px 0}th,td{text-align:left;padding:3px 6px;border-bottom:1px solid #e9ecef;vertical-align:top}
+th{font-weight:600;color:#495057}td.num{text-align:right;font-variant-numeric:tabular-nums}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px;margin:0}dt{color:#495057}dd{margin:0;font-variant-numeric:tabular-nums}
+pre{white-space:pre-wrap;word-break:break-all;background:#f8f9fa;border:1px solid #e9ecef;padding:8px;font-size:11px}
+.muted{color:#6c757d}.pass{color:#2b8a3e}.warn{color:#e67700}.fail,.failed,.aborted{color:#c92a2a}.completed{color:#2b8a3e}
+.chart{margin:8px 0;break-inside:avoid}section.migration{break-before:page}section.migration:first-of-type{break-before:auto}
+@page{size:A4;margin:12mm}
+`;
+
+function migrationSection(e: ReportEntry, n: number): string {
+  const r = e.record;
+  const f = migrationFigures(e);
+  const t = figureTexts(f);
+  const charts = migrationCharts(migrationSeries(e.samples), {
+    bandwidthCapMiBps: r.options.bandwidthMiBps,
+    maxDowntimeMs: r.options.maxDowntimeMs,
+    width: 700,
+  });
+  const t0 = r.startedAt;
+  const timeline = migrationTimeline(e);
+  const err = r.result.error;
+  const rows: [string, string][] = [
+    ['Result', `<span class="${esc(r.state)}">${esc(r.state)}</span>`],
+    ['Source → destination', `${esc(r.source.name)} → ${esc(r.destination.name)}`],
+    ['Started', esc(utc(r.startedAt))],
+    ['Ended', r.endedAt === undefined ? '-' : esc(utc(r.endedAt))],
+    ['Total time', esc(t.total)],
+    ['Downtime', esc(t.downtime)],
+    ['Data sent', esc(t.data)],
+    ['Max dirty rate', esc(t.maxDirty)],
+    ['Mean throughput', esc(t.meanThroughput)],
+    ['Passes', esc(t.passes)],
+    ['Samples', String(f.sampleCount)],
+    ['Options', esc(describeOptions(r.options))],
+    ['Migration id', `<code>${esc(r.id)}</code>`],
+  ];
+  return `<section class="migration" id="m${n}">
+<h2>${esc(r.vm)}: ${esc(r.source.name)} → ${esc(r.destination.name)}</h2>
+<dl>${rows.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${v}</dd>`).join('')}</dl>
+${err ? `<h3>Error</h3><p class="fail">${esc(err.message)}</p>${err.detail ? `<pre>${esc(err.detail)}</pre>` : ''}` : ''}
+<h3>Command</h3><pre>${esc(r.commandLine || '-')}</pre>
+<h3>Charts</h3>
+${e.samples.length === 0 ? '<p class="muted">No samples were recorded for this migration.</p>' : charts.map((c) => `<div class="chart">${renderSvg(c)}</div>`).join('\n')}
+<h3>Timeline</h3>
+${
+  timeline.length === 0
+    ? '<p class="muted">No events.</p>'
+    : `<table><thead><tr><th>Time</th><th>+s</th><th>What</th><th></th></tr></thead><tbody>${timeline
+        .map((i) => `<tr><td>${esc(utc(i.at).slice(11))}</td><td class="num">${((i.at - t0) / 1000).toFixed(1)}</td><td>${esc(i.kind)}</td><td>${esc(i.text)}</td></tr>`)
+        .join('')}</tbody></table>`
+}
+<h3>Pre-flight</h3>
+${
+  r.preflight.length === 0
+    ? '<p class="muted">No pre-flight results were recorded.</p>'
+    : `<table><thead><tr><th>Check</th><th>Result</th><th>Why</th><th>Fix</th></tr></thead><tbody>${r.preflight
+        .map((p) => `<tr><td>${esc(p.title ?? p.check)}</td><td class="${esc(p.status)}">${esc(p.status)}</td><td>${esc(p.message)}</td><td>${esc(p.fix ?? '')}</td></tr>`)
+        .join('')}</tbody></table>`
+}
+</section>`;
+}
+
+export function buildHtmlReport(entries: readonly ReportEntry[], meta: { readonly generatedAt: number; readonly generator: string }): string {
+  const title =
+    entries.length === 1 && entries[0]
+      ? `Migration report: ${entries[0].record.vm} ${entries[0].record.source.name} → ${entries[0].record.destination.name}`
+      : `Migration report: ${entries.length} migrations`;
+  const summary =
+    entries.length < 2
+      ? ''
+      : `<h2>Summary</h2><table><thead><tr><th>VM</th><th>Route</th><th>Started</th><th>Total</th><th>Downtime</th><th>Data sent</th><th>Result</th></tr></thead><tbody>${entries
+          .map((e, i) => {
+            const t = figureTexts(migrationFigures(e));
+            const r = e.record;
+            return `<tr><td>${esc(r.vm)}</td><td>${esc(r.source.name)} → ${esc(r.destination.name)}</td><td>${esc(utc(r.startedAt))}</td><td class="num">${esc(t.total)}</td><td class="num">${esc(t.downtime)}</td><td class="num">${esc(t.data)}</td><td class="${esc(r.state)}">${esc(r.state)} <span class="muted">(#${i + 1})</span></td></tr>`;
+          })
+          .join('')}</tbody></table>`;
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(title)}</title><style>${CSS}</style></head>
+<body>
+<header><h1>${esc(title)}</h1><p class="muted">Generated ${esc(utc(meta.generatedAt))} by ${esc(meta.generator)}. Times are UTC; sizes in binary units (1 MiB = 1,048,576 bytes).</p></header>
+${summary}
+${entries.map((e, i) => migrationSection(e, i + 1)).join('\n')}
+</body></html>
+`;
+}
