@@ -134,7 +134,8 @@ describe('SVG charts', () => {
   it('maps points to the plot area: y = 0 at the bottom, the top tick at the top', () => {
     const svg = lineChart({ title: 't', yUnit: 'MiB/s', width: 200, height: 100, xMax: 10, yMax: 10, series: [{ name: 's', color: '#000', points: [{ x: 0, y: 0 }, { x: 10, y: 10 }] }] });
     const path = svg.children.find((c) => typeof c !== 'string' && c.attrs['class'] === 'series');
-    const d = typeof path === 'object' ? (path.children[0] as { attrs: { d: string } }).attrs.d : '';
+    const first = typeof path === 'object' ? path.children[0] : undefined;
+    const d = typeof first === 'object' ? first.attrs['d'] : '';
     // plot: left 56, right 200-16=184, top 28, bottom 100-34=66
     expect(d).toBe('M56.0,66.0 L184.0,28.0');
   });
