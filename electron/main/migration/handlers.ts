@@ -111,7 +111,7 @@ export function recordView(rec: MigrationRecord, verdict?: MigrationVerdict): Mi
       ...(final?.totalTimeMs !== undefined ? { totalTimeMs: final.totalTimeMs } : {}),
       ...(final?.downtimeMs !== undefined ? { downtimeMs: final.downtimeMs } : {}),
       ...(final?.dataSentBytes !== undefined ? { dataBytes: final.dataSentBytes } : {}),
-      ...(end?.error ? { error: end.error } : end && end.state !== 'completed' ? { error: ferryError('libvirt.error', end.message) } : {}),
+      ...(end?.error ? { error: { ...end.error, message: end.message } } : end && end.state !== 'completed' ? { error: ferryError('libvirt.error', end.message) } : {}),
     },
     events: [
       ...rec.events.map((e) => ({ at: e.at, kind: e.kind, text: e.message })),
