@@ -7,7 +7,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { labHost, type HostName, type LabInfo } from '../lab/lab';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
@@ -96,3 +97,49 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path: file, fullPage: false });
   return file;
 }
+
+// ---- Helpers for E2E files that drive the lab through the console (additive: migrate.e2e.test.ts keeps its own) ----
+
+/** The host's option in the inventory's host list. */
+export function hostOption(page: Page, name: string): Locator {
+  return page.getByRole('listbox', { name: 'Hosts' }).getByRole('option', { name: new RegExp(`^${name}\\b`) });
+}
+
+/** Adds a lab host through the Add host dialog (key file, host key trusted on first contact) and waits until connected. */
+export async function addLabHost(page: Page, info: LabInfo, name: HostName): Promise<void> {
+  await page.getByRole('button', { name: /^Add (a )?host$/ }).first().click();
+  const dialog = page.getByRole('dialog', { name: 'Add host' });
+  await dialog.getByLabel('Name', { exact: true }).fill(name);
+  await dialog.getByLabel('Address', { exact: true }).fill(labHost(info, name).ip);
+  await dialog.getByLabel('User', { exact: true }).fill('root');
+  await dialog.getByLabel('Key file', { exact: true }).check();
+  await dialog.getByLabel('Private key path', { exact: true }).fill(info.clientKey);
+  await dialog.getByRole('button', { name: 'Test connection' }).click();
+  await dialog.getByRole('button', { name: 'Trust this key' }).click({ timeout: 20_000 });
+  await dialog.getByRole('button', { name: 'Save host' }).click({ timeout: 20_000 });
+  await dialog.waitFor({ state: 'detached', timeout: 20_000 });
+  await hostOption(page, name).and(page.locator('[data-state="connected"]')).waitFor({ timeout: 30_000 });
+}
+
+/** Drags VM's row of host FROM onto host TO in the inventory; resolves to the migrate dialog with its options open. */
+export async function dragVmOnto(page: Page, vm: string, from: HostName, to: HostName): Promise<Locator> {
+  const back = page.getByRole('button', { name: 'Back to inventory' });
+  if (await back.isVisible()) await back.click();
+  await hostOption(page, from).click();
+  const row = page.getByRole('grid', { name: 'Virtual machines' }).getByRole('row').filter({ hasText: new RegExp(`^${vm}`) });
+  await row.waitFor({ timeout: 30_000 });
+  const a = await row.boundingBox();
+  const b = await hostOption(page, to).boundingBox();
+  if (!a || !b) throw new Error(`${vm}'s row or ${to} is not on screen`);
+  await page.mouse.move(a.x + 30, a.y + a.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(a.x + 45, a.y + a.height / 2, { steps: 4 });
+  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 12 });
+  await page.mouse.up();
+  const dialog = page.getByRole('dialog', { name: `Migrate ${vm}` });
+  await dialog.waitFor({ timeout: 10_000 });
+  const options = dialog.getByText('Options', { exact: true });
+  if (!(await dialog.getByLabel('Bandwidth cap').isVisible())) await options.click(); // the options fold open
+  return dialog;
+}
+
