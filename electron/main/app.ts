@@ -25,7 +25,8 @@ import { SshPool, silentLogger, type SshLogger } from './ssh/pool';
 import { poolBackend } from './inventory/backend';
 import { Credentials } from './inventory/credentials';
 import { inventoryHandlers } from './inventory/handlers';
-import { pendingMigrationHandlers } from './migration/pending-handlers';
+import { planHandler } from './migration/plan';
+import { ProfileStore, profileHandlers } from './migration/profiles';
 import { Journal } from './migration/journal';
 import { MigrationEngine, type EngineHostAccess } from './migration/engine';
 import { migrationHandlers } from './migration/handlers';
@@ -168,9 +169,9 @@ export async function createFerryMain(o: FerryMainOptions): Promise<FerryMain> {
   const handlers: IpcHandlers = {
     [appInfo.id]: async (_input, ctx) => ok({ version: o.version ?? '0.0.0-dev', mode: ctx.transport, dataDir: o.dataDir, platform: process.platform, problems: [...inventory.problems(), ...engine.journalProblems()] }),
     ...inventoryHandlers({ service: inventory, watch, homeDir: o.homeDir, localUser: o.localUser ?? localUserName(o.env), env: o.env }),
-    // TEMPORARY until the migration engine is wired here (its engineer replaces these): plan and profiles work.
-    ...pendingMigrationHandlers({ hosts: () => inventory.views() }),
-    // The engine's channels replace the pending ones (plan and profiles stay there).
+    // Plan (validation + the exact command) and the saved option profiles (<dataDir>/profiles.json) need no engine.
+    ...planHandler({ hosts: () => inventory.views() }),
+    ...profileHandlers(await ProfileStore.open({ dataDir: o.dataDir, now: wallClock })),
     ...migrationHandlers({
       engine,
       hosts: () => inventory.views(),

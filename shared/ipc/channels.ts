@@ -29,6 +29,7 @@ export const REQUEST_CHANNELS = [
   'ferry.migrations.get',
   'ferry.profiles.list',
   'ferry.profiles.save',
+  'ferry.profiles.remove',
   ...PATH_REQUEST_CHANNELS,
   ...AUDIT_REQUEST_CHANNELS,
   ...TUNING_REQUEST_CHANNELS,

@@ -13,7 +13,7 @@ import {
   presentedHostKeySchema,
   sshConfigCandidateSchema,
 } from '../inventory/types';
-import { migrationOptionsSchema, migrationProfileSchema, optionProblemSchema } from '../migration/options';
+import { migrationOptionsSchema, migrationProfileSchema, optionProblemSchema, profileNameSchema } from '../migration/options';
 import { migrationVerdictSchema } from '../migration/verdict';
 import type { DomainJobInfo } from '../parsers/virsh-domjobinfo';
 import type { DerivedJobFigures } from '../migration/derive';
@@ -287,10 +287,35 @@ export const migrationsGet = request(
   z.object({ id: migrationId }).strict(),
   z.object({ record: migrationRecordSchema, samples: z.array(migrationSampleSchema) }),
 );
-/** Built-in profiles first, then the user's. */
-export const profilesList = request('ferry.profiles.list', empty, z.array(migrationProfileSchema));
-/** Saves (creates or replaces by id) a user profile; built-in ones cannot be overwritten. */
-export const profilesSave = request('ferry.profiles.save', z.object({ profile: migrationProfileSchema }).strict(), migrationProfileSchema);
+/**
+ * Built-in profiles first, then the user's (saved in the data directory's profiles.json), and what went wrong reading
+ * that file (a torn file kept aside, profiles that no longer validate): the dialog shows these, nothing is fatal.
+ */
+export const profilesList = request(
+  'ferry.profiles.list',
+  empty,
+  z.object({ profiles: z.array(migrationProfileSchema), problems: z.array(ferryErrorSchema) }),
+);
+/**
+ * Saves a user profile under the id its name gives (`profileIdFor`). A name that is already taken is refused
+ * (`inventory.duplicate`) unless `replace` says the admin confirmed; a built-in profile is never overwritten, and
+ * options libvirt would refuse are not saved (`input.invalid`, with the reasons). A description is made from
+ * the options (its virsh flags) when none is given.
+ */
+export const profilesSave = request(
+  'ferry.profiles.save',
+  z
+    .object({
+      name: profileNameSchema,
+      description: z.string().max(500).optional(),
+      options: migrationOptionsSchema,
+      replace: z.boolean().optional(),
+    })
+    .strict(),
+  migrationProfileSchema,
+);
+/** Removes a user profile; built-in ones cannot be removed. */
+export const profilesRemove = request('ferry.profiles.remove', z.object({ id: migrationProfileSchema.shape.id }).strict(), empty);
 
 export const migrationWatchEventSchema = z.discriminatedUnion('type', [
   /** First event of a subscription: every record (or the one asked for), without samples. */
@@ -325,6 +350,7 @@ export const REQUESTS = [
   migrationsGet,
   profilesList,
   profilesSave,
+  profilesRemove,
   ...PATH_REQUESTS,
   ...AUDIT_REQUESTS,
   ...TUNING_REQUESTS,

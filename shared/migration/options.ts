@@ -12,6 +12,8 @@
  */
 import { z } from 'zod';
 import { isHostname, isIpv4, isIpv6 } from '../commands/command';
+import { ferryError, type FerryError } from '../errors';
+import { err, ok, type Result } from '../result';
 
 // ---- values -----------------------------------------------------------------------------------------------------
 
@@ -313,3 +315,117 @@ export const BUILT_IN_PROFILES: readonly MigrationProfile[] = [
     },
   },
 ];
+
+// ---- the user's profiles ------------------------------------------------------------------------------------------
+
+/** A profile name as the admin types it: 1-80 characters, no line breaks or other control characters. */
+export const PROFILE_NAME_MAX = 80;
+export const profileNameSchema = z
+  .string()
+  .trim()
+  .min(1, 'a name')
+  .max(PROFILE_NAME_MAX, `at most ${PROFILE_NAME_MAX} characters`)
+  .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'no line breaks or control characters');
+
+/**
+ * The id a profile named `name` is saved under: lower-case ASCII letters, digits and dashes ("WAN 10G (night)" ->
+ * "wan-10g-night"). Two names with the same id are the same profile (saving one replaces the other, after the
+ * dialog asks). A name with no ASCII letter or digit gets an id from a hash of the name, so it still has one.
+ */
+export function profileIdFor(name: string): string {
+  const slug = name
+    .trim()
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 48)
+    .replace(/-+$/, '');
+  if (slug !== '') return slug;
+  // FNV-1a over the UTF-16 code units: stable, small, good enough to tell names apart.
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.trim().length; i++) h = Math.imul(h ^ name.trim().charCodeAt(i), 0x01000193) >>> 0;
+  return `profile-${h.toString(16).padStart(8, '0')}`;
+}
+
+/** The built-in profile a user profile named `name` would collide with (same id, or the same name in any case). */
+export function builtInProfileNamed(name: string): MigrationProfile | undefined {
+  const id = profileIdFor(name);
+  const lower = name.trim().toLowerCase();
+  return BUILT_IN_PROFILES.find((p) => p.id === id || p.name.toLowerCase() === lower);
+}
+
+/** The options as virsh flags, for a profile's description ("--live --p2p --bandwidth 50"). */
+export function describeOptions(o: MigrationOptions): string {
+  const words: string[] = [];
+  for (const key of Object.keys(VIRSH_OPTION_NAMES) as MigrationOptionKey[]) {
+    const v = o[key];
+    if (v === undefined || v === false) continue;
+    if (key === 'maxDowntimeMs') words.push(`max downtime ${String(v)} ms`);
+    else if (key === 'timeoutAction') words.push(v === 'postcopy' ? '--timeout-postcopy' : '--timeout-suspend');
+    else if (v === true) words.push(VIRSH_OPTION_NAMES[key]);
+    else words.push(`${VIRSH_OPTION_NAMES[key]} ${Array.isArray(v) ? v.join(',') : String(v)}`);
+  }
+  return words.length === 0 ? 'virsh defaults' : words.join(' ');
+}
+
+export interface ProfileSaveRequest {
+  readonly name: string;
+  /** Absent or blank: the options as virsh flags. */
+  readonly description?: string | undefined;
+  /** Anything: validated here (a stored profile, an IPC payload). */
+  readonly options: unknown;
+  /** The admin confirmed replacing the profile that already has this name (id). */
+  readonly replace?: boolean | undefined;
+}
+
+const byProfileName = (a: MigrationProfile, b: MigrationProfile) => a.name.localeCompare(b.name, undefined, { sensitivity: 'base' });
+
+/**
+ * The user's profiles after saving one (sorted by name), or why it is refused: a bad name, the name of a built-in
+ * profile, options with errors (each reason in the message, one a line in `detail`), or a name already taken
+ * without `replace` (`inventory.duplicate`). Warnings do not refuse: they are shown when the profile is used.
+ * Pure: main's profile store and the dev fake both decide with it.
+ */
+export function saveProfileInto(
+  current: readonly MigrationProfile[],
+  req: ProfileSaveRequest,
+): Result<{ readonly profiles: MigrationProfile[]; readonly saved: MigrationProfile }, FerryError> {
+  const name = profileNameSchema.safeParse(req.name);
+  if (!name.success) return err(ferryError('input.invalid', `A profile needs a name: ${name.error.issues[0]?.message ?? 'not a valid name'}.`));
+  const builtIn = builtInProfileNamed(name.data);
+  if (builtIn !== undefined) return err(ferryError('input.invalid', `"${builtIn.name}" is a built-in profile and cannot be overwritten; save yours under another name.`));
+  const errors = validateMigrationOptions(req.options).filter((p) => p.severity === 'error');
+  const options = migrationOptionsSchema.safeParse(req.options);
+  if (errors.length > 0 || !options.success) {
+    const n = errors.length;
+    return err(
+      ferryError(
+        'input.invalid',
+        `The profile "${name.data}" was not saved: ${n === 1 ? 'its options have a problem' : `its options have ${n} problems`}. ${errors.map((p) => p.message).join(' ')}`,
+        errors.map((p) => `- ${p.message}`).join('\n'),
+      ),
+    );
+  }
+  const saved: MigrationProfile = {
+    id: profileIdFor(name.data),
+    name: name.data,
+    description: req.description?.trim() || describeOptions(options.data),
+    builtIn: false,
+    options: options.data,
+  };
+  const existing = current.find((p) => p.id === saved.id);
+  if (existing !== undefined && req.replace !== true) {
+    return err(ferryError('inventory.duplicate', `A profile named "${existing.name}" exists already; confirm to replace it.`));
+  }
+  return ok({ profiles: [...current.filter((p) => p.id !== saved.id), saved].sort(byProfileName), saved });
+}
+
+/** The user's profiles without `id`, or why not: a built-in profile, or one that is not there. Pure. */
+export function removeProfileFrom(current: readonly MigrationProfile[], id: string): Result<MigrationProfile[], FerryError> {
+  const builtIn = BUILT_IN_PROFILES.find((p) => p.id === id);
+  if (builtIn !== undefined) return err(ferryError('input.invalid', `"${builtIn.name}" is a built-in profile and cannot be removed.`));
+  if (!current.some((p) => p.id === id)) return err(ferryError('inventory.not-found', 'That profile is not saved (any more).'));
+  return ok(current.filter((p) => p.id !== id));
+}

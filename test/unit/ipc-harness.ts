@@ -19,9 +19,19 @@ import {
   settingsGet,
   settingsSet,
   sshConfigImport,
+  migrationsControl,
+  migrationsGet,
+  migrationsList,
+  migrationsPreflight,
+  migrationsStart,
+  migrationsWatch,
+  profilesList,
+  profilesRemove,
+  profilesSave,
   type InventoryEvent,
 } from '../../shared/ipc/contract';
-import { pendingMigrationHandlers } from '../../electron/main/migration/pending-handlers';
+import { BUILT_IN_PROFILES } from '../../shared/migration/options';
+import { planHandler } from '../../electron/main/migration/plan';
 import type { HostDraft, HostView } from '../../shared/inventory/types';
 import { ferryError } from '../../shared/errors';
 import { err, ok } from '../../shared/result';
@@ -49,6 +59,7 @@ export function fakeMain(overrides: Partial<IpcHandlers> = {}): FakeMain {
   const calls: { channel: string; input: unknown }[] = [];
   const record = (channel: string, input: unknown) => calls.push({ channel, input });
   const notFound = ferryError('inventory.not-found', 'No such host.');
+  const notHere = ferryError('ipc.internal', 'Not served by this test stand-in.');
   const settings = { trustUserKnownHosts: false, refreshIntervalSec: 10 };
 
   const handlers: IpcHandlers = {
@@ -75,7 +86,17 @@ export function fakeMain(overrides: Partial<IpcHandlers> = {}): FakeMain {
         emitters.delete(emit);
       };
     },
-    ...pendingMigrationHandlers({ hosts: () => [hostView('h1'), hostView('h2')] }),
+    // Migrations: the real plan (pure); no engine and no profile store behind the rest.
+    ...planHandler({ hosts: () => [hostView('h1'), hostView('h2')] }),
+    [migrationsPreflight.id]: async () => err(notHere),
+    [migrationsStart.id]: async () => err(notHere),
+    [migrationsControl.id]: async () => err(notHere),
+    [migrationsList.id]: async () => ok([]),
+    [migrationsGet.id]: async () => err(notHere),
+    [migrationsWatch.id]: (_params, emit) => (emit({ type: 'snapshot', records: [] }), () => undefined),
+    [profilesList.id]: async () => ok({ profiles: [...BUILT_IN_PROFILES], problems: [] }),
+    [profilesSave.id]: async () => err(notHere),
+    [profilesRemove.id]: async () => err(notHere),
     ...overrides,
   };
   return { handlers, push: (e) => emitters.forEach((emit) => emit(e)), watch, calls };

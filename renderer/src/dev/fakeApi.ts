@@ -12,6 +12,7 @@ import * as c from '../../../shared/ipc/contract';
 import type { FerryError } from '../../../shared/errors';
 import type { HostDraft, HostRecord, HostView } from '../../../shared/inventory/types';
 import { err, ok, type Result } from '../../../shared/result';
+import { BUILT_IN_PROFILES, removeProfileFrom, saveProfileInto, type MigrationProfile } from '../../../shared/migration/options';
 import type { FerryApi } from '../store/ports';
 import { createFakeMigrations } from './fakeMigrations';
 import type { MigrationPort } from '../store/migrationPort';
@@ -190,6 +191,22 @@ export function createFakeApi(o: FakeOptions = {}): FakeApi {
   on(c.settingsSet, (patch) => {
     settings = { ...settings, ...(patch as Partial<c.Settings>) };
     return ok(settings);
+  });
+
+  // Saved migration profiles, in memory, decided by the same pure rules as main's store.
+  let userProfiles: MigrationProfile[] = [];
+  on(c.profilesList, () => ok({ profiles: [...BUILT_IN_PROFILES, ...userProfiles], problems: [] }));
+  on(c.profilesSave, (req) => {
+    const r = saveProfileInto(userProfiles, req);
+    if (!r.ok) return r;
+    userProfiles = r.value.profiles;
+    return ok(r.value.saved);
+  });
+  on(c.profilesRemove, ({ id }) => {
+    const r = removeProfileFrom(userProfiles, id);
+    if (!r.ok) return r;
+    userProfiles = r.value;
+    return ok({});
   });
 
   function tick() {

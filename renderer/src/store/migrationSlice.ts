@@ -4,7 +4,8 @@
  * reasons, the exact command line), and the dropping rules of drag-to-migrate.
  */
 import { commandLine } from '../../../shared/commands/migrate';
-import { profilesList } from '../../../shared/ipc/contract';
+import { profilesList, profilesRemove, profilesSave } from '../../../shared/ipc/contract';
+import './migrationProfiles';
 import { call } from './ports';
 import { BUILT_IN_PROFILES, validateMigrationOptions, type MigrationOptions, type MigrationProfile } from '../../../shared/migration/options';
 import type { HostView } from '../../../shared/inventory/types';
@@ -68,8 +69,13 @@ export const createMigrationSlice: SliceCreator<MigrationSlice> = (set, get, dep
       return { migration: { ...s.migration, draft: { ...next, ...reviewDraft(next) } } };
     });
 
+  const loadProfiles = async () => {
+    const r = await call(deps.api, profilesList, {});
+    if (r.ok) set((s) => ({ migration: { ...s.migration, profiles: r.value.profiles.length > 0 ? r.value.profiles : BUILT_IN_PROFILES, profileProblems: r.value.problems } }));
+  };
+
   return {
-    migration: { draft: null, profiles: BUILT_IN_PROFILES, defaultProfileId: BUILT_IN_PROFILES[0]?.id ?? 'fast-lan', runs: {}, openRunId: null, controlling: {} },
+    migration: { draft: null, profiles: BUILT_IN_PROFILES, profileProblems: [], defaultProfileId: BUILT_IN_PROFILES[0]?.id ?? 'fast-lan', runs: {}, openRunId: null, controlling: {} },
 
     openMigrate(vmKey, destinationHostId = null) {
       const k = splitVmKey(vmKey);
@@ -99,6 +105,24 @@ export const createMigrationSlice: SliceCreator<MigrationSlice> = (set, get, dep
       });
     },
 
+    async saveProfile(name, replace) {
+      const d = get().migration.draft;
+      if (d === null) return { ok: false, error: { code: 'input.invalid', message: 'There are no options to save: the migrate dialog is closed.' } };
+      const r = await call(deps.api, profilesSave, { name, options: d.options, ...(replace ? { replace: true } : {}) });
+      if (!r.ok) return r;
+      await loadProfiles();
+      // The draft now shows the saved profile as its source, unless the admin changed an option meanwhile.
+      patch((now) => (now.options === d.options ? { profileId: r.value.id } : {}));
+      return r;
+    },
+    async removeProfile(id) {
+      const r = await call(deps.api, profilesRemove, { id });
+      if (!r.ok) return r;
+      await loadProfiles();
+      patch((d) => (d.profileId === id ? { profileId: null } : {}));
+      return r;
+    },
+
     async startMigration() {
       const d = get().migration.draft;
       if (d === null || d.phase !== 'editing' || d.destinationHostId === null) return;
@@ -121,9 +145,7 @@ export const createMigrationSlice: SliceCreator<MigrationSlice> = (set, get, dep
     watchMigrations() {
       watchers++;
       if (watchers === 1) {
-        void call(deps.api, profilesList, {}).then((r) => {
-          if (r.ok && r.value.length > 0) set((s) => ({ migration: { ...s.migration, profiles: r.value } }));
-        });
+        void loadProfiles();
         unsubscribe = port.watch((e) => set((s) => ({ migration: { ...s.migration, runs: reduceRuns(s.migration.runs, e) } })));
       }
       let released = false;

@@ -1,0 +1,242 @@
+/**
+ * The admin's own migration profiles: `<dataDir>/profiles.json`, a small JSON document with a schema version, each
+ * profile validated with zod on load and the file written atomically (../atomic-file.ts) after every change. The
+ * list the dialog gets is the built-in profiles (shared/migration/options.ts) first, then the user's by name.
+ *
+ * - Never fatal. A file that is torn, not JSON, not this schema or from a newer Ferry is renamed to
+ *   `profiles.json.corrupt-<timestamp>` and Ferry starts with no user profiles; a file whose envelope is fine but
+ *   some profiles are not (an option a later Ferry added, a hand edit) keeps the good ones, and a copy of the whole
+ *   file is kept aside before anything rewrites it. `problems` says what happened and where the old file is.
+ * - A file Ferry cannot read at all (permissions) blocks saving: overwriting what we could not read would lose it.
+ * - A built-in profile is never overwritten or removed, and options libvirt would refuse are never saved.
+ * - Changes run one after another in call order, each on the state the previous one saved; a failed write changes
+ *   nothing in memory either.
+ */
+import { copyFile, mkdir, readFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { ferryError, type FerryError } from '../../../shared/errors';
+import { err, ok, type Result } from '../../../shared/result';
+import {
+  BUILT_IN_PROFILES,
+  migrationProfileSchema,
+  removeProfileFrom,
+  saveProfileInto,
+  type MigrationProfile,
+  type ProfileSaveRequest,
+} from '../../../shared/migration/options';
+import { profilesList, profilesRemove, profilesSave } from '../../../shared/ipc/contract';
+import { nodeAtomicFileOps, removeStaleTemps, writeFileAtomic, type AtomicFileOps } from '../atomic-file';
+import { fileTimestamp } from '../inventory/store';
+import type { IpcHandlers } from '../ipc/handlers';
+
+export const PROFILES_FILE = 'profiles.json';
+export const PROFILES_VERSION = 1;
+
+/** What one saved profile looks like on disk (builtIn is not stored: everything in the file is the user's). */
+const storedProfileSchema = migrationProfileSchema.omit({ builtIn: true }).strict();
+const profilesFileSchema = z.object({ version: z.literal(PROFILES_VERSION), profiles: z.array(z.unknown()) });
+
+export interface ProfileStoreOptions {
+  readonly dataDir: string;
+  /** Wall-clock time for the name of a file kept aside (ms since the epoch). */
+  readonly now?: () => number;
+  readonly ops?: AtomicFileOps;
+}
+
+const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+function issuesText(e: z.ZodError): string {
+  return e.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.length > 0 ? i.path.join('.') : '(root)'}: ${i.message}`)
+    .join('; ');
+}
+
+type Loaded =
+  | { readonly kind: 'whole'; readonly profiles: MigrationProfile[] }
+  | { readonly kind: 'partial'; readonly profiles: MigrationProfile[]; readonly dropped: string[] }
+  | { readonly kind: 'unusable'; readonly why: string };
+
+/** Reads the file's text: every profile that validates, and why the others do not. Pure. */
+export function parseProfilesText(text: string): Loaded {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    return { kind: 'unusable', why: `it is not valid JSON (${errorText(e)}); a write was probably cut short` };
+  }
+  const version = (json as { version?: unknown } | null)?.version;
+  if (typeof version === 'number' && version > PROFILES_VERSION) {
+    return { kind: 'unusable', why: `it was written by a newer Ferry (profiles version ${version}; this Ferry reads version ${PROFILES_VERSION})` };
+  }
+  const file = profilesFileSchema.safeParse(json);
+  if (!file.success) return { kind: 'unusable', why: `it does not match the profiles schema (${issuesText(file.error)})` };
+  const profiles: MigrationProfile[] = [];
+  const dropped: string[] = [];
+  const seen = new Set<string>();
+  file.data.profiles.forEach((raw, i) => {
+    const label = typeof (raw as { name?: unknown } | null)?.name === 'string' ? `"${(raw as { name: string }).name}"` : `number ${i + 1}`;
+    const p = storedProfileSchema.safeParse(raw);
+    if (!p.success) return void dropped.push(`profile ${label}: ${issuesText(p.error)}`);
+    if (BUILT_IN_PROFILES.some((b) => b.id === p.data.id)) return void dropped.push(`profile ${label}: it has the id of a built-in profile`);
+    if (seen.has(p.data.id)) return void dropped.push(`profile ${label}: a second profile with the id ${p.data.id}`);
+    seen.add(p.data.id);
+    profiles.push({ ...p.data, builtIn: false });
+  });
+  return dropped.length === 0 ? { kind: 'whole', profiles } : { kind: 'partial', profiles, dropped };
+}
+
+const byName = (a: MigrationProfile, b: MigrationProfile) => a.name.localeCompare(b.name, undefined, { sensitivity: 'base' });
+
+export class ProfileStore {
+  readonly path: string;
+  private readonly dir: string;
+  private readonly ops: AtomicFileOps;
+  private readonly now: () => number;
+  private user: readonly MigrationProfile[] = [];
+  private blocked: FerryError | undefined;
+  private readonly loadProblems: FerryError[] = [];
+  private chain: Promise<unknown> = Promise.resolve();
+
+  private constructor(o: ProfileStoreOptions) {
+    this.dir = o.dataDir;
+    this.path = join(o.dataDir, PROFILES_FILE);
+    this.ops = o.ops ?? nodeAtomicFileOps;
+    this.now = o.now ?? Date.now;
+  }
+
+  /** Reads and validates the file, or keeps a bad one aside. Never fails: see `problems`. */
+  static async open(o: ProfileStoreOptions): Promise<ProfileStore> {
+    const s = new ProfileStore(o);
+    await s.load();
+    return s;
+  }
+
+  /** What went wrong while loading (a file kept aside, profiles dropped, an unreadable file). */
+  get problems(): readonly FerryError[] {
+    return this.loadProblems;
+  }
+
+  /** Built-in profiles first, then the user's by name. */
+  list(): MigrationProfile[] {
+    return [...BUILT_IN_PROFILES, ...this.user];
+  }
+
+  private block(message: string, e: unknown): void {
+    this.blocked = ferryError('inventory.io', message, errorText(e));
+    this.loadProblems.push(this.blocked);
+  }
+
+  private async load(): Promise<void> {
+    try {
+      await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    } catch (e) {
+      return this.block(`Ferry cannot create its data folder ${this.dir}, so migration profiles cannot be saved.`, e);
+    }
+    await removeStaleTemps(this.path, this.ops);
+    let text: string;
+    try {
+      text = await readFile(this.path, 'utf8');
+    } catch (e) {
+      if ((e as { code?: unknown }).code === 'ENOENT') return;
+      return this.block(
+        `Ferry cannot read its saved migration profiles ${this.path}, so only the built-in profiles are offered and saving is off (it would overwrite a file Ferry could not read). Check the file's permissions and restart Ferry.`,
+        e,
+      );
+    }
+    const loaded = parseProfilesText(text);
+    const aside = `${this.path}.corrupt-${fileTimestamp(this.now())}`;
+    const excerpt = text.length > 400 ? `${text.slice(0, 400)}...` : text;
+    if (loaded.kind === 'unusable') {
+      try {
+        await rename(this.path, aside);
+      } catch (e) {
+        return this.block(
+          `Ferry's saved migration profiles ${this.path} cannot be used because ${loaded.why}, and the file could not be kept aside either; only the built-in profiles are offered and saving is off until the file is moved away.`,
+          e,
+        );
+      }
+      this.loadProblems.push(
+        ferryError(
+          'inventory.corrupt',
+          `Ferry's saved migration profiles could not be used because ${loaded.why}. The file was kept as ${aside}; only the built-in profiles are offered. Nothing was deleted.`,
+          excerpt,
+        ),
+      );
+      return;
+    }
+    this.user = [...loaded.profiles].sort(byName);
+    if (loaded.kind === 'whole') return;
+    // Some profiles are unusable: keep a copy of the whole file before a save rewrites it without them.
+    try {
+      await copyFile(this.path, aside);
+    } catch (e) {
+      return this.block(
+        `Some saved migration profiles in ${this.path} cannot be used (${loaded.dropped.join('; ')}), and a copy of the file could not be kept; saving is off so they are not lost.`,
+        e,
+      );
+    }
+    const n = loaded.dropped.length;
+    this.loadProblems.push(
+      ferryError(
+        'inventory.corrupt',
+        `${n === 1 ? 'One saved migration profile' : `${n} saved migration profiles`} could not be used and ${n === 1 ? 'is' : 'are'} not offered (${loaded.dropped.join('; ')}). The other profiles are; the whole file was copied to ${aside}.`,
+        excerpt,
+      ),
+    );
+  }
+
+  /** Runs changes one after another, each on what the previous one saved. */
+  private change<T>(f: (current: readonly MigrationProfile[]) => Result<{ next: readonly MigrationProfile[]; value: T }, FerryError>): Promise<Result<T, FerryError>> {
+    const run = async (): Promise<Result<T, FerryError>> => {
+      if (this.blocked) return err(this.blocked);
+      const r = f(this.user);
+      if (!r.ok) return r;
+      const next = [...r.value.next].sort(byName);
+      const doc = { version: PROFILES_VERSION, profiles: next.map(({ builtIn: _b, ...rest }) => rest) };
+      try {
+        await writeFileAtomic(this.path, `${JSON.stringify(doc, null, 2)}\n`, this.ops);
+      } catch (e) {
+        return err(ferryError('inventory.io', `Ferry could not save its migration profiles to ${this.path}; nothing was changed.`, errorText(e)));
+      }
+      this.user = next;
+      return ok(r.value.value);
+    };
+    const next = this.chain.then(run, run);
+    this.chain = next;
+    return next;
+  }
+
+  /** Saves a profile under the id its name gives (rules: `saveProfileInto` in shared/migration/options.ts). */
+  save(req: ProfileSaveRequest): Promise<Result<MigrationProfile, FerryError>> {
+    return this.change((current) => {
+      const r = saveProfileInto(current, req);
+      return r.ok ? ok({ next: r.value.profiles, value: r.value.saved }) : r;
+    });
+  }
+
+  /** Removes a user profile; a built-in one or an unknown id is refused. */
+  remove(id: string): Promise<Result<Record<string, never>, FerryError>> {
+    return this.change((current) => {
+      const r = removeProfileFrom(current, id);
+      return r.ok ? ok({ next: r.value, value: {} }) : r;
+    });
+  }
+
+  /** Resolves once every change asked for so far is on disk (or failed). */
+  async settled(): Promise<void> {
+    await this.chain.catch(() => undefined);
+  }
+}
+
+export type ProfileChannelId = typeof profilesList.id | typeof profilesSave.id | typeof profilesRemove.id;
+
+/** The profile channels over a store. The list carries the store's load problems every time: the dialog shows them. */
+export function profileHandlers(store: ProfileStore): Pick<IpcHandlers, ProfileChannelId> {
+  return {
+    [profilesList.id]: async () => ok({ profiles: store.list(), problems: [...store.problems] }),
+    [profilesSave.id]: async (input) => store.save(input),
+    [profilesRemove.id]: async (input) => store.remove(input.id),
+  };
+}
