@@ -46,6 +46,7 @@ import { pathHandlers } from './network/path-handlers';
 import { auditHandlers } from './network/audit-handlers';
 import { tuningHandlers } from './network/tuning-handlers';
 import { reportsHandlers } from './reports/handlers';
+import type { ReportSeams } from './reports/electron-seams';
 
 export interface FerryMainOptions {
   readonly dataDir: string;
@@ -57,6 +58,8 @@ export interface FerryMainOptions {
   readonly logger?: SshLogger;
   /** Ferry's version for appInfo. */
   readonly version?: string;
+  /** The desktop's export seams (Electron's printToPDF, a save dialog); web mode leaves them out (Chromium, downloads). */
+  readonly reports?: ReportSeams;
   /** The local user (ssh's default remote user when a config names none). Default: os.userInfo(). */
   readonly localUser?: string;
   /** Pool and refresh tuning (tests, benchmarks). */
@@ -190,7 +193,7 @@ export async function createFerryMain(o: FerryMainOptions): Promise<FerryMain> {
     ...pathHandlers(networkDeps),
     ...auditHandlers(networkDeps),
     ...tuningHandlers(networkDeps),
-    ...reportsHandlers({ dataDir: o.dataDir, wallClock }),
+    ...reportsHandlers({ dataDir: o.dataDir, wallClock, generator: `Ferry ${o.version ?? '0.0.0-dev'}`, migrations: () => handlers, ...o.reports }),
   };
   let disposed: Promise<void> | undefined;
   return {

@@ -7,10 +7,9 @@ import { z } from 'zod';
 import { migrationRecordSchema, migrationSampleSchema, type MigrationRecordView, type MigrationSample } from '../ipc/contract';
 import { ferryError, type FerryError } from '../errors';
 import { err, ok, type Result } from '../result';
+import { REPORT_MAX_MIGRATIONS, REPORT_SCHEMA_ID } from './limits';
 
-export const REPORT_SCHEMA_ID = 'ferry.migration-report/1';
-/** The most migrations one export or import carries (a host evacuation is tens, not thousands). */
-export const REPORT_MAX_MIGRATIONS = 500;
+export { REPORT_MAX_MIGRATIONS, REPORT_SCHEMA_ID };
 
 /** One migration as reports use it: its record and all its samples. */
 export interface ReportEntry {

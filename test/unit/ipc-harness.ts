@@ -30,6 +30,7 @@ import {
   profilesSave,
   type InventoryEvent,
 } from '../../shared/ipc/contract';
+import { reportsExport, reportsGet, reportsImport, reportsList } from '../../shared/ipc/reports-contract';
 import { BUILT_IN_PROFILES } from '../../shared/migration/options';
 import { planHandler } from '../../electron/main/migration/plan';
 import type { HostDraft, HostView } from '../../shared/inventory/types';
@@ -97,6 +98,11 @@ export function fakeMain(overrides: Partial<IpcHandlers> = {}): FakeMain {
     [profilesList.id]: async () => ok({ profiles: [...BUILT_IN_PROFILES], problems: [] }),
     [profilesSave.id]: async () => err(notHere),
     [profilesRemove.id]: async () => err(notHere),
+    // Reports: an empty history; the rest is not served by this stand-in.
+    [reportsList.id]: async () => ok({ items: [], problems: [] }),
+    [reportsGet.id]: async () => err(ferryError('ipc.internal', 'Not served by this test stand-in.')),
+    [reportsExport.id]: async () => err(ferryError('ipc.internal', 'Not served by this test stand-in.')),
+    [reportsImport.id]: async () => err(ferryError('ipc.internal', 'Not served by this test stand-in.')),
     ...overrides,
   };
   return { handlers, push: (e) => emitters.forEach((emit) => emit(e)), watch, calls };
