@@ -30,6 +30,8 @@ import { parsePing, type PingResult } from '../parsers/ping';
 import { parseTracepath, type TracepathResult } from '../parsers/tracepath';
 import { checkDestination, checkInterfaceName, checkIpAddress, checkWholeNumber, command, type Command } from './command';
 import { ferryError } from '../errors';
+import { PORT_PROBE_SCRIPT, PORT_PROBE_SECONDS } from './preflight';
+import { parsePortProbe, type PortProbe } from '../parsers/preflight-probes';
 
 const QUICK_MS = 5_000;
 
@@ -155,4 +157,85 @@ export function tracepath(destination: string, opts: { readonly maxHops?: number
   // Up to 3 probes per hop, each waiting ~1 s when nothing answers.
   const timeoutMs = (hops.value * 3 + 5) * 1000;
   return ok(command(`path MTU to ${d.value}`, ['tracepath', '-n', '-m', String(hops.value), '--', d.value], parseTracepath, timeoutMs));
+}
+
+// ---- the path check (shared/network/path*.ts) -------------------------------------------------------------------
+
+export interface PmtuProbeOptions {
+  /** The whole IPv4 packet to try (ICMP payload + 28). */
+  readonly packetBytes: number;
+  /** How long to wait for a reply after the last echo request, ms (ping -W takes fractions of a second). */
+  readonly waitMs: number;
+  /** Echo requests (-c), 50 ms apart: one lost packet does not make a size look blocked. Default 2. */
+  readonly count?: number;
+  /** IP TTL (-t): a router at hop TTL answers "Time to live exceeded" if the packet got that far. */
+  readonly ttl?: number;
+}
+
+/**
+ * `ping -n -M do -s SIZE -c N -i 0.05 -W SECONDS [-t TTL] -- DEST`: one probe of the path-MTU search, sized as the
+ * whole IP packet. Unlike pingDontFragment it waits fractions of a second (a silent drop, the black-hole signature,
+ * costs only the wait) and can stop at a hop (TTL).
+ */
+export function pmtuProbe(destination: string, opts: PmtuProbeOptions): Result<Command<PingResult>, FerryError> {
+  const d = checkDestination(destination);
+  if (!d.ok) return d;
+  const packet = checkWholeNumber('Probe packet size', opts.packetBytes, 28, 65535);
+  if (!packet.ok) return packet;
+  const wait = checkWholeNumber('Probe wait (ms)', opts.waitMs, 10, 10_000);
+  if (!wait.ok) return wait;
+  const count = checkWholeNumber('Probe count', opts.count ?? 2, 1, 10);
+  if (!count.ok) return count;
+  const ttl = opts.ttl === undefined ? undefined : checkWholeNumber('Probe TTL', opts.ttl, 1, 255);
+  if (ttl !== undefined && !ttl.ok) return ttl;
+  const argv = [
+    'ping', '-n', '-M', 'do', '-s', String(packet.value - 28), '-c', String(count.value), '-i', '0.05',
+    '-W', (wait.value / 1000).toFixed(3),
+    ...(ttl === undefined ? [] : ['-t', String(ttl.value)]),
+    '--', d.value,
+  ];
+  const timeoutMs = count.value * 50 + wait.value + 3_000;
+  const what = `${packet.value}-byte DF probe to ${d.value}${ttl === undefined ? '' : ` (TTL ${ttl.value})`}`;
+  return ok(command(what, argv, parsePing, timeoutMs));
+}
+
+/**
+ * `tracepath -b -l START -m MAXHOPS -- DEST`: the hops, each as `name (address)` where the host resolves the name
+ * (`??? (address)` where it does not). START is the first probe size: the path check passes the largest size its
+ * DF search saw pass, so a silent black hole cannot stall tracepath (its probes of the interface's size never come
+ * back and it waits for each of them).
+ */
+export function tracepathNamed(destination: string, opts: { readonly startBytes: number; readonly maxHops?: number }): Result<Command<TracepathResult>, FerryError> {
+  const d = checkDestination(destination);
+  if (!d.ok) return d;
+  const start = checkWholeNumber('First probe size', opts.startBytes, 68, 65535);
+  if (!start.ok) return start;
+  const hops = checkWholeNumber('Maximum hops', opts.maxHops ?? 10, 1, 64);
+  if (!hops.ok) return hops;
+  const argv = ['tracepath', '-b', '-l', String(start.value), '-m', String(hops.value), '--', d.value];
+  return ok(command(`hops to ${d.value}`, argv, parseTracepath, (hops.value * 3 + 5) * 1000));
+}
+
+/**
+ * Every port of a migration range at once (plus libvirt's 16509/16514), with the pre-flight's probe script
+ * (shared/commands/preflight.ts PORT_PROBE_SCRIPT: bash /dev/tcp under `timeout 2`, run on the source): open,
+ * refused (a reset: reachable, nothing listening), timeout (filtered), unreachable. At most 128 ports.
+ */
+export function tcpPortsProbe(destination: string, ports: readonly number[]): Result<Command<PortProbe[]>, FerryError> {
+  const d = checkDestination(destination);
+  if (!d.ok) return d;
+  if (ports.length === 0 || ports.length > 128) return err(ferryError('input.invalid', 'Probe between 1 and 128 ports at a time.'));
+  for (const p of ports) {
+    const c = checkWholeNumber('A port', p, 1, 65535);
+    if (!c.ok) return c;
+  }
+  const argv = ['bash', '-c', PORT_PROBE_SCRIPT, 'ferry-port-probe', d.value, ...ports.map(String)];
+  const parse = (text: string): Result<PortProbe[], FerryError> => {
+    const r = parsePortProbe(text);
+    if (r.ok && r.value.length !== new Set(ports).size) {
+      return err(ferryError('parse.missing-field', `The port probe answered for ${r.value.length} of ${ports.length} ports.`, text.slice(0, 300)));
+    }
+    return r;
+  };
+  return ok(command(`TCP ports ${ports[0]}-${ports[ports.length - 1]} of ${d.value}`, argv, parse, (PORT_PROBE_SECONDS + 6) * 1000));
 }

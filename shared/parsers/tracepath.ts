@@ -17,6 +17,8 @@ export interface TracepathProbe {
   readonly guessedHop: boolean;
   /** The answering address; absent for `no reply` and `send failed` lines and for the `[LOCALHOST]` line. */
   readonly address?: string;
+  /** With -b, the name the host resolved for `address` (absent when it printed `???`, or with -n). */
+  readonly name?: string;
   /** `[LOCALHOST]`: the local host's own view (its first-hop MTU). */
   readonly localhost?: true;
   readonly noReply?: true;
@@ -61,8 +63,11 @@ function parseProbe(hop: number, guessedHop: boolean, rest: string, line: string
   const first = tokens[i++] ?? '';
   if (first === '[LOCALHOST]') p.localhost = true;
   else p.address = first;
-  // Without -n a name is followed by "(address)"; keep the address.
-  if (tokens[i]?.startsWith('(') && tokens[i]?.endsWith(')')) p.address = (tokens[i++] ?? '').slice(1, -1);
+  // Without -n a name is followed by "(address)" (-b); keep the address, and the name unless it is `???` (unresolved).
+  if (tokens[i]?.startsWith('(') && tokens[i]?.endsWith(')')) {
+    if (first !== '???' && first !== '[LOCALHOST]') p.name = first;
+    p.address = (tokens[i++] ?? '').slice(1, -1);
+  }
   while (i < tokens.length) {
     const tok = tokens[i++] ?? '';
     const rtt = /^(\d+\.\d+)ms$/.exec(tok);

@@ -35,6 +35,7 @@ import { BUILT_IN_PROFILES } from '../../shared/migration/options';
 import { planHandler } from '../../electron/main/migration/plan';
 import type { HostDraft, HostView } from '../../shared/inventory/types';
 import { ferryError } from '../../shared/errors';
+import { pathCheck } from '../../shared/ipc/path-contract';
 import { tuningApply, tuningHistory, tuningPlan, tuningUndo } from '../../shared/ipc/tuning-contract';
 import { err, ok } from '../../shared/result';
 
@@ -67,6 +68,7 @@ export function fakeMain(overrides: Partial<IpcHandlers> = {}): FakeMain {
   const handlers: IpcHandlers = {
     [appInfo.id]: async (_input, ctx) => ok({ version: '0.0.0-test', mode: ctx.transport, dataDir: '/nonexistent', platform: 'linux', problems: [] }),
     [hostsList.id]: async () => ok([hostView('h1')]),
+    [pathCheck.id]: async () => err(ferryError('ipc.internal', 'Not served by this test stand-in.')),
     [tuningPlan.id]: async () => err(notHere),
     [tuningApply.id]: async () => err(notHere),
     [tuningUndo.id]: async () => err(notHere),
