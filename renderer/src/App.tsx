@@ -6,6 +6,7 @@ import { StatusBar } from './features/common/StatusBar';
 import { ConfirmRemoveDialog } from './features/host/ConfirmRemoveDialog';
 import { ImportDialog } from './features/import/ImportDialog';
 import { ConsoleView } from './features/inventory/ConsoleView';
+import { ReportsButton } from './features/reports/ReportsButton';
 import { SettingsDialog } from './features/settings/SettingsDialog';
 import { useActions, useFerry } from './store/react';
 import iconUrl from '../../assets/icon.svg';
@@ -26,6 +27,7 @@ export function App() {
           <button type="button" className="button" onClick={openImport}>
             Import from SSH config
           </button>
+          <ReportsButton />
           <button type="button" className="button button--quiet" onClick={() => void openSettings()}>
             Settings
           </button>
