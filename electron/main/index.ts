@@ -3,12 +3,13 @@
  * pool, inventory), puts the IPC core in front of it, registers the Electron transport and opens the window.
  * Everything it wires up is plain Node code that takes Electron objects as parameters, tested without Electron.
  */
-import { app, BrowserWindow, ipcMain, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, session, shell } from 'electron';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createFerryMain } from './app';
 import { createIpcCore } from './ipc/core';
+import { electronReportSeams } from './reports/electron-seams';
 import { registerElectronIpc } from './ipc/electron-ipc';
 import { stderrLogger } from './ipc/log';
 import { CONTENT_SECURITY_POLICY, createMainWindow } from './window';
@@ -25,7 +26,9 @@ async function start(): Promise<void> {
   });
   const log = stderrLogger();
   const logger = { ...log, debug: process.env['FERRY_DEBUG'] ? log.warn : () => undefined };
-  const main = await createFerryMain({ dataDir: app.getPath('userData'), homeDir: os.homedir(), env: process.env, version: app.getVersion(), logger });
+  // Reports: PDF through webContents.printToPDF in a hidden window, exports saved where a save dialog says.
+  const reports = electronReportSeams({ BrowserWindow, dialog });
+  const main = await createFerryMain({ dataDir: app.getPath('userData'), homeDir: os.homedir(), env: process.env, version: app.getVersion(), logger, reports });
   const core = createIpcCore(main.handlers, { logger });
   const rendererUrl =
     process.env['FERRY_DEV_SERVER_URL'] ?? pathToFileURL(path.join(here, '..', '..', 'renderer', 'index.html')).toString();

@@ -58,6 +58,8 @@ const shell = vi.hoisted(() => {
     },
     session: { defaultSession: { webRequest: { onHeadersReceived: vi.fn() } } },
     shell: { openExternal: vi.fn() },
+    // The reports' save seam (electron/main/reports/electron-seams.ts) takes it; nothing here exports.
+    dialog: { showSaveDialog: vi.fn() },
   };
   return { state, electron };
 });
