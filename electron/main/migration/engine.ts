@@ -19,6 +19,18 @@
  *   domain; the record ends 'failed' with both said. If the source says "no domain" for two samples in a row while
  *   the command is still running and the destination does not run it either, the engine ends it without waiting.
  *
+ * - Quit and restart (re-attach). Found on the lab (libvirt 9.0, QEMU 7.2, TCG; vmd at --bandwidth 2, p2p): when the
+ *   SSH channel of a running `virsh migrate --p2p` is cut (the local ssh client killed), the remote virsh dies within
+ *   ~2 s (SIGPIPE on its next --verbose progress line; no job abort), and when it gets SIGTERM (what a cancelled exec
+ *   sends) it dies at once, also without aborting. Either way the source's libvirtd carries on with the job:
+ *   domjobinfo kept showing it running (4 MiB more every 2 s), `migrate-setspeed` from a new virsh took effect, and the
+ *   migration completed (the VM running on the destination, `domjobinfo --completed` on the source). The p2p job
+ *   belongs to libvirtd, not to the client that asked for it. So dispose() (Ferry quitting) does not end a record:
+ *   it journals a 'detached' event, and reconcile() at the next start asks the source's long-lived virsh session for
+ *   the job; still running: the record is followed again ('reattached'): sampling resumes into it, controls act on
+ *   the domain, and when the job is gone the outcome is read from where the VM runs and the completed statistics
+ *   (decideEnd). Not running any more: settled the same way at once.
+ *
  * Side effects come in as parameters (hosts' runners, journal, clocks, ids), so the logic runs in plain Node tests.
  */
 import { randomUUID } from 'node:crypto';
@@ -39,6 +51,7 @@ import type { MigrationOptions } from '../../../shared/migration/options';
 import type { DomainJobInfo } from '../../../shared/parsers/virsh-domjobinfo';
 import type { DomainListEntry } from '../../../shared/parsers/virsh-domain';
 import { runCommand, type CommandRunner } from '../remote/run-command';
+import type { DomainState } from '../../../shared/parsers/virsh-domain';
 import type { VirshRunner } from '../remote/ssh-runner';
 import { startJobSampler, clampInterval, type JobSample } from '../sampler/job-sampler';
 import type { Poller } from '../sampler/poller';
@@ -112,6 +125,16 @@ interface Running {
   lastJob?: DomainJobInfo;
   ended: boolean;
   done: Promise<void>;
+  /** Ferry is quitting: the job goes on without us; no end is written. */
+  detached: boolean;
+  /** Followed again after a restart: no migrate command of ours; the end comes from asking the hosts. */
+  readonly reattached: boolean;
+  /** A re-attached run is checking whether its job ended (one check at a time). */
+  checkingEnd: boolean;
+  /** How many such checks found it not ended yet. */
+  endChecks?: number;
+  /** Resolves a re-attached run's `done`. */
+  resolveDone?: () => void;
 }
 
 const isRunningJob = (i: DomainJobInfo): boolean => i.type === 'unbounded' || i.type === 'bounded';
@@ -248,6 +271,9 @@ export class MigrationEngine {
       noDomainStreak: 0,
       ended: false,
       done: Promise.resolve(),
+      detached: false,
+      reattached: false,
+      checkingEnd: false,
     };
     this.running.set(id, run);
     const session = this.acquireSession(req.source);
@@ -290,10 +316,11 @@ export class MigrationEngine {
   }
 
   private onSample(run: Running, s: JobSample): void {
-    if (run.ended) return;
+    if (run.ended || run.detached) return;
+    const timing = { seq: s.seq, latencyMs: round(s.latencyMs), lateMs: round(s.lateMs), ...(s.skippedBefore > 0 ? { skippedBefore: s.skippedBefore } : {}) };
     const payload: MigrationSamplePayload = s.result.ok
-      ? { seq: s.seq, latencyMs: round(s.latencyMs), info: s.result.value.info, figures: s.result.value.figures }
-      : { seq: s.seq, latencyMs: round(s.latencyMs), error: s.result.error };
+      ? { ...timing, info: s.result.value.info, figures: s.result.value.figures }
+      : { ...timing, error: s.result.error };
     this.emit({ kind: 'sample', id: run.id, at: s.at, sample: payload });
     this.writeLater('sample', run.id, 'sample', payload, s.at);
     if (s.result.ok) {
@@ -305,7 +332,13 @@ export class MigrationEngine {
           run.transferSeen = true;
           void this.event(run, { kind: 'phase', message: 'Memory transfer started.' });
         }
+      } else if (run.reattached) {
+        void this.checkReattachedEnd(run); // no job on the source any more: where is the VM?
       }
+    } else if (run.reattached && (s.result.error.code === 'libvirt.no-domain' || s.result.error.code === 'libvirt.not-running')) {
+      // P8: "domain is not running" for a moment at the switch-over; twice in a row, ask the hosts.
+      run.noDomainStreak += 1;
+      if (run.noDomainStreak >= 2) void this.checkReattachedEnd(run);
     } else if (s.result.error.code === 'libvirt.no-domain') {
       run.noDomainStreak += 1;
       if (run.noDomainStreak === 2) void this.checkVanished(run);
@@ -344,6 +377,12 @@ export class MigrationEngine {
     }
     run.sampler?.stop();
     this.releaseSession(run.source);
+    if (run.detached) {
+      // Ferry is quitting. The job is libvirtd's and goes on (see the module comment): no end, a note instead.
+      await this.event(run, detachedEvent(run));
+      this.running.delete(run.id);
+      return;
+    }
     try {
       await this.event(run, {
         kind: 'command-ended',
@@ -446,7 +485,7 @@ export class MigrationEngine {
     return { state: 'failed', message: `Migration failed: ${firstErrorLine(detailed)}`, error: detailed };
   }
 
-  private async withLibvirtdLog(run: Running, error: FerryError): Promise<FerryError> {
+  private async withLibvirtdLog(run: { readonly source: MigrationHostRef; readonly startedWall: number }, error: FerryError): Promise<FerryError> {
     const cmd = libvirtdLogTail(200);
     const log = cmd.ok ? await runCommand(this.o.hosts.exec(run.source), cmd.value) : cmd;
     const lines = log.ok ? libvirtdErrorLines(log.value, run.startedWall - 2000) : [];
@@ -505,83 +544,312 @@ export class MigrationEngine {
     return ok(undefined);
   }
 
-  // ---- reconciliation after a restart ---------------------------------------------------------------------------
+  // ---- reconciliation after a restart, and following a job again ------------------------------------------------
 
   /**
-   * For every record without an end (Ferry stopped while it ran), asks the hosts what became of it and journals a
-   * 'reconcile' line: completed (running on the destination only), aborted/failed (running on the source without a
-   * job), or unknown with the reason (a host unreachable, a job still running, the VM on both or neither). An
-   * 'unknown' is asked again at the next reconciliation (the next start), and replaced once the hosts answer.
+   * For every record without an end (Ferry stopped while it ran) and every 'unknown' an earlier reconciliation wrote,
+   * asks the source's long-lived virsh session for the job. Still migrating: the record is followed again (a
+   * 'reattached' event; sampling resumes into it; its end is written when the job is gone). Otherwise a 'reconcile'
+   * line says how it ended, from where the VM runs and the completed statistics (decideEnd). Returns the records as
+   * they stand (a re-attached one is 'running'); does not wait for re-attached jobs to end (settled(id) does).
    */
   async reconcile(): Promise<readonly MigrationRecord[]> {
-    // Also those a previous reconciliation could not settle ('unknown': a host unreachable, the VM on both...).
-    const open = this.store.all().filter((r) => (r.state === 'running' && !this.running.has(r.id)) || (r.end?.reconciled === true && r.state === 'unknown'));
+    const open = this.store
+      .all()
+      .filter((r) => !this.running.has(r.id) && (r.state === 'running' || (r.end?.reconciled === true && r.state === 'unknown')));
     const out: MigrationRecord[] = [];
     for (const rec of open) {
-      const end = await this.reconcileOne(rec);
-      const at = this.wallClock();
-      await this.write('reconcile', rec.id, 'reconcile', end, at);
-      this.emit({ kind: 'ended', id: rec.id, at, end, reconciled: true });
+      if (this.disposed) break;
+      const s = rec.start;
+      if (!s) {
+        await this.writeReconcile(rec.id, { state: 'unknown', message: 'The start of this migration is missing from the history; it cannot be checked.' });
+      } else {
+        const job = jobOf(rec, s);
+        const session = this.acquireSession(s.source);
+        let decision: EndDecision;
+        try {
+          decision = decideEnd(await this.gatherFacts(job, session), 'reconcile');
+        } catch (e) {
+          this.releaseSession(s.source);
+          throw e;
+        }
+        if (decision.kind === 'running') {
+          await this.reattach(rec, s, job, session);
+        } else {
+          this.releaseSession(s.source);
+          await this.writeReconcile(rec.id, await this.withLogIfFailed(job, decision.end));
+        }
+      }
       const now = this.store.get(rec.id);
       if (now) out.push(now);
     }
     return out;
   }
 
-  private async reconcileOne(rec: MigrationRecord): Promise<MigrationEndPayload> {
-    const s = rec.start;
-    if (!s) return { state: 'unknown', message: 'The start of this migration is missing from the history; it cannot be checked.' };
-    const destName = typeof s.options['dname'] === 'string' ? s.options['dname'] : s.vm;
-    const [job, srcList, dstList] = await Promise.all([
-      runCommand(this.o.hosts.exec(s.source), virshDomjobinfo(s.vm)),
-      runCommand(this.o.hosts.exec(s.source), virshListAll()),
-      runCommand(this.o.hosts.exec(s.destination), virshListAll()),
-    ]);
-    if (job.ok && isRunningJob(job.value) && job.value.operation === 'outgoing-migration') {
-      return { state: 'unknown', message: `At restart ${s.vm} was still migrating from ${s.source.name}; Ferry did not follow it to its end.` };
-    }
-    const reason = (host: MigrationHostRef, r: Result<DomainListEntry[], FerryError>) =>
-      r.ok ? '' : `${host.name} could not be asked (${r.error.message}). `;
-    if (!srcList.ok || !dstList.ok) {
-      return { state: 'unknown', message: `${reason(s.source, srcList)}${reason(s.destination, dstList)}Check where ${s.vm} runs.`.trim() };
-    }
-    const onSrc = srcList.value.find((d) => d.name === s.vm)?.state === 'running';
-    const onDst = dstList.value.find((d) => d.name === destName)?.state === 'running';
-    if (onDst && !onSrc) {
-      const info = (await this.readCompleted(s.destination, destName)) ?? undefined;
-      return {
-        state: 'completed',
-        message: `Found running on ${s.destination.name} after a restart: the migration completed.`,
-        final: {
-          readOn: info ? 'destination' : 'none',
-          ...(info ? { info } : {}),
-          ...optional('totalTimeMs', info?.timeElapsedMs),
-          ...optional('downtimeMs', info?.totalDowntimeMs),
-          ...optional('dataSentBytes', info?.dataProcessedBytes),
-        },
-      };
-    }
-    if (onSrc && !onDst) {
-      const aborted = rec.events.some((e) => e.control?.kind === 'abort' && e.kind === 'control');
-      return aborted
-        ? { state: 'aborted', message: `Found running on ${s.source.name} with no job after an abort: the migration was aborted.` }
-        : { state: 'failed', message: `Found running on ${s.source.name} with no job after a restart: the migration did not complete.` };
-    }
-    if (onSrc && onDst) return { state: 'unknown', message: `${s.vm} runs on both ${s.source.name} and ${s.destination.name}: check them before anything else.` };
-    return { state: 'unknown', message: `${s.vm} runs on neither ${s.source.name} nor ${s.destination.name}.` };
+  private async writeReconcile(id: string, end: MigrationEndPayload): Promise<void> {
+    const at = this.wallClock();
+    await this.write('reconcile', id, 'reconcile', end, at);
+    this.emit({ kind: 'ended', id, at, end, reconciled: true });
   }
 
-  /** Stops sampling and the commands' channels (libvirt decides what becomes of a job whose client went away). */
+  /** What decideEnd needs, asked of both hosts at once; the source's job through `jobVia` (its virsh session). */
+  private async gatherFacts(job: FollowedJob, jobVia: CommandRunner): Promise<EndFacts> {
+    const exec = (h: MigrationHostRef) => this.o.hosts.exec(h);
+    const kept = { completed: true, keepCompleted: true } as const;
+    const [current, sourceList, destinationList, sourceCompleted, destinationCompleted] = await Promise.all([
+      runCommand(jobVia, virshDomjobinfo(job.vm)),
+      runCommand(exec(job.source), virshListAll()),
+      runCommand(exec(job.destination), virshListAll()),
+      runCommand(exec(job.source), virshDomjobinfo(job.vm, kept)),
+      runCommand(exec(job.destination), virshDomjobinfo(job.destinationName, kept)),
+    ]);
+    return {
+      ...job,
+      job: current,
+      sourceList,
+      destinationList,
+      ...(sourceCompleted.ok ? { sourceCompleted: sourceCompleted.value } : {}),
+      ...(destinationCompleted.ok ? { destinationCompleted: destinationCompleted.value } : {}),
+    };
+  }
+
+  /** A failure's detail gets the source libvirtd log's error lines since the start (libvirt's own words). */
+  private async withLogIfFailed(job: FollowedJob, end: MigrationEndPayload): Promise<MigrationEndPayload> {
+    if (end.state !== 'failed') return end;
+    const error = await this.withLibvirtdLog(job, end.error ?? ferryError('libvirt.error', end.message));
+    return { ...end, error };
+  }
+
+  /** Follows a job found still running after a restart: same record, same session, samples continue its sequence. */
+  private async reattach(rec: MigrationRecord, s: MigrationStartPayload, job: FollowedJob, session: VirshRunner): Promise<void> {
+    const run: Running = {
+      id: rec.id,
+      vm: job.vm,
+      destinationName: job.destinationName,
+      source: job.source,
+      destination: job.destination,
+      options: s.options as MigrationOptions,
+      startedWall: job.startedWall,
+      command: new AbortController(),
+      abortRequested: job.abortRequested,
+      transferSeen: rec.samples.some((x) => x.info?.memoryTotalBytes !== undefined),
+      noDomainStreak: 0,
+      ended: false,
+      done: Promise.resolve(),
+      detached: false,
+      reattached: true,
+      checkingEnd: false,
+    };
+    run.done = new Promise<void>((resolve) => (run.resolveDone = resolve));
+    this.running.set(run.id, run);
+    await this.event(run, {
+      kind: 'reattached',
+      message: `Found still migrating from ${run.source.name} to ${run.destination.name} after a restart (libvirt carried on with the job while Ferry was not running): followed again.`,
+    });
+    const lastSeq = rec.samples.reduce((m, x) => Math.max(m, x.seq), -1);
+    run.sampler = startJobSampler({
+      runner: session,
+      domain: run.vm,
+      intervalMs: clampInterval(s.intervalMs),
+      clock: this.clock,
+      wallClock: this.wallClock,
+      firstSeq: lastSeq + 1,
+      onSample: (x) => this.onSample(run, x),
+      onCrash: (e) => {
+        this.o.logger?.warn('migration.sampler-crashed', { id: run.id, error: String(e) });
+        void this.event(run, { kind: 'warning', message: `Sampling stopped after an internal error: ${String(e)}` });
+      },
+    });
+  }
+
+  /** A re-attached run's source shows no job (or no running domain): decide from the hosts whether it ended. */
+  private async checkReattachedEnd(run: Running): Promise<void> {
+    if (run.checkingEnd || run.ended || run.detached) return;
+    run.checkingEnd = true;
+    try {
+      const job: FollowedJob = {
+        vm: run.vm,
+        destinationName: run.destinationName,
+        source: run.source,
+        destination: run.destination,
+        undefineSource: run.options.undefineSource === true,
+        suspend: run.options.suspend === true,
+        abortRequested: run.abortRequested,
+        startedWall: run.startedWall,
+      };
+      const via = this.sessions.get(run.source.address)?.runner ?? this.o.hosts.exec(run.source);
+      const facts = await this.gatherFacts(job, via);
+      if (run.ended || run.detached) return;
+      // Mid switch-over the VM is paused on one side for a moment; a VM that stays paused must not keep the
+      // record open for ever: after a few checks it is judged as a restart would judge it.
+      run.endChecks = (run.endChecks ?? 0) + 1;
+      const decision = decideEnd(facts, run.endChecks > 5 ? 'reconcile' : 'followed');
+      if (decision.kind === 'running') {
+        run.noDomainStreak = 0;
+        return;
+      }
+      run.sampler?.stop();
+      this.releaseSession(run.source);
+      await this.finish(run, await this.withLogIfFailed(job, decision.end));
+      run.resolveDone?.();
+    } catch (e) {
+      this.o.logger?.warn('migration.end-check-failed', { id: run.id, error: String(e) });
+    } finally {
+      run.checkingEnd = false;
+    }
+  }
+
+  /**
+   * Ferry is quitting: stops sampling and the commands' channels, and journals a 'detached' event for each running
+   * migration instead of an end (libvirtd carries on with a p2p job whose client went away: see the module comment).
+   * The next start's reconcile() follows them again or settles them.
+   */
   async dispose(): Promise<void> {
     this.disposed = true;
     for (const run of this.running.values()) {
+      if (run.ended) continue;
+      run.detached = true;
       run.sampler?.stop();
-      run.command.abort();
+      if (run.reattached) {
+        this.releaseSession(run.source);
+        run.done = this.event(run, detachedEvent(run)).then(() => {
+          this.running.delete(run.id);
+          run.resolveDone?.();
+        });
+      } else {
+        run.command.abort();
+      }
     }
     await Promise.allSettled([...this.running.values()].map((r) => r.done));
     await Promise.allSettled([...this.sessions.values()].map((s) => s.runner.close()));
     this.sessions.clear();
   }
+}
+
+/** A migration as reconciliation and following know it (from its start line and events). */
+interface FollowedJob {
+  readonly vm: string;
+  readonly destinationName: string;
+  readonly source: MigrationHostRef;
+  readonly destination: MigrationHostRef;
+  readonly undefineSource: boolean;
+  readonly suspend: boolean;
+  /** An abort was sent (and libvirt took it). */
+  readonly abortRequested: boolean;
+  readonly startedWall: number;
+}
+
+function jobOf(rec: MigrationRecord, s: MigrationStartPayload): FollowedJob {
+  const o = s.options;
+  return {
+    vm: s.vm,
+    destinationName: typeof o['dname'] === 'string' ? o['dname'] : s.vm,
+    source: s.source,
+    destination: s.destination,
+    undefineSource: o['undefineSource'] === true,
+    suspend: o['suspend'] === true,
+    abortRequested: rec.events.some((e) => e.kind === 'control' && e.control?.kind === 'abort'),
+    startedWall: rec.startedAt ?? 0,
+  };
+}
+
+function detachedEvent(run: Running): MigrationEventPayload {
+  return {
+    kind: 'detached',
+    message: `Ferry stopped while ${run.vm} was migrating from ${run.source.name}; libvirt carries on with the job, and Ferry follows it again at its next start.`,
+  };
+}
+
+/** What the hosts said about a migration whose client (Ferry) may have gone away. */
+export interface EndFacts extends FollowedJob {
+  /** `domjobinfo` of the VM on the source, now. */
+  readonly job: Result<DomainJobInfo, FerryError>;
+  readonly sourceList: Result<readonly DomainListEntry[], FerryError>;
+  readonly destinationList: Result<readonly DomainListEntry[], FerryError>;
+  /** `domjobinfo --completed --keep-completed` on each side, when it answered. */
+  readonly sourceCompleted?: DomainJobInfo;
+  readonly destinationCompleted?: DomainJobInfo;
+}
+
+export type EndDecision = { readonly kind: 'running' } | { readonly kind: 'ended'; readonly end: MigrationEndPayload };
+
+/**
+ * How a migration stands, from the hosts' answers. Pure.
+ * - The source still has an outgoing migration job: running (followed: also a job whose Operation line is not
+ *   printed yet, P6).
+ * - The destination runs the VM (paused counts with --suspend) and the source does not: completed, with the
+ *   completed statistics of the source (of the destination first after --undefinesource: the source no longer knows
+ *   the VM), those of the other side as the fall-back; statistics of another kind of job are not taken.
+ * - Still on the source only: aborted when an abort was sent or libvirt says the job was cancelled; else failed,
+ *   with libvirt's error message when it kept one.
+ * - On both: unknown (check them). On neither: followed, a pause on either side is the switch-over (running);
+ *   else unknown, with what each host says.
+ * - A host that cannot be asked: followed, ask again later (running); at a restart, unknown with the reason.
+ */
+export function decideEnd(f: EndFacts, mode: 'reconcile' | 'followed'): EndDecision {
+  const running: EndDecision = { kind: 'running' };
+  const ended = (end: MigrationEndPayload): EndDecision => ({ kind: 'ended', end });
+  const after = mode === 'reconcile' ? ' after a restart' : '';
+  if (f.job.ok && isRunningJob(f.job.value)) {
+    const op = f.job.value.operation;
+    if (op === 'outgoing-migration' || (mode === 'followed' && op === undefined)) return running;
+  }
+  if (!f.sourceList.ok || !f.destinationList.ok) {
+    if (mode === 'followed') return running;
+    const reason = (host: MigrationHostRef, r: Result<readonly DomainListEntry[], FerryError>) => (r.ok ? '' : `${host.name} could not be asked (${r.error.message}). `);
+    return ended({ state: 'unknown', message: `${reason(f.source, f.sourceList)}${reason(f.destination, f.destinationList)}Check where ${f.vm} runs.`.trim() });
+  }
+  const srcState = f.sourceList.value.find((d) => d.name === f.vm)?.state;
+  const dstState = f.destinationList.value.find((d) => d.name === f.destinationName)?.state;
+  const onSource = srcState === 'running';
+  const arrived = dstState === 'running' || (f.suspend && dstState === 'paused');
+  if (arrived && !onSource) {
+    const fromSource = f.sourceCompleted?.type === 'completed' && f.sourceCompleted.operation !== 'incoming-migration' ? f.sourceCompleted : undefined;
+    const fromDestination =
+      f.destinationCompleted?.type === 'completed' && f.destinationCompleted.operation !== 'outgoing-migration' ? f.destinationCompleted : undefined;
+    const info = f.undefineSource ? (fromDestination ?? fromSource) : (fromSource ?? fromDestination);
+    const readOn: MigrationFinalStats['readOn'] = info === undefined ? 'none' : info === fromSource ? 'source' : 'destination';
+    const figures = info
+      ? ` ${fmtMs(info.timeElapsedMs)} total, ${fmtMs(info.totalDowntimeMs)} downtime${readOn === 'destination' ? ' (as the destination measured it)' : ''}, ${fmtBytes(info.dataProcessedBytes)} sent.`
+      : ' libvirt kept no completed statistics on either host.';
+    return ended({
+      state: 'completed',
+      message: `Migration completed: ${f.destinationName} runs on ${f.destination.name} (found${after} by asking the hosts).${figures}`,
+      final: {
+        readOn,
+        ...(info ? { info } : {}),
+        ...optional('totalTimeMs', info?.timeElapsedMs),
+        ...optional('downtimeMs', info?.totalDowntimeMs),
+        ...optional('dataSentBytes', info?.dataProcessedBytes),
+        ...optional('memoryTotalBytes', info?.memoryTotalBytes),
+      },
+    });
+  }
+  if (onSource && !arrived) {
+    const done = f.sourceCompleted;
+    if (f.abortRequested || done?.type === 'cancelled') {
+      return ended({ state: 'aborted', message: `Migration aborted; ${f.vm} stays on ${f.source.name}.` });
+    }
+    if (done?.type === 'failed') {
+      const text = done.errorMessage ?? 'libvirt recorded the job as failed without a message';
+      return ended({
+        state: 'failed',
+        message: `Migration failed: ${text}. ${f.vm} still runs on ${f.source.name}.`,
+        error: ferryError('libvirt.error', `Migration failed: ${text}`, done.errorMessage),
+      });
+    }
+    const message = `${f.vm} still runs on ${f.source.name} with no migration job${after}: the migration did not complete, and libvirt kept no error text for it.`;
+    return ended({ state: 'failed', message, error: ferryError('libvirt.error', message) });
+  }
+  if (onSource && arrived) {
+    return ended({ state: 'unknown', message: `${f.vm} runs on both ${f.source.name} and ${f.destination.name}: check them before anything else.` });
+  }
+  if (mode === 'followed' && (srcState === 'paused' || dstState === 'paused')) return running;
+  const said = (state: DomainState | undefined) => (state === undefined ? 'not defined' : state);
+  return ended({
+    state: 'unknown',
+    message: `${f.vm} runs on neither ${f.source.name} (${said(srcState)}) nor ${f.destination.name} (${said(dstState)}): it stopped during the migration or was moved by someone else, so Ferry cannot tell how the migration ended.`,
+  });
 }
 
 function round(ms: number): number {

@@ -7,6 +7,11 @@
  *   end        the outcome: completed (with final statistics), failed (libvirt's text), aborted, unknown
  *   reconcile  an outcome decided after a restart by asking the hosts (an `end` the running Ferry never wrote)
  *
+ * A migration Ferry stopped following (it quit while the job ran: a `detached` event) and found still running at
+ * the next start is followed again (a `reattached` event); its samples continue the same record and its `end` is
+ * written by the engine that followed it to the finish. A `reattached` event also reopens a record an older
+ * reconciliation had closed as 'unknown' (older versions wrote that for a job still running at restart).
+ *
  * Building is pure and tolerant: lines of an unknown migration id (its start line lost) are kept as an "orphan"
  * record rather than dropped.
  */
@@ -43,6 +48,10 @@ export interface MigrationStartPayload {
 export interface MigrationSamplePayload {
   readonly seq: number;
   readonly latencyMs: number;
+  /** How late the sample started against the sampler's fixed schedule, ms (absent in older journals). */
+  readonly lateMs?: number;
+  /** Schedule slots skipped just before it (an earlier sample ran past them); absent when none. */
+  readonly skippedBefore?: number;
   readonly info?: DomainJobInfo;
   readonly figures?: DerivedJobFigures;
   readonly error?: FerryError;
@@ -55,7 +64,11 @@ export type MigrationEventKind =
   | 'control-failed'
   | 'warning'
   | 'command-ended'
-  | 'vm-vanished';
+  | 'vm-vanished'
+  /** Ferry stopped (quit) while the job ran; libvirt goes on with it. */
+  | 'detached'
+  /** Found still running after a restart: followed again. */
+  | 'reattached';
 
 export interface MigrationEventPayload {
   readonly kind: MigrationEventKind;
@@ -144,6 +157,8 @@ export class RecordStore {
       case 'event': {
         const p = payload<MigrationEventPayload>(line, 'event');
         if (p) b.events.push({ ...p, at: line.at });
+        // Followed again: an 'unknown' a reconciliation wrote (it could not tell) no longer holds.
+        if (p?.kind === 'reattached' && b.end?.reconciled === true && b.end.state === 'unknown') delete b.end;
         break;
       }
       case 'end':
