@@ -35,8 +35,9 @@ import { BUILT_IN_PROFILES } from '../../shared/migration/options';
 import { planHandler } from '../../electron/main/migration/plan';
 import type { HostDraft, HostView } from '../../shared/inventory/types';
 import { ferryError } from '../../shared/errors';
-import { pathCheck } from '../../shared/ipc/path-contract';
 import { tuningApply, tuningHistory, tuningPlan, tuningUndo } from '../../shared/ipc/tuning-contract';
+import { pathCheck } from '../../shared/ipc/path-contract';
+import { auditHost, auditTroubleshoot } from '../../shared/ipc/audit-contract';
 import { err, ok } from '../../shared/result';
 
 export const draft: HostDraft = { name: 'hvA', address: '10.0.0.1', port: 22, user: 'root', auth: { kind: 'agent' } };
@@ -68,11 +69,13 @@ export function fakeMain(overrides: Partial<IpcHandlers> = {}): FakeMain {
   const handlers: IpcHandlers = {
     [appInfo.id]: async (_input, ctx) => ok({ version: '0.0.0-test', mode: ctx.transport, dataDir: '/nonexistent', platform: 'linux', problems: [] }),
     [hostsList.id]: async () => ok([hostView('h1')]),
-    [pathCheck.id]: async () => err(ferryError('ipc.internal', 'Not served by this test stand-in.')),
     [tuningPlan.id]: async () => err(notHere),
     [tuningApply.id]: async () => err(notHere),
     [tuningUndo.id]: async () => err(notHere),
     [tuningHistory.id]: async () => err(notHere),
+    [pathCheck.id]: async () => err(ferryError('ipc.internal', 'Not served by this test stand-in.')),
+    [auditHost.id]: async () => err(ferryError('ipc.internal', 'Not served by this test stand-in.')),
+    [auditTroubleshoot.id]: async () => err(ferryError('ipc.internal', 'Not served by this test stand-in.')),
     [hostsTest.id]: async (input) => (record(hostsTest.id, input), ok({ outcome: 'passphrase-needed' as const })),
     [hostsTrustKey.id]: async () => ok({}),
     [hostsAdd.id]: async (input) => (record(hostsAdd.id, input), ok(hostView('h2').record)),

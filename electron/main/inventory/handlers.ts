@@ -23,7 +23,7 @@ import { readSshConfig } from './ssh-config';
 import type { InventoryWatch } from './watch';
 import { expandHome } from './credentials';
 
-export type InventoryHandlers = Omit<IpcHandlers, 'ferry.app.info' | `ferry.migrations.${string}` | `ferry.profiles.${string}` | `ferry.path.${string}` | `ferry.reports.${string}` | `ferry.tuning.${string}`>;
+export type InventoryHandlers = Omit<IpcHandlers, 'ferry.app.info' | `ferry.migrations.${string}` | `ferry.profiles.${string}` | `ferry.path.${string}` | `ferry.reports.${string}` | `ferry.tuning.${string}` | `ferry.audit.${string}`>;
 
 export interface InventoryHandlerDeps {
   readonly service: InventoryService;
