@@ -1,9 +1,9 @@
 /** The exact command line that will run on the source, monospace and copyable. */
 import { useState } from 'react';
 
-export function CommandLine({ line, host }: { line: string | undefined; host: string }) {
+export function CommandLine({ line, host, missing }: { line: string | undefined; host: string; missing: string }) {
   const [copied, setCopied] = useState(false);
-  if (line === undefined) return <p className="muted">Choose a destination to see the command.</p>;
+  if (line === undefined) return <p className="muted">{missing}</p>;
   return (
     <div className="command-line">
       <div className="command-line__head">

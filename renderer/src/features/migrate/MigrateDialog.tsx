@@ -1,6 +1,7 @@
 /**
- * "Migrate <vm>": source and destination, a profile (the default one: one click on "Migrate now"), the options
- * grouped, the problems with their reasons, the exact virsh command line, then Start. Validate -> in progress ->
+ * "Migrate <vm>": source and destination, a profile (the default one: one click on "Migrate now"; the admin's own
+ * ones saved from here), the options grouped, the problems with their reasons, the exact virsh command line, then
+ * Start. Validate -> in progress ->
  * error banner, as every Ferry dialog.
  */
 import { useMemo } from 'react';
@@ -11,16 +12,25 @@ import { sortHosts } from '../../view/hosts';
 import { Dialog } from '../common/Dialog';
 import { ErrorBanner } from '../common/ErrorBanner';
 import { CommandLine } from './CommandLine';
-import { OptionsForm } from './OptionsForm';
+import { OptionsForm, useFold } from './OptionsForm';
+import { ProfileActions, ProfileSelect } from './ProfileControls';
 import { PreflightList } from './PreflightList';
 
 export function MigrateDialog() {
+  const open = useFerry((s) => s.migration.draft !== null);
+  // Mounted per opening, so folds and half-typed names do not carry over from the previous dialog.
+  return open ? <OpenMigrateDialog /> : null;
+}
+
+function OpenMigrateDialog() {
   const draft = useFerry((s) => s.migration.draft);
   const profiles = useFerry((s) => s.migration.profiles);
   const hosts = useFerry((s) => s.inventory.hosts);
   const targets = useFerryShallow((s) => sortHosts(Object.values(s.inventory.hosts)).map((h) => h.record.id));
-  const { closeMigrate, setMigrateDestination, chooseProfile, startMigration } = useActions();
+  const { closeMigrate, setMigrateDestination, startMigration } = useActions();
   const flagged = useMemo(() => new Set(draft?.problems.flatMap((p) => p.options) ?? []), [draft?.problems]);
+  // The options fold opens by itself for custom options, and never closes under the admin (e.g. on saving a profile).
+  const optionsFold = useFold(draft !== null && draft.profileId === null);
   if (draft === null) return null;
 
   const source = hosts[draft.sourceHostId];
@@ -48,22 +58,12 @@ export function MigrateDialog() {
               })}
             </select>
           </label>
-          <label className="field">
-            <span className="field__label">Profile</span>
-            <select className="input" value={draft.profileId ?? ''} disabled={busy} onChange={(e) => chooseProfile(e.target.value)}>
-              {draft.profileId === null && <option value="">Custom options</option>}
-              {profiles.map((p) => (
-                <option key={p.id} value={p.id}>
-                  {p.name}
-                </option>
-              ))}
-            </select>
-          </label>
+          <ProfileSelect profileId={draft.profileId} disabled={busy} />
           <button type="button" className="button button--primary migrate-form__go" disabled={busy || blocked || profile === undefined} title={why} onClick={() => void startMigration()} data-autofocus={draft.destinationHostId !== null ? true : undefined}>
             Migrate now
           </button>
         </div>
-        {profile !== undefined && <p className="muted">{profile.description}</p>}
+        <ProfileActions profileId={draft.profileId} disabled={busy} />
 
         {draft.problems.length > 0 && (
           <ul className="problems" aria-label="Problems with these options">
@@ -76,13 +76,13 @@ export function MigrateDialog() {
           </ul>
         )}
 
-        <details className="migrate-form__options" open={draft.profileId === null}>
+        <details className="migrate-form__options" {...optionsFold}>
           <summary>Options</summary>
           <OptionsForm options={draft.options} flagged={flagged} disabled={busy} />
         </details>
 
         <h3 className="section-title">Command</h3>
-        <CommandLine line={draft.commandLine} host={source?.record.name ?? 'the source'} />
+        <CommandLine line={draft.commandLine} host={source?.record.name ?? 'the source'} missing={draft.destinationHostId === null ? 'Choose a destination to see the command.' : 'Fix the options marked above to see the command.'} />
 
         <PreflightList />
 

@@ -1,7 +1,10 @@
-/** Every migration Ferry knows of, newest first: VM, route, start, total time, downtime, data sent, result. */
+/**
+ * Every migration Ferry knows of, newest first: VM, route, start, the final statistics libvirt reported for the
+ * finished job (total time, real downtime, data sent), result.
+ */
 import { useActions, useFerryShallow } from '../../store/react';
 import { formatTimestamp } from '../../view/format';
-import { fmtMiB, fmtMs, runLabel } from './runView';
+import { historyFinals, runLabel } from './runView';
 
 export function MigrationHistory() {
   const runs = useFerryShallow((s) => Object.values(s.migration.runs).sort((a, b) => b.startedAt.localeCompare(a.startedAt)));
@@ -17,11 +20,18 @@ export function MigrationHistory() {
       <table className="history" aria-label="Migration history">
         <thead>
           <tr>
+            <th colSpan={3} />
+            <th colSpan={3} scope="colgroup" className="history__group">
+              Final statistics
+            </th>
+            <th />
+          </tr>
+          <tr>
             <th>VM</th>
             <th>Source → destination</th>
             <th>Started</th>
             <th>Total time</th>
-            <th>Downtime</th>
+            <th>Real downtime</th>
             <th>Data sent</th>
             <th>Result</th>
           </tr>
@@ -29,6 +39,7 @@ export function MigrationHistory() {
         <tbody>
           {runs.map((r) => {
             const l = runLabel(r);
+            const f = historyFinals(r);
             return (
               <tr key={r.id} onClick={() => openRun(r.id)} className="history__row">
                 <td>
@@ -40,9 +51,9 @@ export function MigrationHistory() {
                   {r.sourceName} → {r.destinationName}
                 </td>
                 <td>{formatTimestamp(r.startedAt)}</td>
-                <td>{fmtMs(r.totalMs)}</td>
-                <td>{fmtMs(r.downtimeMs)}</td>
-                <td>{r.dataSentBytes === undefined ? '—' : fmtMiB(r.dataSentBytes / 1048576)}</td>
+                <td>{f.total}</td>
+                <td>{f.downtime}</td>
+                <td>{f.data}</td>
                 <td className={`tone-${l.tone}`} title={r.error?.message}>
                   {l.text}
                 </td>

@@ -1,13 +1,14 @@
 /**
  * One migration on screen: the verdict (big, coloured), the remedies that apply now (one click each; abort asks
- * first), the live figures and the chart; or, with id '', the history of every migration.
+ * first), the live figures (once it has ended: the final statistics libvirt reported, and for a failed or aborted
+ * one the last sample too) and the chart; or, with id '', the history of every migration.
  */
 import { useState } from 'react';
 import { useActions, useFerry } from '../../store/react';
 import type { MigrationRun, RunRemedy } from '../../store/migrationPort';
 import { MigrationChart } from './MigrationChart';
 import { MigrationHistory } from './MigrationHistory';
-import { fmtMiB, fmtMs, fmtRate, latestFigures, runLabel, VERDICT_LABELS } from './runView';
+import { finalStatistics, fmtMiB, fmtMs, fmtRate, latestFigures, runLabel, VERDICT_LABELS } from './runView';
 
 export function MigrationView({ id }: { id: string }) {
   const run = useFerry((s) => (id === '' ? undefined : s.migration.runs[id]));
@@ -24,7 +25,8 @@ export function MigrationView({ id }: { id: string }) {
         </button>
       </header>
       <Verdict run={run} />
-      <Figures run={run} />
+      <FinalFigures run={run} />
+      {run.status !== 'completed' && <Figures run={run} />}
       <MigrationChart points={run.samples} bandwidthCapMiBps={run.options.bandwidthMiBps} maxDowntimeMs={run.options.maxDowntimeMs ?? 300} />
     </section>
   );
@@ -95,6 +97,28 @@ function Remedies({ id, remedies }: { id: string; remedies: readonly RunRemedy[]
   );
 }
 
+/** An ended migration's final statistics, from libvirt's completed job (not the last running sample). */
+function FinalFigures({ run }: { run: MigrationRun }) {
+  const stats = finalStatistics(run);
+  if (stats === undefined) return null;
+  return (
+    <section className="final-stats figures__item" aria-labelledby="final-stats-title">
+      <h3 id="final-stats-title" className="final-stats__title">
+        Final statistics <span className="muted">(libvirt's completed job)</span>
+      </h3>
+      <dl className="figures figures--final" aria-label="Final statistics">
+        {stats.items.map((i) => (
+          <div key={i.label} className="figures__item">
+            <dt>{i.label}</dt>
+            <dd>{i.value}</dd>
+          </div>
+        ))}
+      </dl>
+      {stats.note !== undefined && <p className="muted">{stats.note}</p>}
+    </section>
+  );
+}
+
 function Figures({ run }: { run: MigrationRun }) {
   const f = latestFigures(run);
   const v = run.verdict;
@@ -107,7 +131,7 @@ function Figures({ run }: { run: MigrationRun }) {
     ['ETA', run.status !== 'running' ? '—' : v?.etaMs !== undefined ? fmtMs(v.etaMs) : (v?.etaNote ?? '—')],
   ];
   return (
-    <dl className="figures">
+    <dl className="figures" aria-label={run.status === 'running' ? 'Live figures' : 'Last sample before the end'}>
       {items.map(([k, val]) => (
         <div key={k} className="figures__item">
           <dt>{k}</dt>

@@ -40,3 +40,41 @@ export function latestFigures(r: MigrationRun) {
     elapsedS: last?.t,
   };
 }
+
+/**
+ * The figures of an ended migration as libvirt reported them once it was over (`domjobinfo --completed
+ * --keep-completed`, the record's result): total time, the real downtime, the data sent, and the average rate those
+ * two give. Undefined while it runs, and for a failed or aborted one that has none. A completed migration whose
+ * statistics are missing says so instead of showing the last running sample as if it were final.
+ */
+export interface FinalStatistics {
+  readonly items: readonly { readonly label: string; readonly value: string }[];
+  readonly note?: string | undefined;
+}
+
+export function finalStatistics(r: MigrationRun): FinalStatistics | undefined {
+  if (r.status === 'running') return undefined;
+  const any = r.totalMs !== undefined || r.downtimeMs !== undefined || r.dataSentBytes !== undefined;
+  if (!any && r.status !== 'completed') return undefined;
+  const dataMiB = r.dataSentBytes === undefined ? undefined : r.dataSentBytes / 1048576;
+  const average = dataMiB !== undefined && r.totalMs !== undefined && r.totalMs > 0 ? dataMiB / (r.totalMs / 1000) : undefined;
+  const missing = [r.totalMs === undefined && 'total time', r.downtimeMs === undefined && 'downtime', r.dataSentBytes === undefined && 'data sent'].filter((x): x is string => x !== false);
+  return {
+    items: [
+      { label: 'Total time', value: fmtMs(r.totalMs) },
+      { label: 'Real downtime', value: fmtMs(r.downtimeMs) },
+      { label: 'Data sent', value: fmtMiB(dataMiB) },
+      { label: 'Average rate', value: fmtRate(average) },
+    ],
+    note:
+      missing.length === 0
+        ? undefined
+        : `libvirt reported no ${missing.join(', ')} for the finished job (domjobinfo --completed), so ${missing.length === 1 ? 'it is' : 'they are'} not shown.`,
+  };
+}
+
+/** The history's final-statistics cells: none yet while it runs, "—" for a figure libvirt did not report. */
+export function historyFinals(r: MigrationRun): { total: string; downtime: string; data: string } {
+  if (r.status === 'running') return { total: 'running…', downtime: '', data: '' };
+  return { total: fmtMs(r.totalMs), downtime: fmtMs(r.downtimeMs), data: r.dataSentBytes === undefined ? '—' : fmtMiB(r.dataSentBytes / 1048576) };
+}
