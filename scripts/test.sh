@@ -13,6 +13,12 @@ if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ]; then
   { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; } \
     || failed_steps=$((failed_steps + 1))
 fi
+# The reports end-to-end test turns exported PDFs into PNG pages and text: pdftoppm and pdftotext (poppler-utils).
+if ! command -v pdftoppm >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  echo "== installing Debian's poppler-utils for the reports end-to-end test"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends poppler-utils >/dev/null; } \
+    || failed_steps=$((failed_steps + 1))
+fi
 echo "== type check (node side, web side)"
 npx tsc -p tsconfig.node.json || failed_steps=$((failed_steps + 1))
 npx tsc -p tsconfig.web.json || failed_steps=$((failed_steps + 1))
