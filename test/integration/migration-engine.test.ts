@@ -203,7 +203,8 @@ describe.skipIf(!lab)('migration engine on the lab', () => {
         ['to-a', 'completed'],
         ['from-a', 'failed'],
       ]);
-      expect(recs[1]?.end?.message).toBe('Found running on hvA with no job after a restart: the migration did not complete.');
+      // libvirt's text when it kept a failed job's statistics, else a sentence (decideEnd in engine.ts).
+      expect(recs[1]?.end?.message).toMatch(/^vmd still runs on hvA with no migration job after a restart: the migration did not complete|^Migration failed: .* vmd still runs on hvA\.$/);
       const again = parseJournal(readFileSync(join(crashedDir, JOURNAL_FILE), 'utf8'));
       expect(again.lines.map((l) => l.type)).toEqual(['start', 'start', 'reconcile', 'reconcile']);
     } finally {
