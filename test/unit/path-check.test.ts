@@ -10,7 +10,7 @@ import { parsePing } from '../../shared/parsers/ping';
 import { parseTracepath } from '../../shared/parsers/tracepath';
 import { runPathCheck, type PathCheckHost } from '../../electron/main/network/path-check';
 import { applyRound, done, MAX_PROBES, MAX_ROUNDS, nextSizes, probeFromPing, searchReport, startSearch } from '../../shared/network/path-search';
-import { buildHops, migrationTargets, portRanges } from '../../shared/network/path';
+import { buildHops, migrationTargets, portRanges } from '../../shared/network/path-analysis';
 import { parseIpAddr } from '../../shared/parsers/ip';
 import type { PathReport } from '../../shared/network/path-report';
 

@@ -1,7 +1,7 @@
 /**
  * Runs the path check between two hosts: both ends' facts in parallel, the DF search (round by round, each round's
  * probes at once), tracepath from the size that passed, TTL-limited probes when big packets vanish silently, and the
- * migration ports; the analysis is shared/network/path.ts. Every probe is a typed command
+ * migration ports; the analysis is shared/network/path-analysis.ts. Every probe is a typed command
  * (shared/commands/network.ts) through a CommandRunner, so this runs against SSH, the lab or a fake alike.
  */
 import { ferryError, type FerryError } from '../../../shared/errors';
@@ -26,7 +26,7 @@ import {
   sortFlags,
   ttlPlan,
   type SideFacts,
-} from '../../../shared/network/path';
+} from '../../../shared/network/path-analysis';
 import type { PathFlag, PathHop, PathInterface, PathReport, PathRoute, PmtuProbe, PortsReport, RouteKind } from '../../../shared/network/path-report';
 import { runCommand, type CommandRunner } from '../remote/run-command';
 
