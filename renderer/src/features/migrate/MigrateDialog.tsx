@@ -4,7 +4,7 @@
  * Start. Validate -> in progress ->
  * error banner, as every Ferry dialog.
  */
-import { useMemo } from 'react';
+import { useId, useMemo } from 'react';
 import { hasErrors } from '../../../../shared/migration/options';
 import { dropRefusal } from '../../store/migrationSlice';
 import { useActions, useFerry, useFerryShallow } from '../../store/react';
@@ -31,6 +31,7 @@ function OpenMigrateDialog() {
   const flagged = useMemo(() => new Set(draft?.problems.flatMap((p) => p.options) ?? []), [draft?.problems]);
   // The options fold opens by itself for custom options, and never closes under the admin (e.g. on saving a profile).
   const optionsFold = useFold(draft !== null && draft.profileId === null);
+  const destinationLabel = useId();
   if (draft === null) return null;
 
   const source = hosts[draft.sourceHostId];
@@ -44,8 +45,10 @@ function OpenMigrateDialog() {
       <div className="migrate-form">
         <div className="migrate-form__row">
           <label className="field">
-            <span className="field__label">Destination</span>
-            <select className="input" value={draft.destinationHostId ?? ''} disabled={busy} onChange={(e) => setMigrateDestination(e.target.value === '' ? null : e.target.value)} data-autofocus={draft.destinationHostId === null ? true : undefined}>
+            <span className="field__label" id={destinationLabel}>
+              Destination
+            </span>
+            <select className="input" aria-labelledby={destinationLabel} value={draft.destinationHostId ?? ''} disabled={busy} onChange={(e) => setMigrateDestination(e.target.value === '' ? null : e.target.value)} data-autofocus={draft.destinationHostId === null ? true : undefined}>
               <option value="">Choose a host…</option>
               {targets.map((id) => {
                 const refusal = dropRefusal(draft.sourceHostId, hosts[id]);

@@ -3,7 +3,7 @@
  * description, "Save as profile…" (name it; a name already taken asks before it replaces), "Remove profile" for one
  * of the admin's (asks first), and what main met reading the saved profiles (a torn file kept aside).
  */
-import { useState, type FormEvent } from 'react';
+import { useId, useState, type FormEvent } from 'react';
 import type { FerryError } from '../../../../shared/errors';
 import type { MigrationProfile } from '../../../../shared/migration/options';
 import { checkProfileName } from '../../store/migrationProfiles';
@@ -15,10 +15,14 @@ export function ProfileSelect({ profileId, disabled }: { profileId: string | nul
   const { chooseProfile } = useActions();
   const builtIn = profiles.filter((p) => p.builtIn);
   const mine = profiles.filter((p) => !p.builtIn);
+  const labelId = useId();
   return (
     <label className="field">
-      <span className="field__label">Profile</span>
-      <select className="input" value={profileId ?? ''} disabled={disabled} onChange={(e) => chooseProfile(e.target.value)}>
+      <span className="field__label" id={labelId}>
+        Profile
+      </span>
+      {/* Named by its label only (a wrapping label would add the options' text to the name). */}
+      <select className="input" aria-labelledby={labelId} value={profileId ?? ''} disabled={disabled} onChange={(e) => chooseProfile(e.target.value)}>
         {profileId === null && <option value="">Custom options</option>}
         <optgroup label="Built-in">
           {builtIn.map((p) => (
