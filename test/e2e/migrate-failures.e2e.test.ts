@@ -35,10 +35,11 @@ describe.skipIf(!lab)('migration failures end to end (web mode, Chromium, the la
     return page.getByRole('table', { name: 'Migration history' }).getByRole('row').filter({ hasText: vm }).first();
   }
 
-  const domains = async () => ({
-    hvA: (await virsh('hvA', ['list', '--name'])).split('\n').filter(Boolean).sort(),
-    hvB: (await virsh('hvB', ['list', '--all', '--name'])).split('\n').filter(Boolean).sort(),
-  });
+  /** Where the lab's own guests are (others' domains, e.g. a benchmark's, are left out). */
+  const domains = async () => {
+    const ours = (text: string) => text.split('\n').filter((n) => n === 'vm1' || n === 'vmd').sort();
+    return { hvA: ours(await virsh('hvA', ['list', '--name'])), hvB: ours(await virsh('hvB', ['list', '--all', '--name'])) };
+  };
 
   beforeAll(async () => {
     info = requireLab();
@@ -79,12 +80,7 @@ describe.skipIf(!lab)('migration failures end to end (web mode, Chromium, the la
     const shown = Date.now();
     await screenshot(page, '20-vmd-destroyed-failed');
     const sentence = (await verdict().textContent()) ?? '';
-    // Ferry's sentence says what happened to the VM; libvirt's own words are shown with it.
-    expect(sentence).toMatch(/vmd (is shut-off on|is gone from|disappeared from) hvA/);
     const libvirt = (await libvirtText().textContent()) ?? '';
-    expect(libvirt).toMatch(/error: /);
-    // The badge and the figures stop: no remedies are offered for a migration that has ended.
-    expect(await page.getByRole('button', { name: 'Abort migration' }).count()).toBe(0);
     // How fast, printed and not asserted (timings on a shared 2-core machine are no test's business): from `virsh
     // destroy` returning to the end line in the journal, and to the badge on screen; samples taken in between.
     const journal = readJournal(ferry.dataDir);
@@ -93,6 +89,19 @@ describe.skipIf(!lab)('migration failures end to end (web mode, Chromium, the la
     console.log(
       `vmd destroyed (virsh destroy took ${done - asked} ms) -> journal end +${(end?.at ?? NaN) - done} ms, 'Failed' on screen +${shown - done} ms, ${samplesAfter} sample(s) in between (1 s sampling): ${sentence} | libvirt: ${libvirt.replace(/\s+/g, ' ')}`,
     );
+    // Ferry's sentence says what happened to the VM, and libvirt's words are shown with it. Seen on the lab (3 direct
+    // tries, 2 E2E runs): virsh ends with "error: End of file while reading data", or exits 1 right after its last
+    // progress line with no error line at all; Ferry then says exactly that rather than invent a reason.
+    expect(sentence).toMatch(/vmd (is shut-off on|is gone from|disappeared from) hvA/);
+    if (/without an error message/.test(sentence)) {
+      expect(sentence).toMatch(/libvirt said: virsh migrate exited with status 1 without an error message; the migration did not complete\.$/);
+      expect(libvirt).toMatch(/^Migration: \[ *\d+ %\]/);
+      console.warn("virsh gave no error line; the source libvirtd's log has the reason (not fetched by the engine in this case)");
+    } else {
+      expect(libvirt).toMatch(/^error: /);
+    }
+    // No remedies are offered for a migration that has ended.
+    expect(await page.getByRole('button', { name: 'Abort migration' }).count()).toBe(0);
 
     // The history keeps it, from main's journal: reload the page first.
     await page.reload();
@@ -122,10 +131,11 @@ describe.skipIf(!lab)('migration failures end to end (web mode, Chromium, the la
     await screenshot(page, '22-tunnelled-tls-failed');
     const sentence = (await verdict().textContent()) ?? '';
     const libvirt = (await libvirtText().textContent()) ?? '';
-    // virsh only says "End of file while reading data" (pitfall P10); the source libvirtd's log says why, and the
-    // view shows those lines too.
-    expect(libvirt).toMatch(/End of file while reading data/);
-    expect(libvirt).toMatch(/libvirtd\.log/);
+    // libvirt's refusal in its own words: said by virsh itself (seen), or, when virsh only says "End of file while
+    // reading data" (pitfall P10, also seen), in the source libvirtd log's lines that the view shows with it.
+    expect(libvirt).toMatch(/^error: /);
+    expect(libvirt).toMatch(/failed to convert virJSONValue to yajl data/);
+    if (/End of file while reading data/.test(libvirt)) expect(libvirt).toMatch(/libvirtd\.log/);
     console.log(`tunnelled+tls: ${sentence} | libvirt: ${libvirt.replace(/\s+/g, ' ')}`);
     expect(await domains()).toEqual({ hvA: ['vm1', 'vmd'], hvB: [] });
 
