@@ -48,7 +48,7 @@ function migrationSection(e: ReportEntry, n: number): string {
   const r = e.record;
   const f = migrationFigures(e);
   const t = figureTexts(f);
-  const charts = migrationCharts(migrationSeries(e.samples), {
+  const charts = migrationCharts(migrationSeries(e.samples, undefined, r.startedAt), {
     bandwidthCapMiBps: r.options.bandwidthMiBps,
     maxDowntimeMs: r.options.maxDowntimeMs,
     width: 700,

@@ -150,10 +150,14 @@ export interface MigrationSeries {
   readonly lastT: number;
 }
 
-/** Samples -> chart units (seconds since the first sample; MiB/s, MiB, ms), downsampled. */
-export function migrationSeries(samples: readonly MigrationSample[], maxPoints = REPORT_CHART_POINTS): MigrationSeries {
+/**
+ * Samples -> chart units (seconds since `startedAt`, the migration's start, default the first sample; MiB/s, MiB,
+ * ms), downsampled.
+ */
+export function migrationSeries(samples: readonly MigrationSample[], maxPoints = REPORT_CHART_POINTS, startedAt?: number): MigrationSeries {
   const rows = samples.filter((s) => s.figures !== undefined);
-  const t0 = rows[0]?.at ?? 0;
+  const first = rows[0]?.at ?? 0;
+  const t0 = startedAt !== undefined && startedAt <= first ? startedAt : first;
   const s = downsampleSeries(
     rows,
     (r) => (r.at - t0) / 1000,

@@ -160,6 +160,14 @@ describe('SVG charts', () => {
     expect(s.lastT).toBe(4999);
     expect(migrationCharts(s)).toHaveLength(3);
   });
+
+  it("measures time from the migration's start when it is known, else from the first sample", () => {
+    const e = labEntry('m-1');
+    const first = e.samples.find((s) => s.figures?.throughputBytesPerSecond !== undefined) as MigrationSample;
+    const fromStart = migrationSeries(e.samples, 400, e.record.startedAt);
+    expect(fromStart.throughput[0]?.x).toBe((first.at - e.record.startedAt) / 1000);
+    expect(migrationSeries(e.samples, 400, first.at + 60_000).throughput[0]?.x).toBe((first.at - (e.samples[0]?.at ?? 0)) / 1000);
+  });
 });
 
 describe('CSV of the samples', () => {

@@ -34,8 +34,8 @@ export function CompareView({ a, b }: { readonly a: string; readonly b: string }
 function Compared({ a, b }: { readonly a: LoadedEntry; readonly b: LoadedEntry }) {
   const rows = useMemo(() => compareMigrations(a, b), [a, b]);
   const charts = useMemo(() => {
-    const sa = migrationSeries(a.samples);
-    const sb = migrationSeries(b.samples);
+    const sa = migrationSeries(a.samples, undefined, a.record.startedAt);
+    const sb = migrationSeries(b.samples, undefined, b.record.startedAt);
     const scales = sharedScales([sa, sb]);
     const cap = (e: LoadedEntry) => e.record.options.bandwidthMiBps;
     const opts = (e: LoadedEntry) => ({ bandwidthCapMiBps: cap(e), maxDowntimeMs: e.record.options.maxDowntimeMs, scales, width: 560 });

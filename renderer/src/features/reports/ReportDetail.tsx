@@ -27,7 +27,7 @@ export function ReportDetail({ entryKey }: { readonly entryKey: string }) {
 function DetailBody({ entry }: { readonly entry: LoadedEntry }) {
   const r = entry.record;
   const figures = useMemo(() => figureTexts(migrationFigures(entry)), [entry]);
-  const charts = useMemo(() => migrationCharts(migrationSeries(entry.samples), { bandwidthCapMiBps: r.options.bandwidthMiBps, maxDowntimeMs: r.options.maxDowntimeMs }), [entry, r.options]);
+  const charts = useMemo(() => migrationCharts(migrationSeries(entry.samples, undefined, r.startedAt), { bandwidthCapMiBps: r.options.bandwidthMiBps, maxDowntimeMs: r.options.maxDowntimeMs }), [entry, r.options]);
   const timeline = useMemo(() => migrationTimeline(entry), [entry]);
   const rows: [string, string][] = [
     ['Result', r.state],
