@@ -210,7 +210,7 @@ describe('re-attaching after a restart', () => {
     await until('samples after the restart', () => (second.engine.record('m1')?.samples.length ?? 0) >= seqBefore.length + 2);
     // Live controls act on the domain, not on a lost command channel.
     expect((await second.engine.control('m1', { kind: 'set-speed', mibPerSecond: 200 })).ok).toBe(true);
-    expect(second.hosts.calls).toContain('hvA exec virsh --connect qemu:///system migrate-setspeed --domain vmd --bandwidth 200');
+    expect(second.hosts.calls).toContain('hvA virsh virsh --connect qemu:///system migrate-setspeed --domain vmd --bandwidth 200');
 
     moved = true;
     const rec = await second.engine.settled('m1');
