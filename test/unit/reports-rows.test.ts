@@ -39,6 +39,8 @@ describe('history rows', () => {
   it('filters by words (VM, host, option, "imported"), by result and by host', () => {
     expect(ids(filterRows(rows, { text: 'hvc', result: '', host: '' }))).toEqual(['journal:m2', 'journal:m3']);
     expect(ids(filterRows(rows, { text: 'tls', result: '', host: '' }))).toEqual(['journal:m3']);
+    expect(ids(filterRows(rows, { text: 'hvB → hvC', result: '', host: '' }))).toEqual(['journal:m3']);
+    expect(ids(filterRows(rows, { text: 'hva->hvb', result: '', host: '' }))).toEqual(['journal:m1', 'imported:m1']);
     expect(ids(filterRows(rows, { text: 'vm1 imported', result: '', host: '' }))).toEqual(['imported:m1']);
     expect(ids(filterRows(rows, { text: '', result: 'failed', host: '' }))).toEqual(['journal:m2']);
     expect(ids(filterRows(rows, { text: '', result: 'completed', host: 'hvB' }))).toEqual(['journal:m1', 'journal:m3', 'imported:m1']);

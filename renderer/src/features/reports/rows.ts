@@ -32,12 +32,14 @@ export interface RowFilter {
 }
 
 export function filterRows(rows: readonly Row[], f: RowFilter): Row[] {
-  const words = f.text.toLowerCase().split(/\s+/).filter(Boolean);
+  // "hvA → hvB" (or "hvA->hvB") is one word: a route, in that direction.
+  const arrows = (t: string) => t.toLowerCase().replace(/\s*(?:→|->)\s*/g, '→');
+  const words = arrows(f.text).split(/\s+/).filter(Boolean);
   return rows.filter((r) => {
     const rec = r.item.record;
     if (f.result !== '' && rec.state !== f.result) return false;
     if (f.host !== '' && rec.source.name !== f.host && rec.destination.name !== f.host) return false;
-    const hay = `${rec.vm} ${r.route} ${rec.state} ${r.options} ${rec.id} ${r.item.origin === 'imported' ? 'imported' : ''}`.toLowerCase();
+    const hay = arrows(`${rec.vm} ${r.route} ${rec.state} ${r.options} ${rec.id} ${r.item.origin === 'imported' ? 'imported' : ''}`);
     return words.every((w) => hay.includes(w));
   });
 }
