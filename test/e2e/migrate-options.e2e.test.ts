@@ -2,7 +2,9 @@
 // An admin drags vm1 from hvA onto hvB, sets the destination name, compression methods, TLS with its destination
 // name and a migration URI, and sees each in the exact command line as it is typed (a half-typed URI is refused with
 // the reason); saves the options as a profile; Ferry restarts on the same data directory and the profile is still
-// there with the same options; the admin removes it. Nothing is migrated: the lab's VMs do not move.
+// there with the same options; the admin removes it. Last, a real migration with compression (xbzrle) and a tuned
+// auto-converge completes, and its final statistics (libvirt's completed job) show in the view and the history; the
+// VM goes back to hvA afterwards.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -86,6 +88,7 @@ describe.skipIf(!lab)('migrate options and saved profiles end to end (web mode, 
     await browser?.close();
     await server?.stop();
     rmSync(dataDir, { recursive: true, force: true });
+    await vmReset(); // the last test migrated vm1 to hvB
   });
 
   it('shows the destination name, compression methods, TLS name and migration URI in the exact command as they are set', async () => {
@@ -178,5 +181,40 @@ describe.skipIf(!lab)('migrate options and saved profiles end to end (web mode, 
     expect(await picker.locator('optgroup[label="Built-in"] option').allTextContents()).toEqual(['Fast LAN', 'WAN + TLS']);
     expect(await commandLine(dialog).textContent()).toContain("'--dname' 'vm1-moved'");
     await dialog.getByRole('button', { name: 'Cancel' }).click();
+  });
+
+  it('runs a migration with the new options for real, and shows libvirt\'s final statistics as final, in the view and the history', async () => {
+    const dialog = await dragVmOnto(page, 'vm1', 'hvA', 'hvB');
+    await dialog.getByText('Advanced: network, streams, rarely used').click();
+    await dialog.getByLabel('Compressed', { exact: true }).check();
+    await dialog.getByRole('group', { name: 'Compression methods' }).getByLabel('xbzrle (re-sent pages as deltas)').check();
+    await dialog.getByLabel('Initial throttle').fill('30');
+    await dialog.getByLabel('Bandwidth cap').fill('40');
+    await expect.poll(() => commandLine(dialog).textContent()).toContain("'--comp-methods' 'xbzrle'");
+    await dialog.getByRole('button', { name: 'Start migration' }).click();
+
+    const verdict = page.getByRole('status', { name: 'Migration verdict' });
+    await verdict.waitFor({ timeout: 60_000 });
+    await expect.poll(() => verdict.textContent(), { timeout: 120_000, interval: 500 }).toMatch(/^Completed\./);
+    const finals = page.getByRole('region', { name: /^Final statistics/ });
+    await finals.waitFor();
+    const text = (await finals.textContent()) ?? '';
+    // Figures from `domjobinfo --completed`: a total time in seconds, a downtime in ms, the MiB sent and their rate.
+    expect(text).toMatch(/Total time\d+(\.\d)? s/);
+    expect(text).toMatch(/Real downtime\d+ ms/);
+    expect(text).toMatch(/Data sent\d+\.\d MiB/);
+    expect(text).toMatch(/Average rate\d+\.\d MiB\/s/);
+    // The live figures of the last running sample are not shown for a completed migration.
+    expect(await page.getByText('Expected downtime', { exact: true }).count()).toBe(0);
+    await screenshot(page, '33-final-statistics');
+
+    const downtime = /Real downtime(\d+ ms)/.exec(text)?.[1];
+    await page.getByRole('button', { name: 'Back to inventory' }).click();
+    await page.getByRole('button', { name: /^Migration history/ }).click();
+    const history = page.getByRole('table', { name: 'Migration history' });
+    expect(await history.getByRole('columnheader', { name: 'Final statistics' }).count()).toBe(1);
+    const row = history.getByRole('row').filter({ hasText: 'vm1' }).first();
+    await expect.poll(() => row.textContent(), { timeout: 10_000 }).toMatch(new RegExp(`hvA.*hvB.*\\d s${downtime ?? 'no downtime'}\\d+\\.\\d MiBCompleted`));
+    await screenshot(page, '34-history-final-statistics');
   });
 });
