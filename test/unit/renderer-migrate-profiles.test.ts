@@ -8,6 +8,9 @@ import { checkProfileName } from '../../renderer/src/store/migrationProfiles';
 import { finalStatistics, historyFinals } from '../../renderer/src/features/migrate/runView';
 import { ADVANCED_OPTIONS, parseDiskList, shows } from '../../renderer/src/features/migrate/optionsView';
 import type { MigrationRun } from '../../renderer/src/store/migrationPort';
+import type { FerryApi } from '../../renderer/src/store/ports';
+import { profilesList } from '../../shared/ipc/contract';
+import { ok } from '../../shared/result';
 import { BUILT_IN_PROFILES, VIRSH_OPTION_NAMES, type MigrationOptionKey } from '../../shared/migration/options';
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
@@ -64,6 +67,21 @@ describe('saved profiles in the migrate dialog', () => {
     expect(store.getState().migration.draft).toMatchObject({ profileId: null, options: { bandwidthMiBps: 12 } });
     const builtInRemove = await store.getState().removeProfile('wan-tls');
     expect(builtInRemove.ok ? 'removed' : builtInRemove.error.message).toMatch(/cannot be removed/);
+  });
+
+  it('keeps what main met reading the saved profiles (a torn file kept aside) for the dialog, with the built-in profiles', async () => {
+    const fake = createFakeApi({ latencyMs: 0, vmsPerHost: [1, 1, 1], tickMs: 0 });
+    const torn = { code: 'inventory.corrupt' as const, message: 'Ferry’s saved migration profiles could not be used because it is not valid JSON. The file was kept as /d/profiles.json.corrupt-x.' };
+    const api: FerryApi = {
+      ...fake,
+      invoke: ((def, input) => (def.id === profilesList.id ? Promise.resolve(ok({ profiles: [...BUILT_IN_PROFILES], problems: [torn] })) : fake.invoke(def, input))) as FerryApi['invoke'],
+    };
+    const store = createFerryStore(api, { infoNoticeMs: 0 });
+    expect(store.getState().migration.profileProblems).toEqual([]);
+    store.getState().watchMigrations();
+    await tick();
+    expect(store.getState().migration.profileProblems).toEqual([torn]);
+    expect(store.getState().migration.profiles).toEqual(BUILT_IN_PROFILES);
   });
 
   it('checks a typed name before anything is sent: empty, a built-in one, one that replaces, a new one', () => {
