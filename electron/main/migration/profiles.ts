@@ -223,11 +223,6 @@ export class ProfileStore {
       return r.ok ? ok({ next: r.value, value: {} }) : r;
     });
   }
-
-  /** Resolves once every change asked for so far is on disk (or failed). */
-  async settled(): Promise<void> {
-    await this.chain.catch(() => undefined);
-  }
 }
 
 export type ProfileChannelId = typeof profilesList.id | typeof profilesSave.id | typeof profilesRemove.id;
