@@ -1,0 +1,223 @@
+// Reports end to end: `npm run web`, Debian's Chromium, the real lab. vm1 is dragged from hvA onto hvB and back
+// (two real migrations of one VM); the history browser shows them; one is exported in all four formats through the
+// browser's downloads. The PDF becomes PNG pages (pdftoppm) and its text (pdftotext) names the VM, the hosts, the
+// total time and the downtime; the CSV reads back to the samples ferry.migrations.get answers; the JSON re-imports
+// (through the browser's file input) to an identical record; the HTML opens in Chromium with every request failed
+// and offline, and shows its charts. The two runs are compared. Exports are kept in test-results/e2e/reports/.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Download, Locator, Page } from 'playwright-core';
+import { WebSocket } from 'ws';
+import { lab, requireLab } from '../lab/use-lab';
+import { vmReset, type LabInfo } from '../lab/lab';
+import { addLabHost, hostOption, launchChromium, newPage, screenshot, SCREENSHOTS, startWebFerry, type WebFerry } from './harness';
+import { createClient, type FerryClient } from '../../renderer/src/api/client';
+import { createWebSocketBridge, type SocketLike } from '../../renderer/src/api/ws-bridge';
+import { WS_PATH } from '../../shared/ipc/channels';
+import { migrationsGet, migrationsList, type MigrationRecordView, type MigrationSample } from '../../shared/ipc/contract';
+import { reportsGet } from '../../shared/ipc/reports-contract';
+import { unwrap } from '../../shared/result';
+import { formatMilliseconds } from '../../shared/units';
+
+const OUT = path.join(SCREENSHOTS, 'reports');
+
+describe.skipIf(!lab)('reports end to end (web mode, Chromium, the lab)', () => {
+  let info: LabInfo;
+  let ferry: WebFerry;
+  let browser: Browser;
+  let page: Page;
+  let api: FerryClient;
+  let close: () => void = () => undefined;
+
+  /** Drags vm1's row of FROM onto TO (as migrate.e2e.test.ts does) and opens the options. */
+  async function dragVm1(from: 'hvA' | 'hvB', to: 'hvA' | 'hvB'): Promise<Locator> {
+    const back = page.getByRole('button', { name: 'Back to inventory' });
+    if (await back.isVisible()) await back.click();
+    await hostOption(page, from).click();
+    const row = page.getByRole('grid', { name: 'Virtual machines' }).getByRole('row').filter({ hasText: /^vm1/ });
+    await row.waitFor({ timeout: 30_000 });
+    const a = await row.boundingBox();
+    const b = await hostOption(page, to).boundingBox();
+    if (!a || !b) throw new Error(`vm1's row or ${to} is not on screen`);
+    await page.mouse.move(a.x + 30, a.y + a.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(a.x + 45, a.y + a.height / 2, { steps: 4 });
+    await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 12 });
+    await page.mouse.up();
+    const dialog = page.getByRole('dialog', { name: 'Migrate vm1' });
+    await dialog.waitFor({ timeout: 10_000 });
+    if (!(await dialog.getByLabel('Bandwidth cap').isVisible())) await dialog.getByText('Options', { exact: true }).click();
+    return dialog;
+  }
+
+  async function migrate(from: 'hvA' | 'hvB', to: 'hvA' | 'hvB', capMiBps: number): Promise<void> {
+    const dialog = await dragVm1(from, to);
+    await dialog.getByLabel('Bandwidth cap').fill(String(capMiBps));
+    await expect.poll(() => dialog.textContent()).toContain(`'--bandwidth' '${capMiBps}'`);
+    await dialog.getByRole('button', { name: 'Start migration' }).click();
+    const verdict = page.getByRole('status', { name: 'Migration verdict' });
+    await verdict.waitFor({ timeout: 30_000 });
+    await expect.poll(() => verdict.textContent(), { timeout: 120_000, interval: 500 }).toMatch(/Completed in .* of downtime/);
+  }
+
+  async function saveDownload(click: () => Promise<void>): Promise<{ file: string; download: Download }> {
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), click()]);
+    const file = path.join(OUT, download.suggestedFilename());
+    await download.saveAs(file);
+    return { file, download };
+  }
+
+  beforeAll(async () => {
+    info = requireLab();
+    rmSync(OUT, { recursive: true, force: true });
+    mkdirSync(OUT, { recursive: true });
+    await vmReset();
+    ferry = await startWebFerry({ env: { SSH_AUTH_SOCK: '' } });
+    const url = new URL(ferry.url);
+    const bridge = createWebSocketBridge({
+      url: `ws://${url.host}${WS_PATH}`,
+      token: url.searchParams.get('token') ?? '',
+      createSocket: (u, protocols) => new WebSocket(u, protocols) as unknown as SocketLike,
+    });
+    close = () => bridge.close();
+    api = createClient(bridge);
+    browser = await launchChromium();
+    page = await newPage(browser);
+    await page.goto(ferry.url);
+    await addLabHost(page, info, 'hvA');
+    await addLabHost(page, info, 'hvB');
+  });
+
+  afterAll(async () => {
+    close();
+    await browser?.close();
+    await ferry?.stop();
+    await vmReset();
+  });
+
+  it('exports a real migration as PDF, CSV, JSON and HTML that say what happened, re-import losslessly, and compares two runs of vm1', async () => {
+    await migrate('hvA', 'hvB', 20);
+    await migrate('hvB', 'hvA', 40);
+    const records = unwrap(await api.invoke(migrationsList, {}));
+    const there = records.find((r) => r.vm === 'vm1' && r.source.name === 'hvA' && r.state === 'completed') as MigrationRecordView;
+    expect(there, JSON.stringify(records.map((r) => [r.vm, r.source.name, r.state]))).toBeDefined();
+    const journal = unwrap(await api.invoke(migrationsGet, { id: there.id }));
+    expect(journal.samples.length).toBeGreaterThan(2);
+    const total = formatMilliseconds(there.result.totalTimeMs ?? NaN);
+    const downtime = formatMilliseconds(there.result.downtimeMs ?? NaN);
+
+    // The browser: both runs, newest first; filter to the hvA -> hvB one and open it.
+    await page.getByRole('button', { name: 'Reports' }).click();
+    const browserPanel = page.getByRole('dialog', { name: 'Migration reports' });
+    const table = browserPanel.getByRole('table', { name: 'Migrations' });
+    await expect.poll(() => table.getByRole('row').count(), { timeout: 10_000 }).toBe(3);
+    await browserPanel.getByLabel('Filter migrations').fill('hvA → hvB');
+    await expect.poll(() => table.getByRole('row').count()).toBe(2);
+    const row = table.getByRole('row').nth(1);
+    expect(await row.textContent()).toMatch(new RegExp(`vm1.*hvA → hvB.*${total}.*${downtime}.*completed`));
+    await screenshot(page, '40-reports-list');
+    await row.getByRole('button', { name: /^Open vm1 hvA → hvB/ }).click();
+    const charts = browserPanel.getByRole('region', { name: 'Report charts' });
+    await charts.locator('svg').first().waitFor({ timeout: 10_000 });
+    expect(await charts.locator('svg').count()).toBe(3);
+    expect(await browserPanel.getByRole('table', { name: 'Timeline' }).textContent()).toMatch(/Pass \d+: /);
+    expect(await browserPanel.getByLabel('Command').textContent()).toBe(there.commandLine);
+    await screenshot(page, '41-report-detail');
+
+    // Four exports of this migration, each a browser download.
+    const exportAs = (f: string) => () => browserPanel.getByRole('button', { name: `Export this migration as ${f}` }).click();
+    const pdf = await saveDownload(exportAs('PDF'));
+    const csv = await saveDownload(exportAs('CSV'));
+    const json = await saveDownload(exportAs('JSON'));
+    const html = await saveDownload(exportAs('HTML'));
+    expect(path.basename(pdf.file)).toMatch(/^ferry-vm1-hvA-hvB-\d{8}-\d{4}\.pdf$/);
+
+    // PDF: pages as PNG, and its text says what happened.
+    expect(readFileSync(pdf.file).subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    execFileSync('pdftoppm', ['-png', '-r', '60', pdf.file, path.join(OUT, 'report-page')]);
+    const pngs = readdirSync(OUT).filter((f) => /^report-page-\d+\.png$/.test(f));
+    expect(pngs.length).toBeGreaterThanOrEqual(1);
+    for (const p of pngs) expect(readFileSync(path.join(OUT, p)).subarray(1, 4).toString('latin1')).toBe('PNG');
+    const text = execFileSync('pdftotext', ['-layout', pdf.file, '-'], { encoding: 'utf8' });
+    for (const s of ['vm1', 'hvA', 'hvB', total, downtime]) expect(text, `PDF text lacks ${s}`).toContain(s);
+    expect(text).toMatch(new RegExp(`Total time\\s+${total.replace('.', '\\.')}`));
+    expect(text).toMatch(new RegExp(`Downtime\\s+${downtime.replace('.', '\\.')}`));
+
+    // CSV: the same samples as ferry.migrations.get, number for number.
+    const rows = parseCsv(readFileSync(csv.file, 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(rows).toHaveLength(journal.samples.length);
+    const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
+    journal.samples.forEach((s: MigrationSample, i) => {
+      const r = rows[i] as Record<string, string>;
+      expect([num(r['seq']), num(r['at_ms_since_epoch']), num(r['sample_latency_ms'])]).toEqual([s.seq, s.at, s.latencyMs]);
+      expect(num(r['throughput_bytes_per_s'])).toBe(s.figures?.throughputBytesPerSecond);
+      expect(num(r['dirty_rate_bytes_per_s'])).toBe(s.figures?.dirtyRateBytesPerSecond);
+      expect(num(r['memory_remaining_bytes'])).toBe(s.figures?.remainingBytes);
+      expect(num(r['memory_processed_bytes'])).toBe(s.figures?.processedBytes);
+      expect(num(r['expected_downtime_ms'])).toBe(s.figures?.expectedDowntimeMs);
+      expect(num(r['iteration'])).toBe(s.figures?.iteration);
+      expect(r['migration_id']).toBe(there.id);
+    });
+
+    // JSON: imported through the browser's file input, it comes back identical and marked as imported.
+    await browserPanel.getByRole('button', { name: 'Back to the list' }).click();
+    await browserPanel.getByLabel('Import report (JSON)').setInputFiles(json.file);
+    await expect.poll(() => browserPanel.getByRole('status', { name: 'Report outcome' }).textContent(), { timeout: 20_000 }).toMatch(/^Imported 1 migration from /);
+    await browserPanel.getByLabel('Filter migrations').fill('imported');
+    await expect.poll(() => table.getByRole('row').count()).toBe(2);
+    expect(await table.getByRole('row').nth(1).textContent()).toMatch(/vm1\s*imported.*hvA → hvB/);
+    const imported = unwrap(await api.invoke(reportsGet, { origin: 'imported', id: there.id }));
+    expect(imported.record).toEqual(journal.record);
+    expect(imported.samples).toEqual(journal.samples);
+    expect(imported.importedFrom).toBe(path.basename(json.file));
+    await screenshot(page, '42-reports-imported');
+
+    // HTML: offline, every request failed, and the charts are there (SVG paths with data).
+    const offline = await browser.newContext();
+    const requested: string[] = [];
+    await offline.route('**/*', (route) => (requested.push(route.request().url()), route.abort()));
+    await offline.setOffline(true);
+    const viewer = await offline.newPage();
+    await viewer.setContent(readFileSync(html.file, 'utf8'), { waitUntil: 'load' });
+    const paths = await viewer.locator('svg path[d]').evaluateAll((ps) => ps.map((p) => (p as unknown as { getAttribute(n: string): string | null }).getAttribute('d') ?? ''));
+    expect(paths.some((d) => (d.match(/L/g) ?? []).length >= 2), paths.join('\n')).toBe(true);
+    expect(await viewer.locator('svg').count()).toBe(3);
+    expect(await viewer.locator('script').count()).toBe(0);
+    expect(await viewer.textContent('body')).toContain(`${total}`);
+    expect(requested).toEqual([]);
+    await viewer.screenshot({ path: path.join(OUT, 'html-offline.png'), fullPage: true });
+    await offline.close();
+
+    // Comparison: the two vm1 runs side by side with their differences.
+    await browserPanel.getByLabel('Filter migrations').fill('');
+    await expect.poll(() => table.getByRole('row').count()).toBe(4);
+    const jrows = table.getByRole('row').filter({ hasNotText: 'imported' });
+    const boxes: Locator[] = [jrows.nth(1), jrows.nth(2)];
+    for (const b of boxes) await b.getByRole('checkbox').check();
+    await browserPanel.getByRole('button', { name: 'Compare selected' }).click();
+    const figures = browserPanel.getByRole('table', { name: 'Comparison figures' });
+    await figures.waitFor({ timeout: 10_000 });
+    const back = records.find((r) => r.vm === 'vm1' && r.source.name === 'hvB' && r.state === 'completed') as MigrationRecordView;
+    for (const [label, a, b] of [
+      ['Total time', there.result.totalTimeMs, back.result.totalTimeMs],
+      ['Downtime', there.result.downtimeMs, back.result.downtimeMs],
+    ] as const) {
+      if (a === undefined || b === undefined) throw new Error(`${label} missing from a completed run`);
+      const cells = await figures.getByRole('row').filter({ hasText: label }).getByRole('cell').allTextContents();
+      const diff = b - a;
+      const sign = diff > 0 ? '+' : diff < 0 ? '−' : '';
+      expect(cells).toEqual([
+        label,
+        formatMilliseconds(a),
+        formatMilliseconds(b),
+        sign + formatMilliseconds(Math.abs(diff)),
+        a === 0 ? '—' : `${diff > 0 ? '+' : ''}${((diff / a) * 100).toFixed(1)} %`,
+      ]);
+    }
+    expect(await browserPanel.getByRole('region', { name: 'Comparison charts' }).locator('svg').count()).toBe(6);
+    await screenshot(page, '43-reports-compare');
+  });
+});
