@@ -130,7 +130,18 @@ function SaveProfileForm({ onDone }: { onDone: () => void }) {
   };
 
   return (
-    <form className="profile-save" aria-label="Save as profile" onSubmit={submit}>
+    <form
+      className="profile-save"
+      aria-label="Save as profile"
+      onSubmit={submit}
+      onKeyDown={(e) => {
+        // Escape leaves this form, not the whole dialog (a handled keydown is no close request for the <dialog>).
+        if (e.key !== 'Escape' || busy) return;
+        e.preventDefault();
+        e.stopPropagation();
+        onDone();
+      }}
+    >
       <div className="profile-save__row">
         <label className="field">
           <span className="field__label">Profile name</span>
