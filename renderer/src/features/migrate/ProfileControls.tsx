@@ -3,7 +3,7 @@
  * description, "Save as profile…" (name it; a name already taken asks before it replaces), "Remove profile" for one
  * of the admin's (asks first), and what main met reading the saved profiles (a torn file kept aside).
  */
-import { useId, useState, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import type { FerryError } from '../../../../shared/errors';
 import type { MigrationProfile } from '../../../../shared/migration/options';
 import { checkProfileName } from '../../store/migrationProfiles';
@@ -49,12 +49,19 @@ export function ProfileActions({ profileId, disabled }: { profileId: string | nu
   const profile = useFerry((s) => s.migration.profiles.find((p) => p.id === profileId));
   const problems = useFerry((s) => s.migration.profileProblems);
   const [saving, setSaving] = useState(false);
+  // When the name form closes (saved, cancelled, Escape), the keyboard goes back to the button that opened it.
+  const saveButton = useRef<HTMLButtonElement>(null);
+  const wasSaving = useRef(false);
+  useEffect(() => {
+    if (wasSaving.current && !saving) saveButton.current?.focus();
+    wasSaving.current = saving;
+  }, [saving]);
   return (
     <div className="profile-bar">
       <div className="profile-bar__line">
         <p className="muted profile-bar__description">{profile?.description ?? 'Options changed by hand: not a saved profile.'}</p>
         {!saving && (
-          <button type="button" className="button button--quiet" disabled={disabled} onClick={() => setSaving(true)}>
+          <button ref={saveButton} type="button" className="button button--quiet" disabled={disabled} onClick={() => setSaving(true)}>
             Save as profile…
           </button>
         )}
