@@ -4,7 +4,7 @@
  * here (TypeScript merges them into those interfaces) so the profile feature lives in one place.
  */
 import type { FerryError } from '../../../shared/errors';
-import { profileIdFor, type MigrationProfile } from '../../../shared/migration/options';
+import { builtInProfileNamed, profileIdFor, type MigrationProfile } from '../../../shared/migration/options';
 import type { Result } from '../../../shared/result';
 
 declare module './types' {
@@ -23,7 +23,7 @@ declare module './types' {
   }
 }
 
-/** What the dialog says about a name typed into "Save as profile…", before anything is sent. */
+/** What the dialog says about a name typed into "Save as profile…", before anything is sent (main decides the same way). */
 export type ProfileNameCheck =
   | { readonly kind: 'empty' }
   | { readonly kind: 'built-in'; readonly name: string }
@@ -33,10 +33,9 @@ export type ProfileNameCheck =
 export function checkProfileName(name: string, profiles: readonly MigrationProfile[]): ProfileNameCheck {
   const trimmed = name.trim();
   if (trimmed === '') return { kind: 'empty' };
-  const id = profileIdFor(trimmed);
-  const lower = trimmed.toLowerCase();
-  const builtIn = profiles.find((p) => p.builtIn && (p.id === id || p.name.toLowerCase() === lower));
+  const builtIn = builtInProfileNamed(trimmed);
   if (builtIn !== undefined) return { kind: 'built-in', name: builtIn.name };
+  const id = profileIdFor(trimmed);
   const existing = profiles.find((p) => !p.builtIn && p.id === id);
   return existing !== undefined ? { kind: 'replaces', existing } : { kind: 'new', id };
 }
