@@ -137,3 +137,10 @@ export function compareMigrations(a: ReportEntry, b: ReportEntry): ComparisonRow
 export function comparable(a: ReportEntry['record'], b: ReportEntry['record']): boolean {
   return a.vm === b.vm;
 }
+
+/** `+12.5 %`, `−3.0 %` (a minus sign, like the differences shown beside it), `—` when it cannot be known. */
+export function formatChange(pct: number | undefined): string {
+  if (pct === undefined || !Number.isFinite(pct)) return '—';
+  const rounded = Math.abs(pct).toFixed(1);
+  return `${rounded === '0.0' ? '' : pct > 0 ? '+' : '−'}${rounded} %`;
+}

@@ -11,7 +11,7 @@ import { parseDomjobinfo } from '../../shared/parsers/virsh-domjobinfo';
 import { unwrap } from '../../shared/result';
 import { CSV_COLUMNS, buildSamplesCsv } from '../../shared/reports/csv';
 import { buildHtmlReport } from '../../shared/reports/html';
-import { compareMigrations, migrationFigures, migrationTimeline, passChanges } from '../../shared/reports/metrics';
+import { compareMigrations, formatChange, migrationFigures, migrationTimeline, passChanges } from '../../shared/reports/metrics';
 import { REPORT_SCHEMA_ID, buildJsonReport, parseJsonReport, type ReportEntry } from '../../shared/reports/schema';
 import { lineChart, migrationCharts, migrationSeries, niceTicks, renderSvg } from '../../shared/reports/svg';
 
@@ -264,6 +264,10 @@ describe('figures, timeline and comparison', () => {
     const d = rows['maxDirtyRateBytesPerSecond'];
     expect(d?.b).toBeCloseTo(2 * (d?.a ?? NaN), -4);
     expect(rows['iterations']).toMatchObject({ diff: 0, pct: 0 });
+  });
+
+  it('writes a change with its sign, a minus sign for less, none for a change that rounds to zero', () => {
+    expect([formatChange(-35), formatChange(99.26), formatChange(-0.004), formatChange(undefined), formatChange(Infinity)]).toEqual(['−35.0 %', '+99.3 %', '0.0 %', '—', '—']);
   });
 
   it('leaves the difference out when a figure is unknown or the base is zero', () => {

@@ -2,7 +2,7 @@
 import { useMemo } from 'react';
 import { formatBytes, formatBytesPerSecond, formatMilliseconds } from '../../../../shared/units';
 import { utc } from '../../../../shared/reports/html';
-import { compareMigrations, type ComparedMetric } from '../../../../shared/reports/metrics';
+import { compareMigrations, formatChange as fmtPct, type ComparedMetric } from '../../../../shared/reports/metrics';
 import { migrationCharts, migrationSeries, sharedScales } from '../../../../shared/reports/svg';
 import { SvgView } from './SvgView';
 import { useReports, type LoadedEntry } from './reportsStore';
@@ -13,6 +13,12 @@ function fmt(metric: ComparedMetric, v: number | undefined, signed = false): str
   const a = Math.abs(v);
   const text = metric.unit === 'ms' ? formatMilliseconds(a) : metric.unit === 'bytes' ? formatBytes(a) : metric.unit === 'bytes/s' ? formatBytesPerSecond(a) : String(+a.toFixed(2));
   return sign + text;
+}
+
+/** Less time, downtime and data is better; a rate or a pass count is not better or worse by itself. */
+function changeTone(metric: ComparedMetric, pct: number | undefined): string {
+  if (pct === undefined || Math.abs(pct) < 0.05 || (metric.unit !== 'ms' && metric.unit !== 'bytes')) return '';
+  return pct < 0 ? 'tone-ok' : 'tone-warn';
 }
 
 export function CompareView({ a, b }: { readonly a: string; readonly b: string }) {
@@ -62,7 +68,7 @@ function Compared({ a, b }: { readonly a: LoadedEntry; readonly b: LoadedEntry }
               <td className="num">{fmt(r.metric, r.a)}</td>
               <td className="num">{fmt(r.metric, r.b)}</td>
               <td className="num">{fmt(r.metric, r.diff, true)}</td>
-              <td className={`num ${r.pct === undefined || r.pct === 0 ? '' : r.pct < 0 ? 'tone-ok' : 'tone-warn'}`}>{r.pct === undefined ? '—' : `${r.pct > 0 ? '+' : ''}${r.pct.toFixed(1)} %`}</td>
+              <td className={`num ${changeTone(r.metric, r.pct)}`}>{fmtPct(r.pct)}</td>
             </tr>
           ))}
         </tbody>
