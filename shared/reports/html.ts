@@ -82,8 +82,8 @@ ${e.samples.length === 0 ? '<p class="muted">No samples were recorded for this m
 ${
   timeline.length === 0
     ? '<p class="muted">No events.</p>'
-    : `<table><thead><tr><th>Time</th><th>+s</th><th>What</th><th></th></tr></thead><tbody>${timeline
-        .map((i) => `<tr><td>${esc(utc(i.at).slice(11))}</td><td class="num">${((i.at - t0) / 1000).toFixed(1)}</td><td>${esc(i.kind)}</td><td>${esc(i.text)}</td></tr>`)
+    : `<table><thead><tr><th>Time (UTC)</th><th>+s</th><th>What</th><th></th></tr></thead><tbody>${timeline
+        .map((i) => `<tr><td>${esc(utc(i.at).slice(11, 19))}</td><td class="num">${((i.at - t0) / 1000).toFixed(1)}</td><td>${esc(i.kind)}</td><td>${esc(i.text)}</td></tr>`)
         .join('')}</tbody></table>`
 }
 <h3>Pre-flight</h3>
