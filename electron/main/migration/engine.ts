@@ -697,6 +697,7 @@ export class MigrationEngine {
       run.resolveDone?.();
     } catch (e) {
       this.o.logger?.warn('migration.end-check-failed', { id: run.id, error: String(e) });
+      if (run.ended) run.resolveDone?.(); // the end could not be journalled: nobody should wait for it for ever
     } finally {
       run.checkingEnd = false;
     }
