@@ -87,6 +87,30 @@ describe('domjobinfo sampler', () => {
     ]);
   });
 
+  it('continues a given sequence and says how late each sample started on the fixed schedule, and which slots it skipped', async () => {
+    let calls = 0;
+    const runner: CommandRunner = {
+      async run(): Promise<Result<RunOutput, FerryError>> {
+        calls += 1;
+        if (calls === 2) await new Promise((r) => setTimeout(r, 1200)); // a slow answer runs past two slots
+        return ok({ stdout: EARLY, stderr: '', exitCode: 0 });
+      },
+    };
+    const samples: JobSample[] = [];
+    const sampler = startJobSampler({ runner, domain: 'vm1', intervalMs: 500, firstSeq: 7, onSample: (s) => samples.push(s), onCrash });
+    await vi.advanceTimersByTimeAsync(2100);
+    sampler.stop();
+    // Slots at 0, 500, 1000, 1500, 2000: the sample due at 500 answers at 1700, so 1000 is skipped and the one due
+    // at 1500 starts at once, 200 ms late; 2000 is on time again.
+    expect(samples.map((s) => [s.seq, s.lateMs, s.skippedBefore])).toEqual([
+      [7, 0, 0],
+      [8, 0, 0],
+      [9, 200, 1],
+      [10, 0, 0],
+    ]);
+    expect(sampler.stats()).toMatchObject({ polls: 4, skipped: 1, maxLateMs: 200 });
+  });
+
   it('keeps a changed sampling rate within 10 Hz too', async () => {
     const runner = scripted([{ stdout: EARLY, stderr: '', exitCode: 0 }]);
     const samples: JobSample[] = [];
