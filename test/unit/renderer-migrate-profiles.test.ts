@@ -10,7 +10,7 @@ import { ADVANCED_OPTIONS, parseDiskList, shows } from '../../renderer/src/featu
 import type { MigrationRun } from '../../renderer/src/store/migrationPort';
 import type { FerryApi } from '../../renderer/src/store/ports';
 import { profilesList } from '../../shared/ipc/contract';
-import { ok } from '../../shared/result';
+import { err, ok } from '../../shared/result';
 import { BUILT_IN_PROFILES, VIRSH_OPTION_NAMES, type MigrationOptionKey } from '../../shared/migration/options';
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
@@ -82,6 +82,17 @@ describe('saved profiles in the migrate dialog', () => {
     await tick();
     expect(store.getState().migration.profileProblems).toEqual([torn]);
     expect(store.getState().migration.profiles).toEqual(BUILT_IN_PROFILES);
+  });
+
+  it('offers the built-in profiles and says why when the saved ones cannot be loaded', async () => {
+    const fake = createFakeApi({ latencyMs: 0, vmsPerHost: [1, 1, 1], tickMs: 0 });
+    const down = { code: 'ipc.transport' as const, message: 'The connection to Ferry’s core was lost.' };
+    const api: FerryApi = { ...fake, invoke: ((def, input) => (def.id === profilesList.id ? Promise.resolve(err(down)) : fake.invoke(def, input))) as FerryApi['invoke'] };
+    const store = createFerryStore(api, { infoNoticeMs: 0 });
+    store.getState().watchMigrations();
+    await tick();
+    expect(store.getState().migration.profiles).toEqual(BUILT_IN_PROFILES);
+    expect(store.getState().migration.profileProblems).toEqual([{ code: 'ipc.transport', message: 'Saved profiles could not be loaded: The connection to Ferry’s core was lost.' }]);
   });
 
   it('checks a typed name before anything is sent: empty, a built-in one, one that replaces, a new one', () => {

@@ -71,7 +71,12 @@ export const createMigrationSlice: SliceCreator<MigrationSlice> = (set, get, dep
 
   const loadProfiles = async () => {
     const r = await call(deps.api, profilesList, {});
-    if (r.ok) set((s) => ({ migration: { ...s.migration, profiles: r.value.profiles.length > 0 ? r.value.profiles : BUILT_IN_PROFILES, profileProblems: r.value.problems } }));
+    // Unanswered, the built-in profiles stay on offer and the dialog says why the saved ones are missing.
+    set((s) => ({
+      migration: r.ok
+        ? { ...s.migration, profiles: r.value.profiles.length > 0 ? r.value.profiles : BUILT_IN_PROFILES, profileProblems: r.value.problems }
+        : { ...s.migration, profileProblems: [{ ...r.error, message: `Saved profiles could not be loaded: ${r.error.message}` }] },
+    }));
   };
 
   return {

@@ -59,7 +59,9 @@ export function ProfileActions({ profileId, disabled }: { profileId: string | nu
   return (
     <div className="profile-bar">
       <div className="profile-bar__line">
-        <p className="muted profile-bar__description">{profile?.description ?? 'Options changed by hand: not a saved profile.'}</p>
+        <p className="muted profile-bar__description" title={profile?.description}>
+          {profile?.description ?? 'Options changed by hand: not a saved profile.'}
+        </p>
         {!saving && (
           <button ref={saveButton} type="button" className="button button--quiet" disabled={disabled} onClick={() => setSaving(true)}>
             Save as profile…
