@@ -1,16 +1,18 @@
 // Migrations that fail, end to end: `npm run web`, Debian's Chromium, the real lab. The user watches the migration
 // view while the VM is destroyed on the source, or starts one with options libvirt refuses although Ferry's own
-// validation lets them through. Each must end in a clear error state on screen (the 'Failed' badge, a sentence,
-// libvirt's own text) and stay in the history with that text, also after a reload (the record comes from main's
-// journal, not from the page). Every test puts the lab back: vmd/vm1 running on hvA, watchdogs cancelled.
+// validation lets them through (tunnelled + TLS; a listen address that is not the destination's). Each must end in a
+// clear error state on screen (the 'Failed' badge, a sentence, libvirt's own text) and stay in the history with that
+// text, also after a reload (the record comes from main's journal, not from the page). With the destination's sshd
+// stopped, pre-flight refuses before anything starts (a failure mid-migration is the engine lab test's). Every test
+// puts the lab back: vmd/vm1 running on hvA, watchdogs cancelled, hvB's sshd started.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { lab, requireLab } from '../lab/use-lab';
-import { cancelWatchdog, hx, labHost, startWatchdog, virsh, vmReset, type LabInfo } from '../lab/lab';
+import { cancelWatchdog, hx, labHost, labRun, startWatchdog, virsh, vmReset, type LabInfo } from '../lab/lab';
 import { JOURNAL_FILE, parseJournal, type JournalLine } from '../../electron/main/migration/journal';
-import { addLabHost, dragVmOnto, launchChromium, newPage, screenshot, startWebFerry, type WebFerry } from './harness';
+import { addLabHost, dragVmOnto, hostOption, launchChromium, newPage, screenshot, startWebFerry, type WebFerry } from './harness';
 
 /** main's journal, as the engine wrote it (how it saw the ending, and when). */
 const readJournal = (dataDir: string): readonly JournalLine[] => parseJournal(readFileSync(path.join(dataDir, JOURNAL_FILE), 'utf8')).lines;
@@ -173,5 +175,37 @@ describe.skipIf(!lab)('migration failures end to end (web mode, Chromium, the la
     await expect.poll(() => row.textContent(), { timeout: 20_000 }).toMatch(/vm1.*hvA.*hvB.*Failed/s);
     await row.getByRole('button', { name: 'vm1' }).click();
     await expect.poll(() => libvirtText().textContent(), { timeout: 10_000 }).toBe(libvirt);
+  });
+
+  // Last: it leaves hvB's sshd started again and waits for Ferry to see hvB connected, as the lab was found.
+  it("hvB's sshd stopped after the dialog opened: pre-flight fails the p2p check with libvirt's 'Connection refused', and nothing starts", async () => {
+    await page.reload();
+    const historyBefore = await page.getByRole('button', { name: /^Migration history/ }).textContent();
+    const dialog = await dragVmOnto(page, 'vm1', 'hvA', 'hvB');
+    const startsBefore = readJournal(ferry.dataDir).filter((l) => l.type === 'start').length;
+    await labRun(['stop', 'sshd', 'hvB']);
+    try {
+      const start = dialog.getByRole('button', { name: 'Start migration' });
+      await start.click(); // flushed at once: it reads 'Checking…' until the checks answer
+      await start.waitFor({ timeout: 60_000 });
+      const checks = dialog.getByRole('region', { name: 'Pre-flight checks' });
+      const p2p = checks.getByRole('listitem').filter({ hasText: "Source reaches the destination's libvirt" });
+      expect(await p2p.getByLabel('fail').count(), (await checks.textContent()) ?? '').toBe(1);
+      const said = (await p2p.textContent()) ?? '';
+      console.log(`sshd stopped on hvB: ${said}`);
+      expect(said).toMatch(/libvirt on hvA said: ".*Connection refused/);
+      expect(said).toMatch(/sshd and libvirtd running on hvB/);
+      await p2p.scrollIntoViewIfNeeded();
+      await screenshot(page, '24-sshd-stopped-preflight');
+      expect(await dialog.getByRole('alert').textContent()).toMatch(/^Pre-flight failed: .*Nothing was changed\./);
+      expect(await verdict().count()).toBe(0);
+      expect(readJournal(ferry.dataDir).filter((l) => l.type === 'start').length).toBe(startsBefore);
+      expect(await page.getByRole('button', { name: /^Migration history/ }).textContent()).toBe(historyBefore);
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
+    } finally {
+      await labRun(['start', 'sshd', 'hvB']);
+    }
+    expect(await domains()).toEqual({ hvA: ['vm1', 'vmd'], hvB: [] });
+    await hostOption(page, 'hvB').and(page.locator('[data-state="connected"]')).waitFor({ timeout: 60_000 });
   });
 });

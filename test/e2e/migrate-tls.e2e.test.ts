@@ -63,7 +63,7 @@ describe.skipIf(!lab)('TLS migration end to end (web mode, Chromium, the lab)', 
     await expect.poll(() => dialog.textContent()).toContain("'--tls'");
     await dialog.getByRole('button', { name: 'Start migration' }).click();
     await expect.poll(() => verdict().textContent(), { timeout: 90_000, interval: 250 }).toMatch(/^Completed\. Completed in .* of downtime/);
-    await screenshot(page, '30-tls-completed');
+    await screenshot(page, '25-tls-completed');
     expect(await running('hvB')).toEqual(['vm1']);
     expect(await running('hvA')).toEqual(['vmd']);
 
@@ -97,7 +97,7 @@ describe.skipIf(!lab)('TLS migration end to end (web mode, Chromium, the lab)', 
         await expect.poll(() => dialog.getByRole('alert').textContent()).toMatch(/^Pre-flight failed: .*Nothing was changed\./);
         if (attempt === 1) {
           await tls.scrollIntoViewIfNeeded();
-          await screenshot(page, '31-tls-missing-cert-preflight');
+          await screenshot(page, '26-tls-missing-cert-preflight');
         }
         // Nothing started: the dialog is still open, no migration view, vm1 still only on hvA, no new history entry.
         expect(await dialog.isVisible()).toBe(true);
