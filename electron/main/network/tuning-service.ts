@@ -212,7 +212,9 @@ export class TuningService {
       chosen.push(c);
     }
     if (chosen.length === 0) return err(ferryError('input.invalid', 'No change chosen.'));
-    chosen.sort((x, y) => KIND_ORDER[x.kind] - KIND_ORDER[y.kind]);
+    // Kind first (an MTU change, which may touch Ferry's own SSH path, last), then the plan's order: the request's order does not matter.
+    const rank = (c: TuningChange) => plan.changes.indexOf(c);
+    chosen.sort((x, y) => KIND_ORDER[x.kind] - KIND_ORDER[y.kind] || rank(x) - rank(y));
     return this.exclusive(req.hostId, () => this.applyChosen(plan, chosen, req.persist));
   }
 
