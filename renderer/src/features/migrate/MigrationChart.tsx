@@ -6,7 +6,7 @@
  */
 import { memo, useMemo } from 'react';
 import { CartesianGrid, Line, LineChart, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
-import { CHART_MAX_POINTS, chartSeries, type ChartPoint } from './chartData';
+import { CHART_MAX_POINTS, chartSeries, timeTickFormatter, type ChartPoint } from './chartData';
 
 export interface MigrationChartProps {
   readonly points: readonly ChartPoint[];
@@ -19,13 +19,13 @@ export interface MigrationChartProps {
 }
 
 const COLORS = { dirty: '#d9480f', throughput: '#1971c2', remaining: '#5f3dc4', downtime: '#2b8a3e', cap: '#868e96', limit: '#c92a2a' };
-const fmtT = (t: number) => (t >= 120 ? `${+(t / 60).toFixed(1)} min` : `${Math.round(t)} s`);
 const fmtN = (v: number) => (v >= 100 ? String(Math.round(v)) : v.toFixed(1));
 const margin = { top: 8, right: 16, bottom: 0, left: 0 };
 
 export const MigrationChart = memo(function MigrationChart({ points, bandwidthCapMiBps, maxDowntimeMs, maxPoints = CHART_MAX_POINTS, width, height = 360 }: MigrationChartProps) {
   const s = useMemo(() => chartSeries(points, maxPoints), [points, maxPoints]);
   const xDomain: [number, number] = [0, Math.max(1, s.lastT)];
+  const fmtT = timeTickFormatter(xDomain[1]);
   const size = width === undefined ? { responsive: true, style: { width: '100%', height: height / 2 } } : { width, height: height / 2 };
   const common = { isAnimationActive: false, dot: false, activeDot: false, strokeWidth: 1.5, type: 'linear' as const, connectNulls: false };
   const xAxis = <XAxis dataKey="x" type="number" domain={xDomain} tickFormatter={fmtT} allowDuplicatedCategory={false} tick={{ fontSize: 11 }} />;

@@ -61,3 +61,13 @@ export function chartPoint(
     downtimeMs: f.expectedDowntimeMs,
   };
 }
+
+/**
+ * Labels for the time axis, given how long the chart spans (seconds). recharts places ticks at fractions of the
+ * span, so a 3 s run gets ticks at 0.7 s steps: whole seconds there would read "1 s, 1 s, 2 s". Short spans keep
+ * one decimal; long ones switch to minutes.
+ */
+export function timeTickFormatter(spanSeconds: number): (t: number) => string {
+  if (spanSeconds < 10) return (t) => `${t.toFixed(1)} s`;
+  return (t) => (spanSeconds >= 120 ? `${+(t / 60).toFixed(1)} min` : `${Math.round(t)} s`);
+}
