@@ -22,7 +22,9 @@ const ADDRESS = /^[0-9A-Fa-f.:]*$/;
 export function PathPanel({ hostId }: { hostId: string }) {
   const ids = useId();
   const hostName = useFerry((s) => s.inventory.hosts[hostId]?.record.name ?? hostId);
-  const peers = useFerry(useShallow((s) => Object.values(s.inventory.hosts).filter((h) => h.record.id !== hostId).map((h) => ({ id: h.record.id, name: h.record.name }))));
+  // Strings, not objects: useShallow compares the items with Object.is, and new objects every time would re-render forever.
+  const peerKeys = useFerry(useShallow((s) => Object.values(s.inventory.hosts).filter((h) => h.record.id !== hostId).map((h) => `${h.record.id}\n${h.record.name}`)));
+  const peers = peerKeys.map((k) => ({ id: k.slice(0, k.indexOf('\n')), name: k.slice(k.indexOf('\n') + 1) }));
   const [peerId, setPeerId] = useState('');
   const [address, setAddress] = useState('');
   const [state, setState] = useState<RunState>({ phase: 'idle' });
@@ -47,7 +49,7 @@ export function PathPanel({ hostId }: { hostId: string }) {
       >
         <label htmlFor={`${ids}-peer`}>
           From {hostName} to
-          <select id={`${ids}-peer`} className="input" value={peerId} onChange={(e) => setPeerId(e.target.value)} disabled={state.phase === 'running'}>
+          <select id={`${ids}-peer`} aria-label="Other host" className="input" value={peerId} onChange={(e) => setPeerId(e.target.value)} disabled={state.phase === 'running'}>
             <option value="">Choose a host…</option>
             {peers.map((p) => (
               <option key={p.id} value={p.id}>
@@ -63,6 +65,7 @@ export function PathPanel({ hostId }: { hostId: string }) {
             className="input mono"
             value={address}
             placeholder="its management and migration addresses"
+            aria-label="Address to probe"
             aria-invalid={badAddress}
             onChange={(e) => setAddress(e.target.value)}
             disabled={state.phase === 'running'}
