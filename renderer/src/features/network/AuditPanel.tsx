@@ -22,7 +22,8 @@ type RunState = { phase: 'idle' } | { phase: 'running' } | { phase: 'done'; audi
 export function AuditPanel({ hostId }: { hostId: string }) {
   const ids = useId();
   const hostName = useFerry((s) => s.inventory.hosts[hostId]?.record.name ?? hostId);
-  const peers = useFerry(useShallow((s) => Object.values(s.inventory.hosts).filter((h) => h.record.id !== hostId).map((h) => ({ id: h.record.id, name: h.record.name }))));
+  // Host views are the store's own objects, so the shallow comparison holds (new {id, name} objects would not).
+  const peers = useFerry(useShallow((s) => Object.values(s.inventory.hosts).filter((h) => h.record.id !== hostId)));
   const vms = useFerry(useShallow((s) => (s.inventory.hosts[hostId]?.vms ?? []).map((v) => v.name)));
   const [peerId, setPeerId] = useState('');
   const [vm, setVm] = useState('');
@@ -37,19 +38,19 @@ export function AuditPanel({ hostId }: { hostId: string }) {
   return (
     <section className="network-panel audit" aria-label="Readiness audit" data-host={hostId}>
       <div className="audit__controls">
-        <label htmlFor={`${ids}-peer`}>
-          Peer host
+        <div className="audit__field">
+          <label htmlFor={`${ids}-peer`}>Peer host</label>
           <select id={`${ids}-peer`} className="input" value={peerId} onChange={(e) => setPeerId(e.target.value)} disabled={state.phase === 'running'}>
             <option value="">None (skip network and TCP checks)</option>
             {peers.map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.name}
+              <option key={p.record.id} value={p.record.id}>
+                {p.record.name}
               </option>
             ))}
           </select>
-        </label>
-        <label htmlFor={`${ids}-vm`}>
-          VM
+        </div>
+        <div className="audit__field">
+          <label htmlFor={`${ids}-vm`}>VM</label>
           <select id={`${ids}-vm`} className="input" value={vm} onChange={(e) => setVm(e.target.value)} disabled={state.phase === 'running'}>
             <option value="">None (skip CPU pinning and storage)</option>
             {vms.map((n) => (
@@ -58,7 +59,7 @@ export function AuditPanel({ hostId }: { hostId: string }) {
               </option>
             ))}
           </select>
-        </label>
+        </div>
         <button type="button" className="button button--primary" onClick={() => void run()} disabled={state.phase === 'running'}>
           {state.phase === 'running' ? 'Auditing…' : 'Run audit'}
         </button>

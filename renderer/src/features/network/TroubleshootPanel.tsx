@@ -32,8 +32,8 @@ export function TroubleshootPanel({ hostId }: { hostId: string }) {
   return (
     <section className="network-panel audit troubleshoot" aria-label="Troubleshooting" data-host={hostId}>
       <div className="audit__controls">
-        <label htmlFor={`${ids}-vm`}>
-          VM
+        <div className="audit__field">
+          <label htmlFor={`${ids}-vm`}>VM</label>
           <select id={`${ids}-vm`} className="input" value={vm} onChange={(e) => setVm(e.target.value)} disabled={state.phase === 'loading'}>
             <option value="">None (no QEMU log)</option>
             {vms.map((n) => (
@@ -42,7 +42,7 @@ export function TroubleshootPanel({ hostId }: { hostId: string }) {
               </option>
             ))}
           </select>
-        </label>
+        </div>
         <button type="button" className="button button--primary" onClick={() => void load()} disabled={state.phase === 'loading'}>
           {state.phase === 'loading' ? 'Reading…' : 'Show logs'}
         </button>
