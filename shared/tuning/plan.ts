@@ -232,7 +232,7 @@ function planMtu(nic: NicState, context: TuningContext, meta: PlanMeta, push: Pu
     title: `MTU of ${nic.ifname}`,
     current: String(nic.mtu),
     proposed: String(JUMBO_MTU),
-    why: `The path to ${peer} carries ${path.value} bytes (${path.source}: ${path.detail}) but ${nic.ifname} sends ${nic.mtu}; at ${JUMBO_MTU} each packet carries ${payload(JUMBO_MTU)} bytes of TCP data instead of ${payload(nic.mtu)}, ${(payload(JUMBO_MTU) / payload(nic.mtu)).toFixed(1)}x fewer packets for the same migration stream.${masterNote}`,
+    why: `The path to ${peer} carries ${path.value} bytes (${path.source === 'given' ? 'given' : `measured: ${path.detail}`}) but ${nic.ifname} sends ${nic.mtu}; at ${JUMBO_MTU} each packet carries ${payload(JUMBO_MTU)} bytes of TCP data instead of ${payload(nic.mtu)}, ${(payload(JUMBO_MTU) / payload(nic.mtu)).toFixed(1)}x fewer packets for the same migration stream.${masterNote}`,
     apply,
     undo,
     persistence: manual([
@@ -284,9 +284,9 @@ function planBuffers(state: HostState, context: TuningContext, meta: PlanMeta, p
     const ceiling = formatBitsPerSecond(streamCeilingMbps(current, rtt.value));
     const role =
       e.key === 'net.ipv4.tcp_rmem'
-        ? `receive buffer max is ${mib(current)}, which limits one migration stream to about ${ceiling} at ${ms(rtt.value)}`
+        ? `the receive buffer max is ${mib(current)}, which limits one migration stream to about ${ceiling} at ${ms(rtt.value)}`
         : e.key === 'net.ipv4.tcp_wmem'
-          ? `send buffer max is ${mib(current)}, which limits one migration stream to about ${ceiling} at ${ms(rtt.value)}`
+          ? `the send buffer max is ${mib(current)}, which limits one migration stream to about ${ceiling} at ${ms(rtt.value)}`
           : `${e.key} is ${mib(current)}; it caps the buffers programs set themselves with SO_${e.key.includes('rmem') ? 'RCV' : 'SND'}BUF (QEMU's migration stream uses autotuning, bounded by tcp_${e.key.includes('rmem') ? 'r' : 'w'}mem)`;
     const writable = state.writability.writable[e.key];
     const blocked =
@@ -301,7 +301,7 @@ function planBuffers(state: HostState, context: TuningContext, meta: PlanMeta, p
         title: e.key,
         current: describeValue(undo),
         proposed: describeValue(apply),
-        why: `${head}; the ${role}.`,
+        why: `${head}; ${role}.`,
         apply,
         undo,
         persistence: { how: 'sysctl-file', line: `${e.key} = ${describeValue(apply)}` },
