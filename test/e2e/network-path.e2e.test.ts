@@ -56,7 +56,10 @@ describe.skipIf(!lab)('network path end to end (web mode, Chromium, the lab)', (
     const sides = route.getByRole('table', { name: 'Interfaces' });
     expect(await sides.getByRole('row', { name: /^MTU/ }).textContent()).toBe('MTU90001500');
     expect(await sides.getByRole('row', { name: /^Next hop/ }).textContent()).toBe('Next hop10.77.0.110.77.1.1');
-    expect(await route.getByLabel('Path MTU').textContent()).toMatch(/^Largest DF packet that passes: 1500 bytes; larger ones are refused by a router that says so/);
+    expect(await route.getByLabel('Path MTU', { exact: true }).textContent()).toMatch(/^Largest DF packet that passes: 1500 bytes; larger ones are refused by a router that says so/);
+    expect(await route.getByLabel('Where the path MTU drops').textContent()).toBe(
+      'Path MTU drops to 1500: 10.77.0.1 (hop 1) forwards toward hvC (10.77.1.13) over a link of MTU 1500, and says so (ICMP "fragmentation needed").',
+    );
     const clipped = route.getByRole('table', { name: 'Hops' }).locator('tr[aria-current="location"]');
     expect(await clipped.textContent()).toMatch(/^110\.77\.0\.1/);
     await screenshot(page, '50-network-path-hvA-hvC');
@@ -68,8 +71,8 @@ describe.skipIf(!lab)('network path end to end (web mode, Chromium, the lab)', (
     await panel.getByRole('button', { name: 'Check path' }).click();
     const mig = panel.getByRole('region', { name: 'Migration network 10.77.2.12' });
     await mig.waitFor({ timeout: 60_000 });
-    expect(await mig.getByLabel('Path MTU').textContent()).toMatch(/^Largest DF packet that passes: 9000 bytes\./);
-    expect(await panel.getByRole('region', { name: 'Management address 10.77.0.12' }).getByLabel('Path MTU').textContent()).toMatch(/^Largest DF packet that passes: 9000 bytes\./);
+    expect(await mig.getByLabel('Path MTU', { exact: true }).textContent()).toMatch(/^Largest DF packet that passes: 9000 bytes\./);
+    expect(await panel.getByRole('region', { name: 'Management address 10.77.0.12' }).getByLabel('Path MTU', { exact: true }).textContent()).toMatch(/^Largest DF packet that passes: 9000 bytes\./);
     expect(await panel.getByRole('region', { name: 'Migration ports' }).textContent()).toContain('64 refused (reachable, nothing listening): 49152-49215');
     expect(await panel.getByRole('status', { name: 'Check summary' }).textContent()).toMatch(/1 flag \(worst: info\)/);
     await screenshot(page, '51-network-path-hvA-hvB');
