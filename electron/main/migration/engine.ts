@@ -138,7 +138,9 @@ interface Running {
 }
 
 const isRunningJob = (i: DomainJobInfo): boolean => i.type === 'unbounded' || i.type === 'bounded';
-const EOF_MASK = /End of file while reading data/;
+// virsh's words that hide the reason, which the source libvirtd's log then has: "End of file" (P10), or no error line
+// at all (virsh exits 1 after its last progress mark: a VM destroyed mid-migration, 1 of 3 tries on the lab).
+const EOF_MASK = /End of file while reading data|virsh migrate .* without an error message/;
 const ABORTED = /operation aborted|canceled by client|cancelled by client/;
 
 export class MigrationEngine {
@@ -458,7 +460,7 @@ export class MigrationEngine {
 
   private async failed(run: Running, error: FerryError): Promise<MigrationEndPayload> {
     const text = `${error.message}\n${error.detail ?? ''}`;
-    // P10: p2p failures are often masked as "End of file while reading data"; the source libvirtd log says why.
+    // P10 ("End of file while reading data") or no error line at all: the source libvirtd log says why.
     const detailed = EOF_MASK.test(text) ? await this.withLibvirtdLog(run, error) : error;
     if (run.vanished !== undefined) {
       return { state: 'failed', message: run.vanished, error: detailed };
