@@ -5,7 +5,7 @@
 // (through the browser's file input) to an identical record; the HTML opens in Chromium with every request failed
 // and offline, and shows its charts. The two runs are compared. Exports are kept in test-results/e2e/reports/.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,6 +22,7 @@ import { reportsGet } from '../../shared/ipc/reports-contract';
 import { unwrap } from '../../shared/result';
 import { formatMilliseconds } from '../../shared/units';
 import { formatChange } from '../../shared/reports/metrics';
+import { buildJsonReport } from '../../shared/reports/schema';
 
 const OUT = path.join(SCREENSHOTS, 'reports');
 
@@ -220,5 +221,41 @@ describe.skipIf(!lab)('reports end to end (web mode, Chromium, the lab)', () => 
     }
     expect(await browserPanel.getByRole('region', { name: 'Comparison charts' }).locator('svg').count()).toBe(6);
     await screenshot(page, '43-reports-compare');
+
+    // The selection (both runs, like a host evacuation) exported at once: one CSV with every sample of both.
+    await browserPanel.getByRole('button', { name: 'Back to the list' }).click();
+    const both = await saveDownload(() => browserPanel.getByRole('button', { name: 'Export selected as CSV' }).click());
+    expect(path.basename(both.file)).toMatch(/^ferry-2-migrations-/);
+    const backSamples = unwrap(await api.invoke(migrationsGet, { id: back.id })).samples;
+    const bothRows = parseCsv(readFileSync(both.file, 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(bothRows.map((r) => `${r['migration_id']}#${r['seq']}`).sort()).toEqual(
+      [...journal.samples.map((s) => `${there.id}#${s.seq}`), ...backSamples.map((s) => `${back.id}#${s.seq}`)].sort(),
+    );
+  });
+
+  it('keeps a long history light: 400 imported migrations leave a screenful of rows in the DOM', async () => {
+    // A report of 400 migrations made from the real one (ids and start times changed), imported through the UI.
+    const base = unwrap(await api.invoke(migrationsList, {})).find((r) => r.vm === 'vm1') as MigrationRecordView;
+    const many = Array.from({ length: 400 }, (_, i) => ({ record: { ...base, id: `bulk-${i}`, vm: `bulk-vm-${String(i).padStart(3, '0')}`, startedAt: base.startedAt - i * 60_000, preflight: [], events: [] }, samples: [] }));
+    const file = path.join(OUT, 'bulk-400.json');
+    writeFileSync(file, buildJsonReport(many, { exportedAt: Date.now(), generator: 'reports e2e' }));
+    const browserPanel = page.getByRole('dialog', { name: 'Migration reports' });
+    await browserPanel.getByLabel('Filter migrations').fill('');
+    await browserPanel.getByLabel('Import report (JSON)').setInputFiles(file);
+    await expect.poll(() => browserPanel.getByRole('status', { name: 'Report outcome' }).textContent(), { timeout: 20_000 }).toBe('Imported 400 migrations from bulk-400.json.');
+    await browserPanel.getByLabel('Filter migrations').fill('bulk-vm');
+    await expect.poll(() => browserPanel.getByText(/^\d+ of \d+ migrations$/).textContent()).toMatch(/^400 of 40\d migrations$/);
+    const table = browserPanel.getByRole('table', { name: 'Migrations' });
+    const inDom = await table.locator('tbody tr:not([aria-hidden])').count();
+    expect(inDom).toBeGreaterThan(5);
+    expect(inDom).toBeLessThan(60);
+    // Sorted by VM descending, the last one is reachable by scrolling and the first rows are gone from the DOM.
+    await table.getByRole('button', { name: /^VM/ }).click();
+    await table.getByRole('button', { name: /^VM/ }).click();
+    await expect.poll(() => table.locator('tbody tr:not([aria-hidden])').first().textContent()).toMatch(/^bulk-vm-399/);
+    await browserPanel.locator('.reports__scroll').evaluate((el) => ((el as unknown as { scrollTop: number; scrollHeight: number }).scrollTop = (el as unknown as { scrollHeight: number }).scrollHeight));
+    await expect.poll(() => table.locator('tbody tr:not([aria-hidden])').last().textContent()).toMatch(/^bulk-vm-000/);
+    expect(await table.locator('tbody tr:not([aria-hidden])').count()).toBeLessThan(60);
+    await screenshot(page, '44-reports-long-history');
   });
 });
