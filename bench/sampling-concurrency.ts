@@ -157,9 +157,12 @@ async function phase(label: string, vms: readonly string[], session: VirshRunner
     return { vm, r };
   });
   const busyPool = sleep(15_000).then(threadpool);
-  const capped = sleep(MAX_MS).then(() => 'capped' as const);
+  let capTimer: NodeJS.Timeout | undefined;
+  const capped = new Promise<'capped'>((resolve) => (capTimer = setTimeout(() => resolve('capped'), MAX_MS)));
   const all = Promise.all(migrations);
-  if ((await Promise.race([all, capped])) === 'capped') {
+  const first = await Promise.race([all, capped]);
+  clearTimeout(capTimer); // or the process lingers (holding the lab lock) until MAX_MS after the last phase began
+  if (first === 'capped') {
     console.log(`${label}: still running after ${MAX_MS / 1000} s: raising the caps`);
     await Promise.all(vms.map((vm) => labCommand(['hx', 'hvA', 'virsh', 'migrate-setspeed', '--domain', vm, '--bandwidth', '8000'])));
   }
