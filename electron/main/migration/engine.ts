@@ -651,6 +651,7 @@ export class MigrationEngine {
       kind: 'reattached',
       message: `Found still migrating from ${run.source.name} to ${run.destination.name} after a restart (libvirt carried on with the job while Ferry was not running): followed again.`,
     });
+    if (run.detached) return; // disposed meanwhile: dispose() has noted it
     const lastSeq = rec.samples.reduce((m, x) => Math.max(m, x.seq), -1);
     run.sampler = startJobSampler({
       runner: session,
