@@ -2,12 +2,14 @@
  * The whole path check between two lab hosts (electron/main/network/path-check.ts, what `ferry.path.check` runs):
  * both ends' facts, the DF search, tracepath, the TTL probes when needed, all 66 ports; time per check and the number
  * of DF probes it needed. Pairs: hvA -> hvB (clean at 9000, management + migration network) and hvA -> hvC (clipped
- * to 1500 by lab-rt; the first check after a route-cache flush asks the router, later ones meet the cached PMTU).
+ * to 1500 by lab-rt; the first check after a route-cache flush asks the router, later ones meet the cached PMTU), and
+ * the slow cases, where probes vanish and each costs its wait: a black hole at hvB's switch port, hvB's NIC at 1500.
  * Same-run baseline: one bare `ip -j route get` round trip on the same pooled SSH connection, the floor of any
  * remote step. Rounds interleave the pairs so machine noise hits them alike.
  * Goal (issue 5, Performance): the whole check within 3 s on the lab, with a bounded probe count.
  *
- * Needs the lab (as root), and the lab lock since it flushes hvA's route cache once per round:
+ * Needs the lab (as root), and the lab lock: it flushes hvA's route cache, turns the black hole on and sets hvB's
+ * eth0 to 1500 for one check per round (each undone in finally):
  *   flock /var/tmp/ferry-lab.lock npm run bench:path
  * Writes bench/results/path-check.txt.
  */
@@ -40,11 +42,22 @@ const host = (name: HostName): PathCheckHost & { ip: string } => {
   return { id: name, name, ip: h.ip, runner: execRunner(pool, { host: h.ip, user: h.user, port: h.port }) };
 };
 
-type Case = 'hvA->hvB' | 'hvA->hvC fresh' | 'hvA->hvC cached' | 'route-get baseline';
-const times: Record<Case, number[]> = { 'hvA->hvB': [], 'hvA->hvC fresh': [], 'hvA->hvC cached': [], 'route-get baseline': [] };
-const probes: Record<Case, number[]> = { 'hvA->hvB': [], 'hvA->hvC fresh': [], 'hvA->hvC cached': [], 'route-get baseline': [] };
+type Case = 'hvA->hvB' | 'hvA->hvC fresh' | 'hvA->hvC cached' | 'hvA->hvB black hole' | 'hvA->hvB NIC 1500' | 'route-get baseline';
+const CHECKS = ['hvA->hvB', 'hvA->hvC fresh', 'hvA->hvC cached', 'hvA->hvB black hole', 'hvA->hvB NIC 1500'] as const;
+const times: Record<Case, number[]> = { 'hvA->hvB': [], 'hvA->hvC fresh': [], 'hvA->hvC cached': [], 'hvA->hvB black hole': [], 'hvA->hvB NIC 1500': [], 'route-get baseline': [] };
+const probes: Record<Case, number[]> = { 'hvA->hvB': [], 'hvA->hvC fresh': [], 'hvA->hvC cached': [], 'hvA->hvB black hole': [], 'hvA->hvB NIC 1500': [], 'route-get baseline': [] };
+const EXPECTED: Record<Exclude<Case, 'route-get baseline'>, number[]> = {
+  'hvA->hvB': [9000, 9000],
+  'hvA->hvC fresh': [1500],
+  'hvA->hvC cached': [1500],
+  // lab.sh blackhole on sw-hvB: the management network loses frames over 1514 bytes; the migration network is clean.
+  'hvA->hvB black hole': [1500, 9000],
+  // hvB's eth0 at 1500: its veth still takes 1504-byte packets (VLAN slack).
+  'hvA->hvB NIC 1500': [1504, 9000],
+};
+const lab_ = (...args: string[]) => execFileSync('bash', [LAB_SCRIPT, ...args]);
 
-async function check(c: Case, from: HostName, to: HostName): Promise<void> {
+async function check(c: Exclude<Case, 'route-get baseline'>, from: HostName, to: HostName): Promise<void> {
   const s = host(from);
   const d = host(to);
   const t0 = performance.now();
@@ -52,7 +65,7 @@ async function check(c: Case, from: HostName, to: HostName): Promise<void> {
   const ms = performance.now() - t0;
   const report = unwrap(r);
   const pmtus = report.routes.map((x) => x.pmtu?.largestPassing);
-  const expected = to === 'hvB' ? [9000, 9000] : [1500];
+  const expected = EXPECTED[c];
   if (JSON.stringify(pmtus) !== JSON.stringify(expected)) throw new Error(`${c}: path MTUs ${JSON.stringify(pmtus)}, expected ${JSON.stringify(expected)}`);
   times[c].push(ms);
   probes[c].push(report.probeCount);
@@ -83,9 +96,23 @@ async function main(): Promise<void> {
   for (let i = 0; i < ROUNDS; i++) {
     await baseline();
     await check('hvA->hvB', 'hvA', 'hvB');
-    execFileSync('bash', [LAB_SCRIPT, 'hx', 'hvA', 'ip', 'route', 'flush', 'cache']);
+    lab_('hx', 'hvA', 'ip', 'route', 'flush', 'cache');
     await check('hvA->hvC fresh', 'hvA', 'hvC');
     await check('hvA->hvC cached', 'hvA', 'hvC');
+    // The slow cases: silent drops, each costing a probe's wait, and the TTL probes that locate them.
+    try {
+      lab_('blackhole', 'on', 'sw-hvB');
+      lab_('hx', 'hvA', 'ip', 'route', 'flush', 'cache');
+      await check('hvA->hvB black hole', 'hvA', 'hvB');
+    } finally {
+      lab_('blackhole', 'off', 'sw-hvB');
+    }
+    try {
+      lab_('mtu', 'hvB', 'eth0', '1500');
+      await check('hvA->hvB NIC 1500', 'hvA', 'hvB');
+    } finally {
+      lab_('mtu', 'hvB', 'eth0', '9000');
+    }
   }
   const load1 = os.loadavg()[0] ?? 0;
   await pool.dispose();
@@ -96,16 +123,16 @@ async function main(): Promise<void> {
     const p90 = quantile(times[c], 0.9);
     const max = Math.max(...times[c]);
     const pr = probes[c].length ? `${Math.min(...probes[c])}-${Math.max(...probes[c])}`.padStart(9) : '        -';
-    return `${c.padEnd(20)} ${String(times[c].length).padStart(5)} ${fmt(p50)} ${fmt(p90)} ${fmt(max)} ${pr}   x${(p50 / base).toFixed(0)}`;
+    return `${c.padEnd(22)} ${String(times[c].length).padStart(5)} ${fmt(p50)} ${fmt(p90)} ${fmt(max)} ${pr}   x${(p50 / base).toFixed(0)}`;
   });
-  const checks = (['hvA->hvB', 'hvA->hvC fresh', 'hvA->hvC cached'] as const).flatMap((c) => times[c]);
+  const checks = CHECKS.flatMap((c) => times[c]);
   const worst = Math.max(...checks);
-  const maxProbes = Math.max(...(['hvA->hvB', 'hvA->hvC fresh', 'hvA->hvC cached'] as const).flatMap((c) => probes[c]));
+  const maxProbes = Math.max(...CHECKS.flatMap((c) => probes[c]));
   const text = [
     `path check between lab hosts (electron/main/network/path-check.ts), ${new Date().toISOString()}`,
     `machine: ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? 'unknown cpu'}, node ${process.version}; load average ${load0.toFixed(2)} -> ${load1.toFixed(2)} (other work shares this machine)`,
     '',
-    `case                  runs   p50 ms   p90 ms   max ms    probes   vs baseline p50`,
+    `case                    runs   p50 ms   p90 ms   max ms    probes   vs baseline p50`,
     ...rows,
     '',
     `each check: both ends' route/link/addr/ethtool, the DF search, tracepath, TTL probes if silent, 66 TCP ports (qemu.conf range + 16509/16514)`,
