@@ -215,7 +215,9 @@ const RULES: readonly Rule[] = [
   { when: (o) => given(o.tunnelled) && o.listenAddress !== undefined, severity: 'error', options: ['tunnelled', 'listenAddress'], message: 'A tunnelled migration goes through libvirtd\'s connection, so the destination QEMU listens on no address.' },
   // libvirt: "migration: tunnelled migration requires peer2peer"
   { when: (o) => given(o.tunnelled) && !given(o.p2p), severity: 'error', options: ['tunnelled', 'p2p'], message: 'A tunnelled migration needs --p2p: the tunnel is the source libvirtd\'s connection to the destination.' },
-  { when: (o) => given(o.tunnelled) && given(o.tls), severity: 'warning', options: ['tunnelled', 'tls'], message: 'A tunnelled migration already travels inside the SSH connection; --tls secures QEMU\'s own stream, so choose one of them.' },
+  // Refused by libvirt 9.0 / QEMU 7.2 on every try in the lab ("failed to convert virJSONValue to yajl data"):
+  // --tls sets QEMU's own TLS stream, which a tunnelled migration does not have.
+  { when: (o) => given(o.tunnelled) && given(o.tls), severity: 'error', options: ['tunnelled', 'tls'], message: 'A tunnelled migration travels inside libvirtd\'s own (SSH or TLS) connection and has no QEMU stream for --tls to secure; libvirt refuses the pair. Choose one of them.' },
   { when: (o) => given(o.direct) && (given(o.p2p) || given(o.tunnelled)), severity: 'error', options: ['direct', 'p2p', 'tunnelled'], message: 'Direct migration (QEMU without libvirtd on the destination) excludes --p2p and --tunnelled.' },
   // lab: "argument unsupported: direct migration is not supported by the source host"
   { when: (o) => given(o.direct), severity: 'error', options: ['direct'], message: 'The QEMU driver does not support direct migration ("direct migration is not supported by the source host"); use --p2p.' },

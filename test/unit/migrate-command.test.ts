@@ -197,6 +197,7 @@ describe('migration option rules', () => {
     ['tunnelled with parallel', { live: true, p2p: true, tunnelled: true, parallel: true }, ['tunnelled', 'parallel'], /parallel/],
     ['tunnelled with migrateuri', { live: true, p2p: true, tunnelled: true, migrateUri: 'tcp://10.77.2.12' }, ['tunnelled', 'migrateUri'], /URI/],
     ['tunnelled with listen-address', { live: true, p2p: true, tunnelled: true, listenAddress: '10.77.0.12' }, ['tunnelled', 'listenAddress'], /listens/],
+    ['tunnelled with tls', { live: true, p2p: true, tunnelled: true, tls: true }, ['tunnelled', 'tls'], /refuses the pair/],
     ['tunnelled without p2p', { live: true, tunnelled: true }, ['tunnelled', 'p2p'], /--p2p/],
     ['timeout without live', { p2p: true, timeoutSec: 25 }, ['timeoutSec', 'live'], /--live/],
     ['timeout action without timeout', { live: true, timeoutAction: 'suspend' }, ['timeoutAction', 'timeoutSec'], /--timeout/],

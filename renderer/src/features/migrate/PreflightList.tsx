@@ -2,6 +2,12 @@
 import { useFerry } from '../../store/react';
 
 const MARK = { pass: '✓', warn: '!', fail: '✕' } as const;
+/** Failures first, then warnings: the check that stops a migration must not sit below the fold under ten passes. */
+const RANK = { fail: 0, warn: 1, pass: 2 } as const;
+
+export function byUrgency<T extends { readonly status: keyof typeof RANK }>(checks: readonly T[]): T[] {
+  return checks.map((c, i) => [c, i] as const).sort(([a, i], [b, j]) => RANK[a.status] - RANK[b.status] || i - j).map(([c]) => c);
+}
 
 export function PreflightList() {
   const checks = useFerry((s) => s.migration.draft?.preflight);
@@ -10,7 +16,7 @@ export function PreflightList() {
     <section aria-label="Pre-flight checks">
       <h3 className="section-title">Pre-flight</h3>
       <ul className="preflight">
-        {checks.map((c) => (
+        {byUrgency(checks).map((c) => (
           <li key={c.id} className={`preflight__item preflight__item--${c.status}`}>
             <span className="preflight__mark" aria-label={c.status}>
               {MARK[c.status]}

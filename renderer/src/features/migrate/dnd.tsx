@@ -10,11 +10,14 @@ import {
   DragOverlay,
   KeyboardSensor,
   PointerSensor,
+  pointerWithin,
+  rectIntersection,
   useDndContext,
   useDraggable,
   useDroppable,
   useSensor,
   useSensors,
+  type CollisionDetection,
   type DragEndEvent,
   type DragStartEvent,
 } from '@dnd-kit/core';
@@ -51,6 +54,14 @@ export function useHostDrop(hostId: string) {
   return { ref: setNodeRef, className, refusal: drag?.kind === 'vm' ? refusal : null, isOver };
 }
 
+/**
+ * The host under the pointer is the target, not the host the dragged row's box overlaps: in the scrolled,
+ * virtualised VM grid the row's box is measured where it sat before scrolling, so a box test dropped lower rows on
+ * the host above the pointer (seen in the lab E2E: "The VM already runs on hvA"). Without a pointer (the keyboard
+ * sensor) the box test is all there is.
+ */
+export const dropTargetUnderPointer: CollisionDetection = (args) => (args.pointerCoordinates === null ? rectIntersection(args) : pointerWithin(args));
+
 export function MigrateDnd({ children }: { children: ReactNode }) {
   const { openMigrate, notify } = useActions();
   const [dragged, setDragged] = useState<VmDragData | null>(null);
@@ -73,7 +84,7 @@ export function MigrateDnd({ children }: { children: ReactNode }) {
     openMigrate(d.key, target.hostId);
   };
   return (
-    <DndContext sensors={sensors} onDragStart={onDragStart} onDragEnd={onDragEnd} onDragCancel={() => setDragged(null)}>
+    <DndContext sensors={sensors} collisionDetection={dropTargetUnderPointer} onDragStart={onDragStart} onDragEnd={onDragEnd} onDragCancel={() => setDragged(null)}>
       {children}
       <DragOverlay dropAnimation={null}>{dragged === null ? null : <div className="drag-ghost">⇢ {dragged.vmName} — drop on a host to migrate</div>}</DragOverlay>
     </DndContext>
