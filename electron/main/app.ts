@@ -158,6 +158,7 @@ export async function createFerryMain(o: FerryMainOptions): Promise<FerryMain> {
   // Path probes, audits and tuning: a third pool, so a ping sweep or a tuning run queues behind neither inventory
   // refreshes nor a migration's sampling.
   const networkPool = new SshPool({ ...poolOptions, auth: (target) => inventory.authFor(target) });
+  const networkDisposers: (() => Promise<void>)[] = [];
   const networkDeps: NetworkDeps = {
     hosts: () => inventory.views(),
     access: (id) => {
@@ -168,6 +169,7 @@ export async function createFerryMain(o: FerryMainOptions): Promise<FerryMain> {
     wallClock,
     logger,
     dataDir: o.dataDir,
+    onDispose: (fn) => networkDisposers.push(fn),
   };
   const handlers: IpcHandlers = {
     [appInfo.id]: async (_input, ctx) => ok({ version: o.version ?? '0.0.0-dev', mode: ctx.transport, dataDir: o.dataDir, platform: process.platform, problems: [...inventory.problems(), ...engine.journalProblems()] }),
@@ -209,6 +211,7 @@ export async function createFerryMain(o: FerryMainOptions): Promise<FerryMain> {
         await engine.dispose();
         await journal.close();
         await migrationPool.dispose();
+        await Promise.all(networkDisposers.map((fn) => fn().catch((e: unknown) => logger.warn('network.dispose-failed', { error: String(e) }))));
         await networkPool.dispose();
         await inventory.dispose();
       })();

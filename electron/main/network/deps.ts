@@ -25,4 +25,6 @@ export interface NetworkDeps {
   readonly wallClock: () => number;
   readonly logger: SshLogger;
   readonly dataDir: string;
+  /** Registers work for main's dispose (closing a file the handlers keep open); tests may leave it out. */
+  readonly onDispose?: (fn: () => Promise<void>) => void;
 }

@@ -10,20 +10,31 @@ import { TuningStore } from './tuning-store';
 type Ids = (typeof TUNING_REQUESTS)[number]['id'] | (typeof TUNING_STREAMS)[number]['id'];
 export type TuningHandlers = Pick<IpcHandlers, Extract<keyof IpcHandlers, Ids>>;
 
-/** The store opens on first use (the data directory exists by then); a failed open is retried at the next call. */
-function lazyStore(dataDir: string): () => Promise<TuningStore> {
+/**
+ * The store opens on first use (the data directory exists by then); a failed open is retried at the next call.
+ * `close` closes it if it was opened (main's dispose).
+ */
+function lazyStore(dataDir: string): { get: () => Promise<TuningStore>; close: () => Promise<void> } {
   let p: Promise<TuningStore> | undefined;
-  return () => {
-    p ??= TuningStore.open({ dataDir }).catch((e: unknown) => {
-      p = undefined;
-      throw e;
-    });
-    return p;
+  return {
+    get: () => {
+      p ??= TuningStore.open({ dataDir }).catch((e: unknown) => {
+        p = undefined;
+        throw e;
+      });
+      return p;
+    },
+    close: async () => {
+      const opened = await p?.catch(() => undefined);
+      await opened?.close();
+    },
   };
 }
 
 export function tuningHandlers(d: NetworkDeps, options: TuningServiceOptions = {}): TuningHandlers {
-  const service = new TuningService(d, lazyStore(d.dataDir), options);
+  const store = lazyStore(d.dataDir);
+  d.onDispose?.(store.close);
+  const service = new TuningService(d, store.get, options);
   return {
     [tuningPlan.id]: (input) => service.plan(compact<PlanRequest>(input)),
     [tuningApply.id]: (input) => service.apply(input),
