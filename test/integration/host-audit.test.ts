@@ -149,6 +149,19 @@ describe.skipIf(!lab)('host readiness audit on the lab (hvA towards hvB, vm1)', 
     expect(r.failedMigration).toEqual({ ok: true, value: null });
   });
 
+  it('audits hvC (behind the router, eth0 only) towards hvA: no dedicated migration network, RTT through the router', async () => {
+    const c = must(await h['ferry.audit.host']({ hostId: 'lab-hvC', peerHostId: 'lab-hvA' }, caller));
+    console.log(`hvC audit (${c.durationMs.toFixed(0)} ms), figures ${JSON.stringify(c.figures)}\n${show(c)}`);
+    expect(c.nics).toEqual(['eth0']);
+    const net = c.findings.find((f) => f.id === 'migration-network:hvA');
+    expect(net?.status).toBe('warn');
+    expect(net?.message).toContain('normally 10.77.0.11, which this host reaches via eth0, the management link');
+    expect(net?.fix).toMatch(/^Give both hosts an address on a separate network/);
+    expect(c.figures.rttTarget).toBe('10.77.0.11');
+    expect(c.figures.linkNic).toBe('eth0');
+    expect(c.findings.filter((f) => f.concern === 'tcp-buffers')).toHaveLength(4);
+  });
+
   it('answers a name that was never a domain on hvA with "no log", not an error', async () => {
     const r = must(await h['ferry.audit.troubleshoot']({ hostId: 'lab-hvA', vm: 'no-such-vm' }, caller));
     expect(r.log?.ok && r.log.value.exists).toBe(false);
