@@ -72,12 +72,12 @@ afterEach(async () => {
   dir = undefined;
 });
 
-async function engineWith(script: Script) {
+async function engineWith(script: Script, tuning: { maxPerSource?: number } = {}) {
   dir = mkdtempSync(join(tmpdir(), 'ferry-engine-'));
   const journal = await Journal.open({ dataDir: dir });
   const hosts = fakeHosts(script);
   let n = 0;
-  const engine = new MigrationEngine({ journal, hosts, newId: () => `m${++n}` });
+  const engine = new MigrationEngine({ journal, hosts, newId: () => `m${++n}`, ...tuning });
   cleanups.push(async () => {
     await engine.dispose();
     await journal.close();
@@ -191,6 +191,44 @@ describe('migration engine', () => {
     expect(s.ok).toBe(false);
     expect(hosts.calls).toEqual([]);
     expect(engine.records()).toEqual([]);
+  });
+
+  it('refuses a migration beyond the per-source limit with the reason, before running or recording it; other sources are not limited', async () => {
+    const pending = new Map<string, ReturnType<typeof pendingMigrate>>();
+    const { engine, hosts } = await engineWith(
+      (host, argv, signal) => {
+        if (argv[3] === 'migrate') {
+          const vm = argv[argv.indexOf('--domain') + 1] ?? '';
+          const m = pendingMigrate();
+          pending.set(`${host}/${vm}`, m);
+          return m.reply(signal);
+        }
+        if (argv[3] === 'list') return out(LIST([' 1    vm1    running', ' 2    vm2    running', ' 3    vm3    running']));
+        return out(RUNNING(100));
+      },
+      { maxPerSource: 2 },
+    );
+    const go = (vm: string, from: MigrationHostRef, to: MigrationHostRef) => engine.start({ vm, source: from, destination: to, options: { live: true, p2p: true }, intervalMs: 100 });
+    const a1 = await go('vm1', hvA, hvB);
+    const a2 = await go('vm2', hvA, hvB);
+    expect(a1.ok && a2.ok).toBe(true);
+    const callsBefore = hosts.calls.filter((c) => c.includes(' migrate ')).length;
+    const refused = await go('vm3', hvA, hvB);
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) expect(refused.error.message).toBe('hvA already has 2 migrations running from this Ferry, the most it runs from one host at once (each holds one of the 3 SSH channels of its connection). Start vm3 when one of them has ended.');
+    expect(engine.records().map((r) => r.start?.vm)).toEqual(['vm1', 'vm2']);
+    const fromB = await go('vm9', hvB, hvA);
+    expect(fromB.ok).toBe(true);
+    await sleep(50);
+    expect(hosts.calls.filter((c) => c.includes(' migrate ')).length).toBe(callsBefore + 1); // only vm9's
+    // One ends: the next one from hvA starts.
+    pending.get('hvA/vm1')?.finish(out('', 'error: operation failed: job cancelled\n', 1));
+    if (a1.ok) await engine.settled(a1.value.id);
+    const again = await go('vm3', hvA, hvB);
+    expect(again.ok).toBe(true);
+    await sleep(50);
+    for (const m of pending.values()) m.finish(out('', 'error: operation failed: job cancelled\n', 1));
+    for (const r of [a2, fromB, again]) if (r.ok) await engine.settled(r.value.id);
   });
 
   it('reconciles migrations left without an end: completed, failed, unknown with the reason', async () => {

@@ -88,6 +88,13 @@ export interface MigrationEngineOptions {
   readonly wallClock?: () => number;
   readonly newId?: () => string;
   readonly logger?: EngineLogger;
+  /**
+   * How many migrations this engine runs from one source host at once (default 9). Each `virsh migrate` holds an
+   * SSH channel for its whole run, and a pooled connection carries 10 (OpenSSH's MaxSessions), one of them the
+   * source's virsh session: a 10th would wait in the pool's queue while its record said "running" and its samples
+   * showed no job. Refused instead, with the reason.
+   */
+  readonly maxPerSource?: number;
 }
 
 export interface StartMigration {
@@ -236,10 +243,22 @@ export class MigrationEngine {
     if (!cmds.ok) return cmds;
     const line = migrationCommandLine(spec);
     if (!line.ok) return line;
+    let fromSource = 0;
     for (const r of this.running.values()) {
       if (r.vm === req.vm && r.source.address === req.source.address) {
         return err(ferryError('input.invalid', `${req.vm} is already migrating from ${req.source.name} (migration ${r.id}).`));
       }
+      // A re-attached job holds no channel (its virsh migrate is gone; libvirtd runs it).
+      if (r.source.address === req.source.address && !r.reattached) fromSource++;
+    }
+    const maxPerSource = this.o.maxPerSource ?? 9;
+    if (fromSource >= maxPerSource) {
+      return err(
+        ferryError(
+          'input.invalid',
+          `${req.source.name} already has ${fromSource} migrations running from this Ferry, the most it runs from one host at once (each holds one of the ${maxPerSource + 1} SSH channels of its connection). Start ${req.vm} when one of them has ended.`,
+        ),
+      );
     }
     const id = this.newId();
     const intervalMs = clampInterval(req.intervalMs ?? 1000);
