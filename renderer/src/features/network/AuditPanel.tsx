@@ -4,7 +4,6 @@
  * the findings grouped by concern, each with its status, its facts and its fix. "Not supported" is shown as such.
  */
 import { useId, useState } from 'react';
-import { useShallow } from 'zustand/react/shallow';
 import { api } from '../../api';
 import { auditHost } from '../../../../shared/ipc/audit-contract';
 import type { FerryError } from '../../../../shared/errors';
@@ -13,6 +12,7 @@ import { groupFindings, STATUS_LABEL, statusCounts } from '../../../../shared/au
 import { formatBitsPerSecond, formatBytes, formatMilliseconds } from '../../../../shared/units';
 import { useFerry } from '../../store/react';
 import { ErrorBanner } from '../common/ErrorBanner';
+import { PickerSelect, usePeerOptions, useVmOptions } from './pickers';
 import './audit.css';
 
 const bannerOf = (e: FerryError) => ({ message: e.message, code: e.code, ...(e.detail === undefined ? {} : { detail: e.detail }) });
@@ -23,8 +23,8 @@ export function AuditPanel({ hostId }: { hostId: string }) {
   const ids = useId();
   const hostName = useFerry((s) => s.inventory.hosts[hostId]?.record.name ?? hostId);
   // Host views are the store's own objects, so the shallow comparison holds (new {id, name} objects would not).
-  const peers = useFerry(useShallow((s) => Object.values(s.inventory.hosts).filter((h) => h.record.id !== hostId)));
-  const vms = useFerry(useShallow((s) => (s.inventory.hosts[hostId]?.vms ?? []).map((v) => v.name)));
+  const peers = usePeerOptions(hostId);
+  const vms = useVmOptions(hostId);
   const [peerId, setPeerId] = useState('');
   const [vm, setVm] = useState('');
   const [state, setState] = useState<RunState>({ phase: 'idle' });
@@ -40,25 +40,11 @@ export function AuditPanel({ hostId }: { hostId: string }) {
       <div className="audit__controls">
         <div className="audit__field">
           <label htmlFor={`${ids}-peer`}>Peer host</label>
-          <select id={`${ids}-peer`} className="input" value={peerId} onChange={(e) => setPeerId(e.target.value)} disabled={state.phase === 'running'}>
-            <option value="">None (skip network and TCP checks)</option>
-            {peers.map((p) => (
-              <option key={p.record.id} value={p.record.id}>
-                {p.record.name}
-              </option>
-            ))}
-          </select>
+          <PickerSelect id={`${ids}-peer`} value={peerId} onChange={setPeerId} disabled={state.phase === 'running'} none="None (skip network and TCP checks)" options={peers} />
         </div>
         <div className="audit__field">
           <label htmlFor={`${ids}-vm`}>VM</label>
-          <select id={`${ids}-vm`} className="input" value={vm} onChange={(e) => setVm(e.target.value)} disabled={state.phase === 'running'}>
-            <option value="">None (skip CPU pinning and storage)</option>
-            {vms.map((n) => (
-              <option key={n} value={n}>
-                {n}
-              </option>
-            ))}
-          </select>
+          <PickerSelect id={`${ids}-vm`} value={vm} onChange={setVm} disabled={state.phase === 'running'} none="None (skip CPU pinning and storage)" options={vms} />
         </div>
         <button type="button" className="button button--primary" onClick={() => void run()} disabled={state.phase === 'running'}>
           {state.phase === 'running' ? 'Auditing…' : 'Run audit'}

@@ -5,7 +5,6 @@
  * the migration ports, open / refused (reachable) / filtered.
  */
 import { useId, useState } from 'react';
-import { useShallow } from 'zustand/react/shallow';
 import { api } from '../../api';
 import { pathCheck } from '../../../../shared/ipc/path-contract';
 import type { FerryError } from '../../../../shared/errors';
@@ -13,6 +12,7 @@ import type { PathFlag, PathInterface, PathReport, PathRoute, PortsReport } from
 import { portRanges } from '../../../../shared/network/path-analysis';
 import { useFerry } from '../../store/react';
 import { ErrorBanner } from '../common/ErrorBanner';
+import { PickerSelect, usePeerOptions } from './pickers';
 import './path.css';
 
 type RunState = { phase: 'idle' } | { phase: 'running' } | { phase: 'done'; report: PathReport } | { phase: 'error'; error: FerryError };
@@ -22,9 +22,7 @@ const ADDRESS = /^[0-9A-Fa-f.:]*$/;
 export function PathPanel({ hostId }: { hostId: string }) {
   const ids = useId();
   const hostName = useFerry((s) => s.inventory.hosts[hostId]?.record.name ?? hostId);
-  // Strings, not objects: useShallow compares the items with Object.is, and new objects every time would re-render forever.
-  const peerKeys = useFerry(useShallow((s) => Object.values(s.inventory.hosts).filter((h) => h.record.id !== hostId).map((h) => `${h.record.id}\n${h.record.name}`)));
-  const peers = peerKeys.map((k) => ({ id: k.slice(0, k.indexOf('\n')), name: k.slice(k.indexOf('\n') + 1) }));
+  const peers = usePeerOptions(hostId);
   const [peerId, setPeerId] = useState('');
   const [address, setAddress] = useState('');
   const [state, setState] = useState<RunState>({ phase: 'idle' });
@@ -49,14 +47,7 @@ export function PathPanel({ hostId }: { hostId: string }) {
       >
         <label htmlFor={`${ids}-peer`}>
           From {hostName} to
-          <select id={`${ids}-peer`} aria-label="Other host" className="input" value={peerId} onChange={(e) => setPeerId(e.target.value)} disabled={state.phase === 'running'}>
-            <option value="">Choose a host…</option>
-            {peers.map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.name}
-              </option>
-            ))}
-          </select>
+          <PickerSelect id={`${ids}-peer`} aria-label="Other host" value={peerId} onChange={setPeerId} disabled={state.phase === 'running'} none="Choose a host…" options={peers} />
         </label>
         <label htmlFor={`${ids}-address`}>
           Address (optional)

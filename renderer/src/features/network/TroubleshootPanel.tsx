@@ -4,14 +4,13 @@
  * failed migration from this host. Each part shows its own error when it could not be read.
  */
 import { useId, useState, type ReactNode } from 'react';
-import { useShallow } from 'zustand/react/shallow';
 import { api } from '../../api';
 import { auditTroubleshoot } from '../../../../shared/ipc/audit-contract';
 import type { FerryError } from '../../../../shared/errors';
 import type { FailedMigrationView, TroubleshootReport } from '../../../../shared/audit/troubleshoot';
 import { formatBytes, formatBytesPerSecond, formatMilliseconds } from '../../../../shared/units';
-import { useFerry } from '../../store/react';
 import { ErrorBanner } from '../common/ErrorBanner';
+import { PickerSelect, useVmOptions } from './pickers';
 import { formatTimestamp } from '../../view/format';
 import './audit.css';
 
@@ -21,7 +20,7 @@ type RunState = { phase: 'idle' } | { phase: 'loading' } | { phase: 'done'; repo
 
 export function TroubleshootPanel({ hostId }: { hostId: string }) {
   const ids = useId();
-  const vms = useFerry(useShallow((s) => (s.inventory.hosts[hostId]?.vms ?? []).map((v) => v.name)));
+  const vms = useVmOptions(hostId);
   const [vm, setVm] = useState('');
   const [state, setState] = useState<RunState>({ phase: 'idle' });
   const load = async () => {
@@ -34,14 +33,7 @@ export function TroubleshootPanel({ hostId }: { hostId: string }) {
       <div className="audit__controls">
         <div className="audit__field">
           <label htmlFor={`${ids}-vm`}>VM</label>
-          <select id={`${ids}-vm`} className="input" value={vm} onChange={(e) => setVm(e.target.value)} disabled={state.phase === 'loading'}>
-            <option value="">None (no QEMU log)</option>
-            {vms.map((n) => (
-              <option key={n} value={n}>
-                {n}
-              </option>
-            ))}
-          </select>
+          <PickerSelect id={`${ids}-vm`} value={vm} onChange={setVm} disabled={state.phase === 'loading'} none="None (no QEMU log)" options={vms} />
         </div>
         <button type="button" className="button button--primary" onClick={() => void load()} disabled={state.phase === 'loading'}>
           {state.phase === 'loading' ? 'Reading…' : 'Show logs'}

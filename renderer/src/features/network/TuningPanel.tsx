@@ -4,13 +4,14 @@
  * confirmation listing every command, then shows each change's verified value; the history lists change sets, each
  * with "Undo". Nothing changes on the host before the confirmation.
  */
-import { useCallback, useEffect, useId, useMemo, useState } from 'react';
+import { useCallback, useEffect, useId, useState } from 'react';
 import { api } from '../../api';
 import { tuningApply, tuningHistory, tuningPlan, tuningUndo } from '../../../../shared/ipc/tuning-contract';
 import type { FerryError } from '../../../../shared/errors';
 import type { ChangeSetSummary, TuningPlan, TuningRunResult } from '../../../../shared/tuning/types';
 import { useFerry } from '../../store/react';
 import { ErrorBanner } from '../common/ErrorBanner';
+import { PickerSelect, usePeerOptions } from './pickers';
 import { ApplyConfirm } from './tuning/ApplyConfirm';
 import { PlanView } from './tuning/PlanView';
 import { RunResult } from './tuning/RunResult';
@@ -30,9 +31,7 @@ type Busy = 'planning' | 'applying' | 'undoing' | undefined;
 export function TuningPanel({ hostId }: { hostId: string }) {
   const ids = useId();
   const hostName = useFerry((s) => s.inventory.hosts[hostId]?.record.name ?? hostId);
-  // The hosts record is a stable reference between inventory events; the peer list is derived from it.
-  const hosts = useFerry((s) => s.inventory.hosts);
-  const peers = useMemo(() => Object.values(hosts).filter((h) => h.record.id !== hostId).map((h) => ({ id: h.record.id, name: h.record.name })), [hosts, hostId]);
+  const peers = usePeerOptions(hostId);
   const [peerId, setPeerId] = useState('');
   const [pathMtu, setPathMtu] = useState('');
   const [rtt, setRtt] = useState('');
@@ -121,14 +120,7 @@ export function TuningPanel({ hostId }: { hostId: string }) {
       <div className="tuning__controls">
         <label htmlFor={`${ids}-peer`}>
           Peer host
-          <select id={`${ids}-peer`} className="input" value={peerId} onChange={(e) => setPeerId(e.target.value)} disabled={busy !== undefined}>
-            <option value="">None (no MTU; buffers need an RTT)</option>
-            {peers.map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.name}
-              </option>
-            ))}
-          </select>
+          <PickerSelect id={`${ids}-peer`} value={peerId} onChange={setPeerId} disabled={busy !== undefined} none="None (no MTU; buffers need an RTT)" options={peers} />
         </label>
         <label htmlFor={`${ids}-mtu`}>
           Path MTU (bytes, if known)
