@@ -30,8 +30,6 @@ import { parsePing, type PingResult } from '../parsers/ping';
 import { parseTracepath, type TracepathResult } from '../parsers/tracepath';
 import { checkDestination, checkInterfaceName, checkIpAddress, checkWholeNumber, command, type Command } from './command';
 import { ferryError } from '../errors';
-import { PORT_PROBE_SCRIPT, PORT_PROBE_SECONDS } from './preflight';
-import { parsePortProbe, type PortProbe } from '../parsers/preflight-probes';
 
 const QUICK_MS = 5_000;
 
@@ -216,26 +214,3 @@ export function tracepathNamed(destination: string, opts: { readonly startBytes:
   return ok(command(`hops to ${d.value}`, argv, parseTracepath, (hops.value * 3 + 5) * 1000));
 }
 
-/**
- * Every port of a migration range at once (plus libvirt's 16509/16514), with the pre-flight's probe script
- * (shared/commands/preflight.ts PORT_PROBE_SCRIPT: bash /dev/tcp under `timeout 2`, run on the source): open,
- * refused (a reset: reachable, nothing listening), timeout (filtered), unreachable. At most 128 ports.
- */
-export function tcpPortsProbe(destination: string, ports: readonly number[]): Result<Command<PortProbe[]>, FerryError> {
-  const d = checkDestination(destination);
-  if (!d.ok) return d;
-  if (ports.length === 0 || ports.length > 128) return err(ferryError('input.invalid', 'Probe between 1 and 128 ports at a time.'));
-  for (const p of ports) {
-    const c = checkWholeNumber('A port', p, 1, 65535);
-    if (!c.ok) return c;
-  }
-  const argv = ['bash', '-c', PORT_PROBE_SCRIPT, 'ferry-port-probe', d.value, ...ports.map(String)];
-  const parse = (text: string): Result<PortProbe[], FerryError> => {
-    const r = parsePortProbe(text);
-    if (r.ok && r.value.length !== new Set(ports).size) {
-      return err(ferryError('parse.missing-field', `The port probe answered for ${r.value.length} of ${ports.length} ports.`, text.slice(0, 300)));
-    }
-    return r;
-  };
-  return ok(command(`TCP ports ${ports[0]}-${ports[ports.length - 1]} of ${d.value}`, argv, parse, (PORT_PROBE_SECONDS + 6) * 1000));
-}

@@ -102,16 +102,30 @@ export const PORT_PROBE_SCRIPT = [
 
 export const PORT_PROBE_SECONDS = 2;
 
+/**
+ * TCP ports of DESTINATION probed from the host that runs it, all at once (PORT_PROBE_SCRIPT: bash /dev/tcp under
+ * `timeout 2`): open, refused (a reset: reachable, nothing listening), timeout (filtered), unreachable. At most 128
+ * ports (a whole migration range and libvirt's 16509/16514); an answer that misses a port is a parse error, not a
+ * shorter list.
+ */
 export function portProbe(destination: string, ports: readonly number[]): Result<Command<PortProbe[]>, FerryError> {
   const d = checkDestination(destination);
   if (!d.ok) return d;
-  if (ports.length === 0 || ports.length > 16) return err(ferryError('input.invalid', 'Probe between 1 and 16 ports at a time.'));
+  if (ports.length === 0 || ports.length > 128) return err(ferryError('input.invalid', 'Probe between 1 and 128 ports at a time.'));
   for (const p of ports) {
     const c = checkWholeNumber('A port', p, 1, 65535);
     if (!c.ok) return c;
   }
   const argv = ['bash', '-c', PORT_PROBE_SCRIPT, 'ferry-port-probe', d.value, ...ports.map(String)];
-  return ok(command(`TCP ports ${ports.join(', ')} of ${d.value}`, argv, parsePortProbe, (PORT_PROBE_SECONDS + 6) * 1000));
+  const parse = (text: string): Result<PortProbe[], FerryError> => {
+    const r = parsePortProbe(text);
+    if (r.ok && r.value.length !== new Set(ports).size) {
+      return err(ferryError('parse.missing-field', `The port probe answered for ${r.value.length} of ${new Set(ports).size} ports.`, text.slice(0, 300)));
+    }
+    return r;
+  };
+  const name = ports.length <= 4 ? ports.join(', ') : `${ports[0]}-${ports[ports.length - 1]} (${ports.length})`;
+  return ok(command(`TCP ports ${name} of ${d.value}`, argv, parse, (PORT_PROBE_SECONDS + 6) * 1000));
 }
 
 /** `N STATE` for each path "$1".."$N": directory, present (readable), unreadable, missing. */

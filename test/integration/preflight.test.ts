@@ -64,7 +64,7 @@ describe.skipIf(!lab)('pre-flight checks on the lab', () => {
     expect(preflightPassed(results)).toBe(true);
     expect(r.cpu.message).toMatch(/superset/);
     expect(r.storage.message).toMatch(/no disks/);
-    expect(r.ports.message).toMatch(/49152 refused/);
+    expect(r.ports.message).toMatch(/migration ports \(49152-49215\) 49152-49215 refused; libvirt TCP\/TLS 16509, 16514 refused\./);
     expect(r.mtu.message).toMatch(/MTU 9000/);
     expect(r.tls.message).toMatch(/DNS:hvB/);
     expect(took).toBeLessThan(10_000);

@@ -26,6 +26,19 @@ describe('pre-flight commands', () => {
     expect(ports.ok && ports.value.argv).toEqual(['bash', '-c', PORT_PROBE_SCRIPT, 'ferry-port-probe', '10.77.0.12', '49152', '16509']);
   });
 
+  it('probes up to 128 ports at once, and an answer that misses one is an error, not a shorter list', () => {
+    const range = Array.from({ length: 64 }, (_, i) => 49152 + i);
+    const probe = portProbe('10.77.0.12', [...range, 16509, 16514]);
+    if (!probe.ok) throw new Error(probe.error.message);
+    const all = [...range, 16509, 16514].map((p) => `port ${p} rc 1 10.77.0.12: connect: Connection refused\n`);
+    const parsed = probe.value.parse(all.join(''));
+    expect(parsed.ok && parsed.value.length).toBe(66);
+    const short = probe.value.parse(all.slice(1).join(''));
+    expect(short.ok).toBe(false);
+    if (!short.ok) expect(short.error.message).toBe('The port probe answered for 65 of 66 ports.');
+    expect(portProbe('10.77.0.12', Array.from({ length: 129 }, (_, i) => 1000 + i)).ok).toBe(false);
+  });
+
   it('refuses values that cannot be what they claim', () => {
     expect(dumpxmlMigratable('-rf').ok).toBe(false);
     expect(pathProbe(['relative/path']).ok).toBe(false);

@@ -46,7 +46,7 @@ function labRules(): Rule[] {
     { host: 'hvB', when: has('dominfo'), answer: fx('virsh/dominfo-error-no-domain.txt') },
     { host: 'hvB', when: has('nodememstats'), answer: fx('virsh/nodememstats-hvB.txt') },
     { host: 'hvB', when: script('ferry-path-probe'), answer: '' }, // replaced per call below
-    { host: 'hvA', when: script('ferry-port-probe'), answer: fx('preflight/ports-hvA-to-hvB.txt') },
+    { host: 'hvA', when: script('ferry-port-probe'), answer: fx('preflight/ports-range-hvA-to-hvB.txt') },
     { host: 'hvA', when: has('route', '10.77.0.12'), answer: fx('ip/route-get-direct.txt') },
     { host: 'hvB', when: has('route', '10.77.0.11'), answer: fx('ip/route-get-hvB-to-hvA.txt') },
     { host: 'hvA', when: has('link', 'eth0'), answer: fx('ip/link-detail-eth0.txt') },
@@ -194,11 +194,14 @@ describe('runPreflight', () => {
   });
 
   it('fails the ports check when the migration ports time out (filtered), warns with --tunnelled', async () => {
-    const over: Rule[] = [{ host: 'hvA', when: script('ferry-port-probe'), answer: 'port 49152 rc 124 \nport 49153 rc 124 \nport 49215 rc 124 \nport 16509 rc 124 \nport 16514 rc 124 \n' }];
+    // Every probed port timed out (the probe answers for each port it was given: the whole range and 16509/16514).
+    const timedOut = [...Array.from({ length: 64 }, (_, i) => 49152 + i), 16509, 16514].map((p) => `port ${p} rc 124 \n`).join('');
+    const over: Rule[] = [{ host: 'hvA', when: script('ferry-port-probe'), answer: timedOut }];
     const direct = await run({ p2p: true }, over);
     expect(direct.by.ports.status).toBe('fail');
     expect(direct.by.ports.message).toMatch(/a timeout means a firewall drops the packets/);
     expect(direct.by.ports.fix).toBe('Allow TCP 49152-49215 from 10.77.0.11 to 10.77.0.12 in the firewalls between them (and on hvB).');
+    expect(direct.by.ports.message).toContain('migration ports (49152-49215) 49152-49215 timeout; libvirt TCP/TLS 16509, 16514 timeout.');
     const tunnelled = await run({ p2p: true, tunnelled: true }, over);
     expect(tunnelled.by.ports.status).toBe('warn');
   });

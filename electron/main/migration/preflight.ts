@@ -35,6 +35,7 @@ import { withEnv, type CommandRunner, type RunOutput } from '../remote/run-comma
 import type { SshTarget } from '../ssh/errors';
 import { examineTlsCertificates } from './preflight-tls';
 import { runPathCheck } from '../network/path-check';
+import { portRanges } from '../../../shared/network/path-analysis';
 import type { PathFlag, PathRoute } from '../../../shared/network/path-report';
 
 // ---- API ----------------------------------------------------------------------------------------------------------
@@ -358,9 +359,16 @@ async function checkPorts(c: Ctx): Promise<Verdict> {
   const max = conf.migrationPortMax ?? 49215;
   const uri = migrateUriHost(o);
   const target = uri?.scheme === 'tcp' ? uri.host : destination.address;
-  const migration = [...new Set([min, min + 1, max, ...(uri?.port !== undefined ? [uri.port] : [])])].filter((p) => p <= max || p === uri?.port);
+  // The whole range (QEMU takes the next free port in it for each incoming migration), at most 126 of it, plus a
+  // port named in the migrate URI; all probed at once from the source.
+  const range = Array.from({ length: Math.max(0, Math.min(max, min + 125) - min + 1) }, (_, i) => min + i);
+  const migration = [...new Set([...range, ...(uri?.port !== undefined ? [uri.port] : [])])];
   const probes = await c.run(source, unwrapBuild(portProbe(target, [...migration, ...LIBVIRT_PORTS])));
-  const show = (ps: readonly PortProbe[]) => ps.map((p) => `${p.port} ${p.state}`).join(', ');
+  const show = (ps: readonly PortProbe[]) => {
+    const byState = new Map<string, number[]>();
+    for (const p of ps) byState.set(p.state, [...(byState.get(p.state) ?? []), p.port]);
+    return [...byState].map(([state, ports]) => `${portRanges(ports)} ${state}`).join('; ');
+  };
   const mig = probes.filter((p) => !(LIBVIRT_PORTS as readonly number[]).includes(p.port));
   const lib = probes.filter((p) => (LIBVIRT_PORTS as readonly number[]).includes(p.port));
   const blocked = (p: PortProbe) => p.state === 'timeout' || p.state === 'unreachable' || p.state === 'error';

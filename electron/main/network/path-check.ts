@@ -6,8 +6,8 @@
  */
 import { ferryError, type FerryError } from '../../../shared/errors';
 import { err, ok, type Result } from '../../../shared/result';
-import { ethtoolSettings, ipAddr, ipLink, ipRouteGet, pmtuProbe, tcpPortsProbe, tracepathNamed } from '../../../shared/commands/network';
-import { qemuConf } from '../../../shared/commands/preflight';
+import { ethtoolSettings, ipAddr, ipLink, ipRouteGet, pmtuProbe, tracepathNamed } from '../../../shared/commands/network';
+import { portProbe, qemuConf } from '../../../shared/commands/preflight';
 import { isIpv4, isIpv6, type Command } from '../../../shared/commands/command';
 import type { IpLinkWithAddresses } from '../../../shared/parsers/ip';
 import type { TracepathResult } from '../../../shared/parsers/tracepath';
@@ -195,7 +195,7 @@ async function checkPorts(c: Ctx, target: string): Promise<PortsReport> {
       ? { min, max, from: 'qemu.conf' as const }
       : { min: 49152, max: 49215, from: 'default' as const };
   const ports = [...Array.from({ length: range.max - range.min + 1 }, (_, i) => range.min + i), ...LIBVIRT_PORTS];
-  const probes = await c.src(tcpPortsProbe(target, ports));
+  const probes = await c.src(portProbe(target, ports));
   if (!probes.ok) {
     return { ...portsReport(target, range, []), problem: withHost(probes.error, c.input.source.name, `Port probe toward ${target}`) };
   }
