@@ -243,6 +243,11 @@ export const migrationRecordSchema = z.object({
     error: ferryErrorSchema.optional(),
   }),
   events: z.array(migrationEventSchema),
+  /**
+   * The bandwidth cap and max downtime in force now: the options', or the last value a live control
+   * (migrate-setspeed, migrate-setmaxdowntime) applied. Absent in records of older Ferry versions.
+   */
+  limits: z.object({ bandwidthMiBps: z.number().positive().optional(), maxDowntimeMs: z.number().positive().optional() }).optional(),
   /** The verdict after the last sample (absent before the first one). */
   verdict: migrationVerdictSchema.optional(),
 });

@@ -32,6 +32,13 @@ describe('migration records for the contract', () => {
     expect(verdictContext(base)).toEqual({ bandwidthMiBps: 8, maxDowntimeMs: 900, postcopy: true, postcopyRequested: false });
   });
 
+  it('shows the limits in force: the options at first, then what each applied control set (a failed one changes nothing)', () => {
+    expect(recordView({ ...base, events: [] }).limits).toEqual({ bandwidthMiBps: 5 });
+    expect(recordView(base).limits).toEqual({ bandwidthMiBps: 8, maxDowntimeMs: 900 });
+    const failed: MigrationRecord = { ...base, events: [...base.events, { at: 1700, kind: 'control-failed', message: 'migrate-setspeed failed', control: { kind: 'set-speed', mibPerSecond: 64 } }] };
+    expect(migrationRecordSchema.parse(recordView(failed)).limits).toEqual({ bandwidthMiBps: 8, maxDowntimeMs: 900 });
+  });
+
   it('shows post-copy once switched, and an ended record with its figures and its ending as the last event', () => {
     const switched: MigrationRecord = { ...base, events: [...base.events, { at: 1700, kind: 'control', message: 'Switched to post-copy', control: { kind: 'postcopy' } }] };
     expect(recordView(switched).state).toBe('post-copy');

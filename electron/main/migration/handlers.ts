@@ -96,12 +96,15 @@ export function recordView(rec: MigrationRecord, verdict?: MigrationVerdict): Mi
   const state: MigrationRecordView['state'] = rec.state === 'running' && postcopySent ? 'post-copy' : rec.state;
   const end = rec.end;
   const final = end?.final;
+  const options = (s?.options ?? {}) as MigrationOptions;
+  // The limits the verdict is judged against are the ones shown: the options', then each applied control.
+  const { bandwidthMiBps, maxDowntimeMs } = verdictContext(rec);
   return {
     id: rec.id,
     vm: s?.vm ?? '?',
     source: { id: s?.source.id || '?', name: s?.source.name ?? '?' },
     destination: { id: s?.destination.id || '?', name: s?.destination.name ?? '?' },
-    options: (s?.options ?? {}) as MigrationOptions,
+    options,
     commandLine: s?.commandLine ?? '',
     preflight: Array.isArray(s?.preflight) ? (s.preflight as PreflightResultView[]) : [],
     state,
@@ -117,6 +120,7 @@ export function recordView(rec: MigrationRecord, verdict?: MigrationVerdict): Mi
       ...rec.events.map((e) => ({ at: e.at, kind: e.kind, text: e.message })),
       ...(end ? [{ at: end.at, kind: end.reconciled ? 'reconciled' : 'ended', text: end.message }] : []),
     ],
+    limits: { ...(bandwidthMiBps !== undefined ? { bandwidthMiBps } : {}), ...(maxDowntimeMs !== undefined ? { maxDowntimeMs } : {}) },
     ...(verdict ? { verdict } : {}),
   };
 }

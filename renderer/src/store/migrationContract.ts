@@ -30,6 +30,7 @@ export function runHead(r: c.MigrationRecordView): RunHead {
     endedAt: r.endedAt === undefined ? undefined : new Date(r.endedAt).toISOString(),
     status: STATUS[r.state],
     options: r.options,
+    limits: r.limits,
     verdict: r.verdict === undefined ? undefined : runVerdict(r.verdict),
     totalMs: r.result.totalTimeMs,
     downtimeMs: r.result.downtimeMs,

@@ -46,6 +46,8 @@ export interface MigrationRun {
   readonly endedAt?: string | undefined;
   readonly status: RunStatus;
   readonly options: MigrationOptions;
+  /** The bandwidth cap (MiB/s) and max downtime (ms) in force now: the options', or what a live control set since. */
+  readonly limits?: { readonly bandwidthMiBps?: number | undefined; readonly maxDowntimeMs?: number | undefined } | undefined;
   readonly samples: readonly RunSample[];
   readonly verdict?: RunVerdict | undefined;
   readonly totalMs?: number | undefined;

@@ -27,7 +27,7 @@ export function MigrationView({ id }: { id: string }) {
       <Verdict run={run} />
       <FinalFigures run={run} />
       {run.status !== 'completed' && <Figures run={run} />}
-      <MigrationChart points={run.samples} bandwidthCapMiBps={run.options.bandwidthMiBps} maxDowntimeMs={run.options.maxDowntimeMs ?? 300} />
+      <MigrationChart points={run.samples} bandwidthCapMiBps={run.limits?.bandwidthMiBps ?? run.options.bandwidthMiBps} maxDowntimeMs={run.limits?.maxDowntimeMs ?? run.options.maxDowntimeMs ?? 300} />
     </section>
   );
 }
