@@ -4,8 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { lab, requireLab } from '../lab/use-lab';
-import { labHost, labRun, vmReset, type LabInfo } from '../lab/lab';
-import { launchChromium, newPage, screenshot, startWebFerry, type WebFerry } from './harness';
+import { labRun, vmReset, type LabInfo } from '../lab/lab';
+import { addLabHost, dragVmOnto, hostOption as hostOptionOf, launchChromium, newPage, screenshot, startWebFerry, type WebFerry } from './harness';
 
 describe.skipIf(!lab)('drag-to-migrate end to end (web mode, Chromium, the lab)', () => {
   let info: LabInfo;
@@ -13,43 +13,9 @@ describe.skipIf(!lab)('drag-to-migrate end to end (web mode, Chromium, the lab)'
   let browser: Browser;
   let page: Page;
 
-  const hostOption = (name: string): Locator => page.getByRole('listbox', { name: 'Hosts' }).getByRole('option', { name: new RegExp(`^${name}\\b`) });
-
-  async function addHost(name: 'hvA' | 'hvB'): Promise<void> {
-    await page.getByRole('button', { name: /^Add (a )?host$/ }).first().click();
-    const dialog = page.getByRole('dialog', { name: 'Add host' });
-    await dialog.getByLabel('Name', { exact: true }).fill(name);
-    await dialog.getByLabel('Address', { exact: true }).fill(labHost(info, name).ip);
-    await dialog.getByLabel('User', { exact: true }).fill('root');
-    await dialog.getByLabel('Key file', { exact: true }).check();
-    await dialog.getByLabel('Private key path', { exact: true }).fill(info.clientKey);
-    await dialog.getByRole('button', { name: 'Test connection' }).click();
-    await dialog.getByRole('button', { name: 'Trust this key' }).click({ timeout: 20_000 });
-    await dialog.getByRole('button', { name: 'Save host' }).click({ timeout: 20_000 });
-    await dialog.waitFor({ state: 'detached', timeout: 20_000 });
-    await hostOption(name).and(page.locator('[data-state="connected"]')).waitFor({ timeout: 30_000 });
-  }
-
-  /** Drags a VM of hvA onto hvB and opens the options. */
-  async function dragToHvB(vm: string): Promise<Locator> {
-    const back = page.getByRole('button', { name: 'Back to inventory' });
-    if (await back.isVisible()) await back.click();
-    await hostOption('hvA').click();
-    const row = page.getByRole('grid', { name: 'Virtual machines' }).getByRole('row').filter({ hasText: new RegExp(`^${vm}`) });
-    await row.waitFor({ timeout: 30_000 });
-    const from = await row.boundingBox();
-    const to = await hostOption('hvB').boundingBox();
-    if (!from || !to) throw new Error(`${vm} row or hvB not on screen`);
-    await page.mouse.move(from.x + 30, from.y + from.height / 2);
-    await page.mouse.down();
-    await page.mouse.move(from.x + 45, from.y + from.height / 2, { steps: 4 });
-    await page.mouse.move(to.x + to.width / 2, to.y + to.height / 2, { steps: 12 });
-    await page.mouse.up();
-    const dialog = page.getByRole('dialog', { name: `Migrate ${vm}` });
-    await dialog.waitFor({ timeout: 10_000 });
-    await dialog.getByText('Options', { exact: true }).click(); // the options fold open
-    return dialog;
-  }
+  const hostOption = (name: string): Locator => hostOptionOf(page, name);
+  /** Drags a VM of hvA onto hvB (harness.ts: the drop goes to the host under the pointer); the options open. */
+  const dragToHvB = (vm: string): Promise<Locator> => dragVmOnto(page, vm, 'hvA', 'hvB');
 
   beforeAll(async () => {
     info = requireLab();
@@ -58,8 +24,8 @@ describe.skipIf(!lab)('drag-to-migrate end to end (web mode, Chromium, the lab)'
     browser = await launchChromium();
     page = await newPage(browser);
     await page.goto(ferry.url);
-    await addHost('hvA');
-    await addHost('hvB');
+    await addLabHost(page, info, 'hvA');
+    await addLabHost(page, info, 'hvB');
   });
 
   afterAll(async () => {
