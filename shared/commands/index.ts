@@ -1,7 +1,7 @@
 /** Typed descriptors of the commands Ferry runs on hypervisor hosts: argv + parser + human name + timeout. */
 export { command, stdoutThenStderr, C_LOCALE, checkInterfaceName, checkDestination, checkIpAddress } from './command';
 export type { Command } from './command';
-export { virshCapabilities, virshDominfo, virshDomjobinfo, virshListAll, virshNodeinfo, virshVersion, VIRSH } from './virsh';
+export { virshAwaitJobCompleted, virshCapabilities, virshDominfo, virshDomjobinfo, virshListAll, virshNodeinfo, virshVersion, VIRSH } from './virsh';
 export type { DomjobinfoOptions } from './virsh';
 export {
   ethtoolDriver,

@@ -6,6 +6,7 @@ import { parseDomjobinfo, type DomainJobInfo } from '../parsers/virsh-domjobinfo
 import { parseVirshNodeinfo, parseVirshVersion, type NodeInfo, type VirshVersion } from '../parsers/virsh-host';
 import { parseVirshCapabilities, type HostCapabilities } from '../parsers/virsh-capabilities';
 import { parseVirshDominfo, parseVirshList, type DomainInfo, type DomainListEntry } from '../parsers/virsh-domain';
+import { parseVirshEvents, type VirshEvents } from '../parsers/virsh-event';
 import { command, type Command } from './command';
 
 export const VIRSH = ['virsh', '--connect', 'qemu:///system'] as const;
@@ -50,4 +51,15 @@ export function virshDomjobinfo(domain: string, opts: DomjobinfoOptions = {}): C
   if (opts.raw) argv.push('--rawstats');
   const what = opts.completed ? 'completed job statistics' : 'job statistics';
   return command(`${what} of ${domain}`, argv, parseDomjobinfo, VIRSH_MS);
+}
+
+/**
+ * Waits for the domain's job-completed event and prints it with its statistics (`virsh event` without --loop ends
+ * after the first event). After a post-copy migration libvirt 9.0 keeps no completed statistics the engine can ask
+ * for (the destination shows none, the source forgets the domain with --undefinesource): this event is where they
+ * are. Started before the job ends; `timeoutS` bounds the wait on the host itself.
+ */
+export function virshAwaitJobCompleted(domain: string, timeoutS: number): Command<VirshEvents> {
+  const argv = [...VIRSH, 'event', '--domain', domain, '--event', 'job-completed', '--timestamp', '--timeout', String(Math.max(1, Math.round(timeoutS)))];
+  return command(`job-completed event of ${domain}`, argv, parseVirshEvents, Math.round(timeoutS * 1000) + 15_000);
 }

@@ -250,6 +250,11 @@ export const migrationRecordSchema = z.object({
   limits: z.object({ bandwidthMiBps: z.number().positive().optional(), maxDowntimeMs: z.number().positive().optional() }).optional(),
   /** The verdict after the last sample (absent before the first one). */
   verdict: migrationVerdictSchema.optional(),
+  /**
+   * The post-copy phase, when the run switched: from the switch (ms since the epoch) to the end of the phase, and
+   * whether any sample of the running job was taken in it (a short phase has only its events).
+   */
+  postcopy: z.object({ startedAt: z.number(), endedAt: z.number().optional(), sampled: z.boolean() }).optional(),
 });
 export type MigrationRecordView = z.infer<typeof migrationRecordSchema>;
 

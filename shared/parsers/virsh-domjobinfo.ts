@@ -272,9 +272,17 @@ function parseHuman(lines: readonly string[], type: DomainJobType): Result<Domai
 }
 
 function parseRaw(lines: readonly string[], type: DomainJobType): Result<DomainJobInfo, FerryError> {
+  return parseJobParams(lines.slice(1), type);
+}
+
+/**
+ * libvirt's job statistics as typed parameters, one `name: value` a line (what --rawstats prints after its
+ * `Job type:` line, and what the job-completed event carries): the same names, read the same way.
+ */
+export function parseJobParams(lines: readonly string[], type: DomainJobType): Result<DomainJobInfo, FerryError> {
   const out: Record<string, unknown> = { format: 'raw', type };
   const other: Record<string, string> = {};
-  for (const line of lines.slice(1)) {
+  for (const line of lines) {
     const m = /^([a-z][a-z0-9_]*): ?(.*)$/.exec(line.trim());
     if (!m) return fail('parse.unrecognised', 'A domjobinfo --rawstats line is not of the form "name: value".', line);
     const name = m[1] ?? '';

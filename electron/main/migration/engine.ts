@@ -36,7 +36,8 @@
 import { randomUUID } from 'node:crypto';
 import { ferryError, type FerryError } from '../../../shared/errors';
 import { err, ok, type Result } from '../../../shared/result';
-import { virshDomjobinfo, virshListAll, type Command } from '../../../shared/commands';
+import { virshAwaitJobCompleted, virshDomjobinfo, virshListAll, type Command } from '../../../shared/commands';
+import { jobCompletedInfo, type VirshEvents } from '../../../shared/parsers/virsh-event';
 import {
   commandLine as migrationCommandLine,
   domjobAbort,
@@ -142,8 +143,18 @@ interface Running {
   endChecks?: number;
   /** Resolves a re-attached run's `done`. */
   resolveDone?: () => void;
+  /** The switch to post-copy has been journalled (a 'post-copy' event). */
+  postcopyNoted: boolean;
+  /** Post-copy runs: the source's job-completed event, awaited on its own channel from the start (see start()). */
+  jobCompleted?: Promise<Result<VirshEvents, FerryError>>;
+  readonly watch: AbortController;
 }
 
+/** How long the end waits for the job-completed event once virsh migrate has returned (it comes first on the lab). */
+const JOB_EVENT_GRACE_MS = 3000;
+
+/** The same bound as virsh migrate's own (6 h): the listener must outlive the job. */
+const DEFAULT_JOB_EVENT_WAIT_S = 6 * 3600;
 const isRunningJob = (i: DomainJobInfo): boolean => i.type === 'unbounded' || i.type === 'bounded';
 // virsh's words that hide the reason, which the source libvirtd's log then has: "End of file" (P10), or no error line
 // at all (virsh exits 1 after its last progress mark: a VM destroyed mid-migration, 1 of 3 tries on the lab).
@@ -217,8 +228,7 @@ export class MigrationEngine {
     this.write(type, id, key, payload, at).catch((e: unknown) => this.o.logger?.warn('migration.journal-write-failed', { id, error: String(e) }));
   }
 
-  private event(r: { id: string }, event: MigrationEventPayload): Promise<void> {
-    const at = this.wallClock();
+  private event(r: { id: string }, event: MigrationEventPayload, at = this.wallClock()): Promise<void> {
     this.emit({ kind: 'event', id: r.id, at, event });
     return this.write('event', r.id, 'event', event, at).catch((e: unknown) =>
       this.o.logger?.warn('migration.journal-write-failed', { id: r.id, error: String(e) }),
@@ -244,19 +254,23 @@ export class MigrationEngine {
     const line = migrationCommandLine(spec);
     if (!line.ok) return line;
     let fromSource = 0;
+    let channels = 0;
     for (const r of this.running.values()) {
       if (r.vm === req.vm && r.source.address === req.source.address) {
         return err(ferryError('input.invalid', `${req.vm} is already migrating from ${req.source.name} (migration ${r.id}).`));
       }
-      // A re-attached job holds no channel (its virsh migrate is gone; libvirtd runs it).
-      if (r.source.address === req.source.address && !r.reattached) fromSource++;
+      // A re-attached job holds no channel (its virsh migrate is gone; libvirtd runs it); a post-copy run holds two.
+      if (r.source.address === req.source.address && !r.reattached) {
+        fromSource++;
+        channels += r.jobCompleted ? 2 : 1;
+      }
     }
     const maxPerSource = this.o.maxPerSource ?? 9;
-    if (fromSource >= maxPerSource) {
+    if (channels + (req.options.postcopy === true ? 2 : 1) > maxPerSource) {
       return err(
         ferryError(
           'input.invalid',
-          `${req.source.name} already has ${fromSource} migrations running from this Ferry, the most it runs from one host at once (each holds one of the ${maxPerSource + 1} SSH channels of its connection). Start ${req.vm} when one of them has ended.`,
+          `${req.source.name} already has ${fromSource} migrations running from this Ferry, the most it runs from one host at once (each holds one of the ${maxPerSource + 1} SSH channels of its connection${channels > fromSource || req.options.postcopy === true ? ', two when post-copy is allowed' : ''}). Start ${req.vm} when one of them has ended.`,
         ),
       );
     }
@@ -295,8 +309,17 @@ export class MigrationEngine {
       detached: false,
       reattached: false,
       checkingEnd: false,
+      postcopyNoted: false,
+      watch: new AbortController(),
     };
     this.running.set(id, run);
+    if (req.options.postcopy === true) {
+      // Listening before the job can end: the event is sent once, when the source's job completes.
+      const cmd = virshAwaitJobCompleted(req.vm, DEFAULT_JOB_EVENT_WAIT_S);
+      run.jobCompleted = runCommand(this.o.hosts.exec(req.source), cmd, { signal: run.watch.signal }).catch((e: unknown) =>
+        err(ferryError('command.failed', `Waiting for the job-completed event failed in Ferry: ${String(e)}`)),
+      );
+    }
     const session = this.acquireSession(req.source);
     run.sampler = startJobSampler({
       runner: session,
@@ -349,6 +372,8 @@ export class MigrationEngine {
       run.noDomainStreak = 0;
       if (isRunningJob(info)) {
         run.lastJob = info;
+        // Pages fetched on demand: post-copy, whoever switched (a control, --postcopy-after-precopy, --timeout-postcopy).
+        if ((info.postcopyRequests ?? 0) > 0) this.notePostcopy(run, s.at, 'a sample shows pages fetched on demand');
         if (!run.transferSeen && info.memoryTotalBytes !== undefined) {
           run.transferSeen = true;
           void this.event(run, { kind: 'phase', message: 'Memory transfer started.' });
@@ -396,8 +421,10 @@ export class MigrationEngine {
     } catch (e) {
       result = err(ferryError('command.failed', `The migrate command failed in Ferry: ${String(e)}`));
     }
+    const migrateEndedAt = this.wallClock();
     run.sampler?.stop();
     this.releaseSession(run.source);
+    const jobEvent = await this.takeJobCompleted(run);
     if (run.detached) {
       // Ferry is quitting. The job is libvirtd's and goes on (see the module comment): no end, a note instead.
       await this.event(run, detachedEvent(run));
@@ -405,12 +432,18 @@ export class MigrationEngine {
       return;
     }
     try {
+      if (run.postcopyNoted) {
+        const message = result.ok
+          ? `Post-copy phase ended: every page of ${run.destinationName} is on ${run.destination.name}.`
+          : 'Post-copy phase ended with the migration (see the end below).';
+        await this.event(run, { kind: 'post-copy-ended', message }, migrateEndedAt);
+      }
       await this.event(run, {
         kind: 'command-ended',
         message: result.ok ? 'virsh migrate finished.' : `virsh migrate ended with an error: ${result.error.message}`,
         ...(result.ok ? {} : { error: result.error }),
       });
-      const end = result.ok ? await this.completed(run) : await this.failed(run, result.error);
+      const end = result.ok ? await this.completed(run, jobEvent) : await this.failed(run, result.error);
       await this.finish(run, end);
     } catch (e) {
       this.o.logger?.warn('migration.end-failed', { id: run.id, error: String(e) });
@@ -427,12 +460,42 @@ export class MigrationEngine {
     this.emit({ kind: 'ended', id: run.id, at, end: full, reconciled: false });
   }
 
+  /**
+   * Journals the switch to post-copy once, at the first sign of it: the control applied, or a sample showing pages
+   * fetched on demand (`at`: when that sample was asked for). The record's phase takes the earlier of the two
+   * (postcopyPhase in record.ts), so a sample asked for before the control's answer came back still counts.
+   */
+  private notePostcopy(run: Running, at: number, how: string): void {
+    if (run.postcopyNoted || run.ended || run.detached) return;
+    run.postcopyNoted = true;
+    void this.event(run, { kind: 'post-copy', message: `Post-copy phase started (${how}): ${run.destinationName} runs on ${run.destination.name} and fetches the pages still on ${run.source.name}.` }, at);
+  }
+
+  /** The job-completed event's statistics, waiting a little for it after virsh migrate returned; stops the listener. */
+  private async takeJobCompleted(run: Running): Promise<DomainJobInfo | undefined> {
+    if (!run.jobCompleted) return undefined;
+    let timer: unknown;
+    const grace = new Promise<undefined>((resolve) => (timer = this.clock.setTimeout(() => resolve(undefined), JOB_EVENT_GRACE_MS)));
+    const r = run.detached ? undefined : await Promise.race([run.jobCompleted, grace]);
+    this.clock.clearTimeout(timer);
+    run.watch.abort();
+    if (r === undefined) return undefined;
+    if (!r.ok) {
+      if (r.error.code !== 'command.cancelled') this.o.logger?.warn('migration.job-event-failed', { id: run.id, error: r.error.message });
+      return undefined;
+    }
+    const e = r.value.events.find((x) => x.event === 'job-completed');
+    const info = e ? jobCompletedInfo(e) : undefined;
+    if (info && !info.ok) this.o.logger?.warn('migration.job-event-unreadable', { id: run.id, error: info.error.message });
+    return info?.ok && info.value.operation !== 'incoming-migration' ? info.value : undefined;
+  }
+
   private async readCompleted(host: MigrationHostRef, domain: string): Promise<DomainJobInfo | undefined> {
     const r = await runCommand(this.o.hosts.exec(host), virshDomjobinfo(domain, { completed: true, keepCompleted: true }));
     return r.ok && r.value.type === 'completed' ? r.value : undefined;
   }
 
-  private async completed(run: Running): Promise<MigrationEndPayload> {
+  private async completed(run: Running, jobEvent?: DomainJobInfo): Promise<MigrationEndPayload> {
     // virsh said it succeeded; believe it only when the destination really has the VM (running, or paused when
     // --suspend asked for that). A VM destroyed at the wrong moment must never be recorded as migrated.
     const dest = await runCommand(this.o.hosts.exec(run.destination), virshListAll());
@@ -453,7 +516,10 @@ export class MigrationEngine {
     ];
     if (destFirst) order.reverse();
     const found: Partial<Record<'source' | 'destination', DomainJobInfo>> = {};
-    for (const [side, host, name] of order) {
+    // The source's own statistics as its job-completed event carried them: the real downtime, and after post-copy
+    // the only copy libvirt keeps (the destination shows none; with --undefinesource the source forgets the VM).
+    if (jobEvent) found.source = jobEvent;
+    for (const [side, host, name] of jobEvent ? [] : order) {
       const info = await this.readCompleted(host, name);
       if (info) {
         found[side] = info;
@@ -464,6 +530,7 @@ export class MigrationEngine {
     const readOn: MigrationFinalStats['readOn'] = found.source ? 'source' : found.destination ? 'destination' : 'none';
     const final: MigrationFinalStats = {
       readOn,
+      ...(jobEvent ? { readVia: 'job-completed-event' as const } : {}),
       ...(info ? { info } : {}),
       ...optional('totalTimeMs', info?.timeElapsedMs),
       ...optional('downtimeMs', info?.totalDowntimeMs),
@@ -551,6 +618,7 @@ export class MigrationEngine {
     // `virsh migrate`) plus the session, a control on an exec channel would queue until a migration ends.
     const r = await runCommand(this.sessions.get(run.source.address)?.runner ?? this.o.hosts.exec(run.source), cmd.value);
     if (!r.ok && control.kind === 'abort') run.abortRequested = false;
+    if (r.ok && control.kind === 'postcopy') this.notePostcopy(run, this.wallClock(), 'virsh migrate-postcopy was applied');
     await this.event(
       run,
       r.ok
@@ -663,6 +731,8 @@ export class MigrationEngine {
       detached: false,
       reattached: true,
       checkingEnd: false,
+      postcopyNoted: rec.events.some((e) => e.kind === 'post-copy'),
+      watch: new AbortController(),
     };
     run.done = new Promise<void>((resolve) => (run.resolveDone = resolve));
     this.running.set(run.id, run);

@@ -25,7 +25,7 @@ import { migrationVerdict, type MigrationVerdict, type VerdictContext, type Verd
 import type { HostView } from '../../../shared/inventory/types';
 import type { IpcHandlers } from '../ipc/handlers';
 import type { MigrationEngine, MigrationUpdate } from './engine';
-import type { MigrationControl, MigrationHostRef, MigrationRecord, MigrationSamplePayload } from './record';
+import { postcopyPhase, type MigrationControl, type MigrationHostRef, type MigrationRecord, type MigrationSamplePayload } from './record';
 
 export type EngineChannelId =
   | typeof migrationsStart.id
@@ -60,6 +60,8 @@ export function verdictContext(rec: MigrationRecord): VerdictContext {
     if (e.control.kind === 'set-max-downtime') maxDowntimeMs = e.control.ms;
     if (e.control.kind === 'postcopy') postcopyRequested = true;
   }
+  // Also a switch Ferry did not send (--postcopy-after-precopy, --timeout-postcopy), once the record shows it.
+  if (!postcopyRequested && postcopyPhase(rec) !== undefined) postcopyRequested = true;
   return {
     ...(maxDowntimeMs !== undefined ? { maxDowntimeMs } : {}),
     ...(bandwidthMiBps !== undefined ? { bandwidthMiBps } : {}),
@@ -93,7 +95,8 @@ export function sampleView(s: MigrationSamplePayload & { readonly at: number }, 
 export function recordView(rec: MigrationRecord, verdict?: MigrationVerdict): MigrationRecordView {
   const s = rec.start;
   const postcopySent = rec.events.some((e) => e.kind === 'control' && e.control?.kind === 'postcopy');
-  const state: MigrationRecordView['state'] = rec.state === 'running' && postcopySent ? 'post-copy' : rec.state;
+  const postcopy = postcopyPhase(rec);
+  const state: MigrationRecordView['state'] = rec.state === 'running' && (postcopySent || postcopy !== undefined) ? 'post-copy' : rec.state;
   const end = rec.end;
   const final = end?.final;
   const options = (s?.options ?? {}) as MigrationOptions;
@@ -122,6 +125,7 @@ export function recordView(rec: MigrationRecord, verdict?: MigrationVerdict): Mi
     ],
     limits: { ...(bandwidthMiBps !== undefined ? { bandwidthMiBps } : {}), ...(maxDowntimeMs !== undefined ? { maxDowntimeMs } : {}) },
     ...(verdict ? { verdict } : {}),
+    ...(postcopy ? { postcopy } : {}),
   };
 }
 

@@ -68,7 +68,11 @@ export type MigrationEventKind =
   /** Ferry stopped (quit) while the job ran; libvirt goes on with it. */
   | 'detached'
   /** Found still running after a restart: followed again. */
-  | 'reattached';
+  | 'reattached'
+  /** The switch to post-copy: the guest runs on the destination from here (its `at` is the switch). */
+  | 'post-copy'
+  /** The post-copy phase ended: every page is on the destination. */
+  | 'post-copy-ended';
 
 export interface MigrationEventPayload {
   readonly kind: MigrationEventKind;
@@ -88,6 +92,11 @@ export type MigrationControl =
 export interface MigrationFinalStats {
   /** Where the completed statistics were read. */
   readonly readOn: 'source' | 'destination' | 'none';
+  /**
+   * How: `domjobinfo --completed` (absent, as in older journals) or the source's job-completed event, the only
+   * place a post-copy run's statistics are kept (libvirt 9.0: the destination keeps none after post-copy).
+   */
+  readonly readVia?: 'job-completed-event';
   readonly info?: DomainJobInfo;
   readonly totalTimeMs?: number;
   readonly downtimeMs?: number;
@@ -186,6 +195,29 @@ export class RecordStore {
 
 function view(b: Building): MigrationRecord {
   return { ...b, samples: [...b.samples], events: [...b.events], state: b.end ? b.end.state : 'running' };
+}
+
+/** A run's post-copy phase as its journal shows it. */
+export interface PostcopyPhase {
+  /** The switch: the 'post-copy' event, or the first sample showing pages fetched on demand, whichever is earlier. */
+  readonly startedAt: number;
+  /** The 'post-copy-ended' event; else the end of a run that completed. */
+  readonly endedAt?: number;
+  /** At least one sample of the running job was taken after the switch. */
+  readonly sampled: boolean;
+}
+
+/** Pure: undefined when the run never switched to post-copy. */
+export function postcopyPhase(rec: MigrationRecord): PostcopyPhase | undefined {
+  const switched = rec.events.find((e) => e.kind === 'post-copy')?.at;
+  const seen = rec.samples.find((s) => (s.info?.postcopyRequests ?? 0) > 0)?.at;
+  const startedAt = switched === undefined ? seen : seen === undefined ? switched : Math.min(switched, seen);
+  if (startedAt === undefined) return undefined;
+  const endedAt = rec.events.find((e) => e.kind === 'post-copy-ended')?.at ?? (rec.end?.state === 'completed' ? rec.end.at : undefined);
+  const sampled = rec.samples.some(
+    (s) => s.at >= startedAt && (endedAt === undefined || s.at <= endedAt) && (s.info?.type === 'unbounded' || s.info?.type === 'bounded'),
+  );
+  return { startedAt, ...(endedAt !== undefined ? { endedAt } : {}), sampled };
 }
 
 /** Rebuilds the records, in order of first appearance. Pure. */

@@ -1,0 +1,218 @@
+// Post-copy runs against scripted hosts that answer as libvirt 9.0 did on the lab: after the switch the destination
+// keeps no completed statistics ("Job type: None") and, with --undefinesource, the source forgets the VM, so the
+// statistics come from the source's job-completed event; the switch and the end of the phase are journalled, and
+// samples taken during a long enough phase are kept and mark the phase as sampled.
+import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ok, type Result } from '../../shared/result';
+import type { FerryError } from '../../shared/errors';
+import { migrationRecordSchema } from '../../shared/ipc/contract';
+import type { CommandRunner, RunOutput } from '../../electron/main/remote/run-command';
+import type { VirshRunner } from '../../electron/main/remote/ssh-runner';
+import { Journal, JOURNAL_FILE, parseJournal } from '../../electron/main/migration/journal';
+import { MigrationEngine, type EngineHostAccess } from '../../electron/main/migration/engine';
+import { buildRecords, postcopyPhase, type MigrationHostRef } from '../../electron/main/migration/record';
+import { recordView } from '../../electron/main/migration/handlers';
+
+const hvA: MigrationHostRef = { id: 'a', name: 'hvA', address: '10.77.0.11' };
+const hvB: MigrationHostRef = { id: 'b', name: 'hvB', address: '10.77.0.12' };
+const fixture = (name: string) => readFileSync(join(__dirname, '..', 'fixtures', 'virsh', name), 'utf8');
+
+// Real captures (test/fixtures/virsh): a pre-copy sample, a post-copy sample, the source's job-completed event,
+// the destination's completed statistics after post-copy, and the source's answer at the switch.
+const PRECOPY = fixture('domjobinfo-precopy-running.txt');
+const POSTCOPY = fixture('domjobinfo-postcopy.txt');
+const JOB_COMPLETED = fixture('event-job-completed-postcopy.txt');
+const DEST_NONE = fixture('domjobinfo-completed-postcopy-destination.txt');
+const NOT_RUNNING = 'error: Requested operation is not valid: domain is not running\n';
+const NO_DOMAIN = "error: failed to get domain 'vmd'\n";
+const LIST_VMD = ' Id   Name   State\n----------------------\n 1    vmd    running\n\n';
+
+const out = (stdout: string, stderr = '', exitCode = 0): RunOutput => ({ stdout, stderr, exitCode });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+type Script = (host: string, argv: readonly string[], signal?: AbortSignal) => RunOutput | Promise<RunOutput>;
+
+function fakeHosts(script: Script): EngineHostAccess & { calls: string[] } {
+  const calls: string[] = [];
+  const runner = (host: MigrationHostRef, via: string): CommandRunner => ({
+    async run(argv, o): Promise<Result<RunOutput, FerryError>> {
+      const words = argv.filter((w) => !w.startsWith('LC_ALL') && w !== 'env');
+      calls.push(`${host.name} ${via} ${words.join(' ')}`);
+      return ok(await script(host.name, words, o.signal));
+    },
+  });
+  return { calls, exec: (h) => runner(h, 'exec'), openVirsh: (h): VirshRunner => ({ ...runner(h, 'virsh'), close: async () => undefined }) };
+}
+
+/**
+ * A post-copy migration as libvirt 9.0 runs it: virsh migrate returns once `finish()` is called, the job-completed
+ * event is printed just before, samples after the switch answer `afterSwitch`.
+ */
+function postcopyHosts(afterSwitch: () => RunOutput, opts: { event?: boolean } = {}) {
+  let finishMigrate: () => void = () => undefined;
+  const migrated = new Promise<void>((r) => (finishMigrate = r));
+  const state = { switched: false, switchedAt: 0 };
+  const hosts = fakeHosts(async (host, argv, signal) => {
+    const verb = argv[3];
+    if (verb === 'migrate') {
+      await migrated;
+      return out('Migration: [100 %]\n');
+    }
+    if (verb === 'event') {
+      if (opts.event === false) return out('', 'error: command event failed in this test\n', 1);
+      // Answers when the job completes; a listener stopped by the engine answers nothing.
+      return await new Promise<RunOutput>((resolve) => {
+        void migrated.then(() => resolve(out(JOB_COMPLETED)));
+        signal?.addEventListener('abort', () => resolve(out('')));
+      });
+    }
+    if (verb === 'migrate-postcopy') {
+      state.switched = true;
+      state.switchedAt = Date.now();
+      return out('\n');
+    }
+    if (verb === 'domjobinfo' && argv.includes('--completed')) return host === 'hvB' ? out(DEST_NONE) : out('', NO_DOMAIN, 1);
+    if (verb === 'domjobinfo') return state.switched ? afterSwitch() : out(PRECOPY);
+    if (verb === 'list') return host === 'hvB' ? out(LIST_VMD) : out(' Id   Name   State\n----------------------\n\n');
+    return out('', 'error: unexpected\n', 1);
+  });
+  return { hosts, state, finish: () => finishMigrate() };
+}
+
+let dir: string | undefined;
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+
+async function engineOver(hosts: EngineHostAccess) {
+  dir = mkdtempSync(join(tmpdir(), 'ferry-engine-pc-'));
+  const journal = await Journal.open({ dataDir: dir });
+  const engine = new MigrationEngine({ journal, hosts, newId: () => 'pc1' });
+  cleanups.push(async () => {
+    await engine.dispose();
+    await journal.close();
+  });
+  return { engine, journal, dir };
+}
+
+const OPTIONS = { live: true, p2p: true, persistent: true, undefineSource: true, bandwidthMiBps: 8, postcopy: true } as const;
+
+describe('post-copy runs', () => {
+  it('a short post-copy phase (never sampled) still has its switch, its end and the statistics of the job-completed event', async () => {
+    const { hosts, state, finish } = postcopyHosts(() => out('', NOT_RUNNING, 1));
+    const { engine, journal, dir: d } = await engineOver(hosts);
+    const s = await engine.start({ vm: 'vmd', source: hvA, destination: hvB, options: OPTIONS, intervalMs: 100 });
+    if (!s.ok) throw new Error(s.error.message);
+    // Listening on the source from the start, on its own channel.
+    expect(hosts.calls).toContain('hvA exec virsh --connect qemu:///system event --domain vmd --event job-completed --timestamp --timeout 21600');
+    await sleep(250);
+    expect((await engine.control(s.value.id, { kind: 'postcopy' })).ok).toBe(true);
+    await sleep(150);
+    finish();
+    const rec = await engine.settled(s.value.id);
+    expect(rec?.state, rec?.end?.message).toBe('completed');
+    const final = rec?.end?.final;
+    expect(final).toMatchObject({ readOn: 'source', readVia: 'job-completed-event', totalTimeMs: 15075, downtimeMs: 11, dataSentBytes: 136921165, memoryTotalBytes: 268967936 });
+    expect(rec?.end?.message).toBe('Migration completed: vmd runs on hvB. 15.1 s total, 11 ms downtime, 130.6 MiB sent.');
+    const kinds = rec?.events.map((e) => e.kind) ?? [];
+    expect(kinds.indexOf('post-copy')).toBeGreaterThanOrEqual(0);
+    expect(kinds.indexOf('post-copy-ended')).toBeGreaterThan(kinds.indexOf('post-copy'));
+    const switchEvent = rec?.events.find((e) => e.kind === 'post-copy');
+    expect(switchEvent?.at).toBeGreaterThanOrEqual(state.switchedAt);
+    if (!rec) throw new Error('no record');
+    const phase = postcopyPhase(rec);
+    expect(phase).toEqual({ startedAt: switchEvent?.at, endedAt: rec.events.find((e) => e.kind === 'post-copy-ended')?.at, sampled: false });
+    // The view the renderer gets: valid against the contract, with the phase and the figures.
+    const view = migrationRecordSchema.parse(recordView(rec));
+    expect(view.postcopy).toEqual(phase);
+    expect(view.result).toMatchObject({ totalTimeMs: 15075, downtimeMs: 11, dataBytes: 136921165 });
+    expect(view.events.some((e) => e.kind === 'post-copy')).toBe(true);
+    // Neither host's `domjobinfo --completed` was needed, and the listener is gone.
+    expect(hosts.calls.filter((c) => c.includes('--completed'))).toEqual([]);
+    await journal.close();
+    const disk = buildRecords(parseJournal(readFileSync(join(d, JOURNAL_FILE), 'utf8')).lines)[0];
+    expect(disk && postcopyPhase(disk)).toEqual(phase);
+    expect(disk?.end?.final?.readVia).toBe('job-completed-event');
+  });
+
+  it('keeps sampling after the switch: a long phase is sampled, and the switch is the earlier of the control and the first post-copy sample', async () => {
+    const { hosts, finish } = postcopyHosts(() => out(POSTCOPY));
+    const { engine } = await engineOver(hosts);
+    const s = await engine.start({ vm: 'vmd', source: hvA, destination: hvB, options: OPTIONS, intervalMs: 100 });
+    if (!s.ok) throw new Error(s.error.message);
+    await sleep(250);
+    expect((await engine.control(s.value.id, { kind: 'postcopy' })).ok).toBe(true);
+    await sleep(450);
+    const live = engine.record(s.value.id);
+    if (!live) throw new Error('no record');
+    expect(recordView(live).state).toBe('post-copy');
+    finish();
+    const rec = await engine.settled(s.value.id);
+    if (!rec) throw new Error('no record');
+    const phase = postcopyPhase(rec);
+    const inPhase = rec.samples.filter((x) => (x.info?.postcopyRequests ?? 0) > 0);
+    expect(inPhase.length).toBeGreaterThanOrEqual(2);
+    expect(phase?.sampled).toBe(true);
+    const control = rec.events.find((e) => e.kind === 'post-copy')?.at ?? Infinity;
+    expect(phase?.startedAt).toBe(Math.min(control, inPhase[0]?.at ?? Infinity));
+    expect(rec.events.filter((e) => e.kind === 'post-copy')).toHaveLength(1);
+    expect(rec.end?.final?.downtimeMs).toBe(11);
+  });
+
+  it('finds a switch Ferry did not send (--postcopy-after-precopy) in the samples', async () => {
+    let n = 0;
+    const { hosts, finish } = postcopyHosts(() => out(POSTCOPY));
+    const wrapped: EngineHostAccess = {
+      exec: hosts.exec,
+      openVirsh: (h) => {
+        const r = hosts.openVirsh(h);
+        // After three samples libvirt switches by itself: the samples show pages fetched on demand.
+        return { ...r, run: async (argv, o) => (++n > 3 ? ok(out(POSTCOPY)) : r.run(argv, o)) };
+      },
+    };
+    const { engine } = await engineOver(wrapped);
+    const s = await engine.start({ vm: 'vmd', source: hvA, destination: hvB, options: { ...OPTIONS, postcopyAfterPrecopy: true }, intervalMs: 100 });
+    if (!s.ok) throw new Error(s.error.message);
+    await sleep(600);
+    finish();
+    const rec = await engine.settled(s.value.id);
+    if (!rec) throw new Error('no record');
+    const first = rec.samples.find((x) => (x.info?.postcopyRequests ?? 0) > 0);
+    expect(rec.events.find((e) => e.kind === 'post-copy')?.at).toBe(first?.at);
+    expect(postcopyPhase(rec)).toMatchObject({ startedAt: first?.at, sampled: true });
+    expect(rec.events.some((e) => e.kind === 'control')).toBe(false);
+  });
+
+  it('without the event (the listener failed) it falls back to domjobinfo --completed on both hosts and says that none was kept', async () => {
+    const { hosts, finish } = postcopyHosts(() => out('', NOT_RUNNING, 1), { event: false });
+    const { engine } = await engineOver(hosts);
+    const s = await engine.start({ vm: 'vmd', source: hvA, destination: hvB, options: OPTIONS, intervalMs: 100 });
+    if (!s.ok) throw new Error(s.error.message);
+    await sleep(150);
+    expect((await engine.control(s.value.id, { kind: 'postcopy' })).ok).toBe(true);
+    finish();
+    const rec = await engine.settled(s.value.id);
+    expect(rec?.state).toBe('completed');
+    expect(rec?.end?.final?.readOn).toBe('none');
+    expect(rec?.end?.final?.readVia).toBeUndefined();
+    expect(hosts.calls).toContain('hvB exec virsh --connect qemu:///system domjobinfo --domain vmd --completed --keep-completed');
+    expect(rec?.events.some((e) => e.kind === 'post-copy-ended')).toBe(true);
+  });
+
+  it('a run without --postcopy opens no listener', async () => {
+    const { hosts, finish } = postcopyHosts(() => out(PRECOPY));
+    const { engine } = await engineOver(hosts);
+    const s = await engine.start({ vm: 'vmd', source: hvA, destination: hvB, options: { live: true, p2p: true }, intervalMs: 100 });
+    if (!s.ok) throw new Error(s.error.message);
+    finish();
+    const rec = await engine.settled(s.value.id);
+    expect(hosts.calls.filter((c) => c.includes(' event '))).toEqual([]);
+    expect(rec && postcopyPhase(rec)).toBeUndefined();
+  });
+});
