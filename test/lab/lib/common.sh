@@ -88,9 +88,19 @@ take_lock() {
   flock -w 600 9 || die "another lab.sh has held $LAB_DIR/.lock for 10 minutes"
 }
 
-# Run a command detached from our stdio and from the lock fd (a daemon that kept a pipe to the caller open would
-# make Node's child_process wait for ever).
-spawn() { "$@" </dev/null >/dev/null 2>&1 9>&-; }
+# Run a command detached from our stdio and from every other inherited fd (a daemon that kept a pipe to the caller
+# open would make Node's child_process wait for ever). Not only lab.sh's own lock (fd 9): a caller's
+# `flock /var/tmp/ferry-lab.lock lab.sh ...` hands its lock fd down too, and a libvirtd started under it held the
+# shared lab lock for as long as it ran, so every other user of the lab waited.
+close_inherited_fds() {
+  local fd
+  for fd in /proc/$BASHPID/fd/*; do
+    fd=${fd##*/}
+    ((fd > 2)) && eval "exec $fd>&-" 2>/dev/null
+  done
+  return 0
+}
+spawn() { (close_inherited_fds && exec "$@" </dev/null >/dev/null 2>&1); }
 
 # ---- process identity -----------------------------------------------------------------------------------------
 # A pid from a pid file is trusted only if the process still runs the expected binary and lives outside the root
