@@ -112,4 +112,18 @@ describe.skipIf(!lab)('post-copy migrations on the lab', () => {
       `post-copy (default bandwidth): phase ${((phase?.endedAt ?? 0) - (phase?.startedAt ?? 0)).toFixed(0)} ms, sampled ${phase?.sampled}, job ${final?.totalTimeMs} ms, downtime ${final?.downtimeMs} ms, ${((final?.dataSentBytes ?? 0) / MiB).toFixed(1)} MiB, wall ${rec.end?.wallMs} ms`,
     );
   });
+
+  it('at a post-copy bandwidth of 2 MiB/s the phase lasts long enough to be sampled, and sampling goes on through it', async () => {
+    const rec = await switchedRun({ postcopyBandwidthMiBps: 2 });
+    expect(rec.state, rec.end?.message).toBe('completed');
+    const phase = postcopyPhase(rec);
+    if (!phase) throw new Error('no post-copy phase in the record');
+    const during = rec.samples.filter((x) => x.at >= phase.startedAt && (phase.endedAt === undefined || x.at <= phase.endedAt) && x.info?.type === 'unbounded');
+    console.log(
+      `post-copy at 2 MiB/s: phase ${(phase.endedAt ?? 0) - phase.startedAt} ms, ${during.length} samples in it (max postcopy requests ${Math.max(0, ...during.map((x) => x.info?.postcopyRequests ?? 0))}), downtime ${rec.end?.final?.downtimeMs} ms`,
+    );
+    expect(phase.sampled).toBe(true);
+    expect(during.length).toBeGreaterThan(0);
+    expect(rec.end?.final?.readOn).not.toBe('none');
+  });
 });
