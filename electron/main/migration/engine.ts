@@ -13,6 +13,13 @@
  *   clears them), on the DESTINATION when --undefinesource was used (the source no longer knows the domain), else
  *   on the source; the other host is the fall-back. The destination's "Total downtime" is not the real pause
  *   (RECIPE 6), so the source's figure is preferred when both exist.
+ * - Post-copy (found on the lab, libvirt 9.0): after the switch the destination's `domjobinfo --completed` says
+ *   "Job type: None" (20 ms after virsh migrate returned, and during the phase too), and with --undefinesource the
+ *   source has forgotten the VM, so no completed statistics can be asked for. The source's job-completed event
+ *   carries them: a run allowed to switch listens for it from the start on its own channel. The switch is journalled
+ *   as a 'post-copy' event (the control applied, or a sample showing pages fetched on demand); sampling goes on, and
+ *   'post-copy-ended' marks the end. At the default post-copy bandwidth the phase lasted ~2 s, and the source's one
+ *   domjobinfo asked in it answered only at the end ("domain is not running"): such a phase has its events only.
  * - P10: a p2p failure masked as "End of file while reading data" gets the source libvirtd log's error lines as
  *   detail.
  * - A VM destroyed mid-migration: the migrate command ends with libvirt's error and the source has no running
