@@ -15,6 +15,7 @@ import { Journal, JOURNAL_FILE, parseJournal } from '../../electron/main/migrati
 import { MigrationEngine, type EngineHostAccess } from '../../electron/main/migration/engine';
 import { buildRecords, postcopyPhase, type MigrationHostRef } from '../../electron/main/migration/record';
 import { recordView } from '../../electron/main/migration/handlers';
+import type { Clock } from '../../electron/main/clock';
 
 const hvA: MigrationHostRef = { id: 'a', name: 'hvA', address: '10.77.0.11' };
 const hvB: MigrationHostRef = { id: 'b', name: 'hvB', address: '10.77.0.12' };
@@ -90,10 +91,10 @@ afterEach(async () => {
   dir = undefined;
 });
 
-async function engineOver(hosts: EngineHostAccess) {
+async function engineOver(hosts: EngineHostAccess, clock?: Clock) {
   dir = mkdtempSync(join(tmpdir(), 'ferry-engine-pc-'));
   const journal = await Journal.open({ dataDir: dir });
-  const engine = new MigrationEngine({ journal, hosts, newId: () => 'pc1' });
+  const engine = new MigrationEngine({ journal, hosts, newId: () => 'pc1', ...(clock ? { clock } : {}) });
   cleanups.push(async () => {
     await engine.dispose();
     await journal.close();
@@ -203,6 +204,31 @@ describe('post-copy runs', () => {
     expect(rec?.end?.final?.readVia).toBeUndefined();
     expect(hosts.calls).toContain('hvB exec virsh --connect qemu:///system domjobinfo --domain vmd --completed --keep-completed');
     expect(rec?.events.some((e) => e.kind === 'post-copy-ended')).toBe(true);
+  });
+
+  it('a failed run allowed to switch stops its listener at once instead of waiting for an event that never comes', async () => {
+    let listenerStopped = false;
+    const hosts = fakeHosts((_host, argv, signal) => {
+      if (argv[3] === 'migrate') return out('', "error: internal error: unable to execute QEMU command 'migrate': this test failed it\n", 1);
+      if (argv[3] === 'event') {
+        return new Promise<RunOutput>((resolve) =>
+          signal?.addEventListener('abort', () => {
+            listenerStopped = true;
+            resolve(out(''));
+          }),
+        );
+      }
+      if (argv[3] === 'list') return out(' Id   Name   State\n----------------------\n 1    vmd    running\n\n');
+      return out(PRECOPY);
+    });
+    // A clock whose timers never fire: had the end waited for the event's grace period, it would never settle.
+    const { engine } = await engineOver(hosts, { now: () => Date.now(), setTimeout: () => 0, clearTimeout: () => undefined });
+    const s = await engine.start({ vm: 'vmd', source: hvA, destination: hvB, options: OPTIONS, intervalMs: 100 });
+    if (!s.ok) throw new Error(s.error.message);
+    const rec = await engine.settled(s.value.id);
+    expect(rec?.state).toBe('failed');
+    expect(listenerStopped).toBe(true);
+    expect(rec?.events.some((e) => e.kind.startsWith('post-copy'))).toBe(false);
   });
 
   it('a run without --postcopy opens no listener', async () => {

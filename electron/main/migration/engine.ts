@@ -431,7 +431,8 @@ export class MigrationEngine {
     const migrateEndedAt = this.wallClock();
     run.sampler?.stop();
     this.releaseSession(run.source);
-    const jobEvent = await this.takeJobCompleted(run);
+    // Only a job that completed sends the event: a failed or detached run does not wait for it.
+    const jobEvent = await this.takeJobCompleted(run, result.ok && !run.detached);
     if (run.detached) {
       // Ferry is quitting. The job is libvirtd's and goes on (see the module comment): no end, a note instead.
       await this.event(run, detachedEvent(run));
@@ -479,11 +480,15 @@ export class MigrationEngine {
   }
 
   /** The job-completed event's statistics, waiting a little for it after virsh migrate returned; stops the listener. */
-  private async takeJobCompleted(run: Running): Promise<DomainJobInfo | undefined> {
+  private async takeJobCompleted(run: Running, wait: boolean): Promise<DomainJobInfo | undefined> {
     if (!run.jobCompleted) return undefined;
+    if (!wait) {
+      run.watch.abort();
+      return undefined;
+    }
     let timer: unknown;
     const grace = new Promise<undefined>((resolve) => (timer = this.clock.setTimeout(() => resolve(undefined), JOB_EVENT_GRACE_MS)));
-    const r = run.detached ? undefined : await Promise.race([run.jobCompleted, grace]);
+    const r = await Promise.race([run.jobCompleted, grace]);
     this.clock.clearTimeout(timer);
     run.watch.abort();
     if (r === undefined) return undefined;
