@@ -119,8 +119,8 @@ describe('post-copy runs', () => {
     const rec = await engine.settled(s.value.id);
     expect(rec?.state, rec?.end?.message).toBe('completed');
     const final = rec?.end?.final;
-    expect(final).toMatchObject({ readOn: 'source', readVia: 'job-completed-event', totalTimeMs: 15075, downtimeMs: 11, dataSentBytes: 136921165, memoryTotalBytes: 268967936 });
-    expect(rec?.end?.message).toBe('Migration completed: vmd runs on hvB. 15.1 s total, 11 ms downtime, 130.6 MiB sent.');
+    expect(final).toMatchObject({ readOn: 'source', readVia: 'job-completed-event', totalTimeMs: 18185, downtimeMs: 11, dataSentBytes: 164381514, memoryTotalBytes: 268967936 });
+    expect(rec?.end?.message).toBe('Migration completed: vmd runs on hvB. 18.2 s total, 11 ms downtime, 156.8 MiB sent.');
     const kinds = rec?.events.map((e) => e.kind) ?? [];
     expect(kinds.indexOf('post-copy')).toBeGreaterThanOrEqual(0);
     expect(kinds.indexOf('post-copy-ended')).toBeGreaterThan(kinds.indexOf('post-copy'));
@@ -132,7 +132,7 @@ describe('post-copy runs', () => {
     // The view the renderer gets: valid against the contract, with the phase and the figures.
     const view = migrationRecordSchema.parse(recordView(rec));
     expect(view.postcopy).toEqual(phase);
-    expect(view.result).toMatchObject({ totalTimeMs: 15075, downtimeMs: 11, dataBytes: 136921165 });
+    expect(view.result).toMatchObject({ totalTimeMs: 18185, downtimeMs: 11, dataBytes: 164381514 });
     expect(view.events.some((e) => e.kind === 'post-copy')).toBe(true);
     // Neither host's `domjobinfo --completed` was needed, and the listener is gone.
     expect(hosts.calls.filter((c) => c.includes('--completed'))).toEqual([]);
