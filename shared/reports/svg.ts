@@ -139,7 +139,7 @@ export function lineChart(spec: LineChartSpec): SvgNode {
 
 export const REPORT_CHART_POINTS = 400;
 const MiB = 1048576;
-export const SERIES_COLORS = { throughput: '#1971c2', dirty: '#d9480f', remaining: '#5f3dc4', downtime: '#2b8a3e', cap: '#868e96', limit: '#c92a2a', throttle: '#e8590c' };
+export const SERIES_COLORS = { throughput: '#1971c2', dirty: '#d9480f', remaining: '#5f3dc4', downtime: '#2b8a3e', cap: '#868e96', limit: '#c92a2a', throttle: '#ae3ec9' };
 
 export interface MigrationSeries {
   readonly throughput: XY[];

@@ -9,6 +9,9 @@ import { figureTexts } from '../../shared/reports/html';
 import { runSample, runVerdict } from '../../renderer/src/store/migrationContract';
 import type { MigrationRun, RunSample } from '../../renderer/src/store/migrationPort';
 import { reduceRuns } from '../../renderer/src/store/migrationSlice';
+import type { MigrationEvent, MigrationPort } from '../../renderer/src/store/migrationPort';
+import { createFakeApi } from '../../renderer/src/dev/fakeApi';
+import { createFerryStore } from '../../renderer/src/store';
 import { chartSeries, postcopyMarkerT } from '../../renderer/src/features/migrate/chartData';
 import { fmtMs, liveFigures, trayProgress } from '../../renderer/src/features/migrate/runView';
 
@@ -65,6 +68,39 @@ describe('the box of figures', () => {
     expect(figure(run, 'Dirty rate')).toBe('n/a in post-copy');
     expect(figure(run, 'Expected downtime')).toBe('n/a in post-copy');
     expect(figure(run, 'Remaining')).toMatch(/MiB$/);
+  });
+});
+
+describe('an ended run opened from the history', () => {
+  it('gets its samples (the stream sends only new ones), so its chart and last-sample box are not empty', async () => {
+    const f = load('plain-8-abort');
+    const full = runOf(f, 'cancelled');
+    const { samples, ...head } = full;
+    let loads = 0;
+    const port: MigrationPort = {
+      start: async () => ({ ok: true, value: { preflight: [] } }),
+      control: async () => ({ ok: true, value: {} }),
+      watch(onEvent: (e: MigrationEvent) => void) {
+        queueMicrotask(() => onEvent({ type: 'snapshot', runs: [{ ...head, samples: [] }] }));
+        return () => undefined;
+      },
+      load: async () => {
+        loads++;
+        return { ok: true, value: { run: head, samples } };
+      },
+    };
+    const store = createFerryStore({ ...createFakeApi({ latencyMs: 0, tickMs: 0 }), migrations: port } as never);
+    store.getState().watchMigrations();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(store.getState().migration.runs.m?.samples).toEqual([]);
+    store.getState().openRun('m');
+    await new Promise((r) => setTimeout(r, 0));
+    const run = store.getState().migration.runs.m;
+    expect(run?.samples.length).toBe(samples.length);
+    expect(liveFigures(run as MigrationRun).find((i) => i.label === 'Throughput')?.value).toBe('8.0 MiB/s');
+    store.getState().openRun(null);
+    store.getState().openRun('m');
+    expect(loads).toBe(1);
   });
 });
 

@@ -83,6 +83,12 @@ export function contractMigrationPort(api: FerryApi): MigrationPort {
     control(id, action) {
       return call(api, c.migrationsControl, action.kind === 'setSpeed' || action.kind === 'setMaxDowntime' ? { id, action: action.kind, value: Math.round(action.value) } : { id, action: action.kind });
     },
+    async load(id) {
+      const g = await call(api, c.migrationsGet, { id });
+      if (!g.ok) return g;
+      const r = g.value.record;
+      return { ok: true, value: { run: runHead(r), samples: g.value.samples.flatMap((s) => runSample(s, r.startedAt) ?? []) } };
+    },
     watch(onEvent: (e: MigrationEvent) => void) {
       const started = new Map<string, number>();
       let open = true;

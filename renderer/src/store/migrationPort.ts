@@ -85,6 +85,8 @@ export interface MigrationPort {
   start(spec: StartSpec): Promise<Result<{ readonly id?: string | undefined; readonly preflight: readonly PreflightCheck[] }, FerryError>>;
   control(id: string, action: ControlAction): Promise<Result<object, FerryError>>;
   watch(onEvent: (e: MigrationEvent) => void): () => void;
+  /** One run with all its samples (an ended run opened from the history: the stream carries no past samples). */
+  load?(id: string): Promise<Result<{ readonly run: RunHead; readonly samples: readonly RunSample[] }, FerryError>>;
 }
 
 export function migrationPortOf(api: object): MigrationPort | undefined {

@@ -66,6 +66,8 @@ export function reviewDraft(d: Pick<MigrateDraft, 'vmName' | 'destinationAddress
 export const createMigrationSlice: SliceCreator<MigrationSlice> = (set, get, deps) => {
   const port = migrationPortOf(deps.api) ?? contractMigrationPort(deps.api);
   let watchers = 0;
+  /** Ended runs whose samples were fetched (or are being fetched) for the migration view. */
+  const loaded = new Set<string>();
   let unsubscribe: (() => void) | undefined;
   const profiles = (): readonly MigrationProfile[] => get().migration.profiles;
   const dest = (id: string | null) => {
@@ -178,6 +180,15 @@ export const createMigrationSlice: SliceCreator<MigrationSlice> = (set, get, dep
 
     openRun(id) {
       set((s) => ({ migration: { ...s.migration, openRunId: id } }));
+      // An ended run from the history has no samples in the store (the stream sends only new ones): fetch them once,
+      // or its chart and last-sample box stay empty.
+      const run = id === null ? undefined : get().migration.runs[id];
+      if (id === null || run === undefined || run.status === 'running' || run.samples.length > 0 || loaded.has(id) || port.load === undefined) return;
+      loaded.add(id);
+      void port.load(id).then((r) => {
+        if (r.ok) set((s) => ({ migration: { ...s.migration, runs: reduceRuns(s.migration.runs, { type: 'run', run: r.value.run, samples: r.value.samples }) } }));
+        else loaded.delete(id);
+      });
     },
 
     async controlMigration(id, action) {

@@ -24,9 +24,12 @@ export interface MigrationChartProps {
   readonly height?: number;
 }
 
-const COLORS = { dirty: '#d9480f', throughput: '#1971c2', throttle: '#e8590c', remaining: '#5f3dc4', downtime: '#2b8a3e', cap: '#868e96', limit: '#c92a2a', postcopy: '#862e9c' };
+const COLORS = { dirty: '#d9480f', throughput: '#1971c2', throttle: '#ae3ec9', remaining: '#5f3dc4', downtime: '#2b8a3e', cap: '#868e96', limit: '#c92a2a', postcopy: '#862e9c' };
 const fmtN = (v: number) => (v >= 100 ? String(Math.round(v)) : v.toFixed(1));
 const margin = { top: 8, right: 16, bottom: 0, left: 0 };
+const AXIS_W = 52;
+/** Without the throttle's right axis, the rates chart keeps its room, so both charts' time axes line up. */
+const marginNoRightAxis = { ...margin, right: margin.right + AXIS_W };
 /** Reference lines above the series (recharts draws lines and reference lines on one layer, in no fixed order). */
 const ABOVE_LINES = 450;
 
@@ -74,11 +77,11 @@ export const MigrationChart = memo(function MigrationChart({ points, bandwidthCa
           ...(postcopyAt === undefined ? [] : [['Post-copy began', COLORS.postcopy, 'solid'] as const]),
         ]}
       />
-      <LineChart {...size} margin={margin} accessibilityLayer={false}>
+      <LineChart {...size} margin={showThrottle ? margin : marginNoRightAxis} accessibilityLayer={false}>
         <CartesianGrid strokeDasharray="3 3" stroke="#e9ecef" />
         {xAxis}
         <YAxis yAxisId="rate" tick={{ fontSize: 11 }} width={52} tickFormatter={fmtN} label={{ value: 'MiB/s', angle: -90, position: 'insideLeft', fontSize: 11 }} />
-        {showThrottle && <YAxis yAxisId="pct" orientation="right" domain={[0, 100]} ticks={[0, 25, 50, 75, 100]} tick={{ fontSize: 11 }} width={40} label={{ value: '%', angle: 90, position: 'insideRight', fontSize: 11 }} />}
+        {showThrottle && <YAxis yAxisId="pct" orientation="right" domain={[0, 100]} ticks={[0, 25, 50, 75, 100]} tick={{ fontSize: 11 }} width={AXIS_W} label={{ value: '%', angle: 90, position: 'insideRight', fontSize: 11 }} />}
         <Tooltip
           formatter={(v, name) => (typeof v !== 'number' ? String(v) : String(name).startsWith('Auto-converge') ? `${Math.round(v)} %` : `${fmtN(v)} MiB/s`)}
           labelFormatter={(t) => `${Number(t).toFixed(1)} s`}
