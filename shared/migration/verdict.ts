@@ -338,7 +338,7 @@ export function migrationVerdict(all: readonly VerdictSample[], ctx: VerdictCont
   // end of pass 1 nothing says what the guest dirtied meanwhile (QEMU prints the limit as the expected downtime), so
   // a busy guest's bulk copy ending is not "completing" (lab: vmd at 8 MiB/s, then 19 passes more).
   const fits = (R / T) * 1000 <= limit;
-  if (pass >= 2 && fits && E !== undefined && E <= limit) {
+  if (pass >= 2 && fits && (E === undefined || E <= limit)) {
     return {
       state: 'completing',
       reason: `${mib(R)} left moves in ${ms((R / T) * 1000)} at ${mibps(T)}, within the ${ms(limit)} max downtime: QEMU switches over at the end of this pass.`,
