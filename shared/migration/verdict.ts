@@ -13,7 +13,25 @@
  * - nothing moving: `Memory processed` unchanged over >= 5 s of job time (virsh then also drops `Memory bandwidth`).
  *
  * Slow: converging, but the guest dirties at least half of what is sent (D >= 0.5 T), or a pass did not shrink while
- * the expected downtime is above the limit; also while auto-converge is still raising its throttle.
+ * the expected downtime is above the limit; also while nothing moved since the last sample (zero throughput is
+ * never "converging"; it becomes "stalled" after 5 s).
+ *
+ * Auto-converge (lab, vmd at 8 MiB/s: test/fixtures/migration-runs/autoconverge-8): QEMU starts throttling only
+ * after a few passes that do not shrink (pass 4 there), then raises the throttle by its increment every ~2 passes
+ * (20, 30 ... 90, then 99 %, its maximum). The dirty rate QEMU reports stays pinned at the cap until the throttle is
+ * high enough; at 99 % it fell (8 -> 6.2 -> 0.5 MiB/s) and the run completed 14 s later. So an auto-converge run is
+ * judged by the throttle: while it has room, the run is slow, not lost; at its maximum, by whether memory left falls
+ * at that throttle (the expected downtime, i.e. what is left at a pass boundary, below 90 % of what it was when the
+ * throttle got there, or the dirty rate below 90 % of the throughput); two passes at the maximum without that is
+ * "not converging".
+ *
+ * One decision per pass: the inputs QEMU updates at pass boundaries (dirty rate, expected downtime, throttle) decide,
+ * and the throughput is the highest of the last three samples, so a state does not flip back and forth between
+ * consecutive samples on jitter.
+ *
+ * Progress: only the first pass (the bulk copy) has one that means something (share of memory sent). Later passes
+ * re-send what was dirtied; "1 - remaining / total" is then always ~95 % and says nothing, so only the pass number is
+ * given.
  * Non-convergence is called within a few passes: from pass 2 on, with the expected downtime above the limit, as soon
  * as either three samples in a row have D >= 0.9 T, or the migration is in pass 3+ with D >= 0.9 T (memory was
  * re-sent twice and the guest keeps pace), or two passes in a row did not shrink. At 8 MiB/s the lab's 20 MiB hot
@@ -31,6 +49,8 @@ export const STALL_MS = 5_000;
 export const SETUP_STALL_MS = 20_000;
 export const CAP_NEAR_RATIO = 0.8;
 export const DEFAULT_MAX_DOWNTIME_MS = 300;
+/** QEMU's default max-cpu-throttle: auto-converge never throttles harder. */
+export const MAX_THROTTLE_PERCENT = 99;
 
 export const VERDICT_STATES = ['starting', 'converging', 'slow', 'not-converging', 'stalled', 'post-copy', 'completing'] as const;
 export type VerdictState = (typeof VERDICT_STATES)[number];
@@ -59,6 +79,8 @@ export const migrationVerdictSchema = z.object({
   /** Share 0..1 of guest memory sent in the current pass (not of the migration). */
   passProgress: z.number().optional(),
   progressLabel: z.string().optional(),
+  /** Job time of the sample this verdict judges, ms (so a view can pair it with that sample's figures). */
+  elapsedMs: z.number().optional(),
   signals: z.object({
     dirtyRateBytesPerSecond: z.number().optional(),
     throughputBytesPerSecond: z.number().optional(),
@@ -68,6 +90,8 @@ export const migrationVerdictSchema = z.object({
     expectedDowntimeAboveLimit: z.boolean(),
     /** Job time over which `Memory processed` has not moved, ms. */
     stillForMs: z.number().optional(),
+    /** Auto-converge's vCPU throttle in the sample, percent (absent before QEMU starts throttling). */
+    throttlePercent: z.number().optional(),
   }),
 });
 export type MigrationVerdict = z.infer<typeof migrationVerdictSchema>;
@@ -153,6 +177,51 @@ function currentJob(samples: readonly VerdictSample[]): VerdictSample[] {
   return samples.slice(Math.max(0, start));
 }
 
+/** Highest throughput of the last three samples of the current pass: one slow sample does not change the call. */
+function recentThroughput(samples: readonly VerdictSample[], pass: number): number | undefined {
+  let best: number | undefined;
+  for (const s of samples.slice(-3)) {
+    const t = s.figures.throughputBytesPerSecond;
+    if ((s.info.iteration ?? 1) !== pass || t === undefined) continue;
+    best = best === undefined ? t : Math.max(best, t);
+  }
+  return best;
+}
+
+interface ThrottleAtMax {
+  /** Expected downtime when the throttle reached its maximum, ms. */
+  readonly fromMs?: number;
+  /** Finished passes at the maximum, and how many of the last ones in a row did not fall. */
+  readonly finishedPasses: number;
+  readonly notFalling: number;
+}
+
+/**
+ * How memory left behaves since auto-converge reached its maximum throttle: a finished pass "falls" when its
+ * expected downtime (what was left at its boundary, as time) went below 90 % of the one when the throttle got
+ * there, or its dirty rate below 90 % of the throughput.
+ */
+function throttleAtMax(samples: readonly VerdictSample[], pass: number): ThrottleAtMax {
+  let start = samples.length;
+  while (start > 0 && (samples[start - 1]?.info.autoConvergeThrottlePercent ?? 0) >= MAX_THROTTLE_PERCENT) start--;
+  const atMax = samples.slice(start);
+  const fromMs = atMax[0]?.info.expectedDowntimeMs;
+  const lastOfPass = new Map<number, VerdictSample>();
+  for (const s of atMax) lastOfPass.set(s.info.iteration ?? 1, s);
+  const finished = [...lastOfPass.entries()].filter(([it]) => it < pass).sort((a, b) => a[0] - b[0]).map(([, s]) => s);
+  let notFalling = 0;
+  for (let i = finished.length - 1; i >= 0; i--) {
+    const s = finished[i];
+    const e = s?.info.expectedDowntimeMs;
+    const d = s?.figures.dirtyRateBytesPerSecond;
+    const t = s?.figures.throughputBytesPerSecond;
+    const falls = (e !== undefined && fromMs !== undefined && e < SHRINK_RATIO * fromMs) || (d !== undefined && t !== undefined && t > 0 && d < DIRTY_RATIO * t);
+    if (falls) break;
+    notFalling++;
+  }
+  return { ...(fromMs === undefined ? {} : { fromMs }), finishedPasses: finished.length, notFalling };
+}
+
 export function migrationVerdict(all: readonly VerdictSample[], ctx: VerdictContext = {}): MigrationVerdict {
   const samples = currentJob(all.filter((s) => s.info.type === 'unbounded' || s.info.type === 'bounded' || s.info.type === 'completed'));
   const limit = ctx.maxDowntimeMs ?? DEFAULT_MAX_DOWNTIME_MS;
@@ -163,10 +232,11 @@ export function migrationVerdict(all: readonly VerdictSample[], ctx: VerdictCont
     return { state: 'starting', reason: 'No job statistics yet: the migration is being set up.', remedies: [], etaNote: 'No memory has moved yet.', signals: noSignals };
   }
   const { info, figures: f } = last;
+  const at = info.timeElapsedMs === undefined ? {} : { elapsedMs: info.timeElapsedMs };
   const abort: Remedy = { action: 'abort', label: 'Abort: the guest keeps running on the source.', available: true };
 
   if (info.type === 'completed') {
-    return { state: 'completing', reason: 'The migration has completed.', remedies: [], etaMs: 0, etaNote: 'Done.', passProgress: 1, signals: noSignals };
+    return { state: 'completing', reason: 'The migration has completed.', remedies: [], etaMs: 0, etaNote: 'Done.', ...at, signals: noSignals };
   }
 
   // Set-up: only "Time elapsed" (RECIPE P6: ~4.2 s with cold caches; 121 s through an MTU black hole on ssh).
@@ -178,17 +248,20 @@ export function migrationVerdict(all: readonly VerdictSample[], ctx: VerdictCont
         reason: `No memory has moved in ${ms(t)}: the connection to the destination is not getting through (check the migration path's MTU and the destination's sshd/libvirtd).`,
         remedies: [abort],
         etaNote: 'Stalled: nothing is moving, so no finish time can be promised.',
+        ...at,
         signals: { ...noSignals, stillForMs: t },
       };
     }
-    return { state: 'starting', reason: `Setting up for ${ms(t)}: libvirt is connecting and starting QEMU on the destination; no memory has moved yet.`, remedies: [], etaNote: 'No memory has moved yet.', signals: noSignals };
+    return { state: 'starting', reason: `Setting up for ${ms(t)}: libvirt is connecting and starting QEMU on the destination; no memory has moved yet.`, remedies: [], etaNote: 'No memory has moved yet.', ...at, signals: noSignals };
   }
 
+  const pass = info.iteration ?? 1;
   const D = f.dirtyRateBytesPerSecond;
   const T = f.throughputBytesPerSecond;
+  const Tr = recentThroughput(samples, pass);
   const R = f.remainingBytes ?? info.memoryRemainingBytes ?? 0;
   const E = info.expectedDowntimeMs;
-  const pass = info.iteration ?? 1;
+  const throttle = info.autoConvergeThrottlePercent;
   const byPass = minRemainingByPass(samples);
   const notShrinking = passesNotShrinking(byPass, pass);
   const still = stillFor(samples);
@@ -197,16 +270,20 @@ export function migrationVerdict(all: readonly VerdictSample[], ctx: VerdictCont
     s.figures.throughputBytesPerSecond !== undefined &&
     s.figures.throughputBytesPerSecond > 0 &&
     s.figures.dirtyRateBytesPerSecond >= DIRTY_RATIO * s.figures.throughputBytesPerSecond;
+  const dirtyHighNow = D !== undefined && Tr !== undefined && Tr > 0 && D >= DIRTY_RATIO * Tr;
   const downtimeHigh = pass >= 2 && E !== undefined && E > limit;
   const signals = {
     ...(D === undefined ? {} : { dirtyRateBytesPerSecond: D }),
     ...(T === undefined ? {} : { throughputBytesPerSecond: T }),
-    dirtyAtOrAboveThroughput: dirtyHigh(last),
+    dirtyAtOrAboveThroughput: dirtyHighNow,
     passesNotShrinking: notShrinking,
     expectedDowntimeAboveLimit: downtimeHigh,
     ...(still === undefined ? {} : { stillForMs: still }),
+    ...(throttle === undefined ? {} : { throttlePercent: throttle }),
   };
-  const progress = f.passProgress === undefined ? {} : { passProgress: f.passProgress, progressLabel: `memory sent in pass ${pass}` };
+  // The bulk copy's progress means something; a re-send pass's "1 - remaining / total" is always ~95 %.
+  const progress =
+    pass === 1 && f.passProgress !== undefined ? { passProgress: f.passProgress, progressLabel: 'memory sent in pass 1', ...at } : { progressLabel: `pass ${pass}`, ...at };
 
   // Post-copy: the guest runs on the destination and pulls what it misses; only the rest of the copy is left.
   if ((info.postcopyRequests ?? 0) > 0 || ctx.postcopyRequested) {
@@ -232,14 +309,39 @@ export function migrationVerdict(all: readonly VerdictSample[], ctx: VerdictCont
       signals,
     };
   }
+  // No rate yet (virsh hides a zero bandwidth, and the counter needs a second sample), or none at all: never
+  // "converging" (lab, black hole on the migration network: 0.5 MiB sent, then nothing).
+  if (T === undefined) {
+    return {
+      state: 'starting',
+      reason: `Memory transfer started: ${mib(info.memoryProcessedBytes ?? 0)} sent, ${mib(R)} left; libvirt reports no transfer rate yet.`,
+      remedies: [abort],
+      etaNote: 'No transfer rate yet.',
+      ...progress,
+      signals,
+    };
+  }
+  if (T === 0) {
+    return {
+      state: 'slow',
+      reason: `No memory moved in the last ${ms(still ?? 0)} (${mib(info.memoryProcessedBytes ?? 0)} sent, ${mib(R)} left): if nothing moves for ${ms(STALL_MS)}, the migration is stalled.`,
+      remedies: [abort],
+      etaNote: 'Nothing moved since the last sample: no finish time can be promised.',
+      ...progress,
+      signals,
+    };
+  }
 
   // About to switch over: what is left fits in the allowed downtime at the current rate.
   // QEMU switches over when what is left after a pass fits in the limit; `Expected downtime` is that figure at the
-  // last pass boundary, so a pass that ended above the limit is not finishing even when its tail gets small.
-  if (T !== undefined && T > 0 && (R / T) * 1000 <= limit && (E === undefined || E <= limit)) {
+  // last pass boundary, so a pass that ended above the limit is not finishing even when its tail gets small. At the
+  // end of pass 1 nothing says what the guest dirtied meanwhile (QEMU prints the limit as the expected downtime), so
+  // a busy guest's bulk copy ending is not "completing" (lab: vmd at 8 MiB/s, then 19 passes more).
+  const fits = (R / T) * 1000 <= limit;
+  if (pass >= 2 && fits && (E === undefined || E <= limit)) {
     return {
       state: 'completing',
-      reason: `${mib(R)} left moves in ${ms((R / T) * 1000)} at ${mibps(T)}, within the ${ms(limit)} max downtime: QEMU switches over at the end of this pass${pass === 1 ? ' unless the guest dirtied more meanwhile' : ''}.`,
+      reason: `${mib(R)} left moves in ${ms((R / T) * 1000)} at ${mibps(T)}, within the ${ms(limit)} max downtime: QEMU switches over at the end of this pass.`,
       remedies: [],
       etaMs: Math.round((R / T) * 1000),
       etaNote: 'Time to send what is left; the guest pauses for about that long.',
@@ -250,13 +352,11 @@ export function migrationVerdict(all: readonly VerdictSample[], ctx: VerdictCont
 
   const recent = samples.filter((s) => (s.info.iteration ?? 1) >= 2).slice(-3);
   const pinned = recent.length >= 3 && recent.every(dirtyHigh);
-  const notConverging = downtimeHigh && (pinned || (pass >= 3 && dirtyHigh(last)) || notShrinking >= 2);
-  const throttle = info.autoConvergeThrottlePercent;
-  const stillThrottling = ctx.autoConverge === true && (throttle === undefined || throttle < 99);
+  const notConverging = downtimeHigh && (pinned || (pass >= 3 && dirtyHighNow) || notShrinking >= 2);
   const cap = ctx.bandwidthMiBps;
 
   const remedies: Remedy[] = [];
-  const capLimits = cap !== undefined && T !== undefined && T >= CAP_NEAR_RATIO * cap * MiB;
+  const capLimits = cap !== undefined && Tr !== undefined && Tr >= CAP_NEAR_RATIO * cap * MiB;
   if (capLimits && cap !== undefined) {
     // With the cap as the only limit, the dirty rate QEMU sees is bounded by it too (lab: pinned at exactly 8 and
     // 16 MiB/s), so the guest's real rate is unknown: offer 4x (8 -> 32 MiB/s finished a run that 8 and 16 never did).
@@ -277,27 +377,44 @@ export function migrationVerdict(all: readonly VerdictSample[], ctx: VerdictCont
   remedies.push(abort);
 
   const capText = cap === undefined ? '' : ` (capped at ${cap} MiB/s)`;
-  const rates = D !== undefined && T !== undefined ? `the guest dirties ${mibps(D)} and the link moves ${mibps(T)}${capText}` : `${mib(R)} left`;
+  const rates = D !== undefined ? `the guest dirties ${mibps(D)} and the link moves ${mibps(T)}${capText}` : `${mib(R)} left`;
   const downtimeText = E !== undefined ? `expected downtime ${ms(E)} stays above the ${ms(limit)} limit` : '';
+  const throttleText = throttle === undefined ? '' : `; auto-converge throttles the guest's vCPUs at ${throttle} %`;
   const noEta = 'Not converging: no finish time can be promised.';
+  const upper = (t: string) => `${t[0]?.toUpperCase() ?? ''}${t.slice(1)}`;
 
-  if (notConverging && !stillThrottling) {
+  if (notConverging && ctx.autoConverge === true) {
+    const slowAc = (reason: string): MigrationVerdict => ({ state: 'slow', reason, remedies, etaNote: 'Converging only as the throttle works: no finish time can be promised yet.', ...progress, signals });
+    if (throttle === undefined) {
+      return slowAc(`Auto-converge has not started throttling yet (QEMU starts once passes stop shrinking): ${rates}; ${downtimeText}.`);
+    }
+    if (throttle < MAX_THROTTLE_PERCENT) {
+      return slowAc(`Auto-converge throttles the guest's vCPUs at ${throttle} % and raises it each pass that does not converge (up to ${MAX_THROTTLE_PERCENT} %): ${rates}; ${downtimeText}.`);
+    }
+    const m = throttleAtMax(samples, pass);
+    if (m.notFalling >= 2) {
+      return {
+        state: 'not-converging',
+        reason: `Auto-converge throttles the guest's vCPUs at its maximum (${throttle} %) and memory left has not fallen in ${m.notFalling} passes at it: ${rates}; ${downtimeText}.`,
+        remedies,
+        etaNote: noEta,
+        ...progress,
+        signals,
+      };
+    }
+    return slowAc(
+      m.finishedPasses > m.notFalling && m.fromMs !== undefined && E !== undefined
+        ? `Auto-converge throttles the guest's vCPUs at its maximum (${throttle} %) and memory left falls at it (expected downtime ${ms(m.fromMs)} when it got there, ${ms(E)} now): ${rates}; ${downtimeText}.`
+        : `Auto-converge has reached its maximum throttle (${throttle} %); whether memory left falls at it shows within two passes: ${rates}; ${downtimeText}.`,
+    );
+  }
+  if (notConverging) {
     const trend = notShrinking >= 2 || pass >= 3 ? `memory left is not shrinking after ${pass} passes` : `memory left is re-dirtied as fast as it is sent`;
     return {
       state: 'not-converging',
-      reason: `${rates[0]?.toUpperCase() ?? ''}${rates.slice(1)}: ${trend}; ${downtimeText}.`,
+      reason: `${upper(rates)}: ${trend}; ${downtimeText}.`,
       remedies,
       etaNote: noEta,
-      ...progress,
-      signals,
-    };
-  }
-  if (notConverging && stillThrottling) {
-    return {
-      state: 'slow',
-      reason: `Auto-converge is throttling the guest's vCPUs at ${throttle ?? 0} % and raises it each pass, because ${rates}; ${downtimeText}.`,
-      remedies,
-      etaNote: 'Converging only as the throttle rises: no finish time can be promised yet.',
       ...progress,
       signals,
     };
@@ -310,36 +427,28 @@ export function migrationVerdict(all: readonly VerdictSample[], ctx: VerdictCont
   const trendAgrees = lastTwo.length === 2 && (lastTwo[1]?.[1] ?? 0) < SHRINK_RATIO * (lastTwo[0]?.[1] ?? 0);
   let eta: { etaMs?: number; etaNote: string };
   if (pass === 1 || D === undefined) {
-    eta = T !== undefined && T > 0
-      ? { etaMs: Math.round((R / T) * 1000), etaNote: 'Time to the end of the first pass over memory; the dirty rate is known only after it.' }
-      : { etaNote: 'No transfer rate yet.' };
-  } else if (T !== undefined && T > D && trendAgrees) {
+    eta = { etaMs: Math.round((R / T) * 1000), etaNote: 'Time to the end of the first pass over memory; the dirty rate is known only after it.' };
+  } else if (T > D && trendAgrees) {
     eta = { etaMs: Math.round((R / (T - D)) * 1000), etaNote: 'Remaining / (throughput - dirty rate), while both hold.' };
-  } else if (T !== undefined && T > D) {
+  } else if (T > D) {
     eta = { etaNote: 'Not yet two re-send passes that shrink: no finish time can be promised yet.' };
   } else {
     eta = { etaNote: 'The guest dirties memory as fast as it is sent: no finish time can be promised.' };
   }
-  const slow = (D !== undefined && T !== undefined && T > 0 && D >= SLOW_DIRTY_RATIO * T) || downtimeHigh;
+  const slow = pass >= 2 && ((D !== undefined && D >= SLOW_DIRTY_RATIO * T) || downtimeHigh);
   if (slow) {
     return {
       state: 'slow',
-      reason: `Converging slowly: ${rates}, so each pass re-sends ${D !== undefined && T !== undefined && T > 0 ? `${Math.round((D / T) * 100)} %` : 'much'} of what it sent${downtimeText === '' ? '' : `; ${downtimeText}`}.`,
+      reason: `Converging slowly: ${rates}, so each pass re-sends ${D !== undefined ? `${Math.round((D / T) * 100)} %` : 'much'} of what it sent${downtimeText === '' ? '' : `; ${downtimeText}`}${throttleText}.`,
       remedies,
       ...eta,
       ...progress,
       signals,
     };
   }
-  return {
-    state: 'converging',
-    reason:
-      pass === 1
-        ? `First pass over memory: ${mib(f.processedBytes ?? 0)} sent${T === undefined ? '' : ` at ${mibps(T)}`}, ${mib(R)} left.`
-        : `Converging: ${rates}, and memory left shrinks each pass (${mib(R)} left in pass ${pass}).`,
-    remedies: [],
-    ...eta,
-    ...progress,
-    signals,
-  };
+  let reason: string;
+  if (pass >= 2) reason = `Converging: ${rates}, and memory left shrinks each pass (${mib(R)} left in pass ${pass})${throttleText}.`;
+  else if (fits) reason = `End of the first pass over memory: ${mib(R)} left at ${mibps(T)}; QEMU switches over after it only if the guest dirtied little meanwhile, otherwise it re-sends that in pass 2.`;
+  else reason = `First pass over memory: ${mib(f.processedBytes ?? 0)} sent at ${mibps(T)}, ${mib(R)} left.`;
+  return { state: 'converging', reason, remedies: [], ...eta, ...progress, signals };
 }

@@ -67,6 +67,7 @@ function migrationSection(e: ReportEntry, n: number): string {
     ['Max dirty rate', esc(t.maxDirty)],
     ['Mean throughput', esc(t.meanThroughput)],
     ['Passes', esc(t.passes)],
+    ...(f.maxThrottlePercent !== undefined ? ([['Max auto-converge throttle', `${f.maxThrottlePercent} %`]] as [string, string][]) : []),
     ['Samples', String(f.sampleCount)],
     ['Options', esc(describeOptions(r.options))],
     ['Migration id', `<code>${esc(r.id)}</code>`],
@@ -77,7 +78,13 @@ function migrationSection(e: ReportEntry, n: number): string {
 ${err ? `<h3>Error</h3><p class="fail">${esc(err.message)}</p>${err.detail ? `<pre>${esc(err.detail)}</pre>` : ''}` : ''}
 <h3>Command</h3><pre>${esc(r.commandLine || '-')}</pre>
 <h3>Charts</h3>
-${e.samples.length === 0 ? '<p class="muted">No samples were recorded for this migration.</p>' : charts.map((c) => `<div class="chart">${renderSvg(c)}</div>`).join('\n')}
+${
+  e.samples.length === 0
+    ? '<p class="muted">No samples were recorded for this migration.</p>'
+    : !e.samples.some((x) => x.figures?.remainingBytes !== undefined || x.figures?.throughputBytesPerSecond !== undefined)
+      ? '<p class="muted">No sample of moving memory was taken: the job ended before Ferry sampled it (once a second). The figures above are libvirt&#39;s final statistics.</p>'
+      : charts.map((c) => `<div class="chart">${renderSvg(c)}</div>`).join('\n')
+}
 <h3>Timeline</h3>
 ${
   timeline.length === 0

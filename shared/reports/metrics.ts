@@ -17,6 +17,8 @@ export interface MigrationFigures {
   readonly meanThroughputBytesPerSecond?: number;
   /** Highest pass number QEMU reported (1 = the first full copy). */
   readonly iterations?: number;
+  /** Highest auto-converge vCPU throttle, % (absent when QEMU never throttled). */
+  readonly maxThrottlePercent?: number;
   readonly sampleCount: number;
 }
 
@@ -29,7 +31,10 @@ export function migrationFigures(e: ReportEntry): MigrationFigures {
   let sumThroughput = 0;
   let nThroughput = 0;
   let iterations: number | undefined;
+  let maxThrottle: number | undefined;
   for (const s of e.samples) {
+    const throttle = s.info?.autoConvergeThrottlePercent;
+    if (finite(throttle)) maxThrottle = Math.max(maxThrottle ?? 0, throttle);
     const f = s.figures;
     if (!f) continue;
     if (finite(f.dirtyRateBytesPerSecond)) maxDirty = Math.max(maxDirty ?? 0, f.dirtyRateBytesPerSecond);
@@ -47,6 +52,7 @@ export function migrationFigures(e: ReportEntry): MigrationFigures {
     ...(maxDirty !== undefined ? { maxDirtyRateBytesPerSecond: maxDirty } : {}),
     ...(nThroughput > 0 ? { meanThroughputBytesPerSecond: sumThroughput / nThroughput } : {}),
     ...(iterations !== undefined ? { iterations } : {}),
+    ...(maxThrottle !== undefined ? { maxThrottlePercent: maxThrottle } : {}),
     sampleCount: e.samples.length,
   };
 }

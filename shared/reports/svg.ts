@@ -118,9 +118,9 @@ export function lineChart(spec: LineChartSpec): SvgNode {
   for (const s of spec.series) {
     if (s.points.length === 0) continue;
     const d = s.points.map((p, i) => `${i === 0 ? 'M' : 'L'}${n1(X(p.x))},${n1(Y(p.y))}`).join(' ');
-    lines.push(
-      el('path', { d, fill: 'none', stroke: s.color, 'stroke-width': 1.5, 'data-series': s.name, ...(s.dashed ? { 'stroke-dasharray': '4 3' } : {}) }),
-    );
+    // One point is no line: a round cap on a zero-length segment draws it as a dot (a run of a second or two).
+    const single = s.points.length === 1 ? { d: `${d} h0.01`, 'stroke-width': 5, 'stroke-linecap': 'round' } : { d, 'stroke-width': 1.5 };
+    lines.push(el('path', { ...single, fill: 'none', stroke: s.color, 'data-series': s.name, ...(s.dashed && s.points.length > 1 ? { 'stroke-dasharray': '4 3' } : {}) }));
   }
   children.push(el('g', { class: 'series' }, ...lines));
   let lx = m.left + 8;
@@ -139,13 +139,15 @@ export function lineChart(spec: LineChartSpec): SvgNode {
 
 export const REPORT_CHART_POINTS = 400;
 const MiB = 1048576;
-export const SERIES_COLORS = { throughput: '#1971c2', dirty: '#d9480f', remaining: '#5f3dc4', downtime: '#2b8a3e', cap: '#868e96', limit: '#c92a2a' };
+export const SERIES_COLORS = { throughput: '#1971c2', dirty: '#d9480f', remaining: '#5f3dc4', downtime: '#2b8a3e', cap: '#868e96', limit: '#c92a2a', throttle: '#ae3ec9' };
 
 export interface MigrationSeries {
   readonly throughput: XY[];
   readonly dirty: XY[];
   readonly remaining: XY[];
   readonly downtime: XY[];
+  /** Auto-converge's vCPU throttle, % (empty when QEMU never throttled). */
+  readonly throttle: XY[];
   /** Seconds from the first sample to the last. */
   readonly lastT: number;
 }
@@ -166,6 +168,7 @@ export function migrationSeries(samples: readonly MigrationSample[], maxPoints =
       dirty: (r) => (r.figures?.dirtyRateBytesPerSecond === undefined ? undefined : r.figures.dirtyRateBytesPerSecond / MiB),
       remaining: (r) => (r.figures?.remainingBytes === undefined ? undefined : r.figures.remainingBytes / MiB),
       downtime: (r) => r.figures?.expectedDowntimeMs,
+      throttle: (r) => r.info?.autoConvergeThrottlePercent,
     },
     maxPoints,
   );
@@ -190,7 +193,10 @@ export function sharedScales(all: readonly MigrationSeries[]): ChartScales {
   };
 }
 
-/** The three charts of a report: rates on one axis (MiB/s), data remaining (MiB), expected downtime (ms). */
+/**
+ * The charts of a report: rates on one axis (MiB/s), data remaining (MiB), expected downtime (ms), and auto-converge's
+ * throttle (%) when QEMU throttled the guest.
+ */
 export function migrationCharts(
   series: MigrationSeries,
   o: { readonly bandwidthCapMiBps?: number | undefined; readonly maxDowntimeMs?: number | undefined; readonly scales?: ChartScales; readonly width?: number } = {},
@@ -224,5 +230,9 @@ export function migrationCharts(
       series: [{ name: 'Expected downtime', color: SERIES_COLORS.downtime, points: series.downtime }],
       ...(o.maxDowntimeMs !== undefined ? { reference: { y: o.maxDowntimeMs, label: `max downtime ${o.maxDowntimeMs} ms`, color: SERIES_COLORS.limit } } : {}),
     }),
+    // Only for a run QEMU throttled: the throttle is what made an auto-converge run finish (or not).
+    ...(series.throttle.length === 0
+      ? []
+      : [lineChart({ ...base, title: 'Auto-converge throttle', yUnit: '%', yMax: 100, series: [{ name: 'vCPU throttle', color: SERIES_COLORS.throttle, points: series.throttle }] })]),
   ];
 }

@@ -143,28 +143,28 @@ describe('final statistics of an ended migration', () => {
     const run = { ...base, totalMs: 4_733, downtimeMs: 38, dataSentBytes: 141_557_760 };
     expect(finalStatistics(run)).toEqual({
       items: [
-        { label: 'Total time', value: '4.7 s' },
+        { label: 'Total time', value: '4.73 s' },
         { label: 'Real downtime', value: '38 ms' },
         { label: 'Data sent', value: '135.0 MiB' },
         { label: 'Average rate', value: '28.5 MiB/s' },
       ],
       note: undefined,
     });
-    expect(historyFinals(run)).toEqual({ total: '4.7 s', downtime: '38 ms', data: '135.0 MiB' });
+    expect(historyFinals(run)).toEqual({ total: '4.73 s', downtime: '38 ms', data: '135.0 MiB' });
   });
 
   it('say which figures libvirt did not report, instead of showing a running sample as final', () => {
     const run = { ...base, totalMs: 5_000 };
     const f = finalStatistics(run);
-    expect(f?.items.map((i) => i.value)).toEqual(['5.0 s', '—', '—', '—']);
+    expect(f?.items.map((i) => i.value)).toEqual(['5 s', '—', '—', '—']);
     expect(f?.note).toBe('libvirt reported no downtime, data sent for the finished job (domjobinfo --completed), so they are not shown.');
-    expect(historyFinals(run)).toEqual({ total: '5.0 s', downtime: '—', data: '—' });
+    expect(historyFinals(run)).toEqual({ total: '5 s', downtime: '—', data: '—' });
   });
 
   it('are absent while it runs, and for a failed or aborted one that has none', () => {
     expect(finalStatistics({ ...base, status: 'running' })).toBeUndefined();
     expect(historyFinals({ ...base, status: 'running' })).toEqual({ total: 'running…', downtime: '', data: '' });
     expect(finalStatistics({ ...base, status: 'cancelled' })).toBeUndefined();
-    expect(finalStatistics({ ...base, status: 'failed', totalMs: 9_000 })?.items[0]).toEqual({ label: 'Total time', value: '9.0 s' });
+    expect(finalStatistics({ ...base, status: 'failed', totalMs: 9_000 })?.items[0]).toEqual({ label: 'Total time', value: '9 s' });
   });
 });

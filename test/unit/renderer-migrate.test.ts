@@ -91,7 +91,7 @@ describe('migrations over the IPC contract', () => {
     };
     expect(runHead(record)).toMatchObject({ vmName: 'vmd', sourceName: 'hvA', destinationName: 'hvB', status: 'cancelled', error: { message: 'operation aborted' } });
     const s = runSample({ seq: 3, at: 4_000, latencyMs: 1, figures: { elapsedMs: 3_000, throughputBytesPerSecond: 8 * 1048576, dirtyRateBytesPerSecond: 4 * 1048576, remainingBytes: 20 * 1048576, iteration: 4, expectedDowntimeMs: 2800 } }, 1_000);
-    expect(s).toEqual({ t: 3, throughputMiBps: 8, dirtyMiBps: 4, remainingMiB: 20, downtimeMs: 2800, iteration: 4 });
+    expect(s).toEqual({ t: 3, throughputMiBps: 8, dirtyMiBps: 4, remainingMiB: 20, downtimeMs: 2800, iteration: 4, at: 4_000, postcopy: false });
     const v = runVerdict({ state: 'not-converging', reason: 'r', etaNote: 'no ETA', remedies: [
       { action: 'setSpeed', value: 32, label: 'raise', available: true },
       { action: 'restartWithAutoConverge', label: 'restart', available: false },

@@ -105,15 +105,25 @@ describe('HTML report', () => {
     expect(html).not.toContain('<hvC>');
   });
 
-  it('embeds three well-formed SVG charts with path data', () => {
+  it('embeds well-formed SVG charts with path data: rates, remaining, downtime, and the throttle QEMU applied', () => {
     const svgs = html.match(/<svg[\s\S]*?<\/svg>/g) ?? [];
-    expect(svgs).toHaveLength(3);
+    // The run's last capture is auto-converge throttling at 50 %: a fourth chart, and the figure in the table.
+    expect(svgs).toHaveLength(4);
+    expect(svgs[3]).toContain('aria-label="Auto-converge throttle"');
+    expect(html).toContain('<dt>Max auto-converge throttle</dt><dd>50 %</dd>');
     for (const svg of svgs) {
       expect(wellFormed(svg)).toEqual({ ok: true, root: 'svg' });
       expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
     }
     const d = [...html.matchAll(/<path d="([^"]+)"/g)].map((m) => m[1] ?? '');
     expect(d.some((p) => (p.match(/L/g) ?? []).length >= 2)).toBe(true);
+  });
+
+  it('says why a run over before Ferry sampled moving memory has no charts, instead of empty "no data" ones', () => {
+    const e = labEntry('m-short');
+    const short = buildHtmlReport([{ ...e, samples: e.samples.slice(0, 1) }], { generatedAt: 0, generator: 'Ferry' });
+    expect(short).toContain('No sample of moving memory was taken');
+    expect(short).not.toContain('(no data)');
   });
 
   it('a selection gets a summary table and one section per migration', () => {
@@ -146,6 +156,11 @@ describe('SVG charts', () => {
     expect(wellFormed('<svg a=1/>').ok).toBe(false);
   });
 
+  it('draws a series of one point as a dot (a run of a second or two), not as nothing', () => {
+    const text = renderSvg(lineChart({ title: 't', yUnit: 'MiB', width: 200, height: 100, xMax: 10, yMax: 10, series: [{ name: 'Remaining', color: '#000', points: [{ x: 5, y: 5 }] }] }));
+    expect(text).toMatch(/<path d="M120\.0,47\.0 h0\.01" stroke-width="5" stroke-linecap="round"/);
+  });
+
   it('leaves a series with no value out rather than drawing zeros, and says so in its legend', () => {
     const text = renderSvg(lineChart({ title: 't', yUnit: 'ms', series: [{ name: 'Expected downtime', color: '#000', points: [] }] }));
     expect(text).toContain('Expected downtime (no data)');
@@ -158,7 +173,7 @@ describe('SVG charts', () => {
     const s = migrationSeries(many, 300);
     expect(s.throughput.length).toBe(300);
     expect(s.lastT).toBe(4999);
-    expect(migrationCharts(s)).toHaveLength(3);
+    expect(migrationCharts(s)).toHaveLength(3); // no throttle in these samples: no throttle chart
   });
 
   it("measures time from the migration's start when it is known, else from the first sample", () => {

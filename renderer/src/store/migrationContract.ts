@@ -31,6 +31,8 @@ export function runHead(r: c.MigrationRecordView): RunHead {
     status: STATUS[r.state],
     options: r.options,
     limits: r.limits,
+    inPostcopy: r.state === 'post-copy',
+    postcopy: r.postcopy,
     verdict: r.verdict === undefined ? undefined : runVerdict(r.verdict),
     totalMs: r.result.totalTimeMs,
     downtimeMs: r.result.downtimeMs,
@@ -48,12 +50,19 @@ export function runVerdict(v: MigrationVerdict): RunVerdict {
     etaMs: v.etaMs,
     etaNote: v.etaNote,
     passProgress: v.passProgress,
+    progressLabel: v.progressLabel,
+    elapsedMs: v.elapsedMs,
   };
 }
 
 export function runSample(s: c.MigrationSample, startedAtMs: number): RunSample | undefined {
   if (s.figures === undefined) return undefined;
-  return { ...chartPoint(s.figures.elapsedMs ?? s.at - startedAtMs, s.figures), iteration: s.figures.iteration };
+  return {
+    ...chartPoint(s.figures.elapsedMs ?? s.at - startedAtMs, s.figures, s.info?.autoConvergeThrottlePercent),
+    iteration: s.figures.iteration,
+    at: s.at,
+    postcopy: (s.info?.postcopyRequests ?? 0) > 0 || s.verdict?.state === 'post-copy',
+  };
 }
 
 function preflightCheck(p: c.PreflightResultView): PreflightCheck {
@@ -73,6 +82,12 @@ export function contractMigrationPort(api: FerryApi): MigrationPort {
     },
     control(id, action) {
       return call(api, c.migrationsControl, action.kind === 'setSpeed' || action.kind === 'setMaxDowntime' ? { id, action: action.kind, value: Math.round(action.value) } : { id, action: action.kind });
+    },
+    async load(id) {
+      const g = await call(api, c.migrationsGet, { id });
+      if (!g.ok) return g;
+      const r = g.value.record;
+      return { ok: true, value: { run: runHead(r), samples: g.value.samples.flatMap((s) => runSample(s, r.startedAt) ?? []) } };
     },
     watch(onEvent: (e: MigrationEvent) => void) {
       const started = new Map<string, number>();

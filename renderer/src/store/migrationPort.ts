@@ -10,6 +10,10 @@ import type { ChartPoint } from '../features/migrate/chartData';
 
 export interface RunSample extends ChartPoint {
   readonly iteration?: number | undefined;
+  /** Wall-clock time of the sample, ms since the epoch (places the post-copy switch on the chart). */
+  readonly at?: number | undefined;
+  /** The sample was taken in post-copy (QEMU counted page requests, or its verdict said so). */
+  readonly postcopy?: boolean | undefined;
 }
 export type VerdictState = 'starting' | 'converging' | 'slow' | 'not-converging' | 'stalled' | 'post-copy' | 'completing';
 export type RemedyAction = 'setSpeed' | 'setMaxDowntime' | 'postcopy' | 'abort';
@@ -26,6 +30,9 @@ export interface RunVerdict {
   readonly etaMs?: number | undefined;
   readonly etaNote: string;
   readonly passProgress?: number | undefined;
+  readonly progressLabel?: string | undefined;
+  /** Job time of the sample it judges, ms: a newer verdict is never replaced by an older one. */
+  readonly elapsedMs?: number | undefined;
 }
 export interface PreflightCheck {
   readonly id: string;
@@ -50,6 +57,10 @@ export interface MigrationRun {
   readonly limits?: { readonly bandwidthMiBps?: number | undefined; readonly maxDowntimeMs?: number | undefined } | undefined;
   readonly samples: readonly RunSample[];
   readonly verdict?: RunVerdict | undefined;
+  /** Post-copy was requested and the record says the migration is in it. */
+  readonly inPostcopy?: boolean | undefined;
+  /** The post-copy phase as the record keeps it (ms since the epoch). */
+  readonly postcopy?: { readonly startedAt: number; readonly endedAt?: number | undefined; readonly sampled: boolean } | undefined;
   readonly totalMs?: number | undefined;
   readonly downtimeMs?: number | undefined;
   readonly dataSentBytes?: number | undefined;
@@ -74,6 +85,8 @@ export interface MigrationPort {
   start(spec: StartSpec): Promise<Result<{ readonly id?: string | undefined; readonly preflight: readonly PreflightCheck[] }, FerryError>>;
   control(id: string, action: ControlAction): Promise<Result<object, FerryError>>;
   watch(onEvent: (e: MigrationEvent) => void): () => void;
+  /** One run with all its samples (an ended run opened from the history: the stream carries no past samples). */
+  load?(id: string): Promise<Result<{ readonly run: RunHead; readonly samples: readonly RunSample[] }, FerryError>>;
 }
 
 export function migrationPortOf(api: object): MigrationPort | undefined {

@@ -10,8 +10,19 @@ import { call } from './ports';
 import { BUILT_IN_PROFILES, validateMigrationOptions, type MigrationOptions, type MigrationProfile } from '../../../shared/migration/options';
 import type { HostView } from '../../../shared/inventory/types';
 import { contractMigrationPort } from './migrationContract';
-import { migrationPortOf, type MigrationEvent, type MigrationRun } from './migrationPort';
+import { migrationPortOf, type MigrationEvent, type MigrationRun, type RunVerdict } from './migrationPort';
 import type { MigrateDraft, MigrationSlice, SliceCreator } from './types';
+
+/**
+ * The newer of two verdicts, by the job time of the sample each judges. A record event can carry a verdict computed
+ * before the latest sample reached the record (its journal line still being written): it must not replace the
+ * verdict that came with that sample, or the verdict lags the figures beside it.
+ */
+export function newerVerdict(current: RunVerdict | undefined, incoming: RunVerdict | undefined): RunVerdict | undefined {
+  if (incoming === undefined) return current;
+  if (current?.elapsedMs !== undefined && incoming.elapsedMs !== undefined && incoming.elapsedMs < current.elapsedMs) return current;
+  return incoming;
+}
 
 /** Applies one event of the migrations stream; samples append (the chart downsamples, the store keeps them all). */
 export function reduceRuns(runs: Readonly<Record<string, MigrationRun>>, e: MigrationEvent): Readonly<Record<string, MigrationRun>> {
@@ -20,7 +31,7 @@ export function reduceRuns(runs: Readonly<Record<string, MigrationRun>>, e: Migr
       return Object.fromEntries(e.runs.map((r) => [r.id, r]));
     case 'run': {
       const old = runs[e.run.id];
-      return { ...runs, [e.run.id]: { ...e.run, samples: e.samples ?? old?.samples ?? [], verdict: e.run.verdict ?? old?.verdict } };
+      return { ...runs, [e.run.id]: { ...e.run, samples: e.samples ?? old?.samples ?? [], verdict: newerVerdict(old?.verdict, e.run.verdict) } };
     }
     case 'sample': {
       const old = runs[e.id];
@@ -55,6 +66,8 @@ export function reviewDraft(d: Pick<MigrateDraft, 'vmName' | 'destinationAddress
 export const createMigrationSlice: SliceCreator<MigrationSlice> = (set, get, deps) => {
   const port = migrationPortOf(deps.api) ?? contractMigrationPort(deps.api);
   let watchers = 0;
+  /** Ended runs whose samples were fetched (or are being fetched) for the migration view. */
+  const loaded = new Set<string>();
   let unsubscribe: (() => void) | undefined;
   const profiles = (): readonly MigrationProfile[] => get().migration.profiles;
   const dest = (id: string | null) => {
@@ -167,6 +180,15 @@ export const createMigrationSlice: SliceCreator<MigrationSlice> = (set, get, dep
 
     openRun(id) {
       set((s) => ({ migration: { ...s.migration, openRunId: id } }));
+      // An ended run from the history has no samples in the store (the stream sends only new ones): fetch them once,
+      // or its chart and last-sample box stay empty.
+      const run = id === null ? undefined : get().migration.runs[id];
+      if (id === null || run === undefined || run.status === 'running' || run.samples.length > 0 || loaded.has(id) || port.load === undefined) return;
+      loaded.add(id);
+      void port.load(id).then((r) => {
+        if (r.ok) set((s) => ({ migration: { ...s.migration, runs: reduceRuns(s.migration.runs, { type: 'run', run: r.value.run, samples: r.value.samples }) } }));
+        else loaded.delete(id);
+      });
     },
 
     async controlMigration(id, action) {

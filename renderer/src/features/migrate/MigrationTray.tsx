@@ -1,7 +1,7 @@
 /** The bar under the console: running migrations (progress, verdict; click to open), and "Migrate…" for the selected VM. */
 import { useActions, useFerry, useFerryShallow } from '../../store/react';
 import { splitVmKey } from '../../store/migrationSlice';
-import { runLabel } from './runView';
+import { runLabel, trayProgress } from './runView';
 
 export function MigrationTray() {
   const running = useFerryShallow((s) => Object.values(s.migration.runs).filter((r) => r.status === 'running'));
@@ -23,12 +23,13 @@ export function MigrationTray() {
         <ul className="tray__list">
           {running.map((r) => {
             const label = runLabel(r);
-            const p = r.verdict?.passProgress;
+            const p = trayProgress(r);
             return (
               <li key={r.id}>
                 <button type="button" className={`tray__item tone-${label.tone}`} onClick={() => openRun(r.id)} aria-current={openRunId === r.id ? 'true' : undefined}>
                   <strong>{r.vmName}</strong> {r.sourceName} → {r.destinationName} · <span className="tray__verdict">{label.text}</span>
-                  {p !== undefined && <progress max={1} value={p} aria-label={`Pass progress of ${r.vmName}`} />}
+                  {p.value !== undefined && <progress max={1} value={p.value} aria-label={`First pass progress of ${r.vmName}`} />}
+                  {p.text !== undefined && <span className="tray__pass muted">{p.text}</span>}
                 </button>
               </li>
             );

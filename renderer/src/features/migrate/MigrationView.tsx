@@ -8,7 +8,8 @@ import { useActions, useFerry } from '../../store/react';
 import type { MigrationRun, RunRemedy } from '../../store/migrationPort';
 import { MigrationChart } from './MigrationChart';
 import { MigrationHistory } from './MigrationHistory';
-import { finalStatistics, fmtMiB, fmtMs, fmtRate, latestFigures, runLabel, VERDICT_LABELS } from './runView';
+import { postcopyMarkerT } from './chartData';
+import { autoConverging, finalStatistics, fmtMs, liveFigures, runLabel, VERDICT_LABELS } from './runView';
 
 export function MigrationView({ id }: { id: string }) {
   const run = useFerry((s) => (id === '' ? undefined : s.migration.runs[id]));
@@ -27,7 +28,13 @@ export function MigrationView({ id }: { id: string }) {
       <Verdict run={run} />
       <FinalFigures run={run} />
       {run.status !== 'completed' && <Figures run={run} />}
-      <MigrationChart points={run.samples} bandwidthCapMiBps={run.limits?.bandwidthMiBps ?? run.options.bandwidthMiBps} maxDowntimeMs={run.limits?.maxDowntimeMs ?? run.options.maxDowntimeMs ?? 300} />
+      <MigrationChart
+        points={run.samples}
+        bandwidthCapMiBps={run.limits?.bandwidthMiBps ?? run.options.bandwidthMiBps}
+        maxDowntimeMs={run.limits?.maxDowntimeMs ?? run.options.maxDowntimeMs ?? 300}
+        throttle={autoConverging(run)}
+        postcopyAt={postcopyMarkerT(run.samples, run.postcopy?.startedAt)}
+      />
     </section>
   );
 }
@@ -120,22 +127,12 @@ function FinalFigures({ run }: { run: MigrationRun }) {
 }
 
 function Figures({ run }: { run: MigrationRun }) {
-  const f = latestFigures(run);
-  const v = run.verdict;
-  const items: [string, string][] = [
-    ['Throughput', fmtRate(f.throughput)],
-    ['Dirty rate', fmtRate(f.dirty)],
-    ['Remaining', fmtMiB(f.remaining)],
-    ['Iteration', f.iteration === undefined ? '—' : String(f.iteration)],
-    ['Expected downtime', fmtMs(f.downtime)],
-    ['ETA', run.status !== 'running' ? '—' : v?.etaMs !== undefined ? fmtMs(v.etaMs) : (v?.etaNote ?? '—')],
-  ];
   return (
     <dl className="figures" aria-label={run.status === 'running' ? 'Live figures' : 'Last sample before the end'}>
-      {items.map(([k, val]) => (
-        <div key={k} className="figures__item">
-          <dt>{k}</dt>
-          <dd>{val}</dd>
+      {liveFigures(run).map(({ label, value }) => (
+        <div key={label} className="figures__item">
+          <dt>{label}</dt>
+          <dd>{value}</dd>
         </div>
       ))}
     </dl>

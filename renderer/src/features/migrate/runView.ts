@@ -1,5 +1,6 @@
 /** Pure formatting of a migration run for the tray, the live figures and the history. */
-import type { MigrationRun, VerdictState } from '../../store/migrationPort';
+import { formatMilliseconds } from '../../../../shared/units';
+import type { MigrationRun, RunSample, VerdictState } from '../../store/migrationPort';
 
 export const VERDICT_LABELS: Record<VerdictState, string> = {
   starting: 'Starting',
@@ -13,11 +14,9 @@ export const VERDICT_LABELS: Record<VerdictState, string> = {
 
 export const fmtRate = (v: number | undefined) => (v === undefined ? '—' : `${v.toFixed(1)} MiB/s`);
 export const fmtMiB = (v: number | undefined) => (v === undefined ? '—' : v >= 1024 ? `${(v / 1024).toFixed(2)} GiB` : `${v.toFixed(1)} MiB`);
+/** Durations as the reports write them (one formatter: `209 ms`, `4.7 s`, `1 min 16 s`). */
 export function fmtMs(ms: number | undefined): string {
-  if (ms === undefined) return '—';
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 120_000) return `${(ms / 1000).toFixed(1)} s`;
-  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+  return ms === undefined ? '—' : formatMilliseconds(ms);
 }
 
 /** What the tray and history say about a run in one word or two. */
@@ -29,16 +28,76 @@ export function runLabel(r: MigrationRun): { text: string; tone: string } {
   return { text: VERDICT_LABELS[v], tone: v === 'not-converging' || v === 'stalled' ? 'error' : v === 'slow' ? 'warn' : 'ok' };
 }
 
+const hasFigures = (s: RunSample) => s.throughputMiBps !== undefined || s.remainingMiB !== undefined || s.dirtyMiBps !== undefined || s.downtimeMs !== undefined;
+
+/**
+ * The last sample that has figures: after an abort or a failure the job's last samples say only "cancelled" or
+ * "failed" (no statistics), and those must not blank the box.
+ */
 export function latestFigures(r: MigrationRun) {
-  const last = r.samples.at(-1);
+  let last: RunSample | undefined;
+  for (let i = r.samples.length - 1; i >= 0; i--) {
+    const s = r.samples[i];
+    if (s !== undefined && hasFigures(s)) {
+      last = s;
+      break;
+    }
+  }
   return {
     throughput: last?.throughputMiBps,
     dirty: last?.dirtyMiBps,
     remaining: last?.remainingMiB,
     downtime: last?.downtimeMs,
     iteration: last?.iteration,
+    throttle: last?.throttlePercent,
     elapsedS: last?.t,
   };
+}
+
+/** Running and past the switch to post-copy: the guest runs on the destination. */
+export function inPostcopy(r: MigrationRun): boolean {
+  if (r.status !== 'running') return false;
+  return r.inPostcopy === true || r.verdict?.state === 'post-copy' || r.samples.at(-1)?.postcopy === true || (r.postcopy !== undefined && r.postcopy.endedAt === undefined);
+}
+
+/** Auto-converge is on (asked for, or its throttle shows in the samples). */
+export function autoConverging(r: MigrationRun): boolean {
+  return r.options.autoConverge === true || r.samples.some((s) => s.throttlePercent !== undefined);
+}
+
+const POSTCOPY_NA = 'n/a in post-copy';
+
+/**
+ * The live figures (or, once it has ended, the last sample that had any). In post-copy the dirty rate and the
+ * expected downtime no longer mean anything (nothing is re-sent; the guest already runs on the destination), so they
+ * are not shown as numbers.
+ */
+export function liveFigures(r: MigrationRun): { label: string; value: string }[] {
+  const f = latestFigures(r);
+  const v = r.verdict;
+  const pc = inPostcopy(r);
+  const running = r.status === 'running';
+  return [
+    { label: 'Throughput', value: fmtRate(f.throughput) },
+    { label: 'Dirty rate', value: pc ? POSTCOPY_NA : fmtRate(f.dirty) },
+    { label: 'Remaining', value: fmtMiB(f.remaining) },
+    { label: 'Iteration', value: f.iteration === undefined ? '—' : String(f.iteration) },
+    { label: 'Expected downtime', value: pc ? POSTCOPY_NA : fmtMs(f.downtime) },
+    ...(autoConverging(r) ? [{ label: 'Throttle', value: f.throttle === undefined ? (running ? 'not yet' : '—') : `${f.throttle} %` }] : []),
+    { label: 'ETA', value: !running ? '—' : v?.etaMs !== undefined ? fmtMs(v.etaMs) : (v?.etaNote ?? '—') },
+  ];
+}
+
+/**
+ * What the tray shows of a run's progress: a bar only for the bulk copy (share of memory sent, which means
+ * something); for a re-send pass the pass number, never a bar near 100 % that reads "almost done".
+ */
+export function trayProgress(r: MigrationRun): { value?: number; text?: string } {
+  const v = r.verdict;
+  if (v?.passProgress !== undefined) return { value: v.passProgress };
+  const pass = r.samples.at(-1)?.iteration;
+  if (v?.progressLabel !== undefined && /^pass \d+$/.test(v.progressLabel)) return { text: v.progressLabel };
+  return pass !== undefined && pass >= 2 ? { text: `pass ${pass}` } : {};
 }
 
 /**
