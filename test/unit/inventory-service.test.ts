@@ -347,3 +347,25 @@ describe('passphrases', () => {
     expect(again.service.views()[0]!.connection.state).toBe('connected');
   });
 });
+
+describe('releasing connections', () => {
+  it('tells the other pools to close a target no saved host uses any more (removed, or moved to another address)', async () => {
+    const { net, service } = await setup();
+    net.add('10.77.0.11');
+    net.add('10.77.0.12');
+    net.add('10.77.0.13');
+    const released: string[] = [];
+    service.onTargetReleased(async (t) => void released.push(`${t.user}@${t.host}:${t.port}`));
+    const a = await service.add(draft('hvA', '10.77.0.11'));
+    const b = await service.add(draft('hvB', '10.77.0.12'));
+    if (!a.ok || !b.ok) throw new Error('setup');
+    expect(await service.update(a.value.id, draft('hvA', '10.77.0.13'))).toMatchObject({ ok: true });
+    expect(released).toEqual(['root@10.77.0.11:22']);
+    // A change that keeps the target (the name) releases nothing.
+    expect(await service.update(b.value.id, draft('hvB2', '10.77.0.12'))).toMatchObject({ ok: true });
+    expect(released).toEqual(['root@10.77.0.11:22']);
+    await service.remove(b.value.id);
+    expect(released).toEqual(['root@10.77.0.11:22', 'root@10.77.0.12:22']);
+    expect(net.closed).toEqual(['10.77.0.11', '10.77.0.12']);
+  });
+});
