@@ -152,7 +152,7 @@ export interface DialogSlice {
 
 export type AppInfo = OutputOf<typeof appInfo>;
 /** The transport's own state in web mode (the WebSocket); the desktop bridge is always 'open'. */
-export type TransportStatus = 'connecting' | 'open' | 'reconnecting' | 'closed' | 'no-token';
+export type TransportStatus = 'connecting' | 'open' | 'reconnecting' | 'closed' | 'no-token' | 'rejected';
 export interface AppSlice {
   readonly app: { readonly info?: AppInfo; readonly transport: TransportStatus };
   loadAppInfo(): Promise<void>;
