@@ -32,13 +32,19 @@ const user = z
   .max(32)
   .regex(/^[a-z_][a-z0-9_.-]*$/i, 'A user name is letters, digits, "_", "." and "-".');
 
-/** What the add-host dialog sends. */
+/** What a NIC is for: Ferry's SSH (management), migration traffic, or neither. */
+export const nicRoleSchema = z.enum(['management', 'migration', 'other']);
+export type NicRole = z.infer<typeof nicRoleSchema>;
+
+/** What the add-host and edit-host dialogs send. */
 export const hostDraftSchema = z.object({
   name: hostName,
   address,
   port: z.number().int().min(1).max(65535),
   user,
   auth: hostAuthSchema,
+  /** The admin's role for a NIC (by interface name), over the one Ferry infers; absent: inferred. */
+  nicRoles: z.record(z.string().min(1).max(15), nicRoleSchema).optional(),
 });
 export type HostDraft = z.infer<typeof hostDraftSchema>;
 
@@ -91,8 +97,11 @@ export const nicFactSchema = z.object({
   speedMbps: z.number().nullable(),
   operState: z.string(),
   addresses: z.array(z.string()),
-  /** The interface Ferry's SSH connection arrives on, or one carrying another address (a migration network). */
-  role: z.enum(['management', 'migration', 'other']),
+  /**
+   * The interface Ferry's SSH connection arrives on, or one carrying another address (a migration network), unless
+   * the admin set the role (HostDraft.nicRoles).
+   */
+  role: nicRoleSchema,
 });
 export type NicFact = z.infer<typeof nicFactSchema>;
 

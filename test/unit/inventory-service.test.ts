@@ -369,3 +369,34 @@ describe('releasing connections', () => {
     expect(net.closed).toEqual(['10.77.0.11', '10.77.0.12']);
   });
 });
+
+describe('editing a saved host', () => {
+  it('saves NIC roles the admin set, shows them over the inferred ones, and does not reconnect for them', async () => {
+    const { net, service, store } = await setup();
+    net.add('10.77.0.11');
+    const added = await service.add(draft('hvA', '10.77.0.11'));
+    if (!added.ok) throw new Error('setup');
+    const connectsBefore = net.hosts.get('10.77.0.11')!.connects;
+    const r = await service.update(added.value.id, draft('hvA', '10.77.0.11', { nicRoles: { mig0: 'other', eth0: 'management' } }));
+    expect(r).toMatchObject({ ok: true, value: { nicRoles: { mig0: 'other', eth0: 'management' } } });
+    expect(store.value.hosts[0]?.nicRoles).toEqual({ mig0: 'other', eth0: 'management' });
+    const nics = service.views()[0]?.facts?.nics.map((n) => [n.name, n.role]);
+    expect(nics).toEqual([
+      ['eth0', 'management'],
+      ['mig0', 'other'],
+    ]);
+    expect(net.hosts.get('10.77.0.11')!.connects).toBe(connectsBefore);
+    expect(net.closed).toEqual([]);
+  });
+
+  it('tests a changed address before saving it, and keeps the old record when the new one does not answer', async () => {
+    const { net, service, store } = await setup();
+    net.add('10.77.0.11');
+    const added = await service.add(draft('hvA', '10.77.0.11'));
+    if (!added.ok) throw new Error('setup');
+    const r = await service.update(added.value.id, draft('hvA', '10.77.0.99'));
+    expect(r).toMatchObject({ ok: false, error: { code: 'ssh.unreachable' } });
+    expect(store.value.hosts[0]?.address).toBe('10.77.0.11');
+    expect(service.views()[0]?.connection.state).toBe('connected');
+  });
+});

@@ -22,7 +22,7 @@ import type { Clock } from '../clock';
 import { isHostKeyError, targetKey, type PresentedHostKey, type SshTarget } from '../ssh/errors';
 import type { SshAuth, SshLogger } from '../ssh/pool';
 import type { HostSession, SshBackend } from './backend';
-import { collectFacts, collectVms } from './collect';
+import { applyNicRoles, collectFacts, collectVms } from './collect';
 import type { Credentials } from './credentials';
 import { connectionStateFor, presentedKeyView } from './states';
 import type { InventoryData, InventoryStore } from './store';
@@ -151,7 +151,7 @@ export class InventoryService {
 
   private view(rt: Runtime): HostView {
     const v: HostView = { record: rt.record, connection: rt.connection };
-    if (rt.facts) v.facts = rt.facts;
+    if (rt.facts) v.facts = applyNicRoles(rt.facts, rt.record.nicRoles);
     if (rt.vms) v.vms = rt.vms;
     if (rt.refreshedAt !== undefined) v.refreshedAt = rt.refreshedAt;
     if (rt.problem) v.problem = rt.problem;
