@@ -71,6 +71,11 @@ export const connectionStateSchema = z.discriminatedUnion('state', [
   z.object({ state: z.literal('connecting'), since: z.string() }),
   z.object({ state: z.literal('connected'), since: z.string() }),
   z.object({ state: z.literal('unreachable'), reason: z.string(), detail: z.string().optional() }),
+  /**
+   * SSH works but libvirtd does not answer (stopped, its socket gone): no VM can be read, moved onto or off this
+   * host. `detail` is libvirt's own error text.
+   */
+  z.object({ state: z.literal('libvirt-unreachable'), reason: z.string(), detail: z.string().optional() }),
   z.object({ state: z.literal('auth-failed'), reason: z.string(), detail: z.string().optional() }),
   /** First contact: the UI shows the key and asks the user to trust it. */
   z.object({ state: z.literal('host-key-unknown'), reason: z.string(), key: presentedHostKeySchema }),

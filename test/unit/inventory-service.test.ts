@@ -173,15 +173,15 @@ describe('connection states', () => {
     expect(after.refreshedAt).toBe(before.refreshedAt);
   });
 
-  it('shows a libvirt failure on a working connection as the host problem, with libvirt text, state connected', async () => {
+  it('shows a libvirt failure on a working connection (libvirtd answering) as the host problem, with libvirt text, state connected', async () => {
     const { net, service } = await setup();
     const h = net.add('10.77.0.11');
     await service.add(draft('hvA', '10.77.0.11'));
-    h.runner.outputs.set('virsh --connect qemu:///system list --all', "error: failed to connect to the hypervisor\nerror: Failed to connect socket to '/var/run/libvirt/libvirt-sock': No such file or directory\n");
+    h.runner.outputs.set('virsh --connect qemu:///system list --all', 'error: internal error: client socket is closed for a test\n');
     await service.refreshAll();
     const v = service.views()[0]!;
     expect(v.connection.state).toBe('connected');
-    expect(v.problem?.detail).toContain('libvirt-sock');
+    expect(v.problem?.detail).toContain('internal error');
     expect(v.vms).toHaveLength(2); // what it showed before
   });
 });
@@ -398,5 +398,43 @@ describe('editing a saved host', () => {
     expect(r).toMatchObject({ ok: false, error: { code: 'ssh.unreachable' } });
     expect(store.value.hosts[0]?.address).toBe('10.77.0.11');
     expect(service.views()[0]?.connection.state).toBe('connected');
+  });
+});
+
+describe('a host whose libvirtd does not answer', () => {
+  it('says "libvirt unreachable" with libvirt’s text, keeps its VM list as last read, and recovers', async () => {
+    let wall = Date.parse('2026-12-07T14:00:00.000Z');
+    const { net, service } = await setup({ wallClock: () => wall });
+    const h = net.add('10.77.0.12');
+    const added = await service.add(draft('hvB', '10.77.0.12'));
+    if (!added.ok) throw new Error('setup');
+    const before = service.views()[0]!;
+    expect(before.connection.state).toBe('connected');
+    // What virsh printed on hvB with libvirtd stopped (a real capture).
+    h.runner.virshFails = fixture('virsh/list-all-error-libvirtd-down.txt');
+    wall += 60_000;
+    await service.refreshOne(added.value.id);
+    const down = service.views()[0]!;
+    expect(down.connection).toEqual({
+      state: 'libvirt-unreachable',
+      reason: "libvirtd does not answer: Failed to connect socket to '/var/run/libvirt/libvirt-sock': No such file or directory",
+      detail: "error: failed to connect to the hypervisor\nerror: Failed to connect socket to '/var/run/libvirt/libvirt-sock': No such file or directory",
+    });
+    expect(down.vms).toEqual(before.vms);
+    expect(down.refreshedAt).toBe(before.refreshedAt);
+    expect(down.problem).toBeUndefined();
+    h.runner.virshFails = undefined;
+    wall += 60_000;
+    await service.refreshOne(added.value.id);
+    const back = service.views()[0]!;
+    expect(back.connection.state).toBe('connected');
+    expect(back.refreshedAt).toBe('2026-12-07T14:02:00.000Z');
+  });
+
+  it('sorts libvirt’s words for a lost libvirtd from other virsh failures', () => {
+    const gone = { code: 'libvirt.error' as const, message: 'virsh failed', detail: 'error: Failed to reconnect to the hypervisor\nerror: no valid connection' };
+    expect(connectionStateFor(gone, 'command')).toMatchObject({ state: 'libvirt-unreachable', reason: 'libvirtd does not answer: no valid connection' });
+    expect(connectionStateFor({ code: 'libvirt.no-domain', message: 'No such domain', detail: "error: failed to get domain 'x'" }, 'command')).toBeUndefined();
+    expect(connectionStateFor(ferryError('command.failed', 'Failed to connect socket to x'), 'command')).toBeUndefined();
   });
 });
