@@ -76,6 +76,8 @@ export interface FerryMain {
   readonly handlers: IpcHandlers;
   readonly inventory: InventoryService;
   readonly watch: InventoryWatch;
+  /** The migrations' and network tools' pools (the inventory's is its own): for tests and diagnostics. */
+  readonly pools: { readonly migrations: SshPool; readonly network: SshPool };
   readonly dataDir: string;
   /** Problems met at start-up (an inventory file that had to be set aside...), for the log and the UI. */
   problems(): readonly FerryError[];
@@ -158,6 +160,10 @@ export async function createFerryMain(o: FerryMainOptions): Promise<FerryMain> {
   // Path probes, audits and tuning: a third pool, so a ping sweep or a tuning run queues behind neither inventory
   // refreshes nor a migration's sampling.
   const networkPool = new SshPool({ ...poolOptions, auth: (target) => inventory.authFor(target) });
+  // A host removed (or moved to another address) leaves no connection behind in any pool.
+  inventory.onTargetReleased(async (target) => {
+    await Promise.all([migrationPool.closeConnection(target), networkPool.closeConnection(target)]);
+  });
   const networkDisposers: (() => Promise<void>)[] = [];
   const networkDeps: NetworkDeps = {
     hosts: () => inventory.views(),
@@ -202,6 +208,7 @@ export async function createFerryMain(o: FerryMainOptions): Promise<FerryMain> {
     handlers,
     inventory,
     watch,
+    pools: { migrations: migrationPool, network: networkPool },
     dataDir: o.dataDir,
     problems: () => [...inventory.problems(), ...engine.journalProblems()],
     dispose: () => {

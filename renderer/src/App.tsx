@@ -9,6 +9,7 @@ import { ConsoleView } from './features/inventory/ConsoleView';
 import { ReportsButton } from './features/reports/ReportsButton';
 import { SettingsDialog } from './features/settings/SettingsDialog';
 import { useActions, useFerry } from './store/react';
+import { BAD_TOKEN_MESSAGE } from './api/ws-bridge';
 import iconUrl from '../../assets/icon.svg';
 
 export function App() {
@@ -66,7 +67,9 @@ function TransportBanner() {
   const message =
     t === 'no-token'
       ? 'This page has no access token. Open the URL that `npm run web` printed (it carries the token).'
-      : t === 'reconnecting'
+      : t === 'rejected'
+        ? BAD_TOKEN_MESSAGE
+        : t === 'reconnecting'
         ? 'Lost the connection to Ferry’s back end; reconnecting…'
         : 'The connection to Ferry’s back end is closed. Is `npm run web` still running? Reload the page once it is.';
   return (

@@ -32,13 +32,19 @@ const user = z
   .max(32)
   .regex(/^[a-z_][a-z0-9_.-]*$/i, 'A user name is letters, digits, "_", "." and "-".');
 
-/** What the add-host dialog sends. */
+/** What a NIC is for: Ferry's SSH (management), migration traffic, or neither. */
+export const nicRoleSchema = z.enum(['management', 'migration', 'other']);
+export type NicRole = z.infer<typeof nicRoleSchema>;
+
+/** What the add-host and edit-host dialogs send. */
 export const hostDraftSchema = z.object({
   name: hostName,
   address,
   port: z.number().int().min(1).max(65535),
   user,
   auth: hostAuthSchema,
+  /** The admin's role for a NIC (by interface name), over the one Ferry infers; absent: inferred. */
+  nicRoles: z.record(z.string().min(1).max(15), nicRoleSchema).optional(),
 });
 export type HostDraft = z.infer<typeof hostDraftSchema>;
 
@@ -65,6 +71,11 @@ export const connectionStateSchema = z.discriminatedUnion('state', [
   z.object({ state: z.literal('connecting'), since: z.string() }),
   z.object({ state: z.literal('connected'), since: z.string() }),
   z.object({ state: z.literal('unreachable'), reason: z.string(), detail: z.string().optional() }),
+  /**
+   * SSH works but libvirtd does not answer (stopped, its socket gone): no VM can be read, moved onto or off this
+   * host. `detail` is libvirt's own error text.
+   */
+  z.object({ state: z.literal('libvirt-unreachable'), reason: z.string(), detail: z.string().optional() }),
   z.object({ state: z.literal('auth-failed'), reason: z.string(), detail: z.string().optional() }),
   /** First contact: the UI shows the key and asks the user to trust it. */
   z.object({ state: z.literal('host-key-unknown'), reason: z.string(), key: presentedHostKeySchema }),
@@ -91,8 +102,11 @@ export const nicFactSchema = z.object({
   speedMbps: z.number().nullable(),
   operState: z.string(),
   addresses: z.array(z.string()),
-  /** The interface Ferry's SSH connection arrives on, or one carrying another address (a migration network). */
-  role: z.enum(['management', 'migration', 'other']),
+  /**
+   * The interface Ferry's SSH connection arrives on, or one carrying another address (a migration network), unless
+   * the admin set the role (HostDraft.nicRoles).
+   */
+  role: nicRoleSchema,
 });
 export type NicFact = z.infer<typeof nicFactSchema>;
 

@@ -60,5 +60,11 @@ export const ELECTRON_CHANNELS = Object.freeze({
 export const WS_PATH = '/ws';
 export const WS_PROTOCOL = 'ferry.v1';
 export const WS_TOKEN_PROTOCOL_PREFIX = 'ferry-token.';
+/**
+ * The WebSocket close code for a token this server did not issue (a mistyped URL, or a page left open across a
+ * restart, which makes a new token). A browser cannot read the HTTP status of a refused upgrade, so the server
+ * completes the handshake and closes with this; the page stops reconnecting and says why.
+ */
+export const WS_CLOSE_BAD_TOKEN = 4401;
 /** 32 random bytes in base64url: 43 characters of [A-Za-z0-9_-], all legal in a Sec-WebSocket-Protocol token. */
 export const WEB_TOKEN = /^[A-Za-z0-9_-]{32,128}$/;

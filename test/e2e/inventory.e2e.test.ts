@@ -165,6 +165,89 @@ describe.skipIf(!lab)('console end to end (web mode, Chromium, the lab)', () => 
     await screenshot(page, '08-all-connected');
   });
 
+  it('says libvirt is unreachable on hvB while its libvirtd is down, marks its VM list stale and refuses a migration onto it', async () => {
+    await labRun(['stop', 'libvirtd', 'hvB']);
+    try {
+      await hostOption('hvB').click();
+      await page.getByRole('button', { name: 'Refresh', exact: true }).click();
+      await expectState('hvB', 'libvirt-unreachable');
+      expect(await hostOption('hvB').textContent()).toMatch(/libvirt unreachable.*libvirtd does not answer/s);
+      await page.getByRole('tab', { name: /^Virtual machines/ }).click();
+      await expect.poll(() => page.getByTestId('vms-stale').textContent(), { timeout: 10_000 }).toMatch(/Stale list: .*hvB had when Ferry last read them \(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/);
+      await screenshot(page, '09a-hvB-libvirt-unreachable');
+
+      // A drop of vm1 (on hvA) onto hvB is refused, with the reason, on the host while dragging and after the drop.
+      await hostOption('hvA').click();
+      const row = page.getByRole('grid', { name: 'Virtual machines' }).getByRole('row').filter({ hasText: /^vm1/ });
+      await row.waitFor({ timeout: 30_000 });
+      const a = await row.boundingBox();
+      if (!a) throw new Error("vm1's row is not on screen");
+      await page.mouse.move(a.x + 30, a.y + a.height / 2);
+      await page.mouse.down();
+      await page.mouse.move(a.x + 45, a.y + a.height / 2, { steps: 4 });
+      for (let i = 0; i < 2; i++) {
+        const b = await hostOption('hvB').boundingBox();
+        if (!b) throw new Error('hvB is not on screen');
+        await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 12 });
+      }
+      expect(await hostOption('hvB').getAttribute('data-drop-refused')).toMatch(/^libvirt on hvB does not answer: libvirtd does not answer/);
+      await screenshot(page, '09b-drop-onto-hvB-refused');
+      await page.mouse.up();
+      await expect.poll(() => page.getByText(/Cannot migrate vm1 there: libvirt on hvB does not answer/).count()).toBeGreaterThan(0);
+      expect(await page.getByRole('dialog', { name: 'Migrate vm1' }).count()).toBe(0);
+
+      // The migrate dialog (keyboard path: select the row, "Migrate…") offers hvB disabled, with the reason.
+      await row.click();
+      await page.getByRole('button', { name: 'Migrate vm1…' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Migrate vm1' });
+      await dialog.waitFor();
+      const option = dialog.getByRole('option', { name: /^hvB/ });
+      expect(await option.isDisabled()).toBe(true);
+      expect(await option.textContent()).toMatch(/hvB — libvirt on hvB does not answer/);
+      await dialog.getByRole('button', { name: 'Cancel' }).click().catch(() => page.keyboard.press('Escape'));
+    } finally {
+      await labRun(['start', 'libvirtd', 'hvB']);
+    }
+    await hostOption('hvB').click();
+    await page.getByRole('button', { name: 'Refresh', exact: true }).click();
+    await expectState('hvB', 'connected');
+    await expect.poll(() => page.getByTestId('vms-stale').count()).toBe(0);
+  });
+
+  it('edits hvB: a NIC role saved without a new test, a changed port only after a test, both kept after a reload', async () => {
+    await hostOption('hvB').click();
+    await page.getByRole('button', { name: 'Edit host', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Edit host hvB' });
+    await dialog.waitFor();
+    await dialog.getByLabel('Role of mig0').selectOption('other');
+    // A port nothing listens on: the test fails and Save stays off.
+    await dialog.getByLabel('Port', { exact: true }).fill('2222');
+    expect(await dialog.getByRole('button', { name: 'Save changes' }).isDisabled()).toBe(true);
+    await dialog.getByRole('button', { name: 'Test connection' }).click();
+    await expect.poll(() => dialog.getByRole('alert').textContent(), { timeout: 20_000 }).toMatch(/2222/);
+    expect(await dialog.getByRole('button', { name: 'Save changes' }).isDisabled()).toBe(true);
+    await screenshot(page, '09c-edit-hvB-port-refused');
+    // Back to 22: the role alone saves at once.
+    await dialog.getByLabel('Port', { exact: true }).fill('22');
+    await dialog.getByRole('button', { name: 'Save changes' }).click();
+    await dialog.waitFor({ state: 'detached', timeout: 20_000 });
+    await page.reload();
+    await hostOption('hvB').click();
+    await page.getByRole('tab', { name: 'Host details' }).click();
+    await expect.poll(() => page.getByRole('table', { name: 'Migration NICs' }).getByRole('row').allTextContents(), { timeout: 20_000 }).toEqual(
+      expect.arrayContaining([expect.stringMatching(/mig0.*9000.*other/), expect.stringMatching(/eth0.*management/)]),
+    );
+    // By keyboard: F2 on the host in the list opens the same form, which still shows the saved role.
+    await hostOption('hvB').focus();
+    await page.keyboard.press('F2');
+    const again = page.getByRole('dialog', { name: 'Edit host hvB' });
+    await again.waitFor();
+    expect(await again.getByLabel('Role of mig0').inputValue()).toBe('other');
+    await again.getByLabel('Role of mig0').selectOption('migration');
+    await again.getByRole('button', { name: 'Save changes' }).click();
+    await again.waitFor({ state: 'detached', timeout: 20_000 });
+  });
+
   it('shows the whole inventory at a glance', async () => {
     await page.getByRole('listbox', { name: 'Hosts' }).getByRole('option', { name: /^All hosts/ }).click();
     // Confirmations ("Added hvA.") fade on their own.

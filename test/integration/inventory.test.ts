@@ -6,6 +6,7 @@
 // A stopped or re-keyed sshd does not end the sessions it already accepted (OpenSSH keeps them), so each
 // scenario starts a fresh Ferry main on the same data directory, as a restart would: the new connections meet
 // the changed host.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ import {
   hostsAdd,
   hostsList,
   hostsRefresh,
+  hostsRemove,
   hostsTest,
   hostsTrustKey,
   inventoryWatch,
@@ -27,7 +29,7 @@ import {
 import type { HostDraft, HostView } from '../../shared/inventory/types';
 import type { FerryError } from '../../shared/errors';
 import type { Result } from '../../shared/result';
-import { labCommand, labHost, type HostName, type LabInfo } from '../lab/lab';
+import { hx, labCommand, labHost, type HostName, type LabInfo } from '../lab/lab';
 import { lab, requireLab } from '../lab/use-lab';
 
 const caller: Caller = { clientId: 'integration', transport: 'web' };
@@ -211,5 +213,69 @@ describe.skipIf(!lab)('host inventory on the lab', () => {
       return v.connection.state === 'connected' ? v : undefined;
     });
     expect((await view(m, 'hvB')).connection.state).toBe('connected'); // its original key is back too
+  });
+
+  it('says libvirt is unreachable on hvB while its libvirtd is down, keeps its VM list marked stale, and recovers', async () => {
+    const m = await newMain();
+    value(await m.handlers[hostsRefresh.id]({}, caller));
+    const before = await view(m, 'hvB');
+    expect(before.connection.state).toBe('connected');
+    const stop = await labCommand(['stop', 'libvirtd', 'hvB']);
+    expect(stop.code).toBe(0);
+    try {
+      // The connection Ferry already holds (its virsh session was connected to libvirtd)...
+      value(await m.handlers[hostsRefresh.id]({}, caller));
+      const hvB = await view(m, 'hvB');
+      expect(hvB.connection).toMatchObject({ state: 'libvirt-unreachable', reason: expect.stringMatching(/libvirt/), detail: expect.stringContaining('libvirt-sock') });
+      // ...keeps what it last read, with the time it read it, not a fresh time.
+      expect(hvB.vms).toEqual(before.vms);
+      expect(hvB.refreshedAt).toBe(before.refreshedAt);
+      expect((await view(m, 'hvA')).connection.state).toBe('connected');
+      // A Ferry started while libvirtd is down says the same, not "unreachable": sshd answers.
+      const fresh = await newMain();
+      value(await fresh.handlers[hostsRefresh.id]({}, caller));
+      expect((await view(fresh, 'hvB')).connection).toMatchObject({ state: 'libvirt-unreachable', detail: expect.stringContaining('libvirt-sock') });
+      await fresh.dispose();
+    } finally {
+      const start = await labCommand(['start', 'libvirtd', 'hvB']);
+      expect(start.code).toBe(0);
+    }
+    const back = await waitFor('hvB connected again', async () => {
+      value(await m.handlers[hostsRefresh.id]({}, caller));
+      const v = await view(m, 'hvB');
+      return v.connection.state === 'connected' ? v : undefined;
+    });
+    expect(back.refreshedAt! > before.refreshedAt!).toBe(true);
+  });
+
+  it('closes every pool\'s SSH connection to hvB when hvB is removed: no sshd session of Ferry stays on hvB', async () => {
+    // Only this Ferry may hold connections from this process, so that they can be counted.
+    await Promise.all(mains.map((x) => x.dispose()));
+    const m = await newMain();
+    const hvBInfo = labHost(l, 'hvB');
+    const target = { host: hvBInfo.ip, port: hvBInfo.port, user: hvBInfo.user };
+    // Ferry's own client ports to hvB:22 (this process), and the sshd sessions on hvB whose peer is one of them.
+    const ourPorts = (): string[] => {
+      const out = execFileSync('ss', ['-tnpH', 'state', 'established', 'dst', `${hvBInfo.ip}`, 'dport', '=', ':22'], { encoding: 'utf8' });
+      return out
+        .split('\n')
+        .filter((line) => line.includes(`pid=${process.pid},`))
+        .map((line) => /\s(\S+):(\d+)\s+\S+:22\s/.exec(line)?.[2])
+        .filter((p): p is string => p !== undefined);
+    };
+    const sshdSessionsFrom = async (ports: readonly string[]): Promise<number> => {
+      const out = (await hx('hvB', ['ss', '-tnpH', 'state', 'established', 'sport', '=', ':22'])).stdout;
+      return out.split('\n').filter((line) => ports.some((p) => line.includes(`:${p} `)) && line.includes('sshd')).length;
+    };
+    value(await m.handlers[hostsRefresh.id]({ id: (await view(m, 'hvB')).record.id }, caller));
+    value(await m.pools.migrations.connect(target));
+    value(await m.pools.network.connect(target));
+    const ports = ourPorts();
+    expect(ports).toHaveLength(3); // inventory, migrations, network
+    expect(await sshdSessionsFrom(ports)).toBe(3);
+
+    value(await m.handlers[hostsRemove.id]({ id: (await view(m, 'hvB')).record.id }, caller));
+    expect(ourPorts()).toEqual([]);
+    expect(await waitFor('sshd sessions on hvB to end', async () => ((await sshdSessionsFrom(ports)) === 0 ? 0 : undefined), 10_000)).toBe(0);
   });
 });

@@ -41,6 +41,8 @@ export function hvAOutputs(): Map<string, string> {
 export class TableRunner implements CommandRunner {
   readonly ran: string[] = [];
   hang = false;
+  /** Set: every virsh command fails with this on stderr (exit 1), as with libvirtd stopped. */
+  virshFails: string | undefined;
   constructor(public outputs: Map<string, string>) {}
   run(argv: readonly string[], o: { timeoutMs: number; signal?: AbortSignal }): Promise<Result<RunOutput, FerryError>> {
     const words = argv[0] === 'env' ? argv.slice(2) : argv;
@@ -53,6 +55,7 @@ export class TableRunner implements CommandRunner {
         else o.signal?.addEventListener('abort', cancelled, { once: true });
       });
     }
+    if (this.virshFails !== undefined && words[0] === 'virsh') return Promise.resolve(ok({ stdout: '', stderr: this.virshFails, exitCode: 1 }));
     const text = this.outputs.get(key);
     if (text === undefined) return Promise.resolve(ok({ stdout: '', stderr: `sh: 1: ${words[0] ?? ''}: not found\n`, exitCode: 127 }));
     return Promise.resolve(ok({ stdout: text, stderr: '', exitCode: 0 }));

@@ -173,15 +173,15 @@ describe('connection states', () => {
     expect(after.refreshedAt).toBe(before.refreshedAt);
   });
 
-  it('shows a libvirt failure on a working connection as the host problem, with libvirt text, state connected', async () => {
+  it('shows a libvirt failure on a working connection (libvirtd answering) as the host problem, with libvirt text, state connected', async () => {
     const { net, service } = await setup();
     const h = net.add('10.77.0.11');
     await service.add(draft('hvA', '10.77.0.11'));
-    h.runner.outputs.set('virsh --connect qemu:///system list --all', "error: failed to connect to the hypervisor\nerror: Failed to connect socket to '/var/run/libvirt/libvirt-sock': No such file or directory\n");
+    h.runner.outputs.set('virsh --connect qemu:///system list --all', 'error: internal error: client socket is closed for a test\n');
     await service.refreshAll();
     const v = service.views()[0]!;
     expect(v.connection.state).toBe('connected');
-    expect(v.problem?.detail).toContain('libvirt-sock');
+    expect(v.problem?.detail).toContain('internal error');
     expect(v.vms).toHaveLength(2); // what it showed before
   });
 });
@@ -345,5 +345,96 @@ describe('passphrases', () => {
     expect(await again.service.unlock(v.record.id, 'nope')).toMatchObject({ ok: false, error: { code: 'ssh.auth-failed' } });
     expect(await again.service.unlock(v.record.id, passphrase)).toEqual({ ok: true, value: {} });
     expect(again.service.views()[0]!.connection.state).toBe('connected');
+  });
+});
+
+describe('releasing connections', () => {
+  it('tells the other pools to close a target no saved host uses any more (removed, or moved to another address)', async () => {
+    const { net, service } = await setup();
+    net.add('10.77.0.11');
+    net.add('10.77.0.12');
+    net.add('10.77.0.13');
+    const released: string[] = [];
+    service.onTargetReleased(async (t) => void released.push(`${t.user}@${t.host}:${t.port}`));
+    const a = await service.add(draft('hvA', '10.77.0.11'));
+    const b = await service.add(draft('hvB', '10.77.0.12'));
+    if (!a.ok || !b.ok) throw new Error('setup');
+    expect(await service.update(a.value.id, draft('hvA', '10.77.0.13'))).toMatchObject({ ok: true });
+    expect(released).toEqual(['root@10.77.0.11:22']);
+    // A change that keeps the target (the name) releases nothing.
+    expect(await service.update(b.value.id, draft('hvB2', '10.77.0.12'))).toMatchObject({ ok: true });
+    expect(released).toEqual(['root@10.77.0.11:22']);
+    await service.remove(b.value.id);
+    expect(released).toEqual(['root@10.77.0.11:22', 'root@10.77.0.12:22']);
+    expect(net.closed).toEqual(['10.77.0.11', '10.77.0.12']);
+  });
+});
+
+describe('editing a saved host', () => {
+  it('saves NIC roles the admin set, shows them over the inferred ones, and does not reconnect for them', async () => {
+    const { net, service, store } = await setup();
+    net.add('10.77.0.11');
+    const added = await service.add(draft('hvA', '10.77.0.11'));
+    if (!added.ok) throw new Error('setup');
+    const connectsBefore = net.hosts.get('10.77.0.11')!.connects;
+    const r = await service.update(added.value.id, draft('hvA', '10.77.0.11', { nicRoles: { mig0: 'other', eth0: 'management' } }));
+    expect(r).toMatchObject({ ok: true, value: { nicRoles: { mig0: 'other', eth0: 'management' } } });
+    expect(store.value.hosts[0]?.nicRoles).toEqual({ mig0: 'other', eth0: 'management' });
+    const nics = service.views()[0]?.facts?.nics.map((n) => [n.name, n.role]);
+    expect(nics).toEqual([
+      ['eth0', 'management'],
+      ['mig0', 'other'],
+    ]);
+    expect(net.hosts.get('10.77.0.11')!.connects).toBe(connectsBefore);
+    expect(net.closed).toEqual([]);
+  });
+
+  it('tests a changed address before saving it, and keeps the old record when the new one does not answer', async () => {
+    const { net, service, store } = await setup();
+    net.add('10.77.0.11');
+    const added = await service.add(draft('hvA', '10.77.0.11'));
+    if (!added.ok) throw new Error('setup');
+    const r = await service.update(added.value.id, draft('hvA', '10.77.0.99'));
+    expect(r).toMatchObject({ ok: false, error: { code: 'ssh.unreachable' } });
+    expect(store.value.hosts[0]?.address).toBe('10.77.0.11');
+    expect(service.views()[0]?.connection.state).toBe('connected');
+  });
+});
+
+describe('a host whose libvirtd does not answer', () => {
+  it('says "libvirt unreachable" with libvirt’s text, keeps its VM list as last read, and recovers', async () => {
+    let wall = Date.parse('2026-12-07T14:00:00.000Z');
+    const { net, service } = await setup({ wallClock: () => wall });
+    const h = net.add('10.77.0.12');
+    const added = await service.add(draft('hvB', '10.77.0.12'));
+    if (!added.ok) throw new Error('setup');
+    const before = service.views()[0]!;
+    expect(before.connection.state).toBe('connected');
+    // What virsh printed on hvB with libvirtd stopped (a real capture).
+    h.runner.virshFails = fixture('virsh/list-all-error-libvirtd-down.txt');
+    wall += 60_000;
+    await service.refreshOne(added.value.id);
+    const down = service.views()[0]!;
+    expect(down.connection).toEqual({
+      state: 'libvirt-unreachable',
+      reason: "libvirtd does not answer: Failed to connect socket to '/var/run/libvirt/libvirt-sock': No such file or directory",
+      detail: "error: failed to connect to the hypervisor\nerror: Failed to connect socket to '/var/run/libvirt/libvirt-sock': No such file or directory",
+    });
+    expect(down.vms).toEqual(before.vms);
+    expect(down.refreshedAt).toBe(before.refreshedAt);
+    expect(down.problem).toBeUndefined();
+    h.runner.virshFails = undefined;
+    wall += 60_000;
+    await service.refreshOne(added.value.id);
+    const back = service.views()[0]!;
+    expect(back.connection.state).toBe('connected');
+    expect(back.refreshedAt).toBe('2026-12-07T14:02:00.000Z');
+  });
+
+  it('sorts libvirt’s words for a lost libvirtd from other virsh failures', () => {
+    const gone = { code: 'libvirt.error' as const, message: 'virsh failed', detail: 'error: Failed to reconnect to the hypervisor\nerror: no valid connection' };
+    expect(connectionStateFor(gone, 'command')).toMatchObject({ state: 'libvirt-unreachable', reason: 'libvirtd does not answer: no valid connection' });
+    expect(connectionStateFor({ code: 'libvirt.no-domain', message: 'No such domain', detail: "error: failed to get domain 'x'" }, 'command')).toBeUndefined();
+    expect(connectionStateFor(ferryError('command.failed', 'Failed to connect socket to x'), 'command')).toBeUndefined();
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createFakeApi } from '../../renderer/src/dev/fakeApi';
+import { hostsList } from '../../shared/ipc/contract';
 import { createFerryStore, type AddHostDialog, type FerryStore } from '../../renderer/src/store';
 
 /** A store watching the fake's inventory (hvA, hvB, hvC), as it is while the console is on screen. */
@@ -141,5 +142,62 @@ describe('settings', () => {
     expect(store.getState().dialog).toBeNull();
     await store.getState().openSettings();
     expect(store.getState().dialog).toMatchObject({ settings: { trustUserKnownHosts: true, refreshIntervalSec: 30 } });
+  });
+});
+
+describe('edit host flow', () => {
+  const hvBId = (store: FerryStore) => Object.values(store.getState().inventory.hosts).find((h) => h.record.name === 'hvB')!.record.id;
+
+  it('opens the saved host in the form and saves a new name and NIC role without a test', async () => {
+    const { store, api } = await setup();
+    const id = hvBId(store);
+    store.getState().openEditHost(id);
+    const d = dialog(store);
+    expect(d.edit?.hostId).toBe(id);
+    expect(d.fields).toMatchObject({ name: 'hvB', port: '22' });
+    const nic = store.getState().inventory.hosts[id]!.facts!.nics[0]!;
+    store.getState().editHostField('name', 'hvB-renamed');
+    store.getState().editHostField('nicRoles', { [nic.name]: 'other' });
+    await store.getState().saveHost();
+    expect(store.getState().dialog).toBeNull();
+    expect(store.getState().inventory.hosts[id]?.record).toMatchObject({ name: 'hvB-renamed', nicRoles: { [nic.name]: 'other' } });
+    // What main holds (a reload reads it from there).
+    const listed = await api.invoke(hostsList, {});
+    const saved = listed.ok ? listed.value.find((h) => h.record.id === id) : undefined;
+    expect(saved?.facts?.nics.find((n) => n.name === nic.name)?.role).toBe('other');
+    expect(saved?.record).toMatchObject({ name: 'hvB-renamed', nicRoles: { [nic.name]: 'other' } });
+    expect(store.getState().notices.at(-1)?.message).toBe('Saved the changes to hvB-renamed.');
+  });
+
+  it('needs a passing test before saving a changed address or port, and keeps its own name free', async () => {
+    const { store } = await setup();
+    const id = hvBId(store);
+    store.getState().openEditHost(id);
+    store.getState().editHostField('port', '2222');
+    await store.getState().saveHost();
+    expect(dialog(store).phase).toBe('editing'); // nothing sent: the connection changed and was not tested
+    expect(store.getState().inventory.hosts[id]?.record.port).toBe(22);
+    await store.getState().testConnection();
+    expect(dialog(store).errors.name).toBeUndefined(); // "hvB" is its own name, not a duplicate
+    expect(dialog(store).outcome?.outcome).toBe('host-key-unknown'); // a new port is a new host key entry to trust
+    await store.getState().trustPresentedKey();
+    expect(dialog(store).outcome?.outcome).toBe('ok');
+    await store.getState().saveHost();
+    expect(store.getState().dialog).toBeNull();
+    expect(store.getState().inventory.hosts[id]?.record.port).toBe(2222);
+  });
+
+  it('refuses another host’s name and shows an unreachable new address as an error', async () => {
+    const { store } = await setup();
+    store.getState().openEditHost(hvBId(store));
+    store.getState().editHostField('name', 'hvA');
+    await store.getState().testConnection();
+    expect(dialog(store).errors.name).toMatch(/already in Ferry/);
+    store.getState().editHostField('name', 'hvB');
+    store.getState().editHostField('address', '10.99.0.1');
+    await store.getState().testConnection();
+    expect(dialog(store).error).toMatchObject({ code: 'ssh.unreachable' });
+    await store.getState().saveHost();
+    expect(dialog(store).edit).toBeDefined();
   });
 });

@@ -64,6 +64,8 @@ export function makeKeys(): Keys {
 
 export interface ServerStats {
   connections: number;
+  /** Client connections open now (as `ss -tn` on an sshd host would count them). */
+  openConnections: number;
   sessionsOpened: number;
   sessionsRefused: number;
   /** Open sessions over all connections. */
@@ -91,7 +93,7 @@ export interface TestServer {
 }
 
 export async function startTestServer(keys: Keys, opts: { maxSessions?: number } = {}): Promise<TestServer> {
-  const stats: ServerStats = { connections: 0, sessionsOpened: 0, sessionsRefused: 0, openSessions: 0, peakSessions: 0, signals: [], commands: [] };
+  const stats: ServerStats = { connections: 0, openConnections: 0, sessionsOpened: 0, sessionsRefused: 0, openSessions: 0, peakSessions: 0, signals: [], commands: [] };
   const allowed = utils.parseKey(keys.client.privateKey);
   if (allowed instanceof Error) throw allowed;
   const clients = new Set<{ end(): void; _sock?: { destroy(): void } }>();
@@ -117,6 +119,8 @@ export async function startTestServer(keys: Keys, opts: { maxSessions?: number }
   };
   const server = new Server({ hostKeys: [keys.host.privateKey], debug }, (client) => {
     stats.connections++;
+    stats.openConnections++;
+    client.on('close', () => stats.openConnections--);
     // MaxSessions is per connection, as in sshd.
     let open = 0;
     client.on('close', () => {

@@ -297,6 +297,14 @@ describe('VirshSession (virsh -c test:///default, the driver that needs no daemo
     expect(parsed.ok).toBe(true);
   });
 
+  it('reports what virsh said when it ends at once because libvirtd does not answer (not a lost connection)', async () => {
+    const s = new VirshSession({ pool, target: target(), uri: 'qemu+unix:///system?socket=/nonexistent/ferry-libvirt.sock' });
+    sessions.push(s);
+    const r = await s.run(['list', '--all'], T);
+    expect(r).toMatchObject({ ok: false, error: { code: 'libvirt.error', detail: expect.stringContaining("Failed to connect socket to '/nonexistent/ferry-libvirt.sock'") } });
+    expect(!r.ok && r.error.detail).toContain('failed to connect to the hypervisor');
+  });
+
   it('serves many commands on one process', async () => {
     const s = virsh();
     for (let i = 0; i < 50; i++) expect(value(await s.run(['echo', `n${i}`], T)).stdout).toBe(`n${i}\n`);

@@ -7,7 +7,7 @@ import { createIpcCore } from '../../electron/main/ipc/core';
 import { startWebServer, type WebServer } from '../../electron/main/web/server';
 import { createClient } from '../../renderer/src/api/client';
 import { takeWebToken } from '../../renderer/src/api/token';
-import { createWebSocketBridge, reconnectDelay, type SocketLike, type WebSocketBridge } from '../../renderer/src/api/ws-bridge';
+import { BAD_TOKEN_MESSAGE, createWebSocketBridge, reconnectDelay, type SocketLike, type WebSocketBridge } from '../../renderer/src/api/ws-bridge';
 import type { FerryApi } from '../../renderer/src/store/ports';
 import { appInfo, hostsAdd, hostsList, inventoryWatch, type InventoryEvent } from '../../shared/ipc/contract';
 import type { FerryBridge } from '../../shared/ipc/define';
@@ -145,13 +145,35 @@ describe('renderer client over the web server', () => {
     await eventually(() => expect(events.at(-1)).toEqual({ type: 'removed', id: 'h5' }));
   });
 
-  it('keeps retrying, and never connects, with a wrong token', async () => {
+  it('stops at the first refusal of a wrong token, says why and how to get the URL, and ends its subscriptions', async () => {
     const main = fakeMain();
     const server = await serve(main);
-    const bridge = bridgeTo(server, 'A'.repeat(43));
-    await new Promise((r) => setTimeout(r, 150));
-    expect(bridge.status).toBe('reconnecting');
-    expect(await createClient(bridge).invoke(appInfo, {})).toMatchObject({ ok: false, error: { code: 'ipc.transport' } });
+    const createSocket = vi.fn(wsFactory);
+    const bridge = createWebSocketBridge({ url: `ws://127.0.0.1:${server.port}${WS_PATH}`, token: 'A'.repeat(43), createSocket, backoff: { initialMs: 10, maxMs: 10 } });
+    bridges.push(bridge);
+    const ended: (FerryError | undefined)[] = [];
+    createClient(bridge).subscribe(inventoryWatch, {}, () => undefined, (e) => ended.push(e));
+    await eventually(() => expect(bridge.status).toBe('rejected'));
+    await eventually(() => expect(ended).toHaveLength(1));
+    expect(ended[0]?.message).toMatch(/token.*wrong.*restarted.*npm run web/s);
+    const answer = await createClient(bridge).invoke(appInfo, {});
+    expect(answer).toMatchObject({ ok: false, error: { code: 'ipc.transport', message: BAD_TOKEN_MESSAGE } });
+    // No retry: ten backoff periods later it has still opened one socket.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(createSocket).toHaveBeenCalledTimes(1);
+    expect(bridge.status).toBe('rejected');
+    expect(main.watch.started).toBe(0);
+  });
+
+  it('says the token is no longer valid when Ferry comes back after a restart with a new one', async () => {
+    const server = await serve(fakeMain());
+    const bridge = bridgeTo(server);
+    await eventually(() => expect(bridge.status).toBe('open'));
+    await server.close();
+    await eventually(() => expect(bridge.status).toBe('reconnecting'));
+    await serve(fakeMain(), server.port); // a restart: same port, new token
+    await eventually(() => expect(bridge.status).toBe('rejected'));
+    expect(await createClient(bridge).invoke(appInfo, {})).toMatchObject({ ok: false, error: { message: BAD_TOKEN_MESSAGE } });
   });
 
   it('says how to get in when the page was opened without its token, and opens no socket', async () => {

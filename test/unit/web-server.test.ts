@@ -8,7 +8,7 @@ import { createIpcCore, type IpcCore } from '../../electron/main/ipc/core';
 import { safeRelativePath } from '../../electron/main/web/static';
 import { startWebServer, type WebServer } from '../../electron/main/web/server';
 import { appInfo, hostsAdd, inventoryWatch } from '../../shared/ipc/contract';
-import { WS_PATH, WS_PROTOCOL, WS_TOKEN_PROTOCOL_PREFIX } from '../../shared/ipc/channels';
+import { WS_PATH, WS_PROTOCOL, WS_TOKEN_PROTOCOL_PREFIX, WS_CLOSE_BAD_TOKEN } from '../../shared/ipc/channels';
 import { eventually, fakeMain, hostView, recordingLogger, type FakeMain } from './ipc-harness';
 
 let dir: string;
@@ -165,14 +165,27 @@ describe('web server: static files', () => {
 });
 
 describe('web server: who may open the WebSocket', () => {
-  it('refuses an upgrade without the token, with a wrong token, or with two tokens', async () => {
+  it('closes a socket without the token, with a wrong token, or with two tokens with the bad-token code, serving nothing', async () => {
     const logger = await start();
-    await expect(connect({ token: null })).rejects.toThrow('refused 401');
-    await expect(connect({ token: 'A'.repeat(43) })).rejects.toThrow('refused 401');
-    await expect(connect({ token: server.token.slice(0, -1) })).rejects.toThrow('refused 401');
+    /** The code the socket was closed with, after sending it a request it must not answer. */
+    const closedWith = async (o: ConnectOptions): Promise<{ code: number; frames: number }> => {
+      const ws = await connect(o);
+      let received = 0;
+      ws.on('message', () => received++);
+      const code = await new Promise<number>((resolve) => {
+        ws.once('close', (c: number) => resolve(c));
+        if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ t: 'invoke', id: 'r1', channel: 'ferry.hosts.list', input: {} }));
+      });
+      return { code, frames: received };
+    };
+    await expect(closedWith({ token: null })).resolves.toEqual({ code: WS_CLOSE_BAD_TOKEN, frames: 0 });
+    await expect(closedWith({ token: 'A'.repeat(43) })).resolves.toEqual({ code: WS_CLOSE_BAD_TOKEN, frames: 0 });
+    await expect(closedWith({ token: server.token.slice(0, -1) })).resolves.toEqual({ code: WS_CLOSE_BAD_TOKEN, frames: 0 });
     const doubled = [WS_PROTOCOL, WS_TOKEN_PROTOCOL_PREFIX + server.token, WS_TOKEN_PROTOCOL_PREFIX + 'B'.repeat(43)];
-    await expect(connect({ protocols: doubled })).rejects.toThrow('refused 401');
+    await expect(closedWith({ protocols: doubled })).resolves.toEqual({ code: WS_CLOSE_BAD_TOKEN, frames: 0 });
     expect(logger.text()).not.toContain(server.token);
+    // A foreign page with a wrong token still gets a plain HTTP refusal: nothing to learn there.
+    await expect(connect({ token: 'A'.repeat(43), origin: 'https://evil.example' })).rejects.toThrow('refused 403');
   });
 
   it('refuses an upgrade from a foreign page even with the right token', async () => {

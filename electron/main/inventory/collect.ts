@@ -13,7 +13,7 @@ import type { FerryError } from '../../../shared/errors';
 import { err, ok, type Result } from '../../../shared/result';
 import { ethtoolSettings, ipAddr, ipLink, virshListAll, virshNodeinfo, virshVersion } from '../../../shared/commands';
 import { hostIdentity, virshDomstatsMemoryVcpu, virshListNames, type DomainListFilter } from '../../../shared/commands/inventory';
-import type { HostFacts, NicFact, VmSummary } from '../../../shared/inventory/types';
+import type { HostFacts, NicFact, NicRole, VmSummary } from '../../../shared/inventory/types';
 import type { IpLink, IpLinkWithAddresses } from '../../../shared/parsers/ip';
 import type { DomainListEntry } from '../../../shared/parsers/virsh-domain';
 import type { DomainStats } from '../../../shared/parsers/virsh-domstats';
@@ -73,6 +73,12 @@ export function buildNics(
       role: management ? 'management' : hasIpv4 ? 'migration' : 'other',
     };
   });
+}
+
+/** The facts with the admin's NIC roles (HostDraft.nicRoles) in place of the inferred ones. Pure. */
+export function applyNicRoles(facts: HostFacts, roles: Readonly<Record<string, NicRole>> | undefined): HostFacts {
+  if (roles === undefined || !facts.nics.some((n) => roles[n.name] !== undefined && roles[n.name] !== n.role)) return facts;
+  return { ...facts, nics: facts.nics.map((n) => ({ ...n, role: roles[n.name] ?? n.role })) };
 }
 
 /** Link speed in Mb/s, or null where the driver reports none (`Unknown!`) or ethtool fails. */

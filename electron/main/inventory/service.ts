@@ -22,7 +22,7 @@ import type { Clock } from '../clock';
 import { isHostKeyError, targetKey, type PresentedHostKey, type SshTarget } from '../ssh/errors';
 import type { SshAuth, SshLogger } from '../ssh/pool';
 import type { HostSession, SshBackend } from './backend';
-import { collectFacts, collectVms } from './collect';
+import { applyNicRoles, collectFacts, collectVms } from './collect';
 import type { Credentials } from './credentials';
 import { connectionStateFor, presentedKeyView } from './states';
 import type { InventoryData, InventoryStore } from './store';
@@ -97,6 +97,7 @@ export class InventoryService {
   private readonly runtimes = new Map<string, Runtime>();
   private readonly presented = new Map<string, Presented>();
   private readonly listeners = new Set<(e: InventoryEvent) => void>();
+  private readonly releaseListeners = new Set<(target: SshTarget) => Promise<void>>();
   private readonly backend: SshBackend;
   private readonly clock: Clock;
   private readonly wallClock: () => number;
@@ -138,9 +139,19 @@ export class InventoryService {
     return () => this.listeners.delete(listener);
   }
 
+  /**
+   * Called when no saved host uses a target any more (the host was removed, or its address, port or user changed),
+   * after the inventory's own connection to it is closed: the other pools (migrations, network tools) close theirs,
+   * so no SSH session to a host Ferry no longer knows stays open. Returns the unsubscribe.
+   */
+  onTargetReleased(listener: (target: SshTarget) => Promise<void>): () => void {
+    this.releaseListeners.add(listener);
+    return () => this.releaseListeners.delete(listener);
+  }
+
   private view(rt: Runtime): HostView {
     const v: HostView = { record: rt.record, connection: rt.connection };
-    if (rt.facts) v.facts = rt.facts;
+    if (rt.facts) v.facts = applyNicRoles(rt.facts, rt.record.nicRoles);
     if (rt.vms) v.vms = rt.vms;
     if (rt.refreshedAt !== undefined) v.refreshedAt = rt.refreshedAt;
     if (rt.problem) v.problem = rt.problem;
@@ -399,7 +410,14 @@ export class InventoryService {
     delete rt.session;
     await session?.close().catch(() => undefined);
     const stillUsed = [...this.runtimes.values()].some((r) => r !== rt && sameTarget(r.record, was));
-    if (!stillUsed) await this.backend.closeConnection(targetOf(was));
+    if (stillUsed) return;
+    const target = targetOf(was);
+    await this.backend.closeConnection(target);
+    await Promise.all(
+      [...this.releaseListeners].map((l) =>
+        l(target).catch((e: unknown) => this.logger.warn('inventory.release-failed', { target: targetKey(target), error: e instanceof Error ? e.message : String(e) })),
+      ),
+    );
   }
 
   async unlock(id: string, passphrase: string): Promise<Result<Record<string, never>, FerryError>> {

@@ -6,7 +6,7 @@ import type { FerryError } from '../../../shared/errors';
 import type { ConnectionState, PresentedHostKeyView } from '../../../shared/inventory/types';
 import { isHostKeyError } from '../ssh/errors';
 
-type WithReason = Extract<ConnectionState, { state: 'unreachable' | 'auth-failed' | 'error' }>;
+type WithReason = Extract<ConnectionState, { state: 'unreachable' | 'libvirt-unreachable' | 'auth-failed' | 'error' }>;
 
 function withDetail(state: WithReason['state'], e: FerryError): ConnectionState {
   return e.detail === undefined ? { state, reason: e.message } : { state, reason: e.message, detail: e.detail };
@@ -19,10 +19,30 @@ export function presentedKeyView(e: FerryError): PresentedHostKeyView | undefine
 }
 
 /**
+ * virsh's words when it cannot reach the host's own libvirtd (virsh 9.0 on the lab with libvirtd stopped: a new
+ * virsh says "failed to connect to the hypervisor" then "Failed to connect socket to '/var/run/libvirt/libvirt-sock':
+ * No such file or directory" and exits; one already connected says it was disconnected, then cannot reconnect).
+ * The inventory only runs virsh against the host's local qemu:///system, so here they are about that host.
+ */
+const LIBVIRTD_GONE =
+  /failed to connect to the hypervisor|Failed to reconnect to the hypervisor|Failed to connect socket to|no valid connection|Disconnected from \S+ due to|End of file while reading data|Cannot recv data|Cannot write data/;
+
+/** SSH works, libvirtd does not: the host can neither list nor take VMs. The reason quotes libvirt's last line. */
+function libvirtdGone(e: FerryError): ConnectionState | undefined {
+  if (!e.code.startsWith('libvirt.')) return undefined;
+  const text = e.detail ?? e.message;
+  if (!LIBVIRTD_GONE.test(text)) return undefined;
+  const lines = text.split('\n').map((l) => l.replace(/^error: ?/, '').trim()).filter((l) => l !== '');
+  return { state: 'libvirt-unreachable', reason: `libvirtd does not answer: ${lines[lines.length - 1] ?? text}`, detail: text };
+}
+
+/**
  * The state for an error met while connecting or running a command. `undefined`: the error says nothing about the
  * connection (a virsh or parse failure on a working connection: a `problem` of the host, not a state).
  */
 export function connectionStateFor(e: FerryError, phase: 'connect' | 'command'): ConnectionState | undefined {
+  const gone = libvirtdGone(e);
+  if (gone) return gone;
   switch (e.code) {
     case 'ssh.unreachable':
     case 'ssh.timeout':

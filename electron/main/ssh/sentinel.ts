@@ -61,6 +61,12 @@ export class SentinelReader {
     this.carry = Buffer.from(window.subarray(window.length - keep));
   }
 
+  /** What has arrived and not been taken yet, as text (the last 4 KiB): what a process said before it ended. */
+  pending(): string {
+    const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+    return all.subarray(Math.max(0, all.length - 4096)).toString('utf8');
+  }
+
   /** The bytes before the marker (and the rest of its line), consuming them; undefined until all has arrived. */
   take(): { body: Buffer; line: string } | undefined {
     if (this.found < 0) return undefined;
@@ -109,6 +115,11 @@ export interface SessionProtocol {
   /** Checks a command before it is queued (input.invalid for what this protocol cannot carry). */
   validate(command: RemoteCommand): Result<void, FerryError>;
   frame(command: RemoteCommand | 'handshake', seq: number): Frame;
+  /**
+   * The process ended by itself (the connection is fine): what its last stderr says, when the protocol can tell
+   * (virsh that cannot reach libvirtd exits at once). Otherwise the session reports that the process ended.
+   */
+  ended?(stderr: string): FerryError | undefined;
 }
 
 export interface SessionRunOptions {
@@ -389,6 +400,11 @@ export class SentinelSession {
     const where = targetKey(this.opts.target);
     const lost = ch.lost();
     const exit = ch.exit();
+    const said = lost ? undefined : this.protocol.ended?.(this.errs.pending());
+    if (said) {
+      this.failAll(said);
+      return;
+    }
     const why = lost
       ? `the connection broke: ${lost.message}`
       : `the remote process ended${exit ? ` (${exit.signal ?? `exit status ${String(exit.code)}`})` : ''}`;

@@ -30,6 +30,7 @@ import { ferryError } from '../../../shared/errors';
 import { err, ok, type Result } from '../../../shared/result';
 import type { FerryError } from '../../../shared/errors';
 import { shJoin, shQuote } from '../../../shared/shell/quote';
+import { virshError } from '../../../shared/parsers/virsh-error';
 import type { RemoteCommand } from './exec';
 import { SentinelSession, type SessionOptions, type SessionProtocol } from './sentinel';
 import { newSessionToken } from './shell-session';
@@ -72,6 +73,8 @@ export function virshProtocol(token: string, uri?: string): SessionProtocol {
       const v = validateVirsh(command);
       return v.ok ? ok(undefined) : v;
     },
+    // virsh started while libvirtd is down prints libvirt's error and exits: that is the answer, not a lost session.
+    ended: (stderr) => virshError(stderr),
     frame: (command, seq) => {
       const errTok = `${token}E${seq}`;
       const outTok = `${token}o${seq}`;

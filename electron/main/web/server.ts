@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { WEB_TOKEN, WS_PROTOCOL } from '../../../shared/ipc/channels';
+import { WEB_TOKEN, WS_CLOSE_BAD_TOKEN, WS_PROTOCOL } from '../../../shared/ipc/channels';
 import type { IpcCore } from '../ipc/core';
 import { silentIpcLogger, type IpcLogger } from '../ipc/log';
 import { allowedHosts, authority, checkUpgrade, hostAllowed, isLoopback, newToken } from './guard';
@@ -105,6 +105,9 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     const refusal = checkUpgrade(req, token, allowed);
     if (refusal) {
       logger.warn('web.upgrade-refused', { why: refusal.why, origin: req.headers.origin?.slice(0, 200) });
+      // This server's own page (host, origin and protocol passed) with a token it did not issue: say so in a way a
+      // browser can read (a close code; it never sees an upgrade's HTTP status), and serve nothing on the socket.
+      if (refusal.why === 'token') return wss.handleUpgrade(req, socket, head, (ws) => ws.close(WS_CLOSE_BAD_TOKEN, 'bad token'));
       return refuseUpgrade(socket, refusal.status);
     }
     wss.handleUpgrade(req, socket, head, (ws) => serveSocket(ws, core, `web:${++clients}`, logger, limits));

@@ -1,13 +1,15 @@
 /**
  * The FerryBridge of web mode: the contract over one WebSocket to `npm run web`'s server. The per-launch token
  * travels as a second Sec-WebSocket-Protocol value. On a lost connection it fails the requests in flight with
- * ipc.transport, reconnects with backoff, and re-subscribes every live subscription once it is back.
+ * ipc.transport, reconnects with backoff, and re-subscribes every live subscription once it is back. A server that
+ * closes with WS_CLOSE_BAD_TOKEN did not issue this token (mistyped, or Ferry restarted since): retrying cannot help,
+ * so the bridge stops ('rejected'), ends every subscription and says how to get the new URL.
  *
  * No DOM types here: the socket is a small interface, so this runs in Node tests with the `ws` package's client.
  */
 import type { FerryBridge } from '../../../shared/ipc/define';
 import { transportError, unknownChannel } from '../../../shared/ipc/errors';
-import { REQUEST_CHANNEL_SET, STREAM_CHANNEL_SET, WS_PROTOCOL, WS_TOKEN_PROTOCOL_PREFIX } from '../../../shared/ipc/channels';
+import { REQUEST_CHANNEL_SET, STREAM_CHANNEL_SET, WS_CLOSE_BAD_TOKEN, WS_PROTOCOL, WS_TOKEN_PROTOCOL_PREFIX } from '../../../shared/ipc/channels';
 import { serverFrameSchema, type ClientFrame } from '../../../shared/ipc/wire';
 import type { FerryError } from '../../../shared/errors';
 import { err } from '../../../shared/result';
@@ -17,12 +19,13 @@ export interface SocketLike {
   readonly readyState: number;
   send(data: string): void;
   close(code?: number): void;
-  addEventListener(type: 'open' | 'close' | 'error', listener: () => void): void;
+  addEventListener(type: 'open' | 'error', listener: () => void): void;
+  addEventListener(type: 'close', listener: (event: { readonly code?: number }) => void): void;
   addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
 }
 export type SocketFactory = (url: string, protocols: string[]) => SocketLike;
 
-export type ConnectionStatus = 'connecting' | 'open' | 'reconnecting' | 'closed' | 'no-token';
+export type ConnectionStatus = 'connecting' | 'open' | 'reconnecting' | 'closed' | 'no-token' | 'rejected';
 
 export interface Timers {
   setTimeout(fn: () => void, ms: number): unknown;
@@ -55,6 +58,10 @@ interface Sub {
   readonly onEvent: (event: unknown) => void;
   readonly onEnd: ((error?: FerryError) => void) | undefined;
 }
+
+/** What a page whose token the server refused tells the admin (the banner says the same). */
+export const BAD_TOKEN_MESSAGE =
+  'Ferry refused this page’s access token: it is wrong, or Ferry was restarted since the page was opened (each start makes a new token). Open the URL printed by the terminal that started `npm run web` (it ends in ?token=…).';
 
 export function reconnectDelay(attempt: number, backoff: { initialMs: number; maxMs: number }): number {
   return Math.min(backoff.maxMs, backoff.initialMs * 2 ** Math.min(attempt, 20));
@@ -133,12 +140,28 @@ export function createWebSocketBridge(options: WebSocketBridgeOptions): WebSocke
       if (socket === s) onMessage(event.data);
     });
     s.addEventListener('error', () => undefined); // a 'close' always follows; that is where the bridge reacts
-    s.addEventListener('close', () => {
+    s.addEventListener('close', (event) => {
       if (socket !== s) return;
       socket = undefined;
+      if (event.code === WS_CLOSE_BAD_TOKEN) return reject();
       failInFlight(transportError('Ferry lost its connection to the web console server; reconnecting.'));
       if (status !== 'closed') scheduleRetry();
     });
+  }
+
+  /** The server refused the token: no retry; what waits or listens learns why. */
+  function reject(): void {
+    setStatus('rejected');
+    failInFlight(badToken);
+    const ended = [...subs.values()];
+    subs.clear();
+    for (const sub of ended) {
+      try {
+        sub.onEnd?.(badToken);
+      } catch {
+        // A throwing page callback must not stop the others from hearing it.
+      }
+    }
   }
 
   function scheduleRetry(): void {
@@ -149,6 +172,7 @@ export function createWebSocketBridge(options: WebSocketBridgeOptions): WebSocke
   function invoke(channel: string, input: unknown): Promise<unknown> {
     if (typeof channel !== 'string' || !REQUEST_CHANNEL_SET.has(channel)) return Promise.resolve(err(unknownChannel(channel, 'request')));
     if (status === 'no-token') return Promise.resolve(err(noToken));
+    if (status === 'rejected') return Promise.resolve(err(badToken));
     if (status === 'closed') return Promise.resolve(err(transportError('The connection to Ferry is closed.')));
     if (!socket) return Promise.resolve(err(transportError('Ferry is not connected to its server right now; reconnecting.')));
     const id = `r${++seq}`;
@@ -171,8 +195,8 @@ export function createWebSocketBridge(options: WebSocketBridgeOptions): WebSocke
       endLater(unknownChannel(channel, 'stream'));
       return () => undefined;
     }
-    if (status === 'no-token' || status === 'closed') {
-      endLater(status === 'no-token' ? noToken : transportError('The connection to Ferry is closed.'));
+    if (status === 'no-token' || status === 'closed' || status === 'rejected') {
+      endLater(status === 'no-token' ? noToken : status === 'rejected' ? badToken : transportError('The connection to Ferry is closed.'));
       return () => undefined;
     }
     const subscription = `s${++seq}`;
@@ -202,6 +226,7 @@ export function createWebSocketBridge(options: WebSocketBridgeOptions): WebSocke
   const noToken = transportError(
     'This page was opened without its access token. Open the full URL Ferry printed when it started (it ends in ?token=...).',
   );
+  const badToken = transportError(BAD_TOKEN_MESSAGE);
   if (options.token === undefined || options.token === '') setStatus('no-token');
   else connect();
 

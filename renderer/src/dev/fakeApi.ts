@@ -147,7 +147,16 @@ export function createFakeApi(o: FakeOptions = {}): FakeApi {
   on(c.hostsUpdate, ({ id, draft }) => {
     const h = hosts.get(id);
     if (!h) return err({ code: 'inventory.not-found', message: 'No such host.' });
-    const next = { ...h, record: { ...h.record, ...draft } };
+    // As main does: a host reached another way must answer first; NIC roles the admin set replace the inferred ones.
+    const r = h.record;
+    if (draft.address !== r.address || draft.port !== r.port || draft.user !== r.user) {
+      const t = test(draft, undefined);
+      if (!t.ok) return t;
+      if (t.value.outcome !== 'ok') return err({ code: 'ssh.handshake-failed', message: `The host did not pass its test (${t.value.outcome}).` });
+    }
+    const roles = draft.nicRoles ?? {};
+    const facts = h.facts && { ...h.facts, nics: h.facts.nics.map((n) => ({ ...n, role: roles[n.name] ?? n.role })) };
+    const next = { ...h, record: { ...h.record, ...draft }, ...(facts ? { facts } : {}) };
     hosts.set(id, next);
     emit({ type: 'host', host: next });
     return ok(next.record);

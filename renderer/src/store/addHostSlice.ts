@@ -1,16 +1,17 @@
 /**
  * The add-host flow (validate -> test -> trust a new key -> test again -> save) and the ~/.ssh/config import that
- * feeds candidates through the same flow one by one.
+ * feeds candidates through the same flow one by one. Editing a saved host is the same flow on a filled form: a test
+ * is needed before saving only when the address, port, user or key changed (a name or NIC role need not answer).
  */
-import { hostsAdd, hostsTest, hostsTrustKey, sshConfigImport } from '../../../shared/ipc/contract';
-import type { HostView, SshConfigCandidate } from '../../../shared/inventory/types';
-import { EMPTY_FIELDS, fieldsFromDraft, validateDraft, type DraftFields } from '../view/draft';
+import { hostsAdd, hostsTest, hostsTrustKey, hostsUpdate, sshConfigImport } from '../../../shared/ipc/contract';
+import type { HostDraft, HostView, SshConfigCandidate } from '../../../shared/inventory/types';
+import { connectionChanged, EMPTY_FIELDS, fieldsFromDraft, validateDraft, type DraftFields } from '../view/draft';
 import { call } from './ports';
 import type { AddHostDialog, DialogSlice, FerryState, ImportDialog, ImportQueue, SliceCreator, SetState } from './types';
 
 type AddHostActions = Pick<
   DialogSlice,
-  'openAddHost' | 'editHostField' | 'setPassphrase' | 'testConnection' | 'trustPresentedKey' | 'saveHost' | 'skipCandidate'
+  'openAddHost' | 'openEditHost' | 'editHostField' | 'setPassphrase' | 'testConnection' | 'trustPresentedKey' | 'saveHost' | 'skipCandidate'
 >;
 type ImportActions = Pick<DialogSlice, 'openImport' | 'setImportPath' | 'readSshConfig' | 'toggleCandidate' | 'importSelected'>;
 
@@ -35,8 +36,25 @@ function clean(d: AddHostDialog): AddHostDialog {
   return rest;
 }
 
-function takenNames(s: FerryState): string[] {
-  return Object.values(s.inventory.hosts).map((h) => h.record.name);
+/** Names of the other saved hosts (an edited host may keep its own). */
+function takenNames(s: FerryState, exceptId?: string): string[] {
+  return Object.values(s.inventory.hosts)
+    .filter((h) => h.record.id !== exceptId)
+    .map((h) => h.record.name);
+}
+
+/** Can this dialog save now? A new host, or an edit that reaches the host another way, only after a passing test. */
+export function canSaveHost(d: AddHostDialog): boolean {
+  if (d.outcome?.outcome === 'ok') return true;
+  return d.edit !== undefined && d.outcome === undefined && !connectionChanged(d.fields, d.edit.original);
+}
+
+/** The draft to send for an edit: the saved credentials as they are (the agent socket, the key's encrypted flag) unless changed. */
+function editedDraft(draft: HostDraft, d: AddHostDialog): HostDraft {
+  const { nicRoles: _n, ...rest } = draft;
+  const base = d.edit !== undefined && !connectionChanged(d.fields, d.edit.original) ? { ...rest, auth: d.edit.original.auth } : rest;
+  // Sent even when empty, so clearing every role set earlier is saved too.
+  return { ...base, nicRoles: draft.nicRoles ?? {} };
 }
 
 function addHostOf(s: FerryState): AddHostDialog | null {
@@ -60,6 +78,13 @@ export const createAddHostActions: SliceCreator<AddHostActions> = (set, get, { a
     set(() => ({ dialog: newAddHost(EMPTY_FIELDS) }));
   },
 
+  openEditHost(hostId) {
+    const h = get().inventory.hosts[hostId];
+    if (h === undefined) return;
+    const { id: _i, addedAt: _a, source, ...draft } = h.record;
+    set(() => ({ dialog: { ...newAddHost(fieldsFromDraft(draft)), source, edit: { hostId, original: h.record } } }));
+  },
+
   editHostField(field, value) {
     updateAddHost(set, (d) => {
       const errors = { ...d.errors };
@@ -79,7 +104,7 @@ export const createAddHostActions: SliceCreator<AddHostActions> = (set, get, { a
   async testConnection() {
     const d = addHostOf(get());
     if (d === null || d.phase !== 'editing') return;
-    const v = validateDraft(d.fields, takenNames(get()));
+    const v = validateDraft(d.fields, takenNames(get(), d.edit?.hostId));
     if (!v.ok) {
       updateAddHost(set, (x) => ({ ...clean(x), errors: v.errors }), d.rev);
       return;
@@ -117,14 +142,34 @@ export const createAddHostActions: SliceCreator<AddHostActions> = (set, get, { a
 
   async saveHost() {
     const d = addHostOf(get());
-    if (d === null || d.phase !== 'editing' || d.outcome?.outcome !== 'ok') return;
-    const facts = d.outcome.facts;
-    const v = validateDraft(d.fields, takenNames(get()));
+    if (d === null || d.phase !== 'editing' || !canSaveHost(d)) return;
+    const v = validateDraft(d.fields, takenNames(get(), d.edit?.hostId));
     if (!v.ok) {
       updateAddHost(set, (x) => ({ ...clean(x), errors: v.errors }), d.rev);
       return;
     }
     updateAddHost(set, (x) => ({ ...x, phase: 'saving' }), d.rev);
+    if (d.edit !== undefined) {
+      const edited = await call(api, hostsUpdate, { id: d.edit.hostId, draft: editedDraft(v.draft, d) });
+      if (addHostOf(get())?.rev !== d.rev) return;
+      if (!edited.ok) {
+        updateAddHost(set, (x) => ({ ...x, phase: 'editing', error: edited.error }), d.rev);
+        return;
+      }
+      // The stream announces the new view (facts with the new roles, or a reconnect); the record shows at once.
+      const record = edited.value;
+      set((s) => {
+        const known = s.inventory.hosts[record.id];
+        return {
+          ...(known === undefined ? {} : { inventory: { ...s.inventory, hosts: { ...s.inventory.hosts, [record.id]: { ...known, record } } } }),
+          dialog: null,
+        };
+      });
+      get().notify({ tone: 'info', message: `Saved the changes to ${record.name}.` });
+      return;
+    }
+    if (d.outcome?.outcome !== 'ok') return;
+    const facts = d.outcome.facts;
     const r = await call(api, hostsAdd, { draft: v.draft, source: d.source, ...passphraseOf(d) });
     if (addHostOf(get())?.rev !== d.rev) return;
     if (!r.ok) {

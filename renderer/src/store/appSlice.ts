@@ -16,7 +16,10 @@ export const createAppSlice: SliceCreator<AppSlice> = (set, get, { api }) => {
       if (r.ok) {
         set((s) => ({ app: { ...s.app, info: r.value } }));
         for (const problem of r.value.problems) get().notifyError(problem, 'Ferry’s data');
-      } else get().notifyError(r.error, 'Could not reach Ferry’s back end');
+      } else if (get().app.transport !== 'rejected' && get().app.transport !== 'no-token') {
+        // Without a valid token the transport banner already says why and what to do; a notice would repeat it.
+        get().notifyError(r.error, 'Could not reach Ferry’s back end');
+      }
     },
 
     setTransportStatus(transport) {

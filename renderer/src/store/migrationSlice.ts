@@ -46,6 +46,7 @@ export function dropRefusal(sourceHostId: string, host: HostView | undefined): s
   if (host === undefined) return 'That host is no longer in the inventory.';
   if (host.record.id === sourceHostId) return `The VM already runs on ${host.record.name}.`;
   const c = host.connection;
+  if (c.state === 'libvirt-unreachable') return `libvirt on ${host.record.name} does not answer: ${c.reason}`;
   if (c.state !== 'connected') return `${host.record.name} is ${c.state.replace(/-/g, ' ')}${'reason' in c && c.reason ? `: ${c.reason}` : '.'}`;
   return null;
 }

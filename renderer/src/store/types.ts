@@ -3,7 +3,7 @@ import type { FerryError } from '../../../shared/errors';
 import type { HostTestOutcome, Settings } from '../../../shared/ipc/contract';
 import type { OutputOf } from '../../../shared/ipc/define';
 import type { appInfo } from '../../../shared/ipc/contract';
-import type { HostView, SshConfigCandidate, VmState } from '../../../shared/inventory/types';
+import type { HostRecord, HostView, SshConfigCandidate, VmState } from '../../../shared/inventory/types';
 import type { DraftField, DraftFields, FieldErrors } from '../view/draft';
 import type { VmColumn, VmFilter, VmSort } from '../view/vmRows';
 import type { FerryApi } from './ports';
@@ -99,6 +99,8 @@ export interface AddHostDialog {
   readonly queue?: ImportQueue;
   /** Warnings the ssh config gave for this candidate. */
   readonly warnings: readonly string[];
+  /** Editing a saved host (the same flow; saving updates it): its id and the record as it was when the dialog opened. */
+  readonly edit?: { readonly hostId: string; readonly original: HostRecord };
 }
 export interface ImportDialog {
   readonly kind: 'import';
@@ -128,6 +130,8 @@ export interface DialogSlice {
   closeDialog(): void;
   // add host
   openAddHost(): void;
+  /** The add-host form filled with a saved host, NIC roles included; saving updates it. */
+  openEditHost(hostId: string): void;
   editHostField<K extends DraftField>(field: K, value: DraftFields[K]): void;
   setPassphrase(value: string): void;
   testConnection(): Promise<void>;
@@ -152,7 +156,7 @@ export interface DialogSlice {
 
 export type AppInfo = OutputOf<typeof appInfo>;
 /** The transport's own state in web mode (the WebSocket); the desktop bridge is always 'open'. */
-export type TransportStatus = 'connecting' | 'open' | 'reconnecting' | 'closed' | 'no-token';
+export type TransportStatus = 'connecting' | 'open' | 'reconnecting' | 'closed' | 'no-token' | 'rejected';
 export interface AppSlice {
   readonly app: { readonly info?: AppInfo; readonly transport: TransportStatus };
   loadAppInfo(): Promise<void>;

@@ -20,6 +20,7 @@ const LABELS: Record<ConnectionStateName, { label: string; tone: Tone; needsActi
   connecting: { label: 'Connecting', tone: 'pending', needsAction: false },
   connected: { label: 'Connected', tone: 'ok', needsAction: false },
   unreachable: { label: 'Unreachable', tone: 'warn', needsAction: false },
+  'libvirt-unreachable': { label: 'libvirt unreachable', tone: 'warn', needsAction: false },
   'auth-failed': { label: 'Auth failed', tone: 'warn', needsAction: true },
   'host-key-unknown': { label: 'Key not trusted', tone: 'warn', needsAction: true },
   'host-key-changed': { label: 'Host key changed', tone: 'danger', needsAction: true },
@@ -42,6 +43,7 @@ export function connectionBadge(c: ConnectionState): ConnectionBadge {
     case 'connected':
       return { state: c.state, ...base };
     case 'unreachable':
+    case 'libvirt-unreachable':
     case 'auth-failed':
     case 'error':
       return c.detail === undefined
@@ -59,6 +61,7 @@ export const CONNECTION_STATES: readonly ConnectionStateName[] = [
   'host-key-changed',
   'auth-failed',
   'unreachable',
+  'libvirt-unreachable',
   'error',
   'host-key-unknown',
   'passphrase-needed',

@@ -2,7 +2,7 @@
  * The add-host form: its fields as typed (strings), and their validation against the contract's hostDraftSchema
  * with one message per field, worded for a person.
  */
-import type { HostDraft } from '../../../shared/inventory/types';
+import type { HostDraft, NicRole } from '../../../shared/inventory/types';
 import { hostDraftSchema } from '../../../shared/inventory/types';
 
 export interface DraftFields {
@@ -12,11 +12,13 @@ export interface DraftFields {
   readonly user: string;
   readonly authKind: 'agent' | 'key';
   readonly keyPath: string;
+  /** NIC roles the admin set (edit host); empty: Ferry infers them all. */
+  readonly nicRoles: Readonly<Record<string, NicRole>>;
 }
 export type DraftField = keyof DraftFields;
 export type FieldErrors = Partial<Record<DraftField, string>>;
 
-export const EMPTY_FIELDS: DraftFields = { name: '', address: '', port: '22', user: 'root', authKind: 'agent', keyPath: '' };
+export const EMPTY_FIELDS: DraftFields = { name: '', address: '', port: '22', user: 'root', authKind: 'agent', keyPath: '', nicRoles: {} };
 
 export function fieldsFromDraft(d: HostDraft): DraftFields {
   return {
@@ -26,7 +28,23 @@ export function fieldsFromDraft(d: HostDraft): DraftFields {
     user: d.user,
     authKind: d.auth.kind,
     keyPath: d.auth.kind === 'key' ? d.auth.keyPath : '',
+    nicRoles: d.nicRoles ?? {},
   };
+}
+
+/**
+ * Whether the fields reach the host another way than `original` (address, port, user or credentials): such an edit
+ * must pass a connection test before it is saved; a new name or NIC role need not.
+ */
+export function connectionChanged(f: DraftFields, original: HostDraft): boolean {
+  const o = fieldsFromDraft(original);
+  return (
+    f.address.trim() !== o.address ||
+    f.port.trim() !== o.port ||
+    f.user.trim() !== o.user ||
+    f.authKind !== o.authKind ||
+    (f.authKind === 'key' && f.keyPath.trim() !== o.keyPath)
+  );
 }
 
 const PORT_MESSAGE = 'The port is a number from 1 to 65535.';
@@ -57,6 +75,7 @@ export function validateDraft(f: DraftFields, takenNames: readonly string[] = []
     port: Number.isNaN(port) ? 0 : port,
     user: f.user,
     auth: f.authKind === 'agent' ? { kind: 'agent' as const } : { kind: 'key' as const, keyPath: f.keyPath.trim() },
+    ...(Object.keys(f.nicRoles).length > 0 ? { nicRoles: f.nicRoles } : {}),
   };
   const parsed = hostDraftSchema.safeParse(candidate);
   if (!parsed.success) {

@@ -12,6 +12,25 @@ export interface VmRow {
   readonly hostId: string;
   readonly hostName: string;
   readonly vm: VmSummary;
+  /** Set when the host's VM list is not current (see staleVmList): the row may show a VM that is no longer there. */
+  readonly stale?: StaleVmList;
+}
+
+export interface StaleVmList {
+  /** When the list was last read (ISO), if ever in this run. */
+  readonly lastRead?: string;
+  /** Why it cannot be read now (the connection state's reason). */
+  readonly why: string;
+}
+
+/**
+ * A host's VM list is stale when Ferry holds one but the host's connection no longer lets it read VMs (libvirt
+ * unreachable, host unreachable...): what it shows is what the host had at `lastRead`, not what it has now.
+ */
+export function staleVmList(h: HostView): StaleVmList | undefined {
+  const c = h.connection;
+  if (h.vms === undefined || c.state === 'connected' || c.state === 'connecting' || c.state === 'idle') return undefined;
+  return { ...(h.refreshedAt !== undefined ? { lastRead: h.refreshedAt } : {}), why: c.reason };
 }
 
 export type VmColumn = 'name' | 'state' | 'memory' | 'vcpus' | 'persistent' | 'autostart' | 'host';
@@ -46,7 +65,8 @@ const rowCache = new WeakMap<HostView, VmRow[]>();
 function rowsOfHost(h: HostView): VmRow[] {
   const cached = rowCache.get(h);
   if (cached) return cached;
-  const rows = (h.vms ?? []).map((vm) => ({ key: rowKey(h.record.id, vm.name), hostId: h.record.id, hostName: h.record.name, vm }));
+  const stale = staleVmList(h);
+  const rows = (h.vms ?? []).map((vm) => ({ key: rowKey(h.record.id, vm.name), hostId: h.record.id, hostName: h.record.name, vm, ...(stale ? { stale } : {}) }));
   rowCache.set(h, rows);
   return rows;
 }

@@ -1,8 +1,12 @@
 /**
  * Add a host: fill in -> Test connection -> (trust its key, test again) -> Save host. Also walks the hosts chosen
- * in the ~/.ssh/config import, one by one. Enter runs the next step.
+ * in the ~/.ssh/config import, one by one, and edits a saved host (the same form, plus its NIC roles; a test is asked
+ * for only when the address, port, user or key changed). Enter runs the next step.
  */
+import { canSaveHost } from '../../store/addHostSlice';
 import { useActions, useFerry } from '../../store/react';
+import { connectionChanged } from '../../view/draft';
+import { NicRolesFields } from '../host/NicRolesFields';
 import type { AddHostDialog as State } from '../../store/types';
 import { Dialog } from '../common/Dialog';
 import { ErrorBanner } from '../common/ErrorBanner';
@@ -18,20 +22,28 @@ const PROGRESS: Record<State['phase'], string> = {
 
 export function AddHostDialog() {
   const d = useFerry((s) => (s.dialog?.kind === 'add-host' ? s.dialog : null));
+  const nics = useFerry((s) => (s.dialog?.kind === 'add-host' && s.dialog.edit !== undefined ? s.inventory.hosts[s.dialog.edit.hostId]?.facts?.nics : undefined));
   const a = useActions();
   if (d === null) return null;
 
   const busy = d.phase !== 'editing';
-  const canSave = d.outcome?.outcome === 'ok';
+  const canSave = canSaveHost(d);
+  const edit = d.edit;
+  const mustTest = edit === undefined || connectionChanged(d.fields, edit.original);
   // Test is the step to take unless the test is done (Save) or a key panel asks for a decision first.
-  const testIsNext = d.outcome === undefined || d.outcome.outcome === 'passphrase-needed';
+  const testIsNext = !canSave && (d.outcome === undefined || d.outcome.outcome === 'passphrase-needed');
   const queue = d.queue;
   const current = queue?.candidates[queue.index];
   const subtitle = queue === undefined ? undefined : `From SSH config: host ${queue.index + 1} of ${queue.candidates.length} (Host ${current?.alias ?? '?'})`;
   const target = d.fields.address.trim() === '' ? '' : ` to ${d.fields.user.trim() || '?'}@${d.fields.address.trim()}:${d.fields.port.trim()}`;
 
   return (
-    <Dialog title="Add host" onClose={a.closeDialog} wide {...(subtitle !== undefined ? { subtitle } : {})}>
+    <Dialog
+      title={edit === undefined ? 'Add host' : `Edit host ${edit.original.name}`}
+      onClose={a.closeDialog}
+      wide
+      {...(subtitle !== undefined ? { subtitle } : edit !== undefined ? { subtitle: mustTest ? 'The connection changed: test it before saving.' : 'Name and NIC roles save without a new test.' } : {})}
+    >
       <form
         className="add-host"
         noValidate
@@ -50,6 +62,7 @@ export function AddHostDialog() {
         )}
         <fieldset className="plain" disabled={busy}>
           <HostFields fields={d.fields} errors={d.errors} onChange={a.editHostField} askPassphrase={d.askPassphrase} passphrase={d.passphrase} onPassphrase={a.setPassphrase} />
+          {edit !== undefined && <NicRolesFields nics={nics} roles={d.fields.nicRoles} onChange={(roles) => a.editHostField('nicRoles', roles)} />}
         </fieldset>
         <div className="outcome-area" aria-live="polite">
           {busy && (
@@ -77,7 +90,7 @@ export function AddHostDialog() {
             Test connection
           </button>
           <button type={canSave ? 'submit' : 'button'} className={`button${canSave ? ' button--primary' : ''}`} disabled={busy || !canSave}>
-            Save host
+            {edit === undefined ? 'Save host' : 'Save changes'}
           </button>
         </footer>
       </form>

@@ -1,4 +1,5 @@
 /** A host's facts and its NICs (the ones a migration can use), as Ferry last read them. */
+import { Fragment } from 'react';
 import type { HostView, NicFact } from '../../../../shared/inventory/types';
 import { formatBitsPerSecond } from '../../../../shared/units';
 import { useFerry } from '../../store/react';
@@ -57,35 +58,50 @@ const ROLE_LABEL: Record<NicFact['role'], string> = { management: 'management (F
 
 function NicTable({ nics }: { nics: readonly NicFact[] }) {
   return (
-    <table className="table" aria-label="Migration NICs">
-      <thead>
-        <tr>
-          <th scope="col">Name</th>
-          <th scope="col" className="num">
-            MTU
-          </th>
-          <th scope="col" className="num">
-            Speed
-          </th>
-          <th scope="col">State</th>
-          <th scope="col">Addresses</th>
-          <th scope="col">Role</th>
-        </tr>
-      </thead>
-      <tbody>
-        {nics.map((n) => (
-          <tr key={n.name}>
-            <td className="mono">{n.name}</td>
-            <td className="num">{n.mtu}</td>
-            <td className="num">{n.speedMbps === null ? <span className="muted">not reported</span> : formatBitsPerSecond(n.speedMbps)}</td>
-            <td>
-              <span className={`link-state link-state--${n.operState.toLowerCase()}`}>{n.operState}</span>
-            </td>
-            <td className="mono">{n.addresses.length === 0 ? <span className="muted">none</span> : n.addresses.join(', ')}</td>
-            <td>{ROLE_LABEL[n.role]}</td>
+    // Scrolls inside its own box when even wrapped addresses do not fit (a narrow window, many IPv6 addresses).
+    <div className="table-scroll">
+      <table className="table table--nics" aria-label="Migration NICs">
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col" className="num">
+              MTU
+            </th>
+            <th scope="col" className="num">
+              Speed
+            </th>
+            <th scope="col">State</th>
+            <th scope="col">Addresses</th>
+            <th scope="col">Role</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {nics.map((n) => (
+            <tr key={n.name}>
+              <td className="mono">{n.name}</td>
+              <td className="num">{n.mtu}</td>
+              <td className="num">{n.speedMbps === null ? <span className="muted">not reported</span> : formatBitsPerSecond(n.speedMbps)}</td>
+              <td>
+                <span className={`link-state link-state--${n.operState.toLowerCase()}`}>{n.operState}</span>
+              </td>
+              <td className="mono wrap">
+                {n.addresses.length === 0 ? (
+                  <span className="muted">none</span>
+                ) : (
+                  // Lines break between addresses, never inside one.
+                  n.addresses.map((a, i) => (
+                    <Fragment key={a}>
+                      {i > 0 && ', '}
+                      <span className="nowrap">{a}</span>
+                    </Fragment>
+                  ))
+                )}
+              </td>
+              <td className="wrap">{ROLE_LABEL[n.role]}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }

@@ -1,4 +1,4 @@
-/** The selected host's title line: name, state, address, last refresh, and its actions (Refresh, Remove host). */
+/** The selected host's title line: name, state, address, last refresh, and its actions (Refresh, Edit, Remove host). */
 import { useActions, useFerry } from '../../store/react';
 import { formatAge, formatTimestamp } from '../../view/format';
 import { StateBadge } from '../common/StateBadge';
@@ -7,7 +7,7 @@ import { useNow } from '../common/useNow';
 export function HostHeader({ id, titleId }: { id: string; titleId: string }) {
   const host = useFerry((s) => s.inventory.hosts[id]);
   const refreshing = useFerry((s) => s.inventory.pending[id] === 'refreshing');
-  const { refreshHost, openRemoveHost } = useActions();
+  const { refreshHost, openRemoveHost, openEditHost } = useActions();
   const now = useNow();
   if (host === undefined) return null;
   const { record } = host;
@@ -25,6 +25,9 @@ export function HostHeader({ id, titleId }: { id: string; titleId: string }) {
       <button type="button" className="button" onClick={() => void refreshHost(id)} disabled={refreshing} aria-busy={refreshing}>
         {refreshing && <span className="spinner" aria-hidden="true" />}
         Refresh
+      </button>
+      <button type="button" className="button" onClick={() => openEditHost(id)} aria-keyshortcuts="F2" title="Edit host (F2 or E in the host list)">
+        Edit host
       </button>
       <button type="button" className="button button--danger-quiet" onClick={() => openRemoveHost(id)}>
         Remove host

@@ -15,12 +15,14 @@ export function ConsoleView() {
   const loaded = useFerry((s) => s.inventory.loaded);
   const empty = useFerry((s) => Object.keys(s.inventory.hosts).length === 0);
   const watch = useFerry((s) => s.inventory.watch);
+  // No token, or one the server refused: nothing will load until the admin opens the right URL (the banner says how).
+  const locked = useFerry((s) => s.app.transport === 'rejected' || s.app.transport === 'no-token');
 
   useEffect(() => watchInventory(), [watchInventory]);
 
   return (
     <div className="console">
-      {watch.status === 'ended' && (
+      {watch.status === 'ended' && !locked && (
         <ErrorBanner
           tone="warning"
           message={`Live updates stopped${watch.error ? `: ${watch.error.message}` : '.'} The lists below may be out of date.`}
@@ -31,7 +33,11 @@ export function ConsoleView() {
           </button>
         </ErrorBanner>
       )}
-      {!loaded ? (
+      {!loaded && locked ? (
+        <p className="empty-note" role="status">
+          The inventory is not loaded: this page cannot talk to Ferry without the current access token.
+        </p>
+      ) : !loaded ? (
         <p className="loading" role="status">
           <span className="spinner" aria-hidden="true" /> Loading inventory…
         </p>

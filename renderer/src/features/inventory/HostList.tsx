@@ -1,6 +1,7 @@
 /**
  * The hosts pane: "All hosts" then each host, as a listbox. Arrow keys, Home and End move the selection (which
  * follows focus); each host shows its connection state, VM count and capacity, and the reason when it is not fine.
+ * F2 or E on a host opens its edit form (the header's "Edit host" button does the same).
  */
 import { useRef, type KeyboardEvent } from 'react';
 import { useActions, useFerry, useFerryShallow } from '../../store/react';
@@ -12,7 +13,7 @@ export function HostList() {
   const ids = useFerryShallow((s) => sortHosts(Object.values(s.inventory.hosts)).map((h) => h.record.id));
   const totalVms = useFerry((s) => Object.values(s.inventory.hosts).reduce((n, h) => n + (h.vms?.length ?? 0), 0));
   const selected = useFerry((s) => s.ui.selectedHostId);
-  const { selectHost } = useActions();
+  const { selectHost, openEditHost } = useActions();
   const listRef = useRef<HTMLUListElement>(null);
 
   const options: (string | null)[] = [null, ...ids];
@@ -24,6 +25,11 @@ export function HostList() {
     requestAnimationFrame(() => listRef.current?.querySelector<HTMLElement>('[role="option"][aria-selected="true"]')?.focus());
   };
   const onKeyDown = (e: KeyboardEvent<HTMLUListElement>) => {
+    if ((e.key === 'F2' || e.key === 'e' || e.key === 'E') && selected !== null && !e.ctrlKey && !e.metaKey && !e.altKey) {
+      e.preventDefault();
+      openEditHost(selected);
+      return;
+    }
     const at = options.indexOf(selected);
     const keys: Record<string, number> = { ArrowDown: at + 1, ArrowUp: at - 1, Home: 0, End: options.length - 1 };
     const to = keys[e.key];

@@ -29,7 +29,8 @@ export const VmRow = memo(function VmRow({ row, index, selected, offset, height,
       aria-rowindex={index + 2}
       aria-selected={selected}
       data-key={row.key}
-      className={`vm-row${selected ? ' is-selected' : ''}${index % 2 ? ' is-odd' : ''}`}
+      className={`vm-row${selected ? ' is-selected' : ''}${index % 2 ? ' is-odd' : ''}${row.stale ? ' is-stale' : ''}`}
+      {...(row.stale ? { 'data-stale': 'true', title: `Stale: last read ${row.stale.lastRead ?? 'before'}; ${row.stale.why}` } : {})}
       style={{ height, transform: `translateY(${offset}px)` }}
       onClick={() => onSelect(row.key)}
     >
@@ -56,6 +57,7 @@ export const VmRow = memo(function VmRow({ row, index, selected, offset, height,
       </div>
       <div role="gridcell" className="cell" title={row.hostName}>
         {row.hostName}
+        {row.stale && <span className="stale-tag"> (stale)</span>}
       </div>
     </div>
   );
