@@ -248,7 +248,6 @@ export const migrationRecordSchema = z.object({
    * (migrate-setspeed, migrate-setmaxdowntime) applied. Absent in records of older Ferry versions.
    */
   limits: z.object({ bandwidthMiBps: z.number().positive().optional(), maxDowntimeMs: z.number().positive().optional() }).optional(),
-  postcopy: z.object({ startedAt: z.number(), endedAt: z.number().optional(), sampled: z.boolean() }).optional(),
   /** The verdict after the last sample (absent before the first one). */
   verdict: migrationVerdictSchema.optional(),
   /**
