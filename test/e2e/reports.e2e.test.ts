@@ -119,7 +119,7 @@ describe.skipIf(!lab)('reports end to end (web mode, Chromium, the lab)', () => 
     await browserPanel.getByLabel('Filter migrations').fill('hvA → hvB');
     await expect.poll(() => table.getByRole('row').count()).toBe(2);
     const row = table.getByRole('row').nth(1);
-    expect(await row.textContent()).toMatch(new RegExp(`vm1.*hvA → hvB.*${total}.*${downtime}.*completed`));
+    expect(await row.textContent()).toMatch(new RegExp(`vm1.*hvA → hvB.*${total}.*${downtime}.*Completed`));
     await screenshot(page, '40-reports-list');
     await row.getByRole('button', { name: /^Open vm1 hvA → hvB/ }).click();
     const charts = browserPanel.getByRole('region', { name: 'Report charts' });
