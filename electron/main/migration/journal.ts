@@ -18,8 +18,9 @@
  * Side effects (the file system) come in as `JournalFs`, so tests can fail or slow any step.
  */
 import { constants as fsc } from 'node:fs';
-import { open, readFile, rename, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { open, readFile, type FileHandle } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { writeFileAtomic } from '../atomic-file';
 import { ferryError, type FerryError } from '../../../shared/errors';
 import { PAYLOAD_SCHEMAS, type RepairPayload } from './journal-schema';
 
@@ -107,7 +108,7 @@ const REASON_WORDS: Record<DamageReason, string> = {
   'cut-off': 'cut off in the middle of a write',
   'not-json': 'not valid JSON',
   'not-a-record': 'not a record',
-  'bad-payload': 'a record whose content is invalid',
+  'bad-payload': 'with invalid content',
 };
 
 /** A fragment's own number, when it got that far (`{"v":1,"n":17,"ty`). */
@@ -185,12 +186,13 @@ export function parseJournal(text: string): ParsedJournal {
 
 /** The one message for damaged lines: which, why, and where they are now (or that they could not be moved). */
 export function damageProblem(damaged: readonly DamagedLine[], movedTo: string | undefined, failure?: string): JournalProblem {
-  const which = damaged.map((d) => `line ${d.line} (${REASON_WORDS[d.reason]})`).join(', ');
-  const count = damaged.length === 1 ? 'A damaged line' : `${damaged.length} damaged lines`;
+  const which = damaged.map((d) => `line ${d.line} ${REASON_WORDS[d.reason]}`).join(', ');
+  const one = damaged.length === 1;
+  const count = one ? 'A damaged line' : `${damaged.length} damaged lines`;
   const message =
     movedTo !== undefined
-      ? `${count} of the migration history (${which}) ${damaged.length === 1 ? 'was' : 'were'} moved to ${movedTo}; the other records are intact.`
-      : `${count} of the migration history (${which}) could not be moved aside (${failure ?? 'unknown error'}); ${damaged.length === 1 ? 'it is' : 'they are'} skipped.`;
+      ? `${count} of the migration history ${one ? 'was' : 'were'} moved to ${movedTo} (${which}); the other records are intact.`
+      : `${count} of the migration history could not be moved aside (${which}; ${failure ?? 'unknown error'}); ${one ? 'it is' : 'they are'} skipped.`;
   const detail = damaged.map((d) => `line ${d.line}, record ${d.n}: ${d.why}: ${d.text.slice(0, 200)}`).join('\n');
   return { line: damaged[0]?.line ?? 0, kind: 'damaged', error: ferryError('inventory.corrupt', message, detail) };
 }
@@ -213,8 +215,8 @@ export interface AppendHandle {
   close(): Promise<void>;
 }
 
-async function writeDurable(path: string, data: string, flag: string): Promise<void> {
-  const fh = await open(path, flag, 0o600);
+async function writeNewDurable(path: string, data: string): Promise<void> {
+  const fh = await open(path, 'wx', 0o600);
   try {
     await fh.writeFile(data, 'utf8');
     await fh.datasync();
@@ -246,19 +248,8 @@ export const nodeJournalFs: JournalFs = {
       close: () => fh.close(),
     };
   },
-  writeAside: (path, data) => writeDurable(path, data, 'wx'),
-  async replace(path, data) {
-    const tmp = `${path}.tmp-${process.pid}`;
-    await writeDurable(tmp, data, 'w');
-    await rename(tmp, path);
-    // The rename is durable once the directory is.
-    const dir = await open(dirname(path), 'r');
-    try {
-      await dir.sync();
-    } finally {
-      await dir.close();
-    }
-  },
+  writeAside: writeNewDurable,
+  replace: (path, data) => writeFileAtomic(path, data),
   async truncate(path, length) {
     const fh = await open(path, 'r+');
     try {
