@@ -8,6 +8,7 @@ import type { IpLink, IpLinkWithAddresses, IpRoute } from '../parsers/ip';
 import type { TracepathResult } from '../parsers/tracepath';
 import type { PortProbe } from '../parsers/preflight-probes';
 import type { PathClip, PathFlag, PathHop, PathInterface, PathRoute, PmtuProbe, PmtuSearchReport, PortsReport, RouteKind } from './path-report';
+import { countOf } from '../count';
 
 // ---- interfaces ---------------------------------------------------------------------------------------------------
 
@@ -344,7 +345,7 @@ export function routeFlags(r: PathRoute, n: RouteNames): PathFlag[] {
   const s = r.source;
   const d = r.destination;
   const P = search.largestPassing;
-  const probes = `${search.probes.length} DF probes`;
+  const probes = countOf(search.probes.length, 'DF probe');
   const sameSegment = s !== undefined && d !== undefined && s.gateway === undefined && d.gateway === undefined;
   const mismatch = s !== undefined && d !== undefined && s.mtu !== d.mtu;
   if (mismatch) {
@@ -406,7 +407,7 @@ export function routeFlags(r: PathRoute, n: RouteNames): PathFlag[] {
       severity: 'info',
       route,
       title: `Path MTU between ${P} and ${(search.smallestFailing ?? P + 1) - 1}`,
-      facts: `The DF search stopped at its probe budget (${probes} in ${search.rounds} rounds): ${P} bytes pass, ${search.smallestFailing ?? '?'} do not.`,
+      facts: `The DF search stopped at its probe budget (${probes} in ${countOf(search.rounds, 'round')}): ${P} bytes pass, ${search.smallestFailing ?? '?'} do not.`,
       fix: 'Run the check again; sizes between are likely lost at random (a lossy link), which is worth its own look.',
     });
   }

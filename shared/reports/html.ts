@@ -10,6 +10,7 @@ import { formatBytes, formatBytesPerSecond, formatMilliseconds } from '../units'
 import { migrationFigures, migrationTimeline, type MigrationFigures } from './metrics';
 import type { ReportEntry } from './schema';
 import { escapeXml, migrationCharts, migrationSeries, renderSvg } from './svg';
+import { countOf } from '../count';
 
 export const esc = escapeXml;
 
@@ -108,7 +109,7 @@ export function buildHtmlReport(entries: readonly ReportEntry[], meta: { readonl
   const title =
     entries.length === 1 && entries[0]
       ? `Migration report: ${entries[0].record.vm} ${entries[0].record.source.name} → ${entries[0].record.destination.name}`
-      : `Migration report: ${entries.length} migrations`;
+      : `Migration report: ${countOf(entries.length, 'migration')}`;
   const summary =
     entries.length < 2
       ? ''

@@ -11,6 +11,7 @@ import { utc } from '../../../../shared/reports/html';
 import { ExportButtons } from './ExportButtons';
 import { filterRows, hostsOf, sortRows, toRows, type Row, type SortKey } from './rows';
 import { useReports } from './reportsStore';
+import { countOf, formatCount } from '../../../../shared/count';
 
 const COLUMNS: readonly { key: SortKey; label: string; num?: boolean }[] = [
   { key: 'vm', label: 'VM' },
@@ -71,7 +72,7 @@ export function HistoryList() {
           ))}
         </select>
         <span className="muted" aria-live="polite">
-          {loading ? 'Loading…' : `${rows.length} of ${items.length} migrations`}
+          {loading ? 'Loading…' : `${formatCount(rows.length)} of ${countOf(items.length, 'migration')}`}
         </span>
         <span className="reports__spacer" />
         <label className="button">

@@ -8,6 +8,7 @@ import { migrationCharts, migrationSeries } from '../../../../shared/reports/svg
 import { ExportButtons } from './ExportButtons';
 import { SvgView } from './SvgView';
 import { useReports, type LoadedEntry } from './reportsStore';
+import { formatCount } from '../../../../shared/count';
 
 export function ReportDetail({ entryKey }: { readonly entryKey: string }) {
   const entry = useReports((s) => s.entries[entryKey]);
@@ -39,7 +40,7 @@ function DetailBody({ entry }: { readonly entry: LoadedEntry }) {
     ['Max dirty rate', figures.maxDirty],
     ['Mean throughput', figures.meanThroughput],
     ['Passes', figures.passes],
-    ['Samples', String(entry.samples.length)],
+    ['Samples', formatCount(entry.samples.length)],
     ['Options', describeOptions(r.options)],
   ];
   return (
