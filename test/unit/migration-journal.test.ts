@@ -62,7 +62,7 @@ describe('journal parser', () => {
   });
 
   it('reads an empty or missing file as no records and no problems', () => {
-    expect(parseJournal('')).toEqual({ lines: [], repairs: [], damaged: [], problems: [], nextN: 1 });
+    expect(parseJournal('')).toEqual({ lines: [], repairs: [], damaged: [], problems: [], missing: [], nextN: 1 });
   });
 });
 
@@ -151,6 +151,21 @@ describe('journal file', () => {
     const again = await Journal.open({ dataDir: dir ?? '', wallClock: () => 3 });
     expect(again.initial.damaged).toMatchObject([{ line: 7, n: 7 }]);
     expect(again.initial.lines.at(-1)?.n).toBe(8);
+    await again.close();
+  });
+
+  it('says once that records are missing: the gap is noted in the journal and the next open is quiet', async () => {
+    const good = await written();
+    const rows = good.split('\n');
+    writeFileSync(path(), `${[rows[0], rows[1], ...rows.slice(4)].join('\n')}`);
+    const k = await Journal.open({ dataDir: dir ?? '', wallClock: () => 8 });
+    expect(k.initial.problems).toMatchObject([{ kind: 'gap', line: 3 }]);
+    expect(k.initial.missing).toEqual([3, 4]);
+    expect((await k.append({ type: 'event', id: 'm2', at: 9, event: { kind: 'warning', message: 'x' } })).n).toBe(8);
+    await k.close();
+    const again = await Journal.open({ dataDir: dir ?? '' });
+    expect(again.initial.problems).toEqual([]);
+    expect(again.initial.repairs).toMatchObject([{ n: 7, repair: { lines: [], numbers: [3, 4] } }]);
     await again.close();
   });
 

@@ -42,10 +42,13 @@ const end = z.looseObject({
   final: z.looseObject({}).optional(),
 });
 
-/** A repair line: damaged lines were moved out of the journal; their numbers are accounted for. */
+/**
+ * A repair line: damaged lines were moved out of the journal, or records were found missing (a gap); either way their
+ * numbers are accounted for, and not reported again.
+ */
 export const repairPayloadSchema = z.object({
-  /** File name (in the data directory) the damaged lines were written to. */
-  movedTo: z.string().min(1),
+  /** File name (in the data directory) the damaged lines were written to; absent when only a gap was noted. */
+  movedTo: z.string().min(1).optional(),
   /** Their line numbers in the file as it was. */
   lines: z.array(z.number().int().positive()),
   /** The record numbers they held (read from the fragment, or the one they must have had). */

@@ -78,8 +78,10 @@ export interface ParsedJournal {
   readonly lines: readonly JournalLine[];
   readonly repairs: readonly RepairLine[];
   readonly damaged: readonly DamagedLine[];
-  /** Numbers missing between lines that no damaged line or repair line accounts for. */
+  /** Jumps in the numbers that no damaged line or repair line accounts for. */
   readonly problems: readonly JournalProblem[];
+  /** The numbers those jumps skip. */
+  readonly missing: readonly number[];
   /** The number the next appended line takes: above every number the file holds or held. */
   readonly nextN: number;
 }
@@ -166,11 +168,13 @@ export function parseJournal(text: string): ParsedJournal {
   const accounted = new Set<number>([...seen.map((s) => s.n), ...repairs.flatMap((r) => r.repair.numbers)]);
   for (const r of repairs) for (const n of r.repair.numbers) maxN = Math.max(maxN, n);
   const problems: JournalProblem[] = [];
+  const missingAll: number[] = [];
   let prev: number | undefined;
   for (const s of seen.filter((x) => x.whole)) {
     if (prev !== undefined) {
       const from = prev;
       const missing = Array.from({ length: Math.max(0, s.n - from - 1) }, (_, i) => from + 1 + i).filter((n) => !accounted.has(n));
+      missingAll.push(...missing);
       if (s.n <= from || missing.length > 0) {
         problems.push({
           line: s.line,
@@ -181,7 +185,7 @@ export function parseJournal(text: string): ParsedJournal {
     }
     prev = s.n;
   }
-  return { lines, repairs, damaged, problems, nextN: maxN + 1 };
+  return { lines, repairs, damaged, problems, missing: missingAll, nextN: maxN + 1 };
 }
 
 /** The one message for damaged lines: which, why, and where they are now (or that they could not be moved). */
@@ -313,10 +317,13 @@ export class Journal {
     const path = join(o.dataDir, JOURNAL_FILE);
     const text = (await fs.readFile(path)) ?? '';
     const parsed = parseJournal(text);
-    if (parsed.damaged.length === 0) {
-      return new Journal(path, await fs.openAppend(path), parsed, text !== '' && !text.endsWith('\n'));
-    }
     const now = (o.wallClock ?? Date.now)();
+    if (parsed.damaged.length === 0) {
+      const journal = new Journal(path, await fs.openAppend(path), parsed, text !== '' && !text.endsWith('\n'));
+      // Records missing (lost before this version, or cut out by hand): said now, noted so that it is said once.
+      if (parsed.missing.length > 0) await journal.appendRepair({ lines: [], numbers: [...parsed.missing] }, now).catch(() => undefined);
+      return journal;
+    }
     const damagedAt = new Set(parsed.damaged.map((d) => d.line));
     const whole = text
       .split('\n')
@@ -325,7 +332,7 @@ export class Journal {
       .join('');
     try {
       const aside = await writeAsideUnique(fs, `${path}.damaged-${now}`, parsed.damaged.map((d) => `${d.text}\n`).join(''));
-      const repair: RepairPayload = { movedTo: basename(aside), lines: parsed.damaged.map((d) => d.line), numbers: parsed.damaged.map((d) => d.n) };
+      const repair: RepairPayload = { movedTo: basename(aside), lines: parsed.damaged.map((d) => d.line), numbers: [...parsed.damaged.map((d) => d.n), ...parsed.missing] };
       const repairLine = { v: JOURNAL_VERSION, n: parsed.nextN, type: 'repair', id: REPAIR_ID, at: now, repair };
       await fs.replace(path, `${whole}${JSON.stringify(repairLine)}\n`);
       const opened: OpenedJournal = {
@@ -344,6 +351,14 @@ export class Journal {
 
   /** Appends one line; resolves once it is on disk (fdatasync returned) with the line as written. */
   append(entry: JournalEntry): Promise<JournalLine> {
+    return this.appendAny(entry);
+  }
+
+  private appendRepair(repair: RepairPayload, at: number): Promise<JournalLine> {
+    return this.appendAny({ type: 'repair' as JournalLine['type'], id: REPAIR_ID, at, repair });
+  }
+
+  private appendAny(entry: JournalEntry): Promise<JournalLine> {
     if (this.closed) return Promise.reject(new Error('the migration journal is closed'));
     const run = async (): Promise<JournalLine> => {
       const line = { v: JOURNAL_VERSION, n: this.nextN, ...entry } as JournalLine;
