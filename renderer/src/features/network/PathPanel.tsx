@@ -217,7 +217,7 @@ function Hops({ route }: { route: PathRoute }) {
             <td>{h.hop}</td>
             <td className="mono">{h.address ?? 'no reply'}</td>
             <td>{h.name ?? '—'}</td>
-            <td>{h.linkMtu ?? '—'}</td>
+            <td>{h.linkMtu ?? (h.dropsAbove !== undefined ? `larger than ${h.dropsAbove} vanish` : '—')}</td>
             <td>{h.rttMs === undefined ? '—' : `${h.rttMs.toFixed(3)} ms`}</td>
           </tr>
         ))}
