@@ -8,6 +8,7 @@ import type { IpLink, IpLinkWithAddresses, IpRoute } from '../parsers/ip';
 import type { TracepathResult } from '../parsers/tracepath';
 import type { PortProbe } from '../parsers/preflight-probes';
 import type { PathClip, PathFlag, PathHop, PathInterface, PathRoute, PmtuProbe, PmtuSearchReport, PortsReport, RouteKind } from './path-report';
+import { countOf } from '../count';
 
 // ---- interfaces ---------------------------------------------------------------------------------------------------
 
@@ -207,21 +208,33 @@ export function locateClip(c: ClipInput): PathClip | undefined {
   };
 }
 
-/** What each link of the path is known to carry, from the search and the clip. */
-export function annotateHops(hops: readonly PathHop[], search: PmtuSearchReport | undefined, clip: PathClip | undefined, sourceMtu: number): PathHop[] {
+/**
+ * What each link of the path is known to carry, from the search and the clip. A silent drop names no MTU: the link
+ * where packets vanish gets `dropsAbove`, unless it leads to the destination and the destination's NIC is that size
+ * (then that NIC is the link's MTU, a NIC mismatch); the links behind it are not known.
+ */
+export function annotateHops(
+  hops: readonly PathHop[],
+  search: PmtuSearchReport | undefined,
+  clip: PathClip | undefined,
+  sourceMtu: number,
+  destinationMtu?: number,
+): PathHop[] {
   const P = search?.largestPassing;
   if (P === undefined) return [...hops];
   const clean = search?.exact === true && P === sourceMtu;
-  return hops.map((h) => {
-    let linkMtu: number | undefined;
-    if (clean) linkMtu = P;
-    else if (clip?.how === 'frag-needed' && clip.hop !== undefined) {
+  return hops.map((h): PathHop => {
+    if (clean) return { ...h, linkMtu: P };
+    if (clip?.how === 'frag-needed' && clip.hop !== undefined) {
       // The refused probe reached the router: every link up to it carried that size.
       const refused = search?.probes.find((p) => p.outcome === 'frag-needed' && p.from === clip.address)?.packetBytes;
-      linkMtu = h.hop <= clip.hop ? refused : clip.mtu;
+      const linkMtu = h.hop <= clip.hop ? refused : clip.mtu;
+      return linkMtu !== undefined ? { ...h, linkMtu } : { ...h };
     }
-    else if (clip?.how === 'silent') linkMtu = h.hop <= (clip.hop ?? 0) ? undefined : P;
-    return linkMtu !== undefined ? { ...h, linkMtu } : { ...h };
+    if (clip?.how === 'silent' && h.hop === (clip.hop ?? 0) + 1) {
+      return h.reached && destinationMtu === P ? { ...h, linkMtu: P } : { ...h, dropsAbove: P };
+    }
+    return { ...h };
   });
 }
 
@@ -344,7 +357,7 @@ export function routeFlags(r: PathRoute, n: RouteNames): PathFlag[] {
   const s = r.source;
   const d = r.destination;
   const P = search.largestPassing;
-  const probes = `${search.probes.length} DF probes`;
+  const probes = countOf(search.probes.length, 'DF probe');
   const sameSegment = s !== undefined && d !== undefined && s.gateway === undefined && d.gateway === undefined;
   const mismatch = s !== undefined && d !== undefined && s.mtu !== d.mtu;
   if (mismatch) {
@@ -406,7 +419,7 @@ export function routeFlags(r: PathRoute, n: RouteNames): PathFlag[] {
       severity: 'info',
       route,
       title: `Path MTU between ${P} and ${(search.smallestFailing ?? P + 1) - 1}`,
-      facts: `The DF search stopped at its probe budget (${probes} in ${search.rounds} rounds): ${P} bytes pass, ${search.smallestFailing ?? '?'} do not.`,
+      facts: `The DF search stopped at its probe budget (${probes} in ${countOf(search.rounds, 'round')}): ${P} bytes pass, ${search.smallestFailing ?? '?'} do not.`,
       fix: 'Run the check again; sizes between are likely lost at random (a lossy link), which is worth its own look.',
     });
   }

@@ -78,8 +78,17 @@ export const pathHopSchema = z.object({
   name: z.string().optional(),
   rttMs: z.number().optional(),
   reached: z.boolean(),
-  /** A packet size known to cross the link into this hop (absent: not known); behind a clip, the clipped MTU. */
+  /**
+   * The MTU of the link into this hop, where something states it: a clean path (the NICs' MTU, and that size passed),
+   * a router's "fragmentation needed" (the size it announced; before it, the size that reached it), or the
+   * destination's own NIC when packets above it vanish. Absent when not known.
+   */
   linkMtu: count.optional(),
+  /**
+   * Packets larger than this vanished on the link into this hop with no ICMP error, and nothing states the link's
+   * MTU (both NICs allow more: a switch port or a middlebox drops them). Never a link MTU the hosts configured.
+   */
+  dropsAbove: count.optional(),
 });
 export type PathHop = z.infer<typeof pathHopSchema>;
 

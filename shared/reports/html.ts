@@ -3,11 +3,14 @@
  * script, no external reference of any kind, so it reads the same offline, mailed, or printed to PDF. Pure: text in,
  * text out; every value from a record is escaped.
  */
+import type { MigrationRecordState } from '../ipc/contract';
+import { migrationStateLabel } from '../migration/state';
 import { describeOptions } from '../migration/options';
 import { formatBytes, formatBytesPerSecond, formatMilliseconds } from '../units';
 import { migrationFigures, migrationTimeline, type MigrationFigures } from './metrics';
 import type { ReportEntry } from './schema';
 import { escapeXml, migrationCharts, migrationSeries, renderSvg } from './svg';
+import { countOf } from '../count';
 
 export const esc = escapeXml;
 
@@ -17,6 +20,11 @@ export function utc(ms: number): string {
   return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }
 
+/** The state in the words and tone every view uses. */
+const stateHtml = (state: MigrationRecordState) => {
+  const l = migrationStateLabel(state);
+  return `<span class="tone-${l.tone}">${esc(l.text)}</span>`;
+};
 const ms = (v: number | undefined) => (v === undefined ? '-' : formatMilliseconds(v));
 const bytes = (v: number | undefined) => (v === undefined ? '-' : formatBytes(v));
 const rate = (v: number | undefined) => (v === undefined ? '-' : formatBytesPerSecond(v));
@@ -39,7 +47,7 @@ table{border-collapse:collapse;width:100%;margin:4px 0}th,td{text-align:left;pad
 th{font-weight:600;color:#495057}td.num{text-align:right;font-variant-numeric:tabular-nums}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px;margin:0}dt{color:#495057}dd{margin:0;font-variant-numeric:tabular-nums}
 pre{white-space:pre-wrap;word-break:break-all;background:#f8f9fa;border:1px solid #e9ecef;padding:8px;font-size:11px}
-.muted{color:#6c757d}.pass{color:#2b8a3e}.warn{color:#e67700}.fail,.failed,.aborted{color:#c92a2a}.completed{color:#2b8a3e}
+.muted{color:#6c757d}.pass,.tone-ok{color:#2b8a3e}.warn,.tone-warn{color:#e67700}.fail,.tone-error{color:#c92a2a}
 .chart{margin:8px 0;break-inside:avoid}section.migration{break-before:page}section.migration:first-of-type{break-before:auto}
 @page{size:A4;margin:12mm}
 `;
@@ -57,7 +65,7 @@ function migrationSection(e: ReportEntry, n: number): string {
   const timeline = migrationTimeline(e);
   const err = r.result.error;
   const rows: [string, string][] = [
-    ['Result', `<span class="${esc(r.state)}">${esc(r.state)}</span>`],
+    ['Result', stateHtml(r.state)],
     ['Source → destination', `${esc(r.source.name)} → ${esc(r.destination.name)}`],
     ['Started', esc(utc(r.startedAt))],
     ['Ended', r.endedAt === undefined ? '-' : esc(utc(r.endedAt))],
@@ -108,7 +116,7 @@ export function buildHtmlReport(entries: readonly ReportEntry[], meta: { readonl
   const title =
     entries.length === 1 && entries[0]
       ? `Migration report: ${entries[0].record.vm} ${entries[0].record.source.name} → ${entries[0].record.destination.name}`
-      : `Migration report: ${entries.length} migrations`;
+      : `Migration report: ${countOf(entries.length, 'migration')}`;
   const summary =
     entries.length < 2
       ? ''
@@ -116,7 +124,7 @@ export function buildHtmlReport(entries: readonly ReportEntry[], meta: { readonl
           .map((e, i) => {
             const t = figureTexts(migrationFigures(e));
             const r = e.record;
-            return `<tr><td>${esc(r.vm)}</td><td>${esc(r.source.name)} → ${esc(r.destination.name)}</td><td>${esc(utc(r.startedAt))}</td><td class="num">${esc(t.total)}</td><td class="num">${esc(t.downtime)}</td><td class="num">${esc(t.data)}</td><td class="${esc(r.state)}">${esc(r.state)} <span class="muted">(#${i + 1})</span></td></tr>`;
+            return `<tr><td>${esc(r.vm)}</td><td>${esc(r.source.name)} → ${esc(r.destination.name)}</td><td>${esc(utc(r.startedAt))}</td><td class="num">${esc(t.total)}</td><td class="num">${esc(t.downtime)}</td><td class="num">${esc(t.data)}</td><td>${stateHtml(r.state)} <span class="muted">(#${i + 1})</span></td></tr>`;
           })
           .join('')}</tbody></table>`;
   return `<!DOCTYPE html>

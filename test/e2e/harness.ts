@@ -30,9 +30,12 @@ export interface WebFerry {
   stop(): Promise<void>;
 }
 
-/** `npm run web -- --port 0 --data-dir DIR`, resolved once it prints its URL. */
-export function startWebFerry(options: { readonly env?: NodeJS.ProcessEnv; readonly homeDir?: string } = {}): Promise<WebFerry> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'ferry-e2e-data-'));
+/**
+ * `npm run web -- --port 0 --data-dir DIR`, resolved once it prints its URL. DIR is a new one, removed by stop(), unless
+ * `dataDir` names one the test prepared (a restart, a damaged file): that one is left for the test to remove.
+ */
+export function startWebFerry(options: { readonly env?: NodeJS.ProcessEnv; readonly homeDir?: string; readonly dataDir?: string } = {}): Promise<WebFerry> {
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'ferry-e2e-data-'));
   const child: ChildProcess = spawn('npm', ['run', '--silent', 'web', '--', '--port', '0', '--data-dir', dataDir], {
     env: { ...process.env, ...(options.homeDir ? { HOME: options.homeDir } : {}), ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -71,7 +74,7 @@ export function startWebFerry(options: { readonly env?: NodeJS.ProcessEnv; reado
           stop: async () => {
             kill();
             await new Promise((r) => (child.exitCode !== null ? r(undefined) : child.once('exit', r)));
-            rmSync(dataDir, { recursive: true, force: true });
+            if (options.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
           },
         });
       }

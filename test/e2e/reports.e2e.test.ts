@@ -5,7 +5,8 @@
 // (through the browser's file input) to an identical record; the HTML opens in Chromium with every request failed
 // and offline, and shows its charts. The two runs are compared. Exports are kept in test-results/e2e/reports/.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -119,7 +120,7 @@ describe.skipIf(!lab)('reports end to end (web mode, Chromium, the lab)', () => 
     await browserPanel.getByLabel('Filter migrations').fill('hvA → hvB');
     await expect.poll(() => table.getByRole('row').count()).toBe(2);
     const row = table.getByRole('row').nth(1);
-    expect(await row.textContent()).toMatch(new RegExp(`vm1.*hvA → hvB.*${total}.*${downtime}.*completed`));
+    expect(await row.textContent()).toMatch(new RegExp(`vm1.*hvA → hvB.*${total}.*${downtime}.*Completed`));
     await screenshot(page, '40-reports-list');
     await row.getByRole('button', { name: /^Open vm1 hvA → hvB/ }).click();
     const charts = browserPanel.getByRole('region', { name: 'Report charts' });
@@ -258,4 +259,81 @@ describe.skipIf(!lab)('reports end to end (web mode, Chromium, the lab)', () => 
     expect(await table.locator('tbody tr:not([aria-hidden])').count()).toBeLessThan(60);
     await screenshot(page, '44-reports-long-history');
   });
+});
+
+// A damaged history needs no lab: a data directory whose journal has a line cut in the middle followed by garbage.
+describe('a damaged migration history (web mode, Chromium)', () => {
+  const host = (name: string) => ({ id: `h-${name}`, name, address: name });
+  const start = (vm: string) => ({ vm, source: host('hvA'), destination: host('hvB'), options: { live: true }, argv: [], commandLine: `virsh migrate ${vm}`, intervalMs: 1000 });
+  const rows = [
+    { n: 1, type: 'start', id: 'm-done', at: 1_764_000_000_000, start: start('vm1') },
+    { n: 2, type: 'end', id: 'm-done', at: 1_764_000_009_000, end: { state: 'completed', message: 'Migration completed.', final: { readOn: 'source', totalTimeMs: 9000, downtimeMs: 120 } } },
+    { n: 3, type: 'start', id: 'm-lost', at: 1_764_000_100_000, start: start('vmd') },
+    { n: 4, type: 'end', id: 'm-lost', at: 1_764_000_200_000, end: { state: 'unknown', message: 'vmd runs on neither hvA nor hvB.' } },
+    { n: 5, type: 'sample', id: 'm-lost', at: 1_764_000_200_500, sample: { seq: 9, latencyMs: 1 } },
+  ].map((r) => JSON.stringify({ v: 1, ...r }));
+  let dataDir: string;
+  let browser: Browser | undefined;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'ferry-e2e-damaged-'));
+    const last = rows[4] ?? '';
+    writeFileSync(path.join(dataDir, 'migrations.jsonl'), `${rows.slice(0, 4).join('\n')}\n${last.slice(0, 40)}\n%%% not a record %%%`);
+    // One saved host (nothing listens there): the console, and its tray with the history button, need a host.
+    const hvA = { id: 'h-hvA', name: 'hvA', address: '127.0.0.1', port: 9, user: 'root', auth: { kind: 'agent' }, addedAt: new Date(0).toISOString(), source: 'manual' };
+    writeFileSync(path.join(dataDir, 'inventory.json'), JSON.stringify({ version: 1, hosts: [hvA], settings: { trustUserKnownHosts: false, refreshIntervalSec: 10 } }));
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  /** Starts Ferry on the data directory, opens its page, and gives the banners about Ferry's data. */
+  async function startAndRead(): Promise<{ ferry: WebFerry; page: Page; banners: string[] }> {
+    const ferry = await startWebFerry({ env: { SSH_AUTH_SOCK: '' }, dataDir });
+    const page = await newPage(browser as Browser);
+    await page.goto(ferry.url);
+    // Start-up problems arrive with the app's info, which the status bar shows (the banners are set in the same step).
+    await page.getByText(/· web mode/).waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Migration history (2)' }).waitFor({ timeout: 30_000 });
+    const banners = await page.getByRole('region', { name: 'Notifications' }).getByText(/migration history/).allTextContents().catch(() => []);
+    return { ferry, page, banners };
+  }
+
+  it('names the moved lines once, and shows each migration in the same state in Migration history and Reports', async () => {
+    const first = await startAndRead();
+    try {
+      const moved = readdirSync(dataDir).filter((f) => f.startsWith('migrations.jsonl.damaged-'));
+      expect(moved).toHaveLength(1);
+      expect(first.banners).toHaveLength(1);
+      expect(first.banners[0]).toContain('(line 5 cut off in the middle of a write, line 6 not valid JSON)');
+      expect(first.banners[0]).toContain(path.join(dataDir, moved[0] ?? ''));
+      await screenshot(first.page, '45-damaged-history-banner');
+
+      // The migration history (the tray's button) and the reports browser say the same for each migration.
+      await first.page.getByRole('button', { name: 'Migration history (2)' }).click();
+      const history = first.page.getByRole('table', { name: 'Migration history' });
+      const historyState = async (vm: string) => (await history.getByRole('row').filter({ hasText: vm }).locator('td').last().textContent())?.trim();
+      expect(await historyState('vmd')).toBe('Outcome unknown');
+      expect(await historyState('vm1')).toBe('Completed');
+      await first.page.getByRole('button', { name: 'Reports' }).click();
+      const table = first.page.getByRole('dialog', { name: 'Migration reports' }).getByRole('table', { name: 'Migrations' });
+      await expect.poll(() => table.getByRole('row').count(), { timeout: 10_000 }).toBe(3);
+      expect(await table.getByRole('row').filter({ hasText: 'vmd' }).textContent()).toContain('Outcome unknown');
+      expect(await table.getByRole('row').filter({ hasText: 'vm1' }).textContent()).toContain('Completed');
+      await screenshot(first.page, '46-damaged-history-reports');
+    } finally {
+      await first.ferry.stop();
+    }
+    for (const _ of [1, 2]) {
+      const again = await startAndRead();
+      try {
+        expect(again.banners).toEqual([]);
+      } finally {
+        await again.ferry.stop();
+      }
+    }
+    expect(readdirSync(dataDir).filter((f) => f.startsWith('migrations.jsonl.damaged-'))).toHaveLength(1);
+  }, 180_000);
 });

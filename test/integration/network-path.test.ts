@@ -135,6 +135,8 @@ describe.skipIf(!lab)('the network path between lab hosts', () => {
       const m = r.routes.find((x) => x.kind === 'management');
       expect(m?.pmtu, explain(r)).toMatchObject({ largestPassing: 1500, smallestFailing: 1501, exact: true, failure: 'lost' });
       expect(m?.clip).toMatchObject({ how: 'silent', mtu: 1500, fixAt: 'the switch ports between hvA and hvB' });
+      // Both NICs are 9000: the hop says what vanishes, never a 1500-byte link MTU nobody configured.
+      expect(m?.hops.map((h) => [h.hop, h.linkMtu, h.dropsAbove])).toEqual([[1, undefined, 1500]]);
       const hole = r.flags[0];
       expect(hole, explain(r)).toMatchObject({ id: 'black-hole', severity: 'error', route: 'management' });
       expect(hole?.fix).toMatch(/^Raise the MTU to 9000 on the switch ports between hvA and hvB/);
@@ -144,6 +146,24 @@ describe.skipIf(!lab)('the network path between lab hosts', () => {
       expect(r.routes.find((x) => x.kind === 'migration')?.pmtu?.largestPassing).toBe(9000);
     } finally {
       await labRun(['blackhole', 'off', 'sw-hvB']);
+    }
+  });
+
+  it("on the migration network, a black hole at hvB's port (sw2-hvB) leaves the migration hop without a link MTU between two 9000-byte mig0s", async () => {
+    try {
+      await labRun(['blackhole', 'on', 'sw2-hvB']);
+      await flush('hvA');
+      const r = await check('hvA', 'hvB');
+      const mig = r.routes.find((x) => x.kind === 'migration');
+      expect(mig?.source?.mtu).toBe(9000);
+      expect(mig?.destination?.mtu).toBe(9000);
+      expect(mig?.pmtu, explain(r)).toMatchObject({ largestPassing: 1500, failure: 'lost' });
+      expect(mig?.hops.map((h) => [h.hop, h.address, h.linkMtu, h.dropsAbove])).toEqual([[1, '10.77.2.12', undefined, 1500]]);
+      // The management network has its own switch port: clean, its hop at 9000.
+      expect(r.routes.find((x) => x.kind === 'management')?.hops.at(-1)?.linkMtu).toBe(9000);
+    } finally {
+      await labRun(['blackhole', 'off', 'sw2-hvB']);
+      await flush('hvA');
     }
   });
 });

@@ -27,3 +27,35 @@ describe('start-up with a torn inventory file', () => {
     }
   });
 });
+
+describe('start-up with a damaged migration history', () => {
+  it('names the damaged lines and where they went at the first start, and says nothing at the next two', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'ferry-damaged-'));
+    const host = (name: string) => ({ id: name, name, address: name });
+    const start = { vm: 'vm1', source: host('hvA'), destination: host('hvB'), options: {}, argv: [], commandLine: 'virsh migrate', intervalMs: 1000 };
+    const end = { state: 'completed', message: 'done' };
+    const lines = [
+      JSON.stringify({ v: 1, n: 1, type: 'start', id: 'm-1', at: 1, start }),
+      JSON.stringify({ v: 1, n: 2, type: 'end', id: 'm-1', at: 2, end }),
+      JSON.stringify({ v: 1, n: 3, type: 'start', id: 'm-2', at: 3, start }),
+    ];
+    writeFileSync(path.join(dataDir, 'migrations.jsonl'), `${lines.join('\n')}\n{"v":1,"n":4,"type":"end","id":"m-2","a\nnot a record`);
+    const problemsAtStart = async () => {
+      const main = await createFerryMain({ dataDir, homeDir: dataDir, env: {} });
+      try {
+        const info = await createIpcCore(main.handlers).invoke(appInfo.id, {}, { clientId: 't', transport: 'web' });
+        return info.ok ? (info.value as { problems: { code: string; message: string }[] }).problems : undefined;
+      } finally {
+        await main.dispose();
+      }
+    };
+    const first = await problemsAtStart();
+    expect(first).toHaveLength(1);
+    const moved = readdirSync(dataDir).filter((f) => f.startsWith('migrations.jsonl.damaged-'));
+    expect(moved).toHaveLength(1);
+    expect(first?.[0]?.message).toContain(path.join(dataDir, moved[0] ?? ''));
+    expect(first?.[0]?.message).toMatch(/\(line 4 cut off in the middle of a write, line 5 not valid JSON\)/);
+    expect(await problemsAtStart()).toEqual([]);
+    expect(await problemsAtStart()).toEqual([]);
+  });
+});

@@ -88,6 +88,8 @@ describe('the path check on lab captures', () => {
     // The TTL probe: hop 1 is hvB itself, and the 1501-byte packet never arrives.
     expect(m?.pmtu?.probes.filter((p) => p.ttl !== undefined).map((p) => [p.ttl, p.packetBytes, p.outcome])).toEqual([[1, 1501, 'lost']]);
     expect(m?.clip).toMatchObject({ how: 'silent', mtu: 1500, fixAt: 'the switch ports between hvA and hvB' });
+    // Both NICs are 9000: the hop table names no 1500-byte link MTU nobody configured, only what vanishes.
+    expect(m?.hops.map((h) => [h.hop, h.linkMtu, h.dropsAbove])).toEqual([[1, undefined, 1500]]);
     const hole = r.flags[0];
     expect(hole).toMatchObject({ id: 'black-hole', severity: 'error', route: 'management' });
     expect(hole?.facts).toMatch(/larger than 1500 bytes \(1501 and up\) vanish with no ICMP "fragmentation needed"/);
@@ -103,6 +105,11 @@ describe('the path check on lab captures', () => {
     const m = r.routes[0];
     expect(m?.clip).toMatchObject({ how: 'silent', hop: 1, address: '10.77.0.1', nextAddress: '10.77.1.13', nextName: 'hvC' });
     expect(m?.clip?.fixAt).toBe('the link from 10.77.0.1 (hop 1) to hvC');
+    // hvC's own NIC is 1500: that is the MTU of the link into it.
+    expect(m?.hops.map((h) => [h.hop, h.linkMtu, h.dropsAbove])).toEqual([
+      [1, undefined, undefined],
+      [2, 1500, undefined],
+    ]);
     // hvC's NIC is 1500: packets above it vanishing is a (warning) black hole, not an error.
     expect(r.flags.find((f) => f.id === 'black-hole')?.severity).toBe('warning');
   });
@@ -119,6 +126,8 @@ describe('the path check on lab captures', () => {
     expect(mismatch).toMatchObject({ severity: 'warning', route: 'management', title: 'NIC MTUs differ: hvA 9000, hvB 1500' });
     expect(mismatch?.fix).toContain('on hvB, `ip link set dev eth0 mtu 9000`');
     expect(r.flags.some((f) => f.id === 'black-hole' && f.route === 'management')).toBe(false);
+    // 1504 passed (the VLAN slack past hvB's 1500): the table says what vanished, not an MTU of its own making.
+    expect(m?.hops.map((h) => [h.hop, h.linkMtu, h.dropsAbove])).toEqual([[1, undefined, 1504]]);
   });
 
   it('says the hop cannot be named when the kernel already cached the path MTU, and how to make it nameable', async () => {

@@ -95,7 +95,7 @@ describe('HTML report', () => {
   });
 
   it('says what, where, how long and how much down, with the command, pre-flight and timeline', () => {
-    for (const s of ['vm1', 'hvA → hvB', '6.51 s', '48 ms', '90.00 MiB', 'completed', '2025-11-25 12:00:00 UTC', 'Pass 1', 'Bandwidth cap set to 32 MiB/s.', "'--desturi'", 'Source reaches destination']) {
+    for (const s of ['vm1', 'hvA → hvB', '6.51 s', '48 ms', '90.00 MiB', '<span class="tone-ok">Completed</span>', '2025-11-25 12:00:00 UTC', 'Pass 1', 'Bandwidth cap set to 32 MiB/s.', "'--desturi'", 'Source reaches destination']) {
       expect(html).toContain(s.replace(/'/g, '&#39;'));
     }
   });

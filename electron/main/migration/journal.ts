@@ -1,26 +1,28 @@
 /**
  * The migration history: an append-only JSON-lines file (`migrations.jsonl` in the data directory), one record per
- * line, each appended with one write and made durable with fdatasync before the append resolves. Lines are never
- * rewritten; a migration's story is the sequence of its lines (start, samples, events, end, reconciliation).
+ * line, each appended with one write and made durable with fdatasync before the append resolves. A migration's story
+ * is the sequence of its lines (start, samples, events, end, reconciliation).
  *
  *   {"v":1,"n":17,"type":"sample","id":"m-...","at":1764065000123,"sample":{...}}
  *
  * `n` numbers every line of the file (1, 2, 3...); it lets a reader see a gap and the crash test see that every
  * acknowledged append survived.
  *
- * Reading:
- * - a torn LAST line (a crash in the middle of a write: no newline at the end, or unparsable text after the last
- *   newline) is skipped and reported; on open for writing it is moved aside (`migrations.jsonl.torn-<time>`) and
- *   cut off, so that the next record starts on a line of its own;
- * - a corrupt line in the MIDDLE (a disk error, a hand edit) is reported as a problem with its line number and the
- *   rest of the file is still read.
+ * Damage (a line cut off by a crash, at the end or followed by later lines; a line that is not JSON; a line that is
+ * not a record or whose payload fails its schema, journal-schema.ts) is dealt with once, when the journal is opened
+ * for writing: the damaged lines are written to `migrations.jsonl.damaged-<time>`, the journal is replaced
+ * (atomically) by its whole lines plus one `repair` line naming that file and the numbers the damaged lines held.
+ * The next open finds nothing to report: the numbers are accounted for, and none is ever given out again. This is the
+ * only time a line is rewritten; appends never are.
  *
  * Side effects (the file system) come in as `JournalFs`, so tests can fail or slow any step.
  */
 import { constants as fsc } from 'node:fs';
-import { open, readFile, writeFile, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { open, readFile, type FileHandle } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { writeFileAtomic } from '../atomic-file';
 import { ferryError, type FerryError } from '../../../shared/errors';
+import { PAYLOAD_SCHEMAS, type RepairPayload } from './journal-schema';
 
 export const JOURNAL_FILE = 'migrations.jsonl';
 export const JOURNAL_VERSION = 1;
@@ -41,98 +43,173 @@ export interface JournalLine {
 
 export type JournalEntry = Omit<JournalLine, 'v' | 'n'>;
 
-export interface JournalProblem {
+/** A `repair` line (not a migration's: its `id` is REPAIR_ID), written when damaged lines were moved aside. */
+export interface RepairLine {
+  readonly n: number;
+  readonly at: number;
+  readonly repair: RepairPayload;
+}
+const REPAIR_ID = 'journal';
+
+export type DamageReason = 'cut-off' | 'not-json' | 'not-a-record' | 'bad-payload';
+
+export interface DamagedLine {
   /** 1-based line number in the file. */
   readonly line: number;
-  readonly kind: 'torn-tail' | 'corrupt' | 'gap';
+  readonly reason: DamageReason;
+  /** Why, in words (the parser's or the schema's complaint). */
+  readonly why: string;
+  /** The record number it held, or the one it must have had (one after the line before it). */
+  readonly n: number;
+  /** The line's text as it was (without its newline). */
+  readonly text: string;
+}
+
+export interface JournalProblem {
+  /** 1-based line number in the file (of the first damaged line, for a move). */
+  readonly line: number;
+  /** 'damaged': lines moved aside (or that could not be); 'gap': numbers missing that nothing accounts for. */
+  readonly kind: 'damaged' | 'gap';
   readonly error: FerryError;
 }
 
 export interface ParsedJournal {
+  /** The migrations' lines, in file order. */
   readonly lines: readonly JournalLine[];
+  readonly repairs: readonly RepairLine[];
+  readonly damaged: readonly DamagedLine[];
+  /** Jumps in the numbers that no damaged line or repair line accounts for. */
   readonly problems: readonly JournalProblem[];
-  /** Byte length of the file up to and including the last complete line (where a torn tail starts). */
-  readonly cleanLength: number;
+  /** The numbers those jumps skip. */
+  readonly missing: readonly number[];
+  /** The number the next appended line takes: above every number the file holds or held. */
+  readonly nextN: number;
 }
 
-const TYPES: ReadonlySet<string> = new Set<JournalLineType>(['start', 'sample', 'event', 'end', 'reconcile']);
+const TYPES: ReadonlySet<string> = new Set(['start', 'sample', 'event', 'end', 'reconcile', 'repair']);
 
-function asLine(value: unknown): JournalLine | string {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not a JSON object';
+function asLine(value: unknown): { line: JournalLine } | { reason: DamageReason; why: string } {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { reason: 'not-a-record', why: 'not a JSON object' };
   const o = value as Record<string, unknown>;
-  if (o['v'] !== JOURNAL_VERSION) return `unknown version ${JSON.stringify(o['v'])}`;
-  if (typeof o['n'] !== 'number' || !Number.isInteger(o['n'])) return 'no line number';
-  if (typeof o['type'] !== 'string' || !TYPES.has(o['type'])) return `unknown type ${JSON.stringify(o['type'])}`;
-  if (typeof o['id'] !== 'string' || o['id'] === '') return 'no migration id';
-  if (typeof o['at'] !== 'number') return 'no time';
-  return o as JournalLine;
+  const bad = (why: string) => ({ reason: 'not-a-record' as const, why });
+  if (o['v'] !== JOURNAL_VERSION) return bad(`unknown version ${JSON.stringify(o['v'])}`);
+  if (typeof o['n'] !== 'number' || !Number.isInteger(o['n']) || o['n'] < 1) return bad('no line number');
+  const type = o['type'];
+  if (typeof type !== 'string' || !TYPES.has(type)) return bad(`unknown type ${JSON.stringify(type)}`);
+  if (typeof o['id'] !== 'string' || o['id'] === '') return bad('no migration id');
+  if (typeof o['at'] !== 'number') return bad('no time');
+  const payload = PAYLOAD_SCHEMAS[type as keyof typeof PAYLOAD_SCHEMAS].safeParse(o[type]);
+  if (!payload.success) {
+    const issue = payload.error.issues[0];
+    return { reason: 'bad-payload', why: `its ${type} ${issue ? `${issue.path.join('.') || 'payload'}: ${issue.message}` : 'payload is invalid'}` };
+  }
+  return { line: o as JournalLine };
+}
+
+const REASON_WORDS: Record<DamageReason, string> = {
+  'cut-off': 'cut off in the middle of a write',
+  'not-json': 'not valid JSON',
+  'not-a-record': 'not a record',
+  'bad-payload': 'with invalid content',
+};
+
+/** A fragment's own number, when it got that far (`{"v":1,"n":17,"ty`). */
+function fragmentNumber(text: string): number | undefined {
+  const m = /^\{"v":\d+,"n":(\d+)[,}]/.exec(text);
+  return m ? Number(m[1]) : undefined;
 }
 
 /**
- * Parses the journal's text. Pure. A last piece without a newline is a torn tail (even if it happens to parse: the
- * write did not finish, so its fdatasync never returned and nobody was told it was saved).
+ * Parses the journal's text. Pure. A last piece without a newline is cut off (even if it happens to parse: the write
+ * did not finish, so its fdatasync never returned and nobody was told it was saved); so is a line that starts like
+ * a record and breaks off (a torn write that later lines followed).
  */
 export function parseJournal(text: string): ParsedJournal {
   const lines: JournalLine[] = [];
-  const problems: JournalProblem[] = [];
-  const lastNewline = text.lastIndexOf('\n');
-  const complete = lastNewline < 0 ? '' : text.slice(0, lastNewline);
-  const tail = lastNewline < 0 ? text : text.slice(lastNewline + 1);
-  const rows = complete === '' ? [] : complete.split('\n');
-  let expectedN: number | undefined;
-  rows.forEach((row, i) => {
-    const lineNo = i + 1;
+  const repairs: RepairLine[] = [];
+  const damaged: DamagedLine[] = [];
+  const rows = text.split('\n');
+  const tail = rows.pop() ?? '';
+  // Numbers in file order: the whole lines' (checked for gaps) and the damaged lines' (accounting for gaps).
+  const seen: { n: number; line: number; whole: boolean }[] = [];
+  let lastN = 0;
+  let maxN = 0;
+  const damage = (lineNo: number, row: string, reason: DamageReason, why: string) => {
+    const own = fragmentNumber(row);
+    const n = own !== undefined && own > lastN ? own : lastN + 1;
+    damaged.push({ line: lineNo, reason, why, n, text: row });
+    seen.push({ n, line: lineNo, whole: false });
+    lastN = n;
+    maxN = Math.max(maxN, n);
+  };
+  const read = (row: string, lineNo: number, complete: boolean) => {
     if (row.trim() === '') return;
     let value: unknown;
     try {
       value = JSON.parse(row);
     } catch (e) {
-      problems.push({
-        line: lineNo,
-        kind: 'corrupt',
-        error: ferryError('inventory.corrupt', `Line ${lineNo} of the migration history is not valid JSON; it was skipped.`, `${String(e)}: ${row.slice(0, 200)}`),
-      });
-      return;
+      const cut = row.startsWith('{"v":') && fragmentNumber(row) !== undefined;
+      return damage(lineNo, row, cut ? 'cut-off' : 'not-json', String(e));
     }
-    const line = asLine(value);
-    if (typeof line === 'string') {
-      problems.push({
-        line: lineNo,
-        kind: 'corrupt',
-        error: ferryError('inventory.corrupt', `Line ${lineNo} of the migration history is not a record (${line}); it was skipped.`, row.slice(0, 200)),
-      });
-      return;
+    const r = asLine(value);
+    if ('reason' in r) return damage(lineNo, row, r.reason, r.why);
+    // Whole but without its newline: the write did not finish, so nobody was told it was saved.
+    if (!complete) return damage(lineNo, row, 'cut-off', 'the last line has no newline: its write did not finish');
+    const line = r.line;
+    seen.push({ n: line.n, line: lineNo, whole: true });
+    lastN = line.n;
+    maxN = Math.max(maxN, line.n);
+    if (line.type === ('repair' as string)) repairs.push({ n: line.n, at: line.at, repair: line['repair'] as RepairPayload });
+    else lines.push(line);
+  };
+  rows.forEach((row, i) => read(row, i + 1, true));
+  read(tail, rows.length + 1, false);
+
+  const accounted = new Set<number>([...seen.map((s) => s.n), ...repairs.flatMap((r) => r.repair.numbers)]);
+  for (const r of repairs) for (const n of r.repair.numbers) maxN = Math.max(maxN, n);
+  const problems: JournalProblem[] = [];
+  const missingAll: number[] = [];
+  let prev: number | undefined;
+  for (const s of seen.filter((x) => x.whole)) {
+    if (prev !== undefined) {
+      const from = prev;
+      const missing = Array.from({ length: Math.max(0, s.n - from - 1) }, (_, i) => from + 1 + i).filter((n) => !accounted.has(n));
+      missingAll.push(...missing);
+      if (s.n <= from || missing.length > 0) {
+        problems.push({
+          line: s.line,
+          kind: 'gap',
+          error: ferryError('inventory.corrupt', `The migration history jumps from record ${prev} to ${s.n} at line ${s.line}: records are missing or out of order.`),
+        });
+      }
     }
-    if (expectedN !== undefined && line.n !== expectedN) {
-      problems.push({
-        line: lineNo,
-        kind: 'gap',
-        error: ferryError('inventory.corrupt', `The migration history jumps from record ${expectedN - 1} to ${line.n} at line ${lineNo}.`),
-      });
-    }
-    expectedN = line.n + 1;
-    lines.push(line);
-  });
-  if (tail !== '') {
-    problems.push({
-      line: rows.length + 1,
-      kind: 'torn-tail',
-      error: ferryError(
-        'inventory.corrupt',
-        'The last record of the migration history was cut off (Ferry stopped while writing it); it was skipped.',
-        tail.slice(0, 200),
-      ),
-    });
+    prev = s.n;
   }
-  return { lines, problems, cleanLength: Buffer.byteLength(complete, 'utf8') + (lastNewline < 0 ? 0 : 1) };
+  return { lines, repairs, damaged, problems, missing: missingAll, nextN: maxN + 1 };
+}
+
+/** The one message for damaged lines: which, why, and where they are now (or that they could not be moved). */
+export function damageProblem(damaged: readonly DamagedLine[], movedTo: string | undefined, failure?: string): JournalProblem {
+  const which = damaged.map((d) => `line ${d.line} ${REASON_WORDS[d.reason]}`).join(', ');
+  const one = damaged.length === 1;
+  const count = one ? 'A damaged line' : `${damaged.length} damaged lines`;
+  const message =
+    movedTo !== undefined
+      ? `${count} of the migration history ${one ? 'was' : 'were'} moved to ${movedTo} (${which}); the other records are intact.`
+      : `${count} of the migration history could not be moved aside (${which}; ${failure ?? 'unknown error'}); ${one ? 'it is' : 'they are'} skipped.`;
+  const detail = damaged.map((d) => `line ${d.line}, record ${d.n}: ${d.why}: ${d.text.slice(0, 200)}`).join('\n');
+  return { line: damaged[0]?.line ?? 0, kind: 'damaged', error: ferryError('inventory.corrupt', message, detail) };
 }
 
 export interface JournalFs {
   readFile(path: string): Promise<string | undefined>;
   /** Opens for appending (O_APPEND | O_CREAT), mode 0600. */
   openAppend(path: string): Promise<AppendHandle>;
-  /** Keeps a torn tail aside before it is cut off. */
+  /** Writes a new file (never over an existing one), durably: where damaged lines are kept. */
   writeAside(path: string, data: string): Promise<void>;
+  /** Replaces the file's content atomically and durably (a temporary file, fdatasync, rename). */
+  replace(path: string, data: string): Promise<void>;
+  /** Cuts the file to `length` bytes, durably (the tuning store's torn tail). */
   truncate(path: string, length: number): Promise<void>;
 }
 
@@ -140,6 +217,16 @@ export interface AppendHandle {
   /** One write of the whole buffer (loops over partial writes), then fdatasync. */
   appendDurable(data: Buffer): Promise<void>;
   close(): Promise<void>;
+}
+
+async function writeNewDurable(path: string, data: string): Promise<void> {
+  const fh = await open(path, 'wx', 0o600);
+  try {
+    await fh.writeFile(data, 'utf8');
+    await fh.datasync();
+  } finally {
+    await fh.close();
+  }
 }
 
 export const nodeJournalFs: JournalFs = {
@@ -165,7 +252,8 @@ export const nodeJournalFs: JournalFs = {
       close: () => fh.close(),
     };
   },
-  writeAside: (path, data) => writeFile(path, data, { mode: 0o600, flag: 'wx' }),
+  writeAside: writeNewDurable,
+  replace: (path, data) => writeFileAtomic(path, data),
   async truncate(path, length) {
     const fh = await open(path, 'r+');
     try {
@@ -180,8 +268,27 @@ export const nodeJournalFs: JournalFs = {
 export interface JournalOpenOptions {
   readonly dataDir: string;
   readonly fs?: JournalFs;
-  /** For the name of a set-aside torn tail. */
+  /** For the name of the file damaged lines are moved to, and the repair line's time. */
   readonly wallClock?: () => number;
+}
+
+/** What the journal found at open, after moving damaged lines aside. */
+export interface OpenedJournal extends ParsedJournal {
+  /** Where the damaged lines went (absent when there were none, or they could not be moved). */
+  readonly movedTo?: string;
+}
+
+/** Writes to `base`, or `base-1`, `base-2`... when a file of that name exists already (two repairs in one ms). */
+async function writeAsideUnique(fs: JournalFs, base: string, data: string): Promise<string> {
+  for (let i = 0; ; i++) {
+    const path = i === 0 ? base : `${base}-${i}`;
+    try {
+      await fs.writeAside(path, data);
+      return path;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || i >= 20) throw e;
+    }
+  }
 }
 
 /**
@@ -197,11 +304,12 @@ export class Journal {
   private constructor(
     readonly path: string,
     private readonly handle: AppendHandle,
-    /** The lines that were in the file at open. */
-    readonly initial: ParsedJournal,
+    /** The lines that were in the file at open; `problems` is what to tell the admin, once. */
+    readonly initial: OpenedJournal,
+    /** The file does not end with a newline (damage that could not be moved): the next line starts a new one. */
+    private needsNewline: boolean,
   ) {
-    const last = initial.lines[initial.lines.length - 1];
-    this.nextN = last === undefined ? 1 : last.n + 1;
+    this.nextN = initial.nextN;
   }
 
   static async open(o: JournalOpenOptions): Promise<Journal> {
@@ -209,25 +317,57 @@ export class Journal {
     const path = join(o.dataDir, JOURNAL_FILE);
     const text = (await fs.readFile(path)) ?? '';
     const parsed = parseJournal(text);
-    const textBytes = Buffer.byteLength(text, 'utf8');
-    if (parsed.cleanLength < textBytes) {
-      const tail = Buffer.from(text, 'utf8').subarray(parsed.cleanLength).toString('utf8');
-      await fs.writeAside(`${path}.torn-${(o.wallClock ?? Date.now)()}`, tail).catch(() => undefined);
-      await fs.truncate(path, parsed.cleanLength);
+    const now = (o.wallClock ?? Date.now)();
+    if (parsed.damaged.length === 0) {
+      const journal = new Journal(path, await fs.openAppend(path), parsed, text !== '' && !text.endsWith('\n'));
+      // Records missing (lost before this version, or cut out by hand): said now, noted so that it is said once.
+      if (parsed.missing.length > 0) await journal.appendRepair({ lines: [], numbers: [...parsed.missing] }, now).catch(() => undefined);
+      return journal;
     }
-    const handle = await fs.openAppend(path);
-    return new Journal(path, handle, parsed);
+    const damagedAt = new Set(parsed.damaged.map((d) => d.line));
+    const whole = text
+      .split('\n')
+      .filter((row, i) => row.trim() !== '' && !damagedAt.has(i + 1))
+      .map((row) => `${row}\n`)
+      .join('');
+    try {
+      const aside = await writeAsideUnique(fs, `${path}.damaged-${now}`, parsed.damaged.map((d) => `${d.text}\n`).join(''));
+      const repair: RepairPayload = { movedTo: basename(aside), lines: parsed.damaged.map((d) => d.line), numbers: [...parsed.damaged.map((d) => d.n), ...parsed.missing] };
+      const repairLine = { v: JOURNAL_VERSION, n: parsed.nextN, type: 'repair', id: REPAIR_ID, at: now, repair };
+      await fs.replace(path, `${whole}${JSON.stringify(repairLine)}\n`);
+      const opened: OpenedJournal = {
+        ...parsed,
+        repairs: [...parsed.repairs, { n: repairLine.n, at: now, repair }],
+        problems: [damageProblem(parsed.damaged, aside), ...parsed.problems],
+        nextN: parsed.nextN + 1,
+        movedTo: aside,
+      };
+      return new Journal(path, await fs.openAppend(path), opened, false);
+    } catch (e) {
+      const problem = damageProblem(parsed.damaged, undefined, String(e));
+      return new Journal(path, await fs.openAppend(path), { ...parsed, problems: [problem, ...parsed.problems] }, !text.endsWith('\n'));
+    }
   }
 
   /** Appends one line; resolves once it is on disk (fdatasync returned) with the line as written. */
   append(entry: JournalEntry): Promise<JournalLine> {
+    return this.appendAny(entry);
+  }
+
+  private appendRepair(repair: RepairPayload, at: number): Promise<JournalLine> {
+    return this.appendAny({ type: 'repair' as JournalLine['type'], id: REPAIR_ID, at, repair });
+  }
+
+  private appendAny(entry: JournalEntry): Promise<JournalLine> {
     if (this.closed) return Promise.reject(new Error('the migration journal is closed'));
     const run = async (): Promise<JournalLine> => {
       const line = { v: JOURNAL_VERSION, n: this.nextN, ...entry } as JournalLine;
-      const data = Buffer.from(`${JSON.stringify(line)}\n`, 'utf8');
+      // Never glued onto a fragment: it would damage this line too.
+      const data = Buffer.from(`${this.needsNewline ? '\n' : ''}${JSON.stringify(line)}\n`, 'utf8');
       const t0 = performance.now();
       await this.handle.appendDurable(data);
       this.recordSync(performance.now() - t0);
+      this.needsNewline = false;
       this.nextN += 1;
       return line;
     };
@@ -235,7 +375,6 @@ export class Journal {
     this.chain = p.catch(() => undefined);
     return p;
   }
-
   private recordSync(ms: number): void {
     if (this.syncTimes.length >= 1000) this.syncTimes.shift();
     this.syncTimes.push(ms);

@@ -178,7 +178,7 @@ async function checkRoute(c: Ctx, kind: RouteKind, target: string): Promise<{ ro
     ...(src.ok ? { source: src.value } : {}),
     ...(dst?.ok ? { destination: dst.value } : {}),
     ...(pmtu ? { pmtu } : {}),
-    hops: annotateHops(hops, report, clip, src.ok ? src.value.mtu : 0),
+    hops: annotateHops(hops, report, clip, src.ok ? src.value.mtu : 0, dst?.ok ? dst.value.mtu : undefined),
     ...(clip ? { clip } : {}),
     problems,
     durationMs: Math.max(0, c.deps.now() - t0),

@@ -29,6 +29,7 @@ export function runHead(r: c.MigrationRecordView): RunHead {
     startedAt: new Date(r.startedAt).toISOString(),
     endedAt: r.endedAt === undefined ? undefined : new Date(r.endedAt).toISOString(),
     status: STATUS[r.state],
+    state: r.state,
     options: r.options,
     limits: r.limits,
     inPostcopy: r.state === 'post-copy',

@@ -4,6 +4,7 @@
  * adapter over the contract's ferry.migrations.* channels (store/migrationContract.ts).
  */
 import type { FerryError } from '../../../shared/errors';
+import type { MigrationRecordState } from '../../../shared/ipc/contract';
 import type { MigrationOptions } from '../../../shared/migration/options';
 import type { Result } from '../../../shared/result';
 import type { ChartPoint } from '../features/migrate/chartData';
@@ -52,6 +53,8 @@ export interface MigrationRun {
   readonly startedAt: string;
   readonly endedAt?: string | undefined;
   readonly status: RunStatus;
+  /** The record's own state from main (absent in the dev fakes): the history shows its words (shared/migration/state). */
+  readonly state?: MigrationRecordState | undefined;
   readonly options: MigrationOptions;
   /** The bandwidth cap (MiB/s) and max downtime (ms) in force now: the options', or what a live control set since. */
   readonly limits?: { readonly bandwidthMiBps?: number | undefined; readonly maxDowntimeMs?: number | undefined } | undefined;

@@ -16,10 +16,8 @@ export function formatMemory(bytes: number | undefined): string {
   return Number.isInteger(g) ? `${g} GiB` : `${g.toFixed(1)} GiB`;
 }
 
-export function formatCount(n: number): string {
-  // Thin grouping by hand: toLocaleString depends on the machine's locale.
-  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-}
+// Counts and "N things" have one home, shared with the reports and the path analysis.
+export { countOf, formatCount } from '../../../shared/count';
 
 export function formatYesNo(v: boolean | undefined, yes: string, no: string): string {
   return v === undefined ? '—' : v ? yes : no;

@@ -1,5 +1,6 @@
 /** Host list view-model: order and the one-line capacity summary. */
 import type { HostView } from '../../../shared/inventory/types';
+import { countOf, formatCount } from '../../../shared/count';
 
 const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
 
@@ -38,7 +39,7 @@ export function hostSummary(h: HostView): HostSummary {
 
 /** `12 VMs (9 on)`, `vCPU 18/8`, `Mem 14.5/31.3 GiB`: three short strings for the host list item. */
 export function summaryParts(s: HostSummary): { vms: string; cpu: string; mem: string } {
-  const vms = s.vmCount === undefined ? 'VMs —' : `${s.vmCount} VM${s.vmCount === 1 ? '' : 's'} (${s.running} on)`;
+  const vms = s.vmCount === undefined ? 'VMs —' : `${countOf(s.vmCount, 'VM')} (${formatCount(s.running)} on)`;
   const cpu = s.cpuCount === undefined ? 'CPU —' : `vCPU ${s.vcpusUsed}/${s.cpuCount}`;
   const mem = s.memoryBytes === undefined ? 'Mem —' : `Mem ${memoryPair(s.memoryUsed, s.memoryBytes)}`;
   return { vms, cpu, mem };

@@ -1,7 +1,7 @@
 /** The bottom line: hosts per connection state, total VMs, and which back end this window talks to. */
 import { useFerry, useFerryShallow } from '../../store/react';
 import { CONNECTION_STATES, stateLabel } from '../../view/connection';
-import { formatCount } from '../../view/format';
+import { countOf } from '../../view/format';
 
 export function StatusBar() {
   const states = useFerryShallow((s) => Object.values(s.inventory.hosts).map((h) => h.connection.state));
@@ -20,7 +20,7 @@ export function StatusBar() {
           <span className="badge__dot" aria-hidden="true" /> {c.n} {c.label.toLowerCase()}
         </span>
       ))}
-      <span className="status-bar__item">{formatCount(vms)} VMs</span>
+      <span className="status-bar__item">{countOf(vms, 'VM')}</span>
       <span className="spacer" />
       {info !== undefined && (
         <span className="status-bar__item muted" title={`Data directory: ${info.dataDir}`}>

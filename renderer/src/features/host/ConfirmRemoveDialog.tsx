@@ -2,6 +2,7 @@
 import { useActions, useFerry } from '../../store/react';
 import { Dialog } from '../common/Dialog';
 import { ErrorBanner } from '../common/ErrorBanner';
+import { countOf } from '../../view/format';
 
 export function ConfirmRemoveDialog() {
   const d = useFerry((s) => (s.dialog?.kind === 'confirm-remove' ? s.dialog : null));
@@ -13,7 +14,7 @@ export function ConfirmRemoveDialog() {
     <Dialog title={`Remove ${name ?? 'host'}?`} onClose={closeDialog} tone="danger">
       <p>
         Ferry will forget <strong>{name}</strong>: its address, user and authentication settings. Nothing changes on
-        the host{vms !== undefined ? `, and its ${vms} VM${vms === 1 ? '' : 's'} keep running` : ''}.
+        the host{vms !== undefined ? `, and its ${countOf(vms, 'VM')} keep running` : ''}.
       </p>
       {d.error !== undefined && <ErrorBanner message={d.error.message} code={d.error.code} />}
       <footer className="dialog__footer">

@@ -6,7 +6,7 @@
 import { useRef, type KeyboardEvent } from 'react';
 import { useActions, useFerry, useFerryShallow } from '../../store/react';
 import { sortHosts } from '../../view/hosts';
-import { formatCount } from '../../view/format';
+import { countOf } from '../../view/format';
 import { HostListItem } from './HostListItem';
 
 export function HostList() {
@@ -52,7 +52,7 @@ export function HostList() {
           onClick={() => selectHost(null)}
         >
           <span className="host-item__name">All hosts</span>
-          <span className="host-item__meta muted">{formatCount(totalVms)} VMs</span>
+          <span className="host-item__meta muted">{countOf(totalVms, 'VM')}</span>
         </li>
         {ids.map((id) => (
           <HostListItem key={id} id={id} selected={selected === id} onSelect={selectHost} />

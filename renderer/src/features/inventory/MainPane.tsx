@@ -1,7 +1,7 @@
 /** Right of the hosts: all hosts' VMs, or one host with its header, its notices and two tabs (VMs, details). */
 import { useId } from 'react';
 import { useActions, useFerry } from '../../store/react';
-import { formatCount } from '../../view/format';
+import { countOf, formatCount } from '../../view/format';
 import { ConnectionPanel } from '../host/ConnectionPanel';
 import { HostDetail } from '../host/HostDetail';
 import { HostHeader } from '../host/HostHeader';
@@ -25,7 +25,7 @@ export function MainPane() {
       <section className="main-pane" role="region" aria-label="All hosts">
         <header className="main-pane__header">
           <h2>All hosts</h2>
-          <span className="muted">{hostCount} hosts</span>
+          <span className="muted">{countOf(hostCount, 'host')}</span>
         </header>
         <VmPane />
       </section>

@@ -2,7 +2,7 @@
 import { useEffect, useRef } from 'react';
 import type { VmState } from '../../../../shared/inventory/types';
 import { useActions, useFerry } from '../../store/react';
-import { formatCount, VM_STATE_LABELS, VM_STATE_ORDER } from '../../view/format';
+import { countOf, formatCount, VM_STATE_LABELS, VM_STATE_ORDER } from '../../view/format';
 
 interface Props {
   readonly shown: number;
@@ -53,7 +53,7 @@ export function VmFilters({ shown, total, counts }: Props) {
         ))}
       </select>
       <span className="toolbar__count muted" aria-live="polite">
-        {shown === total ? `${formatCount(total)} VMs` : `${formatCount(shown)} of ${formatCount(total)} VMs`}
+        {shown === total ? countOf(total, 'VM') : `${formatCount(shown)} of ${countOf(total, 'VM')}`}
       </span>
     </div>
   );

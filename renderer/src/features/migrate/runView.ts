@@ -1,6 +1,8 @@
 /** Pure formatting of a migration run for the tray, the live figures and the history. */
+import type { MigrationRecordState } from '../../../../shared/ipc/contract';
+import { migrationStateLabel } from '../../../../shared/migration/state';
 import { formatMilliseconds } from '../../../../shared/units';
-import type { MigrationRun, RunSample, VerdictState } from '../../store/migrationPort';
+import type { MigrationRun, RunSample, RunStatus, VerdictState } from '../../store/migrationPort';
 
 export const VERDICT_LABELS: Record<VerdictState, string> = {
   starting: 'Starting',
@@ -20,10 +22,14 @@ export function fmtMs(ms: number | undefined): string {
 }
 
 /** What the tray and history say about a run in one word or two. */
+const STATE_OF_STATUS: Record<RunStatus, MigrationRecordState> = { running: 'running', completed: 'completed', failed: 'failed', cancelled: 'aborted' };
+
 export function runLabel(r: MigrationRun): { text: string; tone: string } {
-  if (r.status === 'completed') return { text: 'Completed', tone: 'ok' };
-  if (r.status === 'failed') return { text: 'Failed', tone: 'error' };
-  if (r.status === 'cancelled') return { text: 'Aborted', tone: 'warn' };
+  // An ended run reads as the reports read it: the record's state, in the one set of words for states.
+  if (r.status !== 'running') {
+    const l = migrationStateLabel(r.state ?? STATE_OF_STATUS[r.status]);
+    return { text: l.text, tone: l.tone };
+  }
   const v = r.verdict?.state ?? 'starting';
   return { text: VERDICT_LABELS[v], tone: v === 'not-converging' || v === 'stalled' ? 'error' : v === 'slow' ? 'warn' : 'ok' };
 }

@@ -14,6 +14,7 @@ import { useFerry } from '../../store/react';
 import { ErrorBanner } from '../common/ErrorBanner';
 import { PickerSelect, usePeerOptions, useVmOptions } from './pickers';
 import './audit.css';
+import { countOf } from '../../../../shared/count';
 
 const bannerOf = (e: FerryError) => ({ message: e.message, code: e.code, ...(e.detail === undefined ? {} : { detail: e.detail }) });
 
@@ -71,7 +72,7 @@ function AuditResult({ audit }: { audit: HostAudit }) {
         <span>
           {audit.host.name}
           {audit.peer === undefined ? '' : ` → ${audit.peer.name}`}
-          {audit.vm === undefined ? '' : `, VM ${audit.vm}`}: {audit.findings.length} findings in {formatMilliseconds(audit.durationMs)}
+          {audit.vm === undefined ? '' : `, VM ${audit.vm}`}: {countOf(audit.findings.length, 'finding')} in {formatMilliseconds(audit.durationMs)}
         </span>
         {(['fail', 'warn', 'unsupported', 'pass'] as const).map((s) => (
           <span key={s} className={`audit-status audit-status--${s}`}>

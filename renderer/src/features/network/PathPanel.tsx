@@ -14,6 +14,7 @@ import { useFerry } from '../../store/react';
 import { ErrorBanner } from '../common/ErrorBanner';
 import { PickerSelect, usePeerOptions } from './pickers';
 import './path.css';
+import { countOf } from '../../../../shared/count';
 
 type RunState = { phase: 'idle' } | { phase: 'running' } | { phase: 'done'; report: PathReport } | { phase: 'error'; error: FerryError };
 
@@ -84,8 +85,8 @@ function ReportView({ report }: { report: PathReport }) {
   return (
     <div className="path__report">
       <p className="path__summary" role="status" aria-label="Check summary">
-        {report.source.name} → {report.destination.name}: checked in {(report.durationMs / 1000).toFixed(1)} s with {report.probeCount} DF probes;{' '}
-        {report.flags.length === 0 ? 'nothing to flag' : `${report.flags.length} flag${report.flags.length === 1 ? '' : 's'}${worst ? ` (worst: ${worst})` : ''}`}.
+        {report.source.name} → {report.destination.name}: checked in {(report.durationMs / 1000).toFixed(1)} s with {countOf(report.probeCount, 'DF probe')};{' '}
+        {report.flags.length === 0 ? 'nothing to flag' : `${countOf(report.flags.length, 'flag')}${worst ? ` (worst: ${worst})` : ''}`}.
       </p>
       <Flags flags={report.flags} />
       {report.routes.map((r) => (
@@ -172,8 +173,8 @@ function RouteView({ route, source, destination }: { route: PathRoute; source: s
       {pm && (
         <p className="path-route__pmtu" aria-label="Path MTU">
           {pm.largestPassing === undefined
-            ? `No DF probe got through (${pm.probes.length} probe${pm.probes.length === 1 ? '' : 's'}).`
-            : `Largest DF packet that passes: ${pm.largestPassing} bytes${pm.exact ? '' : ` (the limit lies below ${pm.smallestFailing ?? '?'})`}${pm.failure ? `; larger ones ${FAILURE[pm.failure]}` : ''}. ${pm.probes.length} probes in ${pm.rounds} rounds${pm.rttMs !== undefined ? `, round trip ${pm.rttMs.toFixed(2)} ms` : ''}.`}
+            ? `No DF probe got through (${countOf(pm.probes.length, 'probe')}).`
+            : `Largest DF packet that passes: ${pm.largestPassing} bytes${pm.exact ? '' : ` (the limit lies below ${pm.smallestFailing ?? '?'})`}${pm.failure ? `; larger ones ${FAILURE[pm.failure]}` : ''}. ${countOf(pm.probes.length, 'probe')} in ${countOf(pm.rounds, 'round')}${pm.rttMs !== undefined ? `, round trip ${pm.rttMs.toFixed(2)} ms` : ''}.`}
         </p>
       )}
       {route.clip && (
@@ -216,7 +217,7 @@ function Hops({ route }: { route: PathRoute }) {
             <td>{h.hop}</td>
             <td className="mono">{h.address ?? 'no reply'}</td>
             <td>{h.name ?? '—'}</td>
-            <td>{h.linkMtu ?? '—'}</td>
+            <td>{h.linkMtu ?? (h.dropsAbove !== undefined ? `larger than ${h.dropsAbove} vanish` : '—')}</td>
             <td>{h.rttMs === undefined ? '—' : `${h.rttMs.toFixed(3)} ms`}</td>
           </tr>
         ))}
@@ -254,7 +255,7 @@ function PortsView({ ports }: { ports: PortsReport }) {
           </li>
         ))}
       </ul>
-      <p className="path__hint">Range from {ports.rangeFrom === 'qemu.conf' ? "the destination's qemu.conf" : "libvirt's default"}; {ports.probeCount} ports probed from the source at once.</p>
+      <p className="path__hint">Range from {ports.rangeFrom === 'qemu.conf' ? "the destination's qemu.conf" : "libvirt's default"}; {countOf(ports.probeCount, 'port')} probed from the source at once.</p>
     </section>
   );
 }

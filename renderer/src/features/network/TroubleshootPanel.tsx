@@ -13,6 +13,7 @@ import { ErrorBanner } from '../common/ErrorBanner';
 import { PickerSelect, useVmOptions } from './pickers';
 import { formatTimestamp } from '../../view/format';
 import './audit.css';
+import { countOf, formatCount } from '../../../../shared/count';
 
 const bannerOf = (e: FerryError) => ({ message: e.message, code: e.code, ...(e.detail === undefined ? {} : { detail: e.detail }) });
 
@@ -64,7 +65,7 @@ function Report({ report }: { report: TroubleshootReport }) {
             log.exists ? (
               <>
                 <p className="muted">
-                  Last {log.lines.length} lines of <code>{log.path}</code>
+                  Last {countOf(log.lines.length, 'line')} of <code>{log.path}</code>
                 </p>
                 <pre className="troubleshoot__log" tabIndex={0} aria-label={`QEMU log of ${log.vm}`}>
                   {log.lines.join('\n')}
@@ -130,7 +131,7 @@ function FailedMigration({ m }: { m: FailedMigrationView }) {
       ) : (
         <table className="table" aria-label="Last samples of the failed migration">
           <caption className="muted">
-            Last {m.samples.length} of {m.totalSamples} samples
+            Last {formatCount(m.samples.length)} of {countOf(m.totalSamples, 'sample')}
           </caption>
           <thead>
             <tr>

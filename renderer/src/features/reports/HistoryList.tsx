@@ -5,11 +5,13 @@
 import { useMemo, useRef, type ChangeEvent } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { MIGRATION_STATES } from '../../../../shared/ipc/contract';
+import { migrationStateLabel } from '../../../../shared/migration/state';
 import { formatBytes, formatMilliseconds } from '../../../../shared/units';
 import { utc } from '../../../../shared/reports/html';
 import { ExportButtons } from './ExportButtons';
 import { filterRows, hostsOf, sortRows, toRows, type Row, type SortKey } from './rows';
 import { useReports } from './reportsStore';
+import { countOf, formatCount } from '../../../../shared/count';
 
 const COLUMNS: readonly { key: SortKey; label: string; num?: boolean }[] = [
   { key: 'vm', label: 'VM' },
@@ -23,7 +25,6 @@ const COLUMNS: readonly { key: SortKey; label: string; num?: boolean }[] = [
 ];
 const ROW_HEIGHT = 34;
 const dash = (v: number | undefined, f: (n: number) => string) => (v === undefined ? '—' : f(v));
-const tone = (state: string) => (state === 'completed' ? 'ok' : state === 'failed' || state === 'aborted' ? 'error' : 'warn');
 
 export function HistoryList() {
   const items = useReports((s) => s.items);
@@ -58,7 +59,7 @@ export function HistoryList() {
           <option value="">All results</option>
           {MIGRATION_STATES.map((s) => (
             <option key={s} value={s}>
-              {s}
+              {migrationStateLabel(s).text}
             </option>
           ))}
         </select>
@@ -71,7 +72,7 @@ export function HistoryList() {
           ))}
         </select>
         <span className="muted" aria-live="polite">
-          {loading ? 'Loading…' : `${rows.length} of ${items.length} migrations`}
+          {loading ? 'Loading…' : `${formatCount(rows.length)} of ${countOf(items.length, 'migration')}`}
         </span>
         <span className="reports__spacer" />
         <label className="button">
@@ -127,6 +128,7 @@ export function HistoryList() {
 function HistoryRow({ row, index, checked, onToggle, onOpen }: { row: Row; index: number; checked: boolean; onToggle: (k: string) => void; onOpen: (k: string) => Promise<void> }) {
   const rec = row.item.record;
   const started = utc(rec.startedAt);
+  const state = migrationStateLabel(rec.state);
   return (
     <tr className="history__row" aria-rowindex={index + 2} style={{ height: ROW_HEIGHT }}>
       <td>
@@ -147,8 +149,8 @@ function HistoryRow({ row, index, checked, onToggle, onOpen }: { row: Row; index
       <td className="num">{dash(rec.result.totalTimeMs, formatMilliseconds)}</td>
       <td className="num">{dash(rec.result.downtimeMs, formatMilliseconds)}</td>
       <td className="num">{dash(rec.result.dataBytes, (b) => formatBytes(b))}</td>
-      <td className={`tone-${tone(rec.state)}`} title={rec.result.error?.message}>
-        {rec.state}
+      <td className={`tone-${state.tone}`} title={rec.result.error?.message}>
+        {state.text}
       </td>
       <td className="reports__options" title={row.options}>
         {row.options}

@@ -1,4 +1,5 @@
 /** One migration's page: figures, the charts (the same SVG the exports carry), the timeline, pre-flight, the command. */
+import { migrationStateLabel } from '../../../../shared/migration/state';
 import { useMemo } from 'react';
 import { describeOptions } from '../../../../shared/migration/options';
 import { figureTexts, utc } from '../../../../shared/reports/html';
@@ -7,6 +8,7 @@ import { migrationCharts, migrationSeries } from '../../../../shared/reports/svg
 import { ExportButtons } from './ExportButtons';
 import { SvgView } from './SvgView';
 import { useReports, type LoadedEntry } from './reportsStore';
+import { formatCount } from '../../../../shared/count';
 
 export function ReportDetail({ entryKey }: { readonly entryKey: string }) {
   const entry = useReports((s) => s.entries[entryKey]);
@@ -30,7 +32,7 @@ function DetailBody({ entry }: { readonly entry: LoadedEntry }) {
   const charts = useMemo(() => migrationCharts(migrationSeries(entry.samples, undefined, r.startedAt), { bandwidthCapMiBps: r.options.bandwidthMiBps, maxDowntimeMs: r.options.maxDowntimeMs }), [entry, r.options]);
   const timeline = useMemo(() => migrationTimeline(entry), [entry]);
   const rows: [string, string][] = [
-    ['Result', r.state],
+    ['Result', migrationStateLabel(r.state).text],
     ['Started', utc(r.startedAt)],
     ['Total time', figures.total],
     ['Downtime', figures.downtime],
@@ -38,7 +40,7 @@ function DetailBody({ entry }: { readonly entry: LoadedEntry }) {
     ['Max dirty rate', figures.maxDirty],
     ['Mean throughput', figures.meanThroughput],
     ['Passes', figures.passes],
-    ['Samples', String(entry.samples.length)],
+    ['Samples', formatCount(entry.samples.length)],
     ['Options', describeOptions(r.options)],
   ];
   return (

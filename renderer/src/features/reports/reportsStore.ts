@@ -19,6 +19,7 @@ import {
 } from '../../../../shared/ipc/reports-contract';
 import type { ReportEntry } from '../../../../shared/reports/schema';
 import { refKey, type SortKey } from './rows';
+import { countOf } from '../../../../shared/count';
 
 export type ReportsView = { readonly kind: 'list' } | { readonly kind: 'detail'; readonly key: string } | { readonly kind: 'compare'; readonly a: string; readonly b: string };
 
@@ -191,7 +192,7 @@ export const useReports = create<ReportsState & ReportsActions>()((set, get) => 
       return {
         busy: undefined,
         entries,
-        notice: `Imported ${n} migration${n === 1 ? '' : 's'} from ${file.name}${r.value.replaced ? ` (${r.value.replaced} replaced an earlier import)` : ''}.`,
+        notice: `Imported ${countOf(n, 'migration')} from ${file.name}${r.value.replaced ? ` (${r.value.replaced} replaced an earlier import)` : ''}.`,
       };
     });
     await get().load();

@@ -1,6 +1,7 @@
 /** The browser's rows: filter and sort over the list items. Pure (unit-tested). */
 import type { ReportListItem, ReportRef } from '../../../../shared/ipc/reports-contract';
 import { describeOptions } from '../../../../shared/migration/options';
+import { migrationStateLabel } from '../../../../shared/migration/state';
 
 export type SortKey = 'vm' | 'route' | 'started' | 'total' | 'downtime' | 'data' | 'result' | 'options';
 
@@ -39,7 +40,7 @@ export function filterRows(rows: readonly Row[], f: RowFilter): Row[] {
     const rec = r.item.record;
     if (f.result !== '' && rec.state !== f.result) return false;
     if (f.host !== '' && rec.source.name !== f.host && rec.destination.name !== f.host) return false;
-    const hay = arrows(`${rec.vm} ${r.route} ${rec.state} ${r.options} ${rec.id} ${r.item.origin === 'imported' ? 'imported' : ''}`);
+    const hay = arrows(`${rec.vm} ${r.route} ${rec.state} ${migrationStateLabel(rec.state).text} ${r.options} ${rec.id} ${r.item.origin === 'imported' ? 'imported' : ''}`);
     return words.every((w) => hay.includes(w));
   });
 }
@@ -60,7 +61,7 @@ const value = (r: Row, key: SortKey): string | number | undefined => {
     case 'data':
       return rec.result.dataBytes;
     case 'result':
-      return rec.state;
+      return migrationStateLabel(rec.state).text;
     case 'options':
       return r.options;
   }

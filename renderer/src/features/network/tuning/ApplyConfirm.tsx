@@ -2,11 +2,12 @@
 import { Dialog } from '../../common/Dialog';
 import type { TuningPlan } from '../../../../../shared/tuning/types';
 import { shJoin } from '../../../../../shared/shell/quote';
+import { countOf } from '../../../../../shared/count';
 
 export function ApplyConfirm({ plan, chosen, persist, onCancel, onConfirm }: { plan: TuningPlan; chosen: ReadonlySet<string>; persist: boolean; onCancel: () => void; onConfirm: () => void }) {
   const changes = plan.changes.filter((c) => chosen.has(c.id));
   return (
-    <Dialog title={`Apply ${changes.length} change${changes.length === 1 ? '' : 's'} on ${plan.hostName}?`} onClose={onCancel} wide>
+    <Dialog title={`Apply ${countOf(changes.length, 'change')} on ${plan.hostName}?`} onClose={onCancel} wide>
       <p>
         Ferry records the previous values first, then runs these commands one at a time over SSH, reads each setting back, and stops at the first one that does not take.
       </p>
@@ -28,7 +29,7 @@ export function ApplyConfirm({ plan, chosen, persist, onCancel, onConfirm }: { p
           Cancel
         </button>
         <button type="button" className="button button--primary" data-autofocus onClick={onConfirm}>
-          Apply {changes.length} change{changes.length === 1 ? '' : 's'}
+          Apply {countOf(changes.length, 'change')}
         </button>
       </div>
     </Dialog>

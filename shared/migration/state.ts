@@ -1,0 +1,38 @@
+/**
+ * How a migration's state reads, wherever it is shown: the migration history, the tray, the reports list, the report
+ * page and its HTML/PDF export take the words and the tone from here, so one migration never reads "Failed" in one
+ * place and "unknown" in another. A switch over every state of MIGRATION_STATES: a new state is a compile error here
+ * until it is given words, never a silent fall-through.
+ */
+import type { MigrationRecordState } from '../ipc/contract';
+
+export type StateTone = 'ok' | 'warn' | 'error' | 'neutral';
+
+export interface StateLabel {
+  /** A word or two, capitalised ("Completed", "Outcome unknown"). */
+  readonly text: string;
+  readonly tone: StateTone;
+  /** The migration is over (its outcome will not change on its own). */
+  readonly ended: boolean;
+}
+
+export function migrationStateLabel(state: MigrationRecordState): StateLabel {
+  switch (state) {
+    case 'preflight':
+      return { text: 'Pre-flight', tone: 'neutral', ended: false };
+    case 'running':
+      return { text: 'Running', tone: 'neutral', ended: false };
+    case 'post-copy':
+      return { text: 'Post-copy', tone: 'neutral', ended: false };
+    case 'completed':
+      return { text: 'Completed', tone: 'ok', ended: true };
+    case 'failed':
+      return { text: 'Failed', tone: 'error', ended: true };
+    case 'aborted':
+      return { text: 'Aborted', tone: 'warn', ended: true };
+    case 'unknown':
+      return { text: 'Outcome unknown', tone: 'warn', ended: true };
+    default:
+      return state satisfies never;
+  }
+}
