@@ -92,15 +92,17 @@ take_lock() {
 # open would make Node's child_process wait for ever). Not only lab.sh's own lock (fd 9): a caller's
 # `flock /var/tmp/ferry-lab.lock lab.sh ...` hands its lock fd down too, and a libvirtd started under it held the
 # shared lab lock for as long as it ran, so every other user of the lab waited.
-close_inherited_fds() {
-  local fd
-  for fd in /proc/$BASHPID/fd/*; do
-    fd=${fd##*/}
-    ((fd > 2)) && eval "exec $fd>&-" 2>/dev/null
-  done
-  return 0
+spawn() {
+  (
+    exec </dev/null >/dev/null 2>&1
+    local fd
+    for fd in /proc/"$BASHPID"/fd/*; do
+      fd=${fd##*/}
+      if ((fd > 2)); then eval "exec $fd>&-" 2>/dev/null || true; fi
+    done
+    "$@" # not exec: callers pass shell functions (in_host)
+  )
 }
-spawn() { (close_inherited_fds && exec "$@" </dev/null >/dev/null 2>&1); }
 
 # ---- process identity -----------------------------------------------------------------------------------------
 # A pid from a pid file is trusted only if the process still runs the expected binary and lives outside the root
