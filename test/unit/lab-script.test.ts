@@ -36,6 +36,26 @@ describe('lab scripts', () => {
   });
 });
 
+describe('spawn (how lab.sh starts daemons and watchdogs)', () => {
+  // Daemons are started as `spawn in_host HOST ...`: a shell function, which `exec` cannot run. And a caller's
+  // `flock LOCK lab.sh ...` hands its lock on fd 3: a daemon that kept it would hold the lab lock for ever.
+  it('runs a shell function, with no descriptor above stderr inherited', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ferry-spawn-'));
+    try {
+      const out = path.join(dir, 'fds');
+      const script = `source lib/common.sh; probe() { ls /proc/$BASHPID/fd > "$1"; }; spawn probe ${JSON.stringify(out)} 3>/dev/null 7>/dev/null`;
+      const r = spawnSync('bash', ['-c', script], { cwd: labRoot, encoding: 'utf8' });
+      expect(r.status).toBe(0);
+      const fds = readFileSync(out, 'utf8').split('\n').filter(Boolean).map(Number);
+      // ls itself holds one descriptor open on the directory it lists.
+      expect(fds.filter((fd) => fd > 2).length).toBeLessThanOrEqual(1);
+      expect(fds).not.toContain(7);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('lab.json', () => {
   it('is written by lab.sh in the shape lab.ts reads', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'ferry-labjson-'));
