@@ -32,13 +32,24 @@ const user = z
   .max(32)
   .regex(/^[a-z_][a-z0-9_.-]*$/i, 'A user name is letters, digits, "_", "." and "-".');
 
+const port = z.number().int().min(1).max(65535);
+
+/** A jump host on the way to a hypervisor (one hop of OpenSSH's ProxyJump), with its own credentials. */
+export const jumpHopSchema = z.object({ address, port, user, auth: hostAuthSchema });
+export type JumpHop = z.infer<typeof jumpHopSchema>;
+
+/** OpenSSH sets no limit; a longer chain than this is a mistake rather than a network. */
+export const MAX_JUMP_HOPS = 8;
+
 /** What the add-host dialog sends. */
 export const hostDraftSchema = z.object({
   name: hostName,
   address,
-  port: z.number().int().min(1).max(65535),
+  port,
   user,
   auth: hostAuthSchema,
+  /** Jump hosts, first to last (ProxyJump a,b); absent: Ferry connects directly. */
+  jump: z.array(jumpHopSchema).min(1).max(MAX_JUMP_HOPS, `At most ${MAX_JUMP_HOPS} jump hosts.`).optional(),
 });
 export type HostDraft = z.infer<typeof hostDraftSchema>;
 
@@ -142,7 +153,7 @@ export const sshConfigCandidateSchema = z.object({
   /** The Host alias in the config file. */
   alias: z.string(),
   draft: hostDraftSchema,
-  /** Why the candidate is incomplete or odd (ProxyJump Ferry does not follow, a wildcard...), for the dialog. */
+  /** Why the candidate is incomplete or odd (a ProxyCommand Ferry does not run, a token it does not expand...), for the dialog. */
   warnings: z.array(z.string()),
 });
 export type SshConfigCandidate = z.infer<typeof sshConfigCandidateSchema>;
