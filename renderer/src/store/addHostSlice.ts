@@ -21,7 +21,7 @@ function newAddHost(fields: DraftFields, from?: { queue: ImportQueue; candidate:
   const base = { kind: 'add-host', rev: ++revCounter, fields, errors: {}, passphrase: '', askPassphrase: false, phase: 'editing' } as const;
   return from === undefined
     ? { ...base, source: 'manual', warnings: [] }
-    : { ...base, source: 'ssh-config', warnings: from.candidate.warnings, queue: from.queue };
+    : { ...base, source: 'ssh-config', warnings: from.candidate.warnings, queue: from.queue, ...(from.candidate.draft.jump ? { jumpHops: from.candidate.draft.jump } : {}) };
 }
 
 function fromQueue(queue: ImportQueue): AddHostDialog | null {
@@ -79,7 +79,7 @@ export const createAddHostActions: SliceCreator<AddHostActions> = (set, get, { a
   async testConnection() {
     const d = addHostOf(get());
     if (d === null || d.phase !== 'editing') return;
-    const v = validateDraft(d.fields, takenNames(get()));
+    const v = validateDraft(d.fields, takenNames(get()), d.jumpHops);
     if (!v.ok) {
       updateAddHost(set, (x) => ({ ...clean(x), errors: v.errors }), d.rev);
       return;
@@ -119,7 +119,7 @@ export const createAddHostActions: SliceCreator<AddHostActions> = (set, get, { a
     const d = addHostOf(get());
     if (d === null || d.phase !== 'editing' || d.outcome?.outcome !== 'ok') return;
     const facts = d.outcome.facts;
-    const v = validateDraft(d.fields, takenNames(get()));
+    const v = validateDraft(d.fields, takenNames(get()), d.jumpHops);
     if (!v.ok) {
       updateAddHost(set, (x) => ({ ...clean(x), errors: v.errors }), d.rev);
       return;

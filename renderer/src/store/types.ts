@@ -3,7 +3,7 @@ import type { FerryError } from '../../../shared/errors';
 import type { HostTestOutcome, Settings } from '../../../shared/ipc/contract';
 import type { OutputOf } from '../../../shared/ipc/define';
 import type { appInfo } from '../../../shared/ipc/contract';
-import type { HostView, SshConfigCandidate, VmState } from '../../../shared/inventory/types';
+import type { HostView, JumpHop, SshConfigCandidate, VmState } from '../../../shared/inventory/types';
 import type { DraftField, DraftFields, FieldErrors } from '../view/draft';
 import type { VmColumn, VmFilter, VmSort } from '../view/vmRows';
 import type { FerryApi } from './ports';
@@ -99,6 +99,8 @@ export interface AddHostDialog {
   readonly queue?: ImportQueue;
   /** Warnings the ssh config gave for this candidate. */
   readonly warnings: readonly string[];
+  /** Jump hosts the ssh config resolved, each with its own key: a hop the jump field still names keeps it. */
+  readonly jumpHops?: readonly JumpHop[];
 }
 export interface ImportDialog {
   readonly kind: 'import';
