@@ -26,10 +26,11 @@ import type { ClientChannel, ConnectConfig, ServerHostKeyAlgorithm } from 'ssh2'
 import { ferryError, type FerryError } from '../../../shared/errors';
 import { err, ok, type Result } from '../../../shared/result';
 import { sleep, systemClock, waitFor, type Clock, type Until } from './deadline';
-import { isHostKeyError, mapSshError, redact, targetKey, targetPort, type HostKeyError, type SshTarget } from './errors';
+import { isHostKeyError, mapSshError, redact, targetKey, targetPort, type SshTarget } from './errors';
 import { execCommand, sendSignal, type CommandOutput, type ExecOptions, type RemoteCommand } from './exec';
+import { checkPresentedKey, loadKnownHosts } from './host-key-check';
 import { forwardThrough, previousHop, viaJump } from './jump';
-import { checkHostKey, checkKnownHostsEntry, fingerprintSha256, hostLookupName, keyTypeOfBlob, knownKeyTypes, type HostKeyVerdict, type KnownHostsFile, type KnownHostsStore } from './known-hosts';
+import { checkKnownHostsEntry, fingerprintSha256, knownKeyTypes, type KnownHostsFile, type KnownHostsStore } from './known-hosts';
 
 const { Client } = ssh2;
 type Ssh2Client = InstanceType<typeof Client>;
@@ -591,75 +592,12 @@ export class SshPool implements ChannelOpener {
     await c.close();
   }
 
-  /** The store's content; a store that throws (a bug in an injected store) is reported, not left to hang a connect. */
-  private async loadKnownHosts(): Promise<Result<KnownHostsFile, FerryError>> {
-    try {
-      return await this.opts.knownHosts.load();
-    } catch (e) {
-      return err(ferryError('ssh.known-hosts-io', `Could not read the known hosts from ${this.opts.knownHosts.name}.`, errorText(e)));
-    }
+  private loadKnownHosts(): Promise<Result<KnownHostsFile, FerryError>> {
+    return loadKnownHosts(this.opts.knownHosts);
   }
 
-  /** The store's verdict: its own `check` when it has one (several files), else checkHostKey over its entries. */
-  private async verdict(host: string, port: number, keyType: string, blob: Buffer): Promise<Result<HostKeyVerdict, FerryError>> {
-    const store = this.opts.knownHosts;
-    if (store.check) {
-      try {
-        return await store.check(host, port, keyType, blob);
-      } catch (e) {
-        return err(ferryError('ssh.known-hosts-io', `Could not check the host key against ${store.name}.`, errorText(e)));
-      }
-    }
-    const file = await this.loadKnownHosts();
-    if (!file.ok) return file;
-    return ok(checkHostKey(file.value.entries, host, port, keyType, blob));
-  }
-
-  private async checkKey(target: SshTarget, blob: Buffer): Promise<Result<void, FerryError>> {
-    const host = target.host;
-    const port = targetPort(target);
-    const keyType = keyTypeOfBlob(blob) ?? 'unknown';
-    const verdict = await this.verdict(host, port, keyType, blob);
-    if (!verdict.ok) return verdict;
-    const v = verdict.value;
-    const fileName = v.file ?? this.opts.knownHosts.name;
-    const presented = { host, port, keyType, fingerprint: fingerprintSha256(blob), keyBase64: blob.toString('base64'), knownHostsFile: fileName };
-    const hp = `${host}:${port}`;
-    switch (v.status) {
-      case 'match':
-        return ok(undefined);
-      case 'unknown': {
-        const other =
-          v.otherKeyTypes.length > 0
-            ? ` Note: ${fileName} holds a ${v.otherKeyTypes.join('/')} key for this host, yet it offered ${keyType}; be suspicious.`
-            : '';
-        const e: HostKeyError = {
-          code: 'ssh.host-key-unknown',
-          message: `${hp} is not a known host. Trust it only if its ${keyType} key fingerprint is ${presented.fingerprint} (on the host: ssh-keygen -lf on its /etc/ssh/ssh_host_*_key.pub).${other}`,
-          hostKey: { ...presented, otherKeyTypes: v.otherKeyTypes },
-        };
-        return err(e);
-      }
-      case 'changed': {
-        const e: HostKeyError = {
-          code: 'ssh.host-key-changed',
-          message:
-            `The host key of ${hp} has CHANGED: it now presents ${keyType} ${presented.fingerprint}, but ${fileName} line ${v.line} records ${v.knownFingerprint}. ` +
-            `Either the host was reinstalled or someone is intercepting the connection. Ferry will not connect until the old entry is removed ` +
-            `(ssh-keygen -R '${hostLookupName(host, port)}' -f ${fileName}) after you have checked the new fingerprint.`,
-          hostKey: { ...presented, knownFingerprint: v.knownFingerprint, knownLine: v.line },
-        };
-        return err(e);
-      }
-      case 'revoked': {
-        const e: HostKeyError = {
-          code: 'ssh.host-key-revoked',
-          message: `${hp} presented the ${keyType} key ${presented.fingerprint}, which ${fileName} line ${v.line} marks @revoked. Ferry refuses it.`,
-          hostKey: { ...presented, knownLine: v.line },
-        };
-        return err(e);
-      }
-    }
+  private checkKey(target: SshTarget, blob: Buffer): Promise<Result<void, FerryError>> {
+    return checkPresentedKey(this.opts.knownHosts, target, blob);
   }
 
   /** @internal One connection attempt; used by the pool's per-target connection. */
