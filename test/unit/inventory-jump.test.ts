@@ -30,6 +30,11 @@ const draft = (name: string, address: string, jump?: JumpHop[]): HostDraft => ({
   ...(jump ? { jump } : {}),
 });
 
+async function until(cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
+  expect(cond()).toBe(true);
+}
+
 async function setup() {
   const dir = mkdtempSync(join(tmpdir(), 'ferry-inv-jump-'));
   dirs.push(dir);
@@ -90,6 +95,22 @@ describe('hosts behind a jump host', () => {
     expect(added.value.jump).toEqual([hop('10.77.0.11')]);
     expect(store.value.hosts[0]?.jump).toEqual([hop('10.77.0.11')]);
     expect(service.views()[0]?.connection.state).toBe('connected');
+  });
+
+  it("shows a saved host's jump host key as its state, and trusting it reconnects the host", async () => {
+    const { net, service } = await setup();
+    const bastion = net.add('10.77.0.11');
+    net.add('10.77.1.13');
+    const added = await service.add(draft('hvC', '10.77.1.13', [hop('10.77.0.11')]));
+    if (!added.ok) throw new Error(added.error.message);
+    bastion.trusted = false;
+    await service.refreshOne(added.value.id);
+    const state = service.views()[0]?.connection;
+    expect(state).toMatchObject({ state: 'host-key-unknown', key: { host: '10.77.0.11', port: 22 } });
+    expect(state?.state === 'host-key-unknown' && state.reason).toMatch(/^jump host 10\.77\.0\.11: /);
+    expect(await service.trustKey({ host: '10.77.0.11', port: 22, keyType: 'ssh-ed25519', fingerprint: KEY_FINGERPRINT })).toEqual({ ok: true, value: {} });
+    expect(net.trustCalls.at(-1)?.target).toEqual({ host: '10.77.0.11', port: 22, user: 'root' });
+    await until(() => service.views()[0]?.connection.state === 'connected');
   });
 
   it('gives each jump host its own credentials, and the host its own', async () => {
