@@ -40,6 +40,7 @@ import type { HostView } from '../../shared/inventory/types';
 import { ferryKnownHostsStore } from './inventory/known-hosts';
 import { InventoryService } from './inventory/service';
 import { InventoryStore } from './inventory/store';
+import { sshTargetOf } from './inventory/target';
 import { createInventoryWatch, type InventoryWatch } from './inventory/watch';
 import type { NetworkDeps } from './network/deps';
 import { pathHandlers } from './network/path-handlers';
@@ -124,7 +125,7 @@ export async function createFerryMain(o: FerryMainOptions): Promise<FerryMain> {
     credentials,
     backend: (auth) => poolBackend(new SshPool({ ...poolOptions, auth })),
     // A probe tries once: no reconnect backoff to wait out.
-    probeBackend: (auth) => poolBackend(new SshPool({ ...poolOptions, auth: () => auth, backoff: { initialMs: 0, maxMs: 0 } })),
+    probeBackend: (auth) => poolBackend(new SshPool({ ...poolOptions, auth, backoff: { initialMs: 0, maxMs: 0 } })),
     clock,
     wallClock,
     logger,
@@ -138,7 +139,7 @@ export async function createFerryMain(o: FerryMainOptions): Promise<FerryMain> {
   // refreshes), authenticated with the inventory's saved credentials; the journal in the data directory.
   const migrationPool = new SshPool({ ...poolOptions, auth: (target) => inventory.authFor(target) });
   const journal = await Journal.open({ dataDir: o.dataDir, wallClock });
-  const targetOf = (h: HostView): SshTarget => ({ host: h.record.address, port: h.record.port, user: h.record.user });
+  const targetOf = (h: HostView): SshTarget => sshTargetOf(h.record);
   const hostById = (id: string): HostView | undefined => inventory.views().find((h) => h.record.id === id);
   const missingHost = (name: string): CommandRunner => ({
     run: async () => err(ferryError('inventory.not-found', `${name} is no longer in the inventory.`)),

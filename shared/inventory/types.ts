@@ -36,15 +36,26 @@ const user = z
 export const nicRoleSchema = z.enum(['management', 'migration', 'other']);
 export type NicRole = z.infer<typeof nicRoleSchema>;
 
+const port = z.number().int().min(1).max(65535);
+
+/** A jump host on the way to a hypervisor (one hop of OpenSSH's ProxyJump), with its own credentials. */
+export const jumpHopSchema = z.object({ address, port, user, auth: hostAuthSchema });
+export type JumpHop = z.infer<typeof jumpHopSchema>;
+
+/** OpenSSH sets no limit; a longer chain than this is a mistake rather than a network. */
+export const MAX_JUMP_HOPS = 8;
+
 /** What the add-host and edit-host dialogs send. */
 export const hostDraftSchema = z.object({
   name: hostName,
   address,
-  port: z.number().int().min(1).max(65535),
+  port,
   user,
   auth: hostAuthSchema,
   /** The admin's role for a NIC (by interface name), over the one Ferry infers; absent: inferred. */
   nicRoles: z.record(z.string().min(1).max(15), nicRoleSchema).optional(),
+  /** Jump hosts, first to last (ProxyJump a,b); absent: Ferry connects directly. */
+  jump: z.array(jumpHopSchema).min(1).max(MAX_JUMP_HOPS, `At most ${MAX_JUMP_HOPS} jump hosts.`).optional(),
 });
 export type HostDraft = z.infer<typeof hostDraftSchema>;
 
@@ -156,7 +167,7 @@ export const sshConfigCandidateSchema = z.object({
   /** The Host alias in the config file. */
   alias: z.string(),
   draft: hostDraftSchema,
-  /** Why the candidate is incomplete or odd (ProxyJump Ferry does not follow, a wildcard...), for the dialog. */
+  /** Why the candidate is incomplete or odd (a ProxyCommand Ferry does not run, a token it does not expand...), for the dialog. */
   warnings: z.array(z.string()),
 });
 export type SshConfigCandidate = z.infer<typeof sshConfigCandidateSchema>;

@@ -100,6 +100,16 @@ export class FakeNetwork {
   backend(): SshBackend {
     return {
       connect: (target, o) => {
+        // Jump hosts first, as the pool does: each must be there and trusted, its failures named after it.
+        for (const hop of target.jump ?? []) {
+          const j = this.hosts.get(hop.host);
+          if (!j) return Promise.resolve(err(ferryError('ssh.unreachable', `jump host ${hop.host}: ${hop.host} cannot be reached.`)));
+          j.connects++;
+          if (!j.trusted) {
+            const e = unknownKeyError(hop.host, hop.port ?? 22);
+            return Promise.resolve(err({ ...e, message: `jump host ${hop.host}: ${e.message}` }));
+          }
+        }
         const h = this.hosts.get(target.host);
         if (!h) return Promise.resolve(err(ferryError('ssh.unreachable', `${target.host} cannot be reached.`)));
         h.connects++;

@@ -51,10 +51,11 @@ describe('ssh config import', () => {
     expect(byAlias(cs, 'hvA')?.warnings).toEqual(['Also named hva-again in the config.']);
   });
 
-  it('warns that ProxyJump and ProxyCommand are not followed', async () => {
+  it('follows ProxyJump (a hop without a Host block of its own) and never runs a ProxyCommand', async () => {
     const cs = await candidates();
-    expect(byAlias(cs, 'behind-jump')?.warnings[0]).toBe('ProxyJump bastion.example.com is not followed: Ferry connects directly to 10.99.0.5:22.');
-    expect(byAlias(cs, 'via-command')?.warnings[0]).toBe('ProxyCommand is not followed: Ferry connects directly to 10.99.0.6:22.');
+    expect(byAlias(cs, 'behind-jump')?.draft.jump).toEqual([{ address: 'bastion.example.com', port: 22, user: 'admin', auth: { kind: 'key', keyPath: join(home, '.ssh', 'id_ecdsa') } }]);
+    expect(byAlias(cs, 'via-command')?.draft.jump).toBeUndefined();
+    expect(byAlias(cs, 'via-command')?.warnings[0]).toMatch(/^ProxyCommand is never run by Ferry: as written, it would connect directly to 10\.99\.0\.6:22\./);
   });
 
   it('without IdentityFile uses the agent when there is one, else the first default key that exists', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EMPTY_FIELDS, validateDraft, type DraftFields } from '../../renderer/src/view/draft';
+import { EMPTY_FIELDS, fieldsFromDraft, validateDraft, type DraftFields } from '../../renderer/src/view/draft';
 
 const good: DraftFields = { ...EMPTY_FIELDS, name: 'hvA', address: '10.77.0.11' };
 
@@ -36,5 +36,25 @@ describe('add-host form validation', () => {
   it('rewords zod’s size messages', () => {
     const v = validateDraft({ ...good, address: 'a'.repeat(300) });
     expect(!v.ok && v.errors.address).toBe('An address is at most 253 characters.');
+  });
+  it('reads the jump field as ProxyJump: the host user and port 22 by default, the host credentials for each hop', () => {
+    const v = validateDraft({ ...good, user: 'admin', authKind: 'key', keyPath: '/k', jump: 'root@10.77.0.11, bastion:2222' });
+    expect(v.ok && v.draft.jump).toEqual([
+      { address: '10.77.0.11', port: 22, user: 'root', auth: { kind: 'key', keyPath: '/k' } },
+      { address: 'bastion', port: 2222, user: 'admin', auth: { kind: 'key', keyPath: '/k' } },
+    ]);
+    expect(validateDraft({ ...good, jump: ' ' })).toEqual({ ok: true, draft: { name: 'hvA', address: '10.77.0.11', port: 22, user: 'root', auth: { kind: 'agent' } } });
+  });
+  it('keeps the credentials the ssh config gave a hop while the field still names it', () => {
+    const own = { address: '10.77.0.11', port: 2200, user: 'jumper', auth: { kind: 'key' as const, keyPath: '/bastion_key' } };
+    const kept = validateDraft({ ...good, jump: fieldsFromDraft({ ...good, port: 22, auth: { kind: 'agent' }, jump: [own] }).jump }, [], [own]);
+    expect(kept.ok && kept.draft.jump).toEqual([own]);
+    const edited = validateDraft({ ...good, jump: 'jumper@10.77.0.12:2200' }, [], [own]);
+    expect(edited.ok && edited.draft.jump?.[0]?.auth).toEqual({ kind: 'agent' });
+  });
+  it('says what is wrong with a jump host', () => {
+    expect(validateDraft({ ...good, jump: 'root@bastion:99999' })).toEqual({ ok: false, errors: { jump: '"root@bastion:99999": the port is a number from 1 to 65535.' } });
+    const shell = validateDraft({ ...good, jump: 'root@bastion;reboot' });
+    expect(!shell.ok && shell.errors.jump).toMatch(/is not user@host:port/);
   });
 });

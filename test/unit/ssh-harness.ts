@@ -6,7 +6,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import type net from 'node:net';
+import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,6 +74,8 @@ export interface ServerStats {
   peakSessions: number;
   signals: string[];
   commands: string[];
+  /** `direct-tcpip` requests (a client using this server as its jump host), as `host:port`, refused ones included. */
+  forwards: string[];
 }
 
 export interface TestServer {
@@ -93,7 +95,7 @@ export interface TestServer {
 }
 
 export async function startTestServer(keys: Keys, opts: { maxSessions?: number } = {}): Promise<TestServer> {
-  const stats: ServerStats = { connections: 0, openConnections: 0, sessionsOpened: 0, sessionsRefused: 0, openSessions: 0, peakSessions: 0, signals: [], commands: [] };
+  const stats: ServerStats = { connections: 0, openConnections: 0, sessionsOpened: 0, sessionsRefused: 0, openSessions: 0, peakSessions: 0, signals: [], commands: [], forwards: [] };
   const allowed = utils.parseKey(keys.client.privateKey);
   if (allowed instanceof Error) throw allowed;
   const clients = new Set<{ end(): void; _sock?: { destroy(): void } }>();
@@ -195,6 +197,20 @@ export async function startTestServer(keys: Keys, opts: { maxSessions?: number }
           else run();
         });
       };
+      // A jump host's part, as sshd does it: connect to the destination, then confirm the channel (or refuse it
+      // with the connect error, SSH_OPEN_CONNECT_FAILED).
+      client.on('tcpip', (accept, reject, info) => {
+        stats.forwards.push(`${info.destIP}:${info.destPort}`);
+        const out = net.connect({ host: info.destIP, port: info.destPort, noDelay: true });
+        out.once('error', () => reject());
+        out.once('connect', () => {
+          out.removeAllListeners('error');
+          const ch = accept();
+          out.on('error', () => ch.destroy());
+          ch.on('error', () => out.destroy());
+          ch.pipe(out).pipe(ch);
+        });
+      });
       client.on('session', (accept, reject) => {
         if (state.sessionDelayMs > 0) setTimeout(() => onSession(accept, reject), state.sessionDelayMs);
         else onSession(accept, reject);

@@ -23,9 +23,10 @@ import { isHostKeyError, targetKey, type PresentedHostKey, type SshTarget } from
 import type { SshAuth, SshLogger } from '../ssh/pool';
 import type { HostSession, SshBackend } from './backend';
 import { applyNicRoles, collectFacts, collectVms } from './collect';
-import type { Credentials } from './credentials';
+import type { CredentialProblem, Credentials } from './credentials';
 import { connectionStateFor, presentedKeyView } from './states';
 import type { InventoryData, InventoryStore } from './store';
+import { jumpTargetsOf, recordKey, sshTargetOf } from './target';
 
 export interface InventoryServiceOptions {
   readonly store: InventoryStore;
@@ -35,8 +36,8 @@ export interface InventoryServiceOptions {
    * every connection attempt).
    */
   readonly backend: (auth: (target: SshTarget) => Promise<SshAuth>) => SshBackend;
-  /** A throw-away backend for testing a draft with its own credentials. */
-  readonly probeBackend: (auth: SshAuth) => SshBackend;
+  /** A throw-away backend for testing a draft with its own credentials (its jump hosts' too, by target). */
+  readonly probeBackend: (auth: (target: SshTarget) => SshAuth) => SshBackend;
   readonly clock: Clock;
   /** Wall-clock ms since the epoch, for the ISO times the renderer shows. */
   readonly wallClock?: () => number;
@@ -81,9 +82,13 @@ interface Presented {
 const noopLogger: SshLogger = { debug: () => undefined, warn: () => undefined };
 
 const hostPort = (host: string, port: number): string => `${host.toLowerCase()}:${port}`;
-const targetOf = (d: HostDraft): SshTarget => ({ host: d.address, port: d.port, user: d.user });
-const sameTarget = (a: HostDraft, b: HostDraft): boolean => targetKey(targetOf(a)).toLowerCase() === targetKey(targetOf(b)).toLowerCase();
-const sameConnection = (a: HostDraft, b: HostDraft): boolean => sameTarget(a, b) && JSON.stringify(a.auth) === JSON.stringify(b.auth);
+const targetOf = sshTargetOf;
+/** The same server reached the same way: behind another bastion, the same private address is another machine. */
+const sameTarget = (a: HostDraft, b: HostDraft): boolean => recordKey(a) === recordKey(b);
+const sameConnection = (a: HostDraft, b: HostDraft): boolean =>
+  sameTarget(a, b) && JSON.stringify(a.auth) === JSON.stringify(b.auth) && JSON.stringify(a.jump ?? []) === JSON.stringify(b.jump ?? []);
+/** Does the record go through this host:port (as its target or as one of its jump hosts)? */
+const reaches = (d: HostDraft, hp: string): boolean => hostPort(d.address, d.port) === hp || (d.jump ?? []).some((h) => hostPort(h.address, h.port) === hp);
 
 /** A view without the timestamps a routine refresh moves: equal signatures = nothing the renderer shows changed. */
 export function signature(v: HostView): string {
@@ -191,20 +196,51 @@ export class InventoryService {
 
   // ---- credentials for the pool ----------------------------------------------------------------------------------
 
-  /** Credentials for a saved host's target (also used by the migration engine's SSH pool); throws when there are none. */
+  /**
+   * Credentials for a saved host's target or for one of the jump hosts on the way to it (also used by the other
+   * SSH pools); throws when there are none. A jump host named by several records uses the first one's credentials.
+   */
   async authFor(target: SshTarget): Promise<SshAuth> {
     const key = targetKey(target).toLowerCase();
-    const rt = [...this.runtimes.values()].find((r) => targetKey(targetOf(r.record)).toLowerCase() === key);
-    if (!rt) throw new Error(`no saved host for ${targetKey(target)}`);
-    const r = await this.o.credentials.resolve(rt.record.auth);
+    const records = [...this.runtimes.values()].map((r) => r.record);
+    const auth =
+      records.find((r) => recordKey(r) === key)?.auth ??
+      records.flatMap((r) => jumpTargetsOf(r)).find((j) => targetKey(j.target).toLowerCase() === key)?.hop.auth;
+    if (!auth) throw new Error(`no saved host for ${targetKey(target)}`);
+    const r = await this.o.credentials.resolve(auth);
     if (!r.ok) throw new Error(r.problem.reason);
     return r.auth;
   }
 
   // ---- testing, trusting ---------------------------------------------------------------------------------------
 
-  private notePresented(target: SshTarget, e: FerryError): void {
-    if (isHostKeyError(e)) this.presented.set(hostPort(e.hostKey.host, e.hostKey.port), { target, key: e.hostKey });
+  /** Remembers the key a server showed, with the target that showed it: the record's own, or the jump host's. */
+  private notePresented(draft: HostDraft, e: FerryError): void {
+    if (!isHostKeyError(e)) return;
+    const hp = hostPort(e.hostKey.host, e.hostKey.port);
+    const target = hostPort(draft.address, draft.port) === hp ? targetOf(draft) : jumpTargetsOf(draft).find((j) => hostPort(j.hop.address, j.hop.port) === hp)?.target;
+    if (target) this.presented.set(hp, { target, key: e.hostKey });
+  }
+
+  /** The credentials of a draft and of each of its jump hosts, by pool key; the first that cannot be had, as a problem. */
+  private async resolveAll(draft: HostDraft, passphrase: string | undefined): Promise<{ ok: true; auth: (t: SshTarget) => SshAuth; encrypted: boolean } | { ok: false; problem: CredentialProblem; hop?: string }> {
+    const own = await this.o.credentials.resolve(draft.auth, passphrase);
+    if (!own.ok) return own;
+    const byKey = new Map<string, SshAuth>([[recordKey(draft), own.auth]]);
+    for (const j of jumpTargetsOf(draft)) {
+      const r = await this.o.credentials.resolve(j.hop.auth);
+      if (!r.ok) return { ...r, hop: j.hop.address };
+      byKey.set(targetKey(j.target).toLowerCase(), r.auth);
+    }
+    return {
+      ok: true,
+      encrypted: own.encrypted,
+      auth: (t) => {
+        const a = byKey.get(targetKey(t).toLowerCase());
+        if (!a) throw new Error(`no credentials for ${targetKey(t)}`);
+        return a;
+      },
+    };
   }
 
   /**
@@ -215,10 +251,12 @@ export class InventoryService {
     draft: HostDraft,
     passphrase: string | undefined,
   ): Promise<Result<{ outcome: HostTestOutcome; facts?: HostFacts; vms?: VmSummary[]; encrypted: boolean }, FerryError>> {
-    const cred = await this.o.credentials.resolve(draft.auth, passphrase);
+    const cred = await this.resolveAll(draft, passphrase);
     if (!cred.ok) {
-      if (cred.problem.state === 'passphrase-needed') return ok({ outcome: { outcome: 'passphrase-needed' }, encrypted: true });
-      return err(ferryError('ssh.auth-failed', cred.problem.reason, cred.problem.detail));
+      const { problem, hop } = cred;
+      if (hop !== undefined) return err(ferryError('ssh.auth-failed', `jump host ${hop}: ${problem.reason}`, problem.state === 'auth-failed' ? problem.detail : undefined));
+      if (problem.state === 'passphrase-needed') return ok({ outcome: { outcome: 'passphrase-needed' }, encrypted: true });
+      return err(ferryError('ssh.auth-failed', problem.reason, problem.detail));
     }
     const target = targetOf(draft);
     const backend = this.o.probeBackend(cred.auth);
@@ -226,7 +264,7 @@ export class InventoryService {
     try {
       const c = await backend.connect(target, { timeoutMs: this.connectTimeoutMs });
       if (!c.ok) {
-        this.notePresented(target, c.error);
+        this.notePresented(draft, c.error);
         const key = presentedKeyView(c.error);
         if (c.error.code === 'ssh.host-key-unknown' && key) return ok({ outcome: { outcome: 'host-key-unknown', key }, encrypted: cred.encrypted });
         if (c.error.code === 'ssh.host-key-changed' && key && isHostKeyError(c.error)) {
@@ -283,7 +321,7 @@ export class InventoryService {
     this.presented.delete(hp);
     this.logger.debug('inventory.key-trusted', { host: hp, keyType: shown.key.keyType, fingerprint: shown.key.fingerprint });
     for (const rt of this.runtimes.values()) {
-      if (hostPort(rt.record.address, rt.record.port) === hp) void this.refresh(rt);
+      if (reaches(rt.record, hp)) void this.refresh(rt);
     }
     return ok({});
   }
@@ -525,7 +563,7 @@ export class InventoryService {
       const c = await this.backend.connect(target, { timeoutMs: this.connectTimeoutMs, signal: ctl.signal });
       if (stale()) return false;
       if (!c.ok) {
-        this.notePresented(target, c.error);
+        this.notePresented(rt.record, c.error);
         const e = timedOut ? ferryError('ssh.unreachable', `${rt.record.address}:${rt.record.port} did not answer within ${Math.round(this.hostTimeoutMs / 1000)} s.`, c.error.message) : c.error;
         this.setConnection(rt, connectionStateFor(e, 'connect') ?? { state: 'error', reason: e.message });
         this.publish(rt);

@@ -6,7 +6,12 @@
  *   end up at the same user@address:port are merged into one candidate (the others named in its warnings).
  * - HostName, Port, User, IdentityFile (`~`, `%d`, `%u`, `%h`, `%r`, `%%` expanded; only the first one is used).
  *   Without IdentityFile: the SSH agent when there is one, else the first default key that exists.
- * - ProxyJump / ProxyCommand are not followed by Ferry: such a candidate says so (it connects directly).
+ * - ProxyJump is followed as ssh does (`a,b` chains, `user@host:port`, `ProxyJump none`): each hop is looked up in
+ *   the config like a host of its own (its HostName, User, Port, IdentityFile), an explicit user or port in the
+ *   ProxyJump text winning; the first hop's own ProxyJump is followed too (ssh reaches it with a nested ssh). The
+ *   candidate carries the chain in `jump`.
+ * - ProxyCommand is never run: such a candidate says so, and says which ProxyJump would do the same when the command
+ *   is the usual `ssh -W %h:%p bastion`.
  * - `Include` (which the library does not follow) is expanded here at the top level: `~` and paths relative to
  *   ~/.ssh, `*`/`?` in the file name, files in lexical order, 16 levels at most, as ssh does. An Include inside a
  *   Host or Match block is not followed; the candidates of that block say so.
@@ -16,10 +21,12 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import SSHConfig, { type Line, type Section } from 'ssh-config';
-import { hostDraftSchema, type HostAuth, type HostDraft, type SshConfigCandidate } from '../../../shared/inventory/types';
+import { parseJumpText } from '../../../shared/inventory/jump';
+import { hostDraftSchema, jumpHopSchema, MAX_JUMP_HOPS, type HostAuth, type HostDraft, type JumpHop, type SshConfigCandidate } from '../../../shared/inventory/types';
 import { ferryError, type FerryError } from '../../../shared/errors';
 import { err, ok, type Result } from '../../../shared/result';
 import { expandHome } from './credentials';
+import { recordKey } from './target';
 
 export interface SshConfigReadOptions {
   readonly path: string;
@@ -132,6 +139,108 @@ function expandTokens(s: string, t: { home: string; localUser: string; host: str
   return bad ? undefined : out;
 }
 
+type Computed = Record<string, string | string[]>;
+type Tokens = { home: string; localUser: string; host: string; remoteUser: string };
+
+/** IdentityFile, else IdentityAgent / SSH_AUTH_SOCK, else the first default key that exists (ssh's order). */
+async function authOf(c: Computed, tokens: Tokens, o: SshConfigReadOptions, exists: (p: string) => Promise<boolean>, warnings: string[]): Promise<HostAuth> {
+  const identityFiles = (c['identityfile'] === undefined ? [] : ([] as string[]).concat(c['identityfile'])).filter((f) => f.toLowerCase() !== 'none');
+let auth: HostAuth | undefined;
+  if (identityFiles.length > 0) {
+    const f = expandTokens(identityFiles[0] ?? '', tokens);
+    if (f !== undefined) auth = { kind: 'key', keyPath: expandHome(f, o.homeDir) };
+    else warnings.push(`IdentityFile ${identityFiles[0] ?? ''} uses a token Ferry does not expand; choose the key by hand.`);
+    if (identityFiles.length > 1) warnings.push(`Several IdentityFile lines: Ferry uses the first (${f === undefined ? (identityFiles[0] ?? '') : expandHome(f, o.homeDir)}).`);
+  }
+  if (!auth) {
+    const agentSetting = first(c['identityagent']);
+    const agent = agentSetting === undefined || agentSetting === 'SSH_AUTH_SOCK' ? o.env['SSH_AUTH_SOCK'] : agentSetting.toLowerCase() === 'none' ? undefined : agentSetting;
+    if (agent !== undefined && agent !== '') {
+      const socketPath = expandTokens(agent, tokens);
+      auth = socketPath === undefined || agentSetting === undefined || agentSetting === 'SSH_AUTH_SOCK' ? { kind: 'agent' } : { kind: 'agent', socketPath: expandHome(socketPath, o.homeDir) };
+    } else {
+      for (const k of DEFAULT_KEYS) {
+        const p = join(o.homeDir, '.ssh', k);
+        if (await exists(p)) {
+          auth = { kind: 'key', keyPath: p };
+          warnings.push(`No IdentityFile and no SSH agent: Ferry will use ${p}, the first default key that exists.`);
+          break;
+        }
+      }
+    }
+  }
+  if (!auth) {
+    auth = { kind: 'agent' };
+    warnings.push('No IdentityFile, no default key and no SSH agent: choose a key before adding this host.');
+  }
+  return auth;
+}
+
+function proxyJumpOf(c: Computed): string | undefined {
+  const v = first(c['proxyjump']);
+  return v === undefined || v.toLowerCase() === 'none' ? undefined : v;
+}
+
+function proxyCommandOf(c: Computed): string | undefined {
+  const v = first(c['proxycommand']);
+  return v === undefined || v.toLowerCase() === 'none' ? undefined : v;
+}
+
+function proxyCommandWarning(command: string, where: string): string {
+  const w = /^ssh\s+(?:-W\s+%h:%p\s+(\S+)|(\S+)\s+-W\s+%h:%p)\s*$/.exec(command.trim());
+  const bastion = w?.[1] ?? w?.[2];
+  const hint = bastion === undefined ? '' : ` This command is what "ProxyJump ${bastion}" does: write that instead, or give ${bastion} as the jump host.`;
+  return `ProxyCommand is never run by Ferry: as written, it would connect directly to ${where}.${hint}`;
+}
+
+/**
+ * The hops of a ProxyJump value, each looked up in the config as ssh does; the first hop's own ProxyJump before it.
+ * What cannot be followed is a warning and no chain (the candidate then says it would connect directly).
+ */
+async function chainOf(config: SSHConfig, value: string, o: SshConfigReadOptions, exists: (p: string) => Promise<boolean>, warnings: string[], depth: number): Promise<JumpHop[]> {
+  const specs = parseJumpText(value);
+  if (!specs.ok) {
+    warnings.push(`ProxyJump ${value} cannot be followed (${specs.error}); Ferry would connect directly.`);
+    return [];
+  }
+  const hops: JumpHop[] = [];
+  for (const [i, spec] of specs.value.entries()) {
+    const c = config.compute(spec.host, { ignoreCase: true, matchExec: false });
+    const address = expandTokens(first(c['hostname']) ?? spec.host, { home: o.homeDir, localUser: o.localUser, host: spec.host, remoteUser: '' }) ?? spec.host;
+    const port = spec.port ?? Number(first(c['port']) ?? '22');
+    const user = spec.user ?? first(c['user']) ?? o.localUser;
+    const hopWarnings: string[] = [];
+    const auth = await authOf(c, { home: o.homeDir, localUser: o.localUser, host: address, remoteUser: user }, o, exists, hopWarnings);
+    warnings.push(...hopWarnings.map((w) => `Jump host ${spec.host}: ${w}`));
+    if (i === 0) {
+      const own = proxyJumpOf(c);
+      if (own !== undefined) {
+        if (depth >= MAX_JUMP_HOPS) {
+          warnings.push(`ProxyJump ${value} loops or nests too deep; Ferry would connect directly.`);
+          return [];
+        }
+        const before = await chainOf(config, own, o, exists, warnings, depth + 1);
+        if (before.length === 0) return [];
+        hops.push(...before);
+      } else {
+        const command = proxyCommandOf(c);
+        if (command !== undefined) warnings.push(`Jump host ${spec.host}: ${proxyCommandWarning(command, `${address}:${port}`)}`);
+      }
+    }
+    const hop = jumpHopSchema.safeParse({ address, port, user, auth });
+    if (!hop.success) {
+      warnings.push(`Jump host ${spec.host} (${user}@${address}:${String(port)}) is not a host Ferry can connect to; Ferry would connect directly.`);
+      return [];
+    }
+    hops.push(hop.data);
+  }
+  if (hops.length > MAX_JUMP_HOPS) {
+    warnings.push(`ProxyJump ${value} has more than ${MAX_JUMP_HOPS} hops; Ferry would connect directly.`);
+    return [];
+  }
+  return hops;
+}
+
 export async function readSshConfig(o: SshConfigReadOptions): Promise<Result<{ path: string; candidates: SshConfigCandidate[] }, FerryError>> {
   const readText = o.readText ?? ((p: string) => readFile(p, 'utf8'));
   const exists = o.exists ?? ((p: string) => readFile(p).then(() => true, () => false));
@@ -190,48 +299,16 @@ export async function readSshConfig(o: SshConfigReadOptions): Promise<Result<{ p
     const port = Number(portText);
     if (!Number.isInteger(port) || port < 1 || port > 65535) continue;
     const user = first(c['user']) ?? o.localUser;
-    const proxyJump = first(c['proxyjump']);
-    if (proxyJump !== undefined && proxyJump.toLowerCase() !== 'none') {
-      warnings.push(`ProxyJump ${proxyJump} is not followed: Ferry connects directly to ${hostName}:${port}.`);
-    }
-    const proxyCommand = first(c['proxycommand']);
-    if (proxyCommand !== undefined && proxyCommand.toLowerCase() !== 'none') {
-      warnings.push(`ProxyCommand is not followed: Ferry connects directly to ${hostName}:${port}.`);
-    }
+    const proxyJump = proxyJumpOf(c);
+    const proxyCommand = proxyCommandOf(c);
+    if (proxyCommand !== undefined && proxyJump === undefined) warnings.push(proxyCommandWarning(proxyCommand, `${hostName}:${port}`));
     const tokens = { home: o.homeDir, localUser: o.localUser, host: hostName, remoteUser: user };
-    const identityFiles = (c['identityfile'] === undefined ? [] : ([] as string[]).concat(c['identityfile'])).filter((f) => f.toLowerCase() !== 'none');
-    let auth: HostAuth | undefined;
-    if (identityFiles.length > 0) {
-      const f = expandTokens(identityFiles[0] ?? '', tokens);
-      if (f !== undefined) auth = { kind: 'key', keyPath: expandHome(f, o.homeDir) };
-      else warnings.push(`IdentityFile ${identityFiles[0] ?? ''} uses a token Ferry does not expand; choose the key by hand.`);
-      if (identityFiles.length > 1) warnings.push(`Several IdentityFile lines: Ferry uses the first (${f === undefined ? (identityFiles[0] ?? '') : expandHome(f, o.homeDir)}).`);
-    }
-    if (!auth) {
-      const agentSetting = first(c['identityagent']);
-      const agent = agentSetting === undefined || agentSetting === 'SSH_AUTH_SOCK' ? o.env['SSH_AUTH_SOCK'] : agentSetting.toLowerCase() === 'none' ? undefined : agentSetting;
-      if (agent !== undefined && agent !== '') {
-        const socketPath = expandTokens(agent, tokens);
-        auth = socketPath === undefined || agentSetting === undefined || agentSetting === 'SSH_AUTH_SOCK' ? { kind: 'agent' } : { kind: 'agent', socketPath: expandHome(socketPath, o.homeDir) };
-      } else {
-        for (const k of DEFAULT_KEYS) {
-          const p = join(o.homeDir, '.ssh', k);
-          if (await exists(p)) {
-            auth = { kind: 'key', keyPath: p };
-            warnings.push(`No IdentityFile and no SSH agent: Ferry will use ${p}, the first default key that exists.`);
-            break;
-          }
-        }
-      }
-    }
-    if (!auth) {
-      auth = { kind: 'agent' };
-      warnings.push('No IdentityFile, no default key and no SSH agent: choose a key before adding this host.');
-    }
-    const draft = hostDraftSchema.safeParse({ name: alias.slice(0, 64), address: hostName, port, user, auth });
+    const auth = await authOf(c, tokens, o, exists, warnings);
+    const jump = proxyJump === undefined ? [] : await chainOf(config, proxyJump, o, exists, warnings, 0);
+    const draft = hostDraftSchema.safeParse({ name: alias.slice(0, 64), address: hostName, port, user, auth, ...(jump.length > 0 ? { jump } : {}) });
     if (!draft.success) continue;
     const d: HostDraft = draft.data;
-    const key = `${d.user}@${d.address.toLowerCase()}:${d.port}`;
+    const key = recordKey(d);
     const same = byTarget.get(key);
     if (same) {
       same.warnings.push(`Also named ${alias} in the config.`);

@@ -7,19 +7,37 @@
  */
 import { ferryError, type FerryError, type FerryErrorCode } from '../../../shared/errors';
 
-export interface SshTarget {
+/** One SSH server: a target, or one of the jump hosts on the way to it. */
+export interface SshHop {
   readonly host: string;
   /** Default 22. */
   readonly port?: number;
   readonly user: string;
 }
 
-export const targetPort = (t: SshTarget): number => t.port ?? 22;
+export interface SshTarget extends SshHop {
+  /**
+   * Jump hosts, first to last, as OpenSSH's `ProxyJump a,b`: Ferry connects to the first, each next one through a
+   * forwarded channel of the previous, and the target through the last. Absent or empty: a direct connection.
+   */
+  readonly jump?: readonly SshHop[];
+}
 
-/** `user@host:port`, the pool's key and the name used in messages. IPv6 literals are bracketed. */
-export function targetKey(t: SshTarget): string {
+export const targetPort = (t: SshHop): number => t.port ?? 22;
+
+/** `user@host:port` of one server. IPv6 literals are bracketed. */
+export function hopKey(t: SshHop): string {
   const host = t.host.includes(':') ? `[${t.host}]` : t.host;
   return `${t.user}@${host}:${targetPort(t)}`;
+}
+
+/**
+ * `user@host:port`, followed by ` via <first hop>,<next hop>` for a jump chain: the pool's key (the same target
+ * through another bastion is another connection) and the name used in messages.
+ */
+export function targetKey(t: SshTarget): string {
+  const via = t.jump !== undefined && t.jump.length > 0 ? ` via ${t.jump.map(hopKey).join(',')}` : '';
+  return `${hopKey(t)}${via}`;
 }
 
 /** The host key a server presented, as carried by the host-key errors (all public data). */

@@ -16,6 +16,8 @@
  *   exponential, capped, jittered delay; a request that cannot wait that long (its deadline is sooner) gets the
  *   last error at once, so an unreachable host fails fast instead of hanging every caller.
  * - Secrets: the private key and passphrase go to ssh2 and nowhere else; error details pass through `redact`.
+ * - Jump hosts (a target's `jump` chain, see jump.ts): each hop is a connection of this pool, shared by every target
+ *   behind it and counted by them; one no target goes through any more is closed, unless callers use it directly.
  */
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -24,9 +26,11 @@ import type { ClientChannel, ConnectConfig, ServerHostKeyAlgorithm } from 'ssh2'
 import { ferryError, type FerryError } from '../../../shared/errors';
 import { err, ok, type Result } from '../../../shared/result';
 import { sleep, systemClock, waitFor, type Clock, type Until } from './deadline';
-import { isHostKeyError, mapSshError, redact, targetKey, targetPort, type HostKeyError, type SshTarget } from './errors';
+import { isHostKeyError, mapSshError, redact, targetKey, targetPort, type SshTarget } from './errors';
 import { execCommand, sendSignal, type CommandOutput, type ExecOptions, type RemoteCommand } from './exec';
-import { checkHostKey, checkKnownHostsEntry, fingerprintSha256, hostLookupName, keyTypeOfBlob, knownKeyTypes, type HostKeyVerdict, type KnownHostsFile, type KnownHostsStore } from './known-hosts';
+import { checkPresentedKey, loadKnownHosts } from './host-key-check';
+import { forwardThrough, previousHop, viaJump } from './jump';
+import { checkKnownHostsEntry, fingerprintSha256, knownKeyTypes, type KnownHostsFile, type KnownHostsStore } from './known-hosts';
 
 const { Client } = ssh2;
 type Ssh2Client = InstanceType<typeof Client>;
@@ -155,6 +159,12 @@ class Connection {
   handshaking: Ssh2Client | undefined;
   readonly waiters: SlotWaiter[] = [];
   readonly releaseListeners = new Set<() => void>();
+  /** Callers use this connection themselves, not only as a jump host: the last target behind it leaving keeps it. */
+  direct = false;
+  /** Connections (connecting or up) that go through this one as their jump host. */
+  dependents = 0;
+  /** The jump host connection this one holds a reference on while it connects or is up, and the link it went through. */
+  private via: { readonly conn: Connection; link: Link | undefined } | undefined;
 
   constructor(
     readonly target: SshTarget,
@@ -201,14 +211,21 @@ class Connection {
     const clock = pool.clock;
     const started = clock.now();
     this.state = 'connecting';
-    const r = await pool.connectOnce(
-      target,
-      (link, e) => this.onClosed(link, e),
-      (client) => {
-        this.handshaking = client;
-      },
-    );
+    const sock = await this.throughJump();
+    const r = !sock.ok
+      ? sock
+      : await pool.connectOnce(
+          target,
+          (link, e) => this.onClosed(link, e),
+          (client) => {
+            this.handshaking = client;
+          },
+          sock.value,
+        );
     this.handshaking = undefined;
+    // A forwarded channel the handshake never took over (no credentials...) is closed here.
+    if (!r.ok && sock.ok) sock.value?.destroy();
+    if (!r.ok || this.isClosed()) this.releaseJump();
     if (this.isClosed()) {
       if (r.ok) r.value.client.end();
       return err(ferryError('ssh.disconnected', `The SSH pool is closed; ${targetKey(target)} is no longer served.`));
@@ -229,11 +246,45 @@ class Connection {
     return r;
   }
 
+  /**
+   * For a target behind a jump host: a forwarded channel to it through the previous hop's connection (made or
+   * reused), holding a reference on that connection until this one fails or closes. Undefined for a direct target.
+   */
+  private async throughJump(): Promise<Result<Duplex | undefined, FerryError>> {
+    const hop = previousHop(this.target);
+    if (!hop) return ok(undefined);
+    this.releaseJump();
+    const pool = this.pool;
+    const conn = pool.jumpConnection(hop);
+    conn.dependents++;
+    const via: { readonly conn: Connection; link: Link | undefined } = { conn, link: undefined };
+    this.via = via;
+    // The hop's own handshake, then the channel: each within one connection budget.
+    const ready = await conn.ensureReady({ deadline: pool.clock.now() + pool.jumpTimeoutMs });
+    if (!ready.ok) return err(viaJump(hop, ready.error));
+    via.link = ready.value;
+    return forwardThrough(ready.value.client, hop, this.target, pool.clock, { deadline: pool.clock.now() + pool.jumpTimeoutMs });
+  }
+
+  /** Drops the reference on the jump host connection; the last one closes it unless callers use it directly. */
+  private releaseJump(): void {
+    const via = this.via;
+    this.via = undefined;
+    if (!via) return;
+    via.conn.dependents--;
+    if (via.conn.dependents <= 0 && !via.conn.direct) void this.pool.retire(via.conn);
+  }
+
   private onClosed(link: Link, reason: FerryError | undefined): void {
     link.closed = true;
-    link.reason = reason ?? ferryError('ssh.disconnected', `The connection to ${targetKey(this.target)} closed.`);
+    // A jump host that went away takes this connection with it: say which one.
+    const hopGone = this.via?.link?.closed === true ? this.via.link.reason : undefined;
+    const hop = previousHop(this.target);
+    link.reason =
+      reason ?? (hopGone && hop ? viaJump(hop, hopGone) : undefined) ?? ferryError('ssh.disconnected', `The connection to ${targetKey(this.target)} closed.`);
     if (this.link !== link) return;
     this.link = undefined;
+    this.releaseJump();
     if (this.state === 'closed') return;
     this.state = 'idle';
     const clock = this.pool.clock;
@@ -308,6 +359,7 @@ class Connection {
     this.state = 'closed';
     for (const w of this.waiters.splice(0)) w.grant?.();
     this.handshaking?.destroy();
+    this.releaseJump();
     const link = this.link;
     this.link = undefined;
     if (!link || link.closed) return Promise.resolve();
@@ -336,6 +388,8 @@ export class SshPool implements ChannelOpener {
   private readonly keepaliveCountMax: number;
   private readonly connectSocket: (host: string, port: number) => Duplex;
   private disposed = false;
+  /** @internal How long a target waits for its jump host's connection, and then for the forwarded channel. */
+  readonly jumpTimeoutMs: number;
 
   constructor(private readonly opts: SshPoolOptions) {
     this.clock = opts.clock ?? systemClock;
@@ -344,6 +398,7 @@ export class SshPool implements ChannelOpener {
     this.readyTimeoutMs = opts.readyTimeoutMs ?? 10_000;
     this.keepaliveIntervalMs = opts.keepaliveIntervalMs ?? 5_000;
     this.keepaliveCountMax = opts.keepaliveCountMax ?? 3;
+    this.jumpTimeoutMs = this.readyTimeoutMs + 1000;
     this.backoff = {
       initialMs: 500,
       maxMs: 30_000,
@@ -472,8 +527,11 @@ export class SshPool implements ChannelOpener {
       if (!appended.ok) return appended;
       this.logger.debug('ssh.host-key-trusted', { target: targetKey(target), keyType: key.keyType, fingerprint: fingerprintSha256(blob) });
     }
-    const conn = this.connections.get(targetKey(target));
-    if (conn) {
+    // The host itself and every target reached through it may try again at once.
+    const hp = `${target.host.toLowerCase()}:${targetPort(target)}`;
+    for (const conn of this.connections.values()) {
+      const chain = [conn.target, ...(conn.target.jump ?? [])];
+      if (!chain.some((h) => `${h.host.toLowerCase()}:${targetPort(h)}` === hp)) continue;
       conn.failures = 0;
       conn.nextAttemptAt = 0;
     }
@@ -486,11 +544,16 @@ export class SshPool implements ChannelOpener {
     return { state: c.state, channelsInUse: c.inUse, queued: c.queued, consecutiveFailures: c.failures, lastError: c.lastError };
   }
 
-  /** Closes one target's connection; open channels end, queued requests fail with ssh.disconnected. */
+  /**
+   * Closes one target's connection; open channels end, queued requests fail with ssh.disconnected. A connection
+   * that is still the jump host of other targets stays up for them (and closes with the last of them).
+   */
   async closeConnection(target: SshTarget): Promise<void> {
     const key = targetKey(target);
     const c = this.connections.get(key);
     if (!c) return;
+    c.direct = false;
+    if (c.dependents > 0) return;
     this.connections.delete(key);
     await c.close();
   }
@@ -502,7 +565,15 @@ export class SshPool implements ChannelOpener {
     await Promise.all(all.map((c) => c.close()));
   }
 
+  /** The connection callers use for `target`. */
   private conn(target: SshTarget): Connection {
+    const c = this.jumpConnection(target);
+    c.direct = true;
+    return c;
+  }
+
+  /** @internal The connection to a jump host (shared with callers who use that host directly). */
+  jumpConnection(target: SshTarget): Connection {
     const key = targetKey(target);
     let c = this.connections.get(key);
     if (!c) {
@@ -513,75 +584,20 @@ export class SshPool implements ChannelOpener {
     return c;
   }
 
-  /** The store's content; a store that throws (a bug in an injected store) is reported, not left to hang a connect. */
-  private async loadKnownHosts(): Promise<Result<KnownHostsFile, FerryError>> {
-    try {
-      return await this.opts.knownHosts.load();
-    } catch (e) {
-      return err(ferryError('ssh.known-hosts-io', `Could not read the known hosts from ${this.opts.knownHosts.name}.`, errorText(e)));
-    }
+  /** @internal Closes a jump host connection no target goes through any more. */
+  async retire(c: Connection): Promise<void> {
+    const key = targetKey(c.target);
+    if (this.connections.get(key) === c) this.connections.delete(key);
+    this.logger.debug('ssh.jump-closed', { target: key });
+    await c.close();
   }
 
-  /** The store's verdict: its own `check` when it has one (several files), else checkHostKey over its entries. */
-  private async verdict(host: string, port: number, keyType: string, blob: Buffer): Promise<Result<HostKeyVerdict, FerryError>> {
-    const store = this.opts.knownHosts;
-    if (store.check) {
-      try {
-        return await store.check(host, port, keyType, blob);
-      } catch (e) {
-        return err(ferryError('ssh.known-hosts-io', `Could not check the host key against ${store.name}.`, errorText(e)));
-      }
-    }
-    const file = await this.loadKnownHosts();
-    if (!file.ok) return file;
-    return ok(checkHostKey(file.value.entries, host, port, keyType, blob));
+  private loadKnownHosts(): Promise<Result<KnownHostsFile, FerryError>> {
+    return loadKnownHosts(this.opts.knownHosts);
   }
 
-  private async checkKey(target: SshTarget, blob: Buffer): Promise<Result<void, FerryError>> {
-    const host = target.host;
-    const port = targetPort(target);
-    const keyType = keyTypeOfBlob(blob) ?? 'unknown';
-    const verdict = await this.verdict(host, port, keyType, blob);
-    if (!verdict.ok) return verdict;
-    const v = verdict.value;
-    const fileName = v.file ?? this.opts.knownHosts.name;
-    const presented = { host, port, keyType, fingerprint: fingerprintSha256(blob), keyBase64: blob.toString('base64'), knownHostsFile: fileName };
-    const hp = `${host}:${port}`;
-    switch (v.status) {
-      case 'match':
-        return ok(undefined);
-      case 'unknown': {
-        const other =
-          v.otherKeyTypes.length > 0
-            ? ` Note: ${fileName} holds a ${v.otherKeyTypes.join('/')} key for this host, yet it offered ${keyType}; be suspicious.`
-            : '';
-        const e: HostKeyError = {
-          code: 'ssh.host-key-unknown',
-          message: `${hp} is not a known host. Trust it only if its ${keyType} key fingerprint is ${presented.fingerprint} (on the host: ssh-keygen -lf on its /etc/ssh/ssh_host_*_key.pub).${other}`,
-          hostKey: { ...presented, otherKeyTypes: v.otherKeyTypes },
-        };
-        return err(e);
-      }
-      case 'changed': {
-        const e: HostKeyError = {
-          code: 'ssh.host-key-changed',
-          message:
-            `The host key of ${hp} has CHANGED: it now presents ${keyType} ${presented.fingerprint}, but ${fileName} line ${v.line} records ${v.knownFingerprint}. ` +
-            `Either the host was reinstalled or someone is intercepting the connection. Ferry will not connect until the old entry is removed ` +
-            `(ssh-keygen -R '${hostLookupName(host, port)}' -f ${fileName}) after you have checked the new fingerprint.`,
-          hostKey: { ...presented, knownFingerprint: v.knownFingerprint, knownLine: v.line },
-        };
-        return err(e);
-      }
-      case 'revoked': {
-        const e: HostKeyError = {
-          code: 'ssh.host-key-revoked',
-          message: `${hp} presented the ${keyType} key ${presented.fingerprint}, which ${fileName} line ${v.line} marks @revoked. Ferry refuses it.`,
-          hostKey: { ...presented, knownLine: v.line },
-        };
-        return err(e);
-      }
-    }
+  private checkKey(target: SshTarget, blob: Buffer): Promise<Result<void, FerryError>> {
+    return checkPresentedKey(this.opts.knownHosts, target, blob);
   }
 
   /** @internal One connection attempt; used by the pool's per-target connection. */
@@ -589,6 +605,8 @@ export class SshPool implements ChannelOpener {
     target: SshTarget,
     onClosed: (link: Link, reason: FerryError | undefined) => void,
     onClient: (client: Ssh2Client) => void = () => undefined,
+    /** A forwarded channel through a jump host, instead of a TCP connection of our own. */
+    through?: Duplex,
   ): Promise<Result<Link, FerryError>> {
     const host = target.host;
     const port = targetPort(target);
@@ -630,7 +648,7 @@ export class SshPool implements ChannelOpener {
       };
       let sock: Duplex;
       try {
-        sock = this.connectSocket(host, port);
+        sock = through ?? this.connectSocket(host, port);
       } catch (e) {
         finish(err(mapSshError(e, ctx())));
         return;

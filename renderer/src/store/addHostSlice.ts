@@ -22,7 +22,7 @@ function newAddHost(fields: DraftFields, from?: { queue: ImportQueue; candidate:
   const base = { kind: 'add-host', rev: ++revCounter, fields, errors: {}, passphrase: '', askPassphrase: false, phase: 'editing' } as const;
   return from === undefined
     ? { ...base, source: 'manual', warnings: [] }
-    : { ...base, source: 'ssh-config', warnings: from.candidate.warnings, queue: from.queue };
+    : { ...base, source: 'ssh-config', warnings: from.candidate.warnings, queue: from.queue, ...(from.candidate.draft.jump ? { jumpHops: from.candidate.draft.jump } : {}) };
 }
 
 function fromQueue(queue: ImportQueue): AddHostDialog | null {
@@ -104,7 +104,7 @@ export const createAddHostActions: SliceCreator<AddHostActions> = (set, get, { a
   async testConnection() {
     const d = addHostOf(get());
     if (d === null || d.phase !== 'editing') return;
-    const v = validateDraft(d.fields, takenNames(get(), d.edit?.hostId));
+    const v = validateDraft(d.fields, takenNames(get(), d.edit?.hostId), d.jumpHops);
     if (!v.ok) {
       updateAddHost(set, (x) => ({ ...clean(x), errors: v.errors }), d.rev);
       return;
@@ -143,7 +143,7 @@ export const createAddHostActions: SliceCreator<AddHostActions> = (set, get, { a
   async saveHost() {
     const d = addHostOf(get());
     if (d === null || d.phase !== 'editing' || !canSaveHost(d)) return;
-    const v = validateDraft(d.fields, takenNames(get(), d.edit?.hostId));
+    const v = validateDraft(d.fields, takenNames(get(), d.edit?.hostId), d.jumpHops);
     if (!v.ok) {
       updateAddHost(set, (x) => ({ ...clean(x), errors: v.errors }), d.rev);
       return;

@@ -3,7 +3,7 @@ import type { FerryError } from '../../../shared/errors';
 import type { HostTestOutcome, Settings } from '../../../shared/ipc/contract';
 import type { OutputOf } from '../../../shared/ipc/define';
 import type { appInfo } from '../../../shared/ipc/contract';
-import type { HostRecord, HostView, SshConfigCandidate, VmState } from '../../../shared/inventory/types';
+import type { HostRecord, HostView, JumpHop, SshConfigCandidate, VmState } from '../../../shared/inventory/types';
 import type { DraftField, DraftFields, FieldErrors } from '../view/draft';
 import type { VmColumn, VmFilter, VmSort } from '../view/vmRows';
 import type { FerryApi } from './ports';
@@ -101,6 +101,8 @@ export interface AddHostDialog {
   readonly warnings: readonly string[];
   /** Editing a saved host (the same flow; saving updates it): its id and the record as it was when the dialog opened. */
   readonly edit?: { readonly hostId: string; readonly original: HostRecord };
+  /** Jump hosts the ssh config resolved, each with its own key: a hop the jump field still names keeps it. */
+  readonly jumpHops?: readonly JumpHop[];
 }
 export interface ImportDialog {
   readonly kind: 'import';

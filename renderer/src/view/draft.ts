@@ -2,7 +2,8 @@
  * The add-host form: its fields as typed (strings), and their validation against the contract's hostDraftSchema
  * with one message per field, worded for a person.
  */
-import type { HostDraft, NicRole } from '../../../shared/inventory/types';
+import { formatJumpHop, formatJumpText, parseJumpText } from '../../../shared/inventory/jump';
+import type { HostAuth, HostDraft, JumpHop, NicRole } from '../../../shared/inventory/types';
 import { hostDraftSchema } from '../../../shared/inventory/types';
 
 export interface DraftFields {
@@ -14,11 +15,13 @@ export interface DraftFields {
   readonly keyPath: string;
   /** NIC roles the admin set (edit host); empty: Ferry infers them all. */
   readonly nicRoles: Readonly<Record<string, NicRole>>;
+  /** Jump hosts as ProxyJump writes them: `user@host:port`, comma-separated, first hop first; '' for none. */
+  readonly jump: string;
 }
 export type DraftField = keyof DraftFields;
 export type FieldErrors = Partial<Record<DraftField, string>>;
 
-export const EMPTY_FIELDS: DraftFields = { name: '', address: '', port: '22', user: 'root', authKind: 'agent', keyPath: '', nicRoles: {} };
+export const EMPTY_FIELDS: DraftFields = { name: '', address: '', port: '22', user: 'root', authKind: 'agent', keyPath: '', nicRoles: {}, jump: '' };
 
 export function fieldsFromDraft(d: HostDraft): DraftFields {
   return {
@@ -29,6 +32,7 @@ export function fieldsFromDraft(d: HostDraft): DraftFields {
     authKind: d.auth.kind,
     keyPath: d.auth.kind === 'key' ? d.auth.keyPath : '',
     nicRoles: d.nicRoles ?? {},
+    jump: formatJumpText(d.jump),
   };
 }
 
@@ -43,7 +47,8 @@ export function connectionChanged(f: DraftFields, original: HostDraft): boolean 
     f.port.trim() !== o.port ||
     f.user.trim() !== o.user ||
     f.authKind !== o.authKind ||
-    (f.authKind === 'key' && f.keyPath.trim() !== o.keyPath)
+    (f.authKind === 'key' && f.keyPath.trim() !== o.keyPath) ||
+    f.jump.trim() !== o.jump
   );
 }
 
@@ -52,6 +57,7 @@ const PORT_MESSAGE = 'The port is a number from 1 to 65535.';
 function fieldOf(path: readonly PropertyKey[]): DraftField | undefined {
   const [head, second] = path;
   if (head === 'auth') return second === 'keyPath' ? 'keyPath' : 'authKind';
+  if (head === 'jump') return 'jump';
   if (head === 'name' || head === 'address' || head === 'port' || head === 'user') return head;
   return undefined;
 }
@@ -59,23 +65,42 @@ function fieldOf(path: readonly PropertyKey[]): DraftField | undefined {
 export type DraftValidation = { ok: true; draft: HostDraft } | { ok: false; errors: FieldErrors };
 
 /**
- * Validates the form. `takenNames` are the names of hosts already saved (a second "hvA" would be confusing in
- * every list); the comparison ignores case.
+ * The hops of the jump field: a hop without `user@` takes the host's user, without `:port` port 22. A hop that
+ * `known` holds (the ssh config resolved it, with its own key) keeps its credentials; any other uses the host's.
  */
-export function validateDraft(f: DraftFields, takenNames: readonly string[] = []): DraftValidation {
+function jumpHops(text: string, user: string, auth: HostAuth, known: readonly JumpHop[]): { ok: true; hops: JumpHop[] } | { ok: false; error: string } {
+  const specs = parseJumpText(text);
+  if (!specs.ok) return { ok: false, error: specs.error };
+  const hops = specs.value.map((s) => {
+    const hop = { address: s.host, port: s.port ?? 22, user: s.user ?? user.trim() };
+    const same = known.find((k) => formatJumpHop(k).toLowerCase() === formatJumpHop(hop).toLowerCase());
+    return { ...hop, auth: same?.auth ?? auth };
+  });
+  return { ok: true, hops };
+}
+
+/**
+ * Validates the form. `takenNames` are the names of hosts already saved (a second "hvA" would be confusing in
+ * every list); the comparison ignores case. `knownHops`: jump hosts whose own credentials are known (see jumpHops).
+ */
+export function validateDraft(f: DraftFields, takenNames: readonly string[] = [], knownHops: readonly JumpHop[] = []): DraftValidation {
   const errors: FieldErrors = {};
   const portText = f.port.trim();
   const port = /^\d{1,5}$/.test(portText) ? Number(portText) : Number.NaN;
   if (Number.isNaN(port) || port < 1 || port > 65535) errors.port = PORT_MESSAGE;
   if (f.authKind === 'key' && f.keyPath.trim() === '') errors.keyPath = 'Give the path of the private key file on this machine.';
 
+  const auth: HostAuth = f.authKind === 'agent' ? { kind: 'agent' } : { kind: 'key', keyPath: f.keyPath.trim() };
+  const jump = jumpHops(f.jump, f.user, auth, knownHops);
+  if (!jump.ok) errors.jump = jump.error;
   const candidate = {
     name: f.name,
     address: f.address,
     port: Number.isNaN(port) ? 0 : port,
     user: f.user,
-    auth: f.authKind === 'agent' ? { kind: 'agent' as const } : { kind: 'key' as const, keyPath: f.keyPath.trim() },
+    auth,
     ...(Object.keys(f.nicRoles).length > 0 ? { nicRoles: f.nicRoles } : {}),
+    ...(jump.ok && jump.hops.length > 0 ? { jump: jump.hops } : {}),
   };
   const parsed = hostDraftSchema.safeParse(candidate);
   if (!parsed.success) {

@@ -71,7 +71,7 @@ export function AddHostDialog() {
               {d.phase === 'testing' ? target : ''}
             </p>
           )}
-          {d.outcome !== undefined && <TestOutcome outcome={d.outcome} trusting={d.phase === 'trusting'} onTrust={() => void a.trustPresentedKey()} />}
+          {d.outcome !== undefined && <TestOutcome outcome={d.outcome} trusting={d.phase === 'trusting'} onTrust={() => void a.trustPresentedKey()} address={d.fields.address} />}
           {d.error !== undefined && (
             <ErrorBanner message={d.error.message} code={d.error.code} {...(d.error.detail !== undefined ? { detail: d.error.detail } : {})} />
           )}

@@ -35,7 +35,7 @@ function Field(props: { id: string; label: string; error?: string | undefined; h
 
 export function HostFields({ fields, errors, onChange, askPassphrase, passphrase, onPassphrase }: Props) {
   const id = useId();
-  const text = (field: 'name' | 'address' | 'port' | 'user' | 'keyPath', label: string, extra: { hint?: string; placeholder?: string; mono?: boolean; className?: string } = {}) => (
+  const text = (field: 'name' | 'address' | 'port' | 'user' | 'keyPath' | 'jump', label: string, extra: { hint?: string; placeholder?: string; mono?: boolean; className?: string } = {}) => (
     <Field id={`${id}-${field}`} label={label} error={errors[field]} {...(extra.hint ? { hint: extra.hint } : {})} {...(extra.className ? { className: extra.className } : {})}>
       {(a) => (
         <input
@@ -72,6 +72,12 @@ export function HostFields({ fields, errors, onChange, askPassphrase, passphrase
         </div>
       </fieldset>
       {fields.authKind === 'key' && text('keyPath', 'Private key path', { placeholder: '/root/.ssh/id_ed25519', mono: true, className: 'span-2', hint: 'A private key on the machine running Ferry.' })}
+      {text('jump', 'Jump host(s)', {
+        placeholder: 'root@bastion:22',
+        mono: true,
+        className: 'span-2',
+        hint: 'Optional, as ProxyJump: user@host:port, comma-separated, first hop first. A hop uses the key or agent above unless the SSH config named its own.',
+      })}
       {fields.authKind === 'key' && askPassphrase && (
         <Field id={`${id}-passphrase`} label="Passphrase" hint="The key is encrypted. Ferry keeps the passphrase in memory only." className="span-2">
           {(a) => (

@@ -8,9 +8,11 @@ interface Props {
   readonly outcome: HostTestOutcome;
   readonly trusting: boolean;
   readonly onTrust: () => void;
+  /** The address being added: a key presented by another host is a jump host's. */
+  readonly address?: string;
 }
 
-export function TestOutcome({ outcome, trusting, onTrust }: Props) {
+export function TestOutcome({ outcome, trusting, onTrust, address }: Props) {
   switch (outcome.outcome) {
     case 'ok': {
       const f = outcome.facts;
@@ -44,7 +46,9 @@ export function TestOutcome({ outcome, trusting, onTrust }: Props) {
       );
     }
     case 'host-key-unknown':
-      return <HostKeyPrompt hostKey={outcome.key} busy={trusting} onTrust={onTrust} />;
+      return (
+        <HostKeyPrompt hostKey={outcome.key} busy={trusting} onTrust={onTrust} jumpHost={address !== undefined && outcome.key.host.toLowerCase() !== address.trim().toLowerCase()} />
+      );
     case 'host-key-changed':
       return <HostKeyChanged hostKey={outcome.key} knownFingerprint={outcome.knownFingerprint} knownIn={outcome.knownIn} />;
     case 'passphrase-needed':

@@ -9,6 +9,7 @@ import { UnlockForm } from './UnlockForm';
 export function ConnectionPanel({ id }: { id: string }) {
   const connection = useFerry((s) => s.inventory.hosts[id]?.connection);
   const problem = useFerry((s) => s.inventory.hosts[id]?.problem);
+  const address = useFerry((s) => s.inventory.hosts[id]?.record.address);
   const trusting = useFerry((s) => s.inventory.pending[id] === 'trusting');
   const { trustSavedHostKey } = useActions();
   if (connection === undefined) return null;
@@ -20,7 +21,14 @@ export function ConnectionPanel({ id }: { id: string }) {
     case 'host-key-changed':
       return <HostKeyChanged hostKey={connection.key} knownFingerprint={connection.knownFingerprint} knownIn={connection.knownIn} />;
     case 'host-key-unknown':
-      return <HostKeyPrompt hostKey={connection.key} busy={trusting} onTrust={() => void trustSavedHostKey(id)} />;
+      return (
+        <HostKeyPrompt
+          hostKey={connection.key}
+          busy={trusting}
+          onTrust={() => void trustSavedHostKey(id)}
+          jumpHost={address !== undefined && connection.key.host.toLowerCase() !== address.toLowerCase()}
+        />
+      );
     case 'passphrase-needed':
       return <UnlockForm id={id} />;
     case 'unreachable':

@@ -6,6 +6,7 @@ import { useFerry } from '../../store/react';
 import { connectionBadge } from '../../view/connection';
 import { formatAge, formatMemory, formatTimestamp } from '../../view/format';
 import { useNow } from '../common/useNow';
+import { formatJumpText } from '../../../../shared/inventory/jump';
 
 function authLabel(h: HostView): string {
   const a = h.record.auth;
@@ -28,7 +29,7 @@ export function HostDetail({ id }: { id: string }) {
     ['CPUs', f === undefined ? '—' : String(f.cpuCount)],
     ['Memory', formatMemory(f?.memoryBytes)],
     ['Last refresh', host.refreshedAt === undefined ? 'never' : `${formatTimestamp(host.refreshedAt)} (${formatAge(host.refreshedAt, now)})`],
-    ['SSH', `${host.record.user}@${host.record.address}:${host.record.port}, ${authLabel(host)}`],
+    ['SSH', `${host.record.user}@${host.record.address}:${host.record.port}, ${authLabel(host)}${host.record.jump ? `, via ${formatJumpText(host.record.jump)}` : ''}`],
     ['Added', `${formatTimestamp(host.record.addedAt)}${host.record.source === 'ssh-config' ? ', from ~/.ssh/config' : ''}`],
   ];
   return (

@@ -6,6 +6,8 @@ interface Props {
   readonly busy: boolean;
   readonly onTrust: () => void;
   readonly onCancel?: () => void;
+  /** The key is a jump host's, met on the way to the host being added or refreshed. */
+  readonly jumpHost?: boolean;
 }
 
 export function hostLabel(k: { host: string; port: number }): string {
@@ -18,12 +20,13 @@ function keyFileKind(keyType: string): string {
   return keyType.replace(/^ssh-/, '');
 }
 
-export function HostKeyPrompt({ hostKey, busy, onTrust, onCancel }: Props) {
+export function HostKeyPrompt({ hostKey, busy, onTrust, onCancel, jumpHost = false }: Props) {
   return (
     <section className="key-panel key-panel--unknown" role="region" aria-label="Host key to trust">
       <h3>Trust this host’s key?</h3>
       <p>
-        Ferry has never connected to <strong className="mono">{hostLabel(hostKey)}</strong>. It presented this key:
+        Ferry has never connected to {jumpHost ? 'the jump host ' : ''}
+        <strong className="mono">{hostLabel(hostKey)}</strong>. It presented this key:
       </p>
       <dl className="key-facts">
         <dt>Key type</dt>
