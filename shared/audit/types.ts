@@ -1,5 +1,5 @@
 /**
- * The host readiness audit (issue 5): what it found, as data both processes share. Each finding has a status, one
+ * The host readiness audit: what it found, as data both processes share. Each finding has a status, one
  * sentence of facts and, when something should change, the fix with the exact place (the command, the file).
  * "Not supported" (a driver that has no ring settings) is its own status, never an error or a zero.
  */

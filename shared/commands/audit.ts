@@ -1,5 +1,5 @@
 /**
- * The commands of the host readiness audit and the troubleshooting panel (issue 5). Every argv is fixed text plus
+ * The commands of the host readiness audit and the troubleshooting panel. Every argv is fixed text plus
  * values after an option, after `--`, or as positional parameters of a constant script (`sh -c SCRIPT NAME ARG...`:
  * the script reads them as "$1"..., the shell never parses them). Values a caller supplies are validated first.
  */

@@ -1,6 +1,6 @@
 /**
  * The tail of the source host's libvirtd log. p2p migration errors often reach virsh only as "End of file while
- * reading data: : Input/output error" (RECIPE P10); the real cause (a TLS certificate refused, QEMU failing on the
+ * reading data: : Input/output error"; the real cause (a TLS certificate refused, QEMU failing on the
  * destination...) is in the source libvirtd's log. The migration engine reads its last lines after such a failure
  * and attaches the error lines to the failure's detail.
  */

@@ -1,5 +1,5 @@
 /**
- * Commands that CHANGE a host's network settings (the tuning of issue 5), and the small probes the tuning needs.
+ * Commands that CHANGE a host's network settings (the tuning), and the small probes the tuning needs.
  * Every value is validated before it reaches an argv: interface names (checkInterfaceName), sysctl keys (a fixed
  * list: Ferry only tunes the buffer sysctls), numbers (whole, in range), file paths (absolute, plain characters).
  * Shell scripts here are constants; everything variable is a positional parameter ("$1"), never interpolated.
@@ -19,7 +19,7 @@ import { contentLines, fail } from '../parsers/text';
 
 const WRITE_MS = 10_000;
 
-/** The sysctls the tuning may change (the TCP buffer limits of issue 5). */
+/** The sysctls the tuning may change (the TCP buffer limits). */
 export const TUNABLE_SYSCTLS = ['net.core.rmem_max', 'net.core.wmem_max', 'net.ipv4.tcp_rmem', 'net.ipv4.tcp_wmem'] as const;
 export type TunableSysctl = (typeof TUNABLE_SYSCTLS)[number];
 

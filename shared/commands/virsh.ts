@@ -11,7 +11,7 @@ import { command, type Command } from './command';
 
 export const VIRSH = ['virsh', '--connect', 'qemu:///system'] as const;
 
-// The first virsh call on a host with a cold capabilities cache takes ~8 s (RECIPE P6).
+// The first virsh call on a host with a cold capabilities cache takes ~8 s.
 const FIRST_CALL_MS = 30_000;
 const VIRSH_MS = 15_000;
 
@@ -38,7 +38,7 @@ export function virshDominfo(domain: string): Command<DomainInfo> {
 export interface DomjobinfoOptions {
   /** Statistics of the last completed job instead of the running one. */
   readonly completed?: boolean;
-  /** With `completed`: leave them in place (without it, reading them clears them: RECIPE P7). */
+  /** With `completed`: leave them in place (without it, reading them clears them). */
   readonly keepCompleted?: boolean;
   /** `--rawstats`: exact integers instead of rounded sizes. */
   readonly raw?: boolean;

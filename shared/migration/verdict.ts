@@ -3,7 +3,7 @@
  * it is in, ONE sentence why (with the numbers), the remedies that apply now, an honest ETA and the progress of the
  * current pass. Pure: main computes it for each sample (and journals it); the renderer shows it.
  *
- * Signals (all from domjobinfo; RECIPE sections 5-6, measured on the lab):
+ * Signals (all from domjobinfo, measured on the lab):
  * - dirty rate at or above throughput: D >= 0.9 x T (QEMU's dirty rate sits just under a cap it cannot beat:
  *   1272 pages/s = 4.97 MiB/s against 5.01 MiB/s at --bandwidth 5; at --bandwidth 8/16 it was pinned at the cap);
  * - remaining memory not falling across passes: the smallest `Memory remaining` seen in each finished pass (from
@@ -239,7 +239,7 @@ export function migrationVerdict(all: readonly VerdictSample[], ctx: VerdictCont
     return { state: 'completing', reason: 'The migration has completed.', remedies: [], etaMs: 0, etaNote: 'Done.', ...at, signals: noSignals };
   }
 
-  // Set-up: only "Time elapsed" (RECIPE P6: ~4.2 s with cold caches; 121 s through an MTU black hole on ssh).
+  // Set-up: only "Time elapsed" (~4.2 s with cold caches; 121 s through an MTU black hole on ssh).
   if (info.memoryTotalBytes === undefined) {
     const t = info.timeElapsedMs ?? 0;
     if (t >= SETUP_STALL_MS) {

@@ -1,6 +1,6 @@
 /**
  * ethtool 6.1 text output: `ethtool IFACE`, `ethtool -g IFACE` (rings), `ethtool -k IFACE` (offloads), `ethtool -i
- * IFACE` (driver). `--json` only works for some subcommands in 6.1 (RECIPE P16), so all four are parsed as text.
+ * IFACE` (driver). `--json` only works for some subcommands in 6.1, so all four are parsed as text.
  *
  * A query the driver does not implement (veth: `-g`, `-c`, `-a`: `netlink error: Operation not supported`, exit 1)
  * is a value, `{ supported: false }`, distinct both from an error and from a ring size of zero.

@@ -2,7 +2,7 @@
  * `ping -n -M do -s SIZE -c N -W T DEST` (iputils 20221126), used as a path-MTU probe: does a SIZE-byte payload
  * with Don't-Fragment set get through, and if not, who says so?
  *
- * Input is stdout followed by stderr (RECIPE P15: `ping: local error: message too long, mtu=1500` goes to stderr,
+ * Input is stdout followed by stderr (`ping: local error: message too long, mtu=1500` goes to stderr,
  * `From 10.77.0.1 icmp_seq=1 Frag needed and DF set (mtu = 1500)` to stdout). ping exits 1 when nothing came
  * back and 2 on errors; the parser reads the text, not the exit status.
  *

@@ -1,6 +1,6 @@
 /**
  * `tracepath -n [-m MAXHOPS] DEST` (iputils 20221126). tracepath exits 0 even when the destination was never
- * reached (RECIPE P14), so the outcome comes from the text: a hop ending in `reached`, the `Too many hops` line,
+ * reached, so the outcome comes from the text: a hop ending in `reached`, the `Too many hops` line,
  * or a hop ending in `!H`/`!N`/`!P`/`!A` (unreachable). The final `Resume:` line must be there; without it the output
  * is truncated and the parse fails.
  */

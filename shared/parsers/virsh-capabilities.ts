@@ -31,7 +31,7 @@ export interface HostCpu {
 export interface GuestCapability {
   readonly osType: string;
   readonly arch: string;
-  /** `<domain type=...>` values, e.g. `qemu`, `kvm` (kvm may be listed even where /dev/kvm does not work: RECIPE P1). */
+  /** `<domain type=...>` values, e.g. `qemu`, `kvm` (kvm may be listed even where /dev/kvm does not work). */
   readonly domainTypes: readonly string[];
 }
 

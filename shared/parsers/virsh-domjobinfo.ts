@@ -1,7 +1,7 @@
 /**
  * `virsh domjobinfo DOMAIN [--completed [--keep-completed]] [--rawstats]`.
  *
- * Lines come and go (RECIPE P9), and the parser keeps that visible: a field virsh did not print is absent
+ * Lines come and go, and the parser keeps that visible: a field virsh did not print is absent
  * (undefined), never 0. In particular `Memory bandwidth:` is omitted by virsh when the rate is 0 (a stalled
  * migration), `Expected downtime:` appears only while running, `Total downtime:`/`Downtime w/o network:`/
  * `Time elapsed w/o network:` only when completed, `Auto converge throttle:` only with --auto-converge.
@@ -54,7 +54,7 @@ export interface DomainJobNumbers {
   readonly normalDataBytes?: number;
   /** While running: QEMU's estimate. */
   readonly expectedDowntimeMs?: number;
-  /** When completed: as measured (on the destination this is not the real pause, see RECIPE 6). */
+  /** When completed: as measured (on the destination this is not the real pause). */
   readonly totalDowntimeMs?: number;
   readonly downtimeWithoutNetworkMs?: number;
   readonly setupTimeMs?: number;

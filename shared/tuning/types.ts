@@ -1,5 +1,5 @@
 /**
- * The tuning of issue 5 as data: a plan of proposed changes (each with its current and proposed value, why, the exact
+ * The tuning as data: a plan of proposed changes (each with its current and proposed value, why, the exact
  * argv to apply and to undo it) and the change sets that applied them. Schemas here are the IPC contract's too.
  */
 import { z } from 'zod';

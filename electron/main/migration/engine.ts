@@ -4,15 +4,15 @@
  * every sample and event (journal.ts: fdatasync per line), applies controls, reads the final statistics, and after
  * a restart reconciles the migrations the journal shows without an end by asking the hosts.
  *
- * Pitfalls it handles (test/lab RECIPE section 9):
- * - P6: while the job sets up (a cold capabilities cache on the destination), domjobinfo shows only "Time elapsed".
+ * Pitfalls it handles:
+ * - While the job sets up (a cold capabilities cache on the destination), domjobinfo shows only "Time elapsed".
  *   The sample is journalled as is; a 'phase' event marks the moment memory starts to move.
- * - P8: near the end the source answers "domain is not running": an expected sample, not an error. The destination
+ * - Near the end the source answers "domain is not running": an expected sample, not an error. The destination
  *   refuses statistics during the job, so samples are always taken on the source.
- * - P7: completed statistics come from `domjobinfo --completed --keep-completed` (without --keep-completed reading
+ * - Completed statistics come from `domjobinfo --completed --keep-completed` (without --keep-completed reading
  *   clears them), on the DESTINATION when --undefinesource was used (the source no longer knows the domain), else
  *   on the source; the other host is the fall-back. The destination's "Total downtime" is not the real pause
- *   (RECIPE 6), so the source's figure is preferred when both exist.
+ *   (measured on the lab), so the source's figure is preferred when both exist.
  * - Post-copy (found on the lab, libvirt 9.0): after the switch the destination's `domjobinfo --completed` says
  *   "Job type: None" (20 ms after virsh migrate returned, and during the phase too), and with --undefinesource the
  *   source has forgotten the VM, so no completed statistics can be asked for. The source's job-completed event
@@ -20,7 +20,7 @@
  *   as a 'post-copy' event (the control applied, or a sample showing pages fetched on demand); sampling goes on, and
  *   'post-copy-ended' marks the end. At the default post-copy bandwidth the phase lasted ~2 s, and the source's one
  *   domjobinfo asked in it answered only at the end ("domain is not running"): such a phase has its events only.
- * - P10: a p2p failure masked as "End of file while reading data" gets the source libvirtd log's error lines as
+ * - A p2p failure masked as "End of file while reading data" gets the source libvirtd log's error lines as
  *   detail.
  * - A VM destroyed mid-migration: the migrate command ends with libvirt's error and the source has no running
  *   domain; the record ends 'failed' with both said. If the source says "no domain" for two samples in a row while
@@ -163,7 +163,7 @@ const JOB_EVENT_GRACE_MS = 3000;
 /** The same bound as virsh migrate's own (6 h): the listener must outlive the job. */
 const DEFAULT_JOB_EVENT_WAIT_S = 6 * 3600;
 const isRunningJob = (i: DomainJobInfo): boolean => i.type === 'unbounded' || i.type === 'bounded';
-// virsh's words that hide the reason, which the source libvirtd's log then has: "End of file" (P10), or no error line
+// virsh's words that hide the reason, which the source libvirtd's log then has: "End of file", or no error line
 // at all (virsh exits 1 after its last progress mark: a VM destroyed mid-migration, 1 of 3 tries on the lab).
 const EOF_MASK = /End of file while reading data|virsh migrate .* without an error message/;
 const ABORTED = /operation aborted|canceled by client|cancelled by client/;
@@ -389,7 +389,7 @@ export class MigrationEngine {
         void this.checkReattachedEnd(run); // no job on the source any more: where is the VM?
       }
     } else if (run.reattached && (s.result.error.code === 'libvirt.no-domain' || s.result.error.code === 'libvirt.not-running')) {
-      // P8: "domain is not running" for a moment at the switch-over; twice in a row, ask the hosts.
+      // "domain is not running" for a moment at the switch-over; twice in a row, ask the hosts.
       run.noDomainStreak += 1;
       if (run.noDomainStreak >= 2) void this.checkReattachedEnd(run);
     } else if (s.result.error.code === 'libvirt.no-domain') {
@@ -558,7 +558,7 @@ export class MigrationEngine {
 
   private async failed(run: Running, error: FerryError): Promise<MigrationEndPayload> {
     const text = `${error.message}\n${error.detail ?? ''}`;
-    // P10 ("End of file while reading data") or no error line at all: the source libvirtd log says why.
+    // "End of file while reading data" or no error line at all: the source libvirtd log says why.
     const detailed = EOF_MASK.test(text) ? await this.withLibvirtdLog(run, error) : error;
     if (run.vanished !== undefined) {
       return { state: 'failed', message: run.vanished, error: detailed };
@@ -884,7 +884,7 @@ export type EndDecision = { readonly kind: 'running' } | { readonly kind: 'ended
 /**
  * How a migration stands, from the hosts' answers. Pure.
  * - The source still has an outgoing migration job: running (followed: also a job whose Operation line is not
- *   printed yet, P6).
+ *   printed yet).
  * - The destination runs the VM (paused counts with --suspend) and the source does not: completed, with the
  *   completed statistics of the source (of the destination first after --undefinesource: the source no longer knows
  *   the VM), those of the other side as the fall-back; statistics of another kind of job are not taken.

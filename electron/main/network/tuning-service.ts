@@ -1,5 +1,5 @@
 /**
- * The tuning of issue 5 in main: read a host's current values over SSH, plan (shared/tuning/plan.ts), apply the
+ * The tuning in main: read a host's current values over SSH, plan (shared/tuning/plan.ts), apply the
  * chosen changes after writing their previous values durably (tuning-store.ts), verify each by reading it back,
  * undo a change set, list the history.
  *

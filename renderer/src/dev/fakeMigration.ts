@@ -1,5 +1,5 @@
 /**
- * Synthetic migration samples shaped like the lab's runs (issue 4): a 256 MiB guest rewriting a 20 MiB hot set.
+ * Synthetic migration samples shaped like the lab's runs: a 256 MiB guest rewriting a 20 MiB hot set.
  * - 'not-converging' (--bandwidth 16): throughput pinned at the cap, QEMU's dirty rate pinned at the same figure,
  *   remaining data swinging between the hot set and a few MiB every iteration, expected downtime ~1.4 s against a
  *   300 ms limit, forever.
