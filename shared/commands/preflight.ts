@@ -22,6 +22,7 @@ import {
 import type { VirshVersion } from '../parsers/virsh-host';
 import { checkDestination, checkWholeNumber, command, type Command } from './command';
 import { destinationUri } from './migrate';
+import { checkDomainName } from './domain-name';
 import { VIRSH } from './virsh';
 
 /** A Command that also feeds text to the remote command's standard input. */
@@ -29,16 +30,11 @@ export interface CommandWithInput<T> extends Command<T> {
   readonly stdin: string;
 }
 
-const DOMAIN = /^[^\s/-][^/\n]{0,199}$/;
 const VIRSH_MS = 15_000;
-
-function checkDomain(domain: string): Result<string, FerryError> {
-  return DOMAIN.test(domain) ? ok(domain) : err(ferryError('input.invalid', `"${domain}" is not a domain name.`));
-}
 
 /** `virsh dumpxml --domain D --migratable`: the definition as the destination will receive it. */
 export function dumpxmlMigratable(domain: string): Result<Command<DumpedDomain>, FerryError> {
-  const d = checkDomain(domain);
+  const d = checkDomainName(domain);
   if (!d.ok) return d;
   return ok(command(`migratable definition of ${d.value}`, [...VIRSH, 'dumpxml', '--domain', d.value, '--migratable'], parseDumpxml, VIRSH_MS));
 }
@@ -73,12 +69,12 @@ export function nodeMemStats(): Command<NodeMemoryStats> {
 }
 
 /**
- * `virsh --connect qemu+ssh://[USER@]DEST/system?no_tty=1 version`, run ON THE SOURCE: the same connection the
+ * `virsh --connect qemu+ssh://[USER@]DEST[:PORT]/system?no_tty=1 version`, run ON THE SOURCE: the same connection the
  * source's libvirtd opens for a p2p migration (its ssh client, key, known_hosts), in batch mode (no_tty=1 makes
  * libvirt run ssh with `-T -o BatchMode=yes`), so an untrusted host key or a missing key fails instead of prompting.
  */
-export function remoteVirshVersion(destinationHost: string, user?: string): Result<Command<VirshVersion>, FerryError> {
-  const uri = destinationUri(destinationHost, user);
+export function remoteVirshVersion(destinationHost: string, user?: string, port?: number): Result<Command<VirshVersion>, FerryError> {
+  const uri = destinationUri(destinationHost, user, port);
   if (!uri.ok) return uri;
   const argv = ['virsh', '--connect', `${uri.value}?no_tty=1`, 'version'];
   return ok(command(`libvirt on ${destinationHost} as the source's libvirtd reaches it`, argv, parseRemoteVirshVersion, 30_000));

@@ -14,6 +14,7 @@ import {
   sshConfigCandidateSchema,
 } from '../inventory/types';
 import { migrationOptionsSchema, migrationProfileSchema, optionProblemSchema, profileNameSchema } from '../migration/options';
+import { isDomainName } from '../commands/domain-name';
 import { migrationVerdictSchema } from '../migration/verdict';
 import type { DomainJobInfo } from '../parsers/virsh-domjobinfo';
 import type { DerivedJobFigures } from '../migration/derive';
@@ -254,7 +255,7 @@ export const migrationRecordSchema = z.object({
 export type MigrationRecordView = z.infer<typeof migrationRecordSchema>;
 
 const migrationTarget = {
-  vm: z.string().min(1).max(200),
+  vm: z.string().refine(isDomainName, "a domain name as libvirt accepts it (not empty, no '/', no line break)"),
   sourceHostId: hostId,
   destinationHostId: hostId,
   options: migrationOptionsSchema,

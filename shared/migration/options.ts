@@ -12,6 +12,7 @@
  */
 import { z } from 'zod';
 import { isHostname, isIpv4, isIpv6 } from '../commands/command';
+import { isDomainName } from '../commands/domain-name';
 import { ferryError, type FerryError } from '../errors';
 import { err, ok, type Result } from '../result';
 
@@ -27,8 +28,6 @@ export type TimeoutAction = (typeof TIMEOUT_ACTIONS)[number];
 
 /** A disk target as libvirt names it (`vda`, `sdb`, `hdc`), for `--migrate-disks`. */
 const DISK_TARGET = /^[a-z][a-z0-9]{1,31}$/;
-/** A domain name libvirt accepts: no '/', not starting with '-' (virsh would read it as an option). */
-const DOMAIN_NAME = /^[^/\s-][^/\n]{0,199}$/;
 
 /** `tcp://HOST[:PORT]` or `rdma://HOST[:PORT]` (IPv6 in brackets); what `--migrateuri` takes. */
 export interface MigrateUri {
@@ -123,7 +122,7 @@ export const migrationOptionsSchema = z
     /** --listen-address: the address the destination's QEMU listens on. */
     listenAddress: z.string().refine((s) => isIpv4(s) || isIpv6(s), 'an IP address').optional(),
     /** --dname: the domain's name on the destination. */
-    dname: z.string().regex(DOMAIN_NAME, "a domain name (no '/', not starting with '-')").optional(),
+    dname: z.string().refine(isDomainName, "a domain name as libvirt accepts it (not empty, no '/', no line break)").optional(),
   })
   .strict();
 

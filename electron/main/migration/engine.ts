@@ -103,6 +103,8 @@ export interface StartMigration {
   readonly destination: MigrationHostRef;
   readonly options: MigrationOptions;
   readonly destinationUser?: string;
+  /** The destination's SSH port, in the qemu+ssh URI when not 22. */
+  readonly destinationPort?: number;
   /** Sampling period, 100..10000 ms; default 1000. */
   readonly intervalMs?: number;
   /** Pre-flight results, journalled with the start. */
@@ -238,6 +240,7 @@ export class MigrationEngine {
       destinationHost: req.destination.address,
       options: req.options,
       ...(req.destinationUser !== undefined ? { destinationUser: req.destinationUser } : {}),
+      ...(req.destinationPort !== undefined ? { destinationPort: req.destinationPort } : {}),
     };
     const cmds = migrationCommands(spec);
     if (!cmds.ok) return cmds;

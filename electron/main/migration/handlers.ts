@@ -174,6 +174,7 @@ export function migrationHandlers(d: MigrationHandlerDeps): EngineHandlers {
         destination: hostRef(destination),
         options: input.options,
         destinationUser: destination.record.user,
+        destinationPort: destination.record.port,
         ...(input.intervalMs !== undefined ? { intervalMs: input.intervalMs } : {}),
         ...(preflight ? { preflight } : {}),
       });

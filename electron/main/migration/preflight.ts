@@ -228,8 +228,9 @@ const isIpv4 = (s: string): boolean => /^\d{1,3}(\.\d{1,3}){3}$/.test(s);
 async function checkP2p(c: Ctx): Promise<Verdict> {
   const { source, destination } = c.input;
   const user = c.input.destinationUser ?? destination.target.user;
-  const uri = unwrapBuild(destinationUri(destination.address, user));
-  const cmd = unwrapBuild(remoteVirshVersion(destination.address, user));
+  const port = destination.target.port;
+  const uri = unwrapBuild(destinationUri(destination.address, user, port));
+  const cmd = unwrapBuild(remoteVirshVersion(destination.address, user, port));
   try {
     const v = await c.run(source, cmd);
     return verdict('pass', `${source.name}'s libvirt connected to ${destination.name} over ${uri} (libvirt ${v.library.version} there).`);
