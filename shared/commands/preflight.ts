@@ -191,7 +191,18 @@ export function readCertificate(path: string): Result<Command<string>, FerryErro
 /** One check's outcome; `skipped` when the option it concerns (TLS, RDMA) is not chosen. */
 export type PreflightStatus = 'pass' | 'warn' | 'fail' | 'skipped';
 
-export type PreflightCheckId = 'p2p' | 'versions' | 'cpu' | 'name' | 'memory' | 'storage' | 'ports' | 'mtu' | 'tls' | 'rdma';
+export type PreflightCheckId = 'state' | 'p2p' | 'versions' | 'cpu' | 'name' | 'memory' | 'storage' | 'ports' | 'mtu' | 'tls' | 'rdma';
+
+/** A change of options that fixes a failed check in one click: `offline` = --offline --persistent, no --live. */
+export type PreflightRemedy = 'offline';
+
+/** An admin's confirmation to start despite a failed check that is not certain; kept in the migration's record. */
+export interface PreflightOverride {
+  /** When main accepted it (ms since the epoch). */
+  readonly at: number;
+  /** What the admin confirmed, in words. */
+  readonly confirmation: string;
+}
 
 export interface PreflightResult {
   readonly check: PreflightCheckId;
@@ -203,5 +214,17 @@ export interface PreflightResult {
   readonly fix?: string;
   /** Raw evidence: libvirt's text, a command's output. */
   readonly detail?: string;
+  /**
+   * A failure that is not certain (a probe that timed out, a path flagged by MTU probes): an admin may start anyway
+   * after confirming. Absent or false for the certain ones (VM not found, not running, same host, a name taken).
+   */
+  readonly overridable?: boolean;
+  readonly remedy?: PreflightRemedy;
+  /** Set in a record when the admin overrode this failed check. */
+  readonly override?: PreflightOverride;
 }
 
+/** The sentence an admin confirms to start despite a failed check (main writes it into the record). */
+export function overrideConfirmation(r: Pick<PreflightResult, 'title' | 'message'>): string {
+  return `I checked "${r.title}" myself and start anyway, knowing that pre-flight said: ${r.message}`;
+}

@@ -267,6 +267,22 @@ export function validateMigrationOptions(input: unknown): OptionProblem[] {
   }));
 }
 
+/**
+ * What pre-flight's "use --offline" does to the options: --offline --persistent, and nothing that tunes a memory
+ * transfer or a running job (live, post-copy, auto-converge, parallel, compression, storage copy, timeout, bandwidth,
+ * max downtime, TLS, RDMA, migrate URI, listen address), which libvirt would refuse or ignore. Kept: p2p, tunnelled,
+ * --undefinesource, --dname. Pure.
+ */
+export function offlineOptions(o: MigrationOptions): MigrationOptions {
+  return {
+    offline: true,
+    persistent: true,
+    ...(o.p2p !== undefined ? { p2p: o.p2p } : {}),
+    ...(o.undefineSource !== undefined ? { undefineSource: o.undefineSource } : {}),
+    ...(o.dname !== undefined ? { dname: o.dname } : {}),
+  };
+}
+
 export function hasErrors(problems: readonly OptionProblem[]): boolean {
   return problems.some((p) => p.severity === 'error');
 }

@@ -300,6 +300,11 @@ export class MigrationEngine {
       checkingEnd: false,
     };
     this.running.set(id, run);
+    // An offline migration moves the definition only: no job to sample; it ends when virsh exits.
+    if (req.options.offline === true) {
+      run.done = this.drive(run, cmds.value.migrate, []);
+      return ok({ id, commandLine });
+    }
     const session = this.acquireSession(req.source);
     run.sampler = startJobSampler({
       runner: session,
@@ -315,6 +320,41 @@ export class MigrationEngine {
     });
     run.done = this.drive(run, cmds.value.migrate, cmds.value.afterStart);
     return ok({ id, commandLine });
+  }
+
+  /**
+   * Records an attempt pre-flight refused: its start (with the checks) and its end (`refused`) at once, so the history
+   * shows it and a restart reads it back. Nothing runs on the hosts.
+   */
+  async refuse(req: StartMigration, message: string): Promise<Result<{ readonly id: string }, FerryError>> {
+    if (this.disposed) return err(ferryError('input.invalid', 'Ferry is shutting down.'));
+    const spec = {
+      domain: req.vm,
+      destinationHost: req.destination.address,
+      options: req.options,
+      ...(req.destinationUser !== undefined ? { destinationUser: req.destinationUser } : {}),
+      ...(req.destinationPort !== undefined ? { destinationPort: req.destinationPort } : {}),
+    };
+    const cmds = migrationCommands(spec);
+    const line = migrationCommandLine(spec);
+    const id = this.newId();
+    const at = this.wallClock();
+    const start: MigrationStartPayload = {
+      vm: req.vm,
+      source: req.source,
+      destination: req.destination,
+      options: req.options as Readonly<Record<string, unknown>>,
+      argv: cmds.ok ? cmds.value.migrate.argv : [],
+      commandLine: line.ok ? line.value : '',
+      intervalMs: clampInterval(req.intervalMs ?? 1000),
+      ...(req.preflight !== undefined ? { preflight: req.preflight } : {}),
+    };
+    await this.write('start', id, 'start', start, at);
+    this.emit({ kind: 'started', id, at, start });
+    const end: MigrationEndPayload = { state: 'refused', message, wallMs: 0 };
+    await this.write('end', id, 'end', end, at);
+    this.emit({ kind: 'ended', id, at, end, reconciled: false });
+    return ok({ id });
   }
 
   private acquireSession(host: MigrationHostRef): VirshRunner {
@@ -400,7 +440,7 @@ export class MigrationEngine {
       result = err(ferryError('command.failed', `The migrate command failed in Ferry: ${String(e)}`));
     }
     run.sampler?.stop();
-    this.releaseSession(run.source);
+    if (run.sampler !== undefined) this.releaseSession(run.source);
     if (run.detached) {
       // Ferry is quitting. The job is libvirtd's and goes on (see the module comment): no end, a note instead.
       await this.event(run, detachedEvent(run));
@@ -440,6 +480,17 @@ export class MigrationEngine {
     // --suspend asked for that). A VM destroyed at the wrong moment must never be recorded as migrated.
     const dest = await runCommand(this.o.hosts.exec(run.destination), virshListAll());
     const there = dest.ok ? dest.value.find((d) => d.name === run.destinationName) : undefined;
+    if (run.options.offline === true) {
+      // Only the definition moved: defined there (in whatever state) is the success; libvirt keeps no job statistics.
+      if (dest.ok && there === undefined) {
+        return { state: 'failed', message: `virsh migrate --offline reported success, but ${run.destinationName} is not defined on ${run.destination.name}.` };
+      }
+      return {
+        state: 'completed',
+        message: `Offline migration completed: the definition of ${run.destinationName} is on ${run.destination.name}${there ? ` (${there.state.replace('-', ' ')})` : ''}. No memory was moved, so there are no job statistics.`,
+        final: { readOn: 'none' },
+      };
+    }
     if (dest.ok && there?.state !== 'running' && there?.state !== 'paused') {
       const state = there === undefined ? 'not defined' : there.state;
       return {

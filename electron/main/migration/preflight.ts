@@ -23,6 +23,7 @@ import {
   remoteVirshVersion,
   type CommandWithInput,
   type PreflightCheckId,
+  type PreflightRemedy,
   type PreflightResult,
   type PreflightStatus,
 } from '../../../shared/commands/preflight';
@@ -42,6 +43,9 @@ import type { PathFlag, PathRoute } from '../../../shared/network/path-report';
 
 export type { PreflightCheckId, PreflightResult, PreflightStatus } from '../../../shared/commands/preflight';
 
+/** Pre-flight's checks that concern moving memory: nothing to check for an offline migration (definition only). */
+const MEMORY_TRANSFER_CHECKS: ReadonlySet<PreflightCheckId> = new Set(['memory', 'ports', 'mtu', 'tls', 'rdma']);
+
 export interface PreflightHost {
   /** How Ferry reaches the host over SSH. */
   readonly target: SshTarget;
@@ -54,7 +58,7 @@ export interface PreflightHost {
 /** The options pre-flight looks at; a MigrationOptions value fits as it is. */
 export type PreflightOptions = Pick<
   MigrationOptions,
-  'p2p' | 'tunnelled' | 'tls' | 'tlsDestination' | 'rdmaPinAll' | 'migrateUri' | 'copyStorageAll' | 'copyStorageInc' | 'dname'
+  'p2p' | 'tunnelled' | 'tls' | 'tlsDestination' | 'rdmaPinAll' | 'migrateUri' | 'copyStorageAll' | 'copyStorageInc' | 'dname' | 'live' | 'offline' | 'persistent'
 >;
 
 export interface PreflightInput {
@@ -82,6 +86,7 @@ export interface PreflightDeps {
 }
 
 export const CHECK_TITLES: Readonly<Record<PreflightCheckId, string>> = {
+  state: 'VM state on the source',
   p2p: "Source reaches the destination's libvirt",
   versions: 'libvirt and QEMU versions',
   cpu: 'CPU compatibility',
@@ -154,8 +159,13 @@ export async function runPreflight(input: PreflightInput, deps: PreflightDeps): 
       return (h: PreflightHost) => (h === input.source ? src() : dst());
     })(),
   };
+  const offline = input.options.offline === true;
   const results = await Promise.all(
-    (Object.keys(CHECKS) as PreflightCheckId[]).map((id) => runOne(id, CHECKS[id], ctx, budget)),
+    (Object.keys(CHECKS) as PreflightCheckId[]).map((id) =>
+      offline && MEMORY_TRANSFER_CHECKS.has(id)
+        ? Promise.resolve<PreflightResult>({ check: id, title: CHECK_TITLES[id], status: 'skipped', message: 'An offline migration moves only the definition: no memory crosses the network.' })
+        : runOne(id, CHECKS[id], ctx, budget),
+    ),
   );
   shared.abort();
   return results;
@@ -171,6 +181,8 @@ async function runOne(id: PreflightCheckId, check: (c: Ctx) => Promise<Verdict>,
           status: 'fail',
           message: `The check did not finish within ${budget >= 1000 ? `${Math.round(budget / 1000)} s` : `${budget} ms`}.`,
           fix: 'Check that both hosts answer over SSH and that libvirtd is responsive, then run the checks again.',
+          // No answer is not a "no": an admin who knows better may start anyway.
+          overridable: true,
         }),
       budget,
     );
@@ -188,6 +200,8 @@ async function runOne(id: PreflightCheckId, check: (c: Ctx) => Promise<Verdict>,
       status: 'fail',
       message: `Could not check: ${error.message}`,
       ...(error.detail !== undefined ? { detail: error.detail } : {}),
+      // A command that timed out says nothing certain; a refusal (libvirt's error, no such domain) does.
+      ...(error.code === 'ssh.timeout' || error.code === 'command.timeout' ? { overridable: true } : {}),
     };
   } finally {
     clearTimeout(timer);
@@ -196,11 +210,21 @@ async function runOne(id: PreflightCheckId, check: (c: Ctx) => Promise<Verdict>,
 
 // ---- helpers ------------------------------------------------------------------------------------------------------
 
-const verdict = (status: PreflightStatus, message: string, extra: { fix?: string | undefined; detail?: string | undefined } = {}): Verdict => ({
+interface VerdictExtra {
+  fix?: string | undefined;
+  detail?: string | undefined;
+  /** Only for a failure that is not certain (see PreflightResult.overridable). */
+  overridable?: boolean;
+  remedy?: PreflightRemedy;
+}
+
+const verdict = (status: PreflightStatus, message: string, extra: VerdictExtra = {}): Verdict => ({
   status,
   message,
   ...(extra.fix !== undefined ? { fix: extra.fix } : {}),
   ...(extra.detail !== undefined ? { detail: extra.detail } : {}),
+  ...(extra.overridable === true && status === 'fail' ? { overridable: true } : {}),
+  ...(extra.remedy !== undefined ? { remedy: extra.remedy } : {}),
 });
 
 const mib = (kib: number): string => `${Math.round(kib / 1024).toLocaleString('en-US')} MiB`;
@@ -224,6 +248,46 @@ function migrateUriHost(o: PreflightOptions): { scheme: 'tcp' | 'rdma'; host: st
 const isIpv4 = (s: string): boolean => /^\d{1,3}(\.\d{1,3}){3}$/.test(s);
 
 // ---- the checks ---------------------------------------------------------------------------------------------------
+
+/**
+ * A live (or paused-copy) migration moves a domain that runs: libvirt refuses a shut-off one only after connecting
+ * ("Requested operation is not valid: domain is not running"). A persistent stopped domain can move its definition
+ * instead (--offline --persistent). Certain either way: never overridable.
+ */
+async function checkState(c: Ctx): Promise<Verdict> {
+  const { source, vm } = { source: c.input.source, vm: c.input.vm };
+  const o = c.input.options;
+  let info;
+  try {
+    info = await c.run(source, virshDominfo(vm));
+  } catch (e) {
+    if (e instanceof CheckError && e.error.code === 'libvirt.no-domain') {
+      return verdict('fail', `${source.name} has no domain named ${vm}: there is nothing to migrate.`, { fix: `Refresh the inventory; ${vm} may have been undefined or moved by someone else.`, detail: e.error.detail });
+    }
+    throw e;
+  }
+  const persistent = info.persistent === true;
+  const runs = info.state === 'running' || info.state === 'paused' || info.state === 'idle';
+  const state = info.state.replace('-', ' ');
+  if (o.offline === true) {
+    if (!persistent) {
+      return verdict('fail', `${vm} is transient on ${source.name}: it has no definition for --offline to move.`, { fix: 'Migrate it live while it runs, or define it first (`virsh define`).' });
+    }
+    if (runs) {
+      return verdict('warn', `${vm} is ${state} on ${source.name}: --offline moves only its definition, and the guest keeps running on ${source.name}.`, { fix: 'Shut the guest down first, or migrate it live.' });
+    }
+    return verdict('pass', `${vm} is ${state} and persistent on ${source.name}: its definition moves, no memory does.`);
+  }
+  if (runs) return verdict('pass', `${vm} is ${state} on ${source.name}.`);
+  const said = 'libvirt refuses: "Requested operation is not valid: domain is not running"';
+  if (persistent) {
+    return verdict('fail', `${vm} is ${state} on ${source.name}: a live migration moves a running guest (${said}).`, {
+      fix: `Start ${vm} first, or move its definition: --offline --persistent (no --live), which needs no running guest.`,
+      remedy: 'offline',
+    });
+  }
+  return verdict('fail', `${vm} is ${state} and transient on ${source.name}: there is nothing to migrate (${said}).`, { fix: `Start ${vm} on ${source.name} first.` });
+}
 
 async function checkP2p(c: Ctx): Promise<Verdict> {
   const { source, destination } = c.input;
@@ -380,7 +444,9 @@ async function checkPorts(c: Ctx): Promise<Verdict> {
   const migBlocked = mig.filter(blocked);
   const fix = `Allow TCP ${min}-${max} from ${source.address} to ${target} in the firewalls between them (and on ${destination.name}).`;
   if (migBlocked.length > 0 && o.tunnelled !== true) {
-    return verdict(migBlocked.length === mig.length ? 'fail' : 'warn', `${facts} ${semantics}`, { fix, detail });
+    // Timeouts only: a 2-s probe that got no answer (a firewall, or a loaded host) is not a certain "no".
+    const overridable = migBlocked.every((p) => p.state === 'timeout');
+    return verdict(migBlocked.length === mig.length ? 'fail' : 'warn', `${facts} ${semantics}`, { fix, detail, overridable });
   }
   if (migBlocked.length > 0) {
     return verdict('warn', `${facts} With --tunnelled the data goes through libvirt's own connection, so these ports are not needed. ${semantics}`, { fix, detail });
@@ -403,18 +469,24 @@ async function checkMtu(c: Ctx): Promise<Verdict> {
     const links = await c.run(host, unwrapBuild(ipLink(route.dev)));
     const link = links.find((l) => l.ifname === route.dev) ?? links[0];
     if (!link) throw new CheckError(ferryError('parse.missing-field', `ip link printed nothing for ${route.dev} on ${host.name}.`));
-    return { dev: route.dev, mtu: link.mtu, pmtu: route.mtu, gateway: route.gateway };
+    return { dev: route.dev, mtu: link.mtu, pmtu: route.mtu, gateway: route.gateway, prefsrc: route.prefsrc };
   };
   // The ends' MTUs, and the path between them measured (DF probes, tracepath, the hop that clips it) at once.
-  const [s, d, path] = await Promise.all([side(source, towardDest), side(destination, source.address), measurePath(c, towardDest)]);
+  const [s, path] = await Promise.all([side(source, towardDest), measurePath(c, towardDest)]);
+  // The return path ends at the source's address on the network the data takes: with a migrate URI on a migration
+  // network, the address the source's kernel sends from toward it (10.77.2.11 toward 10.77.2.12), not the
+  // management address.
+  const back = towardDest !== destination.address && s.prefsrc !== undefined && isIpv4(s.prefsrc) ? s.prefsrc : source.address;
+  const d = await side(destination, back);
   const describe = (h: PreflightHost, x: typeof s, to: string) =>
     `${h.name} reaches ${to} through ${x.dev} (MTU ${x.mtu}${x.gateway ? `, via ${x.gateway}` : ''}${x.pmtu !== undefined ? `, cached path MTU ${x.pmtu}` : ''})`;
-  const facts = `${describe(source, s, towardDest)}; ${describe(destination, d, source.address)}.`;
+  const facts = `${describe(source, s, towardDest)}; ${describe(destination, d, back)}.`;
   const measured = pathSentence(path);
   const worst = path.flags[0];
   const detail = pathDetail(path);
   if (worst?.id === 'black-hole' && worst.severity === 'error') {
-    return verdict('fail', `${facts} ${worst.facts}`, { fix: worst.fix, detail });
+    // Inferred from lost probes, not seen: the admin may know the path (e.g. the data takes another route).
+    return verdict('fail', `${facts} ${worst.facts}`, { fix: worst.fix, detail, overridable: true });
   }
   if (s.mtu !== d.mtu) {
     return verdict('warn', `${facts} The MTUs differ (${s.mtu} vs ${d.mtu}): packets of the larger size need the path to fragment or PMTU discovery to work, and a switch in between that drops them silently stalls the migration.${measured}`, {
@@ -584,6 +656,7 @@ async function checkRdma(c: Ctx): Promise<Verdict> {
 }
 
 const CHECKS: Readonly<Record<PreflightCheckId, (c: Ctx) => Promise<Verdict>>> = {
+  state: checkState,
   p2p: checkP2p,
   versions: checkVersions,
   cpu: checkCpu,

@@ -25,6 +25,7 @@ export function runLabel(r: MigrationRun): { text: string; tone: string } {
   if (r.status === 'completed') return { text: 'Completed', tone: 'ok' };
   if (r.status === 'failed') return { text: 'Failed', tone: 'error' };
   if (r.status === 'cancelled') return { text: 'Aborted', tone: 'warn' };
+  if (r.status === 'refused') return { text: 'Refused by pre-flight', tone: 'warn' };
   const v = r.verdict?.state ?? 'starting';
   return { text: VERDICT_LABELS[v], tone: v === 'not-converging' || v === 'stalled' ? 'error' : v === 'slow' ? 'warn' : 'ok' };
 }
