@@ -182,7 +182,7 @@ describe.skipIf(!lab)('migration failures end to end (web mode, Chromium, the la
       expect(await mtu.getByLabel('fail').count(), (await checks.textContent()) ?? '').toBe(1);
       const confirm = mtu.getByRole('checkbox', { name: /^Start anyway: I checked "MTU of both ends" myself/ });
       await confirm.check();
-      await screenshot(page, '26-override-confirmation');
+      await screenshot(page, '71-override-confirmation');
       // The data would stall in the black hole: the watchdog ends the job; what matters here is the record.
       watchdogs.push(await startWatchdog('hvA', 'vm1', 20));
       await dialog.getByRole('button', { name: 'Start anyway' }).click();
@@ -229,7 +229,7 @@ describe.skipIf(!lab)('migration failures end to end (web mode, Chromium, the la
       await dialog.getByRole('button', { name: 'Cancel' }).click();
       const row = await fromHistory('vm1');
       await expect.poll(() => row.textContent(), { timeout: 20_000 }).toMatch(/vm1.*hvA.*hvB.*Refused by pre-flight/s);
-      await screenshot(page, '25-refused-in-history');
+      await screenshot(page, '70-refused-in-history');
       await page.getByRole('button', { name: 'Back to inventory' }).click();
     } finally {
       await labRun(['start', 'sshd', 'hvB']);
