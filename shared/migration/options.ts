@@ -198,6 +198,7 @@ const RULES: readonly Rule[] = [
   { when: (o) => given(o.offline) && !given(o.persistent), severity: 'error', options: ['offline', 'persistent'], message: 'An offline migration only moves the definition, so it needs --persistent to define the domain on the destination.' },
   { when: (o) => given(o.offline) && (given(o.copyStorageAll) || given(o.copyStorageInc)), severity: 'error', options: ['offline', 'copyStorageAll', 'copyStorageInc'], message: 'An offline migration cannot copy disks (libvirt copies storage only while the guest runs).' },
   { when: (o) => given(o.offline) && (given(o.postcopy) || given(o.autoConverge) || given(o.parallel) || given(o.compressed)), severity: 'error', options: ['offline', 'postcopy', 'autoConverge', 'parallel', 'compressed'], message: 'Post-copy, auto-converge, parallel connections and compression tune a memory transfer, and an offline migration transfers no memory.' },
+  { when: (o) => given(o.offline) && o.maxDowntimeMs !== undefined, severity: 'error', options: ['offline', 'maxDowntimeMs'], message: 'An offline migration has no switch-over (the guest does not run), so there is no downtime to limit.' },
   // "migrate: Unexpected timeout for offline migration"; libvirt acts on --timeout only for live migrations
   { when: (o) => o.timeoutSec !== undefined && !given(o.live), severity: 'error', options: ['timeoutSec', 'live'], message: 'The timeout acts on a live migration (it pauses the guest or switches to post-copy), so it needs --live.' },
   // "migrate: Unexpected --timeout-* option without --timeout"

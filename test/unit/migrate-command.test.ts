@@ -18,6 +18,7 @@ import {
 import {
   BUILT_IN_PROFILES,
   migrationOptionsSchema,
+  offlineOptions,
   migrationProfileSchema,
   parseMigrateUri,
   validateMigrationOptions,
@@ -149,6 +150,13 @@ describe('virsh migrate command', () => {
     expect(buildMigrateCommand(spec({ dname: 'a/b' })).ok).toBe(false);
     expect(migrateSetSpeed('vm1', 0).ok).toBe(false);
     expect(migrateSetMaxDowntime('x\ny', 300).ok).toBe(false);
+  });
+
+  it('builds --offline --persistent with no --live, and refuses what an offline migration cannot have', () => {
+    const r = migrateArgv(spec(offlineOptions({ live: true, p2p: true, persistent: true, undefineSource: true, autoConverge: true, postcopy: true, bandwidthMiBps: 50, maxDowntimeMs: 500, tls: true })));
+    expect(r.ok && r.value.slice(3)).toEqual(['migrate', '--verbose', '--offline', '--p2p', '--persistent', '--undefinesource', '--domain', 'vm1', '--desturi', 'qemu+ssh://10.77.0.12/system']);
+    expect(validateMigrationOptions({ offline: true, persistent: true, maxDowntimeMs: 300 }).map((p) => p.options)).toEqual([['offline', 'maxDowntimeMs']]);
+    expect(validateMigrationOptions({ offline: true, live: true, persistent: true }).some((p) => p.severity === 'error')).toBe(true);
   });
 
   it('passes a domain named like an option after --domain, as libvirt accepts it', () => {
