@@ -169,7 +169,7 @@ describe.skipIf(!lab)('starting migrations through pre-flight on the lab', () =>
     // A second sshd on hvB, on 2222 only, for this test; hvA's libvirtd (root's known_hosts) and Ferry must trust it.
     await hx('hvB', ['rm', '-f', log]);
     // fd 9 closed and stdio on /dev/null: a daemon that inherits lab.sh's lock or pipes keeps callers waiting.
-    const started = await hx('hvB', ['sh', '-c', 'exec 9>&- </dev/null >/dev/null 2>&1; exec "$@"', 'ferry-sshd-2222', 'env', '-i', 'PATH=/usr/sbin:/usr/bin:/sbin:/bin', '/usr/sbin/sshd', '-f', '/etc/ssh/sshd_config', '-o', 'Port=2222', '-o', `PidFile=${pidFile}`, '-E', log]);
+    const started = await hx('hvB', ['sh', '-c', 'exec 9>&- </dev/null >/dev/null 2>&1; exec "$@"', 'ferry-sshd-2222', 'env', '-i', 'PATH=/usr/sbin:/usr/bin:/sbin:/bin', '/usr/sbin/sshd', '-f', '/etc/ssh/sshd_config', '-p', '2222', '-o', `PidFile=${pidFile}`, '-E', log]);
     expect(started.code, started.stderr).toBe(0);
     let watchdog: number | undefined;
     try {
