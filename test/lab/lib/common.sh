@@ -90,7 +90,20 @@ take_lock() {
 
 # Run a command detached from our stdio and from the lock fd (a daemon that kept a pipe to the caller open would
 # make Node's child_process wait for ever).
-spawn() { "$@" </dev/null >/dev/null 2>&1 9>&-; }
+# Every inherited descriptor above stderr is closed, not only lab.sh's own lock (fd 9): a caller run as
+# `flock /var/tmp/ferry-lab.lock CMD` hands its lock to CMD as fd 3, and a daemon started from there kept the
+# engineers' lab lock held for as long as it ran (seen: hvB's libvirtd holding it for an hour after its test ended).
+spawn() {
+  (
+    exec </dev/null >/dev/null 2>&1
+    local fd
+    for fd in /proc/"$BASHPID"/fd/*; do
+      fd=${fd##*/}
+      if ((fd > 2)); then eval "exec $fd>&-" 2>/dev/null || true; fi
+    done
+    exec "$@"
+  )
+}
 
 # ---- process identity -----------------------------------------------------------------------------------------
 # A pid from a pid file is trusted only if the process still runs the expected binary and lives outside the root
