@@ -298,4 +298,14 @@ describe('pre-flight: addresses', () => {
     expect(exec.calls.find((c) => c.some((x) => x.startsWith('qemu+ssh://')))).toContain('qemu+ssh://root@10.77.0.12:2222/system?no_tty=1');
   });
 
+  it("checks the return path to the source's address on the migration network, found from the source's route", async () => {
+    const { by, calls } = await run({ p2p: true, migrateUri: 'tcp://10.77.2.12' }, [
+      { host: 'hvA', when: has('route', '10.77.2.12'), answer: fx('ip/route-get-hvA-to-mig-hvB.txt') },
+      { host: 'hvB', when: has('route', '10.77.2.11'), answer: fx('ip/route-get-hvB-to-mig-hvA.txt') },
+      { host: 'hvA', when: has('link', 'mig0'), answer: fx('ip/link-detail-mig0-hvA.txt') },
+      { host: 'hvB', when: has('link', 'mig0'), answer: fx('ip/link-detail-mig0-hvB.txt') },
+    ]);
+    expect(calls.filter((c) => c[0] === 'hvB' && c.includes('route')).map((c) => c.at(-1))).toEqual(['10.77.2.11']);
+    expect(by.mtu.message).toContain('hvB reaches 10.77.2.11 through mig0');
+  });
 });
