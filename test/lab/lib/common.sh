@@ -101,7 +101,7 @@ spawn() {
       fd=${fd##*/}
       if ((fd > 2)); then eval "exec $fd>&-" 2>/dev/null || true; fi
     done
-    exec "$@"
+    "$@" # not exec: callers pass shell functions (in_host)
   )
 }
 
