@@ -45,6 +45,7 @@ import {
   migrateSetSpeed,
   migrationCommands,
   type MigrateOutcome,
+  type MigrateSpec,
 } from '../../../shared/commands/migrate';
 import { libvirtdErrorLines, libvirtdLogTail } from '../../../shared/commands/libvirtd-log';
 import type { MigrationOptions } from '../../../shared/migration/options';
@@ -235,13 +236,7 @@ export class MigrationEngine {
    */
   async start(req: StartMigration): Promise<Result<{ readonly id: string; readonly commandLine: string }, FerryError>> {
     if (this.disposed) return err(ferryError('input.invalid', 'Ferry is shutting down.'));
-    const spec = {
-      domain: req.vm,
-      destinationHost: req.destination.address,
-      options: req.options,
-      ...(req.destinationUser !== undefined ? { destinationUser: req.destinationUser } : {}),
-      ...(req.destinationPort !== undefined ? { destinationPort: req.destinationPort } : {}),
-    };
+    const spec = migrateSpecOf(req);
     const cmds = migrationCommands(spec);
     if (!cmds.ok) return cmds;
     const line = migrationCommandLine(spec);
@@ -328,13 +323,7 @@ export class MigrationEngine {
    */
   async refuse(req: StartMigration, message: string): Promise<Result<{ readonly id: string }, FerryError>> {
     if (this.disposed) return err(ferryError('input.invalid', 'Ferry is shutting down.'));
-    const spec = {
-      domain: req.vm,
-      destinationHost: req.destination.address,
-      options: req.options,
-      ...(req.destinationUser !== undefined ? { destinationUser: req.destinationUser } : {}),
-      ...(req.destinationPort !== undefined ? { destinationPort: req.destinationPort } : {}),
-    };
+    const spec = migrateSpecOf(req);
     const cmds = migrationCommands(spec);
     const line = migrationCommandLine(spec);
     const id = this.newId();
@@ -804,6 +793,17 @@ export class MigrationEngine {
     await Promise.allSettled([...this.sessions.values()].map((s) => s.runner.close()));
     this.sessions.clear();
   }
+}
+
+/** The migrate command's spec for a start request (the one place the destination's user and port go in). */
+function migrateSpecOf(req: StartMigration): MigrateSpec {
+  return {
+    domain: req.vm,
+    destinationHost: req.destination.address,
+    options: req.options,
+    ...(req.destinationUser !== undefined ? { destinationUser: req.destinationUser } : {}),
+    ...(req.destinationPort !== undefined ? { destinationPort: req.destinationPort } : {}),
+  };
 }
 
 /** A migration as reconciliation and following know it (from its start line and events). */
