@@ -32,12 +32,11 @@ import { parseMigrateUri, type MigrationOptions } from '../../../shared/migratio
 import { migrationTlsDir, type PathState, type PortProbe, type QemuDriverConfig } from '../../../shared/parsers/preflight-probes';
 import type { DumpedDomain } from '../../../shared/parsers/virsh-dumpxml';
 import type { NamedVersion } from '../../../shared/parsers/virsh-host';
-import { withEnv, type CommandRunner, type RunOutput } from '../remote/run-command';
+import { withEnv, type RunOutput } from '../remote/run-command';
 import type { SshTarget } from '../ssh/errors';
 import { examineTlsCertificates } from './preflight-tls';
-import { runPathCheck } from '../network/path-check';
 import { portRanges } from '../../../shared/network/path-analysis';
-import type { PathFlag, PathRoute } from '../../../shared/network/path-report';
+import { measurePath, pathDetail, pathSentence } from './preflight-path';
 
 // ---- API ----------------------------------------------------------------------------------------------------------
 
@@ -472,7 +471,7 @@ async function checkMtu(c: Ctx): Promise<Verdict> {
     return { dev: route.dev, mtu: link.mtu, pmtu: route.mtu, gateway: route.gateway, prefsrc: route.prefsrc };
   };
   // The ends' MTUs, and the path between them measured (DF probes, tracepath, the hop that clips it) at once.
-  const [s, path] = await Promise.all([side(source, towardDest), measurePath(c, towardDest)]);
+  const [s, path] = await Promise.all([side(source, towardDest), measurePath({ source: c.input.source, destination: c.input.destination, exec: c.deps.exec, signal: c.signal, ...(c.deps.now ? { now: c.deps.now } : {}) }, towardDest)]);
   // The return path ends at the source's address on the network the data takes: with a migrate URI on a migration
   // network, the address the source's kernel sends from toward it (10.77.2.11 toward 10.77.2.12), not the
   // management address.
@@ -498,58 +497,6 @@ async function checkMtu(c: Ctx): Promise<Verdict> {
     return verdict('warn', `${facts} ${worst.facts}`, { fix: worst.fix, detail });
   }
   return verdict('pass', `${facts} Both ends use MTU ${s.mtu}.${measured}`, detail !== undefined ? { detail } : {});
-}
-
-interface MeasuredPath {
-  readonly route?: PathRoute;
-  readonly flags: readonly PathFlag[];
-  /** Why the path could not be measured (the probes could not run); the MTU facts still stand. */
-  readonly unavailable?: string;
-}
-
-/** The path check of the network path view (electron/main/network/path-check.ts), toward the address migrated to. */
-async function measurePath(c: Ctx, toward: string): Promise<MeasuredPath> {
-  const { source, destination } = c.input;
-  const runner = (h: PreflightHost): CommandRunner => ({
-    run: (argv, o) => c.deps.exec(h.target, argv, { timeoutMs: o.timeoutMs, signal: o.signal ?? c.signal }),
-  });
-  const names = new Map([
-    [source.address, source.name],
-    [destination.address, destination.name],
-  ]);
-  const r = await runPathCheck(
-    {
-      source: { id: source.name, name: source.name, runner: runner(source) },
-      destination: { id: destination.name, name: destination.name, runner: runner(destination) },
-      managementAddress: toward,
-      address: toward,
-      ports: false,
-      names,
-    },
-    { now: () => performance.now(), wallClock: c.deps.now ?? Date.now, signal: c.signal },
-  );
-  if (!r.ok) return { flags: [], unavailable: r.error.message };
-  const route = r.value.routes[0];
-  const first = route?.pmtu?.probes[0];
-  if (route === undefined || first === undefined || first.outcome === 'error') {
-    return { flags: [], unavailable: first?.error ?? route?.problems[0]?.message ?? 'no probe ran' };
-  }
-  return { route, flags: r.value.flags.filter((f) => f.id !== 'nic-mtu-mismatch') };
-}
-
-function pathSentence(p: MeasuredPath): string {
-  if (p.unavailable !== undefined) return ` (The path itself could not be probed: ${p.unavailable})`;
-  const pm = p.route?.pmtu;
-  if (pm?.largestPassing === undefined) return ` ${p.flags[0]?.facts ?? ''}`.trimEnd();
-  const hop = p.route?.clip ? ` ${p.route.clip.where}.` : '';
-  return ` The largest DF packet that passes is ${pm.largestPassing} bytes (${pm.probes.length} probes).${hop}`;
-}
-
-function pathDetail(p: MeasuredPath): string | undefined {
-  if (p.route?.pmtu === undefined) return undefined;
-  const probes = p.route.pmtu.probes.map((x) => `${x.packetBytes}${x.ttl !== undefined ? ` ttl ${x.ttl}` : ''}: ${x.outcome}${x.from ? ` from ${x.from}` : ''}${x.mtu !== undefined ? ` (mtu ${x.mtu})` : ''}`);
-  const hops = p.route.hops.map((h) => `hop ${h.hop}: ${h.name ? `${h.name} (${h.address ?? '?'})` : (h.address ?? 'no reply')}${h.linkMtu !== undefined ? `, link ${h.linkMtu}` : ''}`);
-  return [...probes, ...hops].join('\n');
 }
 
 const SERVER_FILES = ['ca-cert.pem', 'server-cert.pem', 'server-key.pem'] as const;
