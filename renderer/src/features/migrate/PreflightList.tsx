@@ -47,7 +47,7 @@ export function PreflightList() {
               {c.status === 'fail' && c.overridable === true && c.overridden !== true && (
                 <label className="preflight__override">
                   <input type="checkbox" disabled={busy} checked={(overrides ?? []).includes(c.id)} onChange={() => confirmOverride(c.id, !(overrides ?? []).includes(c.id))} />{' '}
-                  Start anyway: {overrideConfirmation({ title: c.title, message: c.message })}
+                  <span title={overrideConfirmation({ title: c.title, message: c.message })}>Start anyway: I checked {`"${c.title}"`} myself (recorded with the migration).</span>
                 </label>
               )}
               {c.overridden === true && <span className="preflight__fix"> Overridden: the admin confirmed starting anyway.</span>}
