@@ -187,6 +187,7 @@ export async function createFerryMain(o: FerryMainOptions): Promise<FerryMain> {
     ...migrationHandlers({
       engine,
       hosts: () => inventory.views(),
+      now: wallClock,
       preflight: async ({ vm, source, destination, options }) =>
         runPreflight(
           {

@@ -15,18 +15,13 @@ import { parseLogTail, type LogTail } from '../parsers/log-tail';
 import { parsePing, type PingResult } from '../parsers/ping';
 import { checkDestination, checkWholeNumber, command, type Command } from './command';
 import { VIRSH } from './virsh';
+import { checkDomainName } from './domain-name';
 
 const QUICK_MS = 10_000;
 const VIRSH_MS = 15_000;
 
-/**
- * A libvirt domain name Ferry will put in an argv and in a log file name: 1-200 characters, no '/', no control
- * characters, not starting with '-' or '.'.
- */
-export function checkVmName(name: string): Result<string, FerryError> {
-  const okName = name.length >= 1 && name.length <= 200 && !/[/\u0000-\u001f\u007f]/.test(name) && !/^[-.]/.test(name);
-  return okName ? ok(name) : err(ferryError('input.invalid', `"${name}" is not a domain name Ferry accepts (no '/', not starting with '-' or '.').`));
-}
+/** A domain name as libvirt accepts it (the one rule: shared/commands/domain-name.ts). */
+export const checkVmName = checkDomainName;
 
 /** `dmesg -x`: the kernel log with facility and level. */
 export function kernelLog(): Command<KernelLogRecord[]> {

@@ -14,6 +14,7 @@ import { shJoin } from '../shell/quote';
 import { hasErrors, validateMigrationOptions, type MigrationOptions, type OptionProblem } from '../migration/options';
 import { command, checkDestination, checkWholeNumber, type Command } from './command';
 import { VIRSH } from './virsh';
+import { checkDomainName } from './domain-name';
 
 /** One migration: which domain, where to, how. */
 export interface MigrateSpec {
@@ -21,6 +22,8 @@ export interface MigrateSpec {
   /** Destination host (IP or name) as the SOURCE host resolves it: with p2p, the source's libvirtd connects to it. */
   readonly destinationHost: string;
   readonly destinationUser?: string;
+  /** The destination's SSH port (the source's libvirtd connects to it); 22 when absent. */
+  readonly destinationPort?: number;
   readonly options: MigrationOptions;
   /** Upper bound for the `virsh migrate` command, ms; default 6 hours (a slow migration is not a hung one). */
   readonly commandTimeoutMs?: number;
@@ -32,24 +35,29 @@ export interface MigrateOutcome {
 }
 
 const USER = /^[a-z_][a-z0-9_.-]{0,31}$/i;
-const DOMAIN = /^[^\s/-][^/\n]{0,199}$/;
 const DEFAULT_MIGRATE_MS = 6 * 3600_000;
 const CONTROL_MS = 15_000;
 
-export function destinationUri(host: string, user?: string): Result<string, FerryError> {
+/**
+ * `qemu+ssh://[USER@]HOST[:PORT]/system`, what the source's libvirtd connects to. The port is written only when it is
+ * not ssh's 22, so the usual URI stays the one admins know; a destination whose sshd listens elsewhere needs it.
+ */
+export function destinationUri(host: string, user?: string, port?: number): Result<string, FerryError> {
   const dest = checkDestination(host);
   if (!dest.ok) return dest;
   if (user !== undefined && !USER.test(user)) {
     return err(ferryError('input.invalid', `"${user}" is not a valid user name for the destination.`));
   }
+  if (port !== undefined) {
+    const p = checkWholeNumber('The SSH port', port, 1, 65535);
+    if (!p.ok) return p;
+  }
   const bracketed = host.includes(':') ? `[${host}]` : host;
-  return ok(`qemu+ssh://${user === undefined ? '' : `${user}@`}${bracketed}/system`);
+  return ok(`qemu+ssh://${user === undefined ? '' : `${user}@`}${bracketed}${port === undefined || port === 22 ? '' : `:${port}`}/system`);
 }
 
 function checkDomain(domain: string): Result<string, FerryError> {
-  return DOMAIN.test(domain)
-    ? ok(domain)
-    : err(ferryError('input.invalid', domain === '' ? 'Choose the domain to migrate.' : `"${domain}" is not a domain name.`));
+  return domain === '' ? err(ferryError('input.invalid', 'Choose the domain to migrate.')) : checkDomainName(domain);
 }
 
 export function parseMigrateOutput(text: string, exit?: { readonly code: number | null }): Result<MigrateOutcome, FerryError> {
@@ -108,7 +116,7 @@ function problemsError(problems: readonly OptionProblem[]): FerryError {
 export function migrateArgv(spec: MigrateSpec): Result<string[], FerryError> {
   const domain = checkDomain(spec.domain);
   if (!domain.ok) return domain;
-  const uri = destinationUri(spec.destinationHost, spec.destinationUser);
+  const uri = destinationUri(spec.destinationHost, spec.destinationUser, spec.destinationPort);
   if (!uri.ok) return uri;
   const problems = validateMigrationOptions(spec.options);
   if (hasErrors(problems)) return err(problemsError(problems));

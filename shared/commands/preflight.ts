@@ -22,6 +22,7 @@ import {
 import type { VirshVersion } from '../parsers/virsh-host';
 import { checkDestination, checkWholeNumber, command, type Command } from './command';
 import { destinationUri } from './migrate';
+import { checkDomainName } from './domain-name';
 import { VIRSH } from './virsh';
 
 /** A Command that also feeds text to the remote command's standard input. */
@@ -29,16 +30,11 @@ export interface CommandWithInput<T> extends Command<T> {
   readonly stdin: string;
 }
 
-const DOMAIN = /^[^\s/-][^/\n]{0,199}$/;
 const VIRSH_MS = 15_000;
-
-function checkDomain(domain: string): Result<string, FerryError> {
-  return DOMAIN.test(domain) ? ok(domain) : err(ferryError('input.invalid', `"${domain}" is not a domain name.`));
-}
 
 /** `virsh dumpxml --domain D --migratable`: the definition as the destination will receive it. */
 export function dumpxmlMigratable(domain: string): Result<Command<DumpedDomain>, FerryError> {
-  const d = checkDomain(domain);
+  const d = checkDomainName(domain);
   if (!d.ok) return d;
   return ok(command(`migratable definition of ${d.value}`, [...VIRSH, 'dumpxml', '--domain', d.value, '--migratable'], parseDumpxml, VIRSH_MS));
 }
@@ -73,12 +69,12 @@ export function nodeMemStats(): Command<NodeMemoryStats> {
 }
 
 /**
- * `virsh --connect qemu+ssh://[USER@]DEST/system?no_tty=1 version`, run ON THE SOURCE: the same connection the
+ * `virsh --connect qemu+ssh://[USER@]DEST[:PORT]/system?no_tty=1 version`, run ON THE SOURCE: the same connection the
  * source's libvirtd opens for a p2p migration (its ssh client, key, known_hosts), in batch mode (no_tty=1 makes
  * libvirt run ssh with `-T -o BatchMode=yes`), so an untrusted host key or a missing key fails instead of prompting.
  */
-export function remoteVirshVersion(destinationHost: string, user?: string): Result<Command<VirshVersion>, FerryError> {
-  const uri = destinationUri(destinationHost, user);
+export function remoteVirshVersion(destinationHost: string, user?: string, port?: number): Result<Command<VirshVersion>, FerryError> {
+  const uri = destinationUri(destinationHost, user, port);
   if (!uri.ok) return uri;
   const argv = ['virsh', '--connect', `${uri.value}?no_tty=1`, 'version'];
   return ok(command(`libvirt on ${destinationHost} as the source's libvirtd reaches it`, argv, parseRemoteVirshVersion, 30_000));
@@ -195,7 +191,18 @@ export function readCertificate(path: string): Result<Command<string>, FerryErro
 /** One check's outcome; `skipped` when the option it concerns (TLS, RDMA) is not chosen. */
 export type PreflightStatus = 'pass' | 'warn' | 'fail' | 'skipped';
 
-export type PreflightCheckId = 'p2p' | 'versions' | 'cpu' | 'name' | 'memory' | 'storage' | 'ports' | 'mtu' | 'tls' | 'rdma';
+export type PreflightCheckId = 'state' | 'p2p' | 'versions' | 'cpu' | 'name' | 'memory' | 'storage' | 'ports' | 'mtu' | 'tls' | 'rdma';
+
+/** A change of options that fixes a failed check in one click: `offline` = --offline --persistent, no --live. */
+export type PreflightRemedy = 'offline';
+
+/** An admin's confirmation to start despite a failed check that is not certain; kept in the migration's record. */
+export interface PreflightOverride {
+  /** When main accepted it (ms since the epoch). */
+  readonly at: number;
+  /** What the admin confirmed, in words. */
+  readonly confirmation: string;
+}
 
 export interface PreflightResult {
   readonly check: PreflightCheckId;
@@ -207,5 +214,17 @@ export interface PreflightResult {
   readonly fix?: string;
   /** Raw evidence: libvirt's text, a command's output. */
   readonly detail?: string;
+  /**
+   * A failure that is not certain (a probe that timed out, a path flagged by MTU probes): an admin may start anyway
+   * after confirming. Absent or false for the certain ones (VM not found, not running, same host, a name taken).
+   */
+  readonly overridable?: boolean;
+  readonly remedy?: PreflightRemedy;
+  /** Set in a record when the admin overrode this failed check. */
+  readonly override?: PreflightOverride;
 }
 
+/** The sentence an admin confirms to start despite a failed check (main writes it into the record). */
+export function overrideConfirmation(r: Pick<PreflightResult, 'title' | 'message'>): string {
+  return `I checked "${r.title}" myself and start anyway, knowing that pre-flight said: ${r.message}`;
+}

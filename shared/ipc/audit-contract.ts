@@ -1,16 +1,13 @@
 /** The audit channels of the contract (spread into REQUESTS / STREAMS of shared/ipc/contract.ts). */
 import { z } from 'zod';
 import { request, type AnyRequest, type AnyStream } from './define';
+import { isDomainName } from '../commands/domain-name';
 import { hostAuditSchema } from '../audit/types';
 import { troubleshootReportSchema } from '../audit/troubleshoot';
 
 const hostId = z.string().min(1).max(100);
-/** A libvirt domain name as the audit accepts it (shared/commands/audit.ts checkVmName says the same in main). */
-const vmName = z
-  .string()
-  .min(1)
-  .max(200)
-  .refine((s) => !/[/\u0000-\u001f\u007f]/.test(s) && !/^[-.]/.test(s), 'A domain name has no "/" or control characters and does not start with "-" or ".".');
+/** A libvirt domain name as libvirt accepts it (shared/commands/domain-name.ts, the one rule). */
+const vmName = z.string().refine(isDomainName, "A domain name as libvirt accepts it: not empty, no '/', no line break, at most 251 bytes.");
 
 /**
  * Audits a host's readiness for live migration: its NICs, TCP buffers against the bandwidth-delay product to the

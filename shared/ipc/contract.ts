@@ -14,6 +14,7 @@ import {
   sshConfigCandidateSchema,
 } from '../inventory/types';
 import { migrationOptionsSchema, migrationProfileSchema, optionProblemSchema, profileNameSchema } from '../migration/options';
+import { isDomainName } from '../commands/domain-name';
 import { migrationVerdictSchema } from '../migration/verdict';
 import type { DomainJobInfo } from '../parsers/virsh-domjobinfo';
 import type { DerivedJobFigures } from '../migration/derive';
@@ -206,10 +207,17 @@ export const preflightResultSchema = z.object({
   fix: z.string().optional(),
   /** Raw evidence: libvirt's text, a command's output. */
   detail: z.string().optional(),
+  /** A failure that is not certain (a timed-out probe, an MTU flag): the admin may start anyway after confirming. */
+  overridable: z.boolean().optional(),
+  /** One click that fixes it: `offline` = --offline --persistent instead of a live migration. */
+  remedy: z.enum(['offline']).optional(),
+  /** In a record: the admin started despite this failed check, confirmed in these words, accepted by main at `at`. */
+  override: z.object({ at: z.number(), confirmation: z.string() }).optional(),
 });
 export type PreflightResultView = z.infer<typeof preflightResultSchema>;
 
-export const MIGRATION_STATES = ['preflight', 'running', 'post-copy', 'completed', 'failed', 'aborted', 'unknown'] as const;
+/** `refused`: pre-flight refused the start (the record keeps the checks); nothing ran on the hosts. */
+export const MIGRATION_STATES = ['preflight', 'running', 'post-copy', 'completed', 'failed', 'aborted', 'refused', 'unknown'] as const;
 export type MigrationRecordState = (typeof MIGRATION_STATES)[number];
 
 const migrationHostSchema = z.object({ id: hostId, name: z.string() });
@@ -259,7 +267,7 @@ export const migrationRecordSchema = z.object({
 export type MigrationRecordView = z.infer<typeof migrationRecordSchema>;
 
 const migrationTarget = {
-  vm: z.string().min(1).max(200),
+  vm: z.string().refine(isDomainName, "a domain name as libvirt accepts it (not empty, no '/', no line break)"),
   sourceHostId: hostId,
   destinationHostId: hostId,
   options: migrationOptionsSchema,
@@ -273,11 +281,22 @@ export const migrationsPlan = request(
 );
 /** Runs the pre-flight checks (in parallel) for a planned migration; nothing is changed on the hosts. */
 export const migrationsPreflight = request('ferry.migrations.preflight', z.object(migrationTarget).strict(), z.array(preflightResultSchema));
-/** Starts a migration (main runs pre-flight first and refuses on a failed check). */
+/**
+ * Starts a migration. Main runs pre-flight first; a failed check refuses the start, and the refusal is a record
+ * (state `refused`, with the checks) whose id is answered with `refused: true`. `overrides` names failed checks the
+ * admin confirmed starting despite; main accepts only checks that failed in its own run and are overridable, and
+ * records each confirmation in the checks.
+ */
 export const migrationsStart = request(
   'ferry.migrations.start',
-  z.object({ ...migrationTarget, intervalMs: z.number().int().min(100).max(10_000).optional() }).strict(),
-  z.object({ id: migrationId }),
+  z
+    .object({
+      ...migrationTarget,
+      intervalMs: z.number().int().min(100).max(10_000).optional(),
+      overrides: z.array(z.object({ check: z.string().min(1).max(40), confirmed: z.literal(true) }).strict()).max(20).optional(),
+    })
+    .strict(),
+  z.object({ id: migrationId, refused: z.boolean().optional(), preflight: z.array(preflightResultSchema).optional() }),
 );
 /** Live control: setSpeed (MiB/s, migrate-setspeed), setMaxDowntime (ms, migrate-setmaxdowntime), postcopy, abort. */
 export const migrationsControl = request(

@@ -12,6 +12,7 @@
  */
 import { z } from 'zod';
 import { isHostname, isIpv4, isIpv6 } from '../commands/command';
+import { isDomainName } from '../commands/domain-name';
 import { ferryError, type FerryError } from '../errors';
 import { err, ok, type Result } from '../result';
 
@@ -27,8 +28,6 @@ export type TimeoutAction = (typeof TIMEOUT_ACTIONS)[number];
 
 /** A disk target as libvirt names it (`vda`, `sdb`, `hdc`), for `--migrate-disks`. */
 const DISK_TARGET = /^[a-z][a-z0-9]{1,31}$/;
-/** A domain name libvirt accepts: no '/', not starting with '-' (virsh would read it as an option). */
-const DOMAIN_NAME = /^[^/\s-][^/\n]{0,199}$/;
 
 /** `tcp://HOST[:PORT]` or `rdma://HOST[:PORT]` (IPv6 in brackets); what `--migrateuri` takes. */
 export interface MigrateUri {
@@ -123,7 +122,7 @@ export const migrationOptionsSchema = z
     /** --listen-address: the address the destination's QEMU listens on. */
     listenAddress: z.string().refine((s) => isIpv4(s) || isIpv6(s), 'an IP address').optional(),
     /** --dname: the domain's name on the destination. */
-    dname: z.string().regex(DOMAIN_NAME, "a domain name (no '/', not starting with '-')").optional(),
+    dname: z.string().refine(isDomainName, "a domain name as libvirt accepts it (not empty, no '/', no line break)").optional(),
   })
   .strict();
 
@@ -199,6 +198,7 @@ const RULES: readonly Rule[] = [
   { when: (o) => given(o.offline) && !given(o.persistent), severity: 'error', options: ['offline', 'persistent'], message: 'An offline migration only moves the definition, so it needs --persistent to define the domain on the destination.' },
   { when: (o) => given(o.offline) && (given(o.copyStorageAll) || given(o.copyStorageInc)), severity: 'error', options: ['offline', 'copyStorageAll', 'copyStorageInc'], message: 'An offline migration cannot copy disks (libvirt copies storage only while the guest runs).' },
   { when: (o) => given(o.offline) && (given(o.postcopy) || given(o.autoConverge) || given(o.parallel) || given(o.compressed)), severity: 'error', options: ['offline', 'postcopy', 'autoConverge', 'parallel', 'compressed'], message: 'Post-copy, auto-converge, parallel connections and compression tune a memory transfer, and an offline migration transfers no memory.' },
+  { when: (o) => given(o.offline) && o.maxDowntimeMs !== undefined, severity: 'error', options: ['offline', 'maxDowntimeMs'], message: 'An offline migration has no switch-over (the guest does not run), so there is no downtime to limit.' },
   // "migrate: Unexpected timeout for offline migration"; libvirt acts on --timeout only for live migrations
   { when: (o) => o.timeoutSec !== undefined && !given(o.live), severity: 'error', options: ['timeoutSec', 'live'], message: 'The timeout acts on a live migration (it pauses the guest or switches to post-copy), so it needs --live.' },
   // "migrate: Unexpected --timeout-* option without --timeout"
@@ -266,6 +266,22 @@ export function validateMigrationOptions(input: unknown): OptionProblem[] {
     options: r.options.length > 2 ? r.options.filter((k) => given(o[k])) : [...r.options],
     message: r.message,
   }));
+}
+
+/**
+ * What pre-flight's "use --offline" does to the options: --offline --persistent, and nothing that tunes a memory
+ * transfer or a running job (live, post-copy, auto-converge, parallel, compression, storage copy, timeout, bandwidth,
+ * max downtime, TLS, RDMA, migrate URI, listen address), which libvirt would refuse or ignore. Kept: p2p, tunnelled,
+ * --undefinesource, --dname. Pure.
+ */
+export function offlineOptions(o: MigrationOptions): MigrationOptions {
+  return {
+    offline: true,
+    persistent: true,
+    ...(o.p2p !== undefined ? { p2p: o.p2p } : {}),
+    ...(o.undefineSource !== undefined ? { undefineSource: o.undefineSource } : {}),
+    ...(o.dname !== undefined ? { dname: o.dname } : {}),
+  };
 }
 
 export function hasErrors(problems: readonly OptionProblem[]): boolean {

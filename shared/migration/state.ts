@@ -30,6 +30,9 @@ export function migrationStateLabel(state: MigrationRecordState): StateLabel {
       return { text: 'Failed', tone: 'error', ended: true };
     case 'aborted':
       return { text: 'Aborted', tone: 'warn', ended: true };
+    case 'refused':
+      // Nothing ran: pre-flight stopped it, and the record keeps the checks that did.
+      return { text: 'Refused by pre-flight', tone: 'warn', ended: true };
     case 'unknown':
       return { text: 'Outcome unknown', tone: 'warn', ended: true };
     default:

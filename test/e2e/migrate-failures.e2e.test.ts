@@ -167,10 +167,44 @@ describe.skipIf(!lab)('migration failures end to end (web mode, Chromium, the la
     await expect.poll(() => libvirtText().textContent(), { timeout: 10_000 }).toBe(libvirt);
   });
 
-  // Last: it leaves hvB's sshd started again and waits for Ferry to see hvB connected, as the lab was found.
-  it("hvB's sshd stopped after the dialog opened: pre-flight fails the p2p check with libvirt's 'Connection refused', and nothing starts", async () => {
+  it('a black hole on the migration network: the MTU check fails but may be overridden; the confirmation is recorded and the start goes ahead', async () => {
     await page.reload();
-    const historyBefore = await page.getByRole('button', { name: /^Migration history/ }).textContent();
+    const dialog = await dragVmOnto(page, 'vm1', 'hvA', 'hvB');
+    await dialog.getByText('Advanced: network, streams, rarely used', { exact: true }).click();
+    await dialog.getByLabel('Migration URI').fill('tcp://10.77.2.12');
+    await labRun(['blackhole', 'on', 'sw2-hvB']);
+    try {
+      const start = dialog.getByRole('button', { name: 'Start migration' });
+      await start.click();
+      await start.waitFor({ timeout: 90_000 });
+      const checks = dialog.getByRole('region', { name: 'Pre-flight checks' });
+      const mtu = checks.getByRole('listitem').filter({ hasText: 'MTU of both ends' });
+      expect(await mtu.getByLabel('fail').count(), (await checks.textContent()) ?? '').toBe(1);
+      const confirm = mtu.getByRole('checkbox', { name: /^Start anyway: I checked "MTU of both ends" myself/ });
+      await confirm.check();
+      await screenshot(page, '71-override-confirmation');
+      // The data would stall in the black hole: the watchdog ends the job; what matters here is the record.
+      watchdogs.push(await startWatchdog('hvA', 'vm1', 20));
+      // The refused first try is a record already; the start that goes ahead is the next one.
+      const startsBefore = readJournal(ferry.dataDir).filter((l) => l.type === 'start').length;
+      await dialog.getByRole('button', { name: 'Start anyway' }).click();
+      await expect.poll(() => readJournal(ferry.dataDir).filter((l) => l.type === 'start').length, { timeout: 90_000 }).toBeGreaterThan(startsBefore);
+      const startLine = readJournal(ferry.dataDir).filter((l) => l.type === 'start').at(-1);
+      const checked = ((startLine?.['start'] as { preflight?: { check: string; override?: { at: number; confirmation: string } }[] }).preflight ?? []).find((c) => c.check === 'mtu');
+      expect(checked?.override?.confirmation).toMatch(/^I checked "MTU of both ends" myself and start anyway/);
+      expect(checked?.override?.at).toBeGreaterThan(0);
+      await expect.poll(() => verdict().count(), { timeout: 30_000 }).toBe(1);
+      // The data stalls in the black hole until the watchdog aborts the job: the run ends before the lab is reset.
+      const id = startLine?.id;
+      await expect.poll(() => readJournal(ferry.dataDir).some((l) => l.type === 'end' && l.id === id), { timeout: 120_000, interval: 500 }).toBe(true);
+    } finally {
+      await labRun(['blackhole', 'off', 'sw2-hvB']);
+    }
+  });
+
+  // Last: it leaves hvB's sshd started again and waits for Ferry to see hvB connected, as the lab was found.
+  it("hvB's sshd stopped after the dialog opened: pre-flight fails the p2p check with libvirt's 'Connection refused', nothing starts, and the refused attempt is in the history", async () => {
+    await page.reload();
     const dialog = await dragVmOnto(page, 'vm1', 'hvA', 'hvB');
     const startsBefore = readJournal(ferry.dataDir).filter((l) => l.type === 'start').length;
     await labRun(['stop', 'sshd', 'hvB']);
@@ -187,11 +221,21 @@ describe.skipIf(!lab)('migration failures end to end (web mode, Chromium, the la
       expect(said).toMatch(/sshd and libvirtd running on hvB/);
       await p2p.scrollIntoViewIfNeeded();
       await screenshot(page, '24-sshd-stopped-preflight');
-      expect(await dialog.getByRole('alert').textContent()).toMatch(/^Pre-flight failed: .*Nothing was changed\./);
+      expect(await dialog.getByRole('alert').textContent()).toMatch(/^Pre-flight failed: .*Nothing was changed\. The refused attempt is in the migration history\./);
+      // A certain failure offers no "start anyway".
+      expect(await p2p.getByRole('checkbox').count()).toBe(0);
       expect(await verdict().count()).toBe(0);
-      expect(readJournal(ferry.dataDir).filter((l) => l.type === 'start').length).toBe(startsBefore);
-      expect(await page.getByRole('button', { name: /^Migration history/ }).textContent()).toBe(historyBefore);
+      // One record: its start (with the checks) and its end, 'refused'; nothing ran.
+      const lines = readJournal(ferry.dataDir);
+      expect(lines.filter((l) => l.type === 'start').length).toBe(startsBefore + 1);
+      const end = lines.at(-1);
+      expect(end?.type).toBe('end');
+      expect((end?.['end'] as { state?: string } | undefined)?.state).toBe('refused');
       await dialog.getByRole('button', { name: 'Cancel' }).click();
+      const row = await fromHistory('vm1');
+      await expect.poll(() => row.textContent(), { timeout: 20_000 }).toMatch(/vm1.*hvA.*hvB.*Refused by pre-flight/s);
+      await screenshot(page, '70-refused-in-history');
+      await page.getByRole('region', { name: 'Migration history' }).getByRole('button', { name: 'Back to inventory' }).click();
     } finally {
       await labRun(['start', 'sshd', 'hvB']);
     }

@@ -56,8 +56,8 @@ describe.skipIf(!lab)('pre-flight checks on the lab', () => {
     const results = await run(input('hvB', { p2p: true, tls: true }));
     const took = Date.now() - started;
     const r = byId(results);
-    expect(results.map((x) => x.check).sort()).toEqual(['cpu', 'memory', 'mtu', 'name', 'p2p', 'ports', 'rdma', 'storage', 'tls', 'versions']);
-    for (const id of ['p2p', 'versions', 'cpu', 'name', 'memory', 'storage', 'ports', 'mtu', 'tls'] as const) {
+    expect(results.map((x) => x.check).sort()).toEqual(['cpu', 'memory', 'mtu', 'name', 'p2p', 'ports', 'rdma', 'state', 'storage', 'tls', 'versions']);
+    for (const id of ['state', 'p2p', 'versions', 'cpu', 'name', 'memory', 'storage', 'ports', 'mtu', 'tls'] as const) {
       expect(r[id].status, explain(results)).toBe('pass');
     }
     expect(r.rdma.status).toBe('skipped');
@@ -78,6 +78,15 @@ describe.skipIf(!lab)('pre-flight checks on the lab', () => {
     expect(r.mtu.message).toMatch(/via 10\.77\.0\.1/);
     expect(r.p2p.status).toBe('pass');
     expect(r.tls.status).toBe('skipped');
+  });
+
+  it("checks the return path from hvB to hvA's migration-network address with --migrateuri tcp://10.77.2.12", async () => {
+    const results = await run(input('hvB', { p2p: true, migrateUri: 'tcp://10.77.2.12' }));
+    const r = byId(results);
+    expect(r.mtu.status, explain(results)).toBe('pass');
+    expect(r.mtu.message).toContain('hvA reaches 10.77.2.12 through mig0 (MTU 9000');
+    expect(r.mtu.message).toContain('hvB reaches 10.77.2.11 through mig0 (MTU 9000');
+    expect(r.mtu.message).not.toContain('hvB reaches 10.77.0.11');
   });
 
   it('names the TLS file that is missing and the host it is missing on', async () => {

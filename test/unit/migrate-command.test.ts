@@ -18,6 +18,7 @@ import {
 import {
   BUILT_IN_PROFILES,
   migrationOptionsSchema,
+  offlineOptions,
   migrationProfileSchema,
   parseMigrateUri,
   validateMigrationOptions,
@@ -145,11 +146,33 @@ describe('virsh migrate command', () => {
     expect(destinationUri('fd00::12', 'root')).toEqual({ ok: true, value: 'qemu+ssh://root@[fd00::12]/system' });
     expect(buildMigrateCommand(spec({ bandwidthMiBps: 0 })).ok).toBe(false);
     expect(buildMigrateCommand(spec({}, { domain: '' })).ok).toBe(false);
-    expect(buildMigrateCommand(spec({}, { domain: '--live' })).ok).toBe(false);
     expect(buildMigrateCommand(spec({ migrateUri: 'tcp://x;reboot' })).ok).toBe(false);
-    expect(buildMigrateCommand(spec({ dname: '-x' })).ok).toBe(false);
+    expect(buildMigrateCommand(spec({ dname: 'a/b' })).ok).toBe(false);
     expect(migrateSetSpeed('vm1', 0).ok).toBe(false);
-    expect(migrateSetMaxDowntime('-x', 300).ok).toBe(false);
+    expect(migrateSetMaxDowntime('x\ny', 300).ok).toBe(false);
+  });
+
+  it('builds --offline --persistent with no --live, and refuses what an offline migration cannot have', () => {
+    const r = migrateArgv(spec(offlineOptions({ live: true, p2p: true, persistent: true, undefineSource: true, autoConverge: true, postcopy: true, bandwidthMiBps: 50, maxDowntimeMs: 500, tls: true })));
+    expect(r.ok && r.value.slice(3)).toEqual(['migrate', '--verbose', '--offline', '--p2p', '--persistent', '--undefinesource', '--domain', 'vm1', '--desturi', 'qemu+ssh://10.77.0.12/system']);
+    expect(validateMigrationOptions({ offline: true, persistent: true, maxDowntimeMs: 300 }).map((p) => p.options)).toEqual([['offline', 'maxDowntimeMs']]);
+    expect(validateMigrationOptions({ offline: true, live: true, persistent: true }).some((p) => p.severity === 'error')).toBe(true);
+  });
+
+  it('passes a domain named like an option after --domain, as libvirt accepts it', () => {
+    const r = migrateArgv(spec({ live: true, p2p: true, dname: '-y' }, { domain: '-x' }));
+    expect(r.ok && r.value.slice(-6)).toEqual(['--dname', '-y', '--domain', '-x', '--desturi', 'qemu+ssh://10.77.0.12/system']);
+    const dt = migrateSetMaxDowntime('-x', 300);
+    expect(dt.ok && dt.value.argv.slice(-4)).toEqual(['--domain', '-x', '--downtime', '300']);
+  });
+
+  it("writes the destination's SSH port into the URI when it is not 22", () => {
+    expect(destinationUri('10.77.0.12', 'root', 2222)).toEqual({ ok: true, value: 'qemu+ssh://root@10.77.0.12:2222/system' });
+    expect(destinationUri('10.77.0.12', 'root', 22)).toEqual({ ok: true, value: 'qemu+ssh://root@10.77.0.12/system' });
+    expect(destinationUri('fd00::12', 'root', 2222)).toEqual({ ok: true, value: 'qemu+ssh://root@[fd00::12]:2222/system' });
+    expect(destinationUri('10.77.0.12', 'root', 0).ok).toBe(false);
+    const r = migrateArgv(spec({ live: true, p2p: true }, { destinationUser: 'root', destinationPort: 2222 }));
+    expect(r.ok && r.value.at(-1)).toBe('qemu+ssh://root@10.77.0.12:2222/system');
   });
 
   it('refuses an invalid combination with the reason', () => {

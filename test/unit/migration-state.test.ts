@@ -27,7 +27,7 @@ describe('the words for a migration state', () => {
   it('gives every state of MIGRATION_STATES its own words; ended states are the ones that cannot change on their own', () => {
     const labels = MIGRATION_STATES.map((s) => migrationStateLabel(s));
     expect(new Set(labels.map((l) => l.text)).size).toBe(MIGRATION_STATES.length);
-    expect(MIGRATION_STATES.filter((s) => migrationStateLabel(s).ended)).toEqual(['completed', 'failed', 'aborted', 'unknown']);
+    expect(MIGRATION_STATES.filter((s) => migrationStateLabel(s).ended)).toEqual(['completed', 'failed', 'aborted', 'refused', 'unknown']);
   });
 
   it("shows a reconciled 'unknown' as the same words in the migration history, the reports list and the HTML report", () => {

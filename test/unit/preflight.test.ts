@@ -44,6 +44,7 @@ function labRules(): Rule[] {
     { host: 'hvA', when: has('dumpxml'), answer: fx('virsh/dumpxml-migratable-vm1.txt') },
     { host: 'hvB', when: has('hypervisor-cpu-compare'), answer: fx('virsh/hypervisor-cpu-compare-superset.txt') },
     { host: 'hvB', when: has('dominfo'), answer: fx('virsh/dominfo-error-no-domain.txt') },
+    { host: 'hvA', when: has('dominfo', 'vm1'), answer: fx('virsh/dominfo-running.txt') },
     { host: 'hvB', when: has('nodememstats'), answer: fx('virsh/nodememstats-hvB.txt') },
     { host: 'hvB', when: script('ferry-path-probe'), answer: '' }, // replaced per call below
     { host: 'hvA', when: script('ferry-port-probe'), answer: fx('preflight/ports-range-hvA-to-hvB.txt') },
@@ -104,7 +105,7 @@ async function run(options: PreflightInput['options'], overrides: Rule[] = [], m
 describe('runPreflight', () => {
   it('passes every check on the lab captures of hvA -> hvB with TLS chosen, and skips RDMA', async () => {
     const { results, by } = await run({ p2p: true, tls: true });
-    expect(results.map((r) => r.check)).toEqual(['p2p', 'versions', 'cpu', 'name', 'memory', 'storage', 'ports', 'mtu', 'tls', 'rdma']);
+    expect(results.map((r) => r.check)).toEqual(['state', 'p2p', 'versions', 'cpu', 'name', 'memory', 'storage', 'ports', 'mtu', 'tls', 'rdma']);
     for (const r of results.filter((x) => x.check !== 'rdma')) expect(`${r.check}: ${r.status} ${r.message}`).toMatch(/: pass /);
     expect(by.rdma.status).toBe('skipped');
     expect(preflightPassed(results)).toBe(true);
@@ -140,6 +141,7 @@ describe('runPreflight', () => {
     expect(Date.now() - started).toBeLessThan(3000);
     expect(by.memory.status).toBe('fail');
     expect(by.memory.message).toBe('The check did not finish within 300 ms.');
+    expect(by.memory.overridable).toBe(true);
     expect(by.cpu.status).toBe('pass');
     expect(by.mtu.status).toBe('pass');
   });
@@ -201,6 +203,7 @@ describe('runPreflight', () => {
     expect(direct.by.ports.status).toBe('fail');
     expect(direct.by.ports.message).toMatch(/a timeout means a firewall drops the packets/);
     expect(direct.by.ports.fix).toBe('Allow TCP 49152-49215 from 10.77.0.11 to 10.77.0.12 in the firewalls between them (and on hvB).');
+    expect(direct.by.ports.overridable).toBe(true);
     expect(direct.by.ports.message).toContain('migration ports (49152-49215) 49152-49215 timeout; libvirt TCP/TLS 16509, 16514 timeout.');
     const tunnelled = await run({ p2p: true, tunnelled: true }, over);
     expect(tunnelled.by.ports.status).toBe('warn');
@@ -252,5 +255,57 @@ describe('runPreflight', () => {
     expect(withLimit.by.rdma.message).not.toContain('hard limit');
     expect(withLimit.by.rdma.message).not.toContain('migrate URI');
     expect(withLimit.by.rdma.message).toContain('no RDMA device on hvB');
+  });
+});
+
+describe('pre-flight: what a migration needs of the VM itself', () => {
+  const shutOff = fx('virsh/dominfo-shut-off.txt');
+  it('fails a live migration of a shut-off persistent VM, certain, and offers --offline', async () => {
+    const { by, results } = await run({ live: true, p2p: true }, [{ host: 'hvA', when: has('dominfo', 'vm1'), answer: shutOff }]);
+    expect(by.state.status).toBe('fail');
+    expect(by.state.message).toBe('vm1 is shut off on hvA: a live migration moves a running guest (libvirt refuses: "Requested operation is not valid: domain is not running").');
+    expect(by.state.remedy).toBe('offline');
+    expect(by.state.overridable).toBeUndefined();
+    expect(results.filter((r) => r.status === 'fail').map((r) => r.check)).toEqual(['state']);
+  });
+
+  it('fails a VM the source does not have, certain', async () => {
+    const { by } = await run({ live: true }, [{ host: 'hvA', when: has('dominfo', 'vm1'), answer: fx('virsh/dominfo-error-no-domain.txt') }]);
+    expect(by.state.status).toBe('fail');
+    expect(by.state.message).toBe('hvA has no domain named vm1: there is nothing to migrate.');
+    expect(by.state.overridable).toBeUndefined();
+  });
+
+  it('passes --offline for the shut-off VM and skips the checks of a memory transfer', async () => {
+    const { by } = await run({ offline: true, persistent: true, p2p: true }, [{ host: 'hvA', when: has('dominfo', 'vm1'), answer: shutOff }]);
+    expect(by.state.status).toBe('pass');
+    for (const id of ['memory', 'ports', 'mtu', 'tls', 'rdma'] as const) expect(by[id].status).toBe('skipped');
+    expect(by.p2p.status).toBe('pass');
+  });
+
+  it('warns that --offline leaves a running VM running on the source', async () => {
+    const { by } = await run({ offline: true, persistent: true, p2p: true });
+    expect(by.state.status).toBe('warn');
+    expect(by.state.message).toMatch(/keeps running on hvA/);
+  });
+});
+
+describe('pre-flight: addresses', () => {
+  it("connects the p2p check to the destination's SSH port when it is not 22", async () => {
+    const exec = fakeExec();
+    const results = await runPreflight({ ...input({ p2p: true }), destination: { ...B, target: { ...B.target, port: 2222 } } }, { exec, now: () => NOW });
+    expect(results.find((r) => r.check === 'p2p')?.message).toBe("hvA's libvirt connected to hvB over qemu+ssh://root@10.77.0.12:2222/system (libvirt 9.0.0 there).");
+    expect(exec.calls.find((c) => c.some((x) => x.startsWith('qemu+ssh://')))).toContain('qemu+ssh://root@10.77.0.12:2222/system?no_tty=1');
+  });
+
+  it("checks the return path to the source's address on the migration network, found from the source's route", async () => {
+    const { by, calls } = await run({ p2p: true, migrateUri: 'tcp://10.77.2.12' }, [
+      { host: 'hvA', when: has('route', '10.77.2.12'), answer: fx('ip/route-get-hvA-to-mig-hvB.txt') },
+      { host: 'hvB', when: has('route', '10.77.2.11'), answer: fx('ip/route-get-hvB-to-mig-hvA.txt') },
+      { host: 'hvA', when: has('link', 'mig0'), answer: fx('ip/link-detail-mig0-hvA.txt') },
+      { host: 'hvB', when: has('link', 'mig0'), answer: fx('ip/link-detail-mig0-hvB.txt') },
+    ]);
+    expect(calls.filter((c) => c[0] === 'hvB' && c.includes('route')).map((c) => c.at(-1))).toEqual(['10.77.2.11']);
+    expect(by.mtu.message).toContain('hvB reaches 10.77.2.11 through mig0');
   });
 });

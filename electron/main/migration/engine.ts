@@ -53,6 +53,7 @@ import {
   migrateSetSpeed,
   migrationCommands,
   type MigrateOutcome,
+  type MigrateSpec,
 } from '../../../shared/commands/migrate';
 import { libvirtdErrorLines, libvirtdLogTail } from '../../../shared/commands/libvirtd-log';
 import type { MigrationOptions } from '../../../shared/migration/options';
@@ -111,6 +112,8 @@ export interface StartMigration {
   readonly destination: MigrationHostRef;
   readonly options: MigrationOptions;
   readonly destinationUser?: string;
+  /** The destination's SSH port, in the qemu+ssh URI when not 22. */
+  readonly destinationPort?: number;
   /** Sampling period, 100..10000 ms; default 1000. */
   readonly intervalMs?: number;
   /** Pre-flight results, journalled with the start. */
@@ -250,12 +253,7 @@ export class MigrationEngine {
    */
   async start(req: StartMigration): Promise<Result<{ readonly id: string; readonly commandLine: string }, FerryError>> {
     if (this.disposed) return err(ferryError('input.invalid', 'Ferry is shutting down.'));
-    const spec = {
-      domain: req.vm,
-      destinationHost: req.destination.address,
-      options: req.options,
-      ...(req.destinationUser !== undefined ? { destinationUser: req.destinationUser } : {}),
-    };
+    const spec = migrateSpecOf(req);
     const cmds = migrationCommands(spec);
     if (!cmds.ok) return cmds;
     const line = migrationCommandLine(spec);
@@ -320,6 +318,11 @@ export class MigrationEngine {
       watch: new AbortController(),
     };
     this.running.set(id, run);
+    // An offline migration moves the definition only: no job to sample; it ends when virsh exits.
+    if (req.options.offline === true) {
+      run.done = this.drive(run, cmds.value.migrate, []);
+      return ok({ id, commandLine });
+    }
     if (req.options.postcopy === true) {
       // Listening before the job can end: the event is sent once, when the source's job completes.
       const cmd = virshAwaitJobCompleted(req.vm, DEFAULT_JOB_EVENT_WAIT_S);
@@ -342,6 +345,35 @@ export class MigrationEngine {
     });
     run.done = this.drive(run, cmds.value.migrate, cmds.value.afterStart);
     return ok({ id, commandLine });
+  }
+
+  /**
+   * Records an attempt pre-flight refused: its start (with the checks) and its end (`refused`) at once, so the history
+   * shows it and a restart reads it back. Nothing runs on the hosts.
+   */
+  async refuse(req: StartMigration, message: string): Promise<Result<{ readonly id: string }, FerryError>> {
+    if (this.disposed) return err(ferryError('input.invalid', 'Ferry is shutting down.'));
+    const spec = migrateSpecOf(req);
+    const cmds = migrationCommands(spec);
+    const line = migrationCommandLine(spec);
+    const id = this.newId();
+    const at = this.wallClock();
+    const start: MigrationStartPayload = {
+      vm: req.vm,
+      source: req.source,
+      destination: req.destination,
+      options: req.options as Readonly<Record<string, unknown>>,
+      argv: cmds.ok ? cmds.value.migrate.argv : [],
+      commandLine: line.ok ? line.value : '',
+      intervalMs: clampInterval(req.intervalMs ?? 1000),
+      ...(req.preflight !== undefined ? { preflight: req.preflight } : {}),
+    };
+    await this.write('start', id, 'start', start, at);
+    this.emit({ kind: 'started', id, at, start });
+    const end: MigrationEndPayload = { state: 'refused', message, wallMs: 0 };
+    await this.write('end', id, 'end', end, at);
+    this.emit({ kind: 'ended', id, at, end, reconciled: false });
+    return ok({ id });
   }
 
   private acquireSession(host: MigrationHostRef): VirshRunner {
@@ -430,7 +462,7 @@ export class MigrationEngine {
     }
     const migrateEndedAt = this.wallClock();
     run.sampler?.stop();
-    this.releaseSession(run.source);
+    if (run.sampler !== undefined) this.releaseSession(run.source);
     // Only a job that completed sends the event: a failed or detached run does not wait for it.
     const jobEvent = await this.takeJobCompleted(run, result.ok && !run.detached);
     if (run.detached) {
@@ -512,6 +544,17 @@ export class MigrationEngine {
     // --suspend asked for that). A VM destroyed at the wrong moment must never be recorded as migrated.
     const dest = await runCommand(this.o.hosts.exec(run.destination), virshListAll());
     const there = dest.ok ? dest.value.find((d) => d.name === run.destinationName) : undefined;
+    if (run.options.offline === true) {
+      // Only the definition moved: defined there (in whatever state) is the success; libvirt keeps no job statistics.
+      if (dest.ok && there === undefined) {
+        return { state: 'failed', message: `virsh migrate --offline reported success, but ${run.destinationName} is not defined on ${run.destination.name}.` };
+      }
+      return {
+        state: 'completed',
+        message: `Offline migration completed: the definition of ${run.destinationName} is on ${run.destination.name}${there ? ` (${there.state.replace('-', ' ')})` : ''}. No memory was moved, so there are no job statistics.`,
+        final: { readOn: 'none' },
+      };
+    }
     if (dest.ok && there?.state !== 'running' && there?.state !== 'paused') {
       const state = there === undefined ? 'not defined' : there.state;
       return {
@@ -832,6 +875,17 @@ export class MigrationEngine {
     await Promise.allSettled([...this.sessions.values()].map((s) => s.runner.close()));
     this.sessions.clear();
   }
+}
+
+/** The migrate command's spec for a start request (the one place the destination's user and port go in). */
+function migrateSpecOf(req: StartMigration): MigrateSpec {
+  return {
+    domain: req.vm,
+    destinationHost: req.destination.address,
+    options: req.options,
+    ...(req.destinationUser !== undefined ? { destinationUser: req.destinationUser } : {}),
+    ...(req.destinationPort !== undefined ? { destinationPort: req.destinationPort } : {}),
+  };
 }
 
 /** A migration as reconciliation and following know it (from its start line and events). */

@@ -25,6 +25,7 @@ import { migrationVerdict, type MigrationVerdict, type VerdictContext, type Verd
 import type { HostView } from '../../../shared/inventory/types';
 import type { IpcHandlers } from '../ipc/handlers';
 import type { MigrationEngine, MigrationUpdate } from './engine';
+import { decidePreflight } from './preflight-overrides';
 import { postcopyPhase, type MigrationControl, type MigrationHostRef, type MigrationRecord, type MigrationSamplePayload } from './record';
 
 export type EngineChannelId =
@@ -42,6 +43,8 @@ export interface MigrationHandlerDeps {
   readonly hosts: () => readonly HostView[];
   /** Pre-flight for a planned migration (absent: the channel answers that it is not available, start skips it). */
   readonly preflight?: (input: { vm: string; source: HostView; destination: HostView; options: MigrationOptions }) => Promise<PreflightResultView[]>;
+  /** Wall clock for the time of an override (default Date.now). */
+  readonly now?: () => number;
 }
 
 export function hostRef(h: HostView): MigrationHostRef {
@@ -117,7 +120,11 @@ export function recordView(rec: MigrationRecord, verdict?: MigrationVerdict): Mi
       ...(final?.totalTimeMs !== undefined ? { totalTimeMs: final.totalTimeMs } : {}),
       ...(final?.downtimeMs !== undefined ? { downtimeMs: final.downtimeMs } : {}),
       ...(final?.dataSentBytes !== undefined ? { dataBytes: final.dataSentBytes } : {}),
-      ...(end?.error ? { error: { ...end.error, message: end.message } } : end && end.state !== 'completed' ? { error: ferryError('libvirt.error', end.message) } : {}),
+      ...(end?.error
+        ? { error: { ...end.error, message: end.message } }
+        : end && end.state !== 'completed'
+          ? { error: ferryError(end.state === 'refused' ? 'input.invalid' : 'libvirt.error', end.message) }
+          : {}),
     },
     events: [
       ...rec.events.map((e) => ({ at: e.at, kind: e.kind, text: e.message })),
@@ -164,24 +171,31 @@ export function migrationHandlers(d: MigrationHandlerDeps): EngineHandlers {
       const hosts = resolve(input.sourceHostId, input.destinationHostId);
       if (!hosts.ok) return hosts;
       const { source, destination } = hosts.value;
-      let preflight: PreflightResultView[] | undefined;
-      if (d.preflight) {
-        preflight = await d.preflight({ vm: input.vm, source, destination, options: input.options });
-        const failed = preflight.filter((r) => r.status === 'fail');
-        if (failed.length > 0) {
-          return err(ferryError('input.invalid', `Pre-flight failed: ${failed.map((r) => r.message).join(' ')}`, failed.map((r) => r.detail ?? '').join('\n').trim() || undefined));
-        }
-      }
-      const started = await engine.start({
+      const req = {
         vm: input.vm,
         source: hostRef(source),
         destination: hostRef(destination),
         options: input.options,
         destinationUser: destination.record.user,
+        destinationPort: destination.record.port,
         ...(input.intervalMs !== undefined ? { intervalMs: input.intervalMs } : {}),
-        ...(preflight ? { preflight } : {}),
-      });
-      return started.ok ? ok({ id: started.value.id }) : started;
+      };
+      let preflight: PreflightResultView[] | undefined;
+      if (d.preflight) {
+        const decision = decidePreflight(
+          await d.preflight({ vm: input.vm, source, destination, options: input.options }),
+          (input.overrides ?? []).map((o) => o.check),
+          (d.now ?? Date.now)(),
+        );
+        preflight = decision.checks;
+        if (!decision.start) {
+          // The refused attempt is history too: a record with the checks, state 'refused'.
+          const refused = await engine.refuse({ ...req, preflight }, decision.refusal ?? 'Pre-flight refused the start.');
+          return refused.ok ? ok({ id: refused.value.id, refused: true, preflight }) : refused;
+        }
+      }
+      const started = await engine.start({ ...req, ...(preflight ? { preflight } : {}) });
+      return started.ok ? ok({ id: started.value.id, ...(preflight ? { preflight } : {}) }) : started;
     },
     [migrationsControl.id]: async (input) => {
       const r = await engine.control(input.id, controlOf(input.action, input.value));

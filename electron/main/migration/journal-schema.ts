@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { MigrationState } from './record';
 
 /** Every state an end or reconcile line may carry. */
-export const END_STATES = ['completed', 'failed', 'aborted', 'unknown'] as const;
+export const END_STATES = ['completed', 'failed', 'aborted', 'refused', 'unknown'] as const;
 // A state added to MigrationState must be added here, or its end lines would be moved aside as damaged.
 type MissingEndState = Exclude<Exclude<MigrationState, 'running'>, (typeof END_STATES)[number]>;
 const endStatesComplete: [MissingEndState] extends [never] ? true : MissingEndState = true;

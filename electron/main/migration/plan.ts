@@ -29,7 +29,7 @@ export function planHandler(d: PlanDeps): Pick<IpcHandlers, typeof migrationsPla
         return ok({ problems: [...problems, { severity: 'error' as const, options: [], message: 'The source and the destination are the same host.' }] });
       }
       if (hasErrors(problems)) return ok({ problems });
-      const line = commandLine({ domain: input.vm, destinationHost: destination.record.address, destinationUser: destination.record.user, options: input.options });
+      const line = commandLine({ domain: input.vm, destinationHost: destination.record.address, destinationUser: destination.record.user, destinationPort: destination.record.port, options: input.options });
       if (!line.ok) return ok({ problems: [...problems, { severity: 'error' as const, options: [], message: line.error.message }] });
       return ok({ commandLine: line.value, problems });
     },

@@ -23,6 +23,7 @@ import {
   remoteVirshVersion,
   type CommandWithInput,
   type PreflightCheckId,
+  type PreflightRemedy,
   type PreflightResult,
   type PreflightStatus,
 } from '../../../shared/commands/preflight';
@@ -31,16 +32,18 @@ import { parseMigrateUri, type MigrationOptions } from '../../../shared/migratio
 import { migrationTlsDir, type PathState, type PortProbe, type QemuDriverConfig } from '../../../shared/parsers/preflight-probes';
 import type { DumpedDomain } from '../../../shared/parsers/virsh-dumpxml';
 import type { NamedVersion } from '../../../shared/parsers/virsh-host';
-import { withEnv, type CommandRunner, type RunOutput } from '../remote/run-command';
+import { withEnv, type RunOutput } from '../remote/run-command';
 import type { SshTarget } from '../ssh/errors';
 import { examineTlsCertificates } from './preflight-tls';
-import { runPathCheck } from '../network/path-check';
 import { portRanges } from '../../../shared/network/path-analysis';
-import type { PathFlag, PathRoute } from '../../../shared/network/path-report';
+import { measurePath, pathDetail, pathSentence } from './preflight-path';
 
 // ---- API ----------------------------------------------------------------------------------------------------------
 
 export type { PreflightCheckId, PreflightResult, PreflightStatus } from '../../../shared/commands/preflight';
+
+/** Pre-flight's checks that concern moving memory: nothing to check for an offline migration (definition only). */
+const MEMORY_TRANSFER_CHECKS: ReadonlySet<PreflightCheckId> = new Set(['memory', 'ports', 'mtu', 'tls', 'rdma']);
 
 export interface PreflightHost {
   /** How Ferry reaches the host over SSH. */
@@ -54,7 +57,7 @@ export interface PreflightHost {
 /** The options pre-flight looks at; a MigrationOptions value fits as it is. */
 export type PreflightOptions = Pick<
   MigrationOptions,
-  'p2p' | 'tunnelled' | 'tls' | 'tlsDestination' | 'rdmaPinAll' | 'migrateUri' | 'copyStorageAll' | 'copyStorageInc' | 'dname'
+  'p2p' | 'tunnelled' | 'tls' | 'tlsDestination' | 'rdmaPinAll' | 'migrateUri' | 'copyStorageAll' | 'copyStorageInc' | 'dname' | 'live' | 'offline' | 'persistent'
 >;
 
 export interface PreflightInput {
@@ -82,6 +85,7 @@ export interface PreflightDeps {
 }
 
 export const CHECK_TITLES: Readonly<Record<PreflightCheckId, string>> = {
+  state: 'VM state on the source',
   p2p: "Source reaches the destination's libvirt",
   versions: 'libvirt and QEMU versions',
   cpu: 'CPU compatibility',
@@ -154,8 +158,13 @@ export async function runPreflight(input: PreflightInput, deps: PreflightDeps): 
       return (h: PreflightHost) => (h === input.source ? src() : dst());
     })(),
   };
+  const offline = input.options.offline === true;
   const results = await Promise.all(
-    (Object.keys(CHECKS) as PreflightCheckId[]).map((id) => runOne(id, CHECKS[id], ctx, budget)),
+    (Object.keys(CHECKS) as PreflightCheckId[]).map((id) =>
+      offline && MEMORY_TRANSFER_CHECKS.has(id)
+        ? Promise.resolve<PreflightResult>({ check: id, title: CHECK_TITLES[id], status: 'skipped', message: 'An offline migration moves only the definition: no memory crosses the network.' })
+        : runOne(id, CHECKS[id], ctx, budget),
+    ),
   );
   shared.abort();
   return results;
@@ -171,6 +180,8 @@ async function runOne(id: PreflightCheckId, check: (c: Ctx) => Promise<Verdict>,
           status: 'fail',
           message: `The check did not finish within ${budget >= 1000 ? `${Math.round(budget / 1000)} s` : `${budget} ms`}.`,
           fix: 'Check that both hosts answer over SSH and that libvirtd is responsive, then run the checks again.',
+          // No answer is not a "no": an admin who knows better may start anyway.
+          overridable: true,
         }),
       budget,
     );
@@ -188,6 +199,8 @@ async function runOne(id: PreflightCheckId, check: (c: Ctx) => Promise<Verdict>,
       status: 'fail',
       message: `Could not check: ${error.message}`,
       ...(error.detail !== undefined ? { detail: error.detail } : {}),
+      // A command that timed out says nothing certain; a refusal (libvirt's error, no such domain) does.
+      ...(error.code === 'ssh.timeout' || error.code === 'command.timeout' ? { overridable: true } : {}),
     };
   } finally {
     clearTimeout(timer);
@@ -196,11 +209,21 @@ async function runOne(id: PreflightCheckId, check: (c: Ctx) => Promise<Verdict>,
 
 // ---- helpers ------------------------------------------------------------------------------------------------------
 
-const verdict = (status: PreflightStatus, message: string, extra: { fix?: string | undefined; detail?: string | undefined } = {}): Verdict => ({
+interface VerdictExtra {
+  fix?: string | undefined;
+  detail?: string | undefined;
+  /** Only for a failure that is not certain (see PreflightResult.overridable). */
+  overridable?: boolean;
+  remedy?: PreflightRemedy;
+}
+
+const verdict = (status: PreflightStatus, message: string, extra: VerdictExtra = {}): Verdict => ({
   status,
   message,
   ...(extra.fix !== undefined ? { fix: extra.fix } : {}),
   ...(extra.detail !== undefined ? { detail: extra.detail } : {}),
+  ...(extra.overridable === true && status === 'fail' ? { overridable: true } : {}),
+  ...(extra.remedy !== undefined ? { remedy: extra.remedy } : {}),
 });
 
 const mib = (kib: number): string => `${Math.round(kib / 1024).toLocaleString('en-US')} MiB`;
@@ -225,11 +248,52 @@ const isIpv4 = (s: string): boolean => /^\d{1,3}(\.\d{1,3}){3}$/.test(s);
 
 // ---- the checks ---------------------------------------------------------------------------------------------------
 
+/**
+ * A live (or paused-copy) migration moves a domain that runs: libvirt refuses a shut-off one only after connecting
+ * ("Requested operation is not valid: domain is not running"). A persistent stopped domain can move its definition
+ * instead (--offline --persistent). Certain either way: never overridable.
+ */
+async function checkState(c: Ctx): Promise<Verdict> {
+  const { source, vm } = { source: c.input.source, vm: c.input.vm };
+  const o = c.input.options;
+  let info;
+  try {
+    info = await c.run(source, virshDominfo(vm));
+  } catch (e) {
+    if (e instanceof CheckError && e.error.code === 'libvirt.no-domain') {
+      return verdict('fail', `${source.name} has no domain named ${vm}: there is nothing to migrate.`, { fix: `Refresh the inventory; ${vm} may have been undefined or moved by someone else.`, detail: e.error.detail });
+    }
+    throw e;
+  }
+  const persistent = info.persistent === true;
+  const runs = info.state === 'running' || info.state === 'paused' || info.state === 'idle';
+  const state = info.state.replace('-', ' ');
+  if (o.offline === true) {
+    if (!persistent) {
+      return verdict('fail', `${vm} is transient on ${source.name}: it has no definition for --offline to move.`, { fix: 'Migrate it live while it runs, or define it first (`virsh define`).' });
+    }
+    if (runs) {
+      return verdict('warn', `${vm} is ${state} on ${source.name}: --offline moves only its definition, and the guest keeps running on ${source.name}.`, { fix: 'Shut the guest down first, or migrate it live.' });
+    }
+    return verdict('pass', `${vm} is ${state} and persistent on ${source.name}: its definition moves, no memory does.`);
+  }
+  if (runs) return verdict('pass', `${vm} is ${state} on ${source.name}.`);
+  const said = 'libvirt refuses: "Requested operation is not valid: domain is not running"';
+  if (persistent) {
+    return verdict('fail', `${vm} is ${state} on ${source.name}: a live migration moves a running guest (${said}).`, {
+      fix: `Start ${vm} first, or move its definition: --offline --persistent (no --live), which needs no running guest.`,
+      remedy: 'offline',
+    });
+  }
+  return verdict('fail', `${vm} is ${state} and transient on ${source.name}: there is nothing to migrate (${said}).`, { fix: `Start ${vm} on ${source.name} first.` });
+}
+
 async function checkP2p(c: Ctx): Promise<Verdict> {
   const { source, destination } = c.input;
   const user = c.input.destinationUser ?? destination.target.user;
-  const uri = unwrapBuild(destinationUri(destination.address, user));
-  const cmd = unwrapBuild(remoteVirshVersion(destination.address, user));
+  const port = destination.target.port;
+  const uri = unwrapBuild(destinationUri(destination.address, user, port));
+  const cmd = unwrapBuild(remoteVirshVersion(destination.address, user, port));
   try {
     const v = await c.run(source, cmd);
     return verdict('pass', `${source.name}'s libvirt connected to ${destination.name} over ${uri} (libvirt ${v.library.version} there).`);
@@ -379,7 +443,9 @@ async function checkPorts(c: Ctx): Promise<Verdict> {
   const migBlocked = mig.filter(blocked);
   const fix = `Allow TCP ${min}-${max} from ${source.address} to ${target} in the firewalls between them (and on ${destination.name}).`;
   if (migBlocked.length > 0 && o.tunnelled !== true) {
-    return verdict(migBlocked.length === mig.length ? 'fail' : 'warn', `${facts} ${semantics}`, { fix, detail });
+    // Timeouts only: a 2-s probe that got no answer (a firewall, or a loaded host) is not a certain "no".
+    const overridable = migBlocked.every((p) => p.state === 'timeout');
+    return verdict(migBlocked.length === mig.length ? 'fail' : 'warn', `${facts} ${semantics}`, { fix, detail, overridable });
   }
   if (migBlocked.length > 0) {
     return verdict('warn', `${facts} With --tunnelled the data goes through libvirt's own connection, so these ports are not needed. ${semantics}`, { fix, detail });
@@ -402,18 +468,24 @@ async function checkMtu(c: Ctx): Promise<Verdict> {
     const links = await c.run(host, unwrapBuild(ipLink(route.dev)));
     const link = links.find((l) => l.ifname === route.dev) ?? links[0];
     if (!link) throw new CheckError(ferryError('parse.missing-field', `ip link printed nothing for ${route.dev} on ${host.name}.`));
-    return { dev: route.dev, mtu: link.mtu, pmtu: route.mtu, gateway: route.gateway };
+    return { dev: route.dev, mtu: link.mtu, pmtu: route.mtu, gateway: route.gateway, prefsrc: route.prefsrc };
   };
   // The ends' MTUs, and the path between them measured (DF probes, tracepath, the hop that clips it) at once.
-  const [s, d, path] = await Promise.all([side(source, towardDest), side(destination, source.address), measurePath(c, towardDest)]);
+  const [s, path] = await Promise.all([side(source, towardDest), measurePath({ source: c.input.source, destination: c.input.destination, exec: c.deps.exec, signal: c.signal, ...(c.deps.now ? { now: c.deps.now } : {}) }, towardDest)]);
+  // The return path ends at the source's address on the network the data takes: with a migrate URI on a migration
+  // network, the address the source's kernel sends from toward it (10.77.2.11 toward 10.77.2.12), not the
+  // management address.
+  const back = towardDest !== destination.address && s.prefsrc !== undefined && isIpv4(s.prefsrc) ? s.prefsrc : source.address;
+  const d = await side(destination, back);
   const describe = (h: PreflightHost, x: typeof s, to: string) =>
     `${h.name} reaches ${to} through ${x.dev} (MTU ${x.mtu}${x.gateway ? `, via ${x.gateway}` : ''}${x.pmtu !== undefined ? `, cached path MTU ${x.pmtu}` : ''})`;
-  const facts = `${describe(source, s, towardDest)}; ${describe(destination, d, source.address)}.`;
+  const facts = `${describe(source, s, towardDest)}; ${describe(destination, d, back)}.`;
   const measured = pathSentence(path);
   const worst = path.flags[0];
   const detail = pathDetail(path);
   if (worst?.id === 'black-hole' && worst.severity === 'error') {
-    return verdict('fail', `${facts} ${worst.facts}`, { fix: worst.fix, detail });
+    // Inferred from lost probes, not seen: the admin may know the path (e.g. the data takes another route).
+    return verdict('fail', `${facts} ${worst.facts}`, { fix: worst.fix, detail, overridable: true });
   }
   if (s.mtu !== d.mtu) {
     return verdict('warn', `${facts} The MTUs differ (${s.mtu} vs ${d.mtu}): packets of the larger size need the path to fragment or PMTU discovery to work, and a switch in between that drops them silently stalls the migration.${measured}`, {
@@ -425,58 +497,6 @@ async function checkMtu(c: Ctx): Promise<Verdict> {
     return verdict('warn', `${facts} ${worst.facts}`, { fix: worst.fix, detail });
   }
   return verdict('pass', `${facts} Both ends use MTU ${s.mtu}.${measured}`, detail !== undefined ? { detail } : {});
-}
-
-interface MeasuredPath {
-  readonly route?: PathRoute;
-  readonly flags: readonly PathFlag[];
-  /** Why the path could not be measured (the probes could not run); the MTU facts still stand. */
-  readonly unavailable?: string;
-}
-
-/** The path check of the network path view (electron/main/network/path-check.ts), toward the address migrated to. */
-async function measurePath(c: Ctx, toward: string): Promise<MeasuredPath> {
-  const { source, destination } = c.input;
-  const runner = (h: PreflightHost): CommandRunner => ({
-    run: (argv, o) => c.deps.exec(h.target, argv, { timeoutMs: o.timeoutMs, signal: o.signal ?? c.signal }),
-  });
-  const names = new Map([
-    [source.address, source.name],
-    [destination.address, destination.name],
-  ]);
-  const r = await runPathCheck(
-    {
-      source: { id: source.name, name: source.name, runner: runner(source) },
-      destination: { id: destination.name, name: destination.name, runner: runner(destination) },
-      managementAddress: toward,
-      address: toward,
-      ports: false,
-      names,
-    },
-    { now: () => performance.now(), wallClock: c.deps.now ?? Date.now, signal: c.signal },
-  );
-  if (!r.ok) return { flags: [], unavailable: r.error.message };
-  const route = r.value.routes[0];
-  const first = route?.pmtu?.probes[0];
-  if (route === undefined || first === undefined || first.outcome === 'error') {
-    return { flags: [], unavailable: first?.error ?? route?.problems[0]?.message ?? 'no probe ran' };
-  }
-  return { route, flags: r.value.flags.filter((f) => f.id !== 'nic-mtu-mismatch') };
-}
-
-function pathSentence(p: MeasuredPath): string {
-  if (p.unavailable !== undefined) return ` (The path itself could not be probed: ${p.unavailable})`;
-  const pm = p.route?.pmtu;
-  if (pm?.largestPassing === undefined) return ` ${p.flags[0]?.facts ?? ''}`.trimEnd();
-  const hop = p.route?.clip ? ` ${p.route.clip.where}.` : '';
-  return ` The largest DF packet that passes is ${pm.largestPassing} bytes (${pm.probes.length} probes).${hop}`;
-}
-
-function pathDetail(p: MeasuredPath): string | undefined {
-  if (p.route?.pmtu === undefined) return undefined;
-  const probes = p.route.pmtu.probes.map((x) => `${x.packetBytes}${x.ttl !== undefined ? ` ttl ${x.ttl}` : ''}: ${x.outcome}${x.from ? ` from ${x.from}` : ''}${x.mtu !== undefined ? ` (mtu ${x.mtu})` : ''}`);
-  const hops = p.route.hops.map((h) => `hop ${h.hop}: ${h.name ? `${h.name} (${h.address ?? '?'})` : (h.address ?? 'no reply')}${h.linkMtu !== undefined ? `, link ${h.linkMtu}` : ''}`);
-  return [...probes, ...hops].join('\n');
 }
 
 const SERVER_FILES = ['ca-cert.pem', 'server-cert.pem', 'server-key.pem'] as const;
@@ -583,6 +603,7 @@ async function checkRdma(c: Ctx): Promise<Verdict> {
 }
 
 const CHECKS: Readonly<Record<PreflightCheckId, (c: Ctx) => Promise<Verdict>>> = {
+  state: checkState,
   p2p: checkP2p,
   versions: checkVersions,
   cpu: checkCpu,

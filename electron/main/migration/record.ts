@@ -4,7 +4,8 @@
  *   start      who, what, where: VM, source and destination hosts, options, the exact argv, pre-flight results
  *   sample     one domjobinfo sample (parsed info + derived figures, or the error it gave)
  *   event      something that happened: a control sent and its answer, a phase change, a warning
- *   end        the outcome: completed (with final statistics), failed (libvirt's text), aborted, unknown
+ *   end        the outcome: completed (with final statistics), failed (libvirt's text), aborted, unknown; or
+ *              refused right after the start line (pre-flight refused it: nothing ran)
  *   reconcile  an outcome decided after a restart by asking the hosts (an `end` the running Ferry never wrote)
  *
  * A migration Ferry stopped following (it quit while the job ran: a `detached` event) and found still running at
@@ -29,7 +30,8 @@ export interface MigrationHostRef {
   readonly address: string;
 }
 
-export type MigrationState = 'running' | 'completed' | 'failed' | 'aborted' | 'unknown';
+/** `refused`: pre-flight refused the start; the record is the attempt (its checks), nothing ran on the hosts. */
+export type MigrationState = 'running' | 'completed' | 'failed' | 'aborted' | 'refused' | 'unknown';
 
 export interface MigrationStartPayload {
   readonly vm: string;

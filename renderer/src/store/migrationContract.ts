@@ -15,6 +15,7 @@ const STATUS: Record<c.MigrationRecordState, RunStatus> = {
   completed: 'completed',
   failed: 'failed',
   aborted: 'cancelled',
+  refused: 'refused',
   unknown: 'failed',
 };
 
@@ -66,20 +67,34 @@ export function runSample(s: c.MigrationSample, startedAtMs: number): RunSample 
   };
 }
 
-function preflightCheck(p: c.PreflightResultView): PreflightCheck {
-  return { id: p.check, title: p.title ?? p.check, status: p.status === 'skipped' ? 'pass' : p.status, message: p.status === 'skipped' ? `Skipped: ${p.message}` : p.message, fix: p.fix };
+export function preflightCheck(p: c.PreflightResultView): PreflightCheck {
+  return {
+    id: p.check,
+    title: p.title ?? p.check,
+    status: p.status === 'skipped' ? 'pass' : p.status,
+    message: p.status === 'skipped' ? `Skipped: ${p.message}` : p.message,
+    fix: p.fix,
+    ...(p.overridable === true ? { overridable: true } : {}),
+    ...(p.remedy !== undefined ? { remedy: p.remedy } : {}),
+    ...(p.override !== undefined ? { overridden: true } : {}),
+  };
 }
 
 export function contractMigrationPort(api: FerryApi): MigrationPort {
   return {
     async start(spec) {
-      const target = { vm: spec.domain, sourceHostId: spec.sourceHostId, destinationHostId: spec.destinationHostId, options: spec.options };
-      const pre = await call(api, c.migrationsPreflight, target);
-      if (!pre.ok) return pre;
-      const preflight = pre.value.map(preflightCheck);
-      if (preflight.some((p) => p.status === 'fail')) return { ok: true, value: { preflight } };
-      const started = await call(api, c.migrationsStart, target);
-      return started.ok ? { ok: true, value: { id: started.value.id, preflight } } : started;
+      // Main runs pre-flight within the start, so that a refusal is recorded, and re-checks the overrides itself.
+      const overrides = (spec.overrides ?? []).map((check) => ({ check, confirmed: true as const }));
+      const started = await call(api, c.migrationsStart, {
+        vm: spec.domain,
+        sourceHostId: spec.sourceHostId,
+        destinationHostId: spec.destinationHostId,
+        options: spec.options,
+        ...(overrides.length > 0 ? { overrides } : {}),
+      });
+      if (!started.ok) return started;
+      const preflight = (started.value.preflight ?? []).map(preflightCheck);
+      return { ok: true, value: { id: started.value.id, preflight, ...(started.value.refused === true ? { refused: true } : {}) } };
     },
     control(id, action) {
       return call(api, c.migrationsControl, action.kind === 'setSpeed' || action.kind === 'setMaxDowntime' ? { id, action: action.kind, value: Math.round(action.value) } : { id, action: action.kind });

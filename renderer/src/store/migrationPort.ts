@@ -41,8 +41,15 @@ export interface PreflightCheck {
   readonly status: 'pass' | 'warn' | 'fail';
   readonly message: string;
   readonly fix?: string | undefined;
+  /** A failure that is not certain: the admin may confirm starting anyway. */
+  readonly overridable?: boolean | undefined;
+  /** One click that fixes it (`offline`: move the definition with --offline --persistent). */
+  readonly remedy?: 'offline' | undefined;
+  /** Main accepted the admin's confirmation for this failed check. */
+  readonly overridden?: boolean | undefined;
 }
-export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled';
+/** `refused`: pre-flight refused the start; the record keeps the checks. */
+export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled' | 'refused';
 export interface MigrationRun {
   readonly id: string;
   readonly vmName: string;
@@ -81,11 +88,16 @@ export interface StartSpec {
   readonly sourceHostId: string;
   readonly destinationHostId: string;
   readonly options: MigrationOptions;
+  /** Failed checks the admin confirmed starting despite (main re-validates them). */
+  readonly overrides?: readonly string[] | undefined;
 }
 
 export interface MigrationPort {
-  /** Runs the pre-flight checks, then (none failed) starts; answers the checks either way. */
-  start(spec: StartSpec): Promise<Result<{ readonly id?: string | undefined; readonly preflight: readonly PreflightCheck[] }, FerryError>>;
+  /**
+   * Runs the pre-flight checks, then (none failed, or only confirmed ones) starts; answers the checks either way, and
+   * `refused` when pre-flight refused (the id is then the refused attempt's record, when main keeps one).
+   */
+  start(spec: StartSpec): Promise<Result<{ readonly id?: string | undefined; readonly refused?: boolean | undefined; readonly preflight: readonly PreflightCheck[] }, FerryError>>;
   control(id: string, action: ControlAction): Promise<Result<object, FerryError>>;
   watch(onEvent: (e: MigrationEvent) => void): () => void;
   /** One run with all its samples (an ended run opened from the history: the stream carries no past samples). */

@@ -7,7 +7,7 @@ import { commandLine } from '../../../shared/commands/migrate';
 import { profilesList, profilesRemove, profilesSave } from '../../../shared/ipc/contract';
 import './migrationProfiles';
 import { call } from './ports';
-import { BUILT_IN_PROFILES, validateMigrationOptions, type MigrationOptions, type MigrationProfile } from '../../../shared/migration/options';
+import { BUILT_IN_PROFILES, offlineOptions, validateMigrationOptions, type MigrationOptions, type MigrationProfile } from '../../../shared/migration/options';
 import type { HostView } from '../../../shared/inventory/types';
 import { contractMigrationPort } from './migrationContract';
 import { migrationPortOf, type MigrationEvent, type MigrationRun, type RunVerdict } from './migrationPort';
@@ -57,10 +57,16 @@ export function splitVmKey(key: string): { hostId: string; vmName: string } | nu
 }
 
 /** Problems and command line for a draft, recomputed on every edit (pure, cheap). */
-export function reviewDraft(d: Pick<MigrateDraft, 'vmName' | 'destinationAddress' | 'destinationUser' | 'options'>): Pick<MigrateDraft, 'problems' | 'commandLine'> {
+export function reviewDraft(d: Pick<MigrateDraft, 'vmName' | 'destinationAddress' | 'destinationUser' | 'destinationPort' | 'options'>): Pick<MigrateDraft, 'problems' | 'commandLine'> {
   const problems = validateMigrationOptions(d.options);
   if (d.destinationAddress === undefined) return { problems, commandLine: undefined };
-  const line = commandLine({ domain: d.vmName, destinationHost: d.destinationAddress, ...(d.destinationUser !== undefined ? { destinationUser: d.destinationUser } : {}), options: d.options });
+  const line = commandLine({
+    domain: d.vmName,
+    destinationHost: d.destinationAddress,
+    ...(d.destinationUser !== undefined ? { destinationUser: d.destinationUser } : {}),
+    ...(d.destinationPort !== undefined ? { destinationPort: d.destinationPort } : {}),
+    options: d.options,
+  });
   return { problems, commandLine: line.ok ? line.value : undefined, ...(line.ok ? {} : { problems: [...problems, { severity: 'error' as const, options: [], message: line.error.message }] }) };
 }
 
@@ -73,7 +79,7 @@ export const createMigrationSlice: SliceCreator<MigrationSlice> = (set, get, dep
   const profiles = (): readonly MigrationProfile[] => get().migration.profiles;
   const dest = (id: string | null) => {
     const h = id === null ? undefined : get().inventory.hosts[id];
-    return { destinationAddress: h?.record.address, destinationUser: h?.record.user };
+    return { destinationAddress: h?.record.address, destinationUser: h?.record.user, destinationPort: h?.record.port };
   };
   const patch = (f: (d: MigrateDraft) => Partial<MigrateDraft>) =>
     set((s) => {
@@ -108,20 +114,31 @@ export const createMigrationSlice: SliceCreator<MigrationSlice> = (set, get, dep
       set((s) => (s.migration.draft === null ? {} : { migration: { ...s.migration, draft: null } }));
     },
     setMigrateDestination(hostId) {
-      patch(() => ({ destinationHostId: hostId, ...dest(hostId) }));
+      patch(() => ({ destinationHostId: hostId, ...dest(hostId), overrides: [] }));
     },
     chooseProfile(id) {
       const p = profiles().find((x) => x.id === id);
       if (p === undefined) return;
-      patch(() => ({ profileId: p.id, options: p.options }));
+      patch(() => ({ profileId: p.id, options: p.options, overrides: [] }));
     },
     setMigrateOption(key, value) {
       patch((d) => {
         const options: Record<string, unknown> = { ...d.options };
         if (value === undefined || value === false) delete options[key];
         else options[key] = value;
-        return { options: options as MigrationOptions, profileId: null };
+        return { options: options as MigrationOptions, profileId: null, overrides: [] };
       });
+    },
+    confirmOverride(checkId, confirmed) {
+      patch((d) => {
+        const rest = (d.overrides ?? []).filter((x) => x !== checkId);
+        return { overrides: confirmed ? [...rest, checkId] : rest };
+      });
+    },
+    applyRemedy(remedy) {
+      if (remedy !== 'offline') return;
+      // The checks were for the old options: cleared, so the next start runs them for the new ones.
+      patch((d) => ({ options: offlineOptions(d.options), profileId: null, overrides: [], preflight: undefined, error: undefined }));
     },
 
     async saveProfile(name, replace) {
@@ -146,14 +163,18 @@ export const createMigrationSlice: SliceCreator<MigrationSlice> = (set, get, dep
       const d = get().migration.draft;
       if (d === null || d.phase !== 'editing' || d.destinationHostId === null) return;
       patch(() => ({ phase: 'checking', error: undefined, preflight: undefined }));
-      const r = await port.start({ domain: d.vmName, sourceHostId: d.sourceHostId, destinationHostId: d.destinationHostId, options: d.options });
+      const overrides = d.overrides ?? [];
+      const r = await port.start({ domain: d.vmName, sourceHostId: d.sourceHostId, destinationHostId: d.destinationHostId, options: d.options, ...(overrides.length > 0 ? { overrides } : {}) });
       if (!r.ok) {
         patch(() => ({ phase: 'editing', error: r.error }));
         return;
       }
-      const failed = r.value.preflight.filter((c) => c.status === 'fail');
-      if (r.value.id === undefined || failed.length > 0) {
-        patch(() => ({ phase: 'editing', preflight: r.value.preflight, error: { code: 'input.invalid', message: `Pre-flight failed: ${failed.map((c) => c.title).join(', ') || 'the migration did not start'}. Nothing was changed.` } }));
+      const failed = r.value.preflight.filter((c) => c.status === 'fail' && c.overridden !== true);
+      if (r.value.id === undefined || r.value.refused === true || failed.length > 0) {
+        const recorded = r.value.refused === true && r.value.id !== undefined ? ' The refused attempt is in the migration history.' : '';
+        // Confirmations stay only for checks that failed again and can be overridden.
+        const still = overrides.filter((id) => failed.some((c) => c.id === id && c.overridable === true));
+        patch(() => ({ phase: 'editing', preflight: r.value.preflight, overrides: still, error: { code: 'input.invalid', message: `Pre-flight failed: ${failed.map((c) => c.title).join(', ') || 'the migration did not start'}. Nothing was changed.${recorded}` } }));
         return;
       }
       const id = r.value.id;

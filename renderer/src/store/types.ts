@@ -175,6 +175,7 @@ export interface MigrateDraft {
   readonly destinationHostId: string | null;
   readonly destinationAddress?: string | undefined;
   readonly destinationUser?: string | undefined;
+  readonly destinationPort?: number | undefined;
   /** The profile the options came from; null once the admin changed an option by hand. */
   readonly profileId: string | null;
   readonly options: MigrationOptions;
@@ -184,6 +185,8 @@ export interface MigrateDraft {
   readonly commandLine?: string | undefined;
   readonly phase: 'editing' | 'checking' | 'starting';
   readonly preflight?: readonly PreflightCheck[] | undefined;
+  /** Failed, overridable checks the admin confirmed starting despite (cleared when the options or destination change). */
+  readonly overrides?: readonly string[] | undefined;
   readonly error?: FerryError | undefined;
 }
 export interface MigrationData {
@@ -207,6 +210,10 @@ export interface MigrationSlice {
   setMigrateOption<K extends MigrationOptionKey>(key: K, value: MigrationOptions[K] | undefined): void;
   /** Pre-flight then start; on success the dialog closes and the migration view opens. */
   startMigration(): Promise<void>;
+  /** The admin confirms (or withdraws) starting despite a failed check that is not certain. */
+  confirmOverride(checkId: string, confirmed: boolean): void;
+  /** Applies a failed check's one-click fix (`offline`: --offline --persistent, no --live). */
+  applyRemedy(remedy: 'offline'): void;
   /** Subscribes to migrations (reference-counted); call the returned function to release. */
   watchMigrations(): () => void;
   openRun(id: string | null): void;

@@ -14,7 +14,7 @@ import { ErrorBanner } from '../common/ErrorBanner';
 import { CommandLine } from './CommandLine';
 import { OptionsForm, useFold } from './OptionsForm';
 import { ProfileActions, ProfileSelect } from './ProfileControls';
-import { PreflightList } from './PreflightList';
+import { allFailuresConfirmed, PreflightList } from './PreflightList';
 
 export function MigrateDialog() {
   const open = useFerry((s) => s.migration.draft !== null);
@@ -39,6 +39,7 @@ function OpenMigrateDialog() {
   const blocked = draft.destinationHostId === null || hasErrors(draft.problems);
   const why = draft.destinationHostId === null ? 'Choose a destination.' : hasErrors(draft.problems) ? 'Fix the options marked below.' : undefined;
   const profile = profiles.find((p) => p.id === draft.profileId);
+  const anyway = allFailuresConfirmed(draft.preflight, draft.overrides);
 
   return (
     <Dialog title={`Migrate ${draft.vmName}`} subtitle={`from ${source?.record.name ?? draft.sourceHostId}`} onClose={closeMigrate} wide>
@@ -96,7 +97,7 @@ function OpenMigrateDialog() {
             Cancel
           </button>
           <button type="button" className="button button--primary" disabled={busy || blocked} title={why} onClick={() => void startMigration()}>
-            {draft.phase === 'checking' ? 'Checking…' : draft.phase === 'starting' ? 'Starting…' : 'Start migration'}
+            {draft.phase === 'checking' ? 'Checking…' : draft.phase === 'starting' ? 'Starting…' : anyway ? 'Start anyway' : 'Start migration'}
           </button>
         </div>
       </div>

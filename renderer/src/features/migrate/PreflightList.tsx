@@ -1,5 +1,11 @@
-/** Pre-flight results of the draft: pass / warn / fail, each with why and how to fix. */
-import { useFerry } from '../../store/react';
+/**
+ * Pre-flight results of the draft: pass / warn / fail, each with why and how to fix. A failed check that is not
+ * certain (a timed-out probe, an MTU flag) can be confirmed to start anyway; main re-checks and records the
+ * confirmation. A failed check with a one-click fix (a stopped VM: --offline) offers it.
+ */
+import { overrideConfirmation } from '../../../../shared/commands/preflight';
+import { useActions, useFerry } from '../../store/react';
+import type { PreflightCheck } from '../../store/migrationPort';
 
 const MARK = { pass: '✓', warn: '!', fail: '✕' } as const;
 /** Failures first, then warnings: the check that stops a migration must not sit below the fold under ten passes. */
@@ -9,8 +15,17 @@ export function byUrgency<T extends { readonly status: keyof typeof RANK }>(chec
   return checks.map((c, i) => [c, i] as const).sort(([a, i], [b, j]) => RANK[a.status] - RANK[b.status] || i - j).map(([c]) => c);
 }
 
+/** Whether every failed check is one the admin confirmed (so the start may go ahead despite them). */
+export function allFailuresConfirmed(checks: readonly PreflightCheck[] | undefined, overrides: readonly string[] | undefined): boolean {
+  const failed = (checks ?? []).filter((c) => c.status === 'fail' && c.overridden !== true);
+  return failed.length > 0 && failed.every((c) => c.overridable === true && (overrides ?? []).includes(c.id));
+}
+
 export function PreflightList() {
   const checks = useFerry((s) => s.migration.draft?.preflight);
+  const overrides = useFerry((s) => s.migration.draft?.overrides);
+  const busy = useFerry((s) => s.migration.draft?.phase !== 'editing');
+  const { confirmOverride, applyRemedy } = useActions();
   if (checks === undefined) return <p className="muted">Pre-flight checks run when you start; a failed check stops the migration before anything moves.</p>;
   return (
     <section aria-label="Pre-flight checks">
@@ -24,6 +39,18 @@ export function PreflightList() {
             <span>
               <strong>{c.title}</strong> {c.message}
               {c.fix !== undefined && <span className="preflight__fix"> Fix: {c.fix}</span>}
+              {c.status === 'fail' && c.remedy === 'offline' && (
+                <button type="button" className="button button--quiet preflight__remedy" disabled={busy} onClick={() => applyRemedy('offline')}>
+                  Use --offline (move the definition)
+                </button>
+              )}
+              {c.status === 'fail' && c.overridable === true && c.overridden !== true && (
+                <label className="preflight__override">
+                  <input type="checkbox" disabled={busy} checked={(overrides ?? []).includes(c.id)} onChange={() => confirmOverride(c.id, !(overrides ?? []).includes(c.id))} />{' '}
+                  <span title={overrideConfirmation({ title: c.title, message: c.message })}>Start anyway: I checked {`"${c.title}"`} myself (recorded with the migration).</span>
+                </label>
+              )}
+              {c.overridden === true && <span className="preflight__fix"> Overridden: the admin confirmed starting anyway.</span>}
             </span>
           </li>
         ))}
