@@ -15,6 +15,18 @@ import { countOf } from '../count';
 export const esc = escapeXml;
 
 /** `2026-11-25 12:03:04 UTC`: reports are read in other time zones, so they say which one. */
+/**
+ * One pre-flight check as the report page and the HTML export show it. An overridden failure says so in its result
+ * and carries the admin's confirmation and its time: a run that started despite a failed check must read that way.
+ */
+export function preflightRow(p: ReportEntry['record']['preflight'][number]): { readonly result: string; readonly why: string } {
+  if (p.override === undefined) return { result: p.status, why: p.message };
+  return {
+    result: `${p.status}, overridden`,
+    why: `${p.message} Started anyway at ${utc(p.override.at).slice(11, 19)} UTC; the admin confirmed: "${p.override.confirmation}"`,
+  };
+}
+
 export function utc(ms: number): string {
   if (!Number.isFinite(ms)) return '-';
   return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
@@ -106,7 +118,10 @@ ${
   r.preflight.length === 0
     ? '<p class="muted">No pre-flight results were recorded.</p>'
     : `<table><thead><tr><th>Check</th><th>Result</th><th>Why</th><th>Fix</th></tr></thead><tbody>${r.preflight
-        .map((p) => `<tr><td>${esc(p.title ?? p.check)}</td><td class="${esc(p.status)}">${esc(p.status)}</td><td>${esc(p.message)}</td><td>${esc(p.fix ?? '')}</td></tr>`)
+        .map((p) => {
+          const row = preflightRow(p);
+          return `<tr><td>${esc(p.title ?? p.check)}</td><td class="${esc(p.status)}">${esc(row.result)}</td><td>${esc(row.why)}</td><td>${esc(p.fix ?? '')}</td></tr>`;
+        })
         .join('')}</tbody></table>`
 }
 </section>`;

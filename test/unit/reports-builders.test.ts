@@ -105,6 +105,19 @@ describe('HTML report', () => {
     expect(html).not.toContain('<hvC>');
   });
 
+  it('says a failed check was overridden, when, and in the words the admin confirmed', () => {
+    const e = labEntry('m-o');
+    const t = e.record.startedAt - 2000;
+    const record = migrationRecordSchema.parse({
+      ...e.record,
+      preflight: [{ check: 'mtu', status: 'fail', message: 'Packets above 1500 bytes vanish toward 10.77.2.12.', overridable: true, override: { at: t, confirmation: 'Start although the MTU check failed.' } }],
+    });
+    const out = buildHtmlReport([{ ...e, record }], { generatedAt: 1_764_072_100_000, generator: 'Ferry 0.1.0' });
+    expect(out).toContain('fail, overridden');
+    expect(out).toContain(`Started anyway at ${new Date(t).toISOString().slice(11, 19)} UTC; the admin confirmed: &quot;Start although the MTU check failed.&quot;`);
+    expect(html).not.toContain('overridden');
+  });
+
   it('embeds well-formed SVG charts with path data: rates, remaining, downtime, and the throttle QEMU applied', () => {
     const svgs = html.match(/<svg[\s\S]*?<\/svg>/g) ?? [];
     // The run's last capture is auto-converge throttling at 50 %: a fourth chart, and the figure in the table.

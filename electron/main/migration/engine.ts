@@ -40,6 +40,7 @@
  *
  * Side effects come in as parameters (hosts' runners, journal, clocks, ids), so the logic runs in plain Node tests.
  */
+import { countOf } from '../../../shared/count';
 import { randomUUID } from 'node:crypto';
 import { ferryError, type FerryError } from '../../../shared/errors';
 import { err, ok, type Result } from '../../../shared/result';
@@ -275,7 +276,7 @@ export class MigrationEngine {
       return err(
         ferryError(
           'input.invalid',
-          `${req.source.name} already has ${fromSource} migrations running from this Ferry, the most it runs from one host at once (each holds one of the ${maxPerSource + 1} SSH channels of its connection${channels > fromSource || req.options.postcopy === true ? ', two when post-copy is allowed' : ''}). Start ${req.vm} when one of them has ended.`,
+          `${req.source.name} already has ${countOf(fromSource, 'migration')} running from this Ferry, the most it runs from one host at once (each holds one of the ${maxPerSource + 1} SSH channels of its connection${channels > fromSource || req.options.postcopy === true ? ', two when post-copy is allowed' : ''}). Start ${req.vm} when one of them has ended.`,
         ),
       );
     }

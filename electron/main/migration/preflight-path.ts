@@ -2,6 +2,7 @@
  * Pre-flight's measurement of the path toward the address migrated to: the path check of the network path view
  * (DF probes, tracepath, the hop that clips it), with its flags, for the MTU check of preflight.ts.
  */
+import { countOf } from '../../../shared/count';
 import type { CommandRunner } from '../remote/run-command';
 import { runPathCheck } from '../network/path-check';
 import type { PathFlag, PathRoute } from '../../../shared/network/path-report';
@@ -57,7 +58,7 @@ export function pathSentence(p: MeasuredPath): string {
   const pm = p.route?.pmtu;
   if (pm?.largestPassing === undefined) return ` ${p.flags[0]?.facts ?? ''}`.trimEnd();
   const hop = p.route?.clip ? ` ${p.route.clip.where}.` : '';
-  return ` The largest DF packet that passes is ${pm.largestPassing} bytes (${pm.probes.length} probes).${hop}`;
+  return ` The largest DF packet that passes is ${pm.largestPassing} bytes (${countOf(pm.probes.length, 'probe')}).${hop}`;
 }
 
 export function pathDetail(p: MeasuredPath): string | undefined {

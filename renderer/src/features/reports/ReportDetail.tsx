@@ -2,7 +2,7 @@
 import { migrationStateLabel } from '../../../../shared/migration/state';
 import { useMemo } from 'react';
 import { describeOptions } from '../../../../shared/migration/options';
-import { figureTexts, utc } from '../../../../shared/reports/html';
+import { figureTexts, preflightRow, utc } from '../../../../shared/reports/html';
 import { migrationFigures, migrationTimeline } from '../../../../shared/reports/metrics';
 import { migrationCharts, migrationSeries } from '../../../../shared/reports/svg';
 import { ExportButtons } from './ExportButtons';
@@ -106,14 +106,17 @@ function DetailBody({ entry }: { readonly entry: LoadedEntry }) {
             </tr>
           </thead>
           <tbody>
-            {r.preflight.map((p) => (
-              <tr key={p.check}>
-                <td>{p.title ?? p.check}</td>
-                <td className={`tone-${p.status === 'pass' ? 'ok' : p.status === 'fail' ? 'error' : 'warn'}`}>{p.status}</td>
-                <td>{p.message}</td>
-                <td>{p.fix ?? ''}</td>
-              </tr>
-            ))}
+            {r.preflight.map((p) => {
+              const row = preflightRow(p);
+              return (
+                <tr key={p.check}>
+                  <td>{p.title ?? p.check}</td>
+                  <td className={`tone-${p.status === 'pass' ? 'ok' : p.status === 'fail' ? 'error' : 'warn'}`}>{row.result}</td>
+                  <td>{row.why}</td>
+                  <td>{p.fix ?? ''}</td>
+                </tr>
+              );
+            })}
           </tbody>
         </table>
       )}
