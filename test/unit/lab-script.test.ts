@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { LAB_SCRIPT, parseLabInfo } from '../lab/lab';
@@ -52,6 +52,22 @@ describe('spawn (how lab.sh starts daemons and watchdogs)', () => {
       expect(fds).not.toContain(7);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('spawn_bg (how lab.sh starts a watchdog)', () => {
+  // A shell left waiting for the background process would hold the caller's stdout open: Node's labCommand then
+  // resolves only when the watchdog ends, and every test that arms one waits its whole period.
+  it('leaves only the process itself in the background, with its stdio on /dev/null', () => {
+    const r = spawnSync('bash', ['-c', 'source lib/common.sh; spawn_bg sleep 60; echo $!'], { cwd: labRoot, encoding: 'utf8', timeout: 20_000 });
+    const pid = Number(r.stdout.trim());
+    try {
+      expect(r.status).toBe(0);
+      expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0]).toBe('sleep');
+      for (const fd of [0, 1, 2]) expect(readlinkSync(`/proc/${pid}/fd/${fd}`)).toBe('/dev/null');
+    } finally {
+      if (pid > 0) process.kill(pid);
     }
   });
 });

@@ -92,16 +92,28 @@ take_lock() {
 # open would make Node's child_process wait for ever). Not only lab.sh's own lock (fd 9): a caller's
 # `flock /var/tmp/ferry-lab.lock lab.sh ...` hands its lock fd down too, and a libvirtd started under it held the
 # shared lab lock for as long as it ran, so every other user of the lab waited.
+close_inherited_fds() {
+  local fd
+  for fd in /proc/"$BASHPID"/fd/*; do
+    fd=${fd##*/}
+    if ((fd > 2)); then eval "exec $fd>&-" 2>/dev/null || true; fi
+  done
+}
 spawn() {
   (
     exec </dev/null >/dev/null 2>&1
-    local fd
-    for fd in /proc/"$BASHPID"/fd/*; do
-      fd=${fd##*/}
-      if ((fd > 2)); then eval "exec $fd>&-" 2>/dev/null || true; fi
-    done
+    close_inherited_fds
     "$@" # not exec: callers pass shell functions (in_host)
   )
+}
+# For a process that lives on in the background (a watchdog): the subshell becomes the process itself (exec), so
+# no waiting shell is left holding the caller's stdout (Node waits for it to close) or the lock.
+spawn_bg() {
+  (
+    exec </dev/null >/dev/null 2>&1
+    close_inherited_fds
+    exec "$@"
+  ) &
 }
 
 # ---- process identity -----------------------------------------------------------------------------------------

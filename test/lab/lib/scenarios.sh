@@ -89,7 +89,7 @@ cmd_watchdog() {
   [[ $3 =~ ^[0-9]+$ ]] || die "SECONDS must be a whole number"
   mkdir -p "$RUN_DIR"
   local ready=$RUN_DIR/watchdog.$$.$RANDOM i
-  spawn setsid bash "$LAB_SRC/lab.sh" _watchdog "$1" "$2" "$3" "$ready" &
+  spawn_bg setsid bash "$LAB_SRC/lab.sh" _watchdog "$1" "$2" "$3" "$ready"
   for ((i = 0; i < 50; i++)); do
     [[ -s $ready ]] && break
     sleep 0.05
