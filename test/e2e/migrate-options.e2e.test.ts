@@ -200,7 +200,7 @@ describe.skipIf(!lab)('migrate options and saved profiles end to end (web mode, 
     await finals.waitFor();
     const text = (await finals.textContent()) ?? '';
     // Figures from `domjobinfo --completed`: a total time in seconds, a downtime in ms, the MiB sent and their rate.
-    expect(text).toMatch(/Total time\d+(\.\d)? s/);
+    expect(text).toMatch(/Total time\d+(\.\d{1,2})? s/);
     expect(text).toMatch(/Real downtime\d+ ms/);
     expect(text).toMatch(/Data sent\d+\.\d MiB/);
     expect(text).toMatch(/Average rate\d+\.\d MiB\/s/);

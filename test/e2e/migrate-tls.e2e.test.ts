@@ -10,6 +10,7 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { lab, requireLab } from '../lab/use-lab';
 import { cancelWatchdog, hx, labRun, startWatchdog, virsh, vmReset, type LabInfo } from '../lab/lab';
 import { JOURNAL_FILE, parseJournal } from '../../electron/main/migration/journal';
+import { buildRecords } from '../../electron/main/migration/record';
 import { addLabHost, dragVmOnto, hostOption, launchChromium, newPage, screenshot, startWebFerry, type WebFerry } from './harness';
 
 describe.skipIf(!lab)('TLS migration end to end (web mode, Chromium, the lab)', () => {
@@ -22,7 +23,8 @@ describe.skipIf(!lab)('TLS migration end to end (web mode, Chromium, the lab)', 
   const verdict = (): Locator => page.getByRole('status', { name: 'Migration verdict' });
   const pkiDir = (host: 'hvA' | 'hvB') => `${info.dir}/hosts/${host}/pki`;
   /** How many migrations main's journal shows started (the journal exists once the first one ran). */
-  const startsInJournal = () => parseJournal(readFileSync(path.join(ferry.dataDir, JOURNAL_FILE), 'utf8')).lines.filter((l) => l.type === 'start').length;
+  const recordsInJournal = () => buildRecords(parseJournal(readFileSync(path.join(ferry.dataDir, JOURNAL_FILE), 'utf8')).lines);
+  const historyCount = async () => Number(/\((\d+)\)/.exec((await page.getByRole('button', { name: /^Migration history/ }).textContent()) ?? '')?.[1] ?? 0);
   /** The lab's own guests running on HOST (others' domains, e.g. a benchmark's, are left out). */
   const running = async (host: 'hvA' | 'hvB') => (await virsh(host, ['list', '--name'])).split('\n').filter((n) => n === 'vm1' || n === 'vmd').sort();
 
@@ -80,8 +82,8 @@ describe.skipIf(!lab)('TLS migration end to end (web mode, Chromium, the lab)', 
     try {
       await page.reload();
       await page.getByRole('button', { name: /^Migration history/ }).waitFor();
-      const historyBefore = await page.getByRole('button', { name: /^Migration history/ }).textContent();
-      const startsBefore = startsInJournal();
+      const historyBefore = await historyCount();
+      const recordsBefore = recordsInJournal().length;
       const dialog = await dragVmOnto(page, 'vm1', 'hvA', 'hvB');
       await dialog.getByRole('checkbox', { name: 'TLS', exact: true }).check();
       const start = dialog.getByRole('button', { name: 'Start migration' });
@@ -99,13 +101,16 @@ describe.skipIf(!lab)('TLS migration end to end (web mode, Chromium, the lab)', 
           await tls.scrollIntoViewIfNeeded();
           await screenshot(page, '26-tls-missing-cert-preflight');
         }
-        // Nothing started: the dialog is still open, no migration view, vm1 still only on hvA, no new history entry.
+        // Nothing started: the dialog is still open, no migration view, vm1 still only on hvA; the refused attempt is
+        // kept in the history as 'refused', with its checks, and nothing else is.
         expect(await dialog.isVisible()).toBe(true);
         expect(await verdict().count()).toBe(0);
         expect(await running('hvA')).toEqual(['vm1', 'vmd']);
         expect(await running('hvB')).toEqual([]);
-        expect(await page.getByRole('button', { name: /^Migration history/ }).textContent()).toBe(historyBefore);
-        expect(startsInJournal()).toBe(startsBefore);
+        await expect.poll(historyCount).toBe(historyBefore + attempt);
+        const added = recordsInJournal().slice(recordsBefore);
+        expect(added.map((r) => r.state)).toEqual(Array(attempt).fill('refused'));
+        expect(JSON.stringify(added.at(-1)?.start?.preflight)).toContain('server-cert.pem is missing on hvB');
       }
       await dialog.getByRole('button', { name: 'Cancel' }).click();
       await hostOption(page, 'hvA').click();
