@@ -7,6 +7,7 @@ import { parseVirshNodeinfo, parseVirshVersion, type NodeInfo, type VirshVersion
 import { parseVirshCapabilities, type HostCapabilities } from '../parsers/virsh-capabilities';
 import { parseVirshDominfo, parseVirshList, type DomainInfo, type DomainListEntry } from '../parsers/virsh-domain';
 import { parseVirshEvents, type VirshEvents } from '../parsers/virsh-event';
+import { parseDomstateReason, type DomainStateReason } from '../parsers/virsh-domstate';
 import { command, type Command } from './command';
 
 export const VIRSH = ['virsh', '--connect', 'qemu:///system'] as const;
@@ -33,6 +34,11 @@ export function virshListAll(): Command<DomainListEntry[]> {
 
 export function virshDominfo(domain: string): Command<DomainInfo> {
   return command(`details of ${domain}`, [...VIRSH, 'dominfo', '--domain', domain], parseVirshDominfo, VIRSH_MS);
+}
+
+/** `virsh domstate --reason`: `paused (post-copy failed)` is how one half of a broken post-copy run says so. */
+export function virshDomstateReason(domain: string): Command<DomainStateReason> {
+  return command(`state of ${domain}`, [...VIRSH, 'domstate', '--reason', '--domain', domain], parseDomstateReason, VIRSH_MS);
 }
 
 export interface DomjobinfoOptions {

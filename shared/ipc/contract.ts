@@ -216,8 +216,12 @@ export const preflightResultSchema = z.object({
 });
 export type PreflightResultView = z.infer<typeof preflightResultSchema>;
 
-/** `refused`: pre-flight refused the start (the record keeps the checks); nothing ran on the hosts. */
-export const MIGRATION_STATES = ['preflight', 'running', 'post-copy', 'completed', 'failed', 'aborted', 'refused', 'unknown'] as const;
+/**
+ * `refused`: pre-flight refused the start (the record keeps the checks); nothing ran on the hosts.
+ * `post-copy-interrupted`: the connection broke after the switch to post-copy; the VM is split across both hosts
+ * (the record's `interruption` says where each half is) until a resume finishes the run. Not an end.
+ */
+export const MIGRATION_STATES = ['preflight', 'running', 'post-copy', 'post-copy-interrupted', 'completed', 'failed', 'aborted', 'refused', 'unknown'] as const;
 export type MigrationRecordState = (typeof MIGRATION_STATES)[number];
 
 const migrationHostSchema = z.object({ id: hostId, name: z.string() });
@@ -263,6 +267,21 @@ export const migrationRecordSchema = z.object({
    * whether any sample of the running job was taken in it (a short phase has only its events).
    */
   postcopy: z.object({ startedAt: z.number(), endedAt: z.number().optional(), sampled: z.boolean() }).optional(),
+  /**
+   * The last interruption of the post-copy phase, while the record is `post-copy-interrupted` and after a resume
+   * finished it: when it broke, what each host said (`virsh domstate --reason`, e.g. "paused (post-copy failed)"),
+   * how many resumes were tried and why the last one failed, in libvirt's words.
+   */
+  interruption: z
+    .object({
+      at: z.number(),
+      source: z.string(),
+      destination: z.string(),
+      resumes: z.number().int().nonnegative(),
+      resumedAt: z.number().optional(),
+      lastResumeError: ferryErrorSchema.optional(),
+    })
+    .optional(),
 });
 export type MigrationRecordView = z.infer<typeof migrationRecordSchema>;
 
@@ -298,14 +317,18 @@ export const migrationsStart = request(
     .strict(),
   z.object({ id: migrationId, refused: z.boolean().optional(), preflight: z.array(preflightResultSchema).optional() }),
 );
-/** Live control: setSpeed (MiB/s, migrate-setspeed), setMaxDowntime (ms, migrate-setmaxdowntime), postcopy, abort. */
+/**
+ * Live control: setSpeed (MiB/s, migrate-setspeed), setMaxDowntime (ms, migrate-setmaxdowntime), postcopy, abort;
+ * resumePostcopy (`virsh migrate --postcopy-resume`, same destination and URIs) for a `post-copy-interrupted` run.
+ */
+export const MIGRATION_CONTROL_ACTIONS = ['setSpeed', 'setMaxDowntime', 'postcopy', 'abort', 'resumePostcopy'] as const;
 export const migrationsControl = request(
   'ferry.migrations.control',
   z
-    .object({ id: migrationId, action: z.enum(['setSpeed', 'setMaxDowntime', 'postcopy', 'abort']), value: z.number().int().positive().optional() })
+    .object({ id: migrationId, action: z.enum(MIGRATION_CONTROL_ACTIONS), value: z.number().int().positive().optional() })
     .strict()
     .refine((c) => (c.action === 'setSpeed' || c.action === 'setMaxDowntime') === (c.value !== undefined), {
-      message: 'setSpeed and setMaxDowntime take a value; postcopy and abort take none',
+      message: 'setSpeed and setMaxDowntime take a value; postcopy, abort and resumePostcopy take none',
       path: ['value'],
     }),
   empty,

@@ -24,6 +24,9 @@ export function migrationStateLabel(state: MigrationRecordState): StateLabel {
       return { text: 'Running', tone: 'neutral', ended: false };
     case 'post-copy':
       return { text: 'Post-copy', tone: 'neutral', ended: false };
+    case 'post-copy-interrupted':
+      // The VM is split across both hosts; nothing ends it but a resume.
+      return { text: 'Post-copy interrupted', tone: 'error', ended: false };
     case 'completed':
       return { text: 'Completed', tone: 'ok', ended: true };
     case 'failed':

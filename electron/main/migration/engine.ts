@@ -664,6 +664,10 @@ export class MigrationEngine {
         run.abortRequested = true;
         cmd = domjobAbort(run.vm);
         break;
+      case 'resume-postcopy':
+        // A run being followed is not interrupted: there is nothing to resume.
+        cmd = err(ferryError('input.invalid', 'Only a migration interrupted in post-copy can be resumed; this one is running.'));
+        break;
     }
     if (!cmd.ok) {
       await this.event(run, { kind: 'control-failed', message: cmd.error.message, control, error: cmd.error });
@@ -1038,6 +1042,8 @@ function describeControl(c: MigrationControl): string {
       return 'Switched to post-copy';
     case 'abort':
       return 'Abort requested';
+    case 'resume-postcopy':
+      return 'Post-copy resume requested';
   }
 }
 

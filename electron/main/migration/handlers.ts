@@ -9,6 +9,7 @@
 import { err, ok, type Result } from '../../../shared/result';
 import { ferryError, type FerryError } from '../../../shared/errors';
 import {
+  MIGRATION_CONTROL_ACTIONS,
   migrationsControl,
   migrationsGet,
   migrationsList,
@@ -26,7 +27,7 @@ import type { HostView } from '../../../shared/inventory/types';
 import type { IpcHandlers } from '../ipc/handlers';
 import type { MigrationEngine, MigrationUpdate } from './engine';
 import { decidePreflight } from './preflight-overrides';
-import { postcopyPhase, type MigrationControl, type MigrationHostRef, type MigrationRecord, type MigrationSamplePayload } from './record';
+import { postcopyInterruption, postcopyPhase, type MigrationControl, type MigrationHostRef, type MigrationRecord, type MigrationSamplePayload } from './record';
 
 export type EngineChannelId =
   | typeof migrationsStart.id
@@ -99,6 +100,7 @@ export function recordView(rec: MigrationRecord, verdict?: MigrationVerdict): Mi
   const s = rec.start;
   const postcopySent = rec.events.some((e) => e.kind === 'control' && e.control?.kind === 'postcopy');
   const postcopy = postcopyPhase(rec);
+  const interruption = postcopyInterruption(rec);
   const state: MigrationRecordView['state'] = rec.state === 'running' && (postcopySent || postcopy !== undefined) ? 'post-copy' : rec.state;
   const end = rec.end;
   const final = end?.final;
@@ -133,10 +135,11 @@ export function recordView(rec: MigrationRecord, verdict?: MigrationVerdict): Mi
     limits: { ...(bandwidthMiBps !== undefined ? { bandwidthMiBps } : {}), ...(maxDowntimeMs !== undefined ? { maxDowntimeMs } : {}) },
     ...(verdict ? { verdict } : {}),
     ...(postcopy ? { postcopy } : {}),
+    ...(interruption ? { interruption } : {}),
   };
 }
 
-function controlOf(action: 'setSpeed' | 'setMaxDowntime' | 'postcopy' | 'abort', value: number | undefined): MigrationControl {
+function controlOf(action: (typeof MIGRATION_CONTROL_ACTIONS)[number], value: number | undefined): MigrationControl {
   switch (action) {
     case 'setSpeed':
       return { kind: 'set-speed', mibPerSecond: value ?? 0 };
@@ -146,6 +149,8 @@ function controlOf(action: 'setSpeed' | 'setMaxDowntime' | 'postcopy' | 'abort',
       return { kind: 'postcopy' };
     case 'abort':
       return { kind: 'abort' };
+    case 'resumePostcopy':
+      return { kind: 'resume-postcopy' };
   }
 }
 

@@ -4,12 +4,12 @@
  * for what the record builder and the views rely on; further fields pass through untouched (older and newer writers).
  */
 import { z } from 'zod';
-import type { MigrationState } from './record';
+import type { MigrationEndState } from './record';
 
 /** Every state an end or reconcile line may carry. */
 export const END_STATES = ['completed', 'failed', 'aborted', 'refused', 'unknown'] as const;
-// A state added to MigrationState must be added here, or its end lines would be moved aside as damaged.
-type MissingEndState = Exclude<Exclude<MigrationState, 'running'>, (typeof END_STATES)[number]>;
+// A state added to MigrationEndState must be added here, or its end lines would be moved aside as damaged.
+type MissingEndState = Exclude<MigrationEndState, (typeof END_STATES)[number]>;
 const endStatesComplete: [MissingEndState] extends [never] ? true : MissingEndState = true;
 void endStatesComplete;
 

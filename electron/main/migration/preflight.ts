@@ -37,6 +37,7 @@ import type { SshTarget } from '../ssh/errors';
 import { examineTlsCertificates } from './preflight-tls';
 import { portRanges } from '../../../shared/network/path-analysis';
 import { measurePath, pathDetail, pathSentence } from './preflight-path';
+import { compareVersions } from '../../../shared/versions';
 
 // ---- API ----------------------------------------------------------------------------------------------------------
 
@@ -228,15 +229,6 @@ const verdict = (status: PreflightStatus, message: string, extra: VerdictExtra =
 
 const mib = (kib: number): string => `${Math.round(kib / 1024).toLocaleString('en-US')} MiB`;
 
-function compareVersions(a: string, b: string): number {
-  const x = a.split('.').map(Number);
-  const y = b.split('.').map(Number);
-  for (let i = 0; i < Math.max(x.length, y.length); i++) {
-    const d = (x[i] ?? 0) - (y[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
-}
 
 const showVersion = (v: NamedVersion | undefined): string => (v ? `${v.name} ${v.version}` : 'unknown');
 

@@ -30,8 +30,14 @@ export interface MigrationHostRef {
   readonly address: string;
 }
 
-/** `refused`: pre-flight refused the start; the record is the attempt (its checks), nothing ran on the hosts. */
-export type MigrationState = 'running' | 'completed' | 'failed' | 'aborted' | 'refused' | 'unknown';
+/**
+ * `refused`: pre-flight refused the start; the record is the attempt (its checks), nothing ran on the hosts.
+ * `post-copy-interrupted`: not an end line's state but what a record without an end is while its last
+ * `post-copy-interrupted` event has no `post-copy-resume` after it (the VM is split across both hosts).
+ */
+export type MigrationState = 'running' | 'post-copy-interrupted' | 'completed' | 'failed' | 'aborted' | 'refused' | 'unknown';
+/** What an end (or reconcile) line may say: a split VM is never an end. */
+export type MigrationEndState = Exclude<MigrationState, 'running' | 'post-copy-interrupted'>;
 
 export interface MigrationStartPayload {
   readonly vm: string;
@@ -74,7 +80,16 @@ export type MigrationEventKind =
   /** The switch to post-copy: the guest runs on the destination from here (its `at` is the switch). */
   | 'post-copy'
   /** The post-copy phase ended: every page is on the destination. */
-  | 'post-copy-ended';
+  | 'post-copy-ended'
+  /**
+   * The connection broke after the switch: `virsh migrate` failed and a host says `post-copy failed` (its `split`
+   * holds both hosts' `domstate --reason`). The record is `post-copy-interrupted` until a resume.
+   */
+  | 'post-copy-interrupted'
+  /** `virsh migrate --postcopy-resume` started (its `detail` is the command line); the record runs again. */
+  | 'post-copy-resume'
+  /** A resume failed (libvirt's words in `error`); the VM is still split and the record interrupted again. */
+  | 'post-copy-resume-failed';
 
 export interface MigrationEventPayload {
   readonly kind: MigrationEventKind;
@@ -83,13 +98,16 @@ export interface MigrationEventPayload {
   readonly control?: MigrationControl;
   readonly error?: FerryError;
   readonly detail?: string;
+  /** For `post-copy-interrupted` (and a failed resume): what each host said, `virsh domstate --reason`. */
+  readonly split?: { readonly source: string; readonly destination: string };
 }
 
 export type MigrationControl =
   | { readonly kind: 'set-speed'; readonly mibPerSecond: number }
   | { readonly kind: 'set-max-downtime'; readonly ms: number }
   | { readonly kind: 'postcopy' }
-  | { readonly kind: 'abort' };
+  | { readonly kind: 'abort' }
+  | { readonly kind: 'resume-postcopy' };
 
 export interface MigrationFinalStats {
   /** Where the completed statistics were read. */
@@ -107,7 +125,7 @@ export interface MigrationFinalStats {
 }
 
 export interface MigrationEndPayload {
-  readonly state: Exclude<MigrationState, 'running'>;
+  readonly state: MigrationEndState;
   /** One sentence for the admin. */
   readonly message: string;
   readonly error?: FerryError;
@@ -196,7 +214,17 @@ export class RecordStore {
 }
 
 function view(b: Building): MigrationRecord {
-  return { ...b, samples: [...b.samples], events: [...b.events], state: b.end ? b.end.state : 'running' };
+  return { ...b, samples: [...b.samples], events: [...b.events], state: b.end ? b.end.state : isInterrupted(b.events) ? 'post-copy-interrupted' : 'running' };
+}
+
+/** Pure: the last post-copy interruption (or failed resume) has no resume after it. */
+export function isInterrupted(events: readonly MigrationEventPayload[]): boolean {
+  for (let i = events.length - 1; i >= 0; i--) {
+    const k = events[i]?.kind;
+    if (k === 'post-copy-resume') return false;
+    if (k === 'post-copy-interrupted' || k === 'post-copy-resume-failed') return true;
+  }
+  return false;
 }
 
 /** A run's post-copy phase as its journal shows it. */
@@ -227,4 +255,39 @@ export function buildRecords(lines: readonly JournalLine[]): MigrationRecord[] {
   const store = new RecordStore();
   for (const line of lines) store.apply(line);
   return store.all();
+}
+
+/** A run's post-copy interruption as its journal shows it (the record view's `interruption`). */
+export interface PostcopyInterruption {
+  /** The latest interruption. */
+  readonly at: number;
+  /** What each host said last (`virsh domstate --reason`). */
+  readonly source: string;
+  readonly destination: string;
+  /** Resumes tried since the first interruption. */
+  readonly resumes: number;
+  /** The last resume, when it is the newest of these events (running, or finished the run). */
+  readonly resumedAt?: number;
+  /** Why the last resume failed, when the newest of these events is that failure. */
+  readonly lastResumeError?: FerryError;
+}
+
+/** Pure: undefined when the run was never interrupted in post-copy. */
+export function postcopyInterruption(rec: Pick<MigrationRecord, 'events'>): PostcopyInterruption | undefined {
+  const kinds: readonly MigrationEventKind[] = ['post-copy-interrupted', 'post-copy-resume', 'post-copy-resume-failed'];
+  const relevant = rec.events.filter((e) => kinds.includes(e.kind));
+  const firstBreak = relevant.findIndex((e) => e.kind === 'post-copy-interrupted');
+  if (firstBreak < 0) return undefined;
+  const since = relevant.slice(firstBreak);
+  const at = since.filter((e) => e.kind === 'post-copy-interrupted').at(-1)?.at ?? 0;
+  const split = since.filter((e) => e.split !== undefined).at(-1)?.split;
+  const newest = since.at(-1);
+  return {
+    at,
+    source: split?.source ?? 'unknown',
+    destination: split?.destination ?? 'unknown',
+    resumes: since.filter((e) => e.kind === 'post-copy-resume').length,
+    ...(newest?.kind === 'post-copy-resume' ? { resumedAt: newest.at } : {}),
+    ...(newest?.kind === 'post-copy-resume-failed' && newest.error ? { lastResumeError: newest.error } : {}),
+  };
 }

@@ -12,6 +12,7 @@ const STATUS: Record<c.MigrationRecordState, RunStatus> = {
   preflight: 'running',
   running: 'running',
   'post-copy': 'running',
+  'post-copy-interrupted': 'interrupted',
   completed: 'completed',
   failed: 'failed',
   aborted: 'cancelled',

@@ -49,7 +49,8 @@ export interface PreflightCheck {
   readonly overridden?: boolean | undefined;
 }
 /** `refused`: pre-flight refused the start; the record keeps the checks. */
-export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled' | 'refused';
+/** `interrupted`: post-copy broke and the VM is split across both hosts until a resume (not an end). */
+export type RunStatus = 'running' | 'interrupted' | 'completed' | 'failed' | 'cancelled' | 'refused';
 export interface MigrationRun {
   readonly id: string;
   readonly vmName: string;

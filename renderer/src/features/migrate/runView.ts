@@ -22,7 +22,7 @@ export function fmtMs(ms: number | undefined): string {
 }
 
 /** What the tray and history say about a run in one word or two. */
-const STATE_OF_STATUS: Record<RunStatus, MigrationRecordState> = { running: 'running', completed: 'completed', failed: 'failed', cancelled: 'aborted', refused: 'refused' };
+const STATE_OF_STATUS: Record<RunStatus, MigrationRecordState> = { running: 'running', interrupted: 'post-copy-interrupted', completed: 'completed', failed: 'failed', cancelled: 'aborted', refused: 'refused' };
 
 export function runLabel(r: MigrationRun): { text: string; tone: string } {
   // An ended run reads as the reports read it: the record's state, in the one set of words for states.
