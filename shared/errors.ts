@@ -35,6 +35,8 @@ export type FerryErrorCode =
   | 'ipc.transport'
   | 'ipc.internal'
   // Ferry's own data (inventory, settings, trusted keys)
+  | 'storage.in-use'
+  | 'storage.io'
   | 'inventory.io'
   | 'inventory.corrupt'
   | 'inventory.not-found'

@@ -48,6 +48,7 @@ import { auditHandlers } from './network/audit-handlers';
 import { tuningHandlers } from './network/tuning-handlers';
 import { reportsHandlers } from './reports/handlers';
 import type { ReportSeams } from './reports/electron-seams';
+import { lockDataDir, type DataDirLock } from './storage/data-dir-lock';
 
 export interface FerryMainOptions {
   readonly dataDir: string;
@@ -63,6 +64,8 @@ export interface FerryMainOptions {
   readonly reports?: ReportSeams;
   /** The local user (ssh's default remote user when a config names none). Default: os.userInfo(). */
   readonly localUser?: string;
+  /** Which Ferry this is, for the one refused on the same data directory. Default "desktop". */
+  readonly mode?: 'desktop' | 'web';
   /** Pool and refresh tuning (tests, benchmarks). */
   readonly tuning?: {
     readonly readyTimeoutMs?: number;
@@ -99,7 +102,27 @@ function localUserName(env: Readonly<Record<string, string | undefined>>): strin
   }
 }
 
+/** createFerryMain could not start: `error` says why, in words for the admin (another Ferry owns the data directory). */
+export class FerryStartError extends Error {
+  constructor(readonly error: FerryError) {
+    super(error.message);
+    this.name = 'FerryStartError';
+  }
+}
+
 export async function createFerryMain(o: FerryMainOptions): Promise<FerryMain> {
+  // Before anything reads the directory: a second Ferry on it would overwrite the first one's files.
+  const lock = await lockDataDir(o.dataDir, o.mode ?? 'desktop');
+  if (!lock.ok) throw new FerryStartError(lock.error);
+  try {
+    return await assemble(o, lock.value);
+  } catch (e) {
+    await lock.value.release();
+    throw e;
+  }
+}
+
+async function assemble(o: FerryMainOptions, lock: DataDirLock): Promise<FerryMain> {
   const clock = o.clock ?? systemClock;
   const logger = o.logger ?? silentLogger;
   const wallClock = o.wallClock ?? Date.now;
@@ -223,6 +246,7 @@ export async function createFerryMain(o: FerryMainOptions): Promise<FerryMain> {
         await Promise.all(networkDisposers.map((fn) => fn().catch((e: unknown) => logger.warn('network.dispose-failed', { error: String(e) }))));
         await networkPool.dispose();
         await inventory.dispose();
+        await lock.release();
       })();
       return disposed;
     },

@@ -7,7 +7,7 @@ import { app, BrowserWindow, dialog, ipcMain, session, shell } from 'electron';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createFerryMain } from './app';
+import { createFerryMain, FerryStartError } from './app';
 import { createIpcCore } from './ipc/core';
 import { electronReportSeams } from './reports/electron-seams';
 import { registerElectronIpc } from './ipc/electron-ipc';
@@ -52,6 +52,8 @@ async function start(): Promise<void> {
 
 void app.whenReady().then(start).catch((e: unknown) => {
   process.stderr.write(`ferry: could not start: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  // A desktop user sees no terminal: say why in a window (another Ferry owns the data directory, ...).
+  if (e instanceof FerryStartError) dialog.showErrorBox('Ferry cannot start', e.message);
   app.exit(1);
 });
 

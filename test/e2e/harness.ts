@@ -4,7 +4,7 @@
  * Screenshots go to test-results/e2e/ so a person can look at what the tests saw.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
@@ -74,6 +74,9 @@ export function startWebFerry(options: { readonly env?: NodeJS.ProcessEnv; reado
           stop: async () => {
             kill();
             await new Promise((r) => (child.exitCode !== null ? r(undefined) : child.once('exit', r)));
+            // npm may exit before the server it ran has released the data directory; the next Ferry on it would be
+            // refused. Its lock file goes once it has (a server killed outright leaves a stale one, taken over).
+            for (let i = 0; i < 100 && existsSync(path.join(dataDir, 'ferry.lock')); i++) await new Promise((r) => setTimeout(r, 100));
             if (options.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
           },
         });

@@ -39,6 +39,12 @@ describe('web mode with a wrong token', () => {
     expect(await banner.isVisible()).toBe(true);
   });
 
+  it('refuses a second web Ferry on the same data directory, naming the first one; the first keeps serving', async () => {
+    // Two owners would each write inventory.json back over the other's hosts.
+    const second = startWebFerry({ dataDir: ferry.dataDir });
+    await expect(second).rejects.toThrow(/exited \(1\) before printing its URL:\n.*Another Ferry is using the data directory .* \(pid \d+ on .+, web, started \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\)\. Close that Ferry first/s);
+  });
+
   it('works again with the URL the terminal printed', async () => {
     await page.goto(ferry.url);
     await page.getByRole('region', { name: 'No hosts' }).waitFor({ timeout: 20_000 });

@@ -7,7 +7,7 @@
 // scenario starts a fresh Ferry main on the same data directory, as a restart would: the new connections meet
 // the changed host.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -56,8 +56,9 @@ describe.skipIf(!lab)('host inventory on the lab', () => {
   let homeDir: string;
   const mains: FerryMain[] = [];
 
-  const newMain = async (): Promise<FerryMain> => {
-    const m = await createFerryMain({ dataDir, homeDir, env: {}, version: 'test', localUser: 'root' });
+  /** A Ferry on the data directory (one at a time: it is locked), or on `dir`, a copy of it. */
+  const newMain = async (dir = dataDir): Promise<FerryMain> => {
+    const m = await createFerryMain({ dataDir: dir, homeDir, env: {}, version: 'test', localUser: 'root' });
     mains.push(m);
     return m;
   };
@@ -213,6 +214,7 @@ describe.skipIf(!lab)('host inventory on the lab', () => {
       return v.connection.state === 'connected' ? v : undefined;
     });
     expect((await view(m, 'hvB')).connection.state).toBe('connected'); // its original key is back too
+    await m.dispose();
   });
 
   it('says libvirt is unreachable on hvB while its libvirtd is down, keeps its VM list marked stale, and recovers', async () => {
@@ -232,10 +234,14 @@ describe.skipIf(!lab)('host inventory on the lab', () => {
       expect(hvB.refreshedAt).toBe(before.refreshedAt);
       expect((await view(m, 'hvA')).connection.state).toBe('connected');
       // A Ferry started while libvirtd is down says the same, not "unreachable": sshd answers.
-      const fresh = await newMain();
+      // (A copy of the data directory: the running one is locked by the Ferry above.)
+      const copy = mkdtempSync(join(tmpdir(), 'ferry-inventory-copy-'));
+      cpSync(dataDir, copy, { recursive: true, filter: (f) => !f.endsWith('ferry.lock') });
+      const fresh = await newMain(copy);
       value(await fresh.handlers[hostsRefresh.id]({}, caller));
       expect((await view(fresh, 'hvB')).connection).toMatchObject({ state: 'libvirt-unreachable', detail: expect.stringContaining('libvirt-sock') });
       await fresh.dispose();
+      rmSync(copy, { recursive: true, force: true });
     } finally {
       const start = await labCommand(['start', 'libvirtd', 'hvB']);
       expect(start.code).toBe(0);

@@ -31,7 +31,7 @@ async function run(): Promise<void> {
   const log = stderrLogger();
   const logger = { ...log, debug: process.env['FERRY_DEBUG'] ? log.warn : () => undefined };
   const dataDir = path.resolve(args.value.dataDir ?? defaultDataDir(process.env, os.homedir()));
-  const main = await createFerryMain({ dataDir, homeDir: os.homedir(), env: process.env, version, logger });
+  const main = await createFerryMain({ dataDir, homeDir: os.homedir(), env: process.env, version, logger, mode: 'web' });
   const core = createIpcCore(main.handlers, { logger });
   const server = await startWebServer({ core, staticDir, host: args.value.host, port: args.value.port, allowRemote: args.value.allowRemote, logger });
   process.stdout.write(`Ferry web console: ${server.url}\n`);
