@@ -148,7 +148,7 @@ describe('channel queueing', () => {
   it('gives up waiting for a channel when the command runs out of time', async () => {
     const pool = makePool({ maxChannelsPerConnection: 1 });
     const long = pool.exec(target(), ['sleep', '1'], { timeoutMs: 5000 });
-    await new Promise((r) => setTimeout(r, 100));
+    await vi.waitFor(() => expect(pool.status(target()).channelsInUse).toBe(1));
     const queued = await pool.exec(target(), ['true'], { timeoutMs: 200 });
     expect(queued).toMatchObject({ ok: false, error: { code: 'command.timeout' } });
     expect(queued.ok ? '' : queued.error.message).toMatch(/waiting for a free channel/);

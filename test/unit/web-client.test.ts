@@ -117,13 +117,13 @@ describe('renderer client over the web server', () => {
   });
 
   it('fails requests in flight with ipc.transport when the connection drops', async () => {
-    const never = () => new Promise<never>(() => undefined);
+    const never = vi.fn(() => new Promise<never>(() => undefined));
     const main = fakeMain({ [hostsList.id]: never });
     const server = await serve(main);
     const api = createClient(bridgeTo(server));
     await api.invoke(appInfo, {}); // connected
     const inFlight = api.invoke(hostsList, {});
-    await new Promise((r) => setTimeout(r, 30));
+    await eventually(() => expect(never).toHaveBeenCalledTimes(1)); // main has it: the request is in flight
     await server.close();
     expect(await inFlight).toMatchObject({ ok: false, error: { code: 'ipc.transport' } });
   });
@@ -149,7 +149,10 @@ describe('renderer client over the web server', () => {
     const main = fakeMain();
     const server = await serve(main);
     const createSocket = vi.fn(wsFactory);
-    const bridge = createWebSocketBridge({ url: `ws://127.0.0.1:${server.port}${WS_PATH}`, token: 'A'.repeat(43), createSocket, backoff: { initialMs: 10, maxMs: 10 } });
+    // Every timer the bridge sets is a reconnect: none may be set once the token is refused.
+    const reconnects: number[] = [];
+    const timers = { setTimeout: (fn: () => void, ms: number) => (reconnects.push(ms), setTimeout(fn, ms)), clearTimeout: (h: unknown) => clearTimeout(h as NodeJS.Timeout) };
+    const bridge = createWebSocketBridge({ url: `ws://127.0.0.1:${server.port}${WS_PATH}`, token: 'A'.repeat(43), createSocket, backoff: { initialMs: 10, maxMs: 10 }, timers });
     bridges.push(bridge);
     const ended: (FerryError | undefined)[] = [];
     createClient(bridge).subscribe(inventoryWatch, {}, () => undefined, (e) => ended.push(e));
@@ -158,8 +161,8 @@ describe('renderer client over the web server', () => {
     expect(ended[0]?.message).toMatch(/token.*wrong.*restarted.*npm run web/s);
     const answer = await createClient(bridge).invoke(appInfo, {});
     expect(answer).toMatchObject({ ok: false, error: { code: 'ipc.transport', message: BAD_TOKEN_MESSAGE } });
-    // No retry: ten backoff periods later it has still opened one socket.
-    await new Promise((r) => setTimeout(r, 100));
+    // No retry: no reconnect was ever scheduled, and it opened one socket.
+    expect(reconnects).toEqual([]);
     expect(createSocket).toHaveBeenCalledTimes(1);
     expect(bridge.status).toBe('rejected');
     expect(main.watch.started).toBe(0);
