@@ -2,7 +2,7 @@
 // exports built from what ferry.migrations.get answers (web mode: bytes to download; desktop: the save seam, never
 // a renderer path), the PDF seam, imports into their own store (validated, replaced by id, never the journal), and
 // the Chromium PDF argv. Electron itself cannot run on this machine: its seams are tested with fakes.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -163,14 +163,17 @@ describe('imports', () => {
     expect(!bad.ok && bad.error.message).toMatch(/not a Ferry migration report/);
   });
 
-  it('a corrupt store is reported and left as it is; imports are refused', async () => {
+  it('a corrupt store is kept aside whole and reported, like the inventory; imports go on into a new file', async () => {
     const { h, dataDir } = setup();
     writeFileSync(join(dataDir, IMPORTED_FILE), '{"v":1,"entries":[{"torn');
     const list = await h[reportsList.id]({}, web);
-    expect(list.ok && list.value.problems[0]?.message).toMatch(/imported reports file .* is not readable/);
+    expect(list.ok && list.value.problems[0]?.message).toMatch(/imported reports file is not readable because it is not valid JSON.*It was kept as .*imported-reports\.json\.corrupt-/);
+    const aside = readdirSync(dataDir).filter((f) => f.startsWith(`${IMPORTED_FILE}.corrupt-`));
+    expect(aside).toHaveLength(1);
+    expect(readFileSync(join(dataDir, aside[0] ?? ''), 'utf8')).toBe('{"v":1,"entries":[{"torn');
     const text = buildJsonReport([{ record: record('m-1'), samples }], { exportedAt: 1, generator: 'x' });
-    expect((await h[reportsImport.id]({ text }, web)).ok).toBe(false);
-    expect(readFileSync(join(dataDir, IMPORTED_FILE), 'utf8')).toBe('{"v":1,"entries":[{"torn');
+    expect((await h[reportsImport.id]({ text }, web)).ok).toBe(true);
+    expect((JSON.parse(readFileSync(join(dataDir, IMPORTED_FILE), 'utf8')) as { entries: unknown[] }).entries).toHaveLength(1);
   });
 });
 

@@ -1,22 +1,16 @@
 /**
  * Ferry's inventory on disk: `<dataDir>/inventory.json`, one small JSON document (saved hosts and settings) with a
- * schema version, validated with zod on load and written atomically (../atomic-file.ts) after every change.
- *
- * - Writes are serialised: each change is applied to the state the previous write left, in call order, so two
- *   concurrent changes never lose one another. A failed write changes nothing in memory either.
- * - A file that is torn, not JSON, fails the schema or comes from a newer Ferry is not fatal and is never
- *   overwritten: it is renamed to `inventory.json.corrupt-<timestamp>`, Ferry starts empty and `problems` says what
- *   happened and where the old file is.
- * - A file Ferry cannot read at all (permissions) blocks writes instead: overwriting what we could not read would lose it.
+ * schema version, validated with zod on load. A JsonDocument (../storage/json-document.ts): writes serialised and
+ * atomic; a torn, invalid or newer file is renamed to `inventory.json.corrupt-<timestamp>` and Ferry starts empty;
+ * a file it cannot read blocks saving.
  */
-import { mkdir, readFile, rename } from 'node:fs/promises';
-import { join } from 'node:path';
 import { z } from 'zod';
 import { hostRecordSchema, type HostRecord } from '../../../shared/inventory/types';
 import { settingsSchema, type Settings } from '../../../shared/ipc/contract';
-import { ferryError, type FerryError } from '../../../shared/errors';
-import { err, ok, type Result } from '../../../shared/result';
-import { nodeAtomicFileOps, removeStaleTemps, writeFileAtomic, type AtomicFileOps } from '../atomic-file';
+import type { FerryError } from '../../../shared/errors';
+import type { Result } from '../../../shared/result';
+import type { AtomicFileOps } from '../atomic-file';
+import { JsonDocument, type DocumentMessages, type DocumentSpec } from '../storage/json-document';
 
 export const INVENTORY_FILE = 'inventory.json';
 export const INVENTORY_VERSION = 1;
@@ -41,11 +35,6 @@ export interface InventoryStoreOptions {
   /** Wall-clock time for the quarantine file's name (ms since the epoch). */
   readonly now?: () => number;
   readonly ops?: AtomicFileOps;
-}
-
-/** `2025-11-25T09-46-31-123Z`: an ISO time that is also a portable file name. */
-export function fileTimestamp(ms: number): string {
-  return new Date(ms).toISOString().replace(/[:.]/g, '-');
 }
 
 function describeIssues(e: z.ZodError): string {
@@ -73,86 +62,50 @@ export function parseInventoryText(text: string): Parsed {
   return { ok: true, data: { hosts: r.data.hosts, settings: r.data.settings } };
 }
 
+const INVENTORY_MESSAGES: DocumentMessages = {
+  cannotCreateDir: (dir) => `Ferry cannot create its data folder ${dir}; nothing will be saved.`,
+  unreadable: (path) =>
+    `Ferry cannot read its inventory ${path}, so it starts empty and will not save changes (saving would overwrite a file it could not read). Check the file's permissions and restart Ferry.`,
+  cannotSetAside: (path, why) =>
+    `Ferry's inventory ${path} cannot be read because ${why}, and it could not be set aside either; Ferry starts empty and will not save changes until the file is moved away.`,
+  setAside: (why, aside) => `Ferry's inventory could not be used because ${why}. It was kept as ${aside} and Ferry started with an empty inventory; nothing was deleted.`,
+  // The inventory's parser takes a file whole or not at all.
+  partial: (dropped, aside) => `Parts of Ferry's inventory could not be used (${dropped.join('; ')}); the whole file was copied to ${aside}.`,
+  cannotCopyPartial: (path, dropped) => `Parts of Ferry's inventory ${path} could not be used (${dropped.join('; ')}), and a copy could not be kept; saving is off.`,
+  saveFailed: (path) => `Ferry could not save its inventory to ${path}; the change was not made.`,
+};
+
+const inventoryDocument: DocumentSpec<InventoryData> = {
+  file: INVENTORY_FILE,
+  empty: EMPTY_INVENTORY,
+  parse: (text) => {
+    const p = parseInventoryText(text);
+    return p.ok ? { kind: 'whole', value: p.data } : { kind: 'unusable', why: p.why };
+  },
+  serialize: (d) => `${JSON.stringify({ version: INVENTORY_VERSION, hosts: d.hosts, settings: d.settings }, null, 2)}\n`,
+  messages: INVENTORY_MESSAGES,
+};
+
+/** The inventory document (storage/json-document.ts keeps the rules: serialised atomic writes, bad files kept aside). */
 export class InventoryStore {
-  readonly path: string;
-  private data: InventoryData = EMPTY_INVENTORY;
-  private chain: Promise<unknown> = Promise.resolve();
-  private blocked: FerryError | undefined;
-  private readonly loadProblems: FerryError[] = [];
-  private readonly ops: AtomicFileOps;
-  private readonly now: () => number;
-
-  private readonly dir: string;
-
-  private constructor(opts: InventoryStoreOptions) {
-    this.dir = opts.dataDir;
-    this.path = join(opts.dataDir, INVENTORY_FILE);
-    this.ops = opts.ops ?? nodeAtomicFileOps;
-    this.now = opts.now ?? Date.now;
-  }
+  private constructor(private readonly doc: JsonDocument<InventoryData>) {}
 
   /** Opens the store: reads and validates the file, or sets a bad one aside. Never fails: see `problems`. */
   static async open(opts: InventoryStoreOptions): Promise<InventoryStore> {
-    const s = new InventoryStore(opts);
-    await s.load();
-    return s;
+    return new InventoryStore(await JsonDocument.open(inventoryDocument, opts));
+  }
+
+  get path(): string {
+    return this.doc.path;
   }
 
   get value(): InventoryData {
-    return this.data;
+    return this.doc.value;
   }
 
   /** What went wrong while loading (a file set aside, an unreadable file), for the UI and the log. */
   get problems(): readonly FerryError[] {
-    return this.loadProblems;
-  }
-
-  private async load(): Promise<void> {
-    try {
-      await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    } catch (e) {
-      this.blocked = ferryError('inventory.io', `Ferry cannot create its data folder ${this.dir}; nothing will be saved.`, e instanceof Error ? e.message : String(e));
-      this.loadProblems.push(this.blocked);
-      return;
-    }
-    await removeStaleTemps(this.path, this.ops);
-    let text: string;
-    try {
-      text = await readFile(this.path, 'utf8');
-    } catch (e) {
-      if ((e as { code?: unknown }).code === 'ENOENT') return;
-      this.blocked = ferryError(
-        'inventory.io',
-        `Ferry cannot read its inventory ${this.path}, so it starts empty and will not save changes (saving would overwrite a file it could not read). Check the file's permissions and restart Ferry.`,
-        e instanceof Error ? e.message : String(e),
-      );
-      this.loadProblems.push(this.blocked);
-      return;
-    }
-    const parsed = parseInventoryText(text);
-    if (parsed.ok) {
-      this.data = parsed.data;
-      return;
-    }
-    const aside = `${this.path}.corrupt-${fileTimestamp(this.now())}`;
-    try {
-      await rename(this.path, aside);
-    } catch (e) {
-      this.blocked = ferryError(
-        'inventory.io',
-        `Ferry's inventory ${this.path} cannot be read because ${parsed.why}, and it could not be set aside either; Ferry starts empty and will not save changes until the file is moved away.`,
-        e instanceof Error ? e.message : String(e),
-      );
-      this.loadProblems.push(this.blocked);
-      return;
-    }
-    this.loadProblems.push(
-      ferryError(
-        'inventory.corrupt',
-        `Ferry's inventory could not be used because ${parsed.why}. It was kept as ${aside} and Ferry started with an empty inventory; nothing was deleted.`,
-        text.length > 400 ? `${text.slice(0, 400)}...` : text,
-      ),
-    );
+    return this.doc.problems;
   }
 
   /**
@@ -160,23 +113,6 @@ export class InventoryStore {
    * previous one saved and may refuse (its error is returned, nothing is written).
    */
   update<T>(change: (current: InventoryData) => Result<{ next: InventoryData; value: T }, FerryError>): Promise<Result<T, FerryError>> {
-    const run = async (): Promise<Result<T, FerryError>> => {
-      if (this.blocked) return err(this.blocked);
-      const r = change(this.data);
-      if (!r.ok) return r;
-      const doc = { version: INVENTORY_VERSION, hosts: r.value.next.hosts, settings: r.value.next.settings };
-      try {
-        await writeFileAtomic(this.path, `${JSON.stringify(doc, null, 2)}\n`, this.ops);
-      } catch (e) {
-        return err(
-          ferryError('inventory.io', `Ferry could not save its inventory to ${this.path}; the change was not made.`, e instanceof Error ? e.message : String(e)),
-        );
-      }
-      this.data = r.value.next;
-      return ok(r.value.value);
-    };
-    const next = this.chain.then(run, run);
-    this.chain = next;
-    return next;
+    return this.doc.update(change);
   }
 }

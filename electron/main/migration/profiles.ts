@@ -1,6 +1,6 @@
 /**
  * The admin's own migration profiles: `<dataDir>/profiles.json`, a small JSON document with a schema version, each
- * profile validated with zod on load and the file written atomically (../atomic-file.ts) after every change. The
+ * profile validated with zod on load, kept as a JsonDocument (../storage/json-document.ts). The
  * list the dialog gets is the built-in profiles (shared/migration/options.ts) first, then the user's by name.
  *
  * - Never fatal. A file that is torn, not JSON, not this schema or from a newer Ferry is renamed to
@@ -12,11 +12,9 @@
  * - Changes run one after another in call order, each on the state the previous one saved; a failed write changes
  *   nothing in memory either.
  */
-import { copyFile, mkdir, readFile, rename } from 'node:fs/promises';
-import { join } from 'node:path';
 import { z } from 'zod';
-import { ferryError, type FerryError } from '../../../shared/errors';
-import { err, ok, type Result } from '../../../shared/result';
+import type { FerryError } from '../../../shared/errors';
+import { ok, type Result } from '../../../shared/result';
 import {
   BUILT_IN_PROFILES,
   migrationProfileSchema,
@@ -26,8 +24,8 @@ import {
   type ProfileSaveRequest,
 } from '../../../shared/migration/options';
 import { profilesList, profilesRemove, profilesSave } from '../../../shared/ipc/contract';
-import { nodeAtomicFileOps, removeStaleTemps, writeFileAtomic, type AtomicFileOps } from '../atomic-file';
-import { fileTimestamp } from '../inventory/store';
+import type { AtomicFileOps } from '../atomic-file';
+import { JsonDocument, type DocumentMessages, type DocumentSpec } from '../storage/json-document';
 import type { IpcHandlers } from '../ipc/handlers';
 
 export const PROFILES_FILE = 'profiles.json';
@@ -89,123 +87,65 @@ export function parseProfilesText(text: string): Loaded {
 
 const byName = (a: MigrationProfile, b: MigrationProfile) => a.name.localeCompare(b.name, undefined, { sensitivity: 'base' });
 
-export class ProfileStore {
-  readonly path: string;
-  private readonly dir: string;
-  private readonly ops: AtomicFileOps;
-  private readonly now: () => number;
-  private user: readonly MigrationProfile[] = [];
-  private blocked: FerryError | undefined;
-  private readonly loadProblems: FerryError[] = [];
-  private chain: Promise<unknown> = Promise.resolve();
+const PROFILE_MESSAGES: DocumentMessages = {
+  cannotCreateDir: (dir) => `Ferry cannot create its data folder ${dir}, so migration profiles cannot be saved.`,
+  unreadable: (path) =>
+    `Ferry cannot read its saved migration profiles ${path}, so only the built-in profiles are offered and saving is off (it would overwrite a file Ferry could not read). Check the file's permissions and restart Ferry.`,
+  cannotSetAside: (path, why) =>
+    `Ferry's saved migration profiles ${path} cannot be used because ${why}, and the file could not be kept aside either; only the built-in profiles are offered and saving is off until the file is moved away.`,
+  setAside: (why, aside) =>
+    `Ferry's saved migration profiles could not be used because ${why}. The file was kept as ${aside}; only the built-in profiles are offered. Nothing was deleted.`,
+  partial: (dropped, aside) => {
+    const n = dropped.length;
+    return `${n === 1 ? 'One saved migration profile' : `${n} saved migration profiles`} could not be used and ${n === 1 ? 'is' : 'are'} not offered (${dropped.join('; ')}). The other profiles are; the whole file was copied to ${aside}.`;
+  },
+  cannotCopyPartial: (path, dropped) =>
+    `Some saved migration profiles in ${path} cannot be used (${dropped.join('; ')}), and a copy of the file could not be kept; saving is off so they are not lost.`,
+  saveFailed: (path) => `Ferry could not save its migration profiles to ${path}; nothing was changed.`,
+};
 
-  private constructor(o: ProfileStoreOptions) {
-    this.dir = o.dataDir;
-    this.path = join(o.dataDir, PROFILES_FILE);
-    this.ops = o.ops ?? nodeAtomicFileOps;
-    this.now = o.now ?? Date.now;
-  }
+const profilesDocument: DocumentSpec<readonly MigrationProfile[]> = {
+  file: PROFILES_FILE,
+  empty: [],
+  parse: (text) => {
+    const p = parseProfilesText(text);
+    if (p.kind === 'unusable') return p;
+    const value = [...p.profiles].sort(byName);
+    return p.kind === 'whole' ? { kind: 'whole', value } : { kind: 'partial', value, dropped: p.dropped };
+  },
+  serialize: (profiles) => `${JSON.stringify({ version: PROFILES_VERSION, profiles: profiles.map(({ builtIn: _b, ...rest }) => rest) }, null, 2)}\n`,
+  messages: PROFILE_MESSAGES,
+};
+
+/** The user's profiles (a JsonDocument, ../storage/json-document.ts) behind the built-in ones. */
+export class ProfileStore {
+  private constructor(private readonly doc: JsonDocument<readonly MigrationProfile[]>) {}
 
   /** Reads and validates the file, or keeps a bad one aside. Never fails: see `problems`. */
   static async open(o: ProfileStoreOptions): Promise<ProfileStore> {
-    const s = new ProfileStore(o);
-    await s.load();
-    return s;
+    return new ProfileStore(await JsonDocument.open(profilesDocument, o));
+  }
+
+  get path(): string {
+    return this.doc.path;
   }
 
   /** What went wrong while loading (a file kept aside, profiles dropped, an unreadable file). */
   get problems(): readonly FerryError[] {
-    return this.loadProblems;
+    return this.doc.problems;
   }
 
   /** Built-in profiles first, then the user's by name. */
   list(): MigrationProfile[] {
-    return [...BUILT_IN_PROFILES, ...this.user];
-  }
-
-  private block(message: string, e: unknown): void {
-    this.blocked = ferryError('inventory.io', message, errorText(e));
-    this.loadProblems.push(this.blocked);
-  }
-
-  private async load(): Promise<void> {
-    try {
-      await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    } catch (e) {
-      return this.block(`Ferry cannot create its data folder ${this.dir}, so migration profiles cannot be saved.`, e);
-    }
-    await removeStaleTemps(this.path, this.ops);
-    let text: string;
-    try {
-      text = await readFile(this.path, 'utf8');
-    } catch (e) {
-      if ((e as { code?: unknown }).code === 'ENOENT') return;
-      return this.block(
-        `Ferry cannot read its saved migration profiles ${this.path}, so only the built-in profiles are offered and saving is off (it would overwrite a file Ferry could not read). Check the file's permissions and restart Ferry.`,
-        e,
-      );
-    }
-    const loaded = parseProfilesText(text);
-    const aside = `${this.path}.corrupt-${fileTimestamp(this.now())}`;
-    const excerpt = text.length > 400 ? `${text.slice(0, 400)}...` : text;
-    if (loaded.kind === 'unusable') {
-      try {
-        await rename(this.path, aside);
-      } catch (e) {
-        return this.block(
-          `Ferry's saved migration profiles ${this.path} cannot be used because ${loaded.why}, and the file could not be kept aside either; only the built-in profiles are offered and saving is off until the file is moved away.`,
-          e,
-        );
-      }
-      this.loadProblems.push(
-        ferryError(
-          'inventory.corrupt',
-          `Ferry's saved migration profiles could not be used because ${loaded.why}. The file was kept as ${aside}; only the built-in profiles are offered. Nothing was deleted.`,
-          excerpt,
-        ),
-      );
-      return;
-    }
-    this.user = [...loaded.profiles].sort(byName);
-    if (loaded.kind === 'whole') return;
-    // Some profiles are unusable: keep a copy of the whole file before a save rewrites it without them.
-    try {
-      await copyFile(this.path, aside);
-    } catch (e) {
-      return this.block(
-        `Some saved migration profiles in ${this.path} cannot be used (${loaded.dropped.join('; ')}), and a copy of the file could not be kept; saving is off so they are not lost.`,
-        e,
-      );
-    }
-    const n = loaded.dropped.length;
-    this.loadProblems.push(
-      ferryError(
-        'inventory.corrupt',
-        `${n === 1 ? 'One saved migration profile' : `${n} saved migration profiles`} could not be used and ${n === 1 ? 'is' : 'are'} not offered (${loaded.dropped.join('; ')}). The other profiles are; the whole file was copied to ${aside}.`,
-        excerpt,
-      ),
-    );
+    return [...BUILT_IN_PROFILES, ...this.doc.value];
   }
 
   /** Runs changes one after another, each on what the previous one saved. */
   private change<T>(f: (current: readonly MigrationProfile[]) => Result<{ next: readonly MigrationProfile[]; value: T }, FerryError>): Promise<Result<T, FerryError>> {
-    const run = async (): Promise<Result<T, FerryError>> => {
-      if (this.blocked) return err(this.blocked);
-      const r = f(this.user);
-      if (!r.ok) return r;
-      const next = [...r.value.next].sort(byName);
-      const doc = { version: PROFILES_VERSION, profiles: next.map(({ builtIn: _b, ...rest }) => rest) };
-      try {
-        await writeFileAtomic(this.path, `${JSON.stringify(doc, null, 2)}\n`, this.ops);
-      } catch (e) {
-        return err(ferryError('inventory.io', `Ferry could not save its migration profiles to ${this.path}; nothing was changed.`, errorText(e)));
-      }
-      this.user = next;
-      return ok(r.value.value);
-    };
-    const next = this.chain.then(run, run);
-    this.chain = next;
-    return next;
+    return this.doc.update((current) => {
+      const r = f(current);
+      return r.ok ? ok({ next: [...r.value.next].sort(byName), value: r.value.value }) : r;
+    });
   }
 
   /** Saves a profile under the id its name gives (rules: `saveProfileInto` in shared/migration/options.ts). */

@@ -1,17 +1,17 @@
 /**
  * Imported migration reports: `imported-reports.json` in the data directory, apart from the migration journal
- * (which only the engine writes). One JSON document, rewritten atomically (electron/main/atomic-file.ts) on each
- * import; a file that no longer validates is reported and left untouched (never overwritten, so nothing imported is
- * lost to a bug or a hand edit), and imports are refused until it is dealt with.
+ * (which only the engine writes). A JsonDocument like the inventory and the profiles: rewritten atomically on each
+ * import; a file that no longer validates is kept aside (`.corrupt-<time>`, never overwritten, so nothing imported
+ * is lost to a bug or a hand edit) and reported, and imports go on into a new file.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { migrationRecordSchema, migrationSampleSchema } from '../../../shared/ipc/contract';
-import { ferryError, type FerryError } from '../../../shared/errors';
-import { err, ok, type Result } from '../../../shared/result';
+import type { FerryError } from '../../../shared/errors';
+import { ok, type Result } from '../../../shared/result';
 import type { ReportEntry } from '../../../shared/reports/schema';
-import { writeFileAtomic, type AtomicFileOps, nodeAtomicFileOps } from '../atomic-file';
+import type { AtomicFileOps } from '../atomic-file';
+import { JsonDocument, type DocumentMessages, type DocumentSpec } from '../storage/json-document';
 
 export const IMPORTED_FILE = 'imported-reports.json';
 
@@ -35,71 +35,66 @@ export interface ImportedEntry extends ReportEntry {
 export interface ImportedStoreDeps {
   readonly dataDir: string;
   readonly wallClock: () => number;
-  readonly readText?: (path: string) => Promise<string | undefined>;
   readonly fileOps?: AtomicFileOps;
 }
 
-async function readIfThere(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
-}
+const IMPORTED_MESSAGES: DocumentMessages = {
+  cannotCreateDir: (dir) => `Ferry cannot create its data folder ${dir}, so imported reports cannot be saved.`,
+  unreadable: (path) => `Ferry could not read its imported reports (${path}); imports are refused until it can (saving would overwrite a file it could not read).`,
+  cannotSetAside: (path, why) =>
+    `The imported reports file ${path} is not readable because ${why}, and it could not be set aside either; imports are refused until it is moved away.`,
+  setAside: (why, aside) => `The imported reports file is not readable because ${why}. It was kept as ${aside}, and Ferry started with no imported reports; nothing was deleted.`,
+  // The file is taken whole or not at all.
+  partial: (dropped, aside) => `Some imported reports could not be used (${dropped.join('; ')}); the whole file was copied to ${aside}.`,
+  cannotCopyPartial: (path, dropped) => `Some imported reports in ${path} could not be used (${dropped.join('; ')}), and a copy could not be kept; imports are refused.`,
+  saveFailed: (path) => `Ferry could not save the imported reports to ${path}.`,
+};
 
+const importedDocument: DocumentSpec<readonly ImportedEntry[]> = {
+  file: IMPORTED_FILE,
+  empty: [],
+  parse: (text) => {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (e) {
+      return { kind: 'unusable', why: `it is not valid JSON (${e instanceof Error ? e.message : String(e)}); a write was probably cut short` };
+    }
+    const parsed = storedSchema.safeParse(json);
+    if (!parsed.success) return { kind: 'unusable', why: `it does not match the imported reports schema (${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')})` };
+    return { kind: 'whole', value: parsed.data.entries.map(({ importedFrom, ...e }) => ({ ...e, ...(importedFrom === undefined ? {} : { importedFrom }) })) };
+  },
+  serialize: (entries) => JSON.stringify({ v: 1, entries }),
+  messages: IMPORTED_MESSAGES,
+};
+
+/** The imported reports (a JsonDocument, ../storage/json-document.ts), opened on first use. */
 export class ImportedStore {
-  private entries: ImportedEntry[] | undefined;
-  private problem: FerryError | undefined;
-  private queue: Promise<unknown> = Promise.resolve();
+  private doc: Promise<JsonDocument<readonly ImportedEntry[]>> | undefined;
   readonly path: string;
 
   constructor(private readonly d: ImportedStoreDeps) {
     this.path = join(d.dataDir, IMPORTED_FILE);
   }
 
-  /** Loaded once, on first use. */
-  private async load(): Promise<ImportedEntry[]> {
-    if (this.entries) return this.entries;
-    let text: string | undefined;
-    try {
-      text = await (this.d.readText ?? readIfThere)(this.path);
-    } catch (e) {
-      this.problem = ferryError('inventory.io', `Ferry could not read its imported reports (${this.path}).`, String(e));
-      return (this.entries = []);
-    }
-    if (text === undefined) return (this.entries = []);
-    let parsed;
-    try {
-      parsed = storedSchema.safeParse(JSON.parse(text));
-    } catch (e) {
-      parsed = { success: false as const, error: e };
-    }
-    if (!parsed.success) {
-      this.problem = ferryError(
-        'inventory.corrupt',
-        `The imported reports file ${this.path} is not readable; it was left as it is, and imports are refused until it is moved away.`,
-        String(parsed.error).slice(0, 500),
-      );
-      return (this.entries = []);
-    }
-    return (this.entries = parsed.data.entries.map(({ importedFrom, ...e }) => ({ ...e, ...(importedFrom === undefined ? {} : { importedFrom }) })));
+  private open(): Promise<JsonDocument<readonly ImportedEntry[]>> {
+    this.doc ??= JsonDocument.open(importedDocument, { dataDir: this.d.dataDir, now: this.d.wallClock, ...(this.d.fileOps ? { ops: this.d.fileOps } : {}) });
+    return this.doc;
   }
 
   async list(): Promise<{ entries: readonly ImportedEntry[]; problems: FerryError[] }> {
-    const entries = await this.load();
-    return { entries, problems: this.problem ? [this.problem] : [] };
+    const doc = await this.open();
+    return { entries: doc.value, problems: [...doc.problems] };
   }
 
   async get(id: string): Promise<ImportedEntry | undefined> {
-    return (await this.load()).find((e) => e.record.id === id);
+    return (await this.open()).value.find((e) => e.record.id === id);
   }
 
   /** Adds (or replaces, by migration id) and writes the file; imports run one at a time. */
-  add(items: readonly ReportEntry[], importedFrom?: string): Promise<Result<{ ids: string[]; replaced: number }, FerryError>> {
-    const run = this.queue.then(async () => {
-      const current = await this.load();
-      if (this.problem) return err(this.problem);
+  async add(items: readonly ReportEntry[], importedFrom?: string): Promise<Result<{ ids: string[]; replaced: number }, FerryError>> {
+    const doc = await this.open();
+    return doc.update((current) => {
       const at = this.d.wallClock();
       const incoming = new Map(items.map((e) => [e.record.id, e]));
       const replaced = current.filter((e) => incoming.has(e.record.id)).length;
@@ -107,15 +102,7 @@ export class ImportedStore {
         ...current.filter((e) => !incoming.has(e.record.id)),
         ...[...incoming.values()].map((e) => ({ record: e.record, samples: e.samples, importedAt: at, ...(importedFrom === undefined ? {} : { importedFrom }) })),
       ];
-      try {
-        await writeFileAtomic(this.path, JSON.stringify({ v: 1, entries: next }), this.d.fileOps ?? nodeAtomicFileOps);
-      } catch (e) {
-        return err(ferryError('inventory.io', `Ferry could not save the imported reports to ${this.path}.`, String(e)));
-      }
-      this.entries = next;
-      return ok({ ids: [...incoming.keys()], replaced });
+      return ok({ next, value: { ids: [...incoming.keys()], replaced } });
     });
-    this.queue = run.catch(() => undefined);
-    return run;
   }
 }
