@@ -95,6 +95,14 @@ describe('HTML report', () => {
     expect(html.replace(/xmlns="http:\/\/www\.w3\.org\/2000\/svg"/g, '')).not.toMatch(/https?:/i);
   });
 
+  it('forbids scripts, fetches and frames in its own head (an imported report is printed too)', () => {
+    const head = html.slice(0, html.indexOf('</head>'));
+    const csp = `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`;
+    expect(head).toContain(csp);
+    // Before anything the policy governs: the title and the style sheet come after it.
+    expect(head.indexOf(csp)).toBeLessThan(head.indexOf('<style>'));
+  });
+
   it('says what, where, how long and how much down, with the command, pre-flight and timeline', () => {
     for (const s of ['vm1', 'hvA → hvB', '6.51 s', '48 ms', '90.00 MiB', '<span class="tone-ok">Completed</span>', '2025-11-25 12:00:00 UTC', 'Pass 1', 'Bandwidth cap set to 32 MiB/s.', "'--desturi'", 'Source reaches destination']) {
       expect(html).toContain(s.replace(/'/g, '&#39;'));
