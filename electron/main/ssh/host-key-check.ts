@@ -1,7 +1,8 @@
 /**
  * Checking the host key a server presents against Ferry's known hosts (one store, or several files behind its own
  * `check`), for every connection the pool makes: targets and jump hosts alike. unknown, changed and revoked keys are
- * errors that carry the presented key (see HostKeyError); a changed key is never accepted.
+ * errors that carry the presented key (see HostKeyError); a changed key is never accepted. A host vouched for only by
+ * a @cert-authority line is ssh.host-certificate-unsupported, with no key to trust.
  */
 import { ferryError, type FerryError } from '../../../shared/errors';
 import { err, ok, type Result } from '../../../shared/result';
@@ -80,5 +81,16 @@ export async function checkPresentedKey(store: KnownHostsStore, target: SshHop, 
       };
       return err(e);
     }
+    case 'cert-authority':
+      // Not a HostKeyError: there is no key to offer for trust, the file says this host is trusted by certificate.
+      return err(
+        ferryError(
+          'ssh.host-certificate-unsupported',
+          `${fileName} line ${v.line} trusts ${hp} through a @cert-authority line (host certificates), which Ferry cannot verify. ` +
+            `Ferry will not connect, nor trust the host's plain ${keyType} key ${presented.fingerprint} on first use. ` +
+            `To manage this host with Ferry, add its plain host key to ${fileName} once you have checked that fingerprint.`,
+          `${fileName}:${v.line}: @cert-authority`,
+        ),
+      );
   }
 }
