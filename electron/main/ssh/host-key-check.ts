@@ -5,6 +5,7 @@
  * a @cert-authority line is ssh.host-certificate-unsupported, with no key to trust.
  */
 import { ferryError, type FerryError } from '../../../shared/errors';
+import { shLine } from '../../../shared/shell/quote';
 import { err, ok, type Result } from '../../../shared/result';
 import { targetPort, type HostKeyError, type SshHop } from './errors';
 import { checkHostKey, fingerprintSha256, hostLookupName, keyTypeOfBlob, type HostKeyVerdict, type KnownHostsFile, type KnownHostsStore } from './known-hosts';
@@ -68,7 +69,7 @@ export async function checkPresentedKey(store: KnownHostsStore, target: SshHop, 
         message:
           `The host key of ${hp} has CHANGED: it now presents ${keyType} ${presented.fingerprint}, but ${fileName} line ${v.line} records ${v.knownFingerprint}. ` +
           `Either the host was reinstalled or someone is intercepting the connection. Ferry will not connect until the old entry is removed ` +
-          `(ssh-keygen -R '${hostLookupName(host, port)}' -f ${fileName}) after you have checked the new fingerprint.`,
+          `(${shLine`ssh-keygen -R ${hostLookupName(host, port)} -f ${fileName}`}) after you have checked the new fingerprint.`,
         hostKey: { ...presented, knownFingerprint: v.knownFingerprint, knownLine: v.line },
       };
       return err(e);
