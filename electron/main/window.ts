@@ -63,15 +63,16 @@ export function lockNavigation(contents: WebContents, appUrl: string, openExtern
   contents.on('will-attach-webview', (event) => event.preventDefault());
 }
 
-type SessionLike = Pick<Session, 'setPermissionRequestHandler' | 'setPermissionCheckHandler'> & { readonly webRequest: Pick<Session['webRequest'], 'onHeadersReceived'> };
+type SessionLike = Pick<Session, 'setPermissionRequestHandler' | 'setPermissionCheckHandler' | 'setDevicePermissionHandler'> & { readonly webRequest: Pick<Session['webRequest'], 'onHeadersReceived'> };
 
 /**
- * The console asks for no permission (camera, notifications, geolocation, clipboard, ...): every request and every
- * check is answered no, whatever page asks. http(s) answers get the CSP header.
+ * The console asks for no permission (camera, notifications, geolocation, clipboard, devices, ...): every request
+ * and every check is answered no, whatever page asks. http(s) answers get the CSP header.
  */
 export function lockSession(session: SessionLike): void {
   session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
   session.setPermissionCheckHandler(() => false);
+  session.setDevicePermissionHandler(() => false); // WebHID, WebSerial, WebUSB
   session.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
   });

@@ -57,7 +57,7 @@ const shell = vi.hoisted(() => {
       removeHandler: vi.fn(),
       removeListener: vi.fn(),
     },
-    session: { defaultSession: { webRequest: { onHeadersReceived: vi.fn() }, setPermissionRequestHandler: vi.fn(), setPermissionCheckHandler: vi.fn() } },
+    session: { defaultSession: { webRequest: { onHeadersReceived: vi.fn() }, setPermissionRequestHandler: vi.fn(), setPermissionCheckHandler: vi.fn(), setDevicePermissionHandler: vi.fn() } },
     shell: { openExternal: vi.fn() },
     // The reports' save seam (electron/main/reports/electron-seams.ts) takes it; nothing here exports.
     dialog: { showSaveDialog: vi.fn() },
@@ -147,10 +147,11 @@ describe('session', () => {
   type CheckHandler = (c: unknown, p: string, o: string, d: unknown) => boolean;
   type HeadersHandler = (d: { responseHeaders?: Record<string, string[]> }, cb: (r: unknown) => void) => void;
   function fakeSession() {
-    const s: { request?: RequestHandler; check?: CheckHandler; headers?: HeadersHandler } & Record<string, unknown> = {};
+    const s: { request?: RequestHandler; check?: CheckHandler; device?: () => boolean; headers?: HeadersHandler } & Record<string, unknown> = {};
     Object.assign(s, {
       setPermissionRequestHandler: (h: RequestHandler) => (s.request = h),
       setPermissionCheckHandler: (h: CheckHandler) => (s.check = h),
+      setDevicePermissionHandler: (h: () => boolean) => (s.device = h),
       webRequest: { onHeadersReceived: (h: HeadersHandler) => (s.headers = h) },
     });
     return s;
@@ -165,6 +166,7 @@ describe('session', () => {
       expect(answers).toEqual([false]);
       expect(s.check?.({}, p, 'file:///app/renderer/index.html', {})).toBe(false);
     }
+    expect(s.device?.()).toBe(false);
   });
 
   it('sends the CSP on http(s) answers, keeping the other headers', () => {
