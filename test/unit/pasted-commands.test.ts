@@ -27,6 +27,7 @@ import { planTuning, withBdp, type NicState, type PlanMeta } from '../../shared/
 import { checkPresentedKey } from '../../electron/main/ssh/host-key-check';
 import { memoryKnownHostsStore } from '../../electron/main/ssh/known-hosts';
 import { parseEthtoolFeatures, parseVirshNodeinfo } from '../../shared/parsers';
+import { forgetKeyCommand } from '../../renderer/src/features/host/HostKeyChanged';
 
 const HOSTILE = ['x;id', '$(id)', "a'b;id", '`id` #'];
 const PROGRAMS = ['virsh', 'ethtool', 'ip', 'cat', 'dmesg', 'grep', 'sysctl', 'ssh-keygen', 'id'];
@@ -47,7 +48,7 @@ function runPasted(line: string): string[][] {
   mkdirSync(log);
   // Placeholders for the admin to fill in (<KiB>, <max>) would read as redirections: give them a value.
   const runnable = line.replace(/<[A-Za-z][^<>]*>/g, '1').replace(/^\/usr\/sbin\//, '');
-  execFileSync('/bin/sh', ['-c', runnable], { env: { PATH: bin, LOG: log }, stdio: 'ignore' });
+  execFileSync('/bin/sh', ['-c', runnable], { env: { PATH: bin, LOG: log, HOME: bin }, stdio: 'ignore' });
   return readdirSync(log).map((f) => readFileSync(join(log, f), 'utf8').split('\x1f'));
 }
 
@@ -202,6 +203,13 @@ describe.each(HOSTILE)('a host or file named like %j in the changed-host-key mes
     if (r.ok) return;
     const calls = runPasted(commandAt(r.error.message, 'ssh-keygen', ')'));
     expect(calls).toEqual([['ssh-keygen', '-R', 'hva', '-f', `/tmp/${name}/known_hosts`]]);
+  });
+
+  it("the host panel's ssh-keygen -R HOST -f FILE", () => {
+    expect(runPasted(forgetKeyCommand(`[${name}]:2222`, `/tmp/${name}/known_hosts`))).toEqual([['ssh-keygen', '-R', `[${name}]:2222`, '-f', `/tmp/${name}/known_hosts`]]);
+    // A home-relative file keeps its ~ for the shell to expand; the rest is quoted.
+    const [call] = runPasted(forgetKeyCommand('hva', `~/${name}/known_hosts`));
+    expect(call?.slice(-1)).toEqual([`${bin}/${name}/known_hosts`]);
   });
 });
 
