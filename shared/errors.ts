@@ -16,6 +16,7 @@ export type FerryErrorCode =
   | 'ssh.host-key-unknown'
   | 'ssh.host-key-changed'
   | 'ssh.host-key-revoked'
+  | 'ssh.host-certificate-unsupported'
   | 'ssh.disconnected'
   | 'ssh.channel-failed'
   | 'ssh.handshake-failed'

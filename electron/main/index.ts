@@ -12,18 +12,14 @@ import { createIpcCore } from './ipc/core';
 import { electronReportSeams } from './reports/electron-seams';
 import { registerElectronIpc } from './ipc/electron-ipc';
 import { stderrLogger } from './ipc/log';
-import { CONTENT_SECURITY_POLICY, createMainWindow } from './window';
+import { createMainWindow, lockSession } from './window';
 
 const here = __dirname; // bundled as CommonJS into dist/electron/main/index.cjs
 
 app.enableSandbox();
 
 async function start(): Promise<void> {
-  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
-    callback({
-      responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] },
-    });
-  });
+  lockSession(session.defaultSession);
   const log = stderrLogger();
   const logger = { ...log, debug: process.env['FERRY_DEBUG'] ? log.warn : () => undefined };
   // Reports: PDF through webContents.printToPDF in a hidden window, exports saved where a save dialog says.

@@ -7,6 +7,7 @@ import type { Result } from '../result';
 import type { FerryError } from '../errors';
 import type { Bond, BondingProbe } from '../parsers/bonding';
 import { errorFinding, finding, type Finding } from './types';
+import { shLine } from '../shell/quote';
 
 function members(b: Bond): string {
   if (b.members.length === 0) return 'no members';
@@ -20,11 +21,11 @@ export function bondFinding(b: Bond): Finding {
   const head = `${b.name}: mode ${b.mode} (${b.modeText})${b.transmitHashPolicy === undefined ? '' : `, hash ${b.transmitHashPolicy}`}, link ${b.miiStatus ?? 'unknown'}; members: ${members(b)}.`;
   const down = b.members.filter((m) => m.miiStatus !== 'up');
   if (b.members.length === 0 || down.length === b.members.length) {
-    return finding('bonding', b.name, 'fail', title, `${head} No member is up.`, { fix: `Check the cables and switch ports of ${b.name}'s members (cat /proc/net/bonding/${b.name}).` });
+    return finding('bonding', b.name, 'fail', title, `${head} No member is up.`, { fix: `Check the cables and switch ports of ${b.name}'s members (${shLine`cat ${`/proc/net/bonding/${b.name}`}`}).` });
   }
   if (down.length > 0) {
     return finding('bonding', b.name, 'warn', title, `${head} ${down.map((m) => m.name).join(', ')} down: the bond runs without redundancy and with less bandwidth.`, {
-      fix: `Bring ${down.map((m) => m.name).join(', ')} back (cable, switch port, \`ip link set dev NAME up\`), then check /proc/net/bonding/${b.name}.`,
+      fix: `Bring ${down.map((m) => m.name).join(', ')} back (cable, switch port, \`ip link set dev NAME up\`), then check ${shLine`cat ${`/proc/net/bonding/${b.name}`}`}.`,
     });
   }
   if (b.mode === '802.3ad') {

@@ -8,6 +8,7 @@ import type { FerryError } from '../errors';
 import type { NodeInfo } from '../parsers/virsh-host';
 import { formatCpuList, type EmulatorPin, type VcpuPin } from '../parsers/virsh-pinning';
 import { errorFinding, finding, type Finding } from './types';
+import { shLine } from '../shell/quote';
 
 export function cpuPinningFinding(vm: string, vcpus: Result<readonly VcpuPin[], FerryError>, emulator: Result<EmulatorPin, FerryError>, node: Result<NodeInfo, FerryError>): Finding {
   const title = `CPU pinning of ${vm}`;
@@ -32,7 +33,7 @@ export function cpuPinningFinding(vm: string, vcpus: Result<readonly VcpuPin[], 
   }
   const fix =
     free.length > 0
-      ? `virsh emulatorpin --domain ${vm} --cpulist ${formatCpuList(free)} --live --config (CPUs no vCPU of ${vm} is pinned to).`
-      : `Every host CPU is pinned to a vCPU: leave at least one core out of the vCPU pinning (virsh vcpupin --domain ${vm} VCPU CPULIST --live --config) and pin the emulator there (virsh emulatorpin --domain ${vm} --cpulist CPU --live --config).`;
+      ? `${shLine`virsh emulatorpin --domain ${vm} --cpulist ${formatCpuList(free)} --live --config`} (CPUs no vCPU of ${vm} is pinned to).`
+      : `Every host CPU is pinned to a vCPU: leave at least one core out of the vCPU pinning (${shLine`virsh vcpupin --domain ${vm}`} VCPU CPULIST --live --config) and pin the emulator there (${shLine`virsh emulatorpin --domain ${vm}`} --cpulist CPU --live --config).`;
   return finding('cpu-pinning', vm, 'warn', title, `${facts} The emulator threads may run on ${formatCpuList(overlap)}, pinned to vCPUs: QEMU's migration thread competes with the guest there.`, { fix });
 }

@@ -8,6 +8,7 @@ import type { Result } from '../result';
 import type { FerryError } from '../errors';
 import type { KernelLogRecord } from '../parsers/dmesg';
 import { errorFinding, finding, type Finding } from './types';
+import { shLine } from '../shell/quote';
 
 const SERIOUS_LEVELS = new Set(['emerg', 'alert', 'crit', 'err', 'warn']);
 const ERROR_WORDS = /\b(error|errors|fail(ed|ure)?|timed? ?out|hang|reset|link is down|NETDEV WATCHDOG|overrun|dropped|tx timeout|firmware)\b/i;
@@ -60,7 +61,7 @@ export function kernelLogFindings(log: Result<readonly KernelLogRecord[], FerryE
     }
     const last = serious[serious.length - 1];
     return finding('nic-kernel-log', n.name, 'warn', title, `${serious.length} kernel message(s) report trouble on ${named}; the latest: "${last?.text ?? ''}".`, {
-      fix: `Read them in full (dmesg -T | grep -w ${n.name}); link flaps, TX timeouts or firmware errors need the cable, the switch port or a driver/firmware update before a migration relies on ${n.name}.`,
+      fix: `Read them in full (${shLine`dmesg -T | grep -w -- ${n.name}`}); link flaps, TX timeouts or firmware errors need the cable, the switch port or a driver/firmware update before a migration relies on ${n.name}.`,
       detail,
     });
   });

@@ -10,6 +10,7 @@ import type { FerryError } from '../errors';
 import type { IpLinkWithAddresses, IpRoute } from '../parsers/ip';
 import { isIpv4, isIpv6 } from '../commands/command';
 import { errorFinding, finding, type Finding } from './types';
+import { shLine } from '../shell/quote';
 
 export interface PeerAddress {
   readonly address: string;
@@ -85,7 +86,7 @@ export function migrationNetworkVerdict(i: MigrationNetworkInput): MigrationNetw
   const mgmtText = i.managementNic === undefined ? ' (Ferry could not tell which NIC carries its own SSH connection)' : '';
   if (recommended) {
     const other = `${i.peerName}'s ${recommended.address} (${recommended.peerNic}) is reached via ${recommended.sourceNic}${best?.route.gateway === undefined ? ', directly' : ` through ${best.route.gateway}`}, off the management link`;
-    const fix = `Migrate with --migrateuri ${migrateUri(recommended.address)} (virsh migrate ... --migrateuri ${migrateUri(recommended.address)}) so QEMU's stream uses ${recommended.sourceNic}.`;
+    const fix = `Migrate with ${shLine`--migrateuri ${migrateUri(recommended.address)}`} (virsh migrate ... ${shLine`--migrateuri ${migrateUri(recommended.address)}`}) so QEMU's stream uses ${recommended.sourceNic}.`;
     const v = { recommended, ...(defaultPath ? { defaultPath } : {}) };
     if (shares) return { ...v, finding: finding('migration-network', subject, 'warn', title, `${defaultText}; ${other}.${mgmtText}`, { fix }) };
     return { ...v, finding: finding('migration-network', subject, 'pass', title, `${defaultText}; a dedicated network exists: ${other}.${mgmtText}`, { fix }) };

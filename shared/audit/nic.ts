@@ -10,6 +10,7 @@ import type { IpLink, IpLinkStats } from '../parsers/ip';
 import type { EthtoolDriver, EthtoolFeatures, EthtoolRing, EthtoolSettings, RingSizes } from '../parsers/ethtool';
 import { formatBitsPerSecond } from '../units';
 import { errorFinding, finding, type Finding } from './types';
+import { shLine } from '../shell/quote';
 
 /** Link kinds that are not a NIC a migration leaves through (bridges, tunnels, tap devices of guests, bonds: checked as bonds). */
 const NOT_A_NIC = new Set(['bridge', 'tun', 'tap', 'dummy', 'vxlan', 'geneve', 'gre', 'gretap', 'ipip', 'sit', 'wireguard', 'macvtap', 'openvswitch', 'bond', 'team', 'ifb', 'vrf']);
@@ -28,10 +29,10 @@ export function linkFinding(nic: string, r: Result<EthtoolSettings, FerryError>)
   const an = s.autoNegotiation === undefined ? '' : `, auto-negotiation ${s.autoNegotiation ? 'on' : 'off'}`;
   const facts = `${nic}: ${speed}, ${duplex}${an}, link ${s.linkDetected === false ? 'NOT detected' : s.linkDetected ? 'detected' : 'state not reported'}.`;
   if (s.linkDetected === false) {
-    return finding('nic-link', nic, 'fail', title, facts, { fix: `Check the cable and the switch port of ${nic}; \`ip link set dev ${nic} up\` if it is administratively down.` });
+    return finding('nic-link', nic, 'fail', title, facts, { fix: `Check the cable and the switch port of ${nic}; \`${shLine`ip link set dev ${nic} up`}\` if it is administratively down.` });
   }
   if (s.duplex === 'half') {
-    return finding('nic-link', nic, 'warn', title, facts, { fix: `Half duplex halves throughput: set both ends to auto-negotiate (\`ethtool -s ${nic} autoneg on\`) or to the same fixed speed and full duplex.` });
+    return finding('nic-link', nic, 'warn', title, facts, { fix: `Half duplex halves throughput: set both ends to auto-negotiate (\`${shLine`ethtool -s ${nic} autoneg on`}\`) or to the same fixed speed and full duplex.` });
   }
   return finding('nic-link', nic, 'pass', title, facts);
 }
@@ -63,7 +64,8 @@ export function ringFinding(nic: string, driver: string | undefined, r: Result<E
   const facts = `${nic}: current ${ringText(g.current)}; maximum ${ringText(g.max)}.`;
   if (below.length === 0) return finding('nic-rings', nic, 'pass', title, facts);
   return finding('nic-rings', nic, 'warn', title, `${facts} Below the maximum: ${below.join(', ')}; small rings drop packets in bursts.`, {
-    fix: `ethtool -G ${nic} ${args.join(' ')} (persist it in the interface's configuration, e.g. a post-up line in /etc/network/interfaces or a systemd .link file).`,
+    // rx/tx and the maxima are Ferry's words and the host's numbers: only the interface name needs quoting.
+    fix: `${shLine`ethtool -G ${nic}`} ${args.join(' ')} (persist it in the interface's configuration, e.g. a post-up line in /etc/network/interfaces or a systemd .link file).`,
   });
 }
 
@@ -94,7 +96,7 @@ export function offloadFinding(nic: string, r: Result<EthtoolFeatures, FerryErro
   const facts = `${nic}: ${states.join(', ')}.`;
   if (switchable.length > 0) {
     return finding('nic-offloads', nic, 'warn', title, `${facts} Without them the CPU segments and reassembles every packet of the migration stream.`, {
-      fix: `ethtool -K ${nic} ${switchable.map((s) => `${s} on`).join(' ')} (and persist it in the interface's configuration).`,
+      fix: `${shLine`ethtool -K ${nic}`} ${switchable.map((s) => `${s} on`).join(' ')} (and persist it in the interface's configuration).`,
     });
   }
   if (fixedOff.length > 0 || unknown.length > 0) {
@@ -132,7 +134,7 @@ export function counterFinding(nic: string, stats: Result<readonly IpLinkStats[]
   const overruns = (s.rx.overruns ?? 0) > 0 || s.rx.dropped > 0;
   return finding('nic-counters', nic, 'warn', title, facts, {
     fix: overruns
-      ? `Receive drops/overruns usually mean the RX ring is too small or the CPU handling ${nic}'s interrupts is busy: raise the ring (ethtool -G ${nic} rx <max>) and spread interrupts (irqbalance), then watch whether the counters still grow.`
+      ? `Receive drops/overruns usually mean the RX ring is too small or the CPU handling ${nic}'s interrupts is busy: raise the ring (${shLine`ethtool -G ${nic} rx`} <max>) and spread interrupts (irqbalance), then watch whether the counters still grow.`
       : `Errors point at the cable, the transceiver or the switch port of ${nic}: check them and the switch's own counters.`,
   });
 }

@@ -9,6 +9,7 @@ import type { FerryError } from '../errors';
 import type { DomainBlockDevice } from '../parsers/virsh-domblklist';
 import type { BackingState, DiskCounters, DiskstatsSnapshot } from '../parsers/storage';
 import { errorFinding, finding, type Finding } from './types';
+import { shLine } from '../shell/quote';
 
 export const AWAIT_WARN_MS = 20;
 export const UTIL_WARN_PERCENT = 80;
@@ -74,7 +75,7 @@ export function storageFindings(i: StorageInput): Finding[] {
       continue;
     }
     if (b.kind === 'missing') {
-      out.push(finding('storage-latency', subject, 'fail', t, `${d.target}'s source ${src} does not exist on this host.`, { fix: `Check the path in the domain definition (virsh domblklist --domain ${i.vm} --details) and the storage it should be on.` }));
+      out.push(finding('storage-latency', subject, 'fail', t, `${d.target}'s source ${src} does not exist on this host.`, { fix: `Check the path in the domain definition (${shLine`virsh domblklist --domain ${i.vm} --details`}) and the storage it should be on.` }));
       continue;
     }
     const where = b.kind === 'file' ? `${src} on ${b.source} (${b.fstype}, mounted at ${b.mountpoint})` : src;

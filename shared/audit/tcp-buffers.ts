@@ -10,6 +10,7 @@ import type { FerryError } from '../errors';
 import type { SysctlValues, TcpBufferBytes } from '../parsers/sysctl';
 import { formatBytes, formatBitsPerSecond, megabitsPerSecondToBytesPerSecond, SIZE_UNITS } from '../units';
 import { errorFinding, finding, type Finding } from './types';
+import { shLine } from '../shell/quote';
 
 export const BUFFER_KEYS = ['net.ipv4.tcp_rmem', 'net.ipv4.tcp_wmem', 'net.core.rmem_max', 'net.core.wmem_max'] as const;
 export type BufferKey = (typeof BUFFER_KEYS)[number];
@@ -65,7 +66,7 @@ export function tcpBufferFindings(sysctls: Result<SysctlValues, FerryError>, bdp
       ? 'autotuning stops there, so one migration stream cannot fill the link'
       : 'programs that set their socket buffers explicitly are capped there';
     return finding('tcp-buffers', key, 'warn', key, `${facts} It is below the BDP: ${why}.`, {
-      fix: `sysctl -w ${key}="${value}", and persist it as the line \`${key} = ${value}\` in ${SYSCTL_D}.`,
+      fix: `${shLine`sysctl -w ${`${key}=${value}`}`}, and persist it as the line \`${key} = ${value}\` in ${SYSCTL_D}.`,
     });
   });
 }

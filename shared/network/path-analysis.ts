@@ -9,6 +9,7 @@ import type { TracepathResult } from '../parsers/tracepath';
 import type { PortProbe } from '../parsers/preflight-probes';
 import type { PathClip, PathFlag, PathHop, PathInterface, PathRoute, PmtuProbe, PmtuSearchReport, PortsReport, RouteKind } from './path-report';
 import { countOf } from '../count';
+import { shLine } from '../shell/quote';
 
 // ---- interfaces ---------------------------------------------------------------------------------------------------
 
@@ -336,8 +337,8 @@ export function routeFlags(r: PathRoute, n: RouteNames): PathFlag[] {
         title: `${side.host}'s ${side.name} is down`,
         facts: `${side.host}'s ${side.name}, the interface toward ${side.host === n.source ? to : n.source}, is ${state}.`,
         fix: !side.adminUp
-          ? `On ${side.host}: \`ip link set dev ${side.name} up\` (and enable it in the network configuration).`
-          : `Check ${side.host}'s ${side.name} cable/transceiver and the switch port it plugs into (ethtool ${side.name} shows "Link detected").`,
+          ? `On ${side.host}: \`${shLine`ip link set dev ${side.name} up`}\` (and enable it in the network configuration).`
+          : `Check ${side.host}'s ${side.name} cable/transceiver and the switch port it plugs into (${shLine`ethtool ${side.name}`} shows "Link detected").`,
       });
     }
   }
@@ -350,7 +351,7 @@ export function routeFlags(r: PathRoute, n: RouteNames): PathFlag[] {
       route,
       title: `${n.source} gets no answer from ${r.target}`,
       facts: `A small ping from ${n.source} to ${to} ${small ? (small.outcome === 'unreachable' ? 'was answered "unreachable"' : small.outcome === 'error' ? `could not run (${small.error ?? 'error'})` : 'got no reply') : 'could not run'}, so the path MTU cannot be measured.`,
-      fix: `Check the route from ${n.source} to ${r.target} (\`ip route get ${r.target}\` on ${n.source}) and that ${n.destination} answers ICMP echo (a firewall that drops ping also hides PMTU problems).`,
+      fix: `Check the route from ${n.source} to ${r.target} (\`${shLine`ip route get ${r.target}`}\` on ${n.source}) and that ${n.destination} answers ICMP echo (a firewall that drops ping also hides PMTU problems).`,
     });
     return flags;
   }
@@ -371,7 +372,7 @@ export function routeFlags(r: PathRoute, n: RouteNames): PathFlag[] {
         ? `${s.host}'s ${s.name} has MTU ${s.mtu} and ${d.host}'s ${d.name} MTU ${d.mtu}, on the same segment (no router between): ${small.host} drops frames larger than ${small.mtu} bytes without an ICMP error, so ${big.host}'s larger packets vanish (largest DF ping that passed: ${P}, ${probes}). TCP is spared (each end announces a segment size that fits its own MTU); anything else that sends large packets is not.`
         : `${s.host}'s ${s.name} has MTU ${s.mtu} and ${d.host}'s ${d.name} MTU ${d.mtu}; they are on different networks (via ${s.gateway ?? d.gateway ?? 'a router'}), so the routers between them must announce the smaller MTU (path MTU measured: ${P}).`,
       fix: sameSegment
-        ? `Use one MTU on the segment: on ${small.host}, \`ip link set dev ${small.name} mtu ${big.mtu}\` and the same in its network configuration (if every switch port between them carries ${big.mtu}); otherwise set ${big.host}'s ${big.name} to ${small.mtu}.`
+        ? `Use one MTU on the segment: on ${small.host}, \`${shLine`ip link set dev ${small.name} mtu ${big.mtu}`}\` and the same in its network configuration (if every switch port between them carries ${big.mtu}); otherwise set ${big.host}'s ${big.name} to ${small.mtu}.`
         : `Nothing breaks while the routers announce it; for jumbo frames end to end, raise ${small.host}'s ${small.name} and every hop between to ${big.mtu}.`,
     });
   }

@@ -9,6 +9,15 @@ import type { ReportEntry } from './schema';
 
 type Cell = string | number | undefined;
 
+/**
+ * A text cell a spreadsheet cannot take for a formula (CSV injection): a VM name or a libvirt error text starting
+ * with =, +, -, @, tab or CR is prefixed with ' so Excel, LibreOffice and Sheets show it as text. Only strings pass
+ * here: numbers are written as numbers, and a negative number ("-5") is a number to a spreadsheet, not a formula.
+ */
+export function csvText(text: string): string {
+  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+}
+
 export const CSV_COLUMNS: readonly { readonly name: string; readonly value: (s: MigrationSample, e: ReportEntry) => Cell }[] = [
   { name: 'migration_id', value: (_s, e) => e.record.id },
   { name: 'vm', value: (_s, e) => e.record.vm },
@@ -47,7 +56,7 @@ export function buildSamplesCsv(entries: readonly ReportEntry[]): string {
     header: true,
     columns: CSV_COLUMNS.map((c) => c.name),
     // Numbers as JavaScript prints them: the shortest text that reads back to the same double.
-    cast: { number: (v: number) => String(v) },
+    cast: { number: (v: number) => String(v), string: csvText },
     record_delimiter: 'windows',
   });
 }

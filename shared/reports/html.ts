@@ -144,6 +144,7 @@ export function buildHtmlReport(entries: readonly ReportEntry[], meta: { readonl
           .join('')}</tbody></table>`;
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
 <title>${esc(title)}</title><style>${CSS}</style></head>
 <body>
 <header><h1>${esc(title)}</h1><p class="muted">Generated ${esc(utc(meta.generatedAt))} by ${esc(meta.generator)}. Times are UTC; sizes in binary units (1 MiB = 1,048,576 bytes).</p></header>

@@ -62,3 +62,17 @@ export function assertNotOption(arg: string): string {
   }
   return arg;
 }
+
+/**
+ * A command line shown to a person to paste (a fix, a hint, a persistence line): the template's literal text as
+ * written, every interpolated value (VM, host or interface name, path, address, anything a user typed or a host
+ * reported) quoted with shQuote, an array as one quoted word per element. Numbers are written bare: their text
+ * carries no shell syntax. Use it for any command Ferry shows, so a VM named `x;id` pastes as one argument.
+ */
+export function shLine(literals: TemplateStringsArray, ...values: readonly (string | number | readonly string[])[]): string {
+  let out = literals[0] ?? '';
+  values.forEach((v, i) => {
+    out += (typeof v === 'number' ? String(v) : typeof v === 'string' ? shQuote(v) : shJoin(v)) + (literals[i + 1] ?? '');
+  });
+  return out;
+}

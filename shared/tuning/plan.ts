@@ -15,6 +15,7 @@ import { formatBitsPerSecond, formatBytes } from '../units';
 import { OFFLOADS, SYSCTL_INT_MAX, isTripleSysctl, type Offload, type SysctlWritability, type TunableSysctl } from '../commands/tuning';
 import { actionCommand, describeValue } from './actions';
 import type { Persistence, TuningAction, TuningChange, TuningContext, TuningPlan } from './types';
+import { shLine } from '../shell/quote';
 
 export const JUMBO_MTU = 9000;
 const MIB = 1024 * 1024;
@@ -146,7 +147,7 @@ function planRings(nic: NicState, context: TuningContext, push: Push, notes: str
       PERSIST_LEAD,
       `systemd-networkd: a .link file in /etc/systemd/network/ matching ${nic.ifname} with [Link] ${rx ? `RxBufferSize=${rx.max} ` : ''}${tx ? `TxBufferSize=${tx.max}` : ''}`.trim(),
       `NetworkManager: nmcli connection modify <connection> ${rx ? `ethtool.ring-rx ${rx.max} ` : ''}${tx ? `ethtool.ring-tx ${tx.max}` : ''}`.trim(),
-      `ifupdown: post-up /usr/sbin/ethtool -G ${nic.ifname}${rx ? ` rx ${rx.max}` : ''}${tx ? ` tx ${tx.max}` : ''} in its stanza in /etc/network/interfaces`,
+      `ifupdown: post-up ${shLine`/usr/sbin/ethtool -G ${nic.ifname}`}${rx ? ` rx ${rx.max}` : ''}${tx ? ` tx ${tx.max}` : ''} in its stanza in /etc/network/interfaces`,
     ]),
   });
 }
@@ -189,7 +190,7 @@ function planOffloads(nic: NicState, push: Push, notes: string[]): void {
         PERSIST_LEAD,
         `systemd-networkd: a .link file in /etc/systemd/network/ matching ${nic.ifname} with [Link] ${LINK_KEY[offload]}=true`,
         `NetworkManager: nmcli connection modify <connection> ethtool.feature-${offload} on`,
-        `ifupdown: post-up /usr/sbin/ethtool -K ${nic.ifname} ${offload} on in its stanza in /etc/network/interfaces`,
+        `ifupdown: post-up ${shLine`/usr/sbin/ethtool -K ${nic.ifname}`} ${offload} on in its stanza in /etc/network/interfaces`,
       ]),
     });
   }
@@ -291,7 +292,7 @@ function planBuffers(state: HostState, context: TuningContext, meta: PlanMeta, p
     const writable = state.writability.writable[e.key];
     const blocked =
       writable === false && state.writability.uid === 0
-        ? `${e.key} is read-only here: the kernel does not let it be set from inside a container or a network namespace. Set it on the machine itself (sysctl -w ${e.key}=${describeValue(apply)}).`
+        ? `${e.key} is read-only here: the kernel does not let it be set from inside a container or a network namespace. Set it on the machine itself (${shLine`sysctl -w ${`${e.key}=${describeValue(apply)}`}`}).`
         : undefined;
     push(
       {

@@ -41,7 +41,7 @@ describe.skipIf(!lab)('host readiness audit end to end (web mode, Chromium, the 
     const rings = nics.getByRole('listitem', { name: 'eth0 ring sizes: Not supported' });
     await expect.poll(() => rings.textContent()).toContain('ring sizes are not supported by this driver (veth)');
     const net = findings.getByRole('region', { name: 'Migration network' }).getByRole('listitem', { name: 'Migration network to hvB: Warning' });
-    expect(await net.textContent()).toContain('Fix: Migrate with --migrateuri tcp://10.77.2.12');
+    expect(await net.textContent()).toContain("Fix: Migrate with --migrateuri 'tcp://10.77.2.12'");
     expect(await findings.getByRole('region', { name: 'Bonding' }).textContent()).toContain('No bonds');
     expect(await findings.getByRole('region', { name: 'Clock' }).textContent()).toContain('No time sync service found');
     expect(await findings.getByLabel('Bandwidth-delay product').textContent()).toMatch(/^RTT \d+\.\d{3} ms to 10\.77\.2\.12 × 10 Gbit\/s on mig0 = bandwidth-delay product [\d.]+ KiB$/);

@@ -121,7 +121,7 @@ describe.skipIf(!lab)('host readiness audit on the lab (hvA towards hvB, vm1)', 
     expect(f.status).toBe('warn');
     expect(f.message).toContain('normally 10.77.0.12, which this host reaches via eth0, the management link');
     expect(f.message).toContain("hvB's 10.77.2.12 (mig0) is reached via mig0, directly");
-    expect(f.fix).toContain('--migrateuri tcp://10.77.2.12');
+    expect(f.fix).toContain("--migrateuri 'tcp://10.77.2.12'");
   });
 
   it('reads vm1\'s vCPU and emulator pinning against hvA\'s CPUs', () => {

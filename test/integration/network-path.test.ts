@@ -119,7 +119,7 @@ describe.skipIf(!lab)('the network path between lab hosts', () => {
       expect(m?.destination?.mtu).toBe(1500);
       const f = r.flags.find((x) => x.id === 'nic-mtu-mismatch');
       expect(f, explain(r)).toMatchObject({ severity: 'warning', route: 'management', title: 'NIC MTUs differ: hvA 9000, hvB 1500' });
-      expect(f?.fix).toContain('on hvB, `ip link set dev eth0 mtu 9000`');
+      expect(f?.fix).toContain("on hvB, `ip link set dev 'eth0' mtu 9000`");
       // The migration network is untouched: still clean.
       expect(r.routes.find((x) => x.kind === 'migration')?.pmtu?.largestPassing).toBe(9000);
     } finally {

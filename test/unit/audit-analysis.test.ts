@@ -48,13 +48,13 @@ describe('per-NIC checks on hvA (veth)', () => {
     const f = offloadFinding('eth0', parseEthtoolFeatures(fx('ethtool', 'features-veth')));
     expect(f.status).toBe('warn');
     expect(f.message).toBe('eth0: GRO off, GSO on, TSO on. Without them the CPU segments and reassembles every packet of the migration stream.');
-    expect(f.fix).toBe("ethtool -K eth0 gro on (and persist it in the interface's configuration).");
+    expect(f.fix).toBe("ethtool -K 'eth0' gro on (and persist it in the interface's configuration).");
   });
   it('asks for offloads that are off and can be switched on, with the exact command', () => {
     const features = { ok: true as const, value: { ifname: 'eth1', features: { 'generic-receive-offload': { active: false, fixed: false }, 'generic-segmentation-offload': { active: true, fixed: false }, 'tcp-segmentation-offload': { active: false, fixed: true } } } };
     const f = offloadFinding('eth1', features);
     expect(f.status).toBe('warn');
-    expect(f.fix).toMatch(/^ethtool -K eth1 gro on \(/);
+    expect(f.fix).toMatch(/^ethtool -K 'eth1' gro on \(/);
   });
   it('reports link settings, driver and counters', () => {
     expect(linkFinding('eth0', parseEthtoolSettings(fx('ethtool', 'settings-veth'))).message).toMatch(/^eth0: 10 Gbit\/s, full duplex/);
@@ -66,7 +66,7 @@ describe('per-NIC checks on hvA (veth)', () => {
     const stats = ok([{ ifname: 'eth0', mtu: 9000, rx: { bytes: 1, packets: 10, errors: 0, dropped: 0, overruns: 7 }, tx: { bytes: 1, packets: 10, errors: 0, dropped: 0 } }]);
     const f = counterFinding('eth0', stats);
     expect(f.status).toBe('warn');
-    expect(f.fix).toContain('ethtool -G eth0 rx <max>');
+    expect(f.fix).toContain("ethtool -G 'eth0' rx <max>");
   });
   it('turns a failed ethtool into a finding with the error', () => {
     const f = linkFinding('eth9', parseEthtoolSettings(fx('ethtool', 'driver-error-no-device')));
@@ -118,9 +118,9 @@ describe('TCP buffers against the bandwidth-delay product', () => {
     const fs = tcpBufferFindings(parseSysctl(fx('sysctl', 'multi')), { linkMbps: 10_000, linkNic: 'eth0', rttMs: 40, rttTarget: '192.0.2.1' });
     const core = fs.find((f) => f.subject === 'net.core.rmem_max');
     expect(core?.status).toBe('warn');
-    expect(core?.fix).toBe('sysctl -w net.core.rmem_max="50331648", and persist it as the line `net.core.rmem_max = 50331648` in /etc/sysctl.d/90-ferry-migration.conf.');
+    expect(core?.fix).toBe("sysctl -w 'net.core.rmem_max=50331648', and persist it as the line `net.core.rmem_max = 50331648` in /etc/sysctl.d/90-ferry-migration.conf.");
     const tcp = fs.find((f) => f.subject === 'net.ipv4.tcp_rmem');
-    expect(tcp?.fix).toMatch(/^sysctl -w net\.ipv4\.tcp_rmem="\d+ \d+ 50331648"/);
+    expect(tcp?.fix).toMatch(/^sysctl -w 'net\.ipv4\.tcp_rmem=\d+ \d+ 50331648'/);
   });
 });
 
@@ -171,7 +171,7 @@ describe('the dedicated migration network (hvA -> hvB)', () => {
     expect(v.finding.message).toBe(
       "Without a migrateuri the stream goes to hvB's host name, normally 10.77.0.12, which this host reaches via eth0, the management link; hvB's 10.77.2.12 (mig0) is reached via mig0, directly, off the management link.",
     );
-    expect(v.finding.fix).toBe("Migrate with --migrateuri tcp://10.77.2.12 (virsh migrate ... --migrateuri tcp://10.77.2.12) so QEMU's stream uses mig0.");
+    expect(v.finding.fix).toBe("Migrate with --migrateuri 'tcp://10.77.2.12' (virsh migrate ... --migrateuri 'tcp://10.77.2.12') so QEMU's stream uses mig0.");
   });
   it('says so when every address of the peer is behind the management link', () => {
     const v = migrationNetworkVerdict({ peerName: 'hvB', managementNic: 'eth0', peerManagementAddress: '10.77.0.12', peerAddresses: candidateAddresses(hvB).slice(0, 1), routes: routes.slice(0, 1) });
@@ -199,7 +199,7 @@ describe('CPU pinning', () => {
     const f = cpuPinningFinding('db1', pinned, ok({ cpus: [0, 1, 2, 3, 4, 5, 6, 7] }), eight);
     expect(f.status).toBe('warn');
     expect(f.message).toContain('The emulator threads may run on 2-3, pinned to vCPUs');
-    expect(f.fix).toBe('virsh emulatorpin --domain db1 --cpulist 0-1,4-7 --live --config (CPUs no vCPU of db1 is pinned to).');
+    expect(f.fix).toBe("virsh emulatorpin --domain 'db1' --cpulist '0-1,4-7' --live --config (CPUs no vCPU of db1 is pinned to).");
   });
   it('passes an emulator kept apart from the pinned vCPUs', () => {
     expect(cpuPinningFinding('db1', pinned, ok({ cpus: [0, 1] }), eight).status).toBe('pass');

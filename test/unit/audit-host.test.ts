@@ -103,7 +103,7 @@ describe('ferry.audit.host on hvA (lab captures)', () => {
     expect(status('nic-rings:mig0')).toBe('unsupported');
     expect(status('nic-offloads:eth0')).toBe('warn'); // veth: GRO off
     expect(status('migration-network:hvB')).toBe('warn');
-    expect(a.findings.find((f) => f.id === 'migration-network:hvB')?.fix).toContain('--migrateuri tcp://10.77.2.12');
+    expect(a.findings.find((f) => f.id === 'migration-network:hvB')?.fix).toContain("--migrateuri 'tcp://10.77.2.12'");
     expect(a.figures).toEqual({ rttMs: 0.07, rttTarget: '10.77.2.12', linkNic: 'mig0', linkMbps: 10_000, bdpBytes: 87_500 });
     expect(a.findings.filter((f) => f.concern === 'tcp-buffers').map((f) => f.status)).toEqual(['pass', 'pass', 'pass', 'pass']);
     expect(a.findings.find((f) => f.concern === 'bonding')?.message).toMatch(/^No bonds/);

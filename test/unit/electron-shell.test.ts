@@ -5,7 +5,8 @@ import path from 'node:path';
 import { build } from 'esbuild';
 import { EventEmitter } from 'node:events';
 import type { BrowserWindowConstructorOptions } from 'electron';
-import { createMainWindow, secureWebPreferences } from '../../electron/main/window';
+import { CONTENT_SECURITY_POLICY, createMainWindow, lockSession, secureWebPreferences } from '../../electron/main/window';
+import { readFileSync } from 'node:fs';
 import { appInfo, hostsList, inventoryWatch } from '../../shared/ipc/contract';
 import type { FerryBridge } from '../../shared/ipc/define';
 import { eventually } from './ipc-harness';
@@ -56,7 +57,7 @@ const shell = vi.hoisted(() => {
       removeHandler: vi.fn(),
       removeListener: vi.fn(),
     },
-    session: { defaultSession: { webRequest: { onHeadersReceived: vi.fn() } } },
+    session: { defaultSession: { webRequest: { onHeadersReceived: vi.fn() }, setPermissionRequestHandler: vi.fn(), setPermissionCheckHandler: vi.fn(), setDevicePermissionHandler: vi.fn() } },
     shell: { openExternal: vi.fn() },
     // The reports' save seam (electron/main/reports/electron-seams.ts) takes it; nothing here exports.
     dialog: { showSaveDialog: vi.fn() },
@@ -118,6 +119,72 @@ describe('main window', () => {
     expect(contents.handler?.({ url: 'https://libvirt.org/' })).toEqual({ action: 'deny' });
     expect(contents.handler?.({ url: 'file:///etc/passwd' })).toEqual({ action: 'deny' });
     expect(opened).toEqual(['https://libvirt.org/']);
+  });
+
+  it("allows exactly the app's own index file: not another file:, a data: URL or a redirect elsewhere", () => {
+    const contents = Object.assign(new EventEmitter(), { setWindowOpenHandler: vi.fn() });
+    class FakeWindow extends EventEmitter {
+      readonly webContents = contents;
+      loadURL = vi.fn(async () => undefined);
+    }
+    createMainWindow({ BrowserWindow: FakeWindow as never, preloadPath: '/app/preload.cjs', rendererUrl: 'file:///app/renderer/index.html' });
+    const refused = (event: string, url: string) => {
+      let prevented = false;
+      contents.emit(event, { preventDefault: () => (prevented = true) }, url);
+      return prevented;
+    };
+    for (const url of ['file:///etc/passwd', 'file:///app/renderer/other.html', 'file:///tmp/download/index.html', 'data:text/html,<script>1</script>', 'https://evil.example/']) {
+      expect(refused('will-navigate', url)).toBe(true);
+      expect(refused('will-redirect', url)).toBe(true);
+    }
+    expect(refused('will-navigate', 'file:///app/renderer/index.html')).toBe(false);
+    expect(refused('will-navigate', 'file:///app/renderer/index.html#/reports')).toBe(false);
+  });
+});
+
+describe('session', () => {
+  type RequestHandler = (c: unknown, p: string, cb: (granted: boolean) => void, d: unknown) => void;
+  type CheckHandler = (c: unknown, p: string, o: string, d: unknown) => boolean;
+  type HeadersHandler = (d: { responseHeaders?: Record<string, string[]> }, cb: (r: unknown) => void) => void;
+  function fakeSession() {
+    const s: { request?: RequestHandler; check?: CheckHandler; device?: () => boolean; headers?: HeadersHandler } & Record<string, unknown> = {};
+    Object.assign(s, {
+      setPermissionRequestHandler: (h: RequestHandler) => (s.request = h),
+      setPermissionCheckHandler: (h: CheckHandler) => (s.check = h),
+      setDevicePermissionHandler: (h: () => boolean) => (s.device = h),
+      webRequest: { onHeadersReceived: (h: HeadersHandler) => (s.headers = h) },
+    });
+    return s;
+  }
+
+  it('denies every permission request and check', () => {
+    const s = fakeSession();
+    lockSession(s as never);
+    for (const p of ['media', 'notifications', 'geolocation', 'clipboard-read', 'openExternal', 'fullscreen', 'hid', 'serial']) {
+      const answers: boolean[] = [];
+      s.request?.({}, p, (granted) => answers.push(granted), {});
+      expect(answers).toEqual([false]);
+      expect(s.check?.({}, p, 'file:///app/renderer/index.html', {})).toBe(false);
+    }
+    expect(s.device?.()).toBe(false);
+  });
+
+  it('sends the CSP on http(s) answers, keeping the other headers', () => {
+    const s = fakeSession();
+    lockSession(s as never);
+    let out: unknown;
+    s.headers?.({ responseHeaders: { 'X-A': ['1'] } }, (r) => (out = r));
+    expect(out).toEqual({ responseHeaders: { 'X-A': ['1'], 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
+    for (const d of ["default-src 'self'", "frame-ancestors 'none'", "form-action 'none'", "object-src 'none'", "base-uri 'none'", "script-src 'self'"]) {
+      expect(CONTENT_SECURITY_POLICY.split('; ')).toContain(d);
+    }
+  });
+
+  it("gives file: loads (which carry no headers) the same policy in the page's meta, no inline script", () => {
+    const meta = /<meta http-equiv="Content-Security-Policy" content="([^"]*)"/.exec(readFileSync('renderer/index.html', 'utf8'))?.[1] ?? '';
+    const directives = meta.split('; ');
+    for (const d of ["default-src 'self'", "script-src 'self'", "form-action 'none'", "object-src 'none'", "base-uri 'none'"]) expect(directives).toContain(d);
+    expect(meta).not.toMatch(/script-src[^;]*unsafe/);
   });
 });
 
@@ -204,6 +271,8 @@ describe('composition root (electron/main/index.ts)', () => {
       await import('../../electron/main/index');
       await eventually(() => expect(shell.state.loaded.length).toBe(1));
       expect(shell.electron.app.enableSandbox).toHaveBeenCalled();
+      expect(shell.electron.session.defaultSession.setPermissionRequestHandler).toHaveBeenCalled();
+      expect(shell.electron.session.defaultSession.setPermissionCheckHandler).toHaveBeenCalled();
       expect([...shell.state.handlers.keys()].sort()).toEqual([ELECTRON_CHANNELS.invoke, ELECTRON_CHANNELS.subscribe, ELECTRON_CHANNELS.unsubscribe].sort());
       const invoke = shell.state.handlers.get(ELECTRON_CHANNELS.invoke) as unknown as (event: unknown, message: unknown) => Promise<unknown>;
       const fromWindow = { sender: { id: 1 }, senderFrame: { url: shell.state.loaded[0], parent: null } };

@@ -65,6 +65,37 @@ describe("Ferry's known hosts", () => {
     expect(v).toEqual({ status: 'revoked', line: 3, file: 'b' });
   });
 
+  it('ranks a @cert-authority-only verdict below a match and above unknown', () => {
+    expect(combineVerdicts([{ status: 'cert-authority', line: 2, file: 'b' }, { status: 'match', line: 1, file: 'a' }])).toMatchObject({ status: 'match' });
+    expect(combineVerdicts([{ status: 'unknown', otherKeyTypes: [], file: 'a' }, { status: 'cert-authority', line: 2, file: 'b' }])).toEqual({ status: 'cert-authority', line: 2, file: 'b' });
+  });
+
+  it('makes the SSH pool refuse, and refuse to trust, a host only a @cert-authority line vouches for', async () => {
+    const ferryPath = join(dir, 'ca-ferry');
+    const userPath = join(dir, 'ca-user');
+    writeFileSync(ferryPath, '');
+    // The CA line names the test server's address; its key is some other key (ssh2 cannot check a certificate anyway).
+    writeFileSync(userPath, `@cert-authority 127.0.0.1,[127.0.0.1]:* ${keys.otherHost.type} ${keys.otherHost.blob.toString('base64')}\n`);
+    const pool = new SshPool({
+      knownHosts: ferryKnownHostsStore({ ferryPath, userPath, trustUserKnownHosts: () => true }),
+      auth: () => ({ kind: 'key', privateKey: keys.client.privateKey }),
+      backoff: { initialMs: 0, maxMs: 0 },
+    });
+    const target = { host: '127.0.0.1', port: server.port, user: 'u' };
+    try {
+      const r = await pool.connect(target, { timeoutMs: 5000 });
+      expect(r).toMatchObject({ ok: false, error: { code: 'ssh.host-certificate-unsupported' } });
+      if (!r.ok) expect(r.error.message).toContain(`${userPath} line 1`);
+      expect(await pool.trustHostKey(target, { keyType: keys.host.type, keyBase64: keys.host.blob.toString('base64') })).toMatchObject({
+        ok: false,
+        error: { code: 'ssh.host-certificate-unsupported' },
+      });
+      expect(readFileSync(ferryPath, 'utf8')).toBe('');
+    } finally {
+      await pool.dispose();
+    }
+  });
+
   it("writes newly trusted keys to Ferry's file and never to the user's", async () => {
     const f = files('append', '', '# mine\n', true);
     expect((await f.store.append('10.0.0.9', 2222, keys.host.type, keys.host.blob)).ok).toBe(true);

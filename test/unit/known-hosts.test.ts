@@ -16,6 +16,8 @@ import {
   parseKnownHosts,
   readKnownHostsFile,
 } from '../../electron/main/ssh/known-hosts';
+import { checkPresentedKey } from '../../electron/main/ssh/host-key-check';
+import { isHostKeyError } from '../../electron/main/ssh/errors';
 
 const FIX = join(__dirname, '../fixtures/known_hosts');
 const tmp = mkdtempSync(join(tmpdir(), 'ferry-kh-'));
@@ -157,12 +159,54 @@ describe('checkHostKey', () => {
 
       it('never accepts a @cert-authority key as a plain host key', () => {
         const k = pub('ca-ed25519');
-        expect(checkHostKey(file.entries, 'bad.lab.example', 22, k.type, k.blob)).toMatchObject({ status: 'unknown' });
+        // bad.lab.example is excluded from the plain *.lab.example line, so only the CA line speaks for it.
+        const ca = file.entries.find((e) => e.marker === 'cert-authority')?.line;
+        expect(ca).toBeDefined();
+        expect(checkHostKey(file.entries, 'bad.lab.example', 22, k.type, k.blob)).toEqual({ status: 'cert-authority', line: ca });
         // x.lab.example has a plain ed25519 key (line 8), so the CA key presented as a host key is "changed".
         expect(checkHostKey(file.entries, 'x.lab.example', 22, k.type, k.blob)).toMatchObject({ status: 'changed' });
       });
     });
   }
+
+  it('says a host vouched for only by @cert-authority is unsupported, never unknown (no trust on first use)', () => {
+    const ca = pub('ca-ed25519');
+    const host = pub('hvb-ed25519');
+    const text = [
+      '# certificates for the lab',
+      `@cert-authority *.certs.example ${ca.type} ${ca.blob.toString('base64')}`,
+      `plain.certs.example ${host.type} ${host.blob.toString('base64')}`,
+    ].join('\n');
+    const { entries } = parseKnownHosts(text);
+    expect(checkHostKey(entries, 'hv1.certs.example', 22, host.type, host.blob)).toEqual({ status: 'cert-authority', line: 2 });
+    // A plain key line for the host still decides as before.
+    expect(checkHostKey(entries, 'plain.certs.example', 22, host.type, host.blob)).toEqual({ status: 'match', line: 3 });
+    const rsa = pub('hvc-rsa');
+    expect(checkHostKey(entries, 'plain.certs.example', 22, rsa.type, rsa.blob)).toEqual({ status: 'cert-authority', line: 2 });
+    expect(checkHostKey(entries, 'elsewhere.example', 22, host.type, host.blob)).toEqual({ status: 'unknown', otherKeyTypes: [] });
+  });
+
+  it('turns the CA-only verdict into a typed error naming the file and line, with no key to trust', async () => {
+    const ca = pub('ca-ed25519');
+    const host = pub('hvb-ed25519');
+    const store = memoryKnownHostsStore(`@cert-authority *.certs.example ${ca.type} ${ca.blob.toString('base64')}\n`);
+    const r = await checkPresentedKey(store, { host: 'hv1.certs.example', port: 22, user: 'root' }, host.blob);
+    expect(r).toMatchObject({ ok: false, error: { code: 'ssh.host-certificate-unsupported', detail: 'memory:1: @cert-authority' } });
+    if (!r.ok) {
+      expect(r.error.message).toContain('memory line 1');
+      expect(r.error.message).toContain(fingerprintSha256(host.blob));
+      expect(isHostKeyError(r.error)).toBe(false);
+    }
+  });
+
+  it('refuses a key a @revoked line names, for the hosts it names, even with no plain line at all', async () => {
+    const bad = pub('revoked-ed25519');
+    const store = memoryKnownHostsStore(`@revoked *.lab ${bad.type} ${bad.blob.toString('base64')}\n`);
+    const r = await checkPresentedKey(store, { host: 'hv9.lab', port: 22, user: 'root' }, bad.blob);
+    expect(r).toMatchObject({ ok: false, error: { code: 'ssh.host-key-revoked' } });
+    const other = await checkPresentedKey(store, { host: 'hv9.lab', port: 22, user: 'root' }, pub('hvb-ed25519').blob);
+    expect(other).toMatchObject({ ok: false, error: { code: 'ssh.host-key-unknown' } });
+  });
 
   it('lists the known plain key types so the pool can prefer them', () => {
     expect(knownKeyTypes(plain.entries, 'hva', 22)).toEqual(['ssh-ed25519', 'ecdsa-sha2-nistp256']);

@@ -124,7 +124,7 @@ describe('the path check on lab captures', () => {
     expect(m?.pmtu).toMatchObject({ largestPassing: 1504, smallestFailing: 1505, exact: true });
     const mismatch = r.flags.find((f) => f.id === 'nic-mtu-mismatch');
     expect(mismatch).toMatchObject({ severity: 'warning', route: 'management', title: 'NIC MTUs differ: hvA 9000, hvB 1500' });
-    expect(mismatch?.fix).toContain('on hvB, `ip link set dev eth0 mtu 9000`');
+    expect(mismatch?.fix).toContain("on hvB, `ip link set dev 'eth0' mtu 9000`");
     expect(r.flags.some((f) => f.id === 'black-hole' && f.route === 'management')).toBe(false);
     // 1504 passed (the VLAN slack past hvB's 1500): the table says what vanished, not an MTU of its own making.
     expect(m?.hops.map((h) => [h.hop, h.linkMtu, h.dropsAbove])).toEqual([[1, undefined, 1504]]);

@@ -8,8 +8,9 @@ import type { MigrationRecordView, MigrationSample } from '../../shared/ipc/cont
 import { migrationRecordSchema, migrationSampleSchema } from '../../shared/ipc/contract';
 import { deriveJobFigures } from '../../shared/migration/derive';
 import { parseDomjobinfo } from '../../shared/parsers/virsh-domjobinfo';
+import { ferryError } from '../../shared/errors';
 import { unwrap } from '../../shared/result';
-import { CSV_COLUMNS, buildSamplesCsv } from '../../shared/reports/csv';
+import { CSV_COLUMNS, buildSamplesCsv, csvText } from '../../shared/reports/csv';
 import { buildHtmlReport } from '../../shared/reports/html';
 import { compareMigrations, formatChange, migrationFigures, migrationTimeline, passChanges } from '../../shared/reports/metrics';
 import { REPORT_SCHEMA_ID, buildJsonReport, parseJsonReport, type ReportEntry } from '../../shared/reports/schema';
@@ -92,6 +93,14 @@ describe('HTML report', () => {
     expect(html).not.toMatch(/@import/i);
     // The only "http" is the SVG namespace, which is a name, not a fetch.
     expect(html.replace(/xmlns="http:\/\/www\.w3\.org\/2000\/svg"/g, '')).not.toMatch(/https?:/i);
+  });
+
+  it('forbids scripts, fetches and frames in its own head (an imported report is printed too)', () => {
+    const head = html.slice(0, html.indexOf('</head>'));
+    const csp = `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`;
+    expect(head).toContain(csp);
+    // Before anything the policy governs: the title and the style sheet come after it.
+    expect(head.indexOf(csp)).toBeLessThan(head.indexOf('<style>'));
   });
 
   it('says what, where, how long and how much down, with the command, pre-flight and timeline', () => {
@@ -232,6 +241,22 @@ describe('CSV of the samples', () => {
     const odd = labEntry('m-odd', { vm: 'web, "prod"\nblue' });
     const back = parseCsv(buildSamplesCsv([odd]), { columns: true }) as Record<string, string>[];
     expect(back[0]?.['vm']).toBe('web, "prod"\nblue');
+  });
+
+  it('writes text a spreadsheet would run as a formula with a leading quote, and numbers as numbers', () => {
+    const vm = '=HYPERLINK("http://x","y")';
+    const evil = labEntry('m-evil', { vm });
+    const last = evil.samples.at(-1) as MigrationSample;
+    const samples = [...evil.samples.slice(0, -1), { ...last, error: ferryError('libvirt.error', '@SUM(1+1)*cmd|calc') }];
+    const back = parseCsv(buildSamplesCsv([{ ...evil, samples }]), { columns: true }) as Record<string, string>[];
+    expect(back[0]?.['vm']).toBe(`'${vm}`);
+    expect(back.at(-1)?.['error_message']).toBe("'@SUM(1+1)*cmd|calc");
+    for (const lead of ['=', '+', '-', '@', '\t', '\r']) expect(csvText(`${lead}1`)).toBe(`'${lead}1`);
+    expect(csvText('web-1')).toBe('web-1');
+    expect(csvText('')).toBe('');
+    const negative = { ...evil, samples: [{ ...(evil.samples[0] as MigrationSample), latencyMs: -5 }] };
+    const row = (parseCsv(buildSamplesCsv([negative]), { columns: true }) as Record<string, string>[])[0];
+    expect(row?.['sample_latency_ms']).toBe('-5');
   });
 });
 

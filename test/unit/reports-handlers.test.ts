@@ -209,9 +209,15 @@ describe('PDF and save seams', () => {
 
   // Electron cannot run on this machine (its binary cannot be downloaded here): the desktop seams run against fakes.
   it('Electron: a hidden sandboxed window without JavaScript prints the HTML, and is destroyed', async () => {
-    const seen: { options?: unknown; url?: string; destroyed: boolean } = { destroyed: false };
+    const seen: { options?: unknown; url?: string; destroyed: boolean; navigate?: (e: { preventDefault(): void }) => void; open?: () => unknown } = { destroyed: false };
     class FakeWindow {
-      webContents = { printToPDF: async () => Buffer.from('%PDF-electron') };
+      webContents = {
+        printToPDF: async () => Buffer.from('%PDF-electron'),
+        on: (event: string, fn: (e: { preventDefault(): void }) => void) => {
+          if (event === 'will-navigate') seen.navigate = fn;
+        },
+        setWindowOpenHandler: (fn: () => unknown) => (seen.open = fn),
+      };
       constructor(options: unknown) {
         seen.options = options;
       }
@@ -224,7 +230,11 @@ describe('PDF and save seams', () => {
     }
     const r = await electronPdf(FakeWindow as never)('<h1>vm1</h1>');
     expect(r.ok && Buffer.from(r.value).toString()).toBe('%PDF-electron');
-    expect(seen.options).toMatchObject({ show: false, webPreferences: { sandbox: true, javascript: false, nodeIntegration: false } });
+    expect(seen.options).toMatchObject({ show: false, webPreferences: { sandbox: true, javascript: false, nodeIntegration: false, contextIsolation: true } });
+    let prevented = false;
+    seen.navigate?.({ preventDefault: () => (prevented = true) });
+    expect(prevented).toBe(true);
+    expect(seen.open?.()).toEqual({ action: 'deny' });
     expect(Buffer.from(seen.url?.split(',')[1] ?? '', 'base64').toString()).toBe('<h1>vm1</h1>');
     expect(seen.destroyed).toBe(true);
   });

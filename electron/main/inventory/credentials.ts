@@ -5,12 +5,13 @@
  *   never returned to the renderer. One unlock serves every host that uses the key. A passphrase that stops
  *   working (the key file was re-encrypted) is forgotten.
  * - A key is checked here before any connection is attempted, so "needs a passphrase", "wrong passphrase" and
- *   "unreadable file" are told apart plainly instead of surfacing as a generic authentication failure.
+ *   "unreadable file" are told apart plainly instead of surfacing as a generic authentication failure. A key file
+ *   others can read is refused as OpenSSH refuses it.
  */
-import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import ssh2 from 'ssh2';
 import type { HostAuth } from '../../../shared/inventory/types';
+import { KeyFileTooOpenError, readPrivateKeyFile } from '../ssh/key-file';
 import type { SshAuth } from '../ssh/pool';
 
 const { utils } = ssh2;
@@ -44,7 +45,7 @@ export class Credentials {
   private readonly readKey: (path: string) => Promise<Buffer>;
 
   constructor(private readonly opts: CredentialsOptions) {
-    this.readKey = opts.readKey ?? ((p) => readFile(p));
+    this.readKey = opts.readKey ?? ((p) => readPrivateKeyFile(p));
   }
 
   /** Is a passphrase held for this key file? (Never the passphrase itself.) */
@@ -78,6 +79,7 @@ export class Credentials {
     try {
       key = await this.readKey(path);
     } catch (e) {
+      if (e instanceof KeyFileTooOpenError) return { ok: false, problem: { state: 'auth-failed', reason: e.message } };
       const code = (e as { code?: unknown }).code;
       return {
         ok: false,

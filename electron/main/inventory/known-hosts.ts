@@ -48,10 +48,13 @@ export function ferryKnownHostsStore(o: FerryKnownHostsOptions): KnownHostsStore
   };
 }
 
-/** Revoked anywhere > changed anywhere > matched anywhere > unknown (with every other key type seen). */
+/**
+ * Revoked anywhere > changed anywhere > matched anywhere > vouched for only by a @cert-authority line (unsupported)
+ * > unknown (with every other key type seen).
+ */
 export function combineVerdicts(verdicts: readonly HostKeyVerdict[]): HostKeyVerdict {
   const first = (s: HostKeyVerdict['status']) => verdicts.find((v) => v.status === s);
-  const decided = first('revoked') ?? first('changed') ?? first('match');
+  const decided = first('revoked') ?? first('changed') ?? first('match') ?? first('cert-authority');
   if (decided) return decided;
   const other = new Set<string>();
   for (const v of verdicts) if (v.status === 'unknown') for (const t of v.otherKeyTypes) other.add(t);

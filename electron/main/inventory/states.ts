@@ -65,6 +65,7 @@ export function connectionStateFor(e: FerryError, phase: 'connect' | 'command'):
       };
     }
     case 'ssh.host-key-revoked':
+    case 'ssh.host-certificate-unsupported':
     case 'ssh.handshake-failed':
     case 'ssh.known-hosts-io':
     case 'ssh.channel-failed':

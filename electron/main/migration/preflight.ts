@@ -38,6 +38,7 @@ import { examineTlsCertificates } from './preflight-tls';
 import { portRanges } from '../../../shared/network/path-analysis';
 import { measurePath, pathDetail, pathSentence } from './preflight-path';
 import { compareVersions } from '../../../shared/versions';
+import { shLine } from '../../../shared/shell/quote';
 
 // ---- API ----------------------------------------------------------------------------------------------------------
 
@@ -293,7 +294,7 @@ async function checkP2p(c: Ctx): Promise<Verdict> {
     if (!(e instanceof CheckError) || !e.error.code.startsWith('libvirt.')) throw e;
     const said = (e.error.detail ?? '').split('\n').filter((l) => l.trim() !== '').at(-1) ?? '';
     return verdict('fail', `${e.error.message} libvirt on ${source.name} said: "${said.replace(/^error: /, '')}"`, {
-      fix: `On ${source.name}, as root: \`virsh -c ${uri} version\` must work without a prompt: ${destination.name}'s host key in root's ~/.ssh/known_hosts, root's key in ${destination.name}'s authorized_keys, sshd and libvirtd running on ${destination.name}.`,
+      fix: `On ${source.name}, as root: \`${shLine`virsh -c ${uri} version`}\` must work without a prompt: ${destination.name}'s host key in root's ~/.ssh/known_hosts, root's key in ${destination.name}'s authorized_keys, sshd and libvirtd running on ${destination.name}.`,
       detail: e.error.detail,
     });
   }
@@ -587,7 +588,7 @@ async function checkRdma(c: Ctx): Promise<Verdict> {
   }
   if (problems.length > 0) {
     return verdict('fail', `RDMA cannot work: ${problems.join('; ')}.`, {
-      fix: `RDMA needs an RDMA-capable NIC and driver on both hosts, --migrateuri rdma://<destination RDMA address>, and a hard limit on the domain (\`virsh memtune ${c.input.vm} --hard-limit <KiB> --config\`, above its memory plus QEMU's overhead).`,
+      fix: `RDMA needs an RDMA-capable NIC and driver on both hosts, --migrateuri rdma://<destination RDMA address>, and a hard limit on the domain (\`${shLine`virsh memtune --domain ${c.input.vm}`} --hard-limit <KiB> --config\`, above its memory plus QEMU's overhead).`,
       detail: [s, d].map((r, i) => `${i === 0 ? source.name : destination.name}: devices [${r.devices.join(' ')}], CONFIG_INFINIBAND ${r.configInfiniband === undefined ? 'unknown' : String(r.configInfiniband)} (${r.configSource ?? 'no config'})`).join('\n'),
     });
   }

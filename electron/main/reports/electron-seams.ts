@@ -5,7 +5,8 @@
  * seams are tested with fakes of BrowserWindow and dialog, never with Electron.
  *
  * - pdf: a hidden, sandboxed window with JavaScript off loads the report's HTML (a data: URL; the report needs no
- *   network and runs no script) and prints it with webContents.printToPDF (A4, backgrounds).
+ *   network and runs no script, and its CSP meta says so) and prints it with webContents.printToPDF (A4,
+ *   backgrounds); it navigates nowhere and opens no window.
  * - save: a save dialog chooses where the export goes; main writes the bytes there. Only this path, which the user
  *   picked in a native dialog, is ever written, and only on the desktop.
  */
@@ -29,7 +30,9 @@ export interface ReportSeams {
   readonly save?: SaveFile;
 }
 
-type WindowLike = Pick<ElectronBrowserWindow, 'loadURL' | 'destroy'> & { readonly webContents: Pick<ElectronBrowserWindow['webContents'], 'printToPDF'> };
+type WindowLike = Pick<ElectronBrowserWindow, 'loadURL' | 'destroy'> & {
+  readonly webContents: Pick<ElectronBrowserWindow['webContents'], 'printToPDF' | 'on' | 'setWindowOpenHandler'>;
+};
 type WindowCtor = new (options: BrowserWindowConstructorOptions) => WindowLike;
 type DialogLike = Pick<Dialog, 'showSaveDialog'>;
 type WriteFile = (path: string, data: Uint8Array) => Promise<void>;
@@ -38,8 +41,12 @@ export function electronPdf(BrowserWindow: WindowCtor): PdfRenderer {
   return async (html) => {
     const win = new BrowserWindow({
       show: false,
-      webPreferences: { sandbox: true, contextIsolation: true, nodeIntegration: false, javascript: false, webSecurity: true },
+      webPreferences: { sandbox: true, contextIsolation: true, nodeIntegration: false, javascript: false, webSecurity: true, webviewTag: false },
     });
+    // The report is the only page this window shows: a <meta http-equiv="refresh"> or a link in an imported report
+    // goes nowhere.
+    win.webContents.on('will-navigate', (event) => event.preventDefault());
+    win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
     try {
       await win.loadURL(`data:text/html;charset=utf-8;base64,${Buffer.from(html, 'utf8').toString('base64')}`);
       const pdf = await win.webContents.printToPDF({ printBackground: true, pageSize: 'A4' });

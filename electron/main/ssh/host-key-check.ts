@@ -1,9 +1,11 @@
 /**
  * Checking the host key a server presents against Ferry's known hosts (one store, or several files behind its own
  * `check`), for every connection the pool makes: targets and jump hosts alike. unknown, changed and revoked keys are
- * errors that carry the presented key (see HostKeyError); a changed key is never accepted.
+ * errors that carry the presented key (see HostKeyError); a changed key is never accepted. A host vouched for only by
+ * a @cert-authority line is ssh.host-certificate-unsupported, with no key to trust.
  */
 import { ferryError, type FerryError } from '../../../shared/errors';
+import { shLine } from '../../../shared/shell/quote';
 import { err, ok, type Result } from '../../../shared/result';
 import { targetPort, type HostKeyError, type SshHop } from './errors';
 import { checkHostKey, fingerprintSha256, hostLookupName, keyTypeOfBlob, type HostKeyVerdict, type KnownHostsFile, type KnownHostsStore } from './known-hosts';
@@ -67,7 +69,7 @@ export async function checkPresentedKey(store: KnownHostsStore, target: SshHop, 
         message:
           `The host key of ${hp} has CHANGED: it now presents ${keyType} ${presented.fingerprint}, but ${fileName} line ${v.line} records ${v.knownFingerprint}. ` +
           `Either the host was reinstalled or someone is intercepting the connection. Ferry will not connect until the old entry is removed ` +
-          `(ssh-keygen -R '${hostLookupName(host, port)}' -f ${fileName}) after you have checked the new fingerprint.`,
+          `(${shLine`ssh-keygen -R ${hostLookupName(host, port)} -f ${fileName}`}) after you have checked the new fingerprint.`,
         hostKey: { ...presented, knownFingerprint: v.knownFingerprint, knownLine: v.line },
       };
       return err(e);
@@ -80,5 +82,16 @@ export async function checkPresentedKey(store: KnownHostsStore, target: SshHop, 
       };
       return err(e);
     }
+    case 'cert-authority':
+      // Not a HostKeyError: there is no key to offer for trust, the file says this host is trusted by certificate.
+      return err(
+        ferryError(
+          'ssh.host-certificate-unsupported',
+          `${fileName} line ${v.line} trusts ${hp} through a @cert-authority line (host certificates), which Ferry cannot verify. ` +
+            `Ferry will not connect, nor trust the host's plain ${keyType} key ${presented.fingerprint} on first use. ` +
+            `To manage this host with Ferry, add its plain host key to ${fileName} once you have checked that fingerprint.`,
+          `${fileName}:${v.line}: @cert-authority`,
+        ),
+      );
   }
 }

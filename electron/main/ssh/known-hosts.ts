@@ -6,8 +6,9 @@
  *   hashed name `|1|base64(salt)|base64(HMAC-SHA1(salt, name))` (what `ssh-keygen -H` and HashKnownHosts write);
  * - the name looked up is `host` for port 22 and `[host]:port` for any other port;
  * - `@revoked` marks a key that must never be accepted for the matching hosts; `@cert-authority` lines name a CA for
- *   host certificates: they are parsed and kept, but never match a plain host key (ssh2 does not offer certificate
- *   host key algorithms, so a CA line alone leaves a host "unknown", as OpenSSH would for a plain key);
+ *   host certificates: they never match a plain host key, and ssh2 cannot verify host certificates, so a host the
+ *   file vouches for only through a CA line (no plain key of the presented type) is "cert-authority": unsupported,
+ *   never "unknown", which would offer to trust the host's plain key on first use behind the CA's back;
  * - a key is "changed" when the file holds a key of the same type for the host and none equals the presented one.
  *   Keys of other types for the same host do not count (OpenSSH's rule); the pool prefers the known types when it
  *   negotiates, so a host that suddenly offers only another type shows up as "unknown" with `otherKeyTypes` set, and
@@ -49,7 +50,8 @@ export type HostKeyStatus =
   | { readonly status: 'match'; readonly line: number }
   | { readonly status: 'unknown'; readonly otherKeyTypes: readonly string[] }
   | { readonly status: 'changed'; readonly knownFingerprint: string; readonly line: number }
-  | { readonly status: 'revoked'; readonly line: number };
+  | { readonly status: 'revoked'; readonly line: number }
+  | { readonly status: 'cert-authority'; readonly line: number };
 
 /** `SHA256:<base64 without padding>` of the public key blob, exactly as `ssh-keygen -lf` prints it. */
 export function fingerprintSha256(keyBlob: Buffer): string {
@@ -205,6 +207,8 @@ export function checkHostKey(
   if (same) return { status: 'match', line: same.line };
   const sameType = plain.find((e) => e.keyType === keyType);
   if (sameType) return { status: 'changed', knownFingerprint: fingerprintSha256(sameType.keyBlob), line: sameType.line };
+  const ca = forHost.find((e) => e.marker === 'cert-authority');
+  if (ca) return { status: 'cert-authority', line: ca.line };
   return { status: 'unknown', otherKeyTypes: [...new Set(plain.map((e) => e.keyType))] };
 }
 

@@ -10,7 +10,8 @@
  *   it every exec pays ~40 ms of Nagle.
  * - Host keys: `hostVerifier` is always set; it checks the injected known_hosts store on every key exchange.
  *   unknown -> `ssh.host-key-unknown` (key type, SHA256 fingerprint, key: `trustHostKey` appends it),
- *   changed -> `ssh.host-key-changed` (both fingerprints, never accepted), revoked -> `ssh.host-key-revoked`.
+ *   changed -> `ssh.host-key-changed` (both fingerprints, never accepted), revoked -> `ssh.host-key-revoked`,
+ *   vouched for only by a @cert-authority line -> `ssh.host-certificate-unsupported` (nothing to trust).
  *   Host key algorithms the file already knows for the host are negotiated first, as OpenSSH does.
  * - Reconnect: connections are made on demand. After a failed attempt or a drop the next attempt waits an
  *   exponential, capped, jittered delay; a request that cannot wait that long (its deadline is sooner) gets the

@@ -53,13 +53,13 @@ export function hostAllowed(req: IncomingMessage, allowed: ReadonlySet<string> |
 export type UpgradeRefusal = { readonly status: 400 | 401 | 403 | 404; readonly why: string };
 
 /** Every check an upgrade must pass before the WebSocket handshake; `undefined` when it passes. */
-export function checkUpgrade(req: IncomingMessage, token: string, allowed: ReadonlySet<string> | undefined): UpgradeRefusal | undefined {
+export function checkUpgrade(req: IncomingMessage, token: string, allowed: ReadonlySet<string> | undefined, scheme: 'http' | 'https' = 'http'): UpgradeRefusal | undefined {
   const path = (req.url ?? '').split('?')[0];
   if (path !== WS_PATH) return { status: 404, why: 'path' };
   if (!hostAllowed(req, allowed)) return { status: 403, why: 'host' };
   // Browsers always send Origin; it must be this server's page. Non-browser clients (no Origin) still need the token.
   const origin = req.headers.origin;
-  if (origin !== undefined && origin.toLowerCase() !== `http://${req.headers.host?.toLowerCase()}`) return { status: 403, why: 'origin' };
+  if (origin !== undefined && origin.toLowerCase() !== `${scheme}://${req.headers.host?.toLowerCase()}`) return { status: 403, why: 'origin' };
   const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
   if (!offered.includes(WS_PROTOCOL)) return { status: 400, why: 'protocol' };
   const tokens = offered.filter((p) => p.startsWith(WS_TOKEN_PROTOCOL_PREFIX)).map((p) => p.slice(WS_TOKEN_PROTOCOL_PREFIX.length));

@@ -12,6 +12,7 @@ import { createIpcCore } from '../ipc/core';
 import { stderrLogger } from '../ipc/log';
 import { parseWebArgs, WEB_USAGE } from './args';
 import { startWebServer } from './server';
+import { loadTls, type TlsMaterial } from './tls';
 
 async function run(): Promise<void> {
   const args = parseWebArgs(process.argv.slice(2), process.env);
@@ -31,10 +32,21 @@ async function run(): Promise<void> {
   const log = stderrLogger();
   const logger = { ...log, debug: process.env['FERRY_DEBUG'] ? log.warn : () => undefined };
   const dataDir = path.resolve(args.value.dataDir ?? defaultDataDir(process.env, os.homedir()));
+  let tls: TlsMaterial | undefined;
+  if (args.value.tls) {
+    const loaded = await loadTls(args.value.tls.certFile, args.value.tls.keyFile);
+    if (!loaded.ok) {
+      process.stderr.write(`ferry web: ${loaded.error}\n`);
+      process.exit(2);
+    }
+    tls = loaded.value;
+  }
   const main = await createFerryMain({ dataDir, homeDir: os.homedir(), env: process.env, version, logger, mode: 'web' });
   const core = createIpcCore(main.handlers, { logger });
-  const server = await startWebServer({ core, staticDir, host: args.value.host, port: args.value.port, allowRemote: args.value.allowRemote, logger });
+  const server = await startWebServer({ core, staticDir, host: args.value.host, port: args.value.port, allowRemote: args.value.allowRemote, ...(tls ? { tls } : {}), logger });
   process.stdout.write(`Ferry web console: ${server.url}\n`);
+  // stdout carries only the URL line (scripts read it); the fingerprint is for the person comparing it in the browser.
+  if (tls) process.stderr.write(`ferry web: TLS certificate SHA-256 fingerprint ${tls.fingerprint256} (valid until ${tls.validTo}): check the browser shows the same.\n`);
 
   let stopping = false;
   const stop = async () => {

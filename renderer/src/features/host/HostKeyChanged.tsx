@@ -3,6 +3,7 @@
  * admin resolves it outside Ferry, after verifying the new key out of band.
  */
 import type { PresentedHostKeyView } from '../../../../shared/inventory/types';
+import { shLine } from '../../../../shared/shell/quote';
 import { hostLabel } from './HostKeyPrompt';
 
 interface Props {
@@ -11,9 +12,9 @@ interface Props {
   readonly knownIn?: string | undefined;
 }
 
-/** A word as a shell would need it to be typed (for a command shown to the admin, never run by Ferry). */
-function shellWord(s: string): string {
-  return /^[A-Za-z0-9_./~:@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+/** The command that forgets the old key, for the admin to paste (never run by Ferry). `~/` stays unquoted to expand. */
+export function forgetKeyCommand(target: string, file: string): string {
+  return file.startsWith('~/') ? shLine`ssh-keygen -R ${target} -f ~/${file.slice(2)}` : shLine`ssh-keygen -R ${target} -f ${file}`;
 }
 
 export function HostKeyChanged({ hostKey, knownFingerprint, knownIn }: Props) {
@@ -44,9 +45,7 @@ export function HostKeyChanged({ hostKey, knownFingerprint, knownIn }: Props) {
         network): <code>ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub</code>. Only if it matches, remove the old key from
         Ferry’s known_hosts{file !== undefined ? ' ' : ''}
         {file !== undefined && (
-          <code>
-            ssh-keygen -R {shellWord(target)} -f {shellWord(file)}
-          </code>
+          <code>{forgetKeyCommand(target, file)}</code>
         )}{' '}
         and connect again: Ferry will then show the new key for you to trust. If it does not match, do not connect, and
         investigate the network path.
