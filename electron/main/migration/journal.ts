@@ -17,10 +17,8 @@
  *
  * Side effects (the file system) come in as `JournalFs`, so tests can fail or slow any step.
  */
-import { constants as fsc } from 'node:fs';
-import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { writeFileAtomic } from '../atomic-file';
+import { JsonlAppender, nodeJsonlFs, type AppendHandle, type JsonlFs } from '../storage/jsonl';
 import { ferryError, type FerryError } from '../../../shared/errors';
 import { PAYLOAD_SCHEMAS, type RepairPayload } from './journal-schema';
 
@@ -201,69 +199,10 @@ export function damageProblem(damaged: readonly DamagedLine[], movedTo: string |
   return { line: damaged[0]?.line ?? 0, kind: 'damaged', error: ferryError('inventory.corrupt', message, detail) };
 }
 
-export interface JournalFs {
-  readFile(path: string): Promise<string | undefined>;
-  /** Opens for appending (O_APPEND | O_CREAT), mode 0600. */
-  openAppend(path: string): Promise<AppendHandle>;
-  /** Writes a new file (never over an existing one), durably: where damaged lines are kept. */
-  writeAside(path: string, data: string): Promise<void>;
-  /** Replaces the file's content atomically and durably (a temporary file, fdatasync, rename). */
-  replace(path: string, data: string): Promise<void>;
-  /** Cuts the file to `length` bytes, durably (the tuning store's torn tail). */
-  truncate(path: string, length: number): Promise<void>;
-}
-
-export interface AppendHandle {
-  /** One write of the whole buffer (loops over partial writes), then fdatasync. */
-  appendDurable(data: Buffer): Promise<void>;
-  close(): Promise<void>;
-}
-
-async function writeNewDurable(path: string, data: string): Promise<void> {
-  const fh = await open(path, 'wx', 0o600);
-  try {
-    await fh.writeFile(data, 'utf8');
-    await fh.datasync();
-  } finally {
-    await fh.close();
-  }
-}
-
-export const nodeJournalFs: JournalFs = {
-  async readFile(path) {
-    try {
-      return await readFile(path, 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw e;
-    }
-  },
-  async openAppend(path) {
-    const fh: FileHandle = await open(path, fsc.O_WRONLY | fsc.O_APPEND | fsc.O_CREAT, 0o600);
-    return {
-      async appendDurable(data) {
-        let off = 0;
-        while (off < data.length) {
-          const { bytesWritten } = await fh.write(data, off, data.length - off);
-          off += bytesWritten;
-        }
-        await fh.datasync();
-      },
-      close: () => fh.close(),
-    };
-  },
-  writeAside: writeNewDurable,
-  replace: (path, data) => writeFileAtomic(path, data),
-  async truncate(path, length) {
-    const fh = await open(path, 'r+');
-    try {
-      await fh.truncate(length);
-      await fh.datasync();
-    } finally {
-      await fh.close();
-    }
-  },
-};
+/** The journal's file system seam (storage/jsonl.ts), under the names the journal's users know. */
+export type JournalFs = JsonlFs;
+export type { AppendHandle };
+export const nodeJournalFs: JournalFs = nodeJsonlFs;
 
 export interface JournalOpenOptions {
   readonly dataDir: string;
@@ -297,19 +236,19 @@ async function writeAsideUnique(fs: JournalFs, base: string, data: string): Prom
  */
 export class Journal {
   private nextN: number;
-  private chain: Promise<unknown> = Promise.resolve();
-  private closed = false;
   private readonly syncTimes: number[] = [];
+  private readonly appender: JsonlAppender;
 
   private constructor(
     readonly path: string,
-    private readonly handle: AppendHandle,
+    handle: AppendHandle,
     /** The lines that were in the file at open; `problems` is what to tell the admin, once. */
     readonly initial: OpenedJournal,
     /** The file does not end with a newline (damage that could not be moved): the next line starts a new one. */
-    private needsNewline: boolean,
+    needsNewline: boolean,
   ) {
     this.nextN = initial.nextN;
+    this.appender = new JsonlAppender(handle, 'migration journal', needsNewline);
   }
 
   static async open(o: JournalOpenOptions): Promise<Journal> {
@@ -359,22 +298,16 @@ export class Journal {
   }
 
   private appendAny(entry: JournalEntry): Promise<JournalLine> {
-    if (this.closed) return Promise.reject(new Error('the migration journal is closed'));
-    const run = async (): Promise<JournalLine> => {
-      const line = { v: JOURNAL_VERSION, n: this.nextN, ...entry } as JournalLine;
-      // Never glued onto a fragment: it would damage this line too.
-      const data = Buffer.from(`${this.needsNewline ? '\n' : ''}${JSON.stringify(line)}\n`, 'utf8');
-      const t0 = performance.now();
-      await this.handle.appendDurable(data);
-      this.recordSync(performance.now() - t0);
-      this.needsNewline = false;
-      this.nextN += 1;
-      return line;
-    };
-    const p = this.chain.then(run, run);
-    this.chain = p.catch(() => undefined);
-    return p;
+    // The number is taken when the line is written, and used up only once it is on disk (a failed append is undone).
+    return this.appender.append(
+      () => ({ v: JOURNAL_VERSION, n: this.nextN, ...entry }) as JournalLine,
+      (line, ms) => {
+        this.nextN = line.n + 1;
+        this.recordSync(ms);
+      },
+    );
   }
+
   private recordSync(ms: number): void {
     if (this.syncTimes.length >= 1000) this.syncTimes.shift();
     this.syncTimes.push(ms);
@@ -387,10 +320,7 @@ export class Journal {
   }
 
   /** Waits for the appends in flight, then closes the file. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.chain;
-    await this.handle.close();
+  close(): Promise<void> {
+    return this.appender.close();
   }
 }

@@ -26,7 +26,7 @@ import {
   type PersistOutcome,
   type TuningRunResult,
 } from '../../../shared/tuning/types';
-import { nodeJournalFs, type AppendHandle, type JournalFs } from '../migration/journal';
+import { JsonlAppender, nodeJsonlFs, type AppendHandle, type JsonlFs } from '../storage/jsonl';
 
 export const TUNING_FILE = 'tuning.jsonl';
 
@@ -159,29 +159,29 @@ interface MutableRecord {
 
 export interface TuningStoreOptions {
   readonly dataDir: string;
-  readonly fs?: JournalFs;
+  readonly fs?: JsonlFs;
   readonly wallClock?: () => number;
 }
 
 /** The open store. Appends are serialised and resolve only once on disk. */
 export class TuningStore {
   private nextN: number;
-  private chain: Promise<unknown> = Promise.resolve();
-  private closed = false;
+  private readonly appender: JsonlAppender;
   private readonly sets = new Map<string, MutableRecord>();
 
   private constructor(
     readonly path: string,
-    private readonly handle: AppendHandle,
+    handle: AppendHandle,
     readonly problems: readonly TuningLogProblem[],
     lines: readonly TuningLine[],
   ) {
     this.nextN = (lines[lines.length - 1]?.n ?? 0) + 1;
+    this.appender = new JsonlAppender(handle, 'tuning history');
     for (const l of lines) this.index(l);
   }
 
   static async open(o: TuningStoreOptions): Promise<TuningStore> {
-    const fs = o.fs ?? nodeJournalFs;
+    const fs = o.fs ?? nodeJsonlFs;
     const path = join(o.dataDir, TUNING_FILE);
     const text = (await fs.readFile(path)) ?? '';
     const parsed = parseTuningLog(text);
@@ -212,17 +212,13 @@ export class TuningStore {
 
   /** Appends one line; resolves once it is on disk (fdatasync returned). */
   append(entry: TuningEntry): Promise<TuningLine> {
-    if (this.closed) return Promise.reject(new Error('the tuning history is closed'));
-    const run = async (): Promise<TuningLine> => {
-      const line = { v: 1, n: this.nextN, ...entry } as TuningLine;
-      await this.handle.appendDurable(Buffer.from(`${JSON.stringify(line)}\n`, 'utf8'));
-      this.nextN += 1;
-      this.index(line);
-      return line;
-    };
-    const p = this.chain.then(run, run);
-    this.chain = p.catch(() => undefined);
-    return p;
+    return this.appender.append(
+      () => ({ v: 1, n: this.nextN, ...entry }) as TuningLine,
+      (line) => {
+        this.nextN = line.n + 1;
+        this.index(line);
+      },
+    );
   }
 
   get(changeSetId: string): ChangeSetRecord | undefined {
@@ -237,10 +233,7 @@ export class TuningStore {
       .map((r) => summaryOf(r));
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.chain;
-    await this.handle.close();
+  close(): Promise<void> {
+    return this.appender.close();
   }
 }

@@ -1,0 +1,137 @@
+/**
+ * Append-only JSON-lines files (the migration journal, the tuning history): the file system seam and the one
+ * appender both write through. An append is one write of the whole line followed by fdatasync, and appends run one at
+ * a time in call order, so what `append` acknowledged is on disk.
+ *
+ * A failed append is rolled back: a write can fail after part of the line reached the file (disk full, I/O error),
+ * and the next line appended after that fragment would be glued to it and lost with it. The appender cuts the file
+ * back to where the failed line began; if even that fails, the next line starts on a new line, so only the fragment
+ * is damaged (the readers set it aside).
+ */
+import { constants as fsc } from 'node:fs';
+import { open, readFile, type FileHandle } from 'node:fs/promises';
+import { writeFileAtomic } from '../atomic-file';
+
+export interface JsonlFs {
+  readFile(path: string): Promise<string | undefined>;
+  /** Opens for appending (O_APPEND | O_CREAT), mode 0600. */
+  openAppend(path: string): Promise<AppendHandle>;
+  /** Writes a new file (never over an existing one), durably: where damaged lines are kept. */
+  writeAside(path: string, data: string): Promise<void>;
+  /** Replaces the file's content atomically and durably (a temporary file, fdatasync, rename). */
+  replace(path: string, data: string): Promise<void>;
+  /** Cuts the file to `length` bytes, durably (a torn tail found at open). */
+  truncate(path: string, length: number): Promise<void>;
+}
+
+export interface AppendHandle {
+  /** One write of the whole buffer (loops over partial writes), then fdatasync. */
+  appendDurable(data: Buffer): Promise<void>;
+  /** The file's size now, bytes. */
+  size(): Promise<number>;
+  /** Cuts the file back to `length` bytes, durably (undoing a failed append). */
+  truncate(length: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function writeNewDurable(path: string, data: string): Promise<void> {
+  const fh = await open(path, 'wx', 0o600);
+  try {
+    await fh.writeFile(data, 'utf8');
+    await fh.datasync();
+  } finally {
+    await fh.close();
+  }
+}
+
+export const nodeJsonlFs: JsonlFs = {
+  async readFile(path) {
+    try {
+      return await readFile(path, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+  },
+  async openAppend(path) {
+    const fh: FileHandle = await open(path, fsc.O_WRONLY | fsc.O_APPEND | fsc.O_CREAT, 0o600);
+    return {
+      async appendDurable(data) {
+        let off = 0;
+        while (off < data.length) {
+          const { bytesWritten } = await fh.write(data, off, data.length - off);
+          off += bytesWritten;
+        }
+        await fh.datasync();
+      },
+      size: async () => (await fh.stat()).size,
+      async truncate(length) {
+        await fh.truncate(length);
+        await fh.datasync();
+      },
+      close: () => fh.close(),
+    };
+  },
+  writeAside: writeNewDurable,
+  replace: (path, data) => writeFileAtomic(path, data),
+  async truncate(path, length) {
+    const fh = await open(path, 'r+');
+    try {
+      await fh.truncate(length);
+      await fh.datasync();
+    } finally {
+      await fh.close();
+    }
+  },
+};
+
+/** Serialised, durable, rolled-back appends of one line each to an open file. */
+export class JsonlAppender {
+  private chain: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  /** `needsNewline`: the file does not end with a newline (damage left in place), so the first line starts one. */
+  constructor(
+    private readonly handle: AppendHandle,
+    private readonly what: string,
+    private needsNewline = false,
+  ) {}
+
+  /**
+   * Appends `make()`'s line once every earlier append has settled (so `make` sees their effects, e.g. a sequence
+   * number), and calls `written` with it and the write's duration before the next one starts. Resolves when the
+   * line is on disk; rejects, with the file as it was, when it could not be written.
+   */
+  append<T extends object>(make: () => T, written?: (line: T, ms: number) => void): Promise<T> {
+    if (this.closed) return Promise.reject(new Error(`the ${this.what} is closed`));
+    const run = async (): Promise<T> => {
+      const line = make();
+      const data = Buffer.from(`${this.needsNewline ? '\n' : ''}${JSON.stringify(line)}\n`, 'utf8');
+      const before = await this.handle.size();
+      const t0 = performance.now();
+      try {
+        await this.handle.appendDurable(data);
+      } catch (e) {
+        await this.handle.truncate(before).catch(() => {
+          // The fragment stays: never glue the next line onto it.
+          this.needsNewline = true;
+        });
+        throw e;
+      }
+      this.needsNewline = false;
+      written?.(line, performance.now() - t0);
+      return line;
+    };
+    const p = this.chain.then(run, run);
+    this.chain = p.catch(() => undefined);
+    return p;
+  }
+
+  /** Waits for the appends in flight, then closes the file. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.chain;
+    await this.handle.close();
+  }
+}
