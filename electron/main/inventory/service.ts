@@ -11,20 +11,25 @@
  * - Change events: a host is announced in full only when what the renderer shows changed; a routine refresh that
  *   changed nothing sends a small `refreshed` event (id and time), so an unchanged inventory never resends its VMs
  *   and "last refresh" stays true.
+ *
+ * Testing a draft and the keys it was shown: probe.ts; one refresh of a host: refresh.ts; a host's live state:
+ * runtime.ts. Here: the directory of hosts, key trust, settings and the refresh loop.
  */
 import { randomUUID } from 'node:crypto';
 import type { FerryError } from '../../../shared/errors';
 import { ferryError } from '../../../shared/errors';
 import { err, ok, type Result } from '../../../shared/result';
-import type { ConnectionState, HostDraft, HostFacts, HostRecord, HostView, VmSummary } from '../../../shared/inventory/types';
+import type { HostDraft, HostRecord, HostView } from '../../../shared/inventory/types';
 import type { HostTestOutcome, InventoryEvent, Settings } from '../../../shared/ipc/contract';
 import type { Clock } from '../clock';
-import { isHostKeyError, targetKey, type PresentedHostKey, type SshTarget } from '../ssh/errors';
+import { targetKey, type SshTarget } from '../ssh/errors';
 import type { SshAuth, SshLogger } from '../ssh/pool';
-import type { HostSession, SshBackend } from './backend';
-import { applyNicRoles, collectFacts, collectVms } from './collect';
-import type { CredentialProblem, Credentials } from './credentials';
-import { connectionStateFor, presentedKeyView } from './states';
+import type { SshBackend } from './backend';
+import { applyNicRoles } from './collect';
+import type { Credentials } from './credentials';
+import { hostPort, PresentedKeys, probeDraft, type Probed } from './probe';
+import { refreshHost, type RefreshDeps } from './refresh';
+import type { Runtime } from './runtime';
 import type { InventoryData, InventoryStore } from './store';
 import { jumpTargetsOf, recordKey, sshTargetOf } from './target';
 
@@ -53,35 +58,8 @@ export interface InventoryServiceOptions {
   readonly factsIntervalMs?: number;
 }
 
-interface Runtime {
-  record: HostRecord;
-  connection: ConnectionState;
-  facts?: HostFacts;
-  /** clock.now() when `facts` were collected. */
-  factsAt?: number;
-  vms?: VmSummary[];
-  refreshedAt?: string;
-  problem?: { message: string; detail?: string };
-  inFlight?: Promise<void>;
-  abort?: AbortController;
-  session?: HostSession;
-  /** Bumped when the record's connection details change or the host is removed: late results are dropped. */
-  generation: number;
-  /** What was last announced, minus timestamps (see `signature`). */
-  announced?: string;
-  /** The refreshedAt last announced (in a `host` or `refreshed` event). */
-  announcedRefreshedAt?: string | undefined;
-}
-
-/** Last key a server presented per host:port, with the target that saw it: the only key trustKey accepts. */
-interface Presented {
-  readonly target: SshTarget;
-  readonly key: PresentedHostKey;
-}
-
 const noopLogger: SshLogger = { debug: () => undefined, warn: () => undefined };
 
-const hostPort = (host: string, port: number): string => `${host.toLowerCase()}:${port}`;
 const targetOf = sshTargetOf;
 /** The same server reached the same way: behind another bastion, the same private address is another machine. */
 const sameTarget = (a: HostDraft, b: HostDraft): boolean => recordKey(a) === recordKey(b);
@@ -100,7 +78,7 @@ export function signature(v: HostView): string {
 
 export class InventoryService {
   private readonly runtimes = new Map<string, Runtime>();
-  private readonly presented = new Map<string, Presented>();
+  private readonly presented = new PresentedKeys();
   private readonly listeners = new Set<(e: InventoryEvent) => void>();
   private readonly releaseListeners = new Set<(target: SshTarget) => Promise<void>>();
   private readonly backend: SshBackend;
@@ -111,6 +89,7 @@ export class InventoryService {
   private readonly hostTimeoutMs: number;
   private readonly factsIntervalMs: number;
   private disposed = false;
+  private readonly refreshDeps: RefreshDeps;
 
   constructor(private readonly o: InventoryServiceOptions) {
     this.clock = o.clock;
@@ -120,6 +99,19 @@ export class InventoryService {
     this.hostTimeoutMs = o.hostTimeoutMs ?? 30_000;
     this.factsIntervalMs = o.factsIntervalMs ?? 60_000;
     this.backend = o.backend((t) => this.authFor(t));
+    this.refreshDeps = {
+      credentials: o.credentials,
+      backend: this.backend,
+      clock: this.clock,
+      connectTimeoutMs: this.connectTimeoutMs,
+      hostTimeoutMs: this.hostTimeoutMs,
+      factsIntervalMs: this.factsIntervalMs,
+      iso: () => this.iso(),
+      presented: this.presented,
+      publish: (rt) => this.publish(rt),
+      disposed: () => this.disposed,
+      current: (rt) => this.runtimes.get(rt.record.id) === rt,
+    };
     for (const record of o.store.value.hosts) this.runtimes.set(record.id, { record, connection: { state: 'idle' }, generation: 0 });
   }
 
@@ -214,87 +206,12 @@ export class InventoryService {
 
   // ---- testing, trusting ---------------------------------------------------------------------------------------
 
-  /** Remembers the key a server showed, with the target that showed it: the record's own, or the jump host's. */
-  private notePresented(draft: HostDraft, e: FerryError): void {
-    if (!isHostKeyError(e)) return;
-    const hp = hostPort(e.hostKey.host, e.hostKey.port);
-    const target = hostPort(draft.address, draft.port) === hp ? targetOf(draft) : jumpTargetsOf(draft).find((j) => hostPort(j.hop.address, j.hop.port) === hp)?.target;
-    if (target) this.presented.set(hp, { target, key: e.hostKey });
-  }
-
-  /** The credentials of a draft and of each of its jump hosts, by pool key; the first that cannot be had, as a problem. */
-  private async resolveAll(draft: HostDraft, passphrase: string | undefined): Promise<{ ok: true; auth: (t: SshTarget) => SshAuth; encrypted: boolean } | { ok: false; problem: CredentialProblem; hop?: string }> {
-    const own = await this.o.credentials.resolve(draft.auth, passphrase);
-    if (!own.ok) return own;
-    const byKey = new Map<string, SshAuth>([[recordKey(draft), own.auth]]);
-    for (const j of jumpTargetsOf(draft)) {
-      const r = await this.o.credentials.resolve(j.hop.auth);
-      if (!r.ok) return { ...r, hop: j.hop.address };
-      byKey.set(targetKey(j.target).toLowerCase(), r.auth);
-    }
-    return {
-      ok: true,
-      encrypted: own.encrypted,
-      auth: (t) => {
-        const a = byKey.get(targetKey(t).toLowerCase());
-        if (!a) throw new Error(`no credentials for ${targetKey(t)}`);
-        return a;
-      },
-    };
-  }
-
-  /**
-   * Connects with the draft's own credentials over a throw-away connection and, if it answers, collects facts and
-   * VMs. Host-key prompts and a missing passphrase are outcomes; anything else that stops it is an error.
-   */
-  private async probe(
-    draft: HostDraft,
-    passphrase: string | undefined,
-  ): Promise<Result<{ outcome: HostTestOutcome; facts?: HostFacts; vms?: VmSummary[]; encrypted: boolean }, FerryError>> {
-    const cred = await this.resolveAll(draft, passphrase);
-    if (!cred.ok) {
-      const { problem, hop } = cred;
-      if (hop !== undefined) return err(ferryError('ssh.auth-failed', `jump host ${hop}: ${problem.reason}`, problem.state === 'auth-failed' ? problem.detail : undefined));
-      if (problem.state === 'passphrase-needed') return ok({ outcome: { outcome: 'passphrase-needed' }, encrypted: true });
-      return err(ferryError('ssh.auth-failed', problem.reason, problem.detail));
-    }
-    const target = targetOf(draft);
-    const backend = this.o.probeBackend(cred.auth);
-    let session: HostSession | undefined;
-    try {
-      const c = await backend.connect(target, { timeoutMs: this.connectTimeoutMs });
-      if (!c.ok) {
-        this.notePresented(draft, c.error);
-        const key = presentedKeyView(c.error);
-        if (c.error.code === 'ssh.host-key-unknown' && key) return ok({ outcome: { outcome: 'host-key-unknown', key }, encrypted: cred.encrypted });
-        if (c.error.code === 'ssh.host-key-changed' && key && isHostKeyError(c.error)) {
-          return ok({
-            outcome: {
-              outcome: 'host-key-changed',
-              key,
-              knownFingerprint: c.error.hostKey.knownFingerprint ?? 'unknown',
-              knownIn: c.error.hostKey.knownHostsFile,
-            },
-            encrypted: cred.encrypted,
-          });
-        }
-        return err(c.error);
-      }
-      session = backend.session(target);
-      const ctl = new AbortController();
-      const timer = this.clock.setTimeout(() => ctl.abort(), this.hostTimeoutMs);
-      try {
-        const [facts, vms] = await Promise.all([collectFacts(session, { signal: ctl.signal, now: () => this.iso() }), collectVms(session, { signal: ctl.signal })]);
-        if (!facts.ok) return err(facts.error);
-        if (!vms.ok) return err(vms.error);
-        return ok({ outcome: { outcome: 'ok', facts: facts.value, vmCount: vms.value.vms.length }, facts: facts.value, vms: vms.value.vms, encrypted: cred.encrypted });
-      } finally {
-        this.clock.clearTimeout(timer);
-      }
-    } finally {
-      await session?.close().catch(() => undefined);
-      await backend.dispose().catch(() => undefined);
-    }
+  private probe(draft: HostDraft, passphrase: string | undefined): Promise<Result<Probed, FerryError>> {
+    return probeDraft(
+      { credentials: this.o.credentials, probeBackend: this.o.probeBackend, clock: this.clock, connectTimeoutMs: this.connectTimeoutMs, hostTimeoutMs: this.hostTimeoutMs, iso: () => this.iso(), presented: this.presented },
+      draft,
+      passphrase,
+    );
   }
 
   async test(draft: HostDraft, passphrase?: string): Promise<Result<HostTestOutcome, FerryError>> {
@@ -318,7 +235,7 @@ export class InventoryService {
     }
     const r = await this.backend.trustHostKey(shown.target, { keyType: shown.key.keyType, keyBase64: shown.key.keyBase64 });
     if (!r.ok) return r;
-    this.presented.delete(hp);
+    this.presented.forget(hp);
     this.logger.debug('inventory.key-trusted', { host: hp, keyType: shown.key.keyType, fingerprint: shown.key.fingerprint });
     for (const rt of this.runtimes.values()) {
       if (reaches(rt.record, hp)) void this.refresh(rt);
@@ -514,7 +431,7 @@ export class InventoryService {
   private refresh(rt: Runtime, full = false): Promise<void> {
     if (rt.inFlight) return rt.inFlight;
     const started = this.clock.now();
-    const p: Promise<void> = this.doRefresh(rt, full)
+    const p: Promise<void> = refreshHost(this.refreshDeps, rt, full)
       .then((facts) => {
         // Every outcome, failures included: what a benchmark or a slow-host investigation needs.
         this.logger.debug('inventory.refreshed', { host: rt.record.name, state: rt.connection.state, facts, ms: Math.round(this.clock.now() - started) });
@@ -525,83 +442,6 @@ export class InventoryService {
       });
     rt.inFlight = p;
     return p;
-  }
-
-  private setConnection(rt: Runtime, state: ConnectionState): void {
-    // "since" is when the state began: a host that stays connected keeps its first time.
-    if (state.state === rt.connection.state && (state.state === 'connected' || state.state === 'connecting')) return;
-    rt.connection = state;
-  }
-
-  /** One refresh; answers whether facts were collected. */
-  private async doRefresh(rt: Runtime, full: boolean): Promise<boolean> {
-    if (this.disposed) return false;
-    const generation = rt.generation;
-    const stale = (): boolean => this.disposed || rt.generation !== generation || this.runtimes.get(rt.record.id) !== rt;
-    const cred = await this.o.credentials.resolve(rt.record.auth);
-    if (stale()) return false;
-    if (!cred.ok) {
-      this.setConnection(rt, cred.problem.state === 'passphrase-needed' ? { state: 'passphrase-needed', reason: cred.problem.reason } : { state: 'auth-failed', reason: cred.problem.reason, ...(cred.problem.detail !== undefined ? { detail: cred.problem.detail } : {}) });
-      this.publish(rt);
-      return false;
-    }
-    // Only a host not tried yet shows "connecting": one that is connected, or failing for a known reason, keeps
-    // its state while it is retried, so routine refreshes do not make the renderer flicker.
-    if (rt.connection.state === 'idle') {
-      this.setConnection(rt, { state: 'connecting', since: this.iso() });
-      this.publish(rt);
-    }
-    const target = targetOf(rt.record);
-    const ctl = new AbortController();
-    rt.abort = ctl;
-    let timedOut = false;
-    const timer = this.clock.setTimeout(() => {
-      timedOut = true;
-      ctl.abort();
-    }, this.hostTimeoutMs);
-    try {
-      const c = await this.backend.connect(target, { timeoutMs: this.connectTimeoutMs, signal: ctl.signal });
-      if (stale()) return false;
-      if (!c.ok) {
-        this.notePresented(rt.record, c.error);
-        const e = timedOut ? ferryError('ssh.unreachable', `${rt.record.address}:${rt.record.port} did not answer within ${Math.round(this.hostTimeoutMs / 1000)} s.`, c.error.message) : c.error;
-        this.setConnection(rt, connectionStateFor(e, 'connect') ?? { state: 'error', reason: e.message });
-        this.publish(rt);
-        return false;
-      }
-      rt.session ??= this.backend.session(target);
-      const session = rt.session;
-      const wantFacts =
-        full || rt.facts === undefined || rt.factsAt === undefined || rt.connection.state !== 'connected' || this.clock.now() - rt.factsAt >= this.factsIntervalMs;
-      const [facts, vms] = await Promise.all([
-        wantFacts ? collectFacts(session, { signal: ctl.signal, now: () => this.iso() }) : undefined,
-        collectVms(session, { signal: ctl.signal }),
-      ]);
-      if (stale()) return false;
-      if (facts?.ok) {
-        rt.facts = facts.value;
-        rt.factsAt = this.clock.now();
-      }
-      if (vms.ok) rt.vms = vms.value.vms;
-      const failures = [facts === undefined || facts.ok ? undefined : facts.error, vms.ok ? undefined : vms.error].filter((e): e is FerryError => e !== undefined);
-      const transport = failures.map((e) => connectionStateFor(e, 'command')).find((s) => s !== undefined);
-      if (transport) {
-        this.setConnection(rt, transport);
-      } else {
-        this.setConnection(rt, { state: 'connected', since: this.iso() });
-        if (failures.length === 0) rt.refreshedAt = this.iso();
-      }
-      const problem = timedOut
-        ? ferryError('command.timeout', `${rt.record.name} did not finish refreshing within ${Math.round(this.hostTimeoutMs / 1000)} s; what it showed before is kept.`)
-        : (failures.find((e) => connectionStateFor(e, 'command') === undefined) ?? (vms.ok ? vms.value.partial : undefined));
-      if (problem && !transport) rt.problem = problem.detail === undefined ? { message: problem.message } : { message: problem.message, detail: problem.detail };
-      else delete rt.problem;
-      this.publish(rt);
-      return wantFacts;
-    } finally {
-      this.clock.clearTimeout(timer);
-      if (rt.abort === ctl) delete rt.abort;
-    }
   }
 
   async dispose(): Promise<void> {
