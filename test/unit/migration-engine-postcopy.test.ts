@@ -2,7 +2,7 @@
 // keeps no completed statistics ("Job type: None") and, with --undefinesource, the source forgets the VM, so the
 // statistics come from the source's job-completed event; the switch and the end of the phase are journalled, and
 // samples taken during a long enough phase are kept and mark the phase as sampled.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,7 +32,6 @@ const NO_DOMAIN = "error: failed to get domain 'vmd'\n";
 const LIST_VMD = ' Id   Name   State\n----------------------\n 1    vmd    running\n\n';
 
 const out = (stdout: string, stderr = '', exitCode = 0): RunOutput => ({ stdout, stderr, exitCode });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 type Script = (host: string, argv: readonly string[], signal?: AbortSignal) => RunOutput | Promise<RunOutput>;
 
@@ -112,9 +111,11 @@ describe('post-copy runs', () => {
     if (!s.ok) throw new Error(s.error.message);
     // Listening on the source from the start, on its own channel.
     expect(hosts.calls).toContain('hvA exec virsh --connect qemu:///system event --domain vmd --event job-completed --timestamp --timeout 21600');
-    await sleep(250);
+    await vi.waitFor(() => expect((engine.record(s.value.id)?.samples ?? []).length).toBeGreaterThanOrEqual(2));
     expect((await engine.control(s.value.id, { kind: 'postcopy' })).ok).toBe(true);
-    await sleep(150);
+    // One sample after the switch (it finds no job: the phase was too short to be sampled), then the end.
+    const switchedAt = engine.record(s.value.id)?.events.find((e) => e.kind === 'post-copy')?.at ?? 0;
+    await vi.waitFor(() => expect((engine.record(s.value.id)?.samples ?? []).some((x) => x.at > switchedAt)).toBe(true));
     finish();
     const rec = await engine.settled(s.value.id);
     expect(rec?.state, rec?.end?.message).toBe('completed');
@@ -147,9 +148,9 @@ describe('post-copy runs', () => {
     const { engine } = await engineOver(hosts);
     const s = await engine.start({ vm: 'vmd', source: hvA, destination: hvB, options: OPTIONS, intervalMs: 100 });
     if (!s.ok) throw new Error(s.error.message);
-    await sleep(250);
+    await vi.waitFor(() => expect((engine.record(s.value.id)?.samples ?? []).length).toBeGreaterThanOrEqual(2));
     expect((await engine.control(s.value.id, { kind: 'postcopy' })).ok).toBe(true);
-    await sleep(450);
+    await vi.waitFor(() => expect((engine.record(s.value.id)?.samples ?? []).filter((x) => (x.info?.postcopyRequests ?? 0) > 0).length).toBeGreaterThanOrEqual(2));
     const live = engine.record(s.value.id);
     if (!live) throw new Error('no record');
     expect(recordView(live).state).toBe('post-copy');
@@ -180,7 +181,7 @@ describe('post-copy runs', () => {
     const { engine } = await engineOver(wrapped);
     const s = await engine.start({ vm: 'vmd', source: hvA, destination: hvB, options: { ...OPTIONS, postcopyAfterPrecopy: true }, intervalMs: 100 });
     if (!s.ok) throw new Error(s.error.message);
-    await sleep(600);
+    await vi.waitFor(() => expect((engine.record(s.value.id)?.samples ?? []).filter((x) => (x.info?.postcopyRequests ?? 0) > 0).length).toBeGreaterThanOrEqual(2));
     finish();
     const rec = await engine.settled(s.value.id);
     if (!rec) throw new Error('no record');
@@ -195,7 +196,7 @@ describe('post-copy runs', () => {
     const { engine } = await engineOver(hosts);
     const s = await engine.start({ vm: 'vmd', source: hvA, destination: hvB, options: OPTIONS, intervalMs: 100 });
     if (!s.ok) throw new Error(s.error.message);
-    await sleep(150);
+    await vi.waitFor(() => expect((engine.record(s.value.id)?.samples ?? []).length).toBeGreaterThanOrEqual(1));
     expect((await engine.control(s.value.id, { kind: 'postcopy' })).ok).toBe(true);
     finish();
     const rec = await engine.settled(s.value.id);
