@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { labHost, type HostName, type LabInfo } from '../lab/lab';
+import { until } from '../support/wait';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
@@ -76,7 +77,7 @@ export function startWebFerry(options: { readonly env?: NodeJS.ProcessEnv; reado
             await new Promise((r) => (child.exitCode !== null ? r(undefined) : child.once('exit', r)));
             // npm may exit before the server it ran has released the data directory; the next Ferry on it would be
             // refused. Its lock file goes once it has (a server killed outright leaves a stale one, taken over).
-            for (let i = 0; i < 100 && existsSync(path.join(dataDir, 'ferry.lock')); i++) await new Promise((r) => setTimeout(r, 100));
+            await until(() => !existsSync(path.join(dataDir, 'ferry.lock')), 'the data directory released', 10_000, 100).catch(() => undefined);
             if (options.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
           },
         });

@@ -11,6 +11,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { valueOf } from '../support/wait';
 import { createFerryMain, type FerryMain } from '../../electron/main/app';
 import type { Caller, StreamContext } from '../../electron/main/ipc/handlers';
 import {
@@ -40,15 +41,7 @@ function value<T>(r: Result<T, FerryError>): T {
   return r.value;
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const waitFor = valueOf;
 
 describe.skipIf(!lab)('host inventory on the lab', () => {
   let l: LabInfo;

@@ -5,7 +5,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { vi } from 'vitest';
+import { until } from '../support/wait';
 import { requireLab } from '../lab/use-lab';
 import { labHost } from '../lab/lab';
 import { SshPool } from '../../electron/main/ssh/pool';
@@ -81,11 +81,6 @@ export async function openLabEngine(options: { readonly dir?: string; readonly p
 }
 
 /** Polls `cond` every 100 ms until it holds; fails naming `what` after `ms`. */
-export async function waitUntil(what: string, cond: () => boolean, ms: number): Promise<void> {
-  await vi.waitFor(
-    () => {
-      if (!cond()) throw new Error(`timed out waiting for ${what}`);
-    },
-    { timeout: ms, interval: 100 },
-  );
+export function waitUntil(what: string, cond: () => boolean, ms: number): Promise<void> {
+  return until(cond, what, ms, 100);
 }

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { until } from '../support/wait';
 import { Credentials } from '../../electron/main/inventory/credentials';
 import { InventoryService } from '../../electron/main/inventory/service';
 import { InventoryStore, parseInventoryText } from '../../electron/main/inventory/store';
@@ -30,10 +31,6 @@ const draft = (name: string, address: string, jump?: JumpHop[]): HostDraft => ({
   ...(jump ? { jump } : {}),
 });
 
-async function until(cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
-  expect(cond()).toBe(true);
-}
 
 async function setup() {
   const dir = mkdtempSync(join(tmpdir(), 'ferry-inv-jump-'));

@@ -131,15 +131,4 @@ export function recordingLogger(): RecordingLogger {
 }
 
 /** Resolves once `check` passes (polling), for effects that cross a socket. */
-export async function eventually(check: () => void, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      check();
-      return;
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  }
-}
+export { eventually } from '../support/wait';

@@ -3,6 +3,7 @@
 // at the next start followed again in the same record (samples continue their sequence, controls act on the
 // domain) until the hosts say it completed.
 import { afterEach, describe, expect, it } from 'vitest';
+import { until } from '../support/wait';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -136,11 +137,6 @@ function fakeHosts(script: Script): EngineHostAccess & { calls: string[] } {
   return { calls, exec: (h) => runner(h, 'exec'), openVirsh: (h): VirshRunner => ({ ...runner(h, 'virsh'), close: async () => undefined }) };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(what: string, cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !cond(); i++) await sleep(10);
-  if (!cond()) throw new Error(`never happened: ${what}`);
-}
 
 let dir: string | undefined;
 const cleanups: (() => Promise<void>)[] = [];
@@ -192,7 +188,7 @@ describe('re-attaching after a restart', () => {
     const first = await open(script);
     const s = await first.engine.start({ vm: 'vmd', source: hvA, destination: hvB, options: { live: true, p2p: true, bandwidthMiBps: 2 }, intervalMs: 100 });
     if (!s.ok) throw new Error(s.error.message);
-    await until('three samples', () => (first.engine.record('m1')?.samples.length ?? 0) >= 3);
+    await until(() => (first.engine.record('m1')?.samples.length ?? 0) >= 3, 'three samples');
     await first.close();
     const afterQuit = onDisk()[0];
     expect(afterQuit?.state).toBe('running');
@@ -207,7 +203,7 @@ describe('re-attaching after a restart', () => {
     expect(second.engine.isRunning('m1')).toBe(true);
     expect(second.engine.record('m1')?.events.at(-1)?.kind).toBe('reattached');
     expect(second.hosts.calls).toContain('hvA virsh virsh --connect qemu:///system domjobinfo --domain vmd'); // asked through the session
-    await until('samples after the restart', () => (second.engine.record('m1')?.samples.length ?? 0) >= seqBefore.length + 2);
+    await until(() => (second.engine.record('m1')?.samples.length ?? 0) >= seqBefore.length + 2, 'samples after the restart');
     // Live controls act on the domain, not on a lost command channel.
     expect((await second.engine.control('m1', { kind: 'set-speed', mibPerSecond: 200 })).ok).toBe(true);
     expect(second.hosts.calls).toContain('hvA virsh virsh --connect qemu:///system migrate-setspeed --domain vmd --bandwidth 200');

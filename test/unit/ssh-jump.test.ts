@@ -1,6 +1,7 @@
 // The pool through jump hosts (ProxyJump): real ssh2 servers on 127.0.0.1, the first one forwarding to the next.
 import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { until } from '../support/wait';
 import type { FerryError } from '../../shared/errors';
 import type { Result } from '../../shared/result';
 import { isHostKeyError, type SshTarget } from '../../electron/main/ssh/errors';
@@ -70,10 +71,6 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-async function until(cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
-  expect(cond()).toBe(true);
-}
 
 describe('the chain of a target', () => {
   it('names the previous hop with the hops before it as its own chain', () => {
