@@ -216,18 +216,25 @@ export function migrationHandlers(d: MigrationHandlerDeps): EngineHandlers {
       const wanted = (id: string) => params.id === undefined || params.id === id;
       const records = engine.records().filter((r) => wanted(r.id));
       emit({ type: 'snapshot', records: records.map((r) => recordView(r, verdictOf(r))) });
+      // A sample update comes before its journal line is on disk (and in the record). Until it is, it is counted in
+      // every verdict this stream sends, a record event's too: one sent in between must not judge without it.
+      const unwritten = new Map<string, (MigrationSamplePayload & { at: number })[]>();
+      const withUnwritten = (rec: MigrationRecord): MigrationRecord => {
+        const left = (unwritten.get(rec.id) ?? []).filter((x) => !rec.samples.some((y) => y.seq === x.seq));
+        if (left.length === 0) unwritten.delete(rec.id);
+        else unwritten.set(rec.id, left);
+        return left.length === 0 ? rec : { ...rec, samples: [...rec.samples, ...left] };
+      };
       return engine.onUpdate((u: MigrationUpdate) => {
         if (!wanted(u.id)) return;
         const rec = engine.record(u.id);
         if (!rec) return;
         let event: MigrationWatchEvent;
         if (u.kind === 'sample') {
-          // The update comes before its journal line is on disk (and in the record): count it in the verdict now.
-          const known = rec.samples.some((x) => x.seq === u.sample.seq);
-          const verdict = verdictOf(known ? rec : { ...rec, samples: [...rec.samples, { ...u.sample, at: u.at }] });
-          event = { type: 'sample', id: u.id, sample: sampleView({ ...u.sample, at: u.at }, verdict) };
+          unwritten.set(u.id, [...(unwritten.get(u.id) ?? []), { ...u.sample, at: u.at }]);
+          event = { type: 'sample', id: u.id, sample: sampleView({ ...u.sample, at: u.at }, verdictOf(withUnwritten(rec))) };
         } else {
-          event = { type: 'record', record: recordView(rec, verdictOf(rec)) };
+          event = { type: 'record', record: recordView(rec, verdictOf(withUnwritten(rec))) };
         }
         emit(event);
       });
