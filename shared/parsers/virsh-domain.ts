@@ -18,7 +18,7 @@ export type DomainState =
   | 'pmsuspended';
 
 /** virsh's words (virshDomainStateToString) -> state. */
-const STATES: Readonly<Record<string, DomainState>> = {
+export const DOMAIN_STATE_WORDS: Readonly<Record<string, DomainState>> = {
   'no state': 'no-state',
   running: 'running',
   idle: 'idle',
@@ -29,7 +29,7 @@ const STATES: Readonly<Record<string, DomainState>> = {
   pmsuspended: 'pmsuspended',
 };
 // Longest first, so that a name ending in a word cannot steal part of a two-word state.
-const STATE_WORDS = Object.keys(STATES).sort((a, b) => b.length - a.length);
+const STATE_WORDS = Object.keys(DOMAIN_STATE_WORDS).sort((a, b) => b.length - a.length);
 
 export interface DomainListEntry {
   /** Absent (`-` in the Id column) when the domain is not running. */
@@ -68,7 +68,7 @@ export function parseVirshList(text: string): Result<DomainListEntry[], FerryErr
     if (id === 'bad' || !stateWord || name === '') {
       return fail('parse.unrecognised', 'A virsh list row is not "<id|-> <name> <state>".', line);
     }
-    entries.push(compact<DomainListEntry>({ id, name, state: STATES[stateWord] ?? 'no-state' }));
+    entries.push(compact<DomainListEntry>({ id, name, state: DOMAIN_STATE_WORDS[stateWord] ?? 'no-state' }));
   }
   return ok(entries);
 }
@@ -148,7 +148,7 @@ export function parseVirshDominfo(text: string): Result<DomainInfo, FerryError> 
         f.osType = value;
         break;
       case 'State': {
-        const s = STATES[value];
+        const s = DOMAIN_STATE_WORDS[value];
         if (!s) return bad(`unknown state "${value}"`, line);
         f.state = s;
         break;

@@ -7,7 +7,7 @@ import { ok, err, type Result } from '../result';
 import type { FerryError } from '../errors';
 import { contentLines, emptyOutput, fail } from './text';
 import { virshError } from './virsh-error';
-import type { DomainState } from './virsh-domain';
+import { DOMAIN_STATE_WORDS, type DomainState } from './virsh-domain';
 
 export interface DomainStateReason {
   readonly state: DomainState;
@@ -17,18 +17,6 @@ export interface DomainStateReason {
   readonly text: string;
 }
 
-// virshDomainStateToString's words; the reason follows in parentheses.
-const STATES: Readonly<Record<string, DomainState>> = {
-  'no state': 'no-state',
-  running: 'running',
-  idle: 'idle',
-  paused: 'paused',
-  'in shutdown': 'in-shutdown',
-  'shut off': 'shut-off',
-  crashed: 'crashed',
-  pmsuspended: 'pmsuspended',
-};
-
 export function parseDomstateReason(text: string): Result<DomainStateReason, FerryError> {
   const error = virshError(text);
   if (error) return err(error);
@@ -37,7 +25,8 @@ export function parseDomstateReason(text: string): Result<DomainStateReason, Fer
   const line = (lines[0] ?? '').trim();
   if (lines.length > 1) return fail('parse.unrecognised', 'domstate --reason printed more than one line.', lines.join('\n'));
   const m = /^([a-z ]+?) \(([^()]+)\)$/.exec(line);
-  const state = m ? STATES[m[1] ?? ''] : undefined;
+  // virsh's state words (as in `list`), then the reason in parentheses.
+  const state = m ? DOMAIN_STATE_WORDS[m[1] ?? ''] : undefined;
   if (!m || state === undefined) return fail('parse.unrecognised', 'domstate --reason is not "<state> (<reason>)".', line);
   return ok({ state, reason: m[2] ?? '', text: line });
 }
