@@ -577,7 +577,6 @@ keep_state() {
 # 8.5 keeps them) and `virsh migrate --postcopy-resume` finishes the run. Pollers of `domstate --reason` on both hosts
 # catch the states on the way.
 group_postcopy_split() {
-  capture hvA virsh domstate-running-booted 'vm1 on its home host, started by the lab' -- "${VIRSH[@]}" domstate --reason --domain vm1
   capture hvA virsh domstate-error-no-domain '' -- "${VIRSH[@]}" domstate --reason --domain nosuchvm
   wait_idle_on_hvA vmd
   CLEANUPS+=("${LAB[*]} vm-reset >/dev/null")
@@ -628,6 +627,8 @@ group_postcopy_split() {
   keep_state hvB vmd domstate-running-postcopy 'destination after migrate-postcopy: the guest runs here while its memory is fetched' 'running (post-copy)'
   keep_state hvA vmd domstate-paused-postcopy 'source after migrate-postcopy' 'paused (post-copy)'
   "${LAB[@]}" vm-reset >/dev/null
+  # vm-reset has just started vmd afresh on hvA (vm1 may say 'migrated': other tests move it and back).
+  capture hvA virsh domstate-running-booted 'vmd restarted on its home host by lab.sh vm-reset' -- "${VIRSH[@]}" domstate --reason --domain vmd
 }
 
 # The lab's veth cannot show a ring query that works or an unknown link speed; the development machine's own

@@ -243,10 +243,9 @@ describe('domstate --reason: garbled output is a typed error', () => {
 });
 
 describe('virsh migrate: a broken post-copy run and a closed connection get their own codes', () => {
-  // The lab printed either error for the same break (domjobabort --postcopy); the EOF one was captured as the fixture
-  // migrate-error-postcopy-failed-eof; this is the other, copied from an exploratory run of the same steps.
+  // The lab printed either error for the same steps (domjobabort --postcopy), one capture each.
   it('maps "failed in post-copy phase" to libvirt.postcopy-failed, glued to the progress line as virsh writes it', () => {
-    const r = parseMigrateOutput("\n\rMigration: [  1 %]\rMigration: [  1 %]error: operation failed: job 'migration in' failed in post-copy phase\n", { code: 1 });
+    const r = parseMigrateOutput(read('virsh', 'migrate-error-postcopy-failed-job.txt'), { code: 1 });
     expect(r).toStrictEqual({
       ok: false,
       error: {
