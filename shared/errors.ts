@@ -49,7 +49,11 @@ export type FerryErrorCode =
   | 'libvirt.not-running'
   | 'libvirt.no-job'
   | 'libvirt.stats-on-destination'
-  | 'libvirt.unsupported';
+  | 'libvirt.unsupported'
+  // a post-copy migration broke after the switch (the VM is split between the hosts)
+  | 'libvirt.postcopy-failed'
+  // libvirt's connection to the other host closed mid-operation
+  | 'libvirt.connection-closed';
 
 export interface FerryError {
   readonly code: FerryErrorCode;

@@ -13,6 +13,21 @@ interface Rule {
 
 // Order matters: the first rule whose pattern matches any error line wins.
 const RULES: readonly Rule[] = [
+  // virsh migrate after the connection of a post-copy run broke (captured on the lab: domjobabort --postcopy). Which
+  // of the two errors virsh prints for the same break is a race; only this one says it happened in post-copy.
+  {
+    test: /failed in post-copy phase/,
+    code: 'libvirt.postcopy-failed',
+    message: 'The migration broke during post-copy: the VM runs on the destination while part of its memory is still on the source.',
+  },
+  // The connection closed with nothing from ssh in between (a connect failure names virt-ssh-helper or ssh here):
+  // seen after a post-copy break and after aborting a pre-copy run stalled in a black hole.
+  {
+    test: /End of file while reading data:( :)? Input\/output error$/,
+    code: 'libvirt.connection-closed',
+    message:
+      "libvirt's connection to the other host closed in the middle of the operation; if the migration was in post-copy, the VM may now be split between the two hosts.",
+  },
   {
     test: /migration statistics are available only on the source host/,
     code: 'libvirt.stats-on-destination',

@@ -4,7 +4,7 @@
 #   bash test/lab/capture-fixtures.sh [GROUP...]      (root; default: every group, in the order below)
 #
 # Groups: virsh-host virsh-domains net ping tracepath jobs-idle jobs-stall jobs-nonconv jobs-autoconverge
-#         jobs-postcopy rootns inventory virsh-help
+#         jobs-postcopy postcopy-split rootns inventory virsh-help
 #
 # For each case it writes
 #   <case>.txt   what the command printed: stdout, then stderr, byte for byte (the parsers take exactly this)
@@ -180,7 +180,11 @@ start_migration() {
   "${LAB[@]}" hx "$h" bash -c "$POLLER" poller "$dir" "$vm" 0.25 &
   printf '%s\n' "$!" >"$dir/poller.pid"
   sleep 0.05
-  "${LAB[@]}" hx "$h" env LC_ALL=C "${VIRSH[@]}" migrate "$@" >"$dir/migrate.out" 2>&1 &
+  # migrate.{out,err,date,host,argv} (+ .rc from finish_migration): keep() can make a fixture of its output.
+  date -u +%FT%T.%3NZ >"$dir/migrate.date"
+  printf '%s\n' "$h" >"$dir/migrate.host"
+  printf '%s\n' "${VIRSH[*]} migrate $*" >"$dir/migrate.argv"
+  "${LAB[@]}" hx "$h" env LC_ALL=C "${VIRSH[@]}" migrate "$@" >"$dir/migrate.out" 2>"$dir/migrate.err" &
   printf '%s\n' "$!" >"$dir/migrate.pid"
   date +%s.%N >"$dir/t0"
   WATCHDOG=$("${LAB[@]}" watchdog "$h" "$vm" 45 | tail -n1)
@@ -194,13 +198,14 @@ migration_running() { kill -0 "$(<"$WORK/$1/migrate.pid")" 2>/dev/null; }
 finish_migration() {
   local tag=$1 dir=$WORK/$1 rc=0
   wait "$(<"$dir/migrate.pid")" || rc=$?
+  printf '%s\n' "$rc" >"$dir/migrate.rc"
   touch "$dir/stop"
   wait "$(<"$dir/poller.pid")" || true
   if [[ -n $WATCHDOG ]]; then
     "${LAB[@]}" watchdog cancel "$WATCHDOG" >/dev/null 2>&1 || true
     WATCHDOG=''
   fi
-  say "$tag: virsh migrate returned $rc after $(elapsed "$tag") s: $(tr '\n' ' ' <"$dir/migrate.out")"
+  say "$tag: virsh migrate returned $rc after $(elapsed "$tag") s: $(cat "$dir/migrate.out" "$dir/migrate.err" | tr '\r\n' '  ' | tail -c 300)"
 }
 
 abort_job() { # HOST VM
@@ -514,6 +519,118 @@ group_jobs_postcopy() {
   "${LAB[@]}" vm-reset >/dev/null
 }
 
+# Runs inside a host: `virsh domstate --reason` of VM into DIR every 0.1 s until DIR/stop exists or DIR is gone (at
+# most 300 s), to catch the states a migration passes through. File names as in POLLER.
+STATE_POLLER='
+dir=$1 vm=$2 i=0 end=$((SECONDS + 300))
+while [[ -d $dir && ! -e $dir/stop ]] && ((SECONDS < end)); do
+  n=$(printf %04d "$i")
+  date -u +%FT%T.%3NZ >"$dir/$n.date"
+  LC_ALL=C virsh --connect qemu:///system domstate --reason --domain "$vm" >"$dir/$n.out" 2>"$dir/$n.err"
+  echo $? >"$dir/$n.rc"
+  i=$((i + 1))
+  sleep 0.1
+done
+'
+
+# wait_sample TAG TEST SECONDS: until the newest domjobinfo sample of TAG passes TEST (1 when the time is up or
+# virsh migrate returned).
+wait_sample() {
+  local tag=$1 test=$2 end=$((SECONDS + $3)) last
+  while ((SECONDS < end)) && migration_running "$tag"; do
+    last=$(find "$WORK/$tag" -name '[0-9][0-9][0-9][0-9].rc' | sort | tail -n1)
+    [[ -n $last ]] && "$test" "${last%.rc}.out" "${last%.rc}.err" && return 0
+    sleep 0.25
+  done
+  return 1
+}
+# wait_state HOST TEXT SECONDS: until the newest state sample of HOST is TEXT.
+wait_state() {
+  local h=$1 want=$2 end=$((SECONDS + $3)) last
+  while ((SECONDS < end)); do
+    last=$(find "$WORK/states-$h" -name '[0-9][0-9][0-9][0-9].rc' | sort | tail -n1)
+    [[ -n $last && $(head -n1 "${last%.rc}.out") == "$want" ]] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+is_moving() { has '^Job type: *Unbounded' "$1" && has '^Memory processed:' "$1"; }
+
+# keep_state HOST VM CASE NOTE TEXT: the first state sample of HOST that is TEXT becomes virsh/CASE.
+keep_state() {
+  local h=$1 vm=$2 case=$3 note=$4 want=$5 dir=$WORK/states-$1 f n
+  for f in "$dir"/[0-9][0-9][0-9][0-9].rc; do
+    [[ -e $f ]] || continue
+    n=$(basename "$f" .rc)
+    [[ $(head -n1 "$dir/$n.out") == "$want" ]] || continue
+    printf '%s\n' "$h" >"$dir/$n.host"
+    printf '%s\n' "${VIRSH[*]} domstate --reason --domain $vm" >"$dir/$n.argv"
+    keep "$dir" "$n" virsh "$case" "$note (sample $n of a 0.1 s poll on $h during: virsh migrate $(<"$WORK/split/args"))"
+    return 0
+  done
+  say "no $h sample said '$want' for $case"
+}
+
+# A post-copy run whose connection breaks, and its recovery. vmd hvA -> hvB with the argv Ferry's engine builds
+# (shared/commands/migrate.ts) at a post-copy bandwidth of 1 MiB/s, so the phase lasts minutes; switched as soon as
+# data flows; `domjobabort --postcopy` on the source breaks it. Both halves then say `post-copy failed` (libvirt >=
+# 8.5 keeps them) and `virsh migrate --postcopy-resume` finishes the run. Pollers of `domstate --reason` on both hosts
+# catch the states on the way.
+group_postcopy_split() {
+  capture hvA virsh domstate-error-no-domain '' -- "${VIRSH[@]}" domstate --reason --domain nosuchvm
+  wait_idle_on_hvA vmd
+  CLEANUPS+=("${LAB[*]} vm-reset >/dev/null")
+  local tag=split h pollers=() to=(--domain vmd --desturi qemu+ssh://root@10.77.0.12/system)
+  local flags=(--verbose --live --p2p --persistent --undefinesource --postcopy)
+  local values=(--migrateuri tcp://10.77.2.12 --postcopy-bandwidth 1 --bandwidth 8)
+  mkdir -p "$WORK/$tag"
+  printf '%s' "${flags[*]} ${values[*]} ${to[*]}" >"$WORK/$tag/args"
+  for h in hvA hvB; do
+    mkdir -p "$WORK/states-$h"
+    CLEANUPS+=("touch $WORK/states-$h/stop")
+    "${LAB[@]}" hx "$h" bash -c "$STATE_POLLER" poller "$WORK/states-$h" vmd &
+    pollers+=($!)
+  done
+  start_migration "$tag" hvA vmd "${flags[@]}" "${values[@]}" "${to[@]}"
+  # Before data flows QEMU refuses the switch ("Enable postcopy with migrate_set_capability before the start of
+  # migration", seen on the lab a few hundred ms after the job appeared).
+  wait_sample "$tag" is_moving 30 || die "$tag: no data moved within 30 s"
+  "${LAB[@]}" hx hvA "${VIRSH[@]}" migrate-postcopy --domain vmd >/dev/null
+  wait_state hvB 'running (post-copy)' 20 || die "$tag: hvB never said 'running (post-copy)'"
+  wait_sample "$tag" is_postcopy 20 || die "$tag: domjobinfo never showed post-copy requests"
+  say "$tag: post-copy at $(elapsed "$tag") s: domjobabort --postcopy"
+  "${LAB[@]}" hx hvA "${VIRSH[@]}" domjobabort --postcopy --domain vmd >/dev/null
+  finish_migration "$tag"
+  local broke=other
+  grep -q 'End of file while reading data' "$WORK/$tag/migrate.err" && broke=eof
+  grep -q 'failed in post-copy phase' "$WORK/$tag/migrate.err" && broke=job
+  keep "$WORK/$tag" migrate virsh "migrate-error-postcopy-failed-$broke" "the engine's argv; domjobabort --postcopy on hvA during post-copy. Which error virsh prints is a race: the destination's 'job migration in failed in post-copy phase' or the EOF of the source libvirtd's connection to it (both seen on the lab for the same steps)"
+  capture hvA virsh domstate-paused-postcopy-failed 'source half right after the broken post-copy run (domjobabort --postcopy)' -- "${VIRSH[@]}" domstate --reason --domain vmd
+  capture hvB virsh domstate-running-postcopy-failed 'destination half right after the broken post-copy run: the guest runs here' -- "${VIRSH[@]}" domstate --reason --domain vmd
+  capture hvA virsh domjobinfo-postcopy-failed-source 'source of a broken post-copy run: the job is still there (Unbounded, outgoing) and still shows a bandwidth, though nothing moves' -- "${VIRSH[@]}" domjobinfo --domain vmd
+  capture hvA virsh domjobinfo-postcopy-failed-source-raw 'source of a broken post-copy run' -- "${VIRSH[@]}" domjobinfo --domain vmd --rawstats
+  capture hvB virsh domjobinfo-postcopy-failed-destination 'destination of a broken post-copy run' -- "${VIRSH[@]}" domjobinfo --domain vmd
+  # Which of the original options a resume takes: without --postcopy virsh itself refuses it (nothing is touched).
+  run hvA refused "${VIRSH[@]}" migrate "${flags[@]/--postcopy/--postcopy-resume}" "${values[@]}" "${to[@]}"
+  local refused
+  refused=$(tr '\r\n' '  ' <"$WORK/refused.err" | sed 's/.*error: /error: /; s/ *$//')
+  say "$tag: resume without --postcopy: exit $(<"$WORK/refused.rc"), $refused"
+  run hvA resume "${VIRSH[@]}" migrate "${flags[@]}" --postcopy-resume "${values[@]}" "${to[@]}"
+  keep "$WORK" resume virsh migrate-postcopy-resumed "the original argv plus --postcopy-resume, run on the source while both halves said post-copy failed: every original option is accepted (--persistent, --undefinesource, --migrateuri, --postcopy-bandwidth, --bandwidth) and --undefinesource is honoured (the source forgets vmd); without --postcopy the resume is refused (exit $(<"$WORK/refused.rc"): $refused)"
+  [[ $(<"$WORK/resume.rc") == 0 ]] || die "$tag: the resume failed (see virsh/migrate-postcopy-resumed.txt)"
+  capture hvB virsh domstate-running-migrated 'destination after the resumed post-copy run completed' -- "${VIRSH[@]}" domstate --reason --domain vmd
+  capture hvA virsh domstate-error-no-domain-source-after-resume 'source after the resumed run completed: --undefinesource removed it' -- "${VIRSH[@]}" domstate --reason --domain vmd
+  for h in hvA hvB; do touch "$WORK/states-$h/stop"; done
+  wait "${pollers[@]}" || true
+  keep_state hvB vmd domstate-paused-starting-up 'destination while libvirt starts the incoming QEMU' 'paused (starting up)'
+  keep_state hvB vmd domstate-paused-migrating 'destination during pre-copy' 'paused (migrating)'
+  keep_state hvB vmd domstate-running-postcopy 'destination after migrate-postcopy: the guest runs here while its memory is fetched' 'running (post-copy)'
+  keep_state hvA vmd domstate-paused-postcopy 'source after migrate-postcopy' 'paused (post-copy)'
+  "${LAB[@]}" vm-reset >/dev/null
+  # vm-reset has just started vmd afresh on hvA (vm1 may say 'migrated': other tests move it and back).
+  capture hvA virsh domstate-running-booted 'vmd restarted on its home host by lab.sh vm-reset' -- "${VIRSH[@]}" domstate --reason --domain vmd
+}
+
 # The lab's veth cannot show a ring query that works or an unknown link speed; the development machine's own
 # virtio NIC can. Kept, labelled as such, because they are real ethtool 6.1 output of the other shape.
 group_rootns() {
@@ -590,7 +707,7 @@ main() {
   [[ $EUID -eq 0 ]] || die "needs root (the lab does)"
   lab_up
   local groups=("$@") g
-  ((${#groups[@]})) || groups=(virsh-host virsh-domains net ping tracepath jobs-idle jobs-stall jobs-nonconv jobs-autoconverge jobs-postcopy rootns inventory virsh-help)
+  ((${#groups[@]})) || groups=(virsh-host virsh-domains net ping tracepath jobs-idle jobs-stall jobs-nonconv jobs-autoconverge jobs-postcopy postcopy-split rootns inventory virsh-help)
   for g in "${groups[@]}"; do
     say "== $g"
     "group_${g//-/_}"

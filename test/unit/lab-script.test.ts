@@ -111,3 +111,78 @@ describe('lab.json', () => {
     }
   });
 });
+
+describe('vm-reset after a broken post-copy run (virsh answered by a stub with the states the lab showed)', () => {
+  // On the lab both halves of a split VM refuse the usual remedies only after 30 s each (domjobabort on the
+  // destination, resume on the source, both waiting for the job lock): vm-reset took 81-88 s. It must destroy both
+  // halves straight away and restart the guest at home, and still resume a guest that is merely paused.
+  const run = (states: Record<string, string>) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ferry-vmreset-'));
+    try {
+      const stub = `
+        declare -A STATE=(${Object.entries(states).map(([h, s]) => `[${h}]=${JSON.stringify(s)}`).join(' ')})
+        virsh_on() {
+          local h=$1; shift
+          printf '%s %s\\n' "$h" "$*" >>"$LOG"
+          case $1 in
+            domstate)
+              [[ -n \${STATE[$h]:-} ]] || { echo "error: failed to get domain '$VM'" >&2; return 1; }
+              if [[ $2 == --reason ]]; then printf '%s\\n\\n' "\${STATE[$h]}"; else printf '%s\\n\\n' "\${STATE[$h]%% (*}"; fi ;;
+            dominfo) [[ -n \${STATE[$h]:-} ]] && printf 'Persistent:     yes\\n' ;;
+            define) [[ -n \${STATE[$h]:-} ]] || STATE[$h]='shut off (unknown)' ;;
+            destroy) STATE[$h]='shut off (destroyed)' ;;
+            undefine) unset "STATE[$h]" ;;
+            start) STATE[$h]='running (booted)' ;;
+            resume) [[ \${STATE[$h]} == *'(post-copy failed)' ]] && return 1; STATE[$h]='running (unpaused)' ;;
+            domjobabort) return 1 ;;
+          esac
+        }
+        host_dir() { printf '%s/hosts/%s' "$DIR" "$1"; }
+        GUEST_DIR=$DIR/guest
+        mkdir -p "$DIR/hosts/hvA/log/qemu"
+        vm_reset "$VM"
+        for h in hvA hvB hvC; do printf 'final %s %s\\n' "$h" "\${STATE[$h]:-none}"; done
+        printf 'started %s\\n' "\${STARTED_VMS[*]}"`;
+      const script = ['common', 'guests'].map((l) => `source lib/${l}.sh`).join('; ') + `; ${stub}`;
+      const log = path.join(dir, 'virsh.log');
+      const out = execFileSync('bash', ['-euo', 'pipefail', '-c', script], {
+        cwd: labRoot,
+        encoding: 'utf8',
+        env: { ...process.env, DIR: dir, LOG: log, VM: 'vmd' },
+      });
+      return { out, calls: readFileSync(log, 'utf8').split('\n').filter(Boolean) };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  it('destroys both halves without the 30 s waits and restarts vmd on hvA', () => {
+    const { out, calls } = run({ hvA: 'paused (post-copy failed)', hvB: 'running (post-copy failed)' });
+    expect(calls).toContain('hvB destroy vmd');
+    expect(calls).toContain('hvB undefine vmd');
+    expect(calls).not.toContain('hvB domjobabort vmd');
+    expect(calls).not.toContain('hvA resume vmd');
+    expect(calls.indexOf('hvA destroy vmd')).toBeLessThan(calls.indexOf('hvA start vmd'));
+    expect(out).toContain('final hvA running (booted)');
+    expect(out).toContain('final hvB none');
+    expect(out).toContain('started vmd');
+  });
+
+  it('restarts a home half that is the running destination of a broken run back to hvA', () => {
+    const { out, calls } = run({ hvA: 'running (post-copy failed)', hvB: 'paused (post-copy failed)' });
+    expect(calls).not.toContain('hvB domjobabort vmd');
+    expect(calls).toContain('hvA destroy vmd');
+    expect(calls).toContain('hvA start vmd');
+    expect(out).toContain('final hvA running (booted)');
+    expect(out).toContain('final hvB none');
+  });
+
+  it('still aborts a stray copy first and resumes a guest that is merely paused at home', () => {
+    const { out, calls } = run({ hvA: 'paused (user)', hvB: 'paused (migrating)' });
+    expect(calls).toContain('hvB domjobabort vmd');
+    expect(calls).toContain('hvA resume vmd');
+    expect(calls).not.toContain('hvA start vmd');
+    expect(out).toContain('final hvA running (unpaused)');
+    expect(out).toContain('started \n');
+  });
+});

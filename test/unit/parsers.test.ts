@@ -27,6 +27,9 @@ import {
   parseVirshNodeinfo,
   parseVirshVersion,
 } from '../../shared/parsers';
+import { parseDomstateReason } from '../../shared/parsers/virsh-domstate';
+import { parseMigrateOutput } from '../../shared/commands/migrate';
+import { parseRemoteVirshVersion } from '../../shared/parsers/virsh-preflight';
 import type { Result } from '../../shared/result';
 import type { FerryError } from '../../shared/errors';
 
@@ -221,6 +224,51 @@ describe('other virsh parsers: garbled output is a typed error', () => {
   });
   it('capabilities: rejects mismatched tags', () => {
     expectParseError(parseVirshCapabilities('<capabilities><host><uuid>x</host></capabilities>'), '</host>');
+  });
+});
+
+describe('domstate --reason: garbled output is a typed error', () => {
+  it('rejects empty output, an HTML page, a state without its reason and an unknown state', () => {
+    expectParseError(parseDomstateReason(''));
+    expectParseError(parseDomstateReason(HTML));
+    // `virsh domstate` without --reason prints the state alone: the reason is what tells a split VM.
+    expectParseError(parseDomstateReason('paused\n\n'), 'paused');
+    expectParseError(parseDomstateReason('dancing (post-copy failed)\n'), 'dancing');
+    expectParseError(parseDomstateReason('paused (post-copy failed\n'), 'paused (post-copy failed');
+  });
+  it('rejects two state lines (two domains or a concatenation)', () => {
+    const two = `${read('virsh', 'domstate-paused-postcopy-failed.txt').trim()}\n${read('virsh', 'domstate-running-booted.txt')}`;
+    expectParseError(parseDomstateReason(two), 'running (booted)');
+  });
+});
+
+describe('virsh migrate: a broken post-copy run and a closed connection get their own codes', () => {
+  // The lab printed either error for the same steps (domjobabort --postcopy), one capture each.
+  it('maps "failed in post-copy phase" to libvirt.postcopy-failed, glued to the progress line as virsh writes it', () => {
+    const r = parseMigrateOutput(read('virsh', 'migrate-error-postcopy-failed-job.txt'), { code: 1 });
+    expect(r).toStrictEqual({
+      ok: false,
+      error: {
+        code: 'libvirt.postcopy-failed',
+        message: 'The migration broke during post-copy: the VM runs on the destination while part of its memory is still on the source.',
+        detail: "error: operation failed: job 'migration in' failed in post-copy phase",
+      },
+    });
+  });
+  it('maps a bare "End of file while reading data" to libvirt.connection-closed, in both spellings libvirt logs', () => {
+    const eof = parseMigrateOutput(read('virsh', 'migrate-error-postcopy-failed-eof.txt'), { code: 1 });
+    expect(!eof.ok && eof.error.code).toBe('libvirt.connection-closed');
+    const single = parseMigrateOutput('error: End of file while reading data: Input/output error\n');
+    expect(!single.ok && single.error.code).toBe('libvirt.connection-closed');
+  });
+  it('leaves a failed connect through ssh (virt-ssh-helper named in the EOF line) to the connect-failure causes', () => {
+    const r = parseRemoteVirshVersion(read('virsh', 'version-p2p-error-libvirtd-down.txt'));
+    expect(!r.ok && r.error.code).toBe('libvirt.error');
+    expect(!r.ok && r.error.message).toContain('libvirtd is not running on the destination');
+  });
+  it('reads the resumed run as a success with its progress', () => {
+    const r = parseMigrateOutput(read('virsh', 'migrate-postcopy-resumed.txt'), { code: 0 });
+    expect(r.ok && r.value.progressLines.at(-1)).toBe('Migration: [100 %]');
   });
 });
 

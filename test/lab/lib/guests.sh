@@ -51,10 +51,12 @@ dom_persistent() {
 
 # Remove every trace of VM from host H: abort its job, destroy it if active, undefine it if persistent.
 dom_remove() {
-  local h=$1 vm=$2 state
+  local h=$1 vm=$2 state reason
   state=$(dom_state "$h" "$vm") || return 0
   [[ -n $state ]] || return 0
-  virsh_on "$h" domjobabort "$vm" >/dev/null 2>&1 || true
+  reason=$(virsh_on "$h" domstate --reason "$vm" 2>/dev/null) || reason=''
+  # A half of a broken post-copy run: domjobabort waits 30 s for the job lock, then fails; destroy removes it.
+  [[ $reason == *'(post-copy failed)'* ]] || virsh_on "$h" domjobabort "$vm" >/dev/null 2>&1 || true
   [[ $state != 'shut off' ]] && virsh_on "$h" destroy "$vm" >/dev/null 2>&1
   dom_persistent "$h" "$vm" && virsh_on "$h" undefine "$vm" >/dev/null 2>&1
   say "vm-reset: removed $vm from $h (was $state)"
@@ -81,6 +83,9 @@ vm_reset() {
     state=$(virsh_on "$home" domstate --reason "$vm" 2>/dev/null) || state=''
     state=$(first_line "$state")
     case $state in
+      # A half of a broken post-copy run: part of its memory was on the other host (just destroyed), and resume
+      # waits 30 s for the job lock, then fails. Only a restart makes it whole.
+      *'(post-copy failed)') virsh_on "$home" destroy "$vm" >/dev/null 2>&1 || true ;;
       'running ('*) continue ;;
       'paused ('*)
         virsh_on "$home" resume "$vm" >/dev/null 2>&1 || true
