@@ -92,6 +92,21 @@ describe('migration verdict on real lab captures', () => {
     expect(atMax.reason).toMatch(/^Auto-converge has reached its maximum throttle \(99 %\)/);
   });
 
+  it('in post-copy, a counter that stands for 5 s is stalled, whatever rate libvirt still reports (the migration link cut)', () => {
+    const pc = fixture('postcopy');
+    const still = (elapsedMs: number): DomainJobInfo => ({ ...pc, timeElapsedMs: elapsedMs });
+    const t0 = pc.timeElapsedMs ?? 0;
+    const verdicts = live([still(t0), still(t0 + 2000), still(t0 + 4000), still(t0 + 6000)], { postcopy: true, bandwidthMiBps: 5 });
+    expect(verdicts.slice(0, 3).map((v) => v.state)).toEqual(['post-copy', 'post-copy', 'post-copy']);
+    const v = verdicts[3];
+    expect(v?.state).toBe('stalled');
+    expect(v?.reason).toBe(
+      'In post-copy, nothing has moved for 6 s (1.3 MiB left; libvirt still reports 4.0 MiB/s, its last rate): the migration connection is not getting through. The guest runs on the destination and waits for the pages it lacks; the run goes on when the link comes back, and if the connection breaks, the migration can be resumed.',
+    );
+    expect(v?.remedies).toEqual([]);
+    expect(v?.etaMs).toBeUndefined();
+  });
+
   it('recognises post-copy by its page requests, with an ETA that is just the rest of the copy', () => {
     const v = migrationVerdict(sequence([fixture('postcopy')]), { postcopy: true, bandwidthMiBps: 5 });
     expect(v.state).toBe('post-copy');
