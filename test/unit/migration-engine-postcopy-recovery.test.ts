@@ -164,6 +164,10 @@ describe('a post-copy run whose connection breaks', () => {
     expect(lab.calls.filter((c) => / (domjobabort|migrate-setspeed) /.test(c))).toEqual([]);
     expect(engine.record(id)?.state).toBe('post-copy-interrupted');
 
+    // A new migration of the split VM is refused before anything runs.
+    const again = await engine.start({ vm: 'vmd', source: hvB, destination: hvA, options: OPTIONS });
+    expect(again.ok ? '' : again.error.message).toMatch(/vmd is split between two hosts .*resume that migration instead/);
+
     const samplesBefore = engine.record(id)?.samples.length ?? 0;
     const resumed = await engine.control(id, { kind: 'resume-postcopy' });
     expect(resumed.ok).toBe(true);

@@ -17,6 +17,7 @@ import {
   resumePlan,
   splitControlRefusal,
   splitOf,
+  splitRecordOf,
   type SplitPlace,
   type SplitReading,
 } from '../../electron/main/migration/postcopy-recovery';
@@ -170,6 +171,20 @@ describe('controls on a split VM', () => {
     for (const c of [{ kind: 'postcopy' }, { kind: 'set-speed', mibPerSecond: 5 }, { kind: 'set-max-downtime', ms: 300 }] as const) {
       expect(splitControlRefusal(place, c).message).toMatch(/no running migration to change\. Resume post-copy/);
     }
+  });
+});
+
+describe('a new migration of a split VM', () => {
+  it('is blocked on either host of the split, for the VM or its destination name, and only while it is split', () => {
+    const start = startOf(spec(LAB));
+    const recs = [record(start, 'completed'), { ...record(start), id: 'm-2' }];
+    expect(splitRecordOf(recs, 'vmd', hvA)?.id).toBe('m-2');
+    expect(splitRecordOf(recs, 'vmd', hvB)?.id).toBe('m-2');
+    expect(splitRecordOf(recs, 'vm1', hvA)).toBeUndefined();
+    expect(splitRecordOf(recs, 'vmd', { id: 'c', name: 'hvC', address: '10.77.1.13' })).toBeUndefined();
+    expect(splitRecordOf([record(start, 'completed')], 'vmd', hvA)).toBeUndefined();
+    const renamed = { ...record(startOf(spec({ ...LAB, dname: 'vmd-new' }))), id: 'm-3' };
+    expect(splitRecordOf([renamed], 'vmd-new', hvB)?.id).toBe('m-3');
   });
 });
 

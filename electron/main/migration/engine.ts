@@ -87,6 +87,7 @@ import {
   resumePlan,
   splitControlRefusal,
   splitOf,
+  splitRecordOf,
   type SplitPlace,
 } from './postcopy-recovery';
 
@@ -272,6 +273,10 @@ export class MigrationEngine {
     if (!cmds.ok) return cmds;
     const line = migrationCommandLine(spec);
     if (!line.ok) return line;
+    const split = splitRecordOf(this.store.all(), req.vm, req.source);
+    if (split) {
+      return err(ferryError('input.invalid', `${req.vm} is split between two hosts since a post-copy migration broke (migration ${split.id}): resume that migration instead.`));
+    }
     let fromSource = 0;
     let channels = 0;
     for (const r of this.running.values()) {

@@ -109,6 +109,20 @@ export function splitControlRefusal(p: SplitPlace, control: MigrationControl): F
   return ferryError('input.invalid', `${where}: there is no running migration to change. Resume post-copy to finish it.`);
 }
 
+/**
+ * Pure: a record in which this VM is split across this host, which a new migration of it from there must not
+ * touch (libvirt would start one from the paused half, or move the half that fetches pages from the other).
+ */
+export function splitRecordOf(records: readonly MigrationRecord[], vm: string, host: MigrationHostRef): MigrationRecord | undefined {
+  return records.find(
+    (r) =>
+      r.state === 'post-copy-interrupted' &&
+      r.start !== undefined &&
+      (r.start.vm === vm || r.start.options['dname'] === vm) &&
+      (r.start.source.address === host.address || r.start.destination.address === host.address),
+  );
+}
+
 export interface ResumePlan {
   readonly command: Command<MigrateOutcome>;
   /** As the SSH layer sends it: the 'post-copy-resume' event's detail. */
