@@ -155,6 +155,8 @@ describe('a post-copy run whose connection breaks', () => {
     expect(ev?.split).toEqual({ source: 'paused (post-copy failed)', destination: 'running (post-copy failed)' });
     expect(ev?.message).toBe('The connection broke during post-copy: vmd runs on hvB while part of its memory is still on hvA (paused). Resume post-copy to finish it.');
     expect(ev?.error?.message).toMatch(/End of file while reading data/);
+    // The source's job still says what it holds.
+    expect(ev?.detail).toBe("hvA still holds 1.3 MiB of vmd's memory (of 256.5 MiB), as its migration job says.");
     // The phase did not end: no 'post-copy-ended' yet.
     expect(kinds(rec)).not.toContain('post-copy-ended');
 

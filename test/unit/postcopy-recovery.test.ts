@@ -11,6 +11,7 @@ import { parseDomstateReason } from '../../shared/parsers/virsh-domstate';
 import { parseVirshHelp } from '../../shared/parsers/virsh-help';
 import type { MigrationOptions } from '../../shared/migration/options';
 import {
+  heldOnSource,
   interruptedEvent,
   reconcilePostcopy,
   resumeFailedEvent,
@@ -149,6 +150,14 @@ describe('the split, from both hosts', () => {
     expect(interruptedEvent(place, split, 'restart').message).toMatch(/^Found after a restart: the migration broke during post-copy: vmd runs on hvB/);
     const paused = interruptedEvent(place, { source: 'paused (post-copy failed)', destination: 'paused (post-copy failed)' }, 'broke');
     expect(paused.message).toContain('vmd is paused on hvB while');
+  });
+
+  it('says what the source still holds when its job tells, nothing otherwise', () => {
+    const job = { format: 'human', type: 'unbounded', memoryRemainingBytes: 20.035 * 1048576, memoryTotalBytes: 256.508 * 1048576 } as const;
+    expect(heldOnSource(place, { sourceJob: { ok: true, value: job } })).toBe("hvA still holds 20.0 MiB of vmd's memory (of 256.5 MiB), as its migration job says.");
+    expect(heldOnSource(place, { sourceJob: { ok: true, value: { format: 'human', type: 'none' } } })).toBeUndefined();
+    expect(heldOnSource(place, { sourceJob: err(ferryError('ssh.unreachable', 'x')) })).toBeUndefined();
+    expect(heldOnSource(place, {})).toBeUndefined();
   });
 
   it('a failed resume keeps libvirt\'s words and the split', () => {

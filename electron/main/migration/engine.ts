@@ -79,6 +79,7 @@ import {
   type MigrationStartPayload,
 } from './record';
 import {
+  heldOnSource,
   interruptedEvent,
   readSplit,
   reconcilePostcopy,
@@ -501,7 +502,8 @@ export class MigrationEngine {
     try {
       // A run allowed to switch may have switched between two samples (--timeout-postcopy, --postcopy-after-precopy):
       // any failure of one asks both hosts whether the VM is split before anything is settled.
-      const split = !result.ok && run.options.postcopy === true ? splitOf(await readSplit((h) => this.o.hosts.exec(h), run)) : undefined;
+      const reading = !result.ok && run.options.postcopy === true ? await readSplit((h) => this.o.hosts.exec(h), run) : undefined;
+      const split = reading ? splitOf(reading) : undefined;
       if (run.postcopyNoted && !split) {
         const message = result.ok
           ? `Post-copy phase ended: every page of ${run.destinationName} is on ${run.destination.name}.`
@@ -514,7 +516,8 @@ export class MigrationEngine {
         ...(result.ok ? {} : { error: result.error }),
       });
       if (split && !result.ok) {
-        await this.interrupted(run, run.resume === true ? resumeFailedEvent(run, split, result.error) : interruptedEvent(run, split, 'broke', result.error));
+        const held = reading ? heldOnSource(run, reading) : undefined;
+        await this.interrupted(run, run.resume === true ? resumeFailedEvent(run, split, result.error) : interruptedEvent(run, split, 'broke', result.error, held));
         return;
       }
       const end = result.ok ? await this.completed(run, jobEvent) : await this.failed(run, result.error);
@@ -853,7 +856,7 @@ export class MigrationEngine {
     const reading = await readSplit((h) => this.o.hosts.exec(h), job);
     const decision = reconcilePostcopy(rec, reading);
     const split = splitOf(reading);
-    if (decision === 'note-interrupted' && split) await this.durableEvent(rec.id, interruptedEvent(job, split, 'restart'));
+    if (decision === 'note-interrupted' && split) await this.durableEvent(rec.id, interruptedEvent(job, split, 'restart', undefined, heldOnSource(job, reading)));
     return decision === 'ask-hosts';
   }
 

@@ -15,7 +15,8 @@
  */
 import { ferryError, type FerryError } from '../../../shared/errors';
 import { err, ok, type Result } from '../../../shared/result';
-import { virshDomstateReason } from '../../../shared/commands/virsh';
+import { virshDomjobinfo, virshDomstateReason } from '../../../shared/commands/virsh';
+import type { DomainJobInfo } from '../../../shared/parsers/virsh-domjobinfo';
 import { buildPostcopyResumeCommand, parseDestinationUri, quotedCommand, type MigrateOutcome, type MigrateSpec } from '../../../shared/commands/migrate';
 import type { Command } from '../../../shared/commands';
 import { isPostcopySplit } from '../../../shared/migration/postcopy';
@@ -37,17 +38,20 @@ export interface SplitPlace {
 export interface SplitReading {
   readonly source: Result<DomainStateReason, FerryError>;
   readonly destination: Result<DomainStateReason, FerryError>;
+  /** The source's `domjobinfo`: a split source still shows the outgoing job, with the memory it still holds. */
+  readonly sourceJob?: Result<DomainJobInfo, FerryError>;
 }
 
 export type SplitTexts = { readonly source: string; readonly destination: string };
 
 /** Both halves at once. */
 export async function readSplit(exec: (host: MigrationHostRef) => CommandRunner, p: SplitPlace): Promise<SplitReading> {
-  const [source, destination] = await Promise.all([
+  const [source, destination, sourceJob] = await Promise.all([
     runCommand(exec(p.source), virshDomstateReason(p.vm)),
     runCommand(exec(p.destination), virshDomstateReason(p.destinationName)),
+    runCommand(exec(p.source), virshDomjobinfo(p.vm)),
   ]);
-  return { source, destination };
+  return { source, destination, sourceJob };
 }
 
 /** Pure: each host's words when the VM is split (either half says `post-copy failed`); otherwise undefined. */
@@ -64,6 +68,15 @@ function stateWords(text: string): string {
   return /^(.*?) \(/.exec(text)?.[1] ?? text;
 }
 
+/** Pure: what the source still holds, from its job (the event's detail), when it says. */
+export function heldOnSource(p: SplitPlace, r: Pick<SplitReading, 'sourceJob'>): string | undefined {
+  const job = r.sourceJob?.ok ? r.sourceJob.value : undefined;
+  const left = job?.memoryRemainingBytes;
+  if (left === undefined) return undefined;
+  const total = job?.memoryTotalBytes;
+  return `${p.source.name} still holds ${(left / 1048576).toFixed(1)} MiB of ${p.vm}'s memory${total ? ` (of ${(total / 1048576).toFixed(1)} MiB)` : ''}, as its migration job says.`;
+}
+
 /** One sentence: where each half is, and what to do. */
 export function splitSentence(p: SplitPlace, split: SplitTexts): string {
   const dst = stateWords(split.destination);
@@ -75,7 +88,13 @@ export function splitSentence(p: SplitPlace, split: SplitTexts): string {
  * The 'post-copy-interrupted' event. `found`: noticed when `virsh migrate` failed ('broke'), or at a start of
  * Ferry ('restart': it was closed when the connection broke, or while the VM was split).
  */
-export function interruptedEvent(p: SplitPlace, split: SplitTexts, found: 'broke' | 'restart', error?: FerryError): MigrationEventPayload {
+export function interruptedEvent(
+  p: SplitPlace,
+  split: SplitTexts,
+  found: 'broke' | 'restart',
+  error?: FerryError,
+  held?: string,
+): MigrationEventPayload {
   const how =
     found === 'broke' ? 'The connection broke during post-copy' : 'Found after a restart: the migration broke during post-copy';
   return {
@@ -83,6 +102,7 @@ export function interruptedEvent(p: SplitPlace, split: SplitTexts, found: 'broke
     message: `${how}: ${splitSentence(p, split)} Resume post-copy to finish it.`,
     split,
     ...(error ? { error } : {}),
+    ...(held ? { detail: held } : {}),
   };
 }
 
