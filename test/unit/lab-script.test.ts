@@ -111,3 +111,44 @@ describe('lab.json', () => {
     }
   });
 });
+
+describe('vm_reset of a VM split by a broken post-copy migration', () => {
+  // On the lab (libvirt 9.0) both halves keep the migration job: `domjobabort` and `resume` each waited libvirt's
+  // 30 s job lock and failed, so a reset took 80 s. The halves must be destroyed straight away, the copy on hvB
+  // undefined, and vmd defined and started on hvA again. virsh is replaced by a function answering as the lab did.
+  it('destroys both halves without trying to abort or resume them, then starts vmd at home', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ferry-vmreset-'));
+    try {
+      mkdirSync(path.join(dir, 'hosts', 'hvA', 'log', 'qemu'), { recursive: true });
+      const fake = `
+        virsh_on() {
+          local h=$1; shift
+          echo "$h $*" >>"$LAB_DIR/calls"
+          local gone=$LAB_DIR/destroyed-$h
+          case "$h $*" in
+            'hvA domstate --reason vmd') [[ -e $gone ]] && echo 'shut off (destroyed)' || echo 'paused (post-copy failed)' ;;
+            'hvB domstate --reason vmd') [[ -e $gone ]] && echo 'shut off (destroyed)' || echo 'running (post-copy failed)' ;;
+            'hvA domstate vmd') [[ -e $gone ]] && echo 'shut off' || echo 'paused' ;;
+            'hvB domstate vmd') [[ -e $gone ]] && echo 'shut off' || echo 'running' ;;
+            'hvB dominfo vmd') echo 'Persistent:     yes' ;;
+            *' destroy vmd') : >"$gone" ;;
+            *' domjobabort vmd' | *' resume vmd') return 1 ;;
+            'hvC '*) echo "error: failed to get domain 'vmd'" >&2; return 1 ;;
+            *) ;;
+          esac
+        }`;
+      const script = `source lib/common.sh; source lib/guests.sh; ${fake}; vm_reset vmd`;
+      const r = spawnSync('bash', ['-c', script], { cwd: labRoot, encoding: 'utf8', env: { ...process.env, FERRY_LAB_DIR: dir } });
+      expect(r.status, r.stderr).toBe(0);
+      const calls = readFileSync(path.join(dir, 'calls'), 'utf8').trim().split('\n');
+      expect(calls.filter((c) => / (domjobabort|resume) /.test(c))).toEqual([]);
+      expect(calls).toContain('hvA destroy vmd');
+      expect(calls).toContain('hvB destroy vmd');
+      expect(calls).toContain('hvB undefine vmd');
+      expect(calls.indexOf('hvA start vmd')).toBeGreaterThan(calls.indexOf('hvA destroy vmd'));
+      expect(r.stdout).toContain('vm-reset: removed vmd from hvB (was running)');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
