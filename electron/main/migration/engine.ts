@@ -20,6 +20,9 @@
  *   as a 'post-copy' event (the control applied, or a sample showing pages fetched on demand); sampling goes on, and
  *   'post-copy-ended' marks the end. At the default post-copy bandwidth the phase lasted ~2 s, and the source's one
  *   domjobinfo asked in it answered only at the end ("domain is not running"): such a phase has its events only.
+ * - Post-copy broken (the migration connection lost after the switch): both halves say `post-copy failed` and the
+ *   VM is split; the record gets a 'post-copy-interrupted' event instead of an end, refuses every control but the
+ *   resume, and is followed again under the same id when resumed (postcopy-recovery.ts).
  * - A p2p failure masked as "End of file while reading data" gets the source libvirtd log's error lines as
  *   detail.
  * - A VM destroyed mid-migration: the migrate command ends with libvirt's error and the source has no running
