@@ -151,4 +151,32 @@ describe('vm_reset of a VM split by a broken post-copy migration', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  // libvirt 9.0 leaked such a run's job once (start refused: "cannot acquire state change lock"); a restart of the
+  // home host's libvirtd clears it, then the start is tried again.
+  it('restarts the home libvirtd when the start is refused, and starts the VM again', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ferry-vmreset-'));
+    try {
+      mkdirSync(path.join(dir, 'hosts', 'hvA', 'log', 'qemu'), { recursive: true });
+      const fake = `
+        virsh_on() {
+          echo "$1 \${*:2}" >>"$LAB_DIR/calls"
+          case "$1 \${*:2}" in
+            'hvA domstate --reason vmd') echo 'shut off (destroyed)' ;;
+            'hvA start vmd') [[ -e $LAB_DIR/restarted ]] || { echo 'error: Timed out during operation: cannot acquire state change lock' >&2; return 1; } ;;
+            'hvB '* | 'hvC '*) return 1 ;;
+            *) ;;
+          esac
+        }
+        stop_daemon() { echo "stop $*" >>"$LAB_DIR/calls"; }
+        start_daemon() { echo "start $*" >>"$LAB_DIR/calls"; : >"$LAB_DIR/restarted"; }`;
+      const script = `source lib/common.sh; source lib/guests.sh; ${fake}; vm_reset vmd`;
+      const r = spawnSync('bash', ['-c', script], { cwd: labRoot, encoding: 'utf8', env: { ...process.env, FERRY_LAB_DIR: dir } });
+      expect(r.status, r.stderr).toBe(0);
+      const calls = readFileSync(path.join(dir, 'calls'), 'utf8').trim().split('\n');
+      expect(calls.slice(-4)).toEqual(['hvA start vmd', 'stop hvA libvirtd', 'start hvA libvirtd', 'hvA start vmd']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -69,6 +69,18 @@ dom_remove() {
   say "vm-reset: removed $vm from $h (was $state)"
 }
 
+# libvirt 9.0 can leak a broken post-copy migration's job: once the destination's Finish3 hung after the break,
+# the source's Perform3 kept 'migration out' on the domain even after it was destroyed, and every start failed with
+# "cannot acquire state change lock (held by monitor=remoteDispatchDomainMigratePerform3Params)". Only a restart of
+# that host's libvirtd clears it (the guests keep running); then the start is tried once more.
+restart_start() {
+  local h=$1 vm=$2
+  say "vm-reset: $h could not start $vm (a leaked migration job?): restarting its libvirtd"
+  stop_daemon "$h" libvirtd
+  start_daemon "$h" libvirtd
+  virsh_on "$h" start "$vm" >/dev/null
+}
+
 # Put lab guests (default: all) back on their home host, defined from the canonical XML and running, whatever
 # state they are in: an unfinished migration is aborted, copies elsewhere are destroyed and undefined, a paused
 # guest is resumed and anything else is restarted. Guests it starts are listed in STARTED_VMS, for wait_guests_up.
@@ -105,7 +117,7 @@ vm_reset() {
       *) virsh_on "$home" destroy "$vm" >/dev/null 2>&1 || true ;;
     esac
     : >"$(host_dir "$home")/log/qemu/$vm-serial.log"
-    virsh_on "$home" start "$vm" >/dev/null || die "$home: virsh start $vm failed"
+    virsh_on "$home" start "$vm" >/dev/null || restart_start "$home" "$vm" || die "$home: virsh start $vm failed"
     STARTED_VMS+=("$vm")
   done
 }
