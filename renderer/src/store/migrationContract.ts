@@ -40,6 +40,8 @@ export function runHead(r: c.MigrationRecordView): RunHead {
     totalMs: r.result.totalTimeMs,
     downtimeMs: r.result.downtimeMs,
     dataSentBytes: r.result.dataBytes,
+    interruption: r.interruption,
+    events: r.events,
     error: r.result.error ?? (r.state === 'unknown' ? { code: 'input.invalid', message: 'Ferry lost track of this migration (it was running when Ferry stopped).' } : undefined),
   };
 }
