@@ -94,6 +94,47 @@ export async function newPage(browser: Browser): Promise<Page> {
   return context.newPage();
 }
 
+/** Ferry in web mode, Chromium on its URL, and the lab hosts added through the UI: what most E2E files start from. */
+export interface LabConsole {
+  readonly ferry: WebFerry;
+  readonly browser: Browser;
+  readonly page: Page;
+  /** Closes the browser, then stops Ferry. */
+  close(): Promise<void>;
+}
+
+export async function openLabConsole(
+  info: LabInfo,
+  hosts: readonly HostName[],
+  options: { readonly pageErrors?: string[]; readonly ferry?: Parameters<typeof startWebFerry>[0] } = {},
+): Promise<LabConsole> {
+  // No agent: every lab host is reached with the key the Add host form names, never one an agent happens to hold.
+  const ferry = await startWebFerry(options.ferry ?? { env: { SSH_AUTH_SOCK: '' } });
+  let browser: Browser | undefined;
+  try {
+    browser = await launchChromium();
+    const page = await newPage(browser);
+    const errors = options.pageErrors;
+    if (errors) page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(ferry.url);
+    for (const h of hosts) await addLabHost(page, info, h);
+    const b = browser;
+    return {
+      ferry,
+      browser: b,
+      page,
+      close: async () => {
+        await b.close();
+        await ferry.stop();
+      },
+    };
+  } catch (e) {
+    await browser?.close().catch(() => undefined);
+    await ferry.stop();
+    throw e;
+  }
+}
+
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const file = path.join(SCREENSHOTS, `${name}.png`);

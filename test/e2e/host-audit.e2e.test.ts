@@ -3,14 +3,13 @@
 // findings (veth rings "Not supported", the migrateuri to keep migration off eth0); then reads vm1's QEMU log in the
 // Troubleshooting tab. Read-only on the hosts. Screenshots go to test-results/e2e/.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { lab, requireLab } from '../lab/use-lab';
 import { virsh, vmReset } from '../lab/lab';
-import { addLabHost, hostOption, launchChromium, newPage, screenshot, startWebFerry, type WebFerry } from './harness';
+import { openLabConsole, hostOption, screenshot, type LabConsole } from './harness';
 
 describe.skipIf(!lab)('host readiness audit end to end (web mode, Chromium, the lab)', () => {
-  let ferry: WebFerry;
-  let browser: Browser;
+  let ui: LabConsole;
   let page: Page;
   const pageErrors: string[] = [];
 
@@ -18,18 +17,12 @@ describe.skipIf(!lab)('host readiness audit end to end (web mode, Chromium, the 
     const info = requireLab();
     const onA = await virsh('hvA', ['list', '--name']).catch(() => '');
     if (!onA.split('\n').includes('vm1')) await vmReset();
-    ferry = await startWebFerry({ env: { SSH_AUTH_SOCK: '' } });
-    browser = await launchChromium();
-    page = await newPage(browser);
-    page.on('pageerror', (e) => pageErrors.push(String(e)));
-    await page.goto(ferry.url);
-    await addLabHost(page, info, 'hvA');
-    await addLabHost(page, info, 'hvB');
+    ui = await openLabConsole(info, ['hvA', 'hvB'], { pageErrors });
+    page = ui.page;
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await ferry?.stop();
+    await ui?.close();
   });
 
   it('opens hvA\'s Readiness audit tab, audits it towards hvB with vm1, and shows grouped findings with their fixes', async () => {

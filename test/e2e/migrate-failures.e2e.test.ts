@@ -9,11 +9,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { lab, requireLab } from '../lab/use-lab';
 import { cancelWatchdog, hx, labHost, labRun, startWatchdog, virsh, vmReset, type LabInfo } from '../lab/lab';
 import { JOURNAL_FILE, parseJournal, type JournalLine } from '../../electron/main/migration/journal';
-import { addLabHost, dragVmOnto, hostOption, launchChromium, newPage, screenshot, startWebFerry, type WebFerry } from './harness';
+import { openLabConsole, dragVmOnto, hostOption, screenshot, type LabConsole } from './harness';
 
 /** main's journal, as the engine wrote it (how it saw the ending, and when). */
 const readJournal = (dataDir: string): readonly JournalLine[] => {
@@ -23,8 +23,7 @@ const readJournal = (dataDir: string): readonly JournalLine[] => {
 
 describe.skipIf(!lab)('migration failures end to end (web mode, Chromium, the lab)', () => {
   let info: LabInfo;
-  let ferry: WebFerry;
-  let browser: Browser;
+  let ui: LabConsole;
   let page: Page;
   let watchdogs: number[] = [];
 
@@ -50,12 +49,8 @@ describe.skipIf(!lab)('migration failures end to end (web mode, Chromium, the la
   beforeAll(async () => {
     info = requireLab();
     await vmReset();
-    ferry = await startWebFerry({ env: { SSH_AUTH_SOCK: '' } });
-    browser = await launchChromium();
-    page = await newPage(browser);
-    await page.goto(ferry.url);
-    await addLabHost(page, info, 'hvA');
-    await addLabHost(page, info, 'hvB');
+    ui = await openLabConsole(info, ['hvA', 'hvB']);
+    page = ui.page;
   });
 
   afterEach(async () => {
@@ -65,8 +60,7 @@ describe.skipIf(!lab)('migration failures end to end (web mode, Chromium, the la
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await ferry?.stop();
+    await ui?.close();
   });
 
   it("vmd destroyed on hvA while the user watches: 'Failed' with libvirt's text at once, and the same in the history after a reload", async () => {
@@ -89,7 +83,7 @@ describe.skipIf(!lab)('migration failures end to end (web mode, Chromium, the la
     const libvirt = (await libvirtText().textContent()) ?? '';
     // How fast, printed and not asserted (timings on a shared 2-core machine are no test's business): from `virsh
     // destroy` returning to the end line in the journal, and to the badge on screen; samples taken in between.
-    const journal = readJournal(ferry.dataDir);
+    const journal = readJournal(ui.ferry.dataDir);
     const end = journal.find((l) => l.type === 'end');
     const samplesAfter = journal.filter((l) => l.type === 'sample' && l.at > done).length;
     console.log(
@@ -123,7 +117,7 @@ describe.skipIf(!lab)('migration failures end to end (web mode, Chromium, the la
 
   it('tunnelled + TLS (libvirt refused the pair on every lab try) is refused in the dialog with the reason, and nothing starts', async () => {
     await page.reload();
-    const before = readJournal(ferry.dataDir).length;
+    const before = readJournal(ui.ferry.dataDir).length;
     const dialog = await dragVmOnto(page, 'vm1', 'hvA', 'hvB');
     await dialog.getByRole('checkbox', { name: 'Tunnelled through libvirtd' }).check();
     await dialog.getByRole('checkbox', { name: 'TLS', exact: true }).check();
@@ -135,7 +129,7 @@ describe.skipIf(!lab)('migration failures end to end (web mode, Chromium, the la
     await dialog.getByRole('checkbox', { name: 'TLS', exact: true }).uncheck();
     await expect.poll(() => dialog.getByRole('button', { name: 'Start migration' }).isDisabled()).toBe(false);
     await dialog.getByRole('button', { name: 'Cancel' }).click();
-    expect(readJournal(ferry.dataDir).length).toBe(before);
+    expect(readJournal(ui.ferry.dataDir).length).toBe(before);
     expect(await domains()).toEqual({ hvA: ['vm1', 'vmd'], hvB: [] });
   });
 
@@ -186,17 +180,17 @@ describe.skipIf(!lab)('migration failures end to end (web mode, Chromium, the la
       // The data would stall in the black hole: the watchdog ends the job; what matters here is the record.
       watchdogs.push(await startWatchdog('hvA', 'vm1', 20));
       // The refused first try is a record already; the start that goes ahead is the next one.
-      const startsBefore = readJournal(ferry.dataDir).filter((l) => l.type === 'start').length;
+      const startsBefore = readJournal(ui.ferry.dataDir).filter((l) => l.type === 'start').length;
       await dialog.getByRole('button', { name: 'Start anyway' }).click();
-      await expect.poll(() => readJournal(ferry.dataDir).filter((l) => l.type === 'start').length, { timeout: 90_000 }).toBeGreaterThan(startsBefore);
-      const startLine = readJournal(ferry.dataDir).filter((l) => l.type === 'start').at(-1);
+      await expect.poll(() => readJournal(ui.ferry.dataDir).filter((l) => l.type === 'start').length, { timeout: 90_000 }).toBeGreaterThan(startsBefore);
+      const startLine = readJournal(ui.ferry.dataDir).filter((l) => l.type === 'start').at(-1);
       const checked = ((startLine?.['start'] as { preflight?: { check: string; override?: { at: number; confirmation: string } }[] }).preflight ?? []).find((c) => c.check === 'mtu');
       expect(checked?.override?.confirmation).toMatch(/^I checked "MTU of both ends" myself and start anyway/);
       expect(checked?.override?.at).toBeGreaterThan(0);
       await expect.poll(() => verdict().count(), { timeout: 30_000 }).toBe(1);
       // The data stalls in the black hole until the watchdog aborts the job: the run ends before the lab is reset.
       const id = startLine?.id;
-      await expect.poll(() => readJournal(ferry.dataDir).some((l) => l.type === 'end' && l.id === id), { timeout: 120_000, interval: 500 }).toBe(true);
+      await expect.poll(() => readJournal(ui.ferry.dataDir).some((l) => l.type === 'end' && l.id === id), { timeout: 120_000, interval: 500 }).toBe(true);
     } finally {
       await labRun(['blackhole', 'off', 'sw2-hvB']);
     }
@@ -206,7 +200,7 @@ describe.skipIf(!lab)('migration failures end to end (web mode, Chromium, the la
   it("hvB's sshd stopped after the dialog opened: pre-flight fails the p2p check with libvirt's 'Connection refused', nothing starts, and the refused attempt is in the history", async () => {
     await page.reload();
     const dialog = await dragVmOnto(page, 'vm1', 'hvA', 'hvB');
-    const startsBefore = readJournal(ferry.dataDir).filter((l) => l.type === 'start').length;
+    const startsBefore = readJournal(ui.ferry.dataDir).filter((l) => l.type === 'start').length;
     await labRun(['stop', 'sshd', 'hvB']);
     try {
       const start = dialog.getByRole('button', { name: 'Start migration' });
@@ -226,7 +220,7 @@ describe.skipIf(!lab)('migration failures end to end (web mode, Chromium, the la
       expect(await p2p.getByRole('checkbox').count()).toBe(0);
       expect(await verdict().count()).toBe(0);
       // One record: its start (with the checks) and its end, 'refused'; nothing ran.
-      const lines = readJournal(ferry.dataDir);
+      const lines = readJournal(ui.ferry.dataDir);
       expect(lines.filter((l) => l.type === 'start').length).toBe(startsBefore + 1);
       const end = lines.at(-1);
       expect(end?.type).toBe('end');

@@ -6,24 +6,23 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { lab, requireLab } from '../lab/use-lab';
 import { cancelWatchdog, hx, labRun, startWatchdog, virsh, vmReset, type LabInfo } from '../lab/lab';
 import { JOURNAL_FILE, parseJournal } from '../../electron/main/migration/journal';
 import { buildRecords } from '../../electron/main/migration/record';
-import { addLabHost, dragVmOnto, hostOption, launchChromium, newPage, screenshot, startWebFerry, type WebFerry } from './harness';
+import { openLabConsole, dragVmOnto, hostOption, screenshot, type LabConsole } from './harness';
 
 describe.skipIf(!lab)('TLS migration end to end (web mode, Chromium, the lab)', () => {
   let info: LabInfo;
-  let ferry: WebFerry;
-  let browser: Browser;
+  let ui: LabConsole;
   let page: Page;
   let watchdogs: number[] = [];
 
   const verdict = (): Locator => page.getByRole('status', { name: 'Migration verdict' });
   const pkiDir = (host: 'hvA' | 'hvB') => `${info.dir}/hosts/${host}/pki`;
   /** How many migrations main's journal shows started (the journal exists once the first one ran). */
-  const recordsInJournal = () => buildRecords(parseJournal(readFileSync(path.join(ferry.dataDir, JOURNAL_FILE), 'utf8')).lines);
+  const recordsInJournal = () => buildRecords(parseJournal(readFileSync(path.join(ui.ferry.dataDir, JOURNAL_FILE), 'utf8')).lines);
   const historyCount = async () => Number(/\((\d+)\)/.exec((await page.getByRole('button', { name: /^Migration history/ }).textContent()) ?? '')?.[1] ?? 0);
   /** The lab's own guests running on HOST (others' domains, e.g. a benchmark's, are left out). */
   const running = async (host: 'hvA' | 'hvB') => (await virsh(host, ['list', '--name'])).split('\n').filter((n) => n === 'vm1' || n === 'vmd').sort();
@@ -39,12 +38,8 @@ describe.skipIf(!lab)('TLS migration end to end (web mode, Chromium, the lab)', 
         expect((await hx(h, ['test', '-s', `${pkiDir(h)}/${f}`])).code, `${f} on ${h}`).toBe(0);
       }
     }
-    ferry = await startWebFerry({ env: { SSH_AUTH_SOCK: '' } });
-    browser = await launchChromium();
-    page = await newPage(browser);
-    await page.goto(ferry.url);
-    await addLabHost(page, info, 'hvA');
-    await addLabHost(page, info, 'hvB');
+    ui = await openLabConsole(info, ['hvA', 'hvB']);
+    page = ui.page;
   });
 
   afterEach(async () => {
@@ -54,8 +49,7 @@ describe.skipIf(!lab)('TLS migration end to end (web mode, Chromium, the lab)', 
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await ferry?.stop();
+    await ui?.close();
   });
 
   it('migrates vm1 from hvA to hvB with --tls through the lab certificates: it completes, and vm1 runs on hvB', async () => {

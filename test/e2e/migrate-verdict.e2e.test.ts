@@ -2,15 +2,14 @@
 // auto-converge's throttle is shown live and charted and the run is never called lost while the throttle works;
 // after an abort the box of the last sample keeps its figures. Screenshots go to test-results/e2e/.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { lab, requireLab } from '../lab/use-lab';
 import { cancelWatchdog, labRun, startWatchdog, vmReset, type LabInfo } from '../lab/lab';
-import { addLabHost, dragVmOnto, launchChromium, newPage, screenshot, startWebFerry, type WebFerry } from './harness';
+import { openLabConsole, dragVmOnto, screenshot, type LabConsole } from './harness';
 
 describe.skipIf(!lab)('the migration view on a busy guest (web mode, Chromium, the lab)', () => {
   let info: LabInfo;
-  let ferry: WebFerry;
-  let browser: Browser;
+  let ui: LabConsole;
   let page: Page;
   let watchdog: number | undefined;
 
@@ -20,18 +19,13 @@ describe.skipIf(!lab)('the migration view on a busy guest (web mode, Chromium, t
   beforeAll(async () => {
     info = requireLab();
     await labRun(['reset']);
-    ferry = await startWebFerry({ env: { SSH_AUTH_SOCK: '' } });
-    browser = await launchChromium();
-    page = await newPage(browser);
-    await page.goto(ferry.url);
-    await addLabHost(page, info, 'hvA');
-    await addLabHost(page, info, 'hvB');
+    ui = await openLabConsole(info, ['hvA', 'hvB']);
+    page = ui.page;
   });
 
   afterAll(async () => {
     if (watchdog !== undefined) await cancelWatchdog(watchdog).catch(() => undefined);
-    await browser?.close();
-    await ferry?.stop();
+    await ui?.close();
     await vmReset();
   });
 

@@ -2,15 +2,14 @@
 // onto hvB, starts it with the default profile, watches samples reach the chart, sees it complete, finds vm1 under
 // hvB, and finds the migration in the history with its downtime. Screenshots go to test-results/e2e/.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { lab, requireLab } from '../lab/use-lab';
 import { labRun, vmReset, type LabInfo } from '../lab/lab';
-import { addLabHost, dragVmOnto, hostOption as hostOptionOf, launchChromium, newPage, screenshot, startWebFerry, type WebFerry } from './harness';
+import { openLabConsole, dragVmOnto, hostOption as hostOptionOf, screenshot, type LabConsole } from './harness';
 
 describe.skipIf(!lab)('drag-to-migrate end to end (web mode, Chromium, the lab)', () => {
   let info: LabInfo;
-  let ferry: WebFerry;
-  let browser: Browser;
+  let ui: LabConsole;
   let page: Page;
 
   const hostOption = (name: string): Locator => hostOptionOf(page, name);
@@ -20,17 +19,12 @@ describe.skipIf(!lab)('drag-to-migrate end to end (web mode, Chromium, the lab)'
   beforeAll(async () => {
     info = requireLab();
     await labRun(['reset']);
-    ferry = await startWebFerry({ env: { SSH_AUTH_SOCK: '' } });
-    browser = await launchChromium();
-    page = await newPage(browser);
-    await page.goto(ferry.url);
-    await addLabHost(page, info, 'hvA');
-    await addLabHost(page, info, 'hvB');
+    ui = await openLabConsole(info, ['hvA', 'hvB']);
+    page = ui.page;
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await ferry?.stop();
+    await ui?.close();
     await vmReset();
   });
 

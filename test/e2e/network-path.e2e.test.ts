@@ -5,32 +5,24 @@
 // first (what `lab.sh mtu` does too), so the router is asked again. Screenshots go to test-results/e2e/.
 // Run under the lab lock: flock /var/tmp/ferry-lab.lock npx vitest run --project integration test/e2e/network-path.e2e.test.ts
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { lab, requireLab } from '../lab/use-lab';
 import { hx } from '../lab/lab';
-import { addLabHost, hostOption, launchChromium, newPage, screenshot, startWebFerry, type WebFerry } from './harness';
+import { openLabConsole, hostOption, screenshot, type LabConsole } from './harness';
 
 describe.skipIf(!lab)('network path end to end (web mode, Chromium, the lab)', () => {
-  let ferry: WebFerry;
-  let browser: Browser;
+  let ui: LabConsole;
   let page: Page;
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
     const info = requireLab();
-    ferry = await startWebFerry({ env: { SSH_AUTH_SOCK: '' } });
-    browser = await launchChromium();
-    page = await newPage(browser);
-    page.on('pageerror', (e) => pageErrors.push(String(e)));
-    await page.goto(ferry.url);
-    await addLabHost(page, info, 'hvA');
-    await addLabHost(page, info, 'hvB');
-    await addLabHost(page, info, 'hvC');
+    ui = await openLabConsole(info, ['hvA', 'hvB', 'hvC'], { pageErrors });
+    page = ui.page;
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await ferry?.stop();
+    await ui?.close();
   });
 
   it("checks hvA -> hvC from hvA's Network path tab and shows the flag naming the hop that clips the path to 1500", async () => {

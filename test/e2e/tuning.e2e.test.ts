@@ -4,16 +4,15 @@
 // (not through Ferry) before, after apply and after undo. Nothing is persisted (web mode's sysctl file is the real
 // /etc/sysctl.d, which the lab hosts share with this machine). Run under the lab lock.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { lab, requireLab } from '../lab/use-lab';
 import { hx } from '../lab/lab';
-import { addLabHost, hostOption, launchChromium, newPage, screenshot, startWebFerry, type WebFerry } from './harness';
+import { openLabConsole, hostOption, screenshot, type LabConsole } from './harness';
 
 const gro = async (): Promise<string | undefined> => /^generic-receive-offload: (\S+)/m.exec((await hx('hvB', ['ethtool', '-k', 'mig0'])).stdout)?.[1];
 
 describe.skipIf(!lab)('tuning end to end (web mode, Chromium, the lab)', () => {
-  let ferry: WebFerry;
-  let browser: Browser;
+  let ui: LabConsole;
   let page: Page;
   let before: string;
 
@@ -21,17 +20,12 @@ describe.skipIf(!lab)('tuning end to end (web mode, Chromium, the lab)', () => {
     const info = requireLab();
     before = (await hx('hvB', ['ethtool', '-k', 'mig0'])).stdout;
     expect(await gro(), 'the lab default: gro off on veth').toBe('off');
-    ferry = await startWebFerry({ env: { SSH_AUTH_SOCK: '' } });
-    browser = await launchChromium();
-    page = await newPage(browser);
-    await page.goto(ferry.url);
-    await addLabHost(page, info, 'hvA');
-    await addLabHost(page, info, 'hvB');
+    ui = await openLabConsole(info, ['hvA', 'hvB']);
+    page = ui.page;
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await ferry?.stop();
+    await ui?.close();
     if (lab && (await gro()) !== 'off') await hx('hvB', ['ethtool', '-K', 'mig0', 'gro', 'off']);
   });
 

@@ -3,49 +3,33 @@
 // post-copy; an abort; a destination whose sshd is stopped; a VM destroyed mid-migration. Every scenario is
 // undone (vmReset, sshd started again) and each migration has a watchdog on the source.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { lab } from '../lab/use-lab';
+import { openLabEngine, waitUntil, type LabEngine } from './lab-engine';
+import { cancelWatchdog, hx, labCommand, startWatchdog, vmReset } from '../lab/lab';
+import type { MigrationHostRef, MigrationRecord } from '../../electron/main/migration/record';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { lab, requireLab } from '../lab/use-lab';
-import { cancelWatchdog, hx, labCommand, labHost, startWatchdog, vmReset } from '../lab/lab';
-import { SshPool } from '../../electron/main/ssh/pool';
-import { fileKnownHostsStore } from '../../electron/main/ssh/known-hosts';
-import { execRunner, virshRunner } from '../../electron/main/remote/ssh-runner';
-import { runCommand } from '../../electron/main/remote/run-command';
-import { virshListAll } from '../../shared/commands';
-import { Journal, JOURNAL_FILE, parseJournal } from '../../electron/main/migration/journal';
-import { buildRecords, type MigrationHostRef, type MigrationRecord } from '../../electron/main/migration/record';
 import { MigrationEngine, type EngineHostAccess, type MigrationUpdate } from '../../electron/main/migration/engine';
+import { Journal, JOURNAL_FILE, parseJournal } from '../../electron/main/migration/journal';
 import { verdictOf } from '../../electron/main/migration/handlers';
 
 const MiB = 1024 * 1024;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.skipIf(!lab)('migration engine on the lab', () => {
-  let pool: SshPool;
+  let t: LabEngine;
   let hosts: EngineHostAccess;
   let hvA: MigrationHostRef;
   let hvB: MigrationHostRef;
-  let dir: string;
   let journal: Journal;
   let engine: MigrationEngine;
   let updates: MigrationUpdate[];
   let watchdogs: number[] = [];
 
   beforeAll(async () => {
-    const l = requireLab();
     await vmReset();
-    const key = readFileSync(l.clientKey);
-    pool = new SshPool({ knownHosts: fileKnownHostsStore(l.knownHosts), auth: () => ({ kind: 'key', privateKey: key }) });
-    const target = (h: MigrationHostRef) => ({ host: h.address, user: 'root' });
-    hosts = { exec: (h) => execRunner(pool, target(h)), openVirsh: (h) => virshRunner(pool, target(h)) };
-    hvA = { id: 'hvA', name: 'hvA', address: labHost(l, 'hvA').ip };
-    hvB = { id: 'hvB', name: 'hvB', address: labHost(l, 'hvB').ip };
-    dir = mkdtempSync(join(tmpdir(), 'ferry-engine-lab-'));
-    journal = await Journal.open({ dataDir: dir });
-    engine = new MigrationEngine({ journal, hosts });
-    updates = [];
-    engine.onUpdate((u) => updates.push(u));
+    t = await openLabEngine({ prefix: 'ferry-engine-lab-' });
+    ({ hosts, hvA, hvB, journal, engine, updates } = t);
   });
 
   afterEach(async () => {
@@ -55,31 +39,13 @@ describe.skipIf(!lab)('migration engine on the lab', () => {
   });
 
   afterAll(async () => {
-    await engine?.dispose();
-    await journal?.close();
-    await pool?.dispose();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await t?.close();
     await vmReset();
   });
 
-  const where = async (vm: string) => {
-    const [a, b] = await Promise.all([runCommand(hosts.exec(hvA), virshListAll()), runCommand(hosts.exec(hvB), virshListAll())]);
-    return {
-      hvA: a.ok ? a.value.find((d) => d.name === vm)?.state : 'error',
-      hvB: b.ok ? b.value.find((d) => d.name === vm)?.state : 'error',
-    };
-  };
+  const where = (vm: string) => t.where(vm);
 
-  const fromDisk = (id: string): MigrationRecord | undefined =>
-    buildRecords(parseJournal(readFileSync(join(dir, JOURNAL_FILE), 'utf8')).lines).find((r) => r.id === id);
-
-  const waitFor = async (what: string, cond: () => boolean, ms: number) => {
-    const until = Date.now() + ms;
-    while (!cond()) {
-      if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-      await sleep(100);
-    }
-  };
+  const fromDisk = (id: string): MigrationRecord | undefined => t.fromDisk(id);
 
   it('moves vm1 hvA -> hvB: samples every second, final stats from the destination, the whole record on disk', async () => {
     watchdogs.push(await startWatchdog('hvA', 'vm1', 50));
@@ -125,7 +91,7 @@ describe.skipIf(!lab)('migration engine on the lab', () => {
     if (!s.ok) throw new Error(s.error.message);
     const id = s.value.id;
     // The verdict (shared/migration/verdict.ts, as the watch stream computes it) calls it within a few passes.
-    await waitFor(
+    await waitUntil(
       "the verdict 'not-converging'",
       () => {
         const rec = engine.record(id);
@@ -155,7 +121,7 @@ describe.skipIf(!lab)('migration engine on the lab', () => {
     const s = await engine.start({ vm: 'vmd', source: hvA, destination: hvB, options: { live: true, p2p: true, bandwidthMiBps: 5 } });
     if (!s.ok) throw new Error(s.error.message);
     const id = s.value.id;
-    await waitFor('memory moving', () => (engine.record(id)?.samples ?? []).some((x) => x.info?.memoryTotalBytes !== undefined), 30_000);
+    await waitUntil('memory moving', () => (engine.record(id)?.samples ?? []).some((x) => x.info?.memoryTotalBytes !== undefined), 30_000);
     const t0 = Date.now();
     expect((await engine.control(id, { kind: 'abort' })).ok).toBe(true);
     const rec = await engine.settled(id);
@@ -217,7 +183,7 @@ describe.skipIf(!lab)('migration engine on the lab', () => {
     const s = await engine.start({ vm: 'vmd', source: hvA, destination: hvB, options: { live: true, p2p: true, bandwidthMiBps: 5 } });
     if (!s.ok) throw new Error(s.error.message);
     const id = s.value.id;
-    await waitFor('memory moving', () => (engine.record(id)?.samples ?? []).some((x) => x.info?.memoryTotalBytes !== undefined), 30_000);
+    await waitUntil('memory moving', () => (engine.record(id)?.samples ?? []).some((x) => x.info?.memoryTotalBytes !== undefined), 30_000);
     const t0 = Date.now();
     const destroyed = await hx('hvA', ['virsh', 'destroy', 'vmd']);
     expect(destroyed.code).toBe(0);

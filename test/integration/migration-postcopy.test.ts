@@ -4,45 +4,27 @@
 // must come from the source's job-completed event; the switch and the end of the phase must be in the record.
 // Every run has a watchdog on the source and the guests go home afterwards (vmReset).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { lab, requireLab } from '../lab/use-lab';
-import { cancelWatchdog, labHost, startWatchdog, vmReset } from '../lab/lab';
-import { SshPool } from '../../electron/main/ssh/pool';
-import { fileKnownHostsStore } from '../../electron/main/ssh/known-hosts';
-import { execRunner, virshRunner } from '../../electron/main/remote/ssh-runner';
-import { Journal, JOURNAL_FILE, parseJournal } from '../../electron/main/migration/journal';
-import { buildRecords, postcopyPhase, type MigrationHostRef } from '../../electron/main/migration/record';
-import { MigrationEngine, type EngineHostAccess } from '../../electron/main/migration/engine';
+import { lab } from '../lab/use-lab';
+import { openLabEngine, waitUntil, type LabEngine } from './lab-engine';
+import { cancelWatchdog, startWatchdog, vmReset } from '../lab/lab';
+import { postcopyPhase, type MigrationHostRef } from '../../electron/main/migration/record';
+import type { MigrationEngine } from '../../electron/main/migration/engine';
 import { recordView } from '../../electron/main/migration/handlers';
 import { migrationRecordSchema } from '../../shared/ipc/contract';
 
 const MiB = 1024 * 1024;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.skipIf(!lab)('post-copy migrations on the lab', () => {
-  let pool: SshPool;
-  let hosts: EngineHostAccess;
+  let t: LabEngine;
   let hvA: MigrationHostRef;
   let hvB: MigrationHostRef;
-  let dir: string;
-  let journal: Journal;
   let engine: MigrationEngine;
   let watchdogs: number[] = [];
 
   beforeAll(async () => {
-    const l = requireLab();
     await vmReset();
-    const key = readFileSync(l.clientKey);
-    pool = new SshPool({ knownHosts: fileKnownHostsStore(l.knownHosts), auth: () => ({ kind: 'key', privateKey: key }) });
-    const target = (h: MigrationHostRef) => ({ host: h.address, user: 'root' });
-    hosts = { exec: (h) => execRunner(pool, target(h)), openVirsh: (h) => virshRunner(pool, target(h)) };
-    hvA = { id: 'hvA', name: 'hvA', address: labHost(l, 'hvA').ip };
-    hvB = { id: 'hvB', name: 'hvB', address: labHost(l, 'hvB').ip };
-    dir = mkdtempSync(join(tmpdir(), 'ferry-postcopy-lab-'));
-    journal = await Journal.open({ dataDir: dir });
-    engine = new MigrationEngine({ journal, hosts });
+    t = await openLabEngine({ prefix: 'ferry-postcopy-lab-' });
+    ({ hvA, hvB, engine } = t);
   });
 
   afterEach(async () => {
@@ -52,20 +34,9 @@ describe.skipIf(!lab)('post-copy migrations on the lab', () => {
   });
 
   afterAll(async () => {
-    await engine?.dispose();
-    await journal?.close();
-    await pool?.dispose();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await t?.close();
     await vmReset();
   });
-
-  const waitFor = async (what: string, cond: () => boolean, ms: number) => {
-    const until = Date.now() + ms;
-    while (!cond()) {
-      if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-      await sleep(100);
-    }
-  };
 
   /** Starts vmd hvA -> hvB with post-copy allowed, waits for the second pass (it does not converge), switches. */
   const switchedRun = async (extra: { postcopyBandwidthMiBps?: number }) => {
@@ -80,7 +51,7 @@ describe.skipIf(!lab)('post-copy migrations on the lab', () => {
     });
     if (!s.ok) throw new Error(s.error.message);
     const id = s.value.id;
-    await waitFor('the second pass', () => (engine.record(id)?.samples ?? []).some((x) => (x.info?.iteration ?? 0) >= 2), 75_000);
+    await waitUntil('the second pass', () => (engine.record(id)?.samples ?? []).some((x) => (x.info?.iteration ?? 0) >= 2), 75_000);
     const pc = await engine.control(id, { kind: 'postcopy' });
     expect(pc.ok, pc.ok ? '' : pc.error.detail).toBe(true);
     const rec = await engine.settled(id);
@@ -106,7 +77,7 @@ describe.skipIf(!lab)('post-copy migrations on the lab', () => {
     expect(typeof view.result.totalTimeMs).toBe('number');
     expect(typeof view.result.downtimeMs).toBe('number');
     expect(typeof view.result.dataBytes).toBe('number');
-    const disk = buildRecords(parseJournal(readFileSync(join(dir, JOURNAL_FILE), 'utf8')).lines).find((r) => r.id === rec.id);
+    const disk = t.fromDisk(rec.id);
     expect(disk?.end?.final?.readVia).toBe('job-completed-event');
     console.log(
       `post-copy (default bandwidth): phase ${((phase?.endedAt ?? 0) - (phase?.startedAt ?? 0)).toFixed(0)} ms, sampled ${phase?.sampled}, job ${final?.totalTimeMs} ms, downtime ${final?.downtimeMs} ms, ${((final?.dataSentBytes ?? 0) / MiB).toFixed(1)} MiB, wall ${rec.end?.wallMs} ms`,

@@ -4,37 +4,28 @@
 // samples continue their sequence), raises the cap through its own connection, and ends the record 'completed' with
 // the final statistics. vmd goes back to hvA afterwards (vmReset), a watchdog guards the job.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lab, requireLab } from '../lab/use-lab';
 import { cancelWatchdog, labHost, startWatchdog, vmReset } from '../lab/lab';
-import { SshPool } from '../../electron/main/ssh/pool';
-import { fileKnownHostsStore } from '../../electron/main/ssh/known-hosts';
-import { execRunner, virshRunner } from '../../electron/main/remote/ssh-runner';
+import { openLabEngine, waitUntil, type LabEngine } from './lab-engine';
 import { runCommand } from '../../electron/main/remote/run-command';
-import { virshDomjobinfo, virshListAll } from '../../shared/commands';
-import { Journal, JOURNAL_FILE, parseJournal } from '../../electron/main/migration/journal';
-import { buildRecords, type MigrationHostRef, type MigrationRecord } from '../../electron/main/migration/record';
-import { MigrationEngine, type EngineHostAccess } from '../../electron/main/migration/engine';
+import { virshDomjobinfo } from '../../shared/commands';
+import type { MigrationHostRef } from '../../electron/main/migration/record';
 
 const MiB = 1024 * 1024;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.skipIf(!lab)('re-attaching to a migration after a restart, on the lab', () => {
   let dir: string;
   let hvA: MigrationHostRef;
   let hvB: MigrationHostRef;
-  let key: Buffer;
-  let knownHosts: string;
   const toClose: (() => Promise<void>)[] = [];
   let watchdog: number | undefined;
 
   beforeAll(async () => {
     const l = requireLab();
     await vmReset();
-    key = readFileSync(l.clientKey);
-    knownHosts = l.knownHosts;
     hvA = { id: 'hvA', name: 'hvA', address: labHost(l, 'hvA').ip };
     hvB = { id: 'hvB', name: 'hvB', address: labHost(l, 'hvB').ip };
     dir = mkdtempSync(join(tmpdir(), 'ferry-reattach-lab-'));
@@ -52,34 +43,11 @@ describe.skipIf(!lab)('re-attaching to a migration after a restart, on the lab',
   });
 
   /** One "Ferry": its own SSH pool, journal and engine on the shared data directory, as createFerryMain builds them. */
-  async function openFerry() {
-    const pool = new SshPool({ knownHosts: fileKnownHostsStore(knownHosts), auth: () => ({ kind: 'key', privateKey: key }) });
-    const target = (h: MigrationHostRef) => ({ host: h.address, user: 'root' });
-    const hosts: EngineHostAccess = { exec: (h) => execRunner(pool, target(h)), openVirsh: (h) => virshRunner(pool, target(h)) };
-    const journal = await Journal.open({ dataDir: dir });
-    const engine = new MigrationEngine({ journal, hosts });
-    let closed = false;
-    const close = async () => {
-      if (closed) return;
-      closed = true;
-      await engine.dispose();
-      await journal.close();
-      await pool.dispose();
-    };
-    toClose.push(close);
-    return { engine, hosts, close };
+  async function openFerry(): Promise<LabEngine> {
+    const f = await openLabEngine({ dir });
+    toClose.push(() => f.close());
+    return f;
   }
-
-  const fromDisk = (id: string): MigrationRecord | undefined =>
-    buildRecords(parseJournal(readFileSync(join(dir, JOURNAL_FILE), 'utf8')).lines).find((r) => r.id === id);
-
-  const waitFor = async (what: string, cond: () => boolean, ms: number) => {
-    const until = Date.now() + ms;
-    while (!cond()) {
-      if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-      await sleep(100);
-    }
-  };
 
   it('follows vmd again after the Ferry that started it quit, and ends it completed with the final statistics', async () => {
     watchdog = await startWatchdog('hvA', 'vmd', 150);
@@ -88,11 +56,11 @@ describe.skipIf(!lab)('re-attaching to a migration after a restart, on the lab',
     if (!s.ok) throw new Error(s.error.message);
     const id = s.value.id;
     const moving = () => (first.engine.record(id)?.samples ?? []).filter((x) => x.info?.memoryTotalBytes !== undefined).length;
-    await waitFor('three samples with memory moving', () => moving() >= 3, 60_000);
+    await waitUntil('three samples with memory moving', () => moving() >= 3, 60_000);
 
     // Quit mid-run: the migrate command's channel is cut (its virsh is TERMed), sampling stops, nothing is ended.
     await first.close();
-    const quit = fromDisk(id);
+    const quit = first.fromDisk(id);
     expect(quit?.state).toBe('running');
     expect(quit?.end).toBeUndefined();
     expect(quit?.events.map((e) => e.kind)).toContain('detached');
@@ -107,7 +75,7 @@ describe.skipIf(!lab)('re-attaching to a migration after a restart, on the lab',
     expect(recs.map((r) => [r.id, r.state])).toEqual([[id, 'running']]);
     expect(second.engine.isRunning(id)).toBe(true);
     expect(second.engine.record(id)?.events.at(-1)?.kind).toBe('reattached');
-    await waitFor('two samples after re-attaching', () => (second.engine.record(id)?.samples ?? []).filter((x) => x.seq > lastSeq && x.info).length >= 2, 30_000);
+    await waitUntil('two samples after re-attaching', () => (second.engine.record(id)?.samples ?? []).filter((x) => x.seq > lastSeq && x.info).length >= 2, 30_000);
 
     // A live control on the re-attached job: it acts on the domain (the first Ferry's channel is gone).
     const speed = await second.engine.control(id, { kind: 'set-speed', mibPerSecond: 100 });
@@ -123,11 +91,11 @@ describe.skipIf(!lab)('re-attaching to a migration after a restart, on the lab',
     const seqs = rec?.samples.map((x) => x.seq) ?? [];
     expect(new Set(seqs).size).toBe(seqs.length); // one sequence across both Ferrys
     expect(seqs.some((q) => q > lastSeq)).toBe(true);
-    const [a, b] = await Promise.all([runCommand(second.hosts.exec(hvA), virshListAll()), runCommand(second.hosts.exec(hvB), virshListAll())]);
-    expect(b.ok && b.value.find((d) => d.name === 'vmd')?.state).toBe('running');
-    expect(a.ok && a.value.find((d) => d.name === 'vmd')?.state).not.toBe('running');
+    const at = await second.where('vmd');
+    expect(at.hvB).toBe('running');
+    expect(at.hvA).not.toBe('running');
     await second.close();
-    const disk = fromDisk(id);
+    const disk = second.fromDisk(id);
     expect(disk?.state).toBe('completed');
     expect(disk?.samples.length).toBe(rec?.samples.length);
     console.log(
