@@ -11,7 +11,8 @@ import type { MigrationRecordView } from '../../shared/ipc/contract';
 import { postcopyRecovery, type PostcopyRecovery } from '../../shared/migration/postcopy';
 import { interruptedNotice, offeredControls, offersSwitch, postcopyTimeline, splitSentence, switchNeedsConfirm } from '../../renderer/src/features/migrate/postcopyView';
 import { finalStatistics, historyFinals, liveFigures, runLabel } from '../../renderer/src/features/migrate/runView';
-import { runHead } from '../../renderer/src/store/migrationContract';
+import { continuousSamples, runHead } from '../../renderer/src/store/migrationContract';
+import { reduceRuns } from '../../renderer/src/store/migrationSlice';
 import type { MigrationRun, RunRemedy } from '../../renderer/src/store/migrationPort';
 
 const SOURCE_SAID = 'paused (post-copy failed)';
@@ -160,5 +161,25 @@ describe('main’s record in the renderer', () => {
     const h = runHead(record);
     expect(h).toMatchObject({ status: 'interrupted', state: 'post-copy-interrupted', inPostcopy: false, interruption: record.interruption, events: record.events });
     expect(h.error).toBeUndefined();
+  });
+});
+
+describe('the samples of a resumed run', () => {
+  it('continue on the chart’s time axis by wall-clock time when the resumed job’s elapsed time starts again', () => {
+    const before = [
+      { t: 9, at: T0 + 9_000, remainingMiB: 200 },
+      { t: 10, at: T0 + 10_000, remainingMiB: 199 },
+    ];
+    const resumed = [
+      { t: 1, at: T0 + 31_000, remainingMiB: 198 },
+      { t: 2, at: T0 + 32_000, remainingMiB: 190 },
+    ];
+    expect(continuousSamples([...before, ...resumed]).map((s) => s.t)).toEqual([9, 10, 31, 32]);
+    // One by one from the stream, the same.
+    let runs = reduceRuns({}, { type: 'run', run: run(), samples: before });
+    for (const sample of resumed) runs = reduceRuns(runs, { type: 'sample', id: 'm1', sample });
+    expect(runs['m1']?.samples.map((s) => s.t)).toEqual([9, 10, 31, 32]);
+    // An ordinary run's samples are left as they are.
+    expect(continuousSamples(before)).toEqual(before);
   });
 });
