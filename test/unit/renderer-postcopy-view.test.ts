@@ -1,7 +1,9 @@
 // The migration view of a run whose post-copy broke, rendered from the store over the dev fake (`?fake=1` seeds
 // "db-split": interrupted after one failed resume): the split said in the verdict, one "Resume post-copy" button and
 // no abort, libvirt's words of the failed resume, the post-copy timeline; the resume through the store; the switch's
-// risk sentence beside "Switch to post-copy" for hosts the inventory knows run libvirt 9.0.0.
+// risk sentence beside "Switch to post-copy" for hosts the inventory knows run libvirt 9.0.0, and for one that runs
+// 8.0.0. (The migrate dialog's note is checked end to end: its components need the DOM's types, which the node
+// typecheck of the tests does not have.)
 import { createElement, type ReactElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
@@ -79,4 +81,16 @@ describe('the migration view of an interrupted post-copy', () => {
     expect(describedBy).toBeDefined();
     expect(html).toContain(`id="${describedBy}" role="note"`);
   });
+
+  it('marks the switch as dangerous and says why where a host’s libvirt cannot resume a broken post-copy', async () => {
+    const { store, busy } = await setup();
+    const hosts = store.getState().inventory.hosts;
+    const dst = hosts[busy.destinationHostId];
+    if (dst?.facts === undefined) throw new Error('the fake reads host facts');
+    store.setState({ inventory: { ...store.getState().inventory, hosts: { ...hosts, [dst.record.id]: { ...dst, facts: { ...dst.facts, libvirtVersion: '8.0.0' } } } } });
+    const html = render(store, createElement(MigrationView, { id: busy.id }));
+    expect(html).toMatch(/class="button button--danger"[^>]*>Switch to post-copy<\/button>/);
+    expect(text(html)).toContain(`and it cannot be resumed: ${dst.record.name} runs libvirt 8.0.0 (resuming needs 8.5.0 or later on both), so the VM would be lost.`);
+  });
 });
+
