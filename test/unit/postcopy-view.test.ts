@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MigrationRecordView } from '../../shared/ipc/contract';
 import { postcopyRecovery, type PostcopyRecovery } from '../../shared/migration/postcopy';
-import { interruptedNotice, offeredControls, offersSwitch, postcopyTimeline, splitSentence, switchNeedsConfirm } from '../../renderer/src/features/migrate/postcopyView';
+import { interruptedNotice, offeredControls, offersSwitch, postcopyTimeline, splitSentence, switchNeedsConfirm, switchQuestion } from '../../renderer/src/features/migrate/postcopyView';
 import { finalStatistics, historyFinals, liveFigures, runLabel } from '../../renderer/src/features/migrate/runView';
 import { continuousSamples, runHead } from '../../renderer/src/store/migrationContract';
 import { reduceRuns } from '../../renderer/src/store/migrationSlice';
@@ -116,6 +116,8 @@ describe('the controls a run offers', () => {
     expect(confirm(tooOld)).toEqual({ setSpeed: false, postcopy: true, abort: true });
     expect(confirm(unknown)).toEqual({ setSpeed: false, postcopy: true, abort: true });
     expect([recoverable, tooOld, unknown].map(switchNeedsConfirm)).toEqual([false, true, true]);
+    expect(switchQuestion(tooOld)).toMatch(/could not be resumed and the VM would be lost/);
+    expect(switchQuestion(unknown)).toMatch(/Whether a broken connection could be resumed is not known/);
     expect(offersSwitch(offeredControls(run(), recoverable))).toBe(true);
     expect(offersSwitch(offeredControls(run({ verdict: { ...run().verdict!, remedies: [remedies[2]!] } }), recoverable))).toBe(false);
   });

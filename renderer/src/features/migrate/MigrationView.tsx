@@ -12,7 +12,7 @@ import { formatTimestamp } from '../../view/format';
 import { MigrationChart } from './MigrationChart';
 import { MigrationHistory } from './MigrationHistory';
 import { postcopyMarkerT } from './chartData';
-import { interruptedNotice, offeredControls, offersSwitch, postcopyTimeline, type OfferedAction, type OfferedControl } from './postcopyView';
+import { interruptedNotice, offeredControls, offersSwitch, postcopyTimeline, switchQuestion, type OfferedAction, type OfferedControl } from './postcopyView';
 import { PostcopyRiskNote, usePostcopyRecovery } from './PostcopyRisk';
 import { autoConverging, finalStatistics, fmtMs, liveFigures, runLabel, VERDICT_LABELS } from './runView';
 
@@ -92,10 +92,11 @@ const CONTROL_NAMES: Record<OfferedAction, (c: OfferedControl) => string> = {
   resumePostcopy: () => 'Resume post-copy',
 };
 
-const CONFIRMS: Partial<Record<OfferedAction, { group: string; question: string; keep: string }>> = {
-  abort: { group: 'Confirm abort', question: 'Abort? The VM keeps running on the source.', keep: 'Keep migrating' },
-  postcopy: { group: 'Confirm switch to post-copy', question: 'Switch anyway? A broken connection could not be resumed (see below).', keep: 'Stay in pre-copy' },
-};
+function confirmOf(action: OfferedAction, recovery: PostcopyRecovery): { group: string; question: string; keep: string } | undefined {
+  if (action === 'abort') return { group: 'Confirm abort', question: 'Abort? The VM keeps running on the source.', keep: 'Keep migrating' };
+  if (action === 'postcopy') return { group: 'Confirm switch to post-copy', question: switchQuestion(recovery), keep: 'Stay in pre-copy' };
+  return undefined;
+}
 
 function Controls({ id, controls, recovery }: { id: string; controls: readonly OfferedControl[]; recovery: PostcopyRecovery }) {
   const { controlMigration } = useActions();
@@ -113,7 +114,7 @@ function Controls({ id, controls, recovery }: { id: string; controls: readonly O
     <>
       <div className="remedies">
         {controls.map((c) => {
-          const ask = CONFIRMS[c.action];
+          const ask = confirmOf(c.action, recovery);
           return c.confirm && confirming === c.action && ask !== undefined ? (
             <span key={c.action} className="remedies__confirm" role="group" aria-label={ask.group}>
               {ask.question}

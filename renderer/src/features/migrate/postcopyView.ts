@@ -54,6 +54,13 @@ export function offeredControls(r: MigrationRun, recovery: PostcopyRecovery): Of
   return remedies.map((x) => ({ ...x, confirm: x.action === 'abort' || (x.action === 'postcopy' && switchNeedsConfirm(recovery)) }));
 }
 
+/** What the inline confirmation of the switch asks, by what the hosts could do after a break. */
+export function switchQuestion(r: PostcopyRecovery): string {
+  return r.kind === 'unknown'
+    ? 'Switch anyway? Whether a broken connection could be resumed is not known (see below).'
+    : 'Switch anyway? A broken connection could not be resumed and the VM would be lost (see below).';
+}
+
 /** The run offers the switch to post-copy now (so the view shows what it risks). */
 export function offersSwitch(controls: readonly OfferedControl[]): boolean {
   return controls.some((c) => c.action === 'postcopy');
