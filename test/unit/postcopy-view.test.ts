@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MigrationRecordView } from '../../shared/ipc/contract';
 import { postcopyRecovery, type PostcopyRecovery } from '../../shared/migration/postcopy';
-import { interruptedNotice, offeredControls, offersSwitch, postcopyTimeline, splitSentence, switchNeedsConfirm, switchQuestion } from '../../renderer/src/features/migrate/postcopyView';
+import { interruptedNotice, interruptionMarks, offeredControls, offersSwitch, postcopyTimeline, splitSentence, switchNeedsConfirm, switchQuestion } from '../../renderer/src/features/migrate/postcopyView';
 import { finalStatistics, historyFinals, liveFigures, runLabel } from '../../renderer/src/features/migrate/runView';
 import { continuousSamples, runHead } from '../../renderer/src/store/migrationContract';
 import { reduceRuns } from '../../renderer/src/store/migrationSlice';
@@ -183,5 +183,27 @@ describe('the samples of a resumed run', () => {
     expect(runs['m1']?.samples.map((s) => s.t)).toEqual([9, 10, 31, 32]);
     // An ordinary run's samples are left as they are.
     expect(continuousSamples(before)).toEqual(before);
+  });
+});
+
+describe('the chart of a run whose post-copy broke', () => {
+  it('marks the break and each resume by wall-clock time on the samples’ axis, even past the last sample', () => {
+    const samples = [
+      { t: 3, at: T0 + 3_000, remainingMiB: 232 },
+      { t: 4, at: T0 + 4_000, remainingMiB: 231, postcopy: true },
+    ];
+    const events = [
+      { at: T0 + 4_200, kind: 'post-copy', text: 'The guest runs on hvB from here.' },
+      { at: T0 + 10_000, kind: 'post-copy-interrupted', text: 'The connection broke during post-copy.' },
+      { at: T0 + 15_000, kind: 'post-copy-resume', text: 'Resuming post-copy.' },
+    ];
+    const interruption = { at: T0 + 10_000, source: SOURCE_SAID, destination: DESTINATION_SAID, resumes: 1, resumedAt: T0 + 15_000 };
+    expect(interruptionMarks(run({ samples, events, interruption }))).toEqual([
+      { t: 10, kind: 'interrupted' },
+      { t: 15, kind: 'resumed' },
+    ]);
+    // Without the record's events (the dev fake's ordinary runs), the latest break alone.
+    expect(interruptionMarks(run({ samples, interruption }))).toEqual([{ t: 10, kind: 'interrupted' }]);
+    expect(interruptionMarks(run({ samples, events }))).toEqual([]);
   });
 });

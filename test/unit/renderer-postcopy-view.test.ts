@@ -51,6 +51,7 @@ describe('the migration view of an interrupted post-copy', () => {
     expect(html).toContain('aria-label="Post-copy timeline"');
     expect(text(html)).toMatch(/Post-copy interrupted .*Resume started .*Resume failed/);
     expect(html).toContain('aria-label="Last sample before the interruption"');
+    expect(html).toMatch(/aria-label="Migration chart"[^>]*data-marks="interrupted@[\d.]+ resumed@[\d.]+"/);
   });
 
   it('keeps an interrupted run in the tray, in the error tone', async () => {

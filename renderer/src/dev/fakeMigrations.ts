@@ -81,7 +81,7 @@ export function createFakeMigrations(hosts: Map<string, HostView>, o: { tickMs: 
   /** A post-copy sample: the rest of the memory at the cap; a VM named "*split*" breaks on its first one. */
   function postcopyStep(l: Live, left: number): RunSample {
     const t = (l.run.samples.at(-1)?.t ?? 0) + 1;
-    const sample: RunSample = { t, iteration: l.run.samples.at(-1)?.iteration, throughputMiBps: l.cap, remainingMiB: Math.max(0, left), postcopy: true };
+    const sample: RunSample = { t, at: Date.parse(l.run.startedAt) + t * 1000, iteration: l.run.samples.at(-1)?.iteration, throughputMiBps: l.cap, remainingMiB: Math.max(0, left), postcopy: true };
     l.run = { ...l.run, samples: [...l.run.samples, sample], verdict: { state: 'post-copy', reason: `In post-copy: the guest runs on ${l.run.destinationName}; ${Math.max(0, left).toFixed(1)} MiB left at ${l.cap} MiB/s.`, remedies: [], etaMs: (Math.max(0, left) / l.cap) * 1000, etaNote: 'Time to send what is left at the current rate (post-copy: nothing is re-sent).' } };
     l.postcopyLeft = left - l.cap;
     if (/split/.test(l.run.vmName) && l.run.interruption === undefined) interrupt(l);
@@ -94,7 +94,7 @@ export function createFakeMigrations(hosts: Map<string, HostView>, o: { tickMs: 
   function step(l: Live): RunSample {
     if (l.postcopyLeft !== undefined) return postcopyStep(l, l.postcopyLeft);
     const s = fakeRunSample(l.i++, { kind: l.kind, hz: 1, capMiBps: l.cap }, l.rand);
-    const sample: RunSample = { t: s.t, iteration: s.iteration, throughputMiBps: s.throughputMiBps, dirtyMiBps: s.dirtyMiBps, remainingMiB: s.remainingMiB, downtimeMs: s.downtimeMs };
+    const sample: RunSample = { t: s.t, at: Date.parse(l.run.startedAt) + s.t * 1000, iteration: s.iteration, throughputMiBps: s.throughputMiBps, dirtyMiBps: s.dirtyMiBps, remainingMiB: s.remainingMiB, downtimeMs: s.downtimeMs };
     l.run = { ...l.run, samples: [...l.run.samples, sample], verdict: verdictOf(l, sample) };
     if (l.kind === 'converging' && (s.remainingMiB ?? 1) < 0.5 && s.iteration > 2) finish(l, 'completed');
     return sample;

@@ -4,7 +4,7 @@
  * where each half of the VM is and the one thing to do (resume), with the post-copy timeline; the live figures (once it has ended: the final statistics libvirt reported, and for a failed or aborted
  * one the last sample too) and the chart; or, with id '', the history of every migration.
  */
-import { useId, useState } from 'react';
+import { useId, useMemo, useState } from 'react';
 import type { PostcopyRecovery } from '../../../../shared/migration/postcopy';
 import { useActions, useFerry } from '../../store/react';
 import type { MigrationRun } from '../../store/migrationPort';
@@ -12,13 +12,15 @@ import { formatTimestamp } from '../../view/format';
 import { MigrationChart } from './MigrationChart';
 import { MigrationHistory } from './MigrationHistory';
 import { postcopyMarkerT } from './chartData';
-import { interruptedNotice, offeredControls, offersSwitch, postcopyTimeline, switchQuestion, type OfferedAction, type OfferedControl } from './postcopyView';
+import { interruptedNotice, interruptionMarks, offeredControls, offersSwitch, postcopyTimeline, switchQuestion, type OfferedAction, type OfferedControl } from './postcopyView';
 import { PostcopyRiskNote, usePostcopyRecovery } from './PostcopyRisk';
 import { autoConverging, finalStatistics, fmtMs, liveFigures, runLabel, VERDICT_LABELS } from './runView';
 
 export function MigrationView({ id }: { id: string }) {
   const run = useFerry((s) => (id === '' ? undefined : s.migration.runs[id]));
   const { openRun } = useActions();
+  // Kept while only other fields change, so the (memoised) chart does not redraw for them.
+  const marks = useMemo(() => (run === undefined ? [] : interruptionMarks(run)), [run?.samples, run?.events, run?.interruption]);
   if (id === '' || run === undefined) return <MigrationHistory />;
   return (
     <section className="migration-view" aria-labelledby="migration-title">
@@ -40,6 +42,7 @@ export function MigrationView({ id }: { id: string }) {
         maxDowntimeMs={run.limits?.maxDowntimeMs ?? run.options.maxDowntimeMs ?? 300}
         throttle={autoConverging(run)}
         postcopyAt={postcopyMarkerT(run.samples, run.postcopy?.startedAt)}
+        marks={marks}
       />
     </section>
   );

@@ -6,6 +6,8 @@
 import type { PostcopyRecovery } from '../../../../shared/migration/postcopy';
 import { formatMilliseconds } from '../../../../shared/units';
 import type { MigrationRun, RemedyAction, RunRemedy } from '../../store/migrationPort';
+import { postcopyMarkerT } from './chartData';
+import type { ChartMark } from './MigrationChart';
 
 /** The switch asks first unless both hosts are known to resume a broken post-copy (an unknown version asks too). */
 export function switchNeedsConfirm(r: PostcopyRecovery): boolean {
@@ -90,5 +92,18 @@ export function postcopyTimeline(r: Pick<MigrationRun, 'startedAt' | 'events' | 
   return (r.events ?? []).flatMap((e) => {
     const what = POSTCOPY_EVENTS[e.kind];
     return what === undefined ? [] : [{ at: e.at, since: `+${formatMilliseconds(Math.max(0, e.at - t0))}`, what, text: e.text }];
+  });
+}
+
+/** Where post-copy broke and was resumed, on the chart's time axis (placed by wall-clock time against the samples). */
+export function interruptionMarks(r: Pick<MigrationRun, 'samples' | 'events' | 'interruption'>): ChartMark[] {
+  if (r.interruption === undefined || !r.samples.some((s) => s.at !== undefined)) return [];
+  const kinds: Readonly<Record<string, ChartMark['kind']>> = { 'post-copy-interrupted': 'interrupted', 'post-copy-resume': 'resumed' };
+  const events = (r.events ?? []).flatMap((e) => (kinds[e.kind] === undefined ? [] : [{ at: e.at, kind: kinds[e.kind] as ChartMark['kind'] }]));
+  // A record without its events (older main) still has the latest break.
+  const breaks = events.length > 0 ? events : [{ at: r.interruption.at, kind: 'interrupted' as const }];
+  return breaks.flatMap((e) => {
+    const t = postcopyMarkerT(r.samples, e.at);
+    return t === undefined ? [] : [{ t, kind: e.kind }];
   });
 }
