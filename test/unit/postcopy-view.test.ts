@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { MigrationRecordView } from '../../shared/ipc/contract';
 import { postcopyRecovery, type PostcopyRecovery } from '../../shared/migration/postcopy';
 import { interruptedNotice, interruptionMarks, offeredControls, offersSwitch, postcopyTimeline, splitSentence, switchNeedsConfirm, switchQuestion } from '../../renderer/src/features/migrate/postcopyView';
-import { finalStatistics, historyFinals, liveFigures, runLabel } from '../../renderer/src/features/migrate/runView';
+import { finalStatistics, historyFinals, liveFigures, runLabel, trayProgress } from '../../renderer/src/features/migrate/runView';
 import { continuousSamples, runHead } from '../../renderer/src/store/migrationContract';
 import { reduceRuns } from '../../renderer/src/store/migrationSlice';
 import type { MigrationRun, RunRemedy } from '../../renderer/src/store/migrationPort';
@@ -82,6 +82,10 @@ describe('the split VM', () => {
     expect(runLabel(interrupted({ state: undefined }))).toEqual({ text: 'Post-copy interrupted', tone: 'error' });
     expect(finalStatistics(interrupted())).toBeUndefined();
     expect(historyFinals(interrupted())).toEqual({ total: 'not finished', downtime: '', data: '' });
+    // The verdict from before the break is not progress.
+    const stale = { ...run().verdict!, passProgress: 0.4, progressLabel: 'memory sent in pass 1' };
+    expect(trayProgress(run({ verdict: stale }))).toEqual({ value: 0.4 });
+    expect(trayProgress(interrupted({ verdict: stale }))).toEqual({});
   });
 
   it('shows no live ETA, dirty rate or expected downtime from before the break', () => {

@@ -100,6 +100,8 @@ export function liveFigures(r: MigrationRun): { label: string; value: string }[]
  * something); for a re-send pass the pass number, never a bar near 100 % that reads "almost done".
  */
 export function trayProgress(r: MigrationRun): { value?: number; text?: string } {
+  // An interrupted run keeps the verdict from before the break: nothing of it is progress now.
+  if (r.status === 'interrupted') return {};
   const v = r.verdict;
   if (v?.passProgress !== undefined) return { value: v.passProgress };
   const pass = r.samples.at(-1)?.iteration;
