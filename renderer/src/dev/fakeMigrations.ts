@@ -80,7 +80,9 @@ export function createFakeMigrations(hosts: Map<string, HostView>, o: { tickMs: 
   }
   /** A post-copy sample: the rest of the memory at the cap; a VM named "*split*" breaks on its first one. */
   function postcopyStep(l: Live, left: number): RunSample {
-    const t = (l.run.samples.at(-1)?.t ?? 0) + 1;
+    const next = (l.run.samples.at(-1)?.t ?? 0) + 1;
+    // After a resume, on the wall clock (the time the VM spent split is a gap on the chart, as in the app).
+    const t = l.run.interruption?.resumedAt === undefined ? next : Math.max(next, Math.round((o.now().getTime() - Date.parse(l.run.startedAt)) / 1000));
     const sample: RunSample = { t, at: Date.parse(l.run.startedAt) + t * 1000, iteration: l.run.samples.at(-1)?.iteration, throughputMiBps: l.cap, remainingMiB: Math.max(0, left), postcopy: true };
     l.run = { ...l.run, samples: [...l.run.samples, sample], verdict: { state: 'post-copy', reason: `In post-copy: the guest runs on ${l.run.destinationName}; ${Math.max(0, left).toFixed(1)} MiB left at ${l.cap} MiB/s.`, remedies: [], etaMs: (Math.max(0, left) / l.cap) * 1000, etaNote: 'Time to send what is left at the current rate (post-copy: nothing is re-sent).' } };
     l.postcopyLeft = left - l.cap;

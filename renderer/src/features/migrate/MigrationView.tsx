@@ -153,7 +153,7 @@ function PostcopyTimeline({ run }: { run: MigrationRun }) {
   const rows = postcopyTimeline(run);
   if (rows.length === 0) return null;
   return (
-    <table className="history" aria-label="Post-copy timeline">
+    <table className="history postcopy-timeline" aria-label="Post-copy timeline">
       <thead>
         <tr>
           <th>Time</th>
