@@ -152,6 +152,47 @@ export function buildMigrateCommand(spec: MigrateSpec): Result<Command<MigrateOu
   );
 }
 
+/**
+ * `qemu+ssh://[USER@]HOST[:PORT]/system` back into its parts (what destinationUri wrote); undefined for anything
+ * else. A resume must reach the destination exactly as the start did, and the journal keeps the start's argv.
+ */
+export function parseDestinationUri(uri: string): { readonly host: string; readonly user?: string; readonly port?: number } | undefined {
+  const m = /^qemu\+ssh:\/\/(?:([^@/]+)@)?(\[[0-9A-Fa-f:.]+\]|[^[\]:/@]+)(?::(\d{1,5}))?\/system$/.exec(uri);
+  if (!m) return undefined;
+  const rawHost = m[2] ?? '';
+  const host = rawHost.startsWith('[') ? rawHost.slice(1, -1) : rawHost;
+  const rebuilt = destinationUri(host, m[1], m[3] === undefined ? undefined : Number(m[3]));
+  if (!rebuilt.ok || rebuilt.value !== uri) return undefined;
+  return { host, ...(m[1] !== undefined ? { user: m[1] } : {}), ...(m[3] !== undefined ? { port: Number(m[3]) } : {}) };
+}
+
+/**
+ * `virsh migrate --postcopy-resume`: finishes a post-copy migration whose connection broke (both halves say
+ * `post-copy failed`). The start's own options go with it: on the lab (libvirt 9.0) a resume with --live --p2p
+ * --persistent --undefinesource --postcopy --postcopy-bandwidth --bandwidth --migrateuri exited 0 with the VM
+ * defined and running on the destination only. What only steers the pre-copy phase is dropped (--timeout and its
+ * action, --postcopy-after-precopy): that phase is over, and a timeout firing during the resume must not act.
+ */
+export function postcopyResumeArgv(spec: MigrateSpec): Result<string[], FerryError> {
+  if (spec.options.postcopy !== true) {
+    return err(ferryError('input.invalid', 'Only a migration started with the post-copy option can be resumed in post-copy.'));
+  }
+  const { timeoutSec: _t, timeoutAction: _a, postcopyAfterPrecopy: _p, ...options } = spec.options;
+  const argv = migrateArgv({ ...spec, options });
+  if (!argv.ok) return argv;
+  const at = argv.value.indexOf('--postcopy');
+  argv.value.splice(at + 1, 0, '--postcopy-resume');
+  return argv;
+}
+
+export function buildPostcopyResumeCommand(spec: MigrateSpec): Result<Command<MigrateOutcome>, FerryError> {
+  const argv = postcopyResumeArgv(spec);
+  if (!argv.ok) return argv;
+  return ok(
+    command(`resume post-copy of ${spec.domain} to ${spec.destinationHost}`, argv.value, parseMigrateOutput, spec.commandTimeoutMs ?? DEFAULT_MIGRATE_MS),
+  );
+}
+
 // ---- controls of a running migration ------------------------------------------------------------------------------
 
 /** `virsh migrate-setspeed`: the bandwidth cap, MiB/s; takes effect in the next samples. */
@@ -214,6 +255,10 @@ export function migrationCommands(spec: MigrateSpec): Result<MigrationCommands, 
 export function commandLine(spec: MigrateSpec): Result<string, FerryError> {
   const cmds = migrationCommands(spec);
   if (!cmds.ok) return cmds;
-  const line = (c: Command<unknown>) => shJoin(['env', ...Object.entries(c.env).map(([k, v]) => `${k}=${v}`), ...c.argv]);
-  return ok([cmds.value.migrate, ...cmds.value.afterStart].map(line).join('\n'));
+  return ok([cmds.value.migrate, ...cmds.value.afterStart].map(quotedCommand).join('\n'));
+}
+
+/** One command as the SSH layer sends it (see commandLine). */
+export function quotedCommand(c: Command<unknown>): string {
+  return shJoin(['env', ...Object.entries(c.env).map(([k, v]) => `${k}=${v}`), ...c.argv]);
 }

@@ -111,3 +111,72 @@ describe('lab.json', () => {
     }
   });
 });
+
+describe('vm_reset of a VM split by a broken post-copy migration', () => {
+  // On the lab (libvirt 9.0) both halves keep the migration job: `domjobabort` and `resume` each waited libvirt's
+  // 30 s job lock and failed, so a reset took 80 s. The halves must be destroyed straight away, the copy on hvB
+  // undefined, and vmd defined and started on hvA again. virsh is replaced by a function answering as the lab did.
+  it('destroys both halves without trying to abort or resume them, then starts vmd at home', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ferry-vmreset-'));
+    try {
+      mkdirSync(path.join(dir, 'hosts', 'hvA', 'log', 'qemu'), { recursive: true });
+      const fake = `
+        virsh_on() {
+          local h=$1; shift
+          echo "$h $*" >>"$LAB_DIR/calls"
+          local gone=$LAB_DIR/destroyed-$h
+          case "$h $*" in
+            'hvA domstate --reason vmd') [[ -e $gone ]] && echo 'shut off (destroyed)' || echo 'paused (post-copy failed)' ;;
+            'hvB domstate --reason vmd') [[ -e $gone ]] && echo 'shut off (destroyed)' || echo 'running (post-copy failed)' ;;
+            'hvA domstate vmd') [[ -e $gone ]] && echo 'shut off' || echo 'paused' ;;
+            'hvB domstate vmd') [[ -e $gone ]] && echo 'shut off' || echo 'running' ;;
+            'hvB dominfo vmd') echo 'Persistent:     yes' ;;
+            *' destroy vmd') : >"$gone" ;;
+            *' domjobabort vmd' | *' resume vmd') return 1 ;;
+            'hvC '*) echo "error: failed to get domain 'vmd'" >&2; return 1 ;;
+            *) ;;
+          esac
+        }`;
+      const script = `source lib/common.sh; source lib/guests.sh; ${fake}; vm_reset vmd`;
+      const r = spawnSync('bash', ['-c', script], { cwd: labRoot, encoding: 'utf8', env: { ...process.env, FERRY_LAB_DIR: dir } });
+      expect(r.status, r.stderr).toBe(0);
+      const calls = readFileSync(path.join(dir, 'calls'), 'utf8').trim().split('\n');
+      expect(calls.filter((c) => / (domjobabort|resume) /.test(c))).toEqual([]);
+      expect(calls).toContain('hvA destroy vmd');
+      expect(calls).toContain('hvB destroy vmd');
+      expect(calls).toContain('hvB undefine vmd');
+      expect(calls.indexOf('hvA start vmd')).toBeGreaterThan(calls.indexOf('hvA destroy vmd'));
+      expect(r.stdout).toContain('vm-reset: removed vmd from hvB (was running)');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  // libvirt 9.0 leaked such a run's job once (start refused: "cannot acquire state change lock"); a restart of the
+  // home host's libvirtd clears it, then the start is tried again.
+  it('restarts the home libvirtd when the start is refused, and starts the VM again', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ferry-vmreset-'));
+    try {
+      mkdirSync(path.join(dir, 'hosts', 'hvA', 'log', 'qemu'), { recursive: true });
+      const fake = `
+        virsh_on() {
+          echo "$1 \${*:2}" >>"$LAB_DIR/calls"
+          case "$1 \${*:2}" in
+            'hvA domstate --reason vmd') echo 'shut off (destroyed)' ;;
+            'hvA start vmd') [[ -e $LAB_DIR/restarted ]] || { echo 'error: Timed out during operation: cannot acquire state change lock' >&2; return 1; } ;;
+            'hvB '* | 'hvC '*) return 1 ;;
+            *) ;;
+          esac
+        }
+        stop_daemon() { echo "stop $*" >>"$LAB_DIR/calls"; }
+        start_daemon() { echo "start $*" >>"$LAB_DIR/calls"; : >"$LAB_DIR/restarted"; }`;
+      const script = `source lib/common.sh; source lib/guests.sh; ${fake}; vm_reset vmd`;
+      const r = spawnSync('bash', ['-c', script], { cwd: labRoot, encoding: 'utf8', env: { ...process.env, FERRY_LAB_DIR: dir } });
+      expect(r.status, r.stderr).toBe(0);
+      const calls = readFileSync(path.join(dir, 'calls'), 'utf8').trim().split('\n');
+      expect(calls.slice(-4)).toEqual(['hvA start vmd', 'stop hvA libvirtd', 'start hvA libvirtd', 'hvA start vmd']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

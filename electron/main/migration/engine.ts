@@ -20,6 +20,9 @@
  *   as a 'post-copy' event (the control applied, or a sample showing pages fetched on demand); sampling goes on, and
  *   'post-copy-ended' marks the end. At the default post-copy bandwidth the phase lasted ~2 s, and the source's one
  *   domjobinfo asked in it answered only at the end ("domain is not running"): such a phase has its events only.
+ * - Post-copy broken (the migration connection lost after the switch): both halves say `post-copy failed` and the
+ *   VM is split; the record gets a 'post-copy-interrupted' event instead of an end, refuses every control but the
+ *   resume, and is followed again under the same id when resumed (postcopy-recovery.ts).
  * - A p2p failure masked as "End of file while reading data" gets the source libvirtd log's error lines as
  *   detail.
  * - A VM destroyed mid-migration: the migrate command ends with libvirt's error and the source has no running
@@ -78,6 +81,19 @@ import {
   type MigrationSamplePayload,
   type MigrationStartPayload,
 } from './record';
+import {
+  heldOnSource,
+  interruptedEvent,
+  readSplit,
+  reconcilePostcopy,
+  resumeEvent,
+  resumeFailedEvent,
+  resumePlan,
+  splitControlRefusal,
+  splitOf,
+  splitRecordOf,
+  type SplitPlace,
+} from './postcopy-recovery';
 
 /** How the engine reaches hosts. The composition root builds it over the SSH pool (execRunner / virshRunner). */
 export interface EngineHostAccess {
@@ -159,6 +175,8 @@ interface Running {
   /** Post-copy runs: the source's job-completed event, awaited on its own channel from the start (see start()). */
   jobCompleted?: Promise<Result<VirshEvents, FerryError>>;
   readonly watch: AbortController;
+  /** A `virsh migrate --postcopy-resume` of a run interrupted in post-copy (postcopy-recovery.ts). */
+  readonly resume?: boolean;
 }
 
 /** How long the end waits for the job-completed event once virsh migrate has returned (it comes first on the lab). */
@@ -259,6 +277,10 @@ export class MigrationEngine {
     if (!cmds.ok) return cmds;
     const line = migrationCommandLine(spec);
     if (!line.ok) return line;
+    const split = splitRecordOf(this.store.all(), req.vm, req.source);
+    if (split) {
+      return err(ferryError('input.invalid', `${req.vm} is split between two hosts since a post-copy migration broke (migration ${split.id}): resume that migration instead.`));
+    }
     let fromSource = 0;
     let channels = 0;
     for (const r of this.running.values()) {
@@ -324,28 +346,36 @@ export class MigrationEngine {
       run.done = this.drive(run, cmds.value.migrate, []);
       return ok({ id, commandLine });
     }
-    if (req.options.postcopy === true) {
-      // Listening before the job can end: the event is sent once, when the source's job completes.
-      const cmd = virshAwaitJobCompleted(req.vm, DEFAULT_JOB_EVENT_WAIT_S);
-      run.jobCompleted = runCommand(this.o.hosts.exec(req.source), cmd, { signal: run.watch.signal }).catch((e: unknown) =>
-        err(ferryError('command.failed', `Waiting for the job-completed event failed in Ferry: ${String(e)}`)),
-      );
-    }
-    const session = this.acquireSession(req.source);
+    if (req.options.postcopy === true) this.listenJobCompleted(run);
+    this.sample(run, intervalMs, 0);
+    run.done = this.drive(run, cmds.value.migrate, cmds.value.afterStart);
+    return ok({ id, commandLine });
+  }
+
+  /** Listening before the job can end: the event is sent once, when the source's job completes. */
+  private listenJobCompleted(run: Running): void {
+    const cmd = virshAwaitJobCompleted(run.vm, DEFAULT_JOB_EVENT_WAIT_S);
+    run.jobCompleted = runCommand(this.o.hosts.exec(run.source), cmd, { signal: run.watch.signal }).catch((e: unknown) =>
+      err(ferryError('command.failed', `Waiting for the job-completed event failed in Ferry: ${String(e)}`)),
+    );
+  }
+
+  /** Samples the source's job through its virsh session (released when the migrate command ends). */
+  private sample(run: Running, intervalMs: number, firstSeq: number): void {
+    const session = this.acquireSession(run.source);
     run.sampler = startJobSampler({
       runner: session,
-      domain: req.vm,
+      domain: run.vm,
       intervalMs,
       clock: this.clock,
       wallClock: this.wallClock,
+      firstSeq,
       onSample: (s) => this.onSample(run, s),
       onCrash: (e) => {
-        this.o.logger?.warn('migration.sampler-crashed', { id, error: String(e) });
+        this.o.logger?.warn('migration.sampler-crashed', { id: run.id, error: String(e) });
         void this.event(run, { kind: 'warning', message: `Sampling stopped after an internal error: ${String(e)}` });
       },
     });
-    run.done = this.drive(run, cmds.value.migrate, cmds.value.afterStart);
-    return ok({ id, commandLine });
   }
 
   /**
@@ -473,7 +503,11 @@ export class MigrationEngine {
       return;
     }
     try {
-      if (run.postcopyNoted) {
+      // A run allowed to switch may have switched between two samples (--timeout-postcopy, --postcopy-after-precopy):
+      // any failure of one asks both hosts whether the VM is split before anything is settled.
+      const reading = !result.ok && run.options.postcopy === true ? await readSplit((h) => this.o.hosts.exec(h), run) : undefined;
+      const split = reading ? splitOf(reading) : undefined;
+      if (run.postcopyNoted && !split) {
         const message = result.ok
           ? `Post-copy phase ended: every page of ${run.destinationName} is on ${run.destination.name}.`
           : 'Post-copy phase ended with the migration (see the end below).';
@@ -484,12 +518,31 @@ export class MigrationEngine {
         message: result.ok ? 'virsh migrate finished.' : `virsh migrate ended with an error: ${result.error.message}`,
         ...(result.ok ? {} : { error: result.error }),
       });
+      if (split && !result.ok) {
+        const held = reading ? heldOnSource(run, reading) : undefined;
+        await this.interrupted(run, run.resume === true ? resumeFailedEvent(run, split, result.error) : interruptedEvent(run, split, 'broke', result.error, held));
+        return;
+      }
       const end = result.ok ? await this.completed(run, jobEvent) : await this.failed(run, result.error);
       await this.finish(run, end);
     } catch (e) {
       this.o.logger?.warn('migration.end-failed', { id: run.id, error: String(e) });
       await this.finish(run, { state: 'unknown', message: `Ferry could not record the end of the migration: ${String(e)}` }).catch(() => undefined);
     }
+  }
+
+  /** The VM is split: no end line; the record is `post-copy-interrupted` and offers the resume (postcopy-recovery.ts). */
+  private async interrupted(run: Running, event: MigrationEventPayload): Promise<void> {
+    run.ended = true;
+    this.running.delete(run.id);
+    await this.durableEvent(run.id, event);
+  }
+
+  /** Written, then announced: a watcher reading the record on the update sees the state the event makes. */
+  private async durableEvent(id: string, event: MigrationEventPayload): Promise<void> {
+    const at = this.wallClock();
+    await this.write('event', id, 'event', event, at);
+    this.emit({ kind: 'event', id, at, event });
   }
 
   private async finish(run: Running, end: MigrationEndPayload): Promise<void> {
@@ -645,7 +698,11 @@ export class MigrationEngine {
   /** Sends one control to a running migration (it acts on the domain, whoever started the job); journalled either way. */
   async control(id: string, control: MigrationControl): Promise<Result<void, FerryError>> {
     const run = this.running.get(id);
-    if (!run) return err(ferryError('input.invalid', `Migration ${id} is not running.`));
+    if (!run) {
+      const rec = this.store.get(id);
+      if (rec?.state === 'post-copy-interrupted') return this.controlSplit(rec, control);
+      return err(ferryError('input.invalid', `Migration ${id} is not running.`));
+    }
     let cmd: Result<Command<void>, FerryError>;
     switch (control.kind) {
       case 'set-speed':
@@ -688,6 +745,53 @@ export class MigrationEngine {
     return r;
   }
 
+  /**
+   * A control on a record interrupted in post-copy: the resume starts `virsh migrate --postcopy-resume` and follows
+   * it like a migration under the same record (sampling, the job-completed event, its end); anything else is
+   * refused (an abort would lose the split VM) and journalled as refused.
+   */
+  private async controlSplit(rec: MigrationRecord, control: MigrationControl): Promise<Result<void, FerryError>> {
+    const s = rec.start;
+    if (!s) return err(ferryError('input.invalid', 'The start of this migration is missing from the history, so it cannot be resumed.'));
+    const job = jobOf(rec, s);
+    const place: SplitPlace = job;
+    const refuse = async (e: FerryError): Promise<Result<void, FerryError>> => {
+      await this.event(rec, { kind: 'control-failed', message: e.message, control, error: e });
+      return err(e);
+    };
+    if (control.kind !== 'resume-postcopy') return refuse(splitControlRefusal(place, control));
+    if (this.disposed) return err(ferryError('input.invalid', 'Ferry is shutting down.'));
+    const plan = resumePlan(rec);
+    if (!plan.ok) return refuse(plan.error);
+    const run: Running = {
+      id: rec.id,
+      vm: job.vm,
+      destinationName: job.destinationName,
+      source: job.source,
+      destination: job.destination,
+      options: s.options as MigrationOptions,
+      startedWall: job.startedWall,
+      command: new AbortController(),
+      abortRequested: false,
+      transferSeen: true,
+      noDomainStreak: 0,
+      ended: false,
+      done: Promise.resolve(),
+      detached: false,
+      reattached: false,
+      checkingEnd: false,
+      postcopyNoted: true,
+      watch: new AbortController(),
+      resume: true,
+    };
+    this.running.set(run.id, run); // before the first await: a second resume meanwhile finds it running
+    await this.durableEvent(run.id, resumeEvent(place, plan.value));
+    this.listenJobCompleted(run);
+    this.sample(run, clampInterval(s.intervalMs), rec.samples.reduce((m, x) => Math.max(m, x.seq), -1) + 1);
+    run.done = this.drive(run, plan.value.command, []);
+    return ok(undefined);
+  }
+
   /** Changes the sampling period of a running migration (100..10000 ms). */
   setSampleInterval(id: string, ms: number): Result<void, FerryError> {
     const run = this.running.get(id);
@@ -708,7 +812,11 @@ export class MigrationEngine {
   async reconcile(): Promise<readonly MigrationRecord[]> {
     const open = this.store
       .all()
-      .filter((r) => !this.running.has(r.id) && (r.state === 'running' || (r.end?.reconciled === true && r.state === 'unknown')));
+      .filter(
+        (r) =>
+          !this.running.has(r.id) &&
+          (r.state === 'running' || r.state === 'post-copy-interrupted' || (r.end?.reconciled === true && r.state === 'unknown')),
+      );
     const out: MigrationRecord[] = [];
     for (const rec of open) {
       if (this.disposed) break;
@@ -717,6 +825,11 @@ export class MigrationEngine {
         await this.writeReconcile(rec.id, { state: 'unknown', message: 'The start of this migration is missing from the history; it cannot be checked.' });
       } else {
         const job = jobOf(rec, s);
+        if (s.options['postcopy'] === true && !(await this.reconcileSplit(rec, job))) {
+          const now = this.store.get(rec.id);
+          if (now) out.push(now);
+          continue;
+        }
         const session = this.acquireSession(s.source);
         let decision: EndDecision;
         try {
@@ -736,6 +849,18 @@ export class MigrationEngine {
       if (now) out.push(now);
     }
     return out;
+  }
+
+  /**
+   * A run allowed to switch, at a start of Ferry: a split VM is (or stays) `post-copy-interrupted` (an event, never
+   * an end); false then. True: ask the hosts as for any other run (postcopy-recovery.ts, reconcilePostcopy).
+   */
+  private async reconcileSplit(rec: MigrationRecord, job: FollowedJob): Promise<boolean> {
+    const reading = await readSplit((h) => this.o.hosts.exec(h), job);
+    const decision = reconcilePostcopy(rec, reading);
+    const split = splitOf(reading);
+    if (decision === 'note-interrupted' && split) await this.durableEvent(rec.id, interruptedEvent(job, split, 'restart', undefined, heldOnSource(job, reading)));
+    return decision === 'ask-hosts';
   }
 
   private async writeReconcile(id: string, end: MigrationEndPayload): Promise<void> {

@@ -49,15 +49,36 @@ dom_persistent() {
   [[ $out =~ Persistent:\ +yes ]]
 }
 
+# A half of a post-copy migration that broke (`paused (post-copy failed)` on the source, `running (post-copy
+# failed)` on the destination) keeps its migration job: `domjobabort` and `resume` each waited libvirt's 30 s job
+# lock timeout and failed (lab, libvirt 9.0), so such a half is destroyed straight away.
+postcopy_failed() {
+  local out
+  out=$(virsh_on "$1" domstate --reason "$2" 2>/dev/null) || return 1
+  [[ $(first_line "$out") == *'(post-copy failed)' ]]
+}
+
 # Remove every trace of VM from host H: abort its job, destroy it if active, undefine it if persistent.
 dom_remove() {
   local h=$1 vm=$2 state
   state=$(dom_state "$h" "$vm") || return 0
   [[ -n $state ]] || return 0
-  virsh_on "$h" domjobabort "$vm" >/dev/null 2>&1 || true
+  postcopy_failed "$h" "$vm" || virsh_on "$h" domjobabort "$vm" >/dev/null 2>&1 || true
   [[ $state != 'shut off' ]] && virsh_on "$h" destroy "$vm" >/dev/null 2>&1
   dom_persistent "$h" "$vm" && virsh_on "$h" undefine "$vm" >/dev/null 2>&1
   say "vm-reset: removed $vm from $h (was $state)"
+}
+
+# libvirt 9.0 can leak a broken post-copy migration's job: once the destination's Finish3 hung after the break,
+# the source's Perform3 kept 'migration out' on the domain even after it was destroyed, and every start failed with
+# "cannot acquire state change lock (held by monitor=remoteDispatchDomainMigratePerform3Params)". Only a restart of
+# that host's libvirtd clears it (the guests keep running); then the start is tried once more.
+restart_start() {
+  local h=$1 vm=$2
+  say "vm-reset: $h could not start $vm (a leaked migration job?): restarting its libvirtd"
+  stop_daemon "$h" libvirtd
+  start_daemon "$h" libvirtd
+  virsh_on "$h" start "$vm" >/dev/null
 }
 
 # Put lab guests (default: all) back on their home host, defined from the canonical XML and running, whatever
@@ -71,8 +92,13 @@ vm_reset() {
   mkdir -p "$GUEST_DIR"
   for vm in "$@"; do
     home=${VM_HOME[$vm]}
-    # An outgoing migration from home: abort it first, so the destination's incoming copy goes away cleanly.
-    virsh_on "$home" domjobabort "$vm" >/dev/null 2>&1 || true
+    # An outgoing migration from home: abort it first, so the destination's incoming copy goes away cleanly. A split
+    # VM cannot be aborted: its home half is destroyed, and started again below.
+    if postcopy_failed "$home" "$vm"; then
+      virsh_on "$home" destroy "$vm" >/dev/null 2>&1 || true
+    else
+      virsh_on "$home" domjobabort "$vm" >/dev/null 2>&1 || true
+    fi
     for h in "${HOSTS[@]}"; do
       [[ $h == "$home" ]] || dom_remove "$h" "$vm"
     done
@@ -91,7 +117,7 @@ vm_reset() {
       *) virsh_on "$home" destroy "$vm" >/dev/null 2>&1 || true ;;
     esac
     : >"$(host_dir "$home")/log/qemu/$vm-serial.log"
-    virsh_on "$home" start "$vm" >/dev/null || die "$home: virsh start $vm failed"
+    virsh_on "$home" start "$vm" >/dev/null || restart_start "$home" "$vm" || die "$home: virsh start $vm failed"
     STARTED_VMS+=("$vm")
   done
 }
