@@ -7,6 +7,7 @@ import type { MigrationRecordState } from '../ipc/contract';
 import { migrationStateLabel } from '../migration/state';
 import { describeOptions } from '../migration/options';
 import { formatBytes, formatBytesPerSecond, formatMilliseconds } from '../units';
+import { interruptionReport } from './interruption';
 import { migrationFigures, migrationTimeline, type MigrationFigures } from './metrics';
 import type { ReportEntry } from './schema';
 import { escapeXml, migrationCharts, migrationSeries, renderSvg } from './svg';
@@ -25,6 +26,24 @@ export function preflightRow(p: ReportEntry['record']['preflight'][number]): { r
     result: `${p.status}, overridden`,
     why: `${p.message} Started anyway at ${utc(p.override.at).slice(11, 19)} UTC; the admin confirmed: "${p.override.confirmation}"`,
   };
+}
+
+/**
+ * A post-copy interruption as the report page and the HTML export show it: what each host said (its half of the VM),
+ * then each break and each resume in time order, with how the resume went (libvirt's words for a failure).
+ */
+export function interruptionRows(r: Pick<ReportEntry['record'], 'events' | 'interruption' | 'state' | 'result' | 'source' | 'destination'>): readonly { readonly what: string; readonly when: string; readonly detail: string }[] {
+  const rep = interruptionReport(r);
+  if (rep === undefined) return [];
+  const timed = [
+    ...rep.breaks.map((b) => ({ at: b.at, what: 'Post-copy interrupted', detail: b.text })),
+    ...rep.resumes.map((x, n) => ({ at: x.at, what: `Resume ${n + 1}`, detail: x.text })),
+  ].sort((a, b) => a.at - b.at);
+  return [
+    { what: `${r.source.name} (source) said`, when: '', detail: rep.source },
+    { what: `${r.destination.name} (destination) said`, when: '', detail: rep.destination },
+    ...timed.map((t) => ({ what: t.what, when: utc(t.at), detail: t.detail })),
+  ];
 }
 
 export function utc(ms: number): string {
@@ -76,6 +95,7 @@ function migrationSection(e: ReportEntry, n: number): string {
   const t0 = r.startedAt;
   const timeline = migrationTimeline(e);
   const err = r.result.error;
+  const interruption = interruptionRows(r);
   const rows: [string, string][] = [
     ['Result', stateHtml(r.state)],
     ['Source → destination', `${esc(r.source.name)} → ${esc(r.destination.name)}`],
@@ -95,6 +115,7 @@ function migrationSection(e: ReportEntry, n: number): string {
   return `<section class="migration" id="m${n}">
 <h2>${esc(r.vm)}: ${esc(r.source.name)} → ${esc(r.destination.name)}</h2>
 <dl>${rows.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${v}</dd>`).join('')}</dl>
+${interruption.length === 0 ? '' : `<h3>Post-copy interruption</h3><table><thead><tr><th>What</th><th>When (UTC)</th><th>Details</th></tr></thead><tbody>${interruption.map((x) => `<tr><td>${esc(x.what)}</td><td>${esc(x.when)}</td><td>${esc(x.detail)}</td></tr>`).join('')}</tbody></table>`}
 ${err ? `<h3>Error</h3><p class="fail">${esc(err.message)}</p>${err.detail ? `<pre>${esc(err.detail)}</pre>` : ''}` : ''}
 <h3>Command</h3><pre>${esc(r.commandLine || '-')}</pre>
 <h3>Charts</h3>

@@ -2,7 +2,9 @@
  * The dev fake's migrations: scripted runs whose samples are shaped like the lab's (dev/fakeMigration.ts). A cap
  * under 32 MiB/s does not converge (as the lab's 256 MiB guest with a 20 MiB hot set at --bandwidth 8/16); raising
  * it to 32+ converges, post-copy finishes, abort returns the VM to the source. A VM whose name contains "stall"
- * stalls. Seeded with one finished migration and one that is not converging, so the views have something to show.
+ * stalls; one whose name contains "split" is interrupted in post-copy (its connection breaks after the switch) until
+ * it is resumed. Seeded with one finished migration, one that is not converging, and "db-split", interrupted in
+ * post-copy after a failed resume (the next resume finishes it), so the views have something to show.
  */
 import type { HostView } from '../../../shared/inventory/types';
 import { ok, err } from '../../../shared/result';
@@ -16,7 +18,12 @@ interface Live {
   i: number;
   rand: () => number;
   endAt?: number;
+  /** In post-copy (after a switch or a resume): MiB still on the source, sent at the cap, then it completes. */
+  postcopyLeft?: number;
 }
+
+/** libvirt's words when a resume fails (QEMU's, as `virsh migrate --postcopy-resume` prints them). */
+const RESUME_FAILURE = "error: internal error: unable to execute QEMU command 'migrate-recover': Migrate recover can only be run when postcopy is paused.";
 
 function verdictOf(l: Live, s: RunSample): RunVerdict {
   const maxDt = l.run.options.maxDowntimeMs ?? 300;
@@ -56,16 +63,47 @@ export function createFakeMigrations(hosts: Map<string, HostView>, o: { tickMs: 
     runs.set(run.id, l);
     return l;
   }
+  const event = (l: Live, kind: string, text: string, at = o.now().getTime()) => {
+    l.run = { ...l.run, events: [...(l.run.events ?? []), { at, kind, text }] };
+  };
+  /** The connection breaks in post-copy: the VM is split, the run waits for a resume. */
+  function interrupt(l: Live, at = o.now().getTime()) {
+    const text = `The migration connection broke in post-copy: ${l.run.vmName} runs on ${l.run.destinationName}, the rest of its memory is on ${l.run.sourceName}.`;
+    event(l, 'post-copy-interrupted', text, at);
+    l.run = { ...l.run, status: 'interrupted', state: 'post-copy-interrupted', inPostcopy: false, interruption: { at, source: 'paused (post-copy failed)', destination: 'running (post-copy failed)', resumes: l.run.interruption?.resumes ?? 0 } };
+  }
+  function resume(l: Live, at = o.now().getTime()) {
+    event(l, 'post-copy-resume', `Resuming post-copy: virsh migrate --postcopy-resume on ${l.run.sourceName}.`, at);
+    const i = l.run.interruption;
+    l.run = { ...l.run, status: 'running', state: 'post-copy', inPostcopy: true, ...(i ? { interruption: { at: i.at, source: i.source, destination: i.destination, resumes: i.resumes + 1, resumedAt: at } } : {}) };
+    l.postcopyLeft ??= 64;
+  }
+  /** A post-copy sample: the rest of the memory at the cap; a VM named "*split*" breaks on its first one. */
+  function postcopyStep(l: Live, left: number): RunSample {
+    const next = (l.run.samples.at(-1)?.t ?? 0) + 1;
+    // After a resume, on the wall clock (the time the VM spent split is a gap on the chart, as in the app).
+    const t = l.run.interruption?.resumedAt === undefined ? next : Math.max(next, Math.round((o.now().getTime() - Date.parse(l.run.startedAt)) / 1000));
+    const sample: RunSample = { t, at: Date.parse(l.run.startedAt) + t * 1000, iteration: l.run.samples.at(-1)?.iteration, throughputMiBps: l.cap, remainingMiB: Math.max(0, left), postcopy: true };
+    l.run = { ...l.run, samples: [...l.run.samples, sample], verdict: { state: 'post-copy', reason: `In post-copy: the guest runs on ${l.run.destinationName}; ${Math.max(0, left).toFixed(1)} MiB left at ${l.cap} MiB/s.`, remedies: [], etaMs: (Math.max(0, left) / l.cap) * 1000, etaNote: 'Time to send what is left at the current rate (post-copy: nothing is re-sent).' } };
+    l.postcopyLeft = left - l.cap;
+    if (/split/.test(l.run.vmName) && l.run.interruption === undefined) interrupt(l);
+    else if (l.postcopyLeft <= 0) {
+      if (l.run.interruption !== undefined) event(l, 'post-copy-ended', 'Every page is on the destination.');
+      finish(l, 'completed');
+    }
+    return sample;
+  }
   function step(l: Live): RunSample {
+    if (l.postcopyLeft !== undefined) return postcopyStep(l, l.postcopyLeft);
     const s = fakeRunSample(l.i++, { kind: l.kind, hz: 1, capMiBps: l.cap }, l.rand);
-    const sample: RunSample = { t: s.t, iteration: s.iteration, throughputMiBps: s.throughputMiBps, dirtyMiBps: s.dirtyMiBps, remainingMiB: s.remainingMiB, downtimeMs: s.downtimeMs };
+    const sample: RunSample = { t: s.t, at: Date.parse(l.run.startedAt) + s.t * 1000, iteration: s.iteration, throughputMiBps: s.throughputMiBps, dirtyMiBps: s.dirtyMiBps, remainingMiB: s.remainingMiB, downtimeMs: s.downtimeMs };
     l.run = { ...l.run, samples: [...l.run.samples, sample], verdict: verdictOf(l, sample) };
     if (l.kind === 'converging' && (s.remainingMiB ?? 1) < 0.5 && s.iteration > 2) finish(l, 'completed');
     return sample;
   }
   function finish(l: Live, status: 'completed' | 'cancelled') {
     const last = l.run.samples.at(-1);
-    l.run = { ...l.run, status, endedAt: o.now().toISOString(), totalMs: (last?.t ?? 0) * 1000, ...(status === 'completed' ? { downtimeMs: 40 + Math.round(rand() * 80), dataSentBytes: (last?.t ?? 0) * l.cap * 1048576 } : {}) };
+    l.run = { ...l.run, status, state: status === 'completed' ? 'completed' : 'aborted', endedAt: o.now().toISOString(), totalMs: (last?.t ?? 0) * 1000, ...(status === 'completed' ? { downtimeMs: 40 + Math.round(rand() * 80), dataSentBytes: (last?.t ?? 0) * l.cap * 1048576 } : {}) };
     if (status === 'completed') {
       // The inventory would move the VM; the fake only records it.
     }
@@ -80,6 +118,19 @@ export function createFakeMigrations(hosts: Map<string, HostView>, o: { tickMs: 
     if (done.run.status === 'running') finish(done, 'completed');
     const busy = create('db-busy', a, b, { live: true, p2p: true, postcopy: true, bandwidthMiBps: 16 }, 600_000);
     for (let k = 0; k < 600; k++) step(busy);
+    // A busy VM whose post-copy broke 20 s ago; one resume already failed (libvirt's words kept); the next one works.
+    const split = create('db-split', a, b, { live: true, p2p: true, postcopy: true, bandwidthMiBps: 16 }, 120_000);
+    for (let k = 0; k < 60; k++) step(split);
+    const now = o.now().getTime();
+    event(split, 'post-copy', 'Switched to post-copy.', now - 60_000);
+    split.postcopyLeft = 96;
+    step(split); // breaks: a "split" VM's first post-copy sample
+    split.run = { ...split.run, events: (split.run.events ?? []).map((e) => (e.kind === 'post-copy-interrupted' ? { ...e, at: now - 55_000 } : e)), interruption: { ...split.run.interruption!, at: now - 55_000 } };
+    resume(split, now - 30_000);
+    event(split, 'post-copy-resume-failed', `Resuming post-copy failed: ${RESUME_FAILURE}`, now - 25_000);
+    // A failed resume leaves the VM split (no new break): the record is interrupted again, with libvirt's words.
+    const i = split.run.interruption!;
+    split.run = { ...split.run, status: 'interrupted', state: 'post-copy-interrupted', inPostcopy: false, interruption: { at: i.at, source: i.source, destination: i.destination, resumes: i.resumes, lastResumeError: { code: 'libvirt.error', message: 'virsh migrate --postcopy-resume failed.', detail: RESUME_FAILURE } } };
   }
 
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -112,7 +163,12 @@ export function createFakeMigrations(hosts: Map<string, HostView>, o: { tickMs: 
     },
     async control(id, action) {
       const l = runs.get(id);
-      if (!l || l.run.status !== 'running') return err({ code: 'input.invalid', message: 'That migration is not running.' });
+      if (l?.run.status === 'interrupted' && action.kind === 'resumePostcopy') {
+        resume(l);
+        setTimeout(() => emit({ type: 'run', run: head(l.run) }), 0);
+        return ok({});
+      }
+      if (!l || l.run.status !== 'running' || action.kind === 'resumePostcopy') return err({ code: 'input.invalid', message: l?.run.status === 'interrupted' ? 'Only a resume can help a migration interrupted in post-copy.' : 'That migration is not running.' });
       if (action.kind === 'abort') finish(l, 'cancelled');
       else if (action.kind === 'setSpeed') {
         l.cap = action.value;
@@ -121,6 +177,11 @@ export function createFakeMigrations(hosts: Map<string, HostView>, o: { tickMs: 
       } else if (action.kind === 'setMaxDowntime') {
         l.run = { ...l.run, options: { ...l.run.options, maxDowntimeMs: action.value } };
         l.kind = 'converging';
+      } else if (/split/.test(l.run.vmName)) {
+        // Post-copy that will break: the view's interrupted state without hosts.
+        event(l, 'post-copy', 'Switched to post-copy.');
+        l.run = { ...l.run, inPostcopy: true, state: 'post-copy' };
+        l.postcopyLeft = 96;
       } else {
         l.run = { ...l.run, verdict: { state: 'post-copy', reason: 'Switched to post-copy: the guest runs on the destination while its pages follow.', remedies: [], etaNote: 'finishing' } };
         finish(l, 'completed');

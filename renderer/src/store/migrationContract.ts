@@ -40,6 +40,8 @@ export function runHead(r: c.MigrationRecordView): RunHead {
     totalMs: r.result.totalTimeMs,
     downtimeMs: r.result.downtimeMs,
     dataSentBytes: r.result.dataBytes,
+    interruption: r.interruption,
+    events: r.events,
     error: r.result.error ?? (r.state === 'unknown' ? { code: 'input.invalid', message: 'Ferry lost track of this migration (it was running when Ferry stopped).' } : undefined),
   };
 }
@@ -66,6 +68,23 @@ export function runSample(s: c.MigrationSample, startedAtMs: number): RunSample 
     at: s.at,
     postcopy: (s.info?.postcopyRequests ?? 0) > 0 || s.verdict?.state === 'post-copy',
   };
+}
+
+/**
+ * A sample on the run's time axis. A resumed post-copy is a new job on the source whose elapsed time may start again
+ * from zero: a sample earlier on the axis than the one before it continues from that one by wall-clock time instead,
+ * so the chart goes on (the pause while the VM was split shows as a gap) rather than drawing back over itself.
+ */
+export function afterPrevious(prev: RunSample | undefined, s: RunSample): RunSample {
+  if (prev === undefined || s.t >= prev.t || s.at === undefined || prev.at === undefined) return s;
+  return { ...s, t: prev.t + Math.max(0, s.at - prev.at) / 1000 };
+}
+
+/** Samples in order, each on the axis after the one before it (afterPrevious). */
+export function continuousSamples(samples: readonly RunSample[]): RunSample[] {
+  const out: RunSample[] = [];
+  for (const s of samples) out.push(afterPrevious(out.at(-1), s));
+  return out;
 }
 
 export function preflightCheck(p: c.PreflightResultView): PreflightCheck {
@@ -104,7 +123,7 @@ export function contractMigrationPort(api: FerryApi): MigrationPort {
       const g = await call(api, c.migrationsGet, { id });
       if (!g.ok) return g;
       const r = g.value.record;
-      return { ok: true, value: { run: runHead(r), samples: g.value.samples.flatMap((s) => runSample(s, r.startedAt) ?? []) } };
+      return { ok: true, value: { run: runHead(r), samples: continuousSamples(g.value.samples.flatMap((s) => runSample(s, r.startedAt) ?? [])) } };
     },
     watch(onEvent: (e: MigrationEvent) => void) {
       const started = new Map<string, number>();
@@ -117,7 +136,7 @@ export function contractMigrationPort(api: FerryApi): MigrationPort {
           for (const r of e.records.filter((x) => STATUS[x.state] === 'running')) {
             void call(api, c.migrationsGet, { id: r.id }).then((g) => {
               if (!open || !g.ok) return;
-              const samples = g.value.samples.flatMap((s) => runSample(s, r.startedAt) ?? []);
+              const samples = continuousSamples(g.value.samples.flatMap((s) => runSample(s, r.startedAt) ?? []));
               onEvent({ type: 'run', run: runHead(g.value.record), samples });
             });
           }

@@ -48,9 +48,27 @@ export interface PreflightCheck {
   /** Main accepted the admin's confirmation for this failed check. */
   readonly overridden?: boolean | undefined;
 }
-/** `refused`: pre-flight refused the start; the record keeps the checks. */
-/** `interrupted`: post-copy broke and the VM is split across both hosts until a resume (not an end). */
+/**
+ * `refused`: pre-flight refused the start; the record keeps the checks.
+ * `interrupted`: post-copy broke and the VM is split across both hosts until a resume (not an end). */
 export type RunStatus = 'running' | 'interrupted' | 'completed' | 'failed' | 'cancelled' | 'refused';
+/** One line of the record's timeline (ms since the epoch; `kind` is the record's event kind). */
+export interface RunEvent {
+  readonly at: number;
+  readonly kind: string;
+  readonly text: string;
+}
+/** The record's post-copy interruption (contract: `interruption`): each host's `virsh domstate --reason` text. */
+export interface RunInterruption {
+  readonly at: number;
+  readonly source: string;
+  readonly destination: string;
+  readonly resumes: number;
+  /** The last resume, while it is the newest of these events (running, or it finished the run). */
+  readonly resumedAt?: number | undefined;
+  /** Why the last resume failed, in libvirt's words (`detail`). */
+  readonly lastResumeError?: FerryError | undefined;
+}
 export interface MigrationRun {
   readonly id: string;
   readonly vmName: string;
@@ -76,6 +94,10 @@ export interface MigrationRun {
   readonly downtimeMs?: number | undefined;
   readonly dataSentBytes?: number | undefined;
   readonly error?: FerryError | undefined;
+  /** Set once post-copy broke (absent in the dev fakes' ordinary runs). */
+  readonly interruption?: RunInterruption | undefined;
+  /** The record's events (absent in the dev fakes' ordinary runs). */
+  readonly events?: readonly RunEvent[] | undefined;
 }
 export type RunHead = Omit<MigrationRun, 'samples'>;
 export type MigrationEvent =
@@ -83,7 +105,7 @@ export type MigrationEvent =
   /** A record changed; `samples`, when given, replace the run's samples (loaded once for a running migration). */
   | { readonly type: 'run'; readonly run: RunHead; readonly samples?: readonly RunSample[] | undefined }
   | { readonly type: 'sample'; readonly id: string; readonly sample: RunSample; readonly verdict?: RunVerdict | undefined };
-export type ControlAction = { readonly kind: 'setSpeed'; readonly value: number } | { readonly kind: 'setMaxDowntime'; readonly value: number } | { readonly kind: 'postcopy' } | { readonly kind: 'abort' };
+export type ControlAction = { readonly kind: 'setSpeed'; readonly value: number } | { readonly kind: 'setMaxDowntime'; readonly value: number } | { readonly kind: 'postcopy' } | { readonly kind: 'abort' } | { readonly kind: 'resumePostcopy' };
 export interface StartSpec {
   readonly domain: string;
   readonly sourceHostId: string;

@@ -9,7 +9,7 @@ import './migrationProfiles';
 import { call } from './ports';
 import { BUILT_IN_PROFILES, offlineOptions, validateMigrationOptions, type MigrationOptions, type MigrationProfile } from '../../../shared/migration/options';
 import type { HostView } from '../../../shared/inventory/types';
-import { contractMigrationPort } from './migrationContract';
+import { afterPrevious, contractMigrationPort } from './migrationContract';
 import { migrationPortOf, type MigrationEvent, type MigrationRun, type RunVerdict } from './migrationPort';
 import type { MigrateDraft, MigrationSlice, SliceCreator } from './types';
 
@@ -36,7 +36,7 @@ export function reduceRuns(runs: Readonly<Record<string, MigrationRun>>, e: Migr
     case 'sample': {
       const old = runs[e.id];
       if (old === undefined) return runs;
-      return { ...runs, [e.id]: { ...old, samples: [...old.samples, e.sample], ...(e.verdict !== undefined ? { verdict: e.verdict } : {}) } };
+      return { ...runs, [e.id]: { ...old, samples: [...old.samples, afterPrevious(old.samples.at(-1), e.sample)], ...(e.verdict !== undefined ? { verdict: e.verdict } : {}) } };
     }
   }
 }

@@ -13,6 +13,7 @@ import { Dialog } from '../common/Dialog';
 import { ErrorBanner } from '../common/ErrorBanner';
 import { CommandLine } from './CommandLine';
 import { OptionsForm, useFold } from './OptionsForm';
+import { usePostcopyRecovery } from './PostcopyRisk';
 import { ProfileActions, ProfileSelect } from './ProfileControls';
 import { allFailuresConfirmed, PreflightList } from './PreflightList';
 
@@ -32,6 +33,12 @@ function OpenMigrateDialog() {
   // The options fold opens by itself for custom options, and never closes under the admin (e.g. on saving a profile).
   const optionsFold = useFold(draft !== null && draft.profileId === null);
   const destinationLabel = useId();
+  const sourceId = draft?.sourceHostId ?? '';
+  const destinationId = draft?.destinationHostId ?? null;
+  const recovery = usePostcopyRecovery(
+    { id: sourceId, name: hosts[sourceId]?.record.name ?? sourceId },
+    { id: destinationId, name: destinationId === null ? 'the destination' : (hosts[destinationId]?.record.name ?? destinationId) },
+  );
   if (draft === null) return null;
 
   const source = hosts[draft.sourceHostId];
@@ -82,7 +89,7 @@ function OpenMigrateDialog() {
 
         <details className="migrate-form__options" {...optionsFold}>
           <summary>Options</summary>
-          <OptionsForm options={draft.options} flagged={flagged} disabled={busy} />
+          <OptionsForm options={draft.options} flagged={flagged} disabled={busy} recovery={recovery} />
         </details>
 
         <h3 className="section-title">Command</h3>

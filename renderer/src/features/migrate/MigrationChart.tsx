@@ -4,7 +4,8 @@
  * expected downtime (ms, right, the max downtime as a reference line) underneath, both on seconds since the start.
  * Every series is LTTB-downsampled to at most `maxPoints` (a 50,000-sample run draws like a 1,000-sample one); no
  * dots (except for a series of one or two points, which a line cannot show), no animation. A gap in the samples
- * (Ferry was not running) breaks the lines; the switch to post-copy is a vertical marker.
+ * (Ferry was not running) breaks the lines; the switch to post-copy is a vertical marker, and so are a break of
+ * post-copy and each resume.
  */
 import { memo, useMemo } from 'react';
 import { CartesianGrid, Line, LineChart, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
@@ -18,6 +19,8 @@ export interface MigrationChartProps {
   readonly throttle?: boolean | undefined;
   /** Seconds (chart time) where post-copy began. */
   readonly postcopyAt?: number | undefined;
+  /** Seconds (chart time) where post-copy broke and where it was resumed. */
+  readonly marks?: readonly ChartMark[] | undefined;
   readonly maxPoints?: number;
   /** Fixed size (the bench); otherwise the charts follow their container's width. */
   readonly width?: number;
@@ -36,7 +39,13 @@ const ABOVE_LINES = 450;
 /** A line cannot show one or two points: give those dots. */
 const dotsFor = (points: readonly ChartXY[]) => (points.filter((p) => p.y !== null).length <= 2 ? { r: 3 } : false);
 
-export const MigrationChart = memo(function MigrationChart({ points, bandwidthCapMiBps, maxDowntimeMs, throttle, postcopyAt, maxPoints = CHART_MAX_POINTS, width, height = 360 }: MigrationChartProps) {
+export interface ChartMark {
+  readonly t: number;
+  readonly kind: 'interrupted' | 'resumed';
+}
+const MARKS = { interrupted: { label: 'Post-copy interrupted', color: '#c92a2a', dash: '4 3' }, resumed: { label: 'Post-copy resumed', color: '#862e9c', dash: '1 3' } } as const;
+
+export const MigrationChart = memo(function MigrationChart({ points, bandwidthCapMiBps, maxDowntimeMs, throttle, postcopyAt, marks = [], maxPoints = CHART_MAX_POINTS, width, height = 360 }: MigrationChartProps) {
   const s = useMemo(() => chartSeries(points, maxPoints), [points, maxPoints]);
   const xDomain: [number, number] = [0, Math.max(1, s.lastT)];
   const fmtT = timeTickFormatter(xDomain[1]);
@@ -48,6 +57,10 @@ export const MigrationChart = memo(function MigrationChart({ points, bandwidthCa
     postcopyAt === undefined ? null : (
       <ReferenceLine yAxisId={yAxisId} x={postcopyAt} stroke={COLORS.postcopy} strokeWidth={1.5} zIndex={ABOVE_LINES} label={{ value: 'post-copy', position: 'insideTopLeft', fontSize: 11, fill: COLORS.postcopy }} />
     );
+  // Beyond the last sample while the VM is split: the axis grows to show where it broke.
+  const markLines = (yAxisId: string) =>
+    marks.map((m, i) => <ReferenceLine key={`${m.kind}${i}`} yAxisId={yAxisId} x={m.t} stroke={MARKS[m.kind].color} strokeWidth={1.5} strokeDasharray={MARKS[m.kind].dash} zIndex={ABOVE_LINES} ifOverflow="extendDomain" />);
+  const markKeys = [...new Set(marks.map((m) => m.kind))].map((k) => [MARKS[k].label, MARKS[k].color, k === 'interrupted' ? 'dashed' : 'dotted'] as const);
   if (s.drawnSamples === 0) {
     return (
       <section className="migration-chart" role="region" aria-label="Migration chart" data-samples={s.sampleCount} data-points={0}>
@@ -67,6 +80,7 @@ export const MigrationChart = memo(function MigrationChart({ points, bandwidthCa
       data-throttle-points={s.throttle.length}
       data-gaps={s.gaps.length}
       data-postcopy-at={postcopyAt === undefined ? undefined : postcopyAt.toFixed(1)}
+      data-marks={marks.length === 0 ? undefined : marks.map((m) => `${m.kind}@${m.t.toFixed(1)}`).join(' ')}
     >
       <Key
         items={[
@@ -75,6 +89,7 @@ export const MigrationChart = memo(function MigrationChart({ points, bandwidthCa
           ...(showThrottle ? [['Auto-converge throttle (%)', COLORS.throttle, 'dotted'] as const] : []),
           ...(bandwidthCapMiBps === undefined ? [] : [[`Bandwidth cap (${bandwidthCapMiBps} MiB/s)`, COLORS.cap, 'dashed'] as const]),
           ...(postcopyAt === undefined ? [] : [['Post-copy began', COLORS.postcopy, 'solid'] as const]),
+          ...markKeys,
         ]}
       />
       <LineChart {...size} margin={showThrottle ? margin : marginNoRightAxis} accessibilityLayer={false}>
@@ -92,6 +107,7 @@ export const MigrationChart = memo(function MigrationChart({ points, bandwidthCa
         {showThrottle && <Line {...common} yAxisId="pct" data={s.throttle} dataKey="y" name="Auto-converge throttle" stroke={COLORS.throttle} strokeDasharray="2 3" type="stepAfter" dot={dotsFor(s.throttle)} />}
         {bandwidthCapMiBps !== undefined && <ReferenceLine yAxisId="rate" y={bandwidthCapMiBps} stroke={COLORS.cap} strokeWidth={2} strokeDasharray="6 4" zIndex={ABOVE_LINES} ifOverflow="extendDomain" />}
         {postcopy('rate')}
+        {markLines('rate')}
       </LineChart>
       <Key
         items={[
@@ -112,6 +128,7 @@ export const MigrationChart = memo(function MigrationChart({ points, bandwidthCa
             downtime, which otherwise hid it when the two were equal. */}
         {maxDowntimeMs !== undefined && <ReferenceLine yAxisId="ms" y={maxDowntimeMs} stroke={COLORS.limit} strokeWidth={2} strokeDasharray="6 4" zIndex={ABOVE_LINES} ifOverflow="extendDomain" />}
         {postcopy('mib')}
+        {markLines('mib')}
       </LineChart>
     </section>
   );

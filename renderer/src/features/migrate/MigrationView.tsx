@@ -1,19 +1,26 @@
 /**
  * One migration on screen: the verdict (big, coloured), the remedies that apply now (one click each; abort asks
- * first), the live figures (once it has ended: the final statistics libvirt reported, and for a failed or aborted
+ * first, and so does the switch to post-copy between hosts that could not resume it); for a run whose post-copy broke,
+ * where each half of the VM is and the one thing to do (resume), with the post-copy timeline; the live figures (once it has ended: the final statistics libvirt reported, and for a failed or aborted
  * one the last sample too) and the chart; or, with id '', the history of every migration.
  */
-import { useState } from 'react';
+import { useId, useMemo, useState } from 'react';
+import type { PostcopyRecovery } from '../../../../shared/migration/postcopy';
 import { useActions, useFerry } from '../../store/react';
-import type { MigrationRun, RunRemedy } from '../../store/migrationPort';
+import type { MigrationRun } from '../../store/migrationPort';
+import { formatTimestamp } from '../../view/format';
 import { MigrationChart } from './MigrationChart';
 import { MigrationHistory } from './MigrationHistory';
 import { postcopyMarkerT } from './chartData';
+import { interruptedNotice, interruptionMarks, offeredControls, offersSwitch, postcopyTimeline, switchQuestion, type OfferedAction, type OfferedControl } from './postcopyView';
+import { PostcopyRiskNote, usePostcopyRecovery } from './PostcopyRisk';
 import { autoConverging, finalStatistics, fmtMs, liveFigures, runLabel, VERDICT_LABELS } from './runView';
 
 export function MigrationView({ id }: { id: string }) {
   const run = useFerry((s) => (id === '' ? undefined : s.migration.runs[id]));
   const { openRun } = useActions();
+  // Kept while only other fields change, so the (memoised) chart does not redraw for them.
+  const marks = useMemo(() => (run === undefined ? [] : interruptionMarks(run)), [run?.samples, run?.events, run?.interruption]);
   if (id === '' || run === undefined) return <MigrationHistory />;
   return (
     <section className="migration-view" aria-labelledby="migration-title">
@@ -26,6 +33,7 @@ export function MigrationView({ id }: { id: string }) {
         </button>
       </header>
       <Verdict run={run} />
+      <PostcopyTimeline run={run} />
       <FinalFigures run={run} />
       {run.status !== 'completed' && <Figures run={run} />}
       <MigrationChart
@@ -34,12 +42,33 @@ export function MigrationView({ id }: { id: string }) {
         maxDowntimeMs={run.limits?.maxDowntimeMs ?? run.options.maxDowntimeMs ?? 300}
         throttle={autoConverging(run)}
         postcopyAt={postcopyMarkerT(run.samples, run.postcopy?.startedAt)}
+        marks={marks}
       />
     </section>
   );
 }
 
 function Verdict({ run }: { run: MigrationRun }) {
+  const recovery = usePostcopyRecovery({ id: run.sourceHostId, name: run.sourceName }, { id: run.destinationHostId, name: run.destinationName });
+  const controls = offeredControls(run, recovery);
+  const interrupted = interruptedNotice(run);
+  if (interrupted !== undefined) {
+    // Nothing here is live: the job is gone, each host holds half of the VM until a resume.
+    return (
+      <div className="verdict tone-error verdict--interrupted">
+        <p role="status" aria-label="Migration verdict" className="verdict__sentence">
+          <strong>{runLabel(run).text}.</strong> {interrupted.sentence}
+        </p>
+        {interrupted.failure !== undefined && (
+          <section role="alert" aria-label="The last resume failed" className="banner__detail">
+            <p>The last resume failed: {interrupted.failure.message}</p>
+            {interrupted.failure.detail !== undefined && <pre>{interrupted.failure.detail}</pre>}
+          </section>
+        )}
+        <Controls id={run.id} controls={controls} recovery={recovery} />
+      </div>
+    );
+  }
   const v = run.verdict;
   const label = runLabel(run);
   const text = run.status === 'running' ? (v?.reason ?? 'Waiting for the first sample…') : run.status === 'completed' ? `Completed in ${fmtMs(run.totalMs)} with ${fmtMs(run.downtimeMs)} of downtime.` : (run.error?.message ?? 'The migration was aborted; the VM keeps running on the source.');
@@ -48,7 +77,7 @@ function Verdict({ run }: { run: MigrationRun }) {
       <p role="status" aria-label="Migration verdict" className="verdict__sentence">
         <strong>{run.status === 'running' && v !== undefined ? VERDICT_LABELS[v.state] : label.text}.</strong> {text}
       </p>
-      {run.status === 'running' && v !== undefined && <Remedies id={run.id} remedies={v.remedies} />}
+      {run.status === 'running' && <Controls id={run.id} controls={controls} recovery={recovery} />}
       {run.status !== 'running' && run.error?.detail !== undefined && (
         <section aria-label="libvirt's error" className="banner__detail">
           <pre>{run.error.detail}</pre>
@@ -58,49 +87,92 @@ function Verdict({ run }: { run: MigrationRun }) {
   );
 }
 
-const REMEDY_NAMES: Record<RunRemedy['action'], (r: RunRemedy) => string> = {
-  setSpeed: (r) => `Raise bandwidth cap to ${r.value ?? '?'} MiB/s`,
-  setMaxDowntime: (r) => `Raise max downtime to ${r.value ?? '?'} ms`,
+const CONTROL_NAMES: Record<OfferedAction, (c: OfferedControl) => string> = {
+  setSpeed: (c) => `Raise bandwidth cap to ${c.value ?? '?'} MiB/s`,
+  setMaxDowntime: (c) => `Raise max downtime to ${c.value ?? '?'} ms`,
   postcopy: () => 'Switch to post-copy',
   abort: () => 'Abort migration',
+  resumePostcopy: () => 'Resume post-copy',
 };
 
-function Remedies({ id, remedies }: { id: string; remedies: readonly RunRemedy[] }) {
+function confirmOf(action: OfferedAction, recovery: PostcopyRecovery): { group: string; question: string; keep: string } | undefined {
+  if (action === 'abort') return { group: 'Confirm abort', question: 'Abort? The VM keeps running on the source.', keep: 'Keep migrating' };
+  if (action === 'postcopy') return { group: 'Confirm switch to post-copy', question: switchQuestion(recovery), keep: 'Stay in pre-copy' };
+  return undefined;
+}
+
+function Controls({ id, controls, recovery }: { id: string; controls: readonly OfferedControl[]; recovery: PostcopyRecovery }) {
   const { controlMigration } = useActions();
   const busy = useFerry((s) => s.migration.controlling[id]);
-  const [confirmAbort, setConfirmAbort] = useState(false);
-  const act = (r: RunRemedy) => {
-    if (r.action === 'abort') return void controlMigration(id, { kind: 'abort' });
-    if (r.action === 'postcopy') return void controlMigration(id, { kind: 'postcopy' });
-    return void controlMigration(id, { kind: r.action, value: r.value ?? 0 });
+  const [confirming, setConfirming] = useState<OfferedAction | null>(null);
+  const riskId = useId();
+  const act = (c: OfferedControl) => {
+    setConfirming(null);
+    if (c.action === 'setSpeed' || c.action === 'setMaxDowntime') return void controlMigration(id, { kind: c.action, value: c.value ?? 0 });
+    return void controlMigration(id, { kind: c.action });
   };
+  const danger = (c: OfferedControl) => c.action === 'abort' || (c.action === 'postcopy' && c.confirm);
+  if (controls.length === 0) return null;
   return (
-    <div className="remedies">
-      {remedies.map((r) =>
-        r.action === 'abort' && confirmAbort ? (
-          <span key={r.action} className="remedies__confirm" role="group" aria-label="Confirm abort">
-            Abort? The VM keeps running on the source.
-            <button type="button" className="button button--danger" onClick={() => act(r)} disabled={busy !== undefined}>
-              Abort migration
+    <>
+      <div className="remedies">
+        {controls.map((c) => {
+          const ask = confirmOf(c.action, recovery);
+          return c.confirm && confirming === c.action && ask !== undefined ? (
+            <span key={c.action} className="remedies__confirm" role="group" aria-label={ask.group}>
+              {ask.question}
+              <button type="button" className="button button--danger" onClick={() => act(c)} disabled={busy !== undefined}>
+                {CONTROL_NAMES[c.action](c)}
+              </button>
+              <button type="button" className="button" onClick={() => setConfirming(null)}>
+                {ask.keep}
+              </button>
+            </span>
+          ) : (
+            <button
+              key={c.action}
+              type="button"
+              className={`button${danger(c) ? ' button--danger' : ' button--primary'}`}
+              disabled={!c.available || busy !== undefined}
+              title={c.label}
+              aria-describedby={c.action === 'postcopy' ? riskId : undefined}
+              onClick={() => (c.confirm ? setConfirming(c.action) : act(c))}
+            >
+              {busy === c.action ? 'Sending…' : CONTROL_NAMES[c.action](c)}
             </button>
-            <button type="button" className="button" onClick={() => setConfirmAbort(false)}>
-              Keep migrating
-            </button>
-          </span>
-        ) : (
-          <button
-            key={r.action}
-            type="button"
-            className={`button${r.action === 'abort' ? ' button--danger' : ' button--primary'}`}
-            disabled={!r.available || busy !== undefined}
-            title={r.label}
-            onClick={() => (r.action === 'abort' ? setConfirmAbort(true) : act(r))}
-          >
-            {busy === r.action ? 'Sending…' : REMEDY_NAMES[r.action](r)}
-          </button>
-        ),
-      )}
-    </div>
+          );
+        })}
+      </div>
+      {offersSwitch(controls) && <PostcopyRiskNote recovery={recovery} id={riskId} />}
+    </>
+  );
+}
+
+/** How post-copy broke and was resumed, for a run that was interrupted (the reports have the whole timeline). */
+function PostcopyTimeline({ run }: { run: MigrationRun }) {
+  const rows = postcopyTimeline(run);
+  if (rows.length === 0) return null;
+  return (
+    <table className="history postcopy-timeline" aria-label="Post-copy timeline">
+      <thead>
+        <tr>
+          <th>Time</th>
+          <th>Since start</th>
+          <th>What</th>
+          <th>Details</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r, i) => (
+          <tr key={i}>
+            <td>{formatTimestamp(new Date(r.at).toISOString())}</td>
+            <td>{r.since}</td>
+            <td>{r.what}</td>
+            <td>{r.text}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
 
@@ -128,7 +200,7 @@ function FinalFigures({ run }: { run: MigrationRun }) {
 
 function Figures({ run }: { run: MigrationRun }) {
   return (
-    <dl className="figures" aria-label={run.status === 'running' ? 'Live figures' : 'Last sample before the end'}>
+    <dl className="figures" aria-label={run.status === 'running' ? 'Live figures' : run.status === 'interrupted' ? 'Last sample before the interruption' : 'Last sample before the end'}>
       {liveFigures(run).map(({ label, value }) => (
         <div key={label} className="figures__item">
           <dt>{label}</dt>

@@ -3,10 +3,13 @@
  * convergence, the destination's copy, storage); the network, the streams and the rarely used flags sit in
  * "Advanced", which opens by itself when one of them is set. A setting that only tunes another one (auto-converge's
  * throttle, the post-copy bandwidth, the TLS name...) appears once that one is on, or when it is set anyway (so a
- * flagged value can still be seen and cleared). Options named in a problem are highlighted.
+ * flagged value can still be seen and cleared). Options named in a problem are highlighted. Post-copy, once allowed,
+ * says what it risks between these two hosts (whether a broken post-copy could be resumed).
  */
-import { useEffect, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
+import type { PostcopyRecovery } from '../../../../shared/migration/postcopy';
 import { useActions } from '../../store/react';
+import { PostcopyRiskNote } from './PostcopyRisk';
 import { CompressionMethods, DisksField, Flag, NumberField, TextField, type FieldProps } from './optionFields';
 import { ADVANCED_OPTIONS, shows } from './optionsView';
 
@@ -22,8 +25,10 @@ export function useFold(wanted: boolean): { open: boolean; onToggle: (e: { curre
   return { open, onToggle: (e) => setOpen(e.currentTarget.open) };
 }
 
-export function OptionsForm({ options, flagged, disabled }: FieldProps & { disabled: boolean }) {
+/** `recovery`: whether the two hosts can resume a broken post-copy (the post-copy options say what they risk). */
+export function OptionsForm({ options, flagged, disabled, recovery }: FieldProps & { disabled: boolean; recovery: PostcopyRecovery }) {
   const { setMigrateOption } = useActions();
+  const riskId = useId();
   const f = { options, flagged };
   const fold = useFold(ADVANCED_OPTIONS.some((k) => options[k] !== undefined || flagged.has(k)));
   return (
@@ -52,10 +57,11 @@ export function OptionsForm({ options, flagged, disabled }: FieldProps & { disab
               <NumberField {...f} k="autoConvergeIncrement" label="Throttle increment" unit="%" min={1} max={99} placeholder="10" />
             </div>
           )}
-          <Flag {...f} k="postcopy" label="Allow post-copy" />
+          <Flag {...f} k="postcopy" label="Allow post-copy" describedBy={riskId} />
           {shows(options, 'postcopy', 'postcopyAfterPrecopy', 'postcopyBandwidthMiBps') && (
             <div className="option--sub">
-              <Flag {...f} k="postcopyAfterPrecopy" label="Switch to post-copy after the first pass" />
+              <PostcopyRiskNote recovery={recovery} id={riskId} />
+              <Flag {...f} k="postcopyAfterPrecopy" label="Switch to post-copy after the first pass" describedBy={riskId} />
               <NumberField {...f} k="postcopyBandwidthMiBps" label="Post-copy bandwidth" unit="MiB/s" min={1} />
             </div>
           )}

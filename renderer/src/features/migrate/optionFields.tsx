@@ -21,11 +21,12 @@ export interface FieldProps {
 
 const cls = (flagged: ReadonlySet<string>, key: string, extra = '') => `option${extra}${flagged.has(key) ? ' option--flagged' : ''}`;
 
-export function Flag({ options, flagged, k, label }: FieldProps & { k: FlagKey; label: string }) {
+/** `describedBy`: the id of a note that says what the option risks (its accessible description). */
+export function Flag({ options, flagged, k, label, describedBy }: FieldProps & { k: FlagKey; label: string; describedBy?: string }) {
   const { setMigrateOption } = useActions();
   return (
     <label className={cls(flagged, k)} title={VIRSH_OPTION_NAMES[k]}>
-      <input type="checkbox" checked={options[k] === true} onChange={(e) => setMigrateOption(k, e.target.checked)} /> {label}
+      <input type="checkbox" checked={options[k] === true} onChange={(e) => setMigrateOption(k, e.target.checked)} aria-describedby={describedBy} /> {label}
     </label>
   );
 }

@@ -81,7 +81,8 @@ const POSTCOPY_NA = 'n/a in post-copy';
 export function liveFigures(r: MigrationRun): { label: string; value: string }[] {
   const f = latestFigures(r);
   const v = r.verdict;
-  const pc = inPostcopy(r);
+  // An interrupted run's last samples were taken in post-copy: their dirty rate and downtime mean nothing either.
+  const pc = inPostcopy(r) || r.status === 'interrupted';
   const running = r.status === 'running';
   return [
     { label: 'Throughput', value: fmtRate(f.throughput) },
@@ -99,6 +100,8 @@ export function liveFigures(r: MigrationRun): { label: string; value: string }[]
  * something); for a re-send pass the pass number, never a bar near 100 % that reads "almost done".
  */
 export function trayProgress(r: MigrationRun): { value?: number; text?: string } {
+  // An interrupted run keeps the verdict from before the break: nothing of it is progress now.
+  if (r.status === 'interrupted') return {};
   const v = r.verdict;
   if (v?.passProgress !== undefined) return { value: v.passProgress };
   const pass = r.samples.at(-1)?.iteration;
@@ -118,7 +121,8 @@ export interface FinalStatistics {
 }
 
 export function finalStatistics(r: MigrationRun): FinalStatistics | undefined {
-  if (r.status === 'running') return undefined;
+  // An interrupted run has not ended: libvirt has no completed job to report.
+  if (r.status === 'running' || r.status === 'interrupted') return undefined;
   const any = r.totalMs !== undefined || r.downtimeMs !== undefined || r.dataSentBytes !== undefined;
   if (!any && r.status !== 'completed') return undefined;
   const dataMiB = r.dataSentBytes === undefined ? undefined : r.dataSentBytes / 1048576;
@@ -141,5 +145,6 @@ export function finalStatistics(r: MigrationRun): FinalStatistics | undefined {
 /** The history's final-statistics cells: none yet while it runs, "—" for a figure libvirt did not report. */
 export function historyFinals(r: MigrationRun): { total: string; downtime: string; data: string } {
   if (r.status === 'running') return { total: 'running…', downtime: '', data: '' };
+  if (r.status === 'interrupted') return { total: 'not finished', downtime: '', data: '' };
   return { total: fmtMs(r.totalMs), downtime: fmtMs(r.downtimeMs), data: r.dataSentBytes === undefined ? '—' : fmtMiB(r.dataSentBytes / 1048576) };
 }

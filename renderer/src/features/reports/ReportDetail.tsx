@@ -1,8 +1,11 @@
-/** One migration's page: figures, the charts (the same SVG the exports carry), the timeline, pre-flight, the command. */
+/**
+ * One migration's page: figures, a post-copy interruption and its resumes, the charts (the same SVG the exports
+ * carry), the timeline, pre-flight, the command.
+ */
 import { migrationStateLabel } from '../../../../shared/migration/state';
 import { useMemo } from 'react';
 import { describeOptions } from '../../../../shared/migration/options';
-import { figureTexts, preflightRow, utc } from '../../../../shared/reports/html';
+import { figureTexts, interruptionRows, preflightRow, utc } from '../../../../shared/reports/html';
 import { migrationFigures, migrationTimeline } from '../../../../shared/reports/metrics';
 import { migrationCharts, migrationSeries } from '../../../../shared/reports/svg';
 import { ExportButtons } from './ExportButtons';
@@ -31,6 +34,7 @@ function DetailBody({ entry }: { readonly entry: LoadedEntry }) {
   const figures = useMemo(() => figureTexts(migrationFigures(entry)), [entry]);
   const charts = useMemo(() => migrationCharts(migrationSeries(entry.samples, undefined, r.startedAt), { bandwidthCapMiBps: r.options.bandwidthMiBps, maxDowntimeMs: r.options.maxDowntimeMs }), [entry, r.options]);
   const timeline = useMemo(() => migrationTimeline(entry), [entry]);
+  const interruption = useMemo(() => interruptionRows(r), [r]);
   const rows: [string, string][] = [
     ['Result', migrationStateLabel(r.state).text],
     ['Started', utc(r.startedAt)],
@@ -62,6 +66,29 @@ function DetailBody({ entry }: { readonly entry: LoadedEntry }) {
           <p className="banner__message">{r.result.error.message}</p>
           {r.result.error.detail && <pre className="reports__detail">{r.result.error.detail}</pre>}
         </div>
+      )}
+      {interruption.length > 0 && (
+        <>
+          <h4>Post-copy interruption</h4>
+          <table className="history" aria-label="Post-copy interruption">
+            <thead>
+              <tr>
+                <th>What</th>
+                <th>When (UTC)</th>
+                <th>Details</th>
+              </tr>
+            </thead>
+            <tbody>
+              {interruption.map((x, i) => (
+                <tr key={i}>
+                  <td>{x.what}</td>
+                  <td>{x.when}</td>
+                  <td>{x.detail}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
       )}
       <h4>Command</h4>
       <pre className="reports__command" aria-label="Command">
