@@ -5,17 +5,14 @@
 // no end, refuse an abort, and a resume through the engine must finish it under the same record. In the second case
 // Ferry restarts while the VM is split: the next engine on the same journal finds it interrupted and resumes it.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lab, requireLab } from '../lab/use-lab';
 import { cancelWatchdog, hx, labHost, startWatchdog, vmReset } from '../lab/lab';
-import { SshPool } from '../../electron/main/ssh/pool';
-import { fileKnownHostsStore } from '../../electron/main/ssh/known-hosts';
-import { execRunner, virshRunner } from '../../electron/main/remote/ssh-runner';
-import { Journal } from '../../electron/main/migration/journal';
+import { openLabEngine, waitUntil, type LabEngine } from './lab-engine';
 import { postcopyInterruption, type MigrationHostRef, type MigrationRecord } from '../../electron/main/migration/record';
-import { MigrationEngine, type EngineHostAccess } from '../../electron/main/migration/engine';
+import type { MigrationEngine } from '../../electron/main/migration/engine';
 import { recordView } from '../../electron/main/migration/handlers';
 import { migrationRecordSchema } from '../../shared/ipc/contract';
 import type { MigrationOptions } from '../../shared/migration/options';
@@ -24,25 +21,17 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const VIRSH = ['virsh', '--connect', 'qemu:///system'];
 
 describe.skipIf(!lab)('post-copy interrupted and resumed on the lab', () => {
-  let pool: SshPool;
-  let hosts: EngineHostAccess;
+  let ferry: LabEngine;
   let hvA: MigrationHostRef;
   let hvB: MigrationHostRef;
   let options: MigrationOptions;
   let dir: string;
-  let journal: Journal;
   let engine: MigrationEngine;
   let watchdogs: number[] = [];
 
   beforeAll(async () => {
     const l = requireLab();
     await vmReset();
-    const key = readFileSync(l.clientKey);
-    pool = new SshPool({ knownHosts: fileKnownHostsStore(l.knownHosts), auth: () => ({ kind: 'key', privateKey: key }) });
-    const target = (h: MigrationHostRef) => ({ host: h.address, user: 'root' });
-    hosts = { exec: (h) => execRunner(pool, target(h)), openVirsh: (h) => virshRunner(pool, target(h)) };
-    hvA = { id: 'hvA', name: 'hvA', address: labHost(l, 'hvA').ip };
-    hvB = { id: 'hvB', name: 'hvB', address: labHost(l, 'hvB').ip };
     const migrationIp = labHost(l, 'hvB').migration?.ip;
     if (!migrationIp) throw new Error('lab.json has no migration address for hvB');
     options = {
@@ -55,9 +44,10 @@ describe.skipIf(!lab)('post-copy interrupted and resumed on the lab', () => {
       bandwidthMiBps: 8,
       migrateUri: `tcp://${migrationIp}`,
     };
+    // A data directory of the test's: a restart is a second Ferry on it.
     dir = mkdtempSync(join(tmpdir(), 'ferry-postcopy-recovery-lab-'));
-    journal = await Journal.open({ dataDir: dir });
-    engine = new MigrationEngine({ journal, hosts });
+    ferry = await openLabEngine({ dir });
+    ({ hvA, hvB, engine } = ferry);
   });
 
   afterEach(async () => {
@@ -70,20 +60,10 @@ describe.skipIf(!lab)('post-copy interrupted and resumed on the lab', () => {
     // running migration job left that job stuck on the lab (hvA's libvirtd had to be restarted).
     const open = (engine?.records() ?? []).filter((r) => engine.isRunning(r.id)).map((r) => engine.settled(r.id));
     await Promise.race([Promise.all(open), sleep(90_000)]);
-    await engine?.dispose();
-    await journal?.close();
-    await pool?.dispose();
+    await ferry?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
     await vmReset();
   });
-
-  const waitFor = async (what: string, cond: () => boolean, ms: number) => {
-    const until = Date.now() + ms;
-    while (!cond()) {
-      if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-      await sleep(100);
-    }
-  };
 
   const domstate = async (host: 'hvA' | 'hvB') => (await hx(host, [...VIRSH, 'domstate', '--reason', '--domain', 'vmd'])).stdout.trim();
 
@@ -96,14 +76,14 @@ describe.skipIf(!lab)('post-copy interrupted and resumed on the lab', () => {
     const s = await engine.start({ vm: 'vmd', source: hvA, destination: hvB, options, intervalMs: 500 });
     if (!s.ok) throw new Error(s.error.message);
     const id = s.value.id;
-    await waitFor('the second pass', () => (engine.record(id)?.samples ?? []).some((x) => (x.info?.iteration ?? 0) >= 2), 75_000);
+    await waitUntil('the second pass', () => (engine.record(id)?.samples ?? []).some((x) => (x.info?.iteration ?? 0) >= 2), 75_000);
     const pc = await engine.control(id, { kind: 'postcopy' });
     expect(pc.ok, pc.ok ? '' : pc.error.detail).toBe(true);
-    await waitFor('the post-copy event', () => (engine.record(id)?.events ?? []).some((e) => e.kind === 'post-copy'), 10_000);
+    await waitUntil('the post-copy event', () => (engine.record(id)?.events ?? []).some((e) => e.kind === 'post-copy'), 10_000);
     // The break comes after 2 s of pages fetched on demand, as in the run resumed by hand: broken 0.45 s and 0.9 s
     // after the switch, the resume hung on the lab (libvirt 9.0, QEMU 7.2) with both halves still 'post-copy failed'.
     const fetching = () => (engine.record(id)?.samples ?? []).filter((x) => (x.info?.postcopyRequests ?? 0) > 0).map((x) => x.at);
-    await waitFor('2 s of the post-copy phase', () => {
+    await waitUntil('2 s of the post-copy phase', () => {
       const at = fetching();
       return at.length > 0 && (at.at(-1) ?? 0) - (at[0] ?? 0) >= 2000;
     }, 20_000);
@@ -210,10 +190,9 @@ describe.skipIf(!lab)('post-copy interrupted and resumed on the lab', () => {
     await breakConnection();
     expect((await settledAfterBreak(engine, id)).state).toBe('post-copy-interrupted');
     // Ferry quits and starts again on the same journal.
-    await engine.dispose();
-    await journal.close();
-    journal = await Journal.open({ dataDir: dir });
-    engine = new MigrationEngine({ journal, hosts });
+    await ferry.close();
+    ferry = await openLabEngine({ dir });
+    engine = ferry.engine;
     const rec = (await engine.reconcile()).find((r) => r.id === id);
     if (!rec) throw new Error('the record was not reconciled');
     expectSplit(rec);
