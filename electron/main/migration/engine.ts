@@ -763,27 +763,7 @@ export class MigrationEngine {
     if (this.disposed) return err(ferryError('input.invalid', 'Ferry is shutting down.'));
     const plan = resumePlan(rec);
     if (!plan.ok) return refuse(plan.error);
-    const run: Running = {
-      id: rec.id,
-      vm: job.vm,
-      destinationName: job.destinationName,
-      source: job.source,
-      destination: job.destination,
-      options: s.options as MigrationOptions,
-      startedWall: job.startedWall,
-      command: new AbortController(),
-      abortRequested: false,
-      transferSeen: true,
-      noDomainStreak: 0,
-      ended: false,
-      done: Promise.resolve(),
-      detached: false,
-      reattached: false,
-      checkingEnd: false,
-      postcopyNoted: true,
-      watch: new AbortController(),
-      resume: true,
-    };
+    const run: Running = followedRun(rec, s, job, { abortRequested: false, transferSeen: true, reattached: false, postcopyNoted: true, resume: true });
     this.running.set(run.id, run); // before the first await: a second resume meanwhile finds it running
     await this.durableEvent(run.id, resumeEvent(place, plan.value));
     this.listenJobCompleted(run);
@@ -899,26 +879,12 @@ export class MigrationEngine {
 
   /** Follows a job found still running after a restart: same record, same session, samples continue its sequence. */
   private async reattach(rec: MigrationRecord, s: MigrationStartPayload, job: FollowedJob, session: VirshRunner): Promise<void> {
-    const run: Running = {
-      id: rec.id,
-      vm: job.vm,
-      destinationName: job.destinationName,
-      source: job.source,
-      destination: job.destination,
-      options: s.options as MigrationOptions,
-      startedWall: job.startedWall,
-      command: new AbortController(),
+    const run: Running = followedRun(rec, s, job, {
       abortRequested: job.abortRequested,
       transferSeen: rec.samples.some((x) => x.info?.memoryTotalBytes !== undefined),
-      noDomainStreak: 0,
-      ended: false,
-      done: Promise.resolve(),
-      detached: false,
       reattached: true,
-      checkingEnd: false,
       postcopyNoted: rec.events.some((e) => e.kind === 'post-copy'),
-      watch: new AbortController(),
-    };
+    });
     run.done = new Promise<void>((resolve) => (run.resolveDone = resolve));
     this.running.set(run.id, run);
     await this.event(run, {
@@ -1029,6 +995,32 @@ interface FollowedJob {
   /** An abort was sent (and libvirt took it). */
   readonly abortRequested: boolean;
   readonly startedWall: number;
+}
+
+/** A run followed from its journal (re-attached after a restart, or resumed after a post-copy break). */
+function followedRun(
+  rec: MigrationRecord,
+  s: MigrationStartPayload,
+  job: FollowedJob,
+  how: Pick<Running, 'abortRequested' | 'transferSeen' | 'reattached' | 'postcopyNoted'> & { readonly resume?: true },
+): Running {
+  return {
+    id: rec.id,
+    vm: job.vm,
+    destinationName: job.destinationName,
+    source: job.source,
+    destination: job.destination,
+    options: s.options as MigrationOptions,
+    startedWall: job.startedWall,
+    command: new AbortController(),
+    noDomainStreak: 0,
+    ended: false,
+    done: Promise.resolve(),
+    detached: false,
+    checkingEnd: false,
+    watch: new AbortController(),
+    ...how,
+  };
 }
 
 function jobOf(rec: MigrationRecord, s: MigrationStartPayload): FollowedJob {
