@@ -30,7 +30,7 @@ import { ProfileStore, profileHandlers } from './migration/profiles';
 import { Journal } from './migration/journal';
 import { MigrationEngine, type EngineHostAccess } from './migration/engine';
 import { migrationHandlers } from './migration/handlers';
-import { preflightExec, runPreflight } from './migration/preflight';
+import { runPreflight, type PreflightHostAccess } from './migration/preflight';
 import { execRunner, virshRunner } from './remote/ssh-runner';
 import type { SshTarget } from './ssh/errors';
 import type { CommandRunner } from './remote/run-command';
@@ -178,6 +178,8 @@ async function assemble(o: FerryMainOptions, lock: DataDirLock): Promise<FerryMa
     },
   };
   const engine = new MigrationEngine({ journal, hosts: engineHosts, clock, wallClock, logger });
+  // Pre-flight runs on the migrations' pool too, each command on its own channel.
+  const preflightHosts: PreflightHostAccess = { exec: (h) => execRunner(migrationPool, h.target) };
   for (const p of engine.journalProblems()) logger.warn('migration.journal-problem', { code: p.code, message: p.message });
   // Migrations the journal shows without an end (Ferry stopped while they ran): ask the hosts, in the background.
   const reconciled = engine.reconcile().catch((e: unknown) => logger.warn('migration.reconcile-failed', { error: String(e) }));
@@ -220,7 +222,7 @@ async function assemble(o: FerryMainOptions, lock: DataDirLock): Promise<FerryMa
             destinationUser: destination.record.user,
             options,
           },
-          { exec: preflightExec(migrationPool), now: wallClock },
+          { hosts: preflightHosts, now: wallClock },
         ),
     }),
     ...pathHandlers(networkDeps),

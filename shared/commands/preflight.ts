@@ -1,5 +1,5 @@
 /**
- * The commands pre-flight runs before a migration (electron/main/migration/preflight.ts puts them together).
+ * The commands pre-flight runs before a migration (electron/main/migration/preflight-gather.ts runs them).
  * Every argv is fixed text plus values after an option or as positional parameters of a constant script
  * (`sh -c SCRIPT NAME ARG...`: the script reads them as "$1"..., the shell never parses them), so nothing a host or a
  * user supplies is ever part of a shell program.
@@ -176,14 +176,28 @@ export function rdmaProbe(): Command<RdmaSupport> {
 
 export const QEMU_CONF = '/etc/libvirt/qemu.conf';
 
+/**
+ * A parser for `cat`, which must also have exited 0: cat's "Permission denied" reads as a qemu.conf that sets
+ * nothing (libvirt's defaults), and a read that failed half-way may still hold a whole certificate block. The
+ * parser's own message wins where it names the cause (no such file).
+ */
+function catSucceeded<T>(what: string, parse: (text: string) => Result<T, FerryError>): Command<T>['parse'] {
+  return (text, exit) => {
+    const r = parse(text);
+    if (!r.ok || exit === undefined || exit.code === null || exit.code === 0) return r;
+    const said = text.split('\n').find((l) => l.startsWith('cat: '));
+    return err(ferryError('command.failed', `${what} could not be read (cat exited ${exit.code}${said !== undefined ? `: ${said.slice(5)}` : ''}).`, text.slice(0, 300)));
+  };
+}
+
 export function qemuConf(): Command<QemuDriverConfig> {
-  return command("libvirt's QEMU driver configuration", ['cat', '--', QEMU_CONF], parseQemuConf, 10_000);
+  return command("libvirt's QEMU driver configuration", ['cat', '--', QEMU_CONF], catSucceeded(QEMU_CONF, parseQemuConf), 10_000);
 }
 
 export function readCertificate(path: string): Result<Command<string>, FerryError> {
   const p = checkPath(path);
   if (!p.ok) return p;
-  return ok(command(`certificate ${p.value}`, ['cat', '--', p.value], parsePemCertificate, 10_000));
+  return ok(command(`certificate ${p.value}`, ['cat', '--', p.value], catSucceeded(p.value, parsePemCertificate), 10_000));
 }
 
 // ---- results (shared: the IPC contract and the renderer show them) ------------------------------------------------

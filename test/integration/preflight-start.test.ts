@@ -16,7 +16,7 @@ import { Journal, JOURNAL_FILE, parseJournal } from '../../electron/main/migrati
 import { buildRecords } from '../../electron/main/migration/record';
 import { MigrationEngine, type EngineHostAccess } from '../../electron/main/migration/engine';
 import { migrationHandlers } from '../../electron/main/migration/handlers';
-import { preflightExec, runPreflight } from '../../electron/main/migration/preflight';
+import { runPreflight } from '../../electron/main/migration/preflight';
 import { migrationsList, migrationsStart, type MigrationRecordView } from '../../shared/ipc/contract';
 import { offlineOptions, type MigrationOptions } from '../../shared/migration/options';
 import type { HostView } from '../../shared/inventory/types';
@@ -48,7 +48,7 @@ describe.skipIf(!lab)('starting migrations through pre-flight on the lab', () =>
             destinationUser: 'root',
             options,
           },
-          { exec: preflightExec(pool) },
+          { hosts: { exec: (h) => execRunner(pool, h.target) } },
         ),
     });
   const start = (vm: string, options: MigrationOptions, overrides: string[] = []) =>

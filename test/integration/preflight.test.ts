@@ -8,8 +8,8 @@ import { lab, requireLab } from '../lab/use-lab';
 import { hx, labHost, labRun, virsh, vmReset, type HostName } from '../lab/lab';
 import { SshPool } from '../../electron/main/ssh/pool';
 import { fileKnownHostsStore } from '../../electron/main/ssh/known-hosts';
+import { execRunner } from '../../electron/main/remote/ssh-runner';
 import {
-  preflightExec,
   preflightPassed,
   runPreflight,
   type PreflightCheckId,
@@ -36,7 +36,7 @@ describe.skipIf(!lab)('pre-flight checks on the lab', () => {
     destination: host(dest),
     options,
   });
-  const run = (i: PreflightInput) => runPreflight(i, { exec: preflightExec(pool) });
+  const run = (i: PreflightInput) => runPreflight(i, { hosts: { exec: (h) => execRunner(pool, h.target) } });
 
   beforeAll(async () => {
     const l = requireLab();

@@ -11,8 +11,8 @@ import { buildMigrateCommand, commandLine, migrateArgv } from '../../shared/comm
 import { validateMigrationOptions, type MigrationOptions } from '../../shared/migration/options';
 import { ok, err, type Result } from '../../shared/result';
 import { ferryError, type FerryError } from '../../shared/errors';
-import { runPreflight, preflightPassed, type PreflightDeps, type PreflightResult } from '../../electron/main/migration/preflight';
-import type { RunOutput } from '../../electron/main/remote/run-command';
+import { runPreflight, preflightPassed, type PreflightDeps, type PreflightHost, type PreflightResult } from '../../electron/main/migration/preflight';
+import type { CommandRunner, RunOutput } from '../../electron/main/remote/run-command';
 import type { SshTarget } from '../../electron/main/ssh/errors';
 
 const FIX = join(__dirname, '..', 'fixtures');
@@ -76,17 +76,19 @@ const DOMAIN = fx('virsh/dumpxml-migratable-vm1.txt');
 const WITH_HARD_LIMIT = DOMAIN.replace('<vcpu', "<memtune><hard_limit unit='KiB'>1048576</hard_limit></memtune>\n  <vcpu");
 
 /** Answers the RDMA probe per host and vm1's XML; every other check's command fails (only 'rdma' is looked at). */
-function exec(probe: Record<'hvA' | 'hvB', string>, xml = DOMAIN): PreflightDeps['exec'] {
-  return (target: SshTarget, argv: readonly string[]): Promise<Result<RunOutput, FerryError>> => {
-    const host = NAMES[target.host] ?? target.host;
-    if (argv.includes('sh') && argv.some((x) => x.includes('/sys/class/infiniband'))) return Promise.resolve(ok({ stdout: probe[host as 'hvA' | 'hvB'], stderr: '', exitCode: 0 }));
-    if (host === 'hvA' && argv.includes('dumpxml')) return Promise.resolve(ok({ stdout: xml, stderr: '', exitCode: 0 }));
-    return Promise.resolve(err(ferryError('command.not-found', `not part of this test: ${argv.join(' ')}`)));
-  };
+function hosts(probe: Record<'hvA' | 'hvB', string>, xml = DOMAIN): PreflightDeps['hosts'] {
+  return { exec: (h: PreflightHost): CommandRunner => ({ run: (argv) => answer(h.target, argv, probe, xml) }) };
+}
+
+function answer(target: SshTarget, argv: readonly string[], probe: Record<'hvA' | 'hvB', string>, xml: string): Promise<Result<RunOutput, FerryError>> {
+  const host = NAMES[target.host] ?? target.host;
+  if (argv.includes('sh') && argv.some((x) => x.includes('/sys/class/infiniband'))) return Promise.resolve(ok({ stdout: probe[host as 'hvA' | 'hvB'], stderr: '', exitCode: 0 }));
+  if (host === 'hvA' && argv.includes('dumpxml')) return Promise.resolve(ok({ stdout: xml, stderr: '', exitCode: 0 }));
+  return Promise.resolve(err(ferryError('command.not-found', `not part of this test: ${argv.join(' ')}`)));
 }
 
 async function rdma(options: MigrationOptions, probe: Record<'hvA' | 'hvB', string>, xml?: string): Promise<PreflightResult> {
-  const results = await runPreflight({ vm: 'vm1', source: A, destination: B, options }, { exec: exec(probe, xml), now: () => Date.parse('2026-11-25T11:00:00Z') });
+  const results = await runPreflight({ vm: 'vm1', source: A, destination: B, options }, { hosts: hosts(probe, xml), now: () => Date.parse('2026-11-25T11:00:00Z') });
   const r = results.find((x) => x.check === 'rdma');
   if (!r) throw new Error('no rdma result');
   return r;

@@ -217,14 +217,18 @@ describe.each(HOSTILE)('a VM named like %j in pre-flight', (vm) => {
   it('RDMA: virsh memtune --domain VM --hard-limit <KiB> --config', async () => {
     const fx = (p: string) => readFileSync(join(__dirname, '../fixtures', p), 'utf8');
     const probe = fx('preflight/rdma-hvA.txt');
-    const exec: PreflightDeps['exec'] = (_target, argv) => {
-      if (argv.includes('sh') && argv.some((x) => x.includes('/sys/class/infiniband'))) return Promise.resolve(ok({ stdout: probe, stderr: '', exitCode: 0 }));
-      if (argv.includes('dumpxml')) return Promise.resolve(ok({ stdout: fx('virsh/dumpxml-migratable-vm1.txt'), stderr: '', exitCode: 0 }));
-      return Promise.resolve(err(ferryError('command.not-found', 'not part of this test')));
+    const hosts: PreflightDeps['hosts'] = {
+      exec: () => ({
+        run: (argv) => {
+          if (argv.includes('sh') && argv.some((x) => x.includes('/sys/class/infiniband'))) return Promise.resolve(ok({ stdout: probe, stderr: '', exitCode: 0 }));
+          if (argv.includes('dumpxml')) return Promise.resolve(ok({ stdout: fx('virsh/dumpxml-migratable-vm1.txt'), stderr: '', exitCode: 0 }));
+          return Promise.resolve(err(ferryError('command.not-found', 'not part of this test')));
+        },
+      }),
     };
     const A = { target: { host: '10.77.0.11', user: 'root' }, name: 'hvA', address: '10.77.0.11' };
     const B = { target: { host: '10.77.0.12', user: 'root' }, name: 'hvB', address: '10.77.0.12' };
-    const results = await runPreflight({ vm, source: A, destination: B, options: { live: true, p2p: true, rdmaPinAll: true } }, { exec, now: () => 0 });
+    const results = await runPreflight({ vm, source: A, destination: B, options: { live: true, p2p: true, rdmaPinAll: true } }, { hosts, now: () => 0 });
     const fix = results.find((r) => r.check === 'rdma')?.fix ?? '';
     expectSafe(commandAt(fix, 'virsh memtune', '`'), 'virsh', vm);
   });

@@ -1,25 +1,26 @@
 /**
- * The migrate dialog's `mtu` pre-flight check with the path measured (electron/main/migration/preflight.ts runs the
+ * The migrate dialog's `mtu` pre-flight check with the path measured (electron/main/migration/preflight-gather.ts runs the
  * network path view's check toward the address migrated to): the hop that clips the path is named, a black hole
  * between two jumbo NICs fails the check, a clean path says how large a packet passed. Lab captures answer every
  * command (test/unit/path-fakes.ts).
  */
 import { describe, expect, it } from 'vitest';
 import { runPreflight, type PreflightDeps, type PreflightHost } from '../../electron/main/migration/preflight';
-import type { SshTarget } from '../../electron/main/ssh/errors';
 import { hvA, hvB, hvC, type FakeHost, type PathModel } from './path-fakes';
 
 const host = (name: string, ip: string): PreflightHost => ({ target: { host: ip, user: 'root' }, name, address: ip });
 
 async function mtuCheck(model: PathModel, dest: 'hvB' | 'hvC') {
   const hosts: Record<string, FakeHost> = { '10.77.0.11': hvA(model), '10.77.0.12': hvB(), '10.77.1.13': hvC() };
-  const exec: PreflightDeps['exec'] = (target: SshTarget, argv) => {
-    const h = hosts[target.host];
-    if (!h) throw new Error(`no host ${target.host}`);
-    return h.run(argv);
+  const access: PreflightDeps['hosts'] = {
+    exec: ({ target }) => {
+      const h = hosts[target.host];
+      if (!h) throw new Error(`no host ${target.host}`);
+      return { run: (argv) => h.run(argv) };
+    },
   };
   const destination = dest === 'hvB' ? host('hvB', '10.77.0.12') : host('hvC', '10.77.1.13');
-  const results = await runPreflight({ vm: 'vm1', source: host('hvA', '10.77.0.11'), destination, options: { p2p: true } }, { exec, now: () => 0 });
+  const results = await runPreflight({ vm: 'vm1', source: host('hvA', '10.77.0.11'), destination, options: { p2p: true } }, { hosts: access, now: () => 0 });
   const mtu = results.find((r) => r.check === 'mtu');
   if (!mtu) throw new Error('no mtu check');
   return mtu;

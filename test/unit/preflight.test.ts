@@ -13,11 +13,11 @@ import {
   preflightPassed,
   type PreflightCheckId,
   type PreflightDeps,
-  type PreflightExecOptions,
+  type PreflightHost,
   type PreflightInput,
   type PreflightResult,
 } from '../../electron/main/migration/preflight';
-import type { RunOutput } from '../../electron/main/remote/run-command';
+import type { CommandRunner, RunOptions, RunOutput } from '../../electron/main/remote/run-command';
 import type { SshTarget } from '../../electron/main/ssh/errors';
 
 const FIX = join(__dirname, '..', 'fixtures');
@@ -63,13 +63,25 @@ function labRules(): Rule[] {
 
 const NAMES: Record<string, string> = { '10.77.0.11': 'hvA', '10.77.0.12': 'hvB' };
 
+type FakeExec = ((target: SshTarget, argv: readonly string[], o: RunOptions) => Promise<Result<RunOutput, FerryError>>) & {
+  calls: string[][];
+  stdin: Map<string, string>;
+};
+
+/** Pre-flight's host access over a fake exec: each host's CommandRunner runs the argv on its target. */
+const hostsOver = (exec: FakeExec): PreflightDeps['hosts'] => ({
+  exec: (h: PreflightHost): CommandRunner => ({ run: (argv, o) => exec(h.target, argv, o) }),
+});
+
 /** A fake exec over the rules; the path probe answers "present" for everything unless `missing` names a path. */
-function fakeExec(overrides: Rule[] = [], missing: readonly string[] = []): PreflightDeps['exec'] & { calls: string[][] } {
+function fakeExec(overrides: Rule[] = [], missing: readonly string[] = []): FakeExec {
   const rules = [...overrides, ...labRules()];
   const calls: string[][] = [];
-  const exec = (target: SshTarget, argv: readonly string[], o: PreflightExecOptions): Promise<Result<RunOutput, FerryError>> => {
+  const stdin = new Map<string, string>();
+  const exec = (target: SshTarget, argv: readonly string[], o: RunOptions): Promise<Result<RunOutput, FerryError>> => {
     const host = NAMES[target.host] ?? target.host;
     calls.push([host, ...argv]);
+    if (o.stdin !== undefined) stdin.set(argv.join(' '), o.stdin);
     expect(argv.slice(0, 2)).toEqual(['env', 'LC_ALL=C']);
     const rule = rules.find((r) => (r.host === '*' || r.host === host) && r.when(argv));
     if (!rule) return Promise.resolve(err(ferryError('command.not-found', `no fake answer for ${host}: ${argv.join(' ')}`)));
@@ -86,7 +98,7 @@ function fakeExec(overrides: Rule[] = [], missing: readonly string[] = []): Pref
     }
     return Promise.resolve(ok({ stdout, stderr: '', exitCode: 0 }));
   };
-  return Object.assign(exec, { calls });
+  return Object.assign(exec, { calls, stdin });
 }
 
 const NOW = Date.parse('2026-11-25T11:00:00Z');
@@ -97,9 +109,9 @@ function input(options: PreflightInput['options'] = { p2p: true }): PreflightInp
 
 async function run(options: PreflightInput['options'], overrides: Rule[] = [], missing: string[] = [], extra: Partial<PreflightDeps> = {}) {
   const exec = fakeExec(overrides, missing);
-  const results = await runPreflight(input(options), { exec, now: () => NOW, ...extra });
+  const results = await runPreflight(input(options), { hosts: hostsOver(exec), now: () => NOW, ...extra });
   const by = Object.fromEntries(results.map((r) => [r.check, r])) as Record<PreflightCheckId, PreflightResult>;
-  return { results, by, calls: exec.calls };
+  return { results, by, calls: exec.calls, stdin: exec.stdin };
 }
 
 describe('runPreflight', () => {
@@ -116,11 +128,12 @@ describe('runPreflight', () => {
   });
 
   it('fetches the domain XML and each qemu.conf once, whatever number of checks need them', async () => {
-    const { calls } = await run({ p2p: true, tls: true, rdmaPinAll: true });
+    const { calls, stdin } = await run({ p2p: true, tls: true, rdmaPinAll: true });
     expect(calls.filter((c) => c.includes('dumpxml'))).toHaveLength(1);
     expect(calls.filter((c) => c[0] === 'hvB' && c.includes('/etc/libvirt/qemu.conf'))).toHaveLength(1);
     // The CPU comparison gets the XML on stdin, never in the argv.
     expect(calls.find((c) => c.includes('hypervisor-cpu-compare'))?.some((a) => a.includes('<domain'))).toBe(false);
+    expect([...stdin].filter(([argv]) => argv.includes('hypervisor-cpu-compare')).map(([, text]) => text.trimStart().slice(0, 7))).toEqual(['<domain']);
   });
 
   it('fails the p2p check with the cause and libvirt\'s last words when the source ssh distrusts the destination key', async () => {
@@ -293,7 +306,7 @@ describe('pre-flight: what a migration needs of the VM itself', () => {
 describe('pre-flight: addresses', () => {
   it("connects the p2p check to the destination's SSH port when it is not 22", async () => {
     const exec = fakeExec();
-    const results = await runPreflight({ ...input({ p2p: true }), destination: { ...B, target: { ...B.target, port: 2222 } } }, { exec, now: () => NOW });
+    const results = await runPreflight({ ...input({ p2p: true }), destination: { ...B, target: { ...B.target, port: 2222 } } }, { hosts: hostsOver(exec), now: () => NOW });
     expect(results.find((r) => r.check === 'p2p')?.message).toBe("hvA's libvirt connected to hvB over qemu+ssh://root@10.77.0.12:2222/system (libvirt 9.0.0 there).");
     expect(exec.calls.find((c) => c.some((x) => x.startsWith('qemu+ssh://')))).toContain('qemu+ssh://root@10.77.0.12:2222/system?no_tty=1');
   });

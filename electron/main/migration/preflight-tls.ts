@@ -1,16 +1,11 @@
 /**
- * The certificate half of the TLS pre-flight check, in Node (node:crypto's X509Certificate): no openssl needed on
+ * The certificate facts of the TLS pre-flight check, in Node (node:crypto's X509Certificate): no openssl needed on
  * the hosts, the PEM files are read with cat. Pure apart from the crypto library: takes the PEM texts and a clock.
  */
 import { X509Certificate } from 'node:crypto';
+import type { CertFindings } from '../../../shared/migration/preflight-facts';
 
-export interface CertFindings {
-  /** Problems that make a TLS migration fail (each a sentence). */
-  readonly problems: string[];
-  /** Facts worth showing when everything is fine. */
-  readonly facts: string[];
-  readonly warnings: string[];
-}
+export type { CertFindings } from '../../../shared/migration/preflight-facts';
 
 export interface TlsPems {
   readonly destinationHost: string;

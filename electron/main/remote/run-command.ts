@@ -18,6 +18,8 @@ export interface RunOutput {
 export interface RunOptions {
   readonly timeoutMs: number;
   readonly signal?: AbortSignal;
+  /** Text for the command's standard input (a runner that cannot feed one refuses the command). */
+  readonly stdin?: string;
 }
 
 export interface CommandRunner {
@@ -32,11 +34,12 @@ export function withEnv(env: Readonly<Record<string, string>>, argv: readonly st
 export async function runCommand<T>(
   runner: CommandRunner,
   command: Command<T>,
-  options: { readonly signal?: AbortSignal; readonly timeoutMs?: number } = {},
+  options: { readonly signal?: AbortSignal; readonly timeoutMs?: number; readonly stdin?: string } = {},
 ): Promise<Result<T, FerryError>> {
   const runOptions: RunOptions = {
     timeoutMs: options.timeoutMs ?? command.timeoutMs,
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.stdin !== undefined ? { stdin: options.stdin } : {}),
   };
   const out = await runner.run(withEnv(command.env, command.argv), runOptions);
   if (!out.ok) return out;

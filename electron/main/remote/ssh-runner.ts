@@ -14,7 +14,12 @@ import { withEnv, type CommandRunner } from './run-command';
 
 export function execRunner(pool: SshPool, target: SshTarget): CommandRunner {
   return {
-    run: (argv, o) => pool.exec(target, argv, o.signal ? { timeoutMs: o.timeoutMs, signal: o.signal } : { timeoutMs: o.timeoutMs }),
+    run: (argv, o) =>
+      pool.exec(target, argv, {
+        timeoutMs: o.timeoutMs,
+        ...(o.signal ? { signal: o.signal } : {}),
+        ...(o.stdin !== undefined ? { stdin: o.stdin } : {}),
+      }),
   };
 }
 
@@ -34,6 +39,9 @@ export function virshRunner(pool: SshPool, target: SshTarget): VirshRunner {
   return {
     run: (argv, o) => {
       const matches = VIRSH_PREFIX.every((word, i) => argv[i] === word);
+      if (o.stdin !== undefined) {
+        return Promise.resolve(err(ferryError('input.invalid', 'A command that reads standard input cannot run in the virsh session.', argv.join(' '))));
+      }
       if (!matches || argv.length === VIRSH_PREFIX.length) {
         return Promise.resolve(
           err(ferryError('input.invalid', 'Only virsh commands against qemu:///system can run in the virsh session.', argv.join(' '))),
