@@ -8,6 +8,7 @@ import {
   hypervisorCpuCompare,
   pathProbe,
   portProbe,
+  qemuConf,
   readCertificate,
   remoteVirshVersion,
   PATH_PROBE_SCRIPT,
@@ -101,5 +102,25 @@ describe('pre-flight parsers refuse garbled output', () => {
       { device: 'disk', kind: 'network', target: 'vdb', network: 'rbd pool/img', readonly: false, shareable: false },
       { device: 'cdrom', kind: 'file', target: 'hdc', readonly: true, shareable: false },
     ]);
+  });
+
+  it('takes a cat that exited non-zero as unread: "Permission denied" is no qemu.conf of defaults', () => {
+    const conf = qemuConf();
+    const denied = 'cat: /etc/libvirt/qemu.conf: Permission denied\n';
+    expect(parseQemuConf(denied)).toEqual({ ok: true, value: {} });
+    const r = conf.parse(denied, { code: 1 });
+    expect(r.ok || r.error).toMatchObject({ code: 'command.failed', message: '/etc/libvirt/qemu.conf could not be read (cat exited 1: /etc/libvirt/qemu.conf: Permission denied).' });
+    expect(conf.parse('migration_port_min = 49152\n', { code: 0 })).toEqual({ ok: true, value: { migrationPortMin: 49152 } });
+    // The parser's own words win where it knows the cause.
+    const missing = conf.parse('cat: /etc/libvirt/qemu.conf: No such file or directory\n', { code: 1 });
+    expect(missing.ok || missing.error.message).toBe('The host has no /etc/libvirt/qemu.conf (libvirt uses its defaults).');
+  });
+
+  it('refuses a certificate whose cat failed after printing it', () => {
+    const cert = readCertificate('/etc/pki/qemu/ca-cert.pem');
+    if (!cert.ok) throw new Error(cert.error.message);
+    const pem = '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n';
+    expect(cert.value.parse(pem, { code: 0 }).ok).toBe(true);
+    expect(cert.value.parse(`${pem}cat: /etc/pki/qemu/ca-cert.pem: Input/output error\n`, { code: 1 }).ok).toBe(false);
   });
 });

@@ -27,7 +27,7 @@ const A = { target: { host: '10.77.0.11', user: 'root' }, name: 'hvA', address: 
 const B = { target: { host: '10.77.0.12', user: 'root' }, name: 'hvB', address: '10.77.0.12' };
 
 /** What the lab hosts answer (hvA source, hvB destination), keyed by host and a test on the argv. */
-type Answer = string | Error | 'hang';
+type Answer = string | Error | 'hang' | { readonly stdout: string; readonly exitCode: number };
 interface Rule {
   readonly host: string;
   readonly when: (argv: readonly string[]) => boolean;
@@ -89,6 +89,7 @@ function fakeExec(overrides: Rule[] = [], missing: readonly string[] = []): Fake
       return new Promise((resolve) => o.signal?.addEventListener('abort', () => resolve(err(ferryError('command.cancelled', 'cancelled')))));
     }
     if (rule.answer instanceof Error) return Promise.resolve(err(ferryError('ssh.unreachable', rule.answer.message)));
+    if (typeof rule.answer !== 'string') return Promise.resolve(ok({ stdout: rule.answer.stdout, stderr: '', exitCode: rule.answer.exitCode }));
     let stdout = rule.answer;
     if (argv.includes('ferry-path-probe')) {
       const paths = argv.slice(argv.indexOf('ferry-path-probe') + 1);
@@ -167,6 +168,16 @@ describe('runPreflight', () => {
     }
     expect(by.p2p.status).toBe('pass');
     expect(by.ports.status).toBe('pass');
+  });
+
+  it("judges cat's exit status: an unreadable qemu.conf leaves the default ports probed and the TLS check undecided", async () => {
+    const denied = { stdout: 'cat: /etc/libvirt/qemu.conf: Permission denied\n', exitCode: 1 };
+    const { by, calls } = await run({ p2p: true, tls: true }, [{ host: 'hvB', when: has('/etc/libvirt/qemu.conf'), answer: denied }]);
+    expect(by.tls.status).toBe('fail');
+    expect(by.tls.message).toBe('Could not check: /etc/libvirt/qemu.conf could not be read (cat exited 1: /etc/libvirt/qemu.conf: Permission denied).');
+    expect(calls.some((c) => c[0] === 'hvB' && c.includes('ferry-path-probe') && c.some((x) => x.endsWith('/server-key.pem')))).toBe(false);
+    expect(by.ports.status).toBe('pass');
+    expect(by.ports.message).toContain('migration ports (49152-49215)');
   });
 
   it('fails the CPU check with the features the destination lacks', async () => {
