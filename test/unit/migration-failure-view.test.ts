@@ -3,7 +3,7 @@
 // (a migration that is just finishing briefly reports this on the source)": the virsh error's generic message
 // instead of the engine's ending.
 import { describe, expect, it } from 'vitest';
-import { migrationRecordSchema } from '../../shared/ipc/contract';
+import { migrationRecordSchema } from '../../shared/migration/record-schema';
 import { recordView } from '../../electron/main/migration/handlers';
 import type { MigrationRecord } from '../../electron/main/migration/record';
 import { runHead } from '../../renderer/src/store/migrationContract';

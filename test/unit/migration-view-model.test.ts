@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { MigrationSample } from '../../shared/ipc/contract';
+import type { MigrationSample } from '../../shared/migration/record-schema';
 import { migrationVerdict, type VerdictSample } from '../../shared/migration/verdict';
 import { figureTexts } from '../../shared/reports/html';
 import { runSample, runVerdict } from '../../renderer/src/store/migrationContract';

@@ -7,7 +7,7 @@
 //   hvB$ virsh --connect qemu:///system domstate --reason --domain vmd   ->  running (post-copy failed)
 //   hvA's `virsh migrate` exited 1: error: operation failed: job 'migration in' failed in post-copy phase
 import { describe, expect, it } from 'vitest';
-import type { MigrationRecordView } from '../../shared/ipc/contract';
+import type { MigrationRecordView } from '../../shared/migration/record-schema';
 import { postcopyRecovery, type PostcopyRecovery } from '../../shared/migration/postcopy';
 import { interruptedNotice, interruptionMarks, offeredControls, offersSwitch, postcopyTimeline, splitSentence, switchNeedsConfirm, switchQuestion } from '../../renderer/src/features/migrate/postcopyView';
 import { finalStatistics, historyFinals, liveFigures, runLabel, trayProgress } from '../../renderer/src/features/migrate/runView';

@@ -4,11 +4,14 @@
  */
 import * as c from '../../../shared/ipc/contract';
 import type { MigrationVerdict } from '../../../shared/migration/verdict';
+import type { MigrationRecordView, MigrationSample } from '../../../shared/migration/record-schema';
+import type { PreflightResultView } from '../../../shared/migration/preflight-result';
+import type { MigrationRecordState } from '../../../shared/migration/state';
 import { chartPoint } from '../features/migrate/chartData';
 import { call, type FerryApi } from './ports';
 import type { MigrationEvent, MigrationPort, PreflightCheck, RunHead, RunSample, RunStatus, RunVerdict } from './migrationPort';
 
-const STATUS: Record<c.MigrationRecordState, RunStatus> = {
+const STATUS: Record<MigrationRecordState, RunStatus> = {
   preflight: 'running',
   running: 'running',
   'post-copy': 'running',
@@ -20,7 +23,7 @@ const STATUS: Record<c.MigrationRecordState, RunStatus> = {
   unknown: 'failed',
 };
 
-export function runHead(r: c.MigrationRecordView): RunHead {
+export function runHead(r: MigrationRecordView): RunHead {
   return {
     id: r.id,
     vmName: r.vm,
@@ -60,7 +63,7 @@ export function runVerdict(v: MigrationVerdict): RunVerdict {
   };
 }
 
-export function runSample(s: c.MigrationSample, startedAtMs: number): RunSample | undefined {
+export function runSample(s: MigrationSample, startedAtMs: number): RunSample | undefined {
   if (s.figures === undefined) return undefined;
   return {
     ...chartPoint(s.figures.elapsedMs ?? s.at - startedAtMs, s.figures, s.info?.autoConvergeThrottlePercent),
@@ -87,7 +90,7 @@ export function continuousSamples(samples: readonly RunSample[]): RunSample[] {
   return out;
 }
 
-export function preflightCheck(p: c.PreflightResultView): PreflightCheck {
+export function preflightCheck(p: PreflightResultView): PreflightCheck {
   return {
     id: p.check,
     title: p.title ?? p.check,

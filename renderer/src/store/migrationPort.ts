@@ -4,7 +4,7 @@
  * adapter over the contract's ferry.migrations.* channels (store/migrationContract.ts).
  */
 import type { FerryError } from '../../../shared/errors';
-import type { MigrationRecordState } from '../../../shared/ipc/contract';
+import type { MigrationRecordState } from '../../../shared/migration/state';
 import type { MigrationOptions } from '../../../shared/migration/options';
 import type { Result } from '../../../shared/result';
 import type { ChartPoint } from '../features/migrate/chartData';

@@ -1,6 +1,5 @@
 /** Pure formatting of a migration run for the tray, the live figures and the history. */
-import type { MigrationRecordState } from '../../../../shared/ipc/contract';
-import { migrationStateLabel } from '../../../../shared/migration/state';
+import { migrationStateLabel, type MigrationRecordState } from '../../../../shared/migration/state';
 import { formatMilliseconds } from '../../../../shared/units';
 import type { MigrationRun, RunSample, RunStatus, VerdictState } from '../../store/migrationPort';
 
