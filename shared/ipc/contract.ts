@@ -135,8 +135,9 @@ export const migrationsPlan = request(
 /** Runs the pre-flight checks (in parallel) for a planned migration; nothing is changed on the hosts. */
 export const migrationsPreflight = request(REQUEST_ID.migrationsPreflight, z.object(migrationTarget).strict(), z.array(preflightResultSchema));
 /**
- * Starts a migration. Main runs pre-flight first; a failed check refuses the start, and the refusal is a record
- * (state `refused`, with the checks) whose id is answered with `refused: true`. `overrides` names failed checks the
+ * Starts a migration. Main runs pre-flight first and answers the checks it ran (the dialog shows these: a start runs
+ * them once); a failed check refuses the start, and the refusal is a record (state `refused`, with the checks) whose
+ * id is answered with `refused: true`. `overrides` names failed checks the
  * admin confirmed starting despite; main accepts only checks that failed in its own run and are overridable, and
  * records each confirmation in the checks.
  */
@@ -149,7 +150,7 @@ export const migrationsStart = request(
       overrides: z.array(z.object({ check: z.string().min(1).max(40), confirmed: z.literal(true) }).strict()).max(20).optional(),
     })
     .strict(),
-  z.object({ id: migrationId, refused: z.boolean().optional(), preflight: z.array(preflightResultSchema).optional() }),
+  z.object({ id: migrationId, refused: z.boolean().optional(), preflight: z.array(preflightResultSchema) }),
 );
 /** Live control of a running migration (shared/migration/controls.ts). */
 export const migrationsControl = request(

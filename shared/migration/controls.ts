@@ -14,6 +14,10 @@ export type MigrationControl =
   | { readonly action: ValuedControlAction; readonly value: number }
   | { readonly action: Exclude<MigrationControlAction, ValuedControlAction> };
 
+export function isControlAction(action: string): action is MigrationControlAction {
+  return (MIGRATION_CONTROL_ACTIONS as readonly string[]).includes(action);
+}
+
 export function takesValue(action: MigrationControlAction): action is ValuedControlAction {
   return (VALUED_CONTROL_ACTIONS as readonly string[]).includes(action);
 }

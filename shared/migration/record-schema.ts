@@ -102,6 +102,7 @@ export const migrationEventSchema = z.object({
   kind: z.string().min(1),
   text: z.string(),
 });
+export type MigrationEventView = z.infer<typeof migrationEventSchema>;
 
 /** A migration as the history and the live view show it (samples travel separately: `ferry.migrations.get`, watch). */
 export const migrationRecordSchema = z.object({

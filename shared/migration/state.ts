@@ -13,6 +13,11 @@
 export const MIGRATION_STATES = ['preflight', 'running', 'post-copy', 'post-copy-interrupted', 'completed', 'failed', 'aborted', 'refused', 'unknown'] as const;
 export type MigrationRecordState = (typeof MIGRATION_STATES)[number];
 
+/** The job is at work on the hosts (pre-flight, the copy, post-copy): live figures and the controls apply. */
+export function isActive(state: MigrationRecordState): boolean {
+  return state === 'preflight' || state === 'running' || state === 'post-copy';
+}
+
 export type StateTone = 'ok' | 'warn' | 'error' | 'neutral';
 
 export interface StateLabel {

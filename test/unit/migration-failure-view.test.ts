@@ -45,7 +45,7 @@ describe('a failed migration as the console shows it', () => {
       detail: 'error: operation failed: domain is not running',
     });
     const run = runHead(v);
-    expect(run.status).toBe('failed');
+    expect(run.state).toBe('failed');
     expect(run.error?.message).toMatch(/^vmd is shut-off on hvA/);
     expect(run.error?.detail).toBe('error: operation failed: domain is not running');
   });

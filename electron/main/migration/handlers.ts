@@ -191,7 +191,7 @@ export function migrationHandlers(d: MigrationHandlerDeps): EngineHandlers {
         }
       }
       const started = await engine.start({ ...req, ...(preflight ? { preflight } : {}) });
-      return started.ok ? ok({ id: started.value.id, ...(preflight ? { preflight } : {}) }) : started;
+      return started.ok ? ok({ id: started.value.id, preflight: preflight ?? [] }) : started;
     },
     [migrationsControl.id]: async (input) => {
       const r = await engine.control(input.id, controlOf(input.action, input.value));
