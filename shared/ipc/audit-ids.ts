@@ -1,6 +1,9 @@
 /**
- * The audit channel ids as plain strings (zod-free, for the preload through channels.ts). Kept equal to
- * shared/ipc/audit-contract.ts by test/unit/ipc-channels.test.ts.
+ * The audit channel ids, spelled once: audit-contract.ts declares its channels with them and channels.ts lists them for
+ * the preload (zod-free). Keys are the contract constants' names.
  */
-export const AUDIT_REQUEST_CHANNELS = ['ferry.audit.host', 'ferry.audit.troubleshoot'] as const;
-export const AUDIT_STREAM_CHANNELS = [] as const;
+export const AUDIT_REQUEST_IDS = {
+  auditHost: 'ferry.audit.host',
+  auditTroubleshoot: 'ferry.audit.troubleshoot',
+} as const;
+export const AUDIT_STREAM_IDS = {} as const;

@@ -1,48 +1,53 @@
 /**
- * Names without schemas, for code that must stay small and load no zod (the preload): the contract's channel ids
- * as plain strings (a test holds them equal to contract.ts, at compile time and at run time), the Electron IPC
- * channel names and the web mode's WebSocket conventions.
+ * Names without schemas, for code that must stay small and load no zod (the preload): the contract's channel ids,
+ * spelled here once (contract.ts declares each channel with its id from REQUEST_ID / STREAM_ID, keyed by the
+ * channel constant's name, and fails to compile while an id has no channel in its lists), the Electron IPC channel
+ * names and the web mode's WebSocket conventions.
  */
-import { PATH_REQUEST_CHANNELS, PATH_STREAM_CHANNELS } from './path-ids';
-import { AUDIT_REQUEST_CHANNELS, AUDIT_STREAM_CHANNELS } from './audit-ids';
-import { TUNING_REQUEST_CHANNELS, TUNING_STREAM_CHANNELS } from './tuning-ids';
-import { REPORTS_REQUEST_CHANNELS, REPORTS_STREAM_CHANNELS } from './reports-ids';
+import { PATH_REQUEST_IDS, PATH_STREAM_IDS } from './path-ids';
+import { AUDIT_REQUEST_IDS, AUDIT_STREAM_IDS } from './audit-ids';
+import { TUNING_REQUEST_IDS, TUNING_STREAM_IDS } from './tuning-ids';
+import { REPORTS_REQUEST_IDS, REPORTS_STREAM_IDS } from './reports-ids';
 
-export const REQUEST_CHANNELS = [
-  'ferry.app.info',
-  'ferry.hosts.list',
-  'ferry.hosts.test',
-  'ferry.hosts.trustKey',
-  'ferry.hosts.add',
-  'ferry.hosts.update',
-  'ferry.hosts.remove',
-  'ferry.hosts.refresh',
-  'ferry.hosts.unlock',
-  'ferry.sshConfig.read',
-  'ferry.settings.get',
-  'ferry.settings.set',
-  'ferry.migrations.plan',
-  'ferry.migrations.preflight',
-  'ferry.migrations.start',
-  'ferry.migrations.control',
-  'ferry.migrations.list',
-  'ferry.migrations.get',
-  'ferry.profiles.list',
-  'ferry.profiles.save',
-  'ferry.profiles.remove',
-  ...PATH_REQUEST_CHANNELS,
-  ...AUDIT_REQUEST_CHANNELS,
-  ...TUNING_REQUEST_CHANNELS,
-  ...REPORTS_REQUEST_CHANNELS,
-] as const;
-export const STREAM_CHANNELS = [
-  'ferry.inventory.watch',
-  'ferry.migrations.watch',
-  ...PATH_STREAM_CHANNELS,
-  ...AUDIT_STREAM_CHANNELS,
-  ...TUNING_STREAM_CHANNELS,
-  ...REPORTS_STREAM_CHANNELS,
-] as const;
+export const REQUEST_ID = {
+  appInfo: 'ferry.app.info',
+  hostsList: 'ferry.hosts.list',
+  hostsTest: 'ferry.hosts.test',
+  hostsTrustKey: 'ferry.hosts.trustKey',
+  hostsAdd: 'ferry.hosts.add',
+  hostsUpdate: 'ferry.hosts.update',
+  hostsRemove: 'ferry.hosts.remove',
+  hostsRefresh: 'ferry.hosts.refresh',
+  hostsUnlock: 'ferry.hosts.unlock',
+  sshConfigImport: 'ferry.sshConfig.read',
+  settingsGet: 'ferry.settings.get',
+  settingsSet: 'ferry.settings.set',
+  migrationsPlan: 'ferry.migrations.plan',
+  migrationsPreflight: 'ferry.migrations.preflight',
+  migrationsStart: 'ferry.migrations.start',
+  migrationsControl: 'ferry.migrations.control',
+  migrationsList: 'ferry.migrations.list',
+  migrationsGet: 'ferry.migrations.get',
+  profilesList: 'ferry.profiles.list',
+  profilesSave: 'ferry.profiles.save',
+  profilesRemove: 'ferry.profiles.remove',
+  ...PATH_REQUEST_IDS,
+  ...AUDIT_REQUEST_IDS,
+  ...TUNING_REQUEST_IDS,
+  ...REPORTS_REQUEST_IDS,
+} as const;
+export const STREAM_ID = {
+  inventoryWatch: 'ferry.inventory.watch',
+  migrationsWatch: 'ferry.migrations.watch',
+  ...PATH_STREAM_IDS,
+  ...AUDIT_STREAM_IDS,
+  ...TUNING_STREAM_IDS,
+  ...REPORTS_STREAM_IDS,
+} as const;
+export type RequestChannel = (typeof REQUEST_ID)[keyof typeof REQUEST_ID];
+export type StreamChannel = (typeof STREAM_ID)[keyof typeof STREAM_ID];
+export const REQUEST_CHANNELS: readonly RequestChannel[] = Object.values(REQUEST_ID);
+export const STREAM_CHANNELS: readonly StreamChannel[] = Object.values(STREAM_ID);
 
 export const REQUEST_CHANNEL_SET: ReadonlySet<string> = new Set(REQUEST_CHANNELS);
 export const STREAM_CHANNEL_SET: ReadonlySet<string> = new Set(STREAM_CHANNELS);

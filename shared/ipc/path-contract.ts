@@ -1,6 +1,7 @@
 /** The path channels of the contract (spread into REQUESTS / STREAMS of shared/ipc/contract.ts). */
 import { z } from 'zod';
 import { request, type AnyRequest, type AnyStream } from './define';
+import { PATH_REQUEST_IDS } from './path-ids';
 import { pathReportSchema } from '../network/path-report';
 
 const hostId = z.string().min(1).max(100);
@@ -12,7 +13,7 @@ const hostId = z.string().min(1).max(100);
  * directly; with one, that address only. Nothing is changed on the hosts.
  */
 export const pathCheck = request(
-  'ferry.path.check',
+  PATH_REQUEST_IDS.pathCheck,
   z
     .object({
       sourceHostId: hostId,

@@ -1,6 +1,8 @@
 /**
- * The path channel ids as plain strings (zod-free, for the preload through channels.ts). Kept equal to
- * shared/ipc/path-contract.ts by test/unit/ipc-channels.test.ts.
+ * The path channel ids, spelled once: path-contract.ts declares its channels with them and channels.ts lists them for
+ * the preload (zod-free). Keys are the contract constants' names.
  */
-export const PATH_REQUEST_CHANNELS = ['ferry.path.check'] as const;
-export const PATH_STREAM_CHANNELS = [] as const;
+export const PATH_REQUEST_IDS = {
+  pathCheck: 'ferry.path.check',
+} as const;
+export const PATH_STREAM_IDS = {} as const;

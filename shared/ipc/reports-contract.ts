@@ -5,14 +5,10 @@
  */
 import { z } from 'zod';
 import type { AnyRequest, AnyStream } from './define';
+import { REPORTS_REQUEST_IDS } from './reports-ids';
 import { ferryErrorSchema, request } from './define';
-// contract.ts spreads this file's channels into its own lists, so its schemas are read lazily here (z.lazy): at
-// module evaluation the cycle contract -> reports-contract -> contract has not finished defining them yet.
-import { migrationRecordSchema as recordSchema, migrationSampleSchema as sampleSchema } from './contract';
+import { migrationRecordSchema, migrationSampleSchema } from '../migration/record-schema';
 import { REPORT_MAX_MIGRATIONS } from '../reports/limits';
-
-const migrationRecordSchema = z.lazy(() => recordSchema);
-const migrationSampleSchema = z.lazy(() => sampleSchema);
 
 export const REPORT_ORIGINS = ['journal', 'imported'] as const;
 export type ReportOrigin = (typeof REPORT_ORIGINS)[number];
@@ -34,14 +30,14 @@ export type ReportListItem = z.infer<typeof reportListItemSchema>;
 
 /** Every migration the browser can show: the journal's, then the imported ones; problems reading either. */
 export const reportsList = request(
-  'ferry.reports.list',
+  REPORTS_REQUEST_IDS.reportsList,
   z.object({}).strict(),
   z.object({ items: z.array(reportListItemSchema), problems: z.array(ferryErrorSchema) }),
 );
 
 /** One migration with all its samples (the detail page, a comparison). */
 export const reportsGet = request(
-  'ferry.reports.get',
+  REPORTS_REQUEST_IDS.reportsGet,
   reportRefSchema,
   z.object({ origin: z.enum(REPORT_ORIGINS), record: migrationRecordSchema, samples: z.array(migrationSampleSchema), ...importedMark }),
 );
@@ -52,7 +48,7 @@ export const reportsGet = request(
  * `cancelled`); web mode answers the bytes for the browser to download (`download`: text as utf8, a PDF as base64).
  */
 export const reportsExport = request(
-  'ferry.reports.export',
+  REPORTS_REQUEST_IDS.reportsExport,
   z.object({ refs: z.array(reportRefSchema).min(1).max(REPORT_MAX_MIGRATIONS), format: z.enum(REPORT_FORMATS) }).strict(),
   z.discriminatedUnion('delivery', [
     z.object({
@@ -75,7 +71,7 @@ export type ReportExportResult = z.infer<(typeof reportsExport)['output']>;
  */
 export const REPORT_IMPORT_MAX_CHARS = 64 * 1024 * 1024;
 export const reportsImport = request(
-  'ferry.reports.import',
+  REPORTS_REQUEST_IDS.reportsImport,
   z.object({ text: z.string().min(1).max(REPORT_IMPORT_MAX_CHARS), fileName: z.string().max(255).optional() }).strict(),
   z.object({ imported: z.array(reportRefSchema), replaced: z.number().int().nonnegative() }),
 );

@@ -1,6 +1,11 @@
 /**
- * The reports channel ids as plain strings (zod-free, for the preload through channels.ts). Kept equal to
- * shared/ipc/reports-contract.ts by test/unit/ipc-channels.test.ts.
+ * The reports channel ids, spelled once: reports-contract.ts declares its channels with them and channels.ts lists them
+ * for the preload (zod-free). Keys are the contract constants' names.
  */
-export const REPORTS_REQUEST_CHANNELS = ['ferry.reports.list', 'ferry.reports.get', 'ferry.reports.export', 'ferry.reports.import'] as const;
-export const REPORTS_STREAM_CHANNELS = [] as const;
+export const REPORTS_REQUEST_IDS = {
+  reportsList: 'ferry.reports.list',
+  reportsGet: 'ferry.reports.get',
+  reportsExport: 'ferry.reports.export',
+  reportsImport: 'ferry.reports.import',
+} as const;
+export const REPORTS_STREAM_IDS = {} as const;

@@ -1,6 +1,7 @@
 /** The tuning channels of the contract (spread into REQUESTS / STREAMS of shared/ipc/contract.ts). */
 import { z } from 'zod';
 import { request, type AnyRequest, type AnyStream } from './define';
+import { TUNING_REQUEST_IDS } from './tuning-ids';
 import { changeSetSummarySchema, tuningPlanSchema, tuningRunResultSchema } from '../tuning/types';
 
 const hostId = z.string().min(1).max(100);
@@ -13,7 +14,7 @@ const id = z.string().min(1).max(100);
  * the driver does not report).
  */
 export const tuningPlan = request(
-  'ferry.tuning.plan',
+  TUNING_REQUEST_IDS.tuningPlan,
   z
     .object({
       hostId,
@@ -28,16 +29,16 @@ export const tuningPlan = request(
 
 /** Applies the chosen changes of a plan; previous values are on disk before the first command runs. */
 export const tuningApply = request(
-  'ferry.tuning.apply',
+  TUNING_REQUEST_IDS.tuningApply,
   z.object({ hostId, planId: id, changeIds: z.array(id).min(1).max(100), persist: z.boolean() }).strict(),
   tuningRunResultSchema,
 );
 
 /** Puts every change of a change set back to its previous value (also after a restart). */
-export const tuningUndo = request('ferry.tuning.undo', z.object({ hostId, changeSetId: id }).strict(), tuningRunResultSchema);
+export const tuningUndo = request(TUNING_REQUEST_IDS.tuningUndo, z.object({ hostId, changeSetId: id }).strict(), tuningRunResultSchema);
 
 /** The host's change sets, newest first. */
-export const tuningHistory = request('ferry.tuning.history', z.object({ hostId }).strict(), z.array(changeSetSummarySchema));
+export const tuningHistory = request(TUNING_REQUEST_IDS.tuningHistory, z.object({ hostId }).strict(), z.array(changeSetSummarySchema));
 
 export const TUNING_REQUESTS = [tuningPlan, tuningApply, tuningUndo, tuningHistory] as const satisfies readonly AnyRequest[];
 export const TUNING_STREAMS = [] as const satisfies readonly AnyStream[];

@@ -1,6 +1,11 @@
 /**
- * The tuning channel ids as plain strings (zod-free, for the preload through channels.ts). Kept equal to
- * shared/ipc/tuning-contract.ts by test/unit/ipc-channels.test.ts.
+ * The tuning channel ids, spelled once: tuning-contract.ts declares its channels with them and channels.ts lists them for
+ * the preload (zod-free). Keys are the contract constants' names.
  */
-export const TUNING_REQUEST_CHANNELS = ['ferry.tuning.plan', 'ferry.tuning.apply', 'ferry.tuning.undo', 'ferry.tuning.history'] as const;
-export const TUNING_STREAM_CHANNELS = [] as const;
+export const TUNING_REQUEST_IDS = {
+  tuningPlan: 'ferry.tuning.plan',
+  tuningApply: 'ferry.tuning.apply',
+  tuningUndo: 'ferry.tuning.undo',
+  tuningHistory: 'ferry.tuning.history',
+} as const;
+export const TUNING_STREAM_IDS = {} as const;

@@ -4,7 +4,19 @@
  * place and "unknown" in another. A switch over every state of MIGRATION_STATES: a new state is a compile error here
  * until it is given words, never a silent fall-through.
  */
-import type { MigrationRecordState } from '../ipc/contract';
+
+/**
+ * `refused`: pre-flight refused the start (the record keeps the checks); nothing ran on the hosts.
+ * `post-copy-interrupted`: the connection broke after the switch to post-copy; the VM is split across both hosts
+ * (the record's `interruption` says where each half is) until a resume finishes the run. Not an end.
+ */
+export const MIGRATION_STATES = ['preflight', 'running', 'post-copy', 'post-copy-interrupted', 'completed', 'failed', 'aborted', 'refused', 'unknown'] as const;
+export type MigrationRecordState = (typeof MIGRATION_STATES)[number];
+
+/** The job is at work on the hosts (pre-flight, the copy, post-copy): live figures and the controls apply. */
+export function isActive(state: MigrationRecordState): boolean {
+  return state === 'preflight' || state === 'running' || state === 'post-copy';
+}
 
 export type StateTone = 'ok' | 'warn' | 'error' | 'neutral';
 

@@ -40,6 +40,7 @@
 import { z } from 'zod';
 import type { DomainJobInfo } from '../parsers/virsh-domjobinfo';
 import { formatMilliseconds, SIZE_UNITS } from '../units';
+import type { MigrationControlAction } from './controls';
 import type { DerivedJobFigures } from './derive';
 
 export const DIRTY_RATIO = 0.9;
@@ -61,9 +62,12 @@ export const AT_MAX_STUCK_PASSES = 5;
 export const VERDICT_STATES = ['starting', 'converging', 'slow', 'not-converging', 'stalled', 'post-copy', 'completing'] as const;
 export type VerdictState = (typeof VERDICT_STATES)[number];
 
+/** A remedy is a live control (shared/migration/controls.ts), or a restart with other options. */
+export const REMEDY_ACTIONS = ['setSpeed', 'setMaxDowntime', 'postcopy', 'abort', 'restartWithAutoConverge'] as const satisfies readonly (MigrationControlAction | 'restartWithAutoConverge')[];
+
 export const remedySchema = z.object({
   /** The control it maps to (`ferry.migrations.control`), or a restart with other options. */
-  action: z.enum(['setSpeed', 'setMaxDowntime', 'postcopy', 'abort', 'restartWithAutoConverge']),
+  action: z.enum(REMEDY_ACTIONS),
   /** MiB/s for setSpeed, ms for setMaxDowntime. */
   value: z.number().optional(),
   /** What the button says and what it costs, one sentence. */

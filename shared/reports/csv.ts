@@ -4,7 +4,7 @@
  * script gets exactly what Ferry measured. An unknown value is an empty cell, never 0. Pure.
  */
 import { stringify } from 'csv-stringify/sync';
-import type { MigrationSample } from '../ipc/contract';
+import type { MigrationSample } from '../migration/record-schema';
 import type { ReportEntry } from './schema';
 
 type Cell = string | number | undefined;

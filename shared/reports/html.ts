@@ -3,8 +3,7 @@
  * script, no external reference of any kind, so it reads the same offline, mailed, or printed to PDF. Pure: text in,
  * text out; every value from a record is escaped.
  */
-import type { MigrationRecordState } from '../ipc/contract';
-import { migrationStateLabel } from '../migration/state';
+import { migrationStateLabel, type MigrationRecordState } from '../migration/state';
 import { describeOptions } from '../migration/options';
 import { formatBytes, formatBytesPerSecond, formatMilliseconds } from '../units';
 import { interruptionReport } from './interruption';

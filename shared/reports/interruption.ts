@@ -4,7 +4,7 @@
  * interruption and resume is one) and its `interruption` (the hosts' words, libvirt's words for the last failure).
  * Pure.
  */
-import type { MigrationRecordView } from '../ipc/contract';
+import type { MigrationRecordView } from '../migration/record-schema';
 import { migrationStateLabel } from '../migration/state';
 
 export type ResumeOutcome = 'running' | 'failed' | 'interrupted-again' | 'ended';

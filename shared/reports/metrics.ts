@@ -4,7 +4,7 @@
  * Pure. A figure that cannot be known (no samples with a throughput, a run without final statistics) stays
  * undefined and is shown as "-", never as 0.
  */
-import type { MigrationSample } from '../ipc/contract';
+import type { MigrationSample } from '../migration/record-schema';
 import type { ReportEntry } from './schema';
 
 export interface MigrationFigures {

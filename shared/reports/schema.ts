@@ -4,7 +4,7 @@
  * (deep-equal) that were exported. Pure: main builds and parses it, tests round-trip it.
  */
 import { z } from 'zod';
-import { migrationRecordSchema, migrationSampleSchema, type MigrationRecordView, type MigrationSample } from '../ipc/contract';
+import { migrationRecordSchema, migrationSampleSchema, type MigrationRecordView, type MigrationSample } from '../migration/record-schema';
 import { ferryError, type FerryError } from '../errors';
 import { err, ok, type Result } from '../result';
 import { REPORT_MAX_MIGRATIONS, REPORT_SCHEMA_ID } from './limits';

@@ -4,7 +4,7 @@
  * same picture. Pure. Series are LTTB-downsampled (shared/migration/lttb.ts) to at most `maxPoints` each.
  */
 import { downsampleSeries, type XY } from '../migration/lttb';
-import type { MigrationSample } from '../ipc/contract';
+import type { MigrationSample } from '../migration/record-schema';
 
 export interface SvgNode {
   readonly tag: 'svg' | 'g' | 'path' | 'line' | 'text' | 'rect' | 'title';

@@ -18,7 +18,8 @@ import { addLabHost, hostOption, launchChromium, newPage, screenshot, SCREENSHOT
 import { createClient, type FerryClient } from '../../renderer/src/api/client';
 import { createWebSocketBridge, type SocketLike } from '../../renderer/src/api/ws-bridge';
 import { WS_PATH } from '../../shared/ipc/channels';
-import { migrationsGet, migrationsList, type MigrationRecordView, type MigrationSample } from '../../shared/ipc/contract';
+import { migrationsGet, migrationsList } from '../../shared/ipc/contract';
+import type { MigrationRecordView, MigrationSample } from '../../shared/migration/record-schema';
 import { reportsGet } from '../../shared/ipc/reports-contract';
 import { unwrap } from '../../shared/result';
 import { formatMilliseconds } from '../../shared/units';

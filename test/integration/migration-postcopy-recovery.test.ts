@@ -14,7 +14,7 @@ import { openLabEngine, waitUntil, type LabEngine } from './lab-engine';
 import { postcopyInterruption, type MigrationHostRef, type MigrationRecord } from '../../electron/main/migration/record';
 import type { MigrationEngine } from '../../electron/main/migration/engine';
 import { recordView } from '../../electron/main/migration/handlers';
-import { migrationRecordSchema } from '../../shared/ipc/contract';
+import { migrationRecordSchema } from '../../shared/migration/record-schema';
 import type { MigrationOptions } from '../../shared/migration/options';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

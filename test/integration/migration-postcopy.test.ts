@@ -10,7 +10,7 @@ import { cancelWatchdog, startWatchdog, vmReset } from '../lab/lab';
 import { postcopyPhase, type MigrationHostRef } from '../../electron/main/migration/record';
 import type { MigrationEngine } from '../../electron/main/migration/engine';
 import { recordView } from '../../electron/main/migration/handlers';
-import { migrationRecordSchema } from '../../shared/ipc/contract';
+import { migrationRecordSchema } from '../../shared/migration/record-schema';
 
 const MiB = 1024 * 1024;
 

@@ -17,7 +17,8 @@ import { buildRecords } from '../../electron/main/migration/record';
 import { MigrationEngine, type EngineHostAccess } from '../../electron/main/migration/engine';
 import { migrationHandlers } from '../../electron/main/migration/handlers';
 import { runPreflight } from '../../electron/main/migration/preflight';
-import { migrationsList, migrationsStart, type MigrationRecordView } from '../../shared/ipc/contract';
+import { migrationsList, migrationsStart } from '../../shared/ipc/contract';
+import type { MigrationRecordView } from '../../shared/migration/record-schema';
 import { offlineOptions, type MigrationOptions } from '../../shared/migration/options';
 import type { HostView } from '../../shared/inventory/types';
 

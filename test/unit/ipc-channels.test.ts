@@ -1,17 +1,36 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REQUEST_CHANNELS, STREAM_CHANNELS } from '../../shared/ipc/channels';
-import { REQUEST_IDS, REQUESTS, STREAM_IDS, STREAMS } from '../../shared/ipc/contract';
+import { REQUEST_CHANNELS, REQUEST_ID, STREAM_CHANNELS, STREAM_ID } from '../../shared/ipc/channels';
+import * as contract from '../../shared/ipc/contract';
+import * as audit from '../../shared/ipc/audit-contract';
+import * as path from '../../shared/ipc/path-contract';
+import * as reports from '../../shared/ipc/reports-contract';
+import * as tuning from '../../shared/ipc/tuning-contract';
 import { CHANNEL_ID } from '../../shared/ipc/define';
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 
-describe('channel id lists (what the preload checks without loading schemas)', () => {
+const ipcDir = join(__dirname, '../../shared/ipc');
+
+describe('channel ids (what the preload checks without loading schemas)', () => {
   it('name exactly the channels of the contract', () => {
-    const requestsMatch: Same<(typeof REQUESTS)[number]['id'], (typeof REQUEST_CHANNELS)[number]> = true;
-    const streamsMatch: Same<(typeof STREAMS)[number]['id'], (typeof STREAM_CHANNELS)[number]> = true;
+    const requestsMatch: Same<(typeof contract.REQUESTS)[number]['id'], (typeof REQUEST_CHANNELS)[number]> = true;
+    const streamsMatch: Same<(typeof contract.STREAMS)[number]['id'], (typeof STREAM_CHANNELS)[number]> = true;
     expect(requestsMatch && streamsMatch).toBe(true);
-    expect(new Set(REQUEST_CHANNELS)).toEqual(REQUEST_IDS);
-    expect(new Set(STREAM_CHANNELS)).toEqual(STREAM_IDS);
+    expect(new Set(REQUEST_CHANNELS)).toEqual(contract.REQUEST_IDS);
+    expect(new Set(STREAM_CHANNELS)).toEqual(contract.STREAM_IDS);
+  });
+
+  it('are each the id of the contract constant of the same name', () => {
+    const defs: Record<string, unknown> = { ...contract, ...audit, ...path, ...reports, ...tuning };
+    for (const [name, id] of Object.entries({ ...REQUEST_ID, ...STREAM_ID })) expect({ name, id: (defs[name] as { id?: string } | undefined)?.id }).toEqual({ name, id });
+  });
+
+  it('are spelled once: no contract file writes a channel id of its own', () => {
+    const files = readdirSync(ipcDir).filter((f) => f.endsWith('contract.ts'));
+    expect(files.length).toBeGreaterThanOrEqual(5);
+    for (const f of files) expect({ f, literals: readFileSync(join(ipcDir, f), 'utf8').match(/['"]ferry\.[a-zA-Z]+\.[a-zA-Z]+['"]/g) ?? [] }).toEqual({ f, literals: [] });
   });
 
   it('are namespaced and unique across requests and streams', () => {

@@ -3,15 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  migrationRecordSchema,
-  migrationSampleSchema,
-  migrationsControl,
-  migrationsPlan,
-  migrationWatchEventSchema,
-  REQUEST_IDS,
-  STREAM_IDS,
-} from '../../shared/ipc/contract';
+import { migrationsControl, migrationsPlan, REQUEST_IDS, STREAM_IDS } from '../../shared/ipc/contract';
+import { migrationRecordSchema, migrationSampleSchema, migrationWatchEventSchema } from '../../shared/migration/record-schema';
 import { parseDomjobinfo } from '../../shared/parsers/virsh-domjobinfo';
 import { deriveJobFigures } from '../../shared/migration/derive';
 import { migrationVerdict } from '../../shared/migration/verdict';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ok, type Result } from '../../shared/result';
 import type { FerryError } from '../../shared/errors';
-import { migrationRecordSchema } from '../../shared/ipc/contract';
+import { migrationRecordSchema } from '../../shared/migration/record-schema';
 import type { CommandRunner, RunOutput } from '../../electron/main/remote/run-command';
 import type { VirshRunner } from '../../electron/main/remote/ssh-runner';
 import { Journal, JOURNAL_FILE, parseJournal } from '../../electron/main/migration/journal';

@@ -3,7 +3,7 @@
 // (a migration that is just finishing briefly reports this on the source)": the virsh error's generic message
 // instead of the engine's ending.
 import { describe, expect, it } from 'vitest';
-import { migrationRecordSchema } from '../../shared/ipc/contract';
+import { migrationRecordSchema } from '../../shared/migration/record-schema';
 import { recordView } from '../../electron/main/migration/handlers';
 import type { MigrationRecord } from '../../electron/main/migration/record';
 import { runHead } from '../../renderer/src/store/migrationContract';
@@ -45,7 +45,7 @@ describe('a failed migration as the console shows it', () => {
       detail: 'error: operation failed: domain is not running',
     });
     const run = runHead(v);
-    expect(run.status).toBe('failed');
+    expect(run.state).toBe('failed');
     expect(run.error?.message).toMatch(/^vmd is shut-off on hvA/);
     expect(run.error?.detail).toBe('error: operation failed: domain is not running');
   });

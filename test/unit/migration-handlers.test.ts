@@ -1,7 +1,7 @@
 // Records as the contract shows them: state (post-copy once switched), final figures, libvirt's error, events with
 // the ending, and the verdict's context following the controls sent (bandwidth, max downtime, post-copy).
 import { describe, expect, it } from 'vitest';
-import { migrationRecordSchema } from '../../shared/ipc/contract';
+import { migrationRecordSchema } from '../../shared/migration/record-schema';
 import { recordView, verdictContext } from '../../electron/main/migration/handlers';
 import type { MigrationRecord } from '../../electron/main/migration/record';
 

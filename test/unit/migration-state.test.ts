@@ -1,8 +1,8 @@
 // One migration, one state: the migration history (runLabel), the reports list (rows), the report page and the HTML
 // export read a record's state through migrationStateLabel, so an 'unknown' outcome is never "Failed" in one view.
 import { describe, expect, it } from 'vitest';
-import { MIGRATION_STATES, type MigrationRecordView } from '../../shared/ipc/contract';
-import { migrationStateLabel } from '../../shared/migration/state';
+import type { MigrationRecordView } from '../../shared/migration/record-schema';
+import { MIGRATION_STATES, migrationStateLabel } from '../../shared/migration/state';
 import { runHead } from '../../renderer/src/store/migrationContract';
 import { runLabel } from '../../renderer/src/features/migrate/runView';
 import { filterRows, sortRows, toRows } from '../../renderer/src/features/reports/rows';

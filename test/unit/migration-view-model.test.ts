@@ -3,10 +3,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { MigrationSample } from '../../shared/ipc/contract';
+import type { MigrationSample } from '../../shared/migration/record-schema';
 import { migrationVerdict, type VerdictSample } from '../../shared/migration/verdict';
 import { figureTexts } from '../../shared/reports/html';
-import { runSample, runVerdict } from '../../renderer/src/store/migrationContract';
+import { runSample } from '../../renderer/src/store/migrationContract';
 import type { MigrationRun, RunSample } from '../../renderer/src/store/migrationPort';
 import { reduceRuns } from '../../renderer/src/store/migrationSlice';
 import type { MigrationEvent, MigrationPort } from '../../renderer/src/store/migrationPort';
@@ -22,7 +22,7 @@ interface Fixture {
 }
 const load = (name: string) => JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'migration-runs', `${name}.json`), 'utf8')) as Fixture;
 
-function runOf(f: Fixture, status: MigrationRun['status'], upTo = f.samples.length): MigrationRun {
+function runOf(f: Fixture, state: MigrationRun['state'], upTo = f.samples.length): MigrationRun {
   const part = f.samples.slice(0, upTo);
   const running: VerdictSample[] = part.flatMap((s) => (s.info && s.figures && (s.info.type === 'unbounded' || s.info.type === 'bounded') ? [{ info: s.info, figures: s.figures }] : []));
   return {
@@ -33,10 +33,10 @@ function runOf(f: Fixture, status: MigrationRun['status'], upTo = f.samples.leng
     sourceName: 'hvA',
     destinationName: 'hvB',
     startedAt: new Date(f.startedAt).toISOString(),
-    status,
+    state,
     options: f.options,
     samples: part.flatMap((s) => runSample(s, f.startedAt) ?? []),
-    verdict: status === 'running' && running.length > 0 ? runVerdict(migrationVerdict(running, { bandwidthMiBps: 8, autoConverge: f.options.autoConverge === true })) : undefined,
+    verdict: state === 'running' && running.length > 0 ? migrationVerdict(running, { bandwidthMiBps: 8, autoConverge: f.options.autoConverge === true }) : undefined,
   };
 }
 const figure = (run: MigrationRun, label: string) => liveFigures(run).find((i) => i.label === label)?.value;
@@ -45,7 +45,7 @@ describe('the box of figures', () => {
   it('after an abort shows the last sample that had figures, not the trailing cancelled one', () => {
     const f = load('plain-8-abort');
     expect(f.samples.at(-1)?.info?.type).toBe('cancelled');
-    const run = runOf(f, 'cancelled');
+    const run = runOf(f, 'aborted');
     expect(figure(run, 'Throughput')).toBe('8.0 MiB/s');
     expect(figure(run, 'Remaining')).toBe('7.4 MiB');
     expect(figure(run, 'Iteration')).toBe('13');
@@ -74,7 +74,7 @@ describe('the box of figures', () => {
 describe('an ended run opened from the history', () => {
   it('gets its samples (the stream sends only new ones), so its chart and last-sample box are not empty', async () => {
     const f = load('plain-8-abort');
-    const full = runOf(f, 'cancelled');
+    const full = runOf(f, 'aborted');
     const { samples, ...head } = full;
     let loads = 0;
     const port: MigrationPort = {

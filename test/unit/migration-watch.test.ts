@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { migrationHandlers } from '../../electron/main/migration/handlers';
 import type { MigrationEngine, MigrationUpdate } from '../../electron/main/migration/engine';
 import type { MigrationRecord, MigrationSamplePayload, MigrationStartPayload } from '../../electron/main/migration/record';
-import { migrationsWatch, type MigrationWatchEvent } from '../../shared/ipc/contract';
+import { migrationsWatch } from '../../shared/ipc/contract';
+import type { MigrationWatchEvent } from '../../shared/migration/record-schema';
 
 type Sample = MigrationSamplePayload & { at: number };
 const run = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'migration-runs', 'autoconverge-8.json'), 'utf8')) as { options: Record<string, unknown>; samples: Sample[] };

@@ -7,13 +7,14 @@
 //   hvB$ virsh --connect qemu:///system domstate --reason --domain vmd   ->  running (post-copy failed)
 //   hvA's `virsh migrate` exited 1: error: operation failed: job 'migration in' failed in post-copy phase
 import { describe, expect, it } from 'vitest';
-import type { MigrationRecordView } from '../../shared/ipc/contract';
+import type { MigrationRecordView } from '../../shared/migration/record-schema';
 import { postcopyRecovery, type PostcopyRecovery } from '../../shared/migration/postcopy';
 import { interruptedNotice, interruptionMarks, offeredControls, offersSwitch, postcopyTimeline, splitSentence, switchNeedsConfirm, switchQuestion } from '../../renderer/src/features/migrate/postcopyView';
 import { finalStatistics, historyFinals, liveFigures, runLabel, trayProgress } from '../../renderer/src/features/migrate/runView';
 import { continuousSamples, runHead } from '../../renderer/src/store/migrationContract';
 import { reduceRuns } from '../../renderer/src/store/migrationSlice';
-import type { MigrationRun, RunRemedy } from '../../renderer/src/store/migrationPort';
+import type { MigrationRun } from '../../renderer/src/store/migrationPort';
+import type { MigrationVerdict, Remedy } from '../../shared/migration/verdict';
 
 const SOURCE_SAID = 'paused (post-copy failed)';
 const DESTINATION_SAID = 'running (post-copy failed)';
@@ -23,7 +24,8 @@ const recoverable = postcopyRecovery({ name: 'hvA', libvirtVersion: '9.0.0' }, {
 const tooOld = postcopyRecovery({ name: 'hvA', libvirtVersion: '9.0.0' }, { name: 'hvB', libvirtVersion: '7.0.0' });
 const unknown = postcopyRecovery({ name: 'hvA', libvirtVersion: '9.0.0' }, { name: 'hvB', libvirtVersion: undefined });
 
-const remedies: RunRemedy[] = [
+const NO_SIGNALS: MigrationVerdict['signals'] = { dirtyAtOrAboveThroughput: true, passesNotShrinking: 2, expectedDowntimeAboveLimit: true };
+const remedies: Remedy[] = [
   { action: 'setSpeed', value: 32, label: 'Raise the cap.', available: true },
   { action: 'postcopy', label: 'Switch to post-copy.', available: true },
   { action: 'abort', label: 'Abort.', available: true },
@@ -38,20 +40,19 @@ function run(over: Partial<MigrationRun> = {}): MigrationRun {
     sourceName: 'hvA',
     destinationName: 'hvB',
     startedAt: new Date(T0).toISOString(),
-    status: 'running',
+    state: 'running',
     options: { live: true, p2p: true, postcopy: true, bandwidthMiBps: 8 },
     samples: [
       { t: 3, iteration: 1, throughputMiBps: 8, dirtyMiBps: 4.8, remainingMiB: 232, downtimeMs: 900 },
       { t: 4, iteration: 1, throughputMiBps: 1, dirtyMiBps: 4.8, remainingMiB: 231, downtimeMs: 900, postcopy: true },
     ],
-    verdict: { state: 'not-converging', reason: 'Not converging.', remedies, etaNote: 'No ETA.' },
+    verdict: { state: 'not-converging', reason: 'Not converging.', remedies, etaNote: 'No ETA.', signals: NO_SIGNALS },
     ...over,
   };
 }
 
 const interrupted = (over: Partial<MigrationRun> = {}) =>
   run({
-    status: 'interrupted',
     state: 'post-copy-interrupted',
     interruption: { at: T0 + 10_000, source: SOURCE_SAID, destination: DESTINATION_SAID, resumes: 0 },
     ...over,
@@ -78,8 +79,6 @@ describe('the split VM', () => {
 
   it('reads "Post-copy interrupted" in the error tone in the tray and the history, with no final figures', () => {
     expect(runLabel(interrupted())).toEqual({ text: 'Post-copy interrupted', tone: 'error' });
-    // The dev fake's runs carry no record state: the status alone says it.
-    expect(runLabel(interrupted({ state: undefined }))).toEqual({ text: 'Post-copy interrupted', tone: 'error' });
     expect(finalStatistics(interrupted())).toBeUndefined();
     expect(historyFinals(interrupted())).toEqual({ total: 'not finished', downtime: '', data: '' });
     // The verdict from before the break is not progress.
@@ -109,9 +108,15 @@ describe('the controls a run offers', () => {
     expect(offeredControls(resumed, recoverable).map((x) => x.action)).toEqual(['setSpeed']);
   });
 
+  it('never a button for a restart with other options (not a control of this migration)', () => {
+    const restart: Remedy = { action: 'restartWithAutoConverge', label: 'Abort and start again with auto-converge.', available: false };
+    expect(offeredControls(run({ verdict: { ...run().verdict!, remedies: [remedies[0]!, restart] } }), recoverable).map((x) => x.action)).toEqual(['setSpeed']);
+  });
+
   it('for an ended run: none', () => {
-    expect(offeredControls(run({ status: 'completed' }), recoverable)).toEqual([]);
-    expect(offeredControls(run({ status: 'failed' }), recoverable)).toEqual([]);
+    expect(offeredControls(run({ state: 'completed' }), recoverable)).toEqual([]);
+    expect(offeredControls(run({ state: 'failed' }), recoverable)).toEqual([]);
+    expect(offeredControls(run({ state: 'aborted' }), recoverable)).toEqual([]);
   });
 
   it('switches at once between hosts that can resume it, and asks first otherwise; abort always asks', () => {
@@ -165,7 +170,7 @@ describe('main’s record in the renderer', () => {
       interruption: { at: T0 + 10_000, source: SOURCE_SAID, destination: DESTINATION_SAID, resumes: 0 },
     };
     const h = runHead(record);
-    expect(h).toMatchObject({ status: 'interrupted', state: 'post-copy-interrupted', inPostcopy: false, interruption: record.interruption, events: record.events });
+    expect(h).toMatchObject({ state: 'post-copy-interrupted', inPostcopy: false, interruption: record.interruption, events: record.events });
     expect(h.error).toBeUndefined();
   });
 });

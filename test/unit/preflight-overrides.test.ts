@@ -8,7 +8,9 @@ import { Journal } from '../../electron/main/migration/journal';
 import { MigrationEngine, type EngineHostAccess } from '../../electron/main/migration/engine';
 import { migrationHandlers } from '../../electron/main/migration/handlers';
 import { decidePreflight } from '../../electron/main/migration/preflight-overrides';
-import { migrationRecordSchema, migrationsList, migrationsStart, type PreflightResultView } from '../../shared/ipc/contract';
+import { migrationsList, migrationsStart } from '../../shared/ipc/contract';
+import { migrationRecordSchema } from '../../shared/migration/record-schema';
+import type { PreflightResultView } from '../../shared/migration/preflight-result';
 import type { HostView } from '../../shared/inventory/types';
 
 const timedOut: PreflightResultView = { check: 'ports', title: 'Migration ports', status: 'fail', message: 'From hvA to 10.77.0.12: migration ports (49152-49215) 49152-49215 timeout.', overridable: true };

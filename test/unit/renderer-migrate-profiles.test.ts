@@ -133,7 +133,7 @@ describe('final statistics of an ended migration', () => {
     sourceName: 'hvA',
     destinationName: 'hvB',
     startedAt: '2026-11-25T12:00:00.000Z',
-    status: 'completed',
+    state: 'completed',
     options: {},
     // The last running sample: none of these is a final figure.
     samples: [{ t: 4, throughputMiBps: 30, dirtyMiBps: 1, remainingMiB: 3, downtimeMs: 900 }],
@@ -162,9 +162,9 @@ describe('final statistics of an ended migration', () => {
   });
 
   it('are absent while it runs, and for a failed or aborted one that has none', () => {
-    expect(finalStatistics({ ...base, status: 'running' })).toBeUndefined();
-    expect(historyFinals({ ...base, status: 'running' })).toEqual({ total: 'running…', downtime: '', data: '' });
-    expect(finalStatistics({ ...base, status: 'cancelled' })).toBeUndefined();
-    expect(finalStatistics({ ...base, status: 'failed', totalMs: 9_000 })?.items[0]).toEqual({ label: 'Total time', value: '9 s' });
+    expect(finalStatistics({ ...base, state: 'running' })).toBeUndefined();
+    expect(historyFinals({ ...base, state: 'running' })).toEqual({ total: 'running…', downtime: '', data: '' });
+    expect(finalStatistics({ ...base, state: 'aborted' })).toBeUndefined();
+    expect(finalStatistics({ ...base, state: 'failed', totalMs: 9_000 })?.items[0]).toEqual({ label: 'Total time', value: '9 s' });
   });
 });

@@ -39,7 +39,7 @@ const buttons = (html: string) => [...html.matchAll(/<button[^>]*>([^<]*)<\/butt
 describe('the migration view of an interrupted post-copy', () => {
   it('says the VM is split and where each half is, offers only "Resume post-copy", and shows libvirt’s words of the failed resume', async () => {
     const { store, split } = await setup();
-    expect(split.status).toBe('interrupted');
+    expect(split.state).toBe('post-copy-interrupted');
     const html = render(store, createElement(MigrationView, { id: split.id }));
     const verdict = /<p role="status" aria-label="Migration verdict"[^>]*>(.*?)<\/p>/.exec(html)?.[1] ?? '';
     expect(text(verdict)).toContain('Post-copy interrupted. ');
@@ -62,10 +62,10 @@ describe('the migration view of an interrupted post-copy', () => {
 
   it('resumes through the store: the run runs again, resumed, and the view offers no abort', async () => {
     const { store, split } = await setup();
-    await store.getState().controlMigration(split.id, { kind: 'resumePostcopy' });
+    await store.getState().controlMigration(split.id, { action: 'resumePostcopy' });
     await tick();
     const r = store.getState().migration.runs[split.id];
-    expect(r?.status).toBe('running');
+    expect(r?.state).toBe('post-copy');
     expect(r?.interruption?.resumedAt).toBeDefined();
     expect(r?.events?.at(-1)?.kind).toBe('post-copy-resume');
     const html = render(store, createElement(MigrationView, { id: split.id }));

@@ -4,11 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { createFakeApi } from '../../renderer/src/dev/fakeApi';
 import { createFerryStore } from '../../renderer/src/store';
 import { allFailuresConfirmed } from '../../renderer/src/features/migrate/PreflightList';
-import type { MigrationPort, PreflightCheck, StartSpec } from '../../renderer/src/store/migrationPort';
+import type { PreflightResultView } from '../../shared/migration/preflight-result';
+import type { MigrationPort, StartSpec } from '../../renderer/src/store/migrationPort';
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
-const ports: PreflightCheck = { id: 'ports', title: 'Migration ports', status: 'fail', message: '49152-49215 timeout', overridable: true };
-const state: PreflightCheck = { id: 'state', title: 'VM state on the source', status: 'fail', message: 'shut off', remedy: 'offline' };
+const ports: PreflightResultView = { check: 'ports', title: 'Migration ports', status: 'fail', message: '49152-49215 timeout', overridable: true };
+const state: PreflightResultView = { check: 'state', title: 'VM state on the source', status: 'fail', message: 'shut off', remedy: 'offline' };
 
 async function setup(answer: (spec: StartSpec) => Awaited<ReturnType<MigrationPort['start']>>) {
   const specs: StartSpec[] = [];
@@ -34,7 +35,7 @@ describe('overriding a failed pre-flight check from the dialog', () => {
   it('sends the confirmed check with the next start, and says the refusal is in the history', async () => {
     const { store, specs } = await setup((spec) =>
       spec.overrides?.includes('ports')
-        ? { ok: true, value: { id: 'm2', preflight: [{ ...ports, overridden: true }] } }
+        ? { ok: true, value: { id: 'm2', preflight: [{ ...ports, override: { at: 1, confirmation: 'I checked "Migration ports" myself' } }] } }
         : { ok: true, value: { id: 'm1', refused: true, preflight: [ports] } },
     );
     await store.getState().startMigration();

@@ -4,8 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import type { MigrationRecordView, MigrationSample } from '../../shared/ipc/contract';
-import { migrationRecordSchema, migrationSampleSchema } from '../../shared/ipc/contract';
+import { migrationRecordSchema, migrationSampleSchema, type MigrationRecordView, type MigrationSample } from '../../shared/migration/record-schema';
 import { deriveJobFigures } from '../../shared/migration/derive';
 import { parseDomjobinfo } from '../../shared/parsers/virsh-domjobinfo';
 import { ferryError } from '../../shared/errors';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse as parseCsv } from 'csv-parse/sync';
-import type { MigrationRecordView, MigrationSample } from '../../shared/ipc/contract';
+import type { MigrationRecordView, MigrationSample } from '../../shared/migration/record-schema';
 import { migrationsGet, migrationsList } from '../../shared/ipc/contract';
 import { reportsExport, reportsGet, reportsImport, reportsList } from '../../shared/ipc/reports-contract';
 import { ferryError } from '../../shared/errors';

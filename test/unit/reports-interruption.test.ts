@@ -3,7 +3,7 @@
 // 9.0.0, 2026-12-07: `virsh --connect qemu:///system domstate --reason --domain vmd` on hvA and on hvB after
 // `virsh domjobabort --postcopy --domain vmd` on hvA during a post-copy migration of vmd hvA -> hvB).
 import { describe, expect, it } from 'vitest';
-import type { MigrationRecordView } from '../../shared/ipc/contract';
+import type { MigrationRecordView } from '../../shared/migration/record-schema';
 import { buildHtmlReport, interruptionRows } from '../../shared/reports/html';
 import { interruptionReport } from '../../shared/reports/interruption';
 

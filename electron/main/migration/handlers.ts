@@ -8,19 +8,10 @@
  */
 import { err, ok, type Result } from '../../../shared/result';
 import { ferryError, type FerryError } from '../../../shared/errors';
-import {
-  MIGRATION_CONTROL_ACTIONS,
-  migrationsControl,
-  migrationsGet,
-  migrationsList,
-  migrationsPreflight,
-  migrationsStart,
-  migrationsWatch,
-  type MigrationRecordView,
-  type MigrationSample,
-  type MigrationWatchEvent,
-  type PreflightResultView,
-} from '../../../shared/ipc/contract';
+import { migrationsControl, migrationsGet, migrationsList, migrationsPreflight, migrationsStart, migrationsWatch } from '../../../shared/ipc/contract';
+import { MIGRATION_CONTROL_ACTIONS } from '../../../shared/migration/controls';
+import type { MigrationRecordView, MigrationSample, MigrationWatchEvent } from '../../../shared/migration/record-schema';
+import type { PreflightResultView } from '../../../shared/migration/preflight-result';
 import type { MigrationOptions } from '../../../shared/migration/options';
 import { migrationVerdict, type MigrationVerdict, type VerdictContext, type VerdictSample } from '../../../shared/migration/verdict';
 import type { HostView } from '../../../shared/inventory/types';
@@ -200,7 +191,7 @@ export function migrationHandlers(d: MigrationHandlerDeps): EngineHandlers {
         }
       }
       const started = await engine.start({ ...req, ...(preflight ? { preflight } : {}) });
-      return started.ok ? ok({ id: started.value.id, ...(preflight ? { preflight } : {}) }) : started;
+      return started.ok ? ok({ id: started.value.id, preflight: preflight ?? [] }) : started;
     },
     [migrationsControl.id]: async (input) => {
       const r = await engine.control(input.id, controlOf(input.action, input.value));

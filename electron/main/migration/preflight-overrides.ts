@@ -5,7 +5,7 @@
  * Pure.
  */
 import { overrideConfirmation } from '../../../shared/commands/preflight';
-import type { PreflightResultView } from '../../../shared/ipc/contract';
+import type { PreflightResultView } from '../../../shared/migration/preflight-result';
 
 export interface PreflightDecision {
   readonly start: boolean;

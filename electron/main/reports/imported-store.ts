@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { z } from 'zod';
-import { migrationRecordSchema, migrationSampleSchema } from '../../../shared/ipc/contract';
+import { migrationRecordSchema, migrationSampleSchema } from '../../../shared/migration/record-schema';
 import type { FerryError } from '../../../shared/errors';
 import { ok, type Result } from '../../../shared/result';
 import type { ReportEntry } from '../../../shared/reports/schema';

@@ -1,26 +1,15 @@
 /**
- * The MigrationPort over the IPC contract's migration channels (ferry.migrations.preflight/start/control/get and
- * the watch stream): records and samples from main mapped to the renderer's runs in chart units.
+ * The MigrationPort over the IPC contract's migration channels (ferry.migrations.start/control/get and the watch
+ * stream): records from main as they are (states, verdicts, pre-flight results), samples in chart units.
  */
 import * as c from '../../../shared/ipc/contract';
-import type { MigrationVerdict } from '../../../shared/migration/verdict';
+import type { MigrationRecordView, MigrationSample } from '../../../shared/migration/record-schema';
+import { isActive } from '../../../shared/migration/state';
 import { chartPoint } from '../features/migrate/chartData';
 import { call, type FerryApi } from './ports';
-import type { MigrationEvent, MigrationPort, PreflightCheck, RunHead, RunSample, RunStatus, RunVerdict } from './migrationPort';
+import type { MigrationEvent, MigrationPort, RunHead, RunSample } from './migrationPort';
 
-const STATUS: Record<c.MigrationRecordState, RunStatus> = {
-  preflight: 'running',
-  running: 'running',
-  'post-copy': 'running',
-  'post-copy-interrupted': 'interrupted',
-  completed: 'completed',
-  failed: 'failed',
-  aborted: 'cancelled',
-  refused: 'refused',
-  unknown: 'failed',
-};
-
-export function runHead(r: c.MigrationRecordView): RunHead {
+export function runHead(r: MigrationRecordView): RunHead {
   return {
     id: r.id,
     vmName: r.vm,
@@ -30,13 +19,12 @@ export function runHead(r: c.MigrationRecordView): RunHead {
     destinationName: r.destination.name,
     startedAt: new Date(r.startedAt).toISOString(),
     endedAt: r.endedAt === undefined ? undefined : new Date(r.endedAt).toISOString(),
-    status: STATUS[r.state],
     state: r.state,
     options: r.options,
     limits: r.limits,
     inPostcopy: r.state === 'post-copy',
     postcopy: r.postcopy,
-    verdict: r.verdict === undefined ? undefined : runVerdict(r.verdict),
+    verdict: r.verdict,
     totalMs: r.result.totalTimeMs,
     downtimeMs: r.result.downtimeMs,
     dataSentBytes: r.result.dataBytes,
@@ -46,21 +34,7 @@ export function runHead(r: c.MigrationRecordView): RunHead {
   };
 }
 
-export function runVerdict(v: MigrationVerdict): RunVerdict {
-  return {
-    state: v.state,
-    reason: v.reason,
-    // A restart with other options is not a one-click control of a running migration: shown nowhere here.
-    remedies: v.remedies.flatMap((r) => (r.action === 'restartWithAutoConverge' ? [] : [{ action: r.action, value: r.value, label: r.label, available: r.available }])),
-    etaMs: v.etaMs,
-    etaNote: v.etaNote,
-    passProgress: v.passProgress,
-    progressLabel: v.progressLabel,
-    elapsedMs: v.elapsedMs,
-  };
-}
-
-export function runSample(s: c.MigrationSample, startedAtMs: number): RunSample | undefined {
+export function runSample(s: MigrationSample, startedAtMs: number): RunSample | undefined {
   if (s.figures === undefined) return undefined;
   return {
     ...chartPoint(s.figures.elapsedMs ?? s.at - startedAtMs, s.figures, s.info?.autoConvergeThrottlePercent),
@@ -87,37 +61,22 @@ export function continuousSamples(samples: readonly RunSample[]): RunSample[] {
   return out;
 }
 
-export function preflightCheck(p: c.PreflightResultView): PreflightCheck {
-  return {
-    id: p.check,
-    title: p.title ?? p.check,
-    status: p.status === 'skipped' ? 'pass' : p.status,
-    message: p.status === 'skipped' ? `Skipped: ${p.message}` : p.message,
-    fix: p.fix,
-    ...(p.overridable === true ? { overridable: true } : {}),
-    ...(p.remedy !== undefined ? { remedy: p.remedy } : {}),
-    ...(p.override !== undefined ? { overridden: true } : {}),
-  };
-}
-
 export function contractMigrationPort(api: FerryApi): MigrationPort {
   return {
-    async start(spec) {
-      // Main runs pre-flight within the start, so that a refusal is recorded, and re-checks the overrides itself.
+    start(spec) {
+      // One request: main runs pre-flight within the start (so a refusal is recorded and the overrides are checked
+      // against its own run) and answers the checks it ran; nothing here runs them again.
       const overrides = (spec.overrides ?? []).map((check) => ({ check, confirmed: true as const }));
-      const started = await call(api, c.migrationsStart, {
+      return call(api, c.migrationsStart, {
         vm: spec.domain,
         sourceHostId: spec.sourceHostId,
         destinationHostId: spec.destinationHostId,
         options: spec.options,
         ...(overrides.length > 0 ? { overrides } : {}),
       });
-      if (!started.ok) return started;
-      const preflight = (started.value.preflight ?? []).map(preflightCheck);
-      return { ok: true, value: { id: started.value.id, preflight, ...(started.value.refused === true ? { refused: true } : {}) } };
     },
-    control(id, action) {
-      return call(api, c.migrationsControl, action.kind === 'setSpeed' || action.kind === 'setMaxDowntime' ? { id, action: action.kind, value: Math.round(action.value) } : { id, action: action.kind });
+    control(id, control) {
+      return call(api, c.migrationsControl, 'value' in control ? { id, action: control.action, value: Math.round(control.value) } : { id, action: control.action });
     },
     async load(id) {
       const g = await call(api, c.migrationsGet, { id });
@@ -133,7 +92,7 @@ export function contractMigrationPort(api: FerryApi): MigrationPort {
           for (const r of e.records) started.set(r.id, r.startedAt);
           onEvent({ type: 'snapshot', runs: e.records.map((r) => ({ ...runHead(r), samples: [] })) });
           // Samples of the ones still running (the chart), fetched once; the stream brings the next ones.
-          for (const r of e.records.filter((x) => STATUS[x.state] === 'running')) {
+          for (const r of e.records.filter((x) => isActive(x.state))) {
             void call(api, c.migrationsGet, { id: r.id }).then((g) => {
               if (!open || !g.ok) return;
               const samples = continuousSamples(g.value.samples.flatMap((s) => runSample(s, r.startedAt) ?? []));
@@ -145,8 +104,7 @@ export function contractMigrationPort(api: FerryApi): MigrationPort {
           onEvent({ type: 'run', run: runHead(e.record) });
         } else {
           const sample = runSample(e.sample, started.get(e.id) ?? e.sample.at);
-          const verdict = e.sample.verdict === undefined ? undefined : runVerdict(e.sample.verdict);
-          if (sample !== undefined) onEvent({ type: 'sample', id: e.id, sample, verdict });
+          if (sample !== undefined) onEvent({ type: 'sample', id: e.id, sample, verdict: e.sample.verdict });
         }
       });
       return () => {

@@ -9,8 +9,10 @@ import './migrationProfiles';
 import { call } from './ports';
 import { BUILT_IN_PROFILES, offlineOptions, validateMigrationOptions, type MigrationOptions, type MigrationProfile } from '../../../shared/migration/options';
 import type { HostView } from '../../../shared/inventory/types';
+import { isActive } from '../../../shared/migration/state';
 import { afterPrevious, contractMigrationPort } from './migrationContract';
-import { migrationPortOf, type MigrationEvent, type MigrationRun, type RunVerdict } from './migrationPort';
+import type { MigrationVerdict } from '../../../shared/migration/verdict';
+import { migrationPortOf, type MigrationEvent, type MigrationRun } from './migrationPort';
 import type { MigrateDraft, MigrationSlice, SliceCreator } from './types';
 
 /**
@@ -18,7 +20,7 @@ import type { MigrateDraft, MigrationSlice, SliceCreator } from './types';
  * before the latest sample reached the record (its journal line still being written): it must not replace the
  * verdict that came with that sample, or the verdict lags the figures beside it.
  */
-export function newerVerdict(current: RunVerdict | undefined, incoming: RunVerdict | undefined): RunVerdict | undefined {
+export function newerVerdict(current: MigrationVerdict | undefined, incoming: MigrationVerdict | undefined): MigrationVerdict | undefined {
   if (incoming === undefined) return current;
   if (current?.elapsedMs !== undefined && incoming.elapsedMs !== undefined && incoming.elapsedMs < current.elapsedMs) return current;
   return incoming;
@@ -169,12 +171,12 @@ export const createMigrationSlice: SliceCreator<MigrationSlice> = (set, get, dep
         patch(() => ({ phase: 'editing', error: r.error }));
         return;
       }
-      const failed = r.value.preflight.filter((c) => c.status === 'fail' && c.overridden !== true);
+      const failed = r.value.preflight.filter((c) => c.status === 'fail' && c.override === undefined);
       if (r.value.id === undefined || r.value.refused === true || failed.length > 0) {
         const recorded = r.value.refused === true && r.value.id !== undefined ? ' The refused attempt is in the migration history.' : '';
         // Confirmations stay only for checks that failed again and can be overridden.
-        const still = overrides.filter((id) => failed.some((c) => c.id === id && c.overridable === true));
-        patch(() => ({ phase: 'editing', preflight: r.value.preflight, overrides: still, error: { code: 'input.invalid', message: `Pre-flight failed: ${failed.map((c) => c.title).join(', ') || 'the migration did not start'}. Nothing was changed.${recorded}` } }));
+        const still = overrides.filter((id) => failed.some((c) => c.check === id && c.overridable === true));
+        patch(() => ({ phase: 'editing', preflight: r.value.preflight, overrides: still, error: { code: 'input.invalid', message: `Pre-flight failed: ${failed.map((c) => c.title ?? c.check).join(', ') || 'the migration did not start'}. Nothing was changed.${recorded}` } }));
         return;
       }
       const id = r.value.id;
@@ -205,7 +207,7 @@ export const createMigrationSlice: SliceCreator<MigrationSlice> = (set, get, dep
       // An ended run from the history has no samples in the store (the stream sends only new ones): fetch them once,
       // or its chart and last-sample box stay empty.
       const run = id === null ? undefined : get().migration.runs[id];
-      if (id === null || run === undefined || run.status === 'running' || run.samples.length > 0 || loaded.has(id) || port.load === undefined) return;
+      if (id === null || run === undefined || isActive(run.state) || run.samples.length > 0 || loaded.has(id) || port.load === undefined) return;
       loaded.add(id);
       void port.load(id).then((r) => {
         if (r.ok) set((s) => ({ migration: { ...s.migration, runs: reduceRuns(s.migration.runs, { type: 'run', run: r.value.run, samples: r.value.samples }) } }));
@@ -213,10 +215,10 @@ export const createMigrationSlice: SliceCreator<MigrationSlice> = (set, get, dep
       });
     },
 
-    async controlMigration(id, action) {
+    async controlMigration(id, control) {
       if (get().migration.controlling[id] !== undefined) return;
-      set((s) => ({ migration: { ...s.migration, controlling: { ...s.migration.controlling, [id]: action.kind } } }));
-      const r = await port.control(id, action);
+      set((s) => ({ migration: { ...s.migration, controlling: { ...s.migration.controlling, [id]: control.action } } }));
+      const r = await port.control(id, control);
       set((s) => {
         const { [id]: _done, ...rest } = s.migration.controlling;
         return { migration: { ...s.migration, controlling: rest } };

@@ -7,7 +7,9 @@ import type { HostRecord, HostView, JumpHop, SshConfigCandidate, VmState } from 
 import type { DraftField, DraftFields, FieldErrors } from '../view/draft';
 import type { VmColumn, VmFilter, VmSort } from '../view/vmRows';
 import type { FerryApi } from './ports';
-import type { ControlAction, MigrationRun, PreflightCheck } from './migrationPort';
+import type { MigrationControl, MigrationControlAction } from '../../../shared/migration/controls';
+import type { PreflightResultView } from '../../../shared/migration/preflight-result';
+import type { MigrationRun } from './migrationPort';
 import type { MigrationOptionKey, MigrationOptions, MigrationProfile, OptionProblem } from '../../../shared/migration/options';
 
 // ---- inventory -------------------------------------------------------------------------------------------------
@@ -184,7 +186,8 @@ export interface MigrateDraft {
   /** The exact command line that will run on the source (undefined until there is a destination). */
   readonly commandLine?: string | undefined;
   readonly phase: 'editing' | 'checking' | 'starting';
-  readonly preflight?: readonly PreflightCheck[] | undefined;
+  /** The checks the last start ran (main answers them with the start). */
+  readonly preflight?: readonly PreflightResultView[] | undefined;
   /** Failed, overridable checks the admin confirmed starting despite (cleared when the options or destination change). */
   readonly overrides?: readonly string[] | undefined;
   readonly error?: FerryError | undefined;
@@ -198,7 +201,7 @@ export interface MigrationData {
   /** The migration on screen in the migration view, or null. */
   readonly openRunId: string | null;
   /** Which remedy is being sent, so its button shows it. */
-  readonly controlling: Readonly<Record<string, ControlAction['kind']>>;
+  readonly controlling: Readonly<Record<string, MigrationControlAction>>;
 }
 export interface MigrationSlice {
   readonly migration: MigrationData;
@@ -208,7 +211,7 @@ export interface MigrationSlice {
   setMigrateDestination(hostId: string | null): void;
   chooseProfile(id: string): void;
   setMigrateOption<K extends MigrationOptionKey>(key: K, value: MigrationOptions[K] | undefined): void;
-  /** Pre-flight then start; on success the dialog closes and the migration view opens. */
+  /** Starts (main runs pre-flight within it, once); on success the dialog closes and the migration view opens. */
   startMigration(): Promise<void>;
   /** The admin confirms (or withdraws) starting despite a failed check that is not certain. */
   confirmOverride(checkId: string, confirmed: boolean): void;
@@ -217,7 +220,7 @@ export interface MigrationSlice {
   /** Subscribes to migrations (reference-counted); call the returned function to release. */
   watchMigrations(): () => void;
   openRun(id: string | null): void;
-  controlMigration(id: string, action: ControlAction): Promise<void>;
+  controlMigration(id: string, control: MigrationControl): Promise<void>;
 }
 
 export type FerryState = InventorySlice & UiSlice & NoticeSlice & DialogSlice & AppSlice & MigrationSlice;

@@ -1,11 +1,12 @@
 /** The bar under the console: running (and interrupted) migrations (progress, verdict; click to open), and "Migrate…" for the selected VM. */
+import { isActive } from '../../../../shared/migration/state';
 import { useActions, useFerry, useFerryShallow } from '../../store/react';
 import { splitVmKey } from '../../store/migrationSlice';
 import { runLabel, trayProgress } from './runView';
 
 export function MigrationTray() {
   // An interrupted run has not ended (the VM is split until a resume): it stays in the tray, in the error tone.
-  const running = useFerryShallow((s) => Object.values(s.migration.runs).filter((r) => r.status === 'running' || r.status === 'interrupted'));
+  const running = useFerryShallow((s) => Object.values(s.migration.runs).filter((r) => isActive(r.state) || r.state === 'post-copy-interrupted'));
   const historyCount = useFerry((s) => Object.keys(s.migration.runs).length);
   const selected = useFerry((s) => s.ui.selectedVmKey);
   const openRunId = useFerry((s) => s.migration.openRunId);

@@ -5,7 +5,9 @@
  * one the last sample too) and the chart; or, with id '', the history of every migration.
  */
 import { useId, useMemo, useState } from 'react';
+import { takesValue } from '../../../../shared/migration/controls';
 import type { PostcopyRecovery } from '../../../../shared/migration/postcopy';
+import { isActive } from '../../../../shared/migration/state';
 import { useActions, useFerry } from '../../store/react';
 import type { MigrationRun } from '../../store/migrationPort';
 import { formatTimestamp } from '../../view/format';
@@ -35,7 +37,7 @@ export function MigrationView({ id }: { id: string }) {
       <Verdict run={run} />
       <PostcopyTimeline run={run} />
       <FinalFigures run={run} />
-      {run.status !== 'completed' && <Figures run={run} />}
+      {run.state !== 'completed' && <Figures run={run} />}
       <MigrationChart
         points={run.samples}
         bandwidthCapMiBps={run.limits?.bandwidthMiBps ?? run.options.bandwidthMiBps}
@@ -71,14 +73,15 @@ function Verdict({ run }: { run: MigrationRun }) {
   }
   const v = run.verdict;
   const label = runLabel(run);
-  const text = run.status === 'running' ? (v?.reason ?? 'Waiting for the first sample…') : run.status === 'completed' ? `Completed in ${fmtMs(run.totalMs)} with ${fmtMs(run.downtimeMs)} of downtime.` : (run.error?.message ?? 'The migration was aborted; the VM keeps running on the source.');
+  const active = isActive(run.state);
+  const text = active ? (v?.reason ?? 'Waiting for the first sample…') : run.state === 'completed' ? `Completed in ${fmtMs(run.totalMs)} with ${fmtMs(run.downtimeMs)} of downtime.` : (run.error?.message ?? 'The migration was aborted; the VM keeps running on the source.');
   return (
     <div className={`verdict tone-${label.tone}`}>
       <p role="status" aria-label="Migration verdict" className="verdict__sentence">
-        <strong>{run.status === 'running' && v !== undefined ? VERDICT_LABELS[v.state] : label.text}.</strong> {text}
+        <strong>{active && v !== undefined ? VERDICT_LABELS[v.state] : label.text}.</strong> {text}
       </p>
-      {run.status === 'running' && <Controls id={run.id} controls={controls} recovery={recovery} />}
-      {run.status !== 'running' && run.error?.detail !== undefined && (
+      {active && <Controls id={run.id} controls={controls} recovery={recovery} />}
+      {!active && run.error?.detail !== undefined && (
         <section aria-label="libvirt's error" className="banner__detail">
           <pre>{run.error.detail}</pre>
         </section>
@@ -108,8 +111,8 @@ function Controls({ id, controls, recovery }: { id: string; controls: readonly O
   const riskId = useId();
   const act = (c: OfferedControl) => {
     setConfirming(null);
-    if (c.action === 'setSpeed' || c.action === 'setMaxDowntime') return void controlMigration(id, { kind: c.action, value: c.value ?? 0 });
-    return void controlMigration(id, { kind: c.action });
+    const action = c.action;
+    return void controlMigration(id, takesValue(action) ? { action, value: c.value ?? 0 } : { action });
   };
   const danger = (c: OfferedControl) => c.action === 'abort' || (c.action === 'postcopy' && c.confirm);
   if (controls.length === 0) return null;
@@ -200,7 +203,7 @@ function FinalFigures({ run }: { run: MigrationRun }) {
 
 function Figures({ run }: { run: MigrationRun }) {
   return (
-    <dl className="figures" aria-label={run.status === 'running' ? 'Live figures' : run.status === 'interrupted' ? 'Last sample before the interruption' : 'Last sample before the end'}>
+    <dl className="figures" aria-label={isActive(run.state) ? 'Live figures' : run.state === 'post-copy-interrupted' ? 'Last sample before the interruption' : 'Last sample before the end'}>
       {liveFigures(run).map(({ label, value }) => (
         <div key={label} className="figures__item">
           <dt>{label}</dt>

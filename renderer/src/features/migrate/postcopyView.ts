@@ -5,7 +5,10 @@
  */
 import type { PostcopyRecovery } from '../../../../shared/migration/postcopy';
 import { formatMilliseconds } from '../../../../shared/units';
-import type { MigrationRun, RemedyAction, RunRemedy } from '../../store/migrationPort';
+import type { MigrationRun } from '../../store/migrationPort';
+import { isControlAction, type MigrationControlAction } from '../../../../shared/migration/controls';
+import { isActive } from '../../../../shared/migration/state';
+import type { Remedy } from '../../../../shared/migration/verdict';
 import { postcopyMarkerT } from './chartData';
 import type { ChartMark } from './MigrationChart';
 
@@ -23,7 +26,7 @@ export function splitSentence(r: Pick<MigrationRun, 'vmName' | 'sourceName' | 'd
 
 /** The verdict box of an interrupted run: what happened, where the halves are, what to do; libvirt's words after a failed resume. */
 export function interruptedNotice(r: MigrationRun): { sentence: string; failure?: { message: string; detail?: string | undefined } } | undefined {
-  if (r.status !== 'interrupted') return undefined;
+  if (r.state !== 'post-copy-interrupted') return undefined;
   const split = splitSentence(r) ?? `${r.vmName} runs on ${r.destinationName}; part of its memory is still on ${r.sourceName}`;
   const tried = r.interruption?.resumes ?? 0;
   const sentence = `The migration connection broke after the switch and the VM's memory is split: ${split}. Resume post-copy to bring the rest to ${r.destinationName}${tried > 0 ? ` (${tried === 1 ? 'one resume' : `${tried} resumes`} tried so far)` : ''}.`;
@@ -31,7 +34,7 @@ export function interruptedNotice(r: MigrationRun): { sentence: string; failure?
   return e === undefined ? { sentence } : { sentence, failure: { message: e.message, detail: e.detail } };
 }
 
-export type OfferedAction = RemedyAction | 'resumePostcopy';
+export type OfferedAction = MigrationControlAction;
 
 export interface OfferedControl {
   readonly action: OfferedAction;
@@ -50,9 +53,11 @@ export const RESUME_LABEL = 'Resume post-copy: virsh migrate --postcopy-resume o
  * split VM loses it. Once post-copy broke, a resumed run never offers abort or a second switch either.
  */
 export function offeredControls(r: MigrationRun, recovery: PostcopyRecovery): OfferedControl[] {
-  if (r.status === 'interrupted') return [{ action: 'resumePostcopy', label: RESUME_LABEL, available: true, confirm: false }];
-  if (r.status !== 'running' || r.verdict === undefined) return [];
-  const remedies: readonly RunRemedy[] = r.interruption === undefined ? r.verdict.remedies : r.verdict.remedies.filter((x) => x.action !== 'abort' && x.action !== 'postcopy');
+  if (r.state === 'post-copy-interrupted') return [{ action: 'resumePostcopy', label: RESUME_LABEL, available: true, confirm: false }];
+  if (!isActive(r.state) || r.verdict === undefined) return [];
+  // A restart with other options is not a control of this migration: no button for it here.
+  const controls = r.verdict.remedies.filter((x): x is Remedy & { action: MigrationControlAction } => isControlAction(x.action));
+  const remedies = r.interruption === undefined ? controls : controls.filter((x) => x.action !== 'abort' && x.action !== 'postcopy');
   return remedies.map((x) => ({ ...x, confirm: x.action === 'abort' || (x.action === 'postcopy' && switchNeedsConfirm(recovery)) }));
 }
 

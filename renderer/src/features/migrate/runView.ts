@@ -1,8 +1,8 @@
 /** Pure formatting of a migration run for the tray, the live figures and the history. */
-import type { MigrationRecordState } from '../../../../shared/ipc/contract';
-import { migrationStateLabel } from '../../../../shared/migration/state';
+import { isActive, migrationStateLabel } from '../../../../shared/migration/state';
+import type { VerdictState } from '../../../../shared/migration/verdict';
 import { formatMilliseconds } from '../../../../shared/units';
-import type { MigrationRun, RunSample, RunStatus, VerdictState } from '../../store/migrationPort';
+import type { MigrationRun, RunSample } from '../../store/migrationPort';
 
 export const VERDICT_LABELS: Record<VerdictState, string> = {
   starting: 'Starting',
@@ -22,12 +22,10 @@ export function fmtMs(ms: number | undefined): string {
 }
 
 /** What the tray and history say about a run in one word or two. */
-const STATE_OF_STATUS: Record<RunStatus, MigrationRecordState> = { running: 'running', interrupted: 'post-copy-interrupted', completed: 'completed', failed: 'failed', cancelled: 'aborted', refused: 'refused' };
-
 export function runLabel(r: MigrationRun): { text: string; tone: string } {
   // An ended run reads as the reports read it: the record's state, in the one set of words for states.
-  if (r.status !== 'running') {
-    const l = migrationStateLabel(r.state ?? STATE_OF_STATUS[r.status]);
+  if (!isActive(r.state)) {
+    const l = migrationStateLabel(r.state);
     return { text: l.text, tone: l.tone };
   }
   const v = r.verdict?.state ?? 'starting';
@@ -62,7 +60,7 @@ export function latestFigures(r: MigrationRun) {
 
 /** Running and past the switch to post-copy: the guest runs on the destination. */
 export function inPostcopy(r: MigrationRun): boolean {
-  if (r.status !== 'running') return false;
+  if (!isActive(r.state)) return false;
   return r.inPostcopy === true || r.verdict?.state === 'post-copy' || r.samples.at(-1)?.postcopy === true || (r.postcopy !== undefined && r.postcopy.endedAt === undefined);
 }
 
@@ -82,8 +80,8 @@ export function liveFigures(r: MigrationRun): { label: string; value: string }[]
   const f = latestFigures(r);
   const v = r.verdict;
   // An interrupted run's last samples were taken in post-copy: their dirty rate and downtime mean nothing either.
-  const pc = inPostcopy(r) || r.status === 'interrupted';
-  const running = r.status === 'running';
+  const pc = inPostcopy(r) || r.state === 'post-copy-interrupted';
+  const running = isActive(r.state);
   return [
     { label: 'Throughput', value: fmtRate(f.throughput) },
     { label: 'Dirty rate', value: pc ? POSTCOPY_NA : fmtRate(f.dirty) },
@@ -101,7 +99,7 @@ export function liveFigures(r: MigrationRun): { label: string; value: string }[]
  */
 export function trayProgress(r: MigrationRun): { value?: number; text?: string } {
   // An interrupted run keeps the verdict from before the break: nothing of it is progress now.
-  if (r.status === 'interrupted') return {};
+  if (r.state === 'post-copy-interrupted') return {};
   const v = r.verdict;
   if (v?.passProgress !== undefined) return { value: v.passProgress };
   const pass = r.samples.at(-1)?.iteration;
@@ -122,9 +120,9 @@ export interface FinalStatistics {
 
 export function finalStatistics(r: MigrationRun): FinalStatistics | undefined {
   // An interrupted run has not ended: libvirt has no completed job to report.
-  if (r.status === 'running' || r.status === 'interrupted') return undefined;
+  if (isActive(r.state) || r.state === 'post-copy-interrupted') return undefined;
   const any = r.totalMs !== undefined || r.downtimeMs !== undefined || r.dataSentBytes !== undefined;
-  if (!any && r.status !== 'completed') return undefined;
+  if (!any && r.state !== 'completed') return undefined;
   const dataMiB = r.dataSentBytes === undefined ? undefined : r.dataSentBytes / 1048576;
   const average = dataMiB !== undefined && r.totalMs !== undefined && r.totalMs > 0 ? dataMiB / (r.totalMs / 1000) : undefined;
   const missing = [r.totalMs === undefined && 'total time', r.downtimeMs === undefined && 'downtime', r.dataSentBytes === undefined && 'data sent'].filter((x): x is string => x !== false);
@@ -144,7 +142,7 @@ export function finalStatistics(r: MigrationRun): FinalStatistics | undefined {
 
 /** The history's final-statistics cells: none yet while it runs, "—" for a figure libvirt did not report. */
 export function historyFinals(r: MigrationRun): { total: string; downtime: string; data: string } {
-  if (r.status === 'running') return { total: 'running…', downtime: '', data: '' };
-  if (r.status === 'interrupted') return { total: 'not finished', downtime: '', data: '' };
+  if (isActive(r.state)) return { total: 'running…', downtime: '', data: '' };
+  if (r.state === 'post-copy-interrupted') return { total: 'not finished', downtime: '', data: '' };
   return { total: fmtMs(r.totalMs), downtime: fmtMs(r.downtimeMs), data: r.dataSentBytes === undefined ? '—' : fmtMiB(r.dataSentBytes / 1048576) };
 }

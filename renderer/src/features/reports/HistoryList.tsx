@@ -4,8 +4,7 @@
  */
 import { useMemo, useRef, type ChangeEvent } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { MIGRATION_STATES } from '../../../../shared/ipc/contract';
-import { migrationStateLabel } from '../../../../shared/migration/state';
+import { MIGRATION_STATES, migrationStateLabel } from '../../../../shared/migration/state';
 import { formatBytes, formatMilliseconds } from '../../../../shared/units';
 import { utc } from '../../../../shared/reports/html';
 import { ExportButtons } from './ExportButtons';

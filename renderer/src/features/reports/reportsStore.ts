@@ -6,7 +6,7 @@
 import { create } from 'zustand';
 import { api } from '../../api';
 import type { FerryError } from '../../../../shared/errors';
-import type { MigrationSample } from '../../../../shared/ipc/contract';
+import type { MigrationSample } from '../../../../shared/migration/record-schema';
 import {
   reportsExport,
   reportsGet,

@@ -1,0 +1,165 @@
+/**
+ * A migration as Ferry keeps it and shows it: the record (journal, history, live view, reports), its domjobinfo
+ * samples, and the migrations stream's events. The IPC contract, the journal and the renderer all take their types
+ * from here.
+ */
+import { z } from 'zod';
+import { ferryErrorSchema } from '../ipc/define';
+import type { DomainJobInfo } from '../parsers/virsh-domjobinfo';
+import type { DerivedJobFigures } from './derive';
+import { migrationOptionsSchema } from './options';
+import { preflightResultSchema } from './preflight-result';
+import { MIGRATION_STATES } from './state';
+import { migrationVerdictSchema } from './verdict';
+
+export const migrationIdSchema = z.string().min(1).max(100);
+const migrationId = migrationIdSchema;
+const hostId = z.string().min(1).max(100);
+const count = z.number().int().nonnegative();
+const bytes = z.number().nonnegative();
+
+/** A domjobinfo sample as shared/parsers/virsh-domjobinfo.ts parses it (every numeric field optional: lines come and go). */
+export const domainJobInfoSchema = z.object({
+  format: z.enum(['human', 'raw']),
+  type: z.enum(['none', 'bounded', 'unbounded', 'completed', 'failed', 'cancelled']),
+  operation: z
+    .enum(['unknown', 'start', 'save', 'restore', 'incoming-migration', 'outgoing-migration', 'snapshot', 'snapshot-revert', 'dump', 'backup', 'snapshot-delete'])
+    .optional(),
+  errorMessage: z.string().optional(),
+  success: z.boolean().optional(),
+  other: z.record(z.string(), z.string()).optional(),
+  timeElapsedMs: count.optional(),
+  timeElapsedWithoutNetworkMs: count.optional(),
+  timeRemainingMs: count.optional(),
+  dataProcessedBytes: bytes.optional(),
+  dataRemainingBytes: bytes.optional(),
+  dataTotalBytes: bytes.optional(),
+  memoryProcessedBytes: bytes.optional(),
+  memoryRemainingBytes: bytes.optional(),
+  memoryTotalBytes: bytes.optional(),
+  memoryBandwidthBytesPerSecond: bytes.optional(),
+  dirtyRatePagesPerSecond: count.optional(),
+  pageSizeBytes: count.optional(),
+  iteration: count.optional(),
+  postcopyRequests: count.optional(),
+  constantPages: count.optional(),
+  normalPages: count.optional(),
+  normalDataBytes: bytes.optional(),
+  expectedDowntimeMs: count.optional(),
+  totalDowntimeMs: count.optional(),
+  downtimeWithoutNetworkMs: count.optional(),
+  setupTimeMs: count.optional(),
+  fileProcessedBytes: bytes.optional(),
+  fileRemainingBytes: bytes.optional(),
+  fileTotalBytes: bytes.optional(),
+  fileBandwidthBytesPerSecond: bytes.optional(),
+  compressionCacheBytes: bytes.optional(),
+  compressedDataBytes: bytes.optional(),
+  compressedPages: count.optional(),
+  compressionCacheMisses: count.optional(),
+  compressionOverflows: count.optional(),
+  autoConvergeThrottlePercent: count.optional(),
+  tempDiskUsedBytes: bytes.optional(),
+  tempDiskTotalBytes: bytes.optional(),
+  vfioDataTransferredBytes: bytes.optional(),
+}) as unknown as z.ZodType<DomainJobInfo>;
+
+export const derivedJobFiguresSchema = z.object({
+  elapsedMs: z.number().optional(),
+  throughputBytesPerSecond: z.number().optional(),
+  throughputSource: z.enum(['reported', 'counter']).optional(),
+  dirtyRateBytesPerSecond: z.number().optional(),
+  processedBytes: z.number().optional(),
+  remainingBytes: z.number().optional(),
+  totalBytes: z.number().optional(),
+  iteration: z.number().optional(),
+  expectedDowntimeMs: z.number().optional(),
+  passProgress: z.number().min(0).max(1).optional(),
+}) as unknown as z.ZodType<DerivedJobFigures>;
+
+/**
+ * One domjobinfo sample of a migration: the parsed statistics, the figures derived from them and the previous
+ * sample, and the verdict after it. A sample that failed (the source's "domain is not running" at the switch-over)
+ * carries the error instead of info/figures.
+ */
+export const migrationSampleSchema = z.object({
+  seq: count,
+  /** Wall-clock time the sample was requested, ms since the epoch. */
+  at: z.number(),
+  latencyMs: z.number().nonnegative(),
+  info: domainJobInfoSchema.optional(),
+  figures: derivedJobFiguresSchema.optional(),
+  error: ferryErrorSchema.optional(),
+  verdict: migrationVerdictSchema.optional(),
+});
+export type MigrationSample = z.infer<typeof migrationSampleSchema>;
+
+const migrationHostSchema = z.object({ id: hostId, name: z.string() });
+
+export const migrationEventSchema = z.object({
+  at: z.number(),
+  /** started, phase, control, control-failed, warning, command-ended, vm-vanished, ... */
+  kind: z.string().min(1),
+  text: z.string(),
+});
+export type MigrationEventView = z.infer<typeof migrationEventSchema>;
+
+/** A migration as the history and the live view show it (samples travel separately: `ferry.migrations.get`, watch). */
+export const migrationRecordSchema = z.object({
+  id: migrationId,
+  vm: z.string().min(1),
+  source: migrationHostSchema,
+  destination: migrationHostSchema,
+  options: migrationOptionsSchema,
+  /** The exact command line(s) run on the source, as the dialog showed them. */
+  commandLine: z.string(),
+  preflight: z.array(preflightResultSchema),
+  state: z.enum(MIGRATION_STATES),
+  /** ms since the epoch. */
+  startedAt: z.number(),
+  endedAt: z.number().optional(),
+  result: z.object({
+    totalTimeMs: z.number().optional(),
+    downtimeMs: z.number().optional(),
+    dataBytes: z.number().optional(),
+    /** libvirt's own text in `detail`. */
+    error: ferryErrorSchema.optional(),
+  }),
+  events: z.array(migrationEventSchema),
+  /**
+   * The bandwidth cap and max downtime in force now: the options', or the last value a live control
+   * (migrate-setspeed, migrate-setmaxdowntime) applied. Absent in records of older Ferry versions.
+   */
+  limits: z.object({ bandwidthMiBps: z.number().positive().optional(), maxDowntimeMs: z.number().positive().optional() }).optional(),
+  /** The verdict after the last sample (absent before the first one). */
+  verdict: migrationVerdictSchema.optional(),
+  /**
+   * The post-copy phase, when the run switched: from the switch (ms since the epoch) to the end of the phase, and
+   * whether any sample of the running job was taken in it (a short phase has only its events).
+   */
+  postcopy: z.object({ startedAt: z.number(), endedAt: z.number().optional(), sampled: z.boolean() }).optional(),
+  /**
+   * The last interruption of the post-copy phase, while the record is `post-copy-interrupted` and after a resume
+   * finished it: when it broke, what each host said (`virsh domstate --reason`, e.g. "paused (post-copy failed)"),
+   * how many resumes were tried and why the last one failed, in libvirt's words.
+   */
+  interruption: z
+    .object({
+      at: z.number(),
+      source: z.string(),
+      destination: z.string(),
+      resumes: z.number().int().nonnegative(),
+      resumedAt: z.number().optional(),
+      lastResumeError: ferryErrorSchema.optional(),
+    })
+    .optional(),
+});
+export type MigrationRecordView = z.infer<typeof migrationRecordSchema>;
+
+export const migrationWatchEventSchema = z.discriminatedUnion('type', [
+  /** First event of a subscription: every record (or the one asked for), without samples. */
+  z.object({ type: z.literal('snapshot'), records: z.array(migrationRecordSchema) }),
+  z.object({ type: z.literal('record'), record: migrationRecordSchema }),
+  z.object({ type: z.literal('sample'), id: migrationId, sample: migrationSampleSchema }),
+]);
+export type MigrationWatchEvent = z.infer<typeof migrationWatchEventSchema>;
