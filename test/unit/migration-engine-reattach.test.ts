@@ -14,7 +14,8 @@ import type { DomainListEntry } from '../../shared/parsers/virsh-domain';
 import type { CommandRunner, RunOutput } from '../../electron/main/remote/run-command';
 import type { VirshRunner } from '../../electron/main/remote/ssh-runner';
 import { Journal, JOURNAL_FILE, parseJournal } from '../../electron/main/migration/journal';
-import { decideEnd, MigrationEngine, type EndFacts, type EngineHostAccess } from '../../electron/main/migration/engine';
+import { MigrationEngine, type EngineHostAccess } from '../../electron/main/migration/engine';
+import { decideEnd, type EndFacts } from '../../electron/main/migration/end';
 import { buildRecords, type MigrationHostRef } from '../../electron/main/migration/record';
 
 const hvA: MigrationHostRef = { id: 'a', name: 'hvA', address: '10.77.0.11' };
