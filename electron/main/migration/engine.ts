@@ -41,7 +41,7 @@ import { admit, DEFAULT_MAX_PER_SOURCE, migrateSpecOf, startPayloadOf, type Star
 import { controlCommand, describeControl } from './controls';
 import { completedEnd, failedEnd, firstErrorLine, listenJobCompleted, takeJobCompleted, vanishedReason } from './end';
 import { MigrationRecorder, type EngineLogger, type MigrationUpdate } from './recorder';
-import { checkFollowedEnd, reattachedEvent, reconcileRecord } from './reattach';
+import { checkFollowedEnd, reattachedEvent, reconcileRecord, type FollowEndDeps } from './reattach';
 import { detachedEvent, followedRun, jobOf, nextSeq, startedRun, type HostExec, type Running } from './run';
 import { samplePayload, stepSample } from './sampling';
 import { VirshSessions } from './virsh-sessions';
@@ -91,6 +91,8 @@ export class MigrationEngine {
   private readonly recorder: MigrationRecorder;
   private readonly sessions: VirshSessions;
   private readonly running = new Map<string, Running>();
+  /** What following a job again needs (reattach.ts). */
+  private readonly follow: FollowEndDeps;
   private disposed = false;
 
   constructor(private readonly o: MigrationEngineOptions) {
@@ -100,6 +102,8 @@ export class MigrationEngine {
     this.exec = (h) => o.hosts.exec(h);
     this.recorder = new MigrationRecorder(o.journal, this.wallClock, o.logger);
     this.sessions = new VirshSessions((h) => o.hosts.openVirsh(h));
+    const logger = o.logger ? { logger: o.logger } : {};
+    this.follow = { exec: this.exec, sessions: this.sessions, recorder: this.recorder, finish: (r, end) => this.finish(r, end), ...logger };
   }
 
   /** Problems the journal had when it was opened (torn tail, corrupt lines), for the start-up problems list. */
@@ -215,7 +219,7 @@ export class MigrationEngine {
           void this.event(run, { kind: 'phase', message: 'Memory transfer started.' });
           break;
         case 'check-followed-end':
-          void this.checkFollowedEnd(run);
+          void checkFollowedEnd(this.follow, run);
           break;
         case 'check-vanished':
           void this.checkVanished(run);
@@ -398,10 +402,9 @@ export class MigrationEngine {
           (r.state === 'running' || r.state === 'post-copy-interrupted' || (r.end?.reconciled === true && r.state === 'unknown')),
       );
     const out: MigrationRecord[] = [];
-    const deps = { exec: this.exec, sessions: this.sessions, recorder: this.recorder };
     for (const rec of open) {
       if (this.disposed) break;
-      const r = await reconcileRecord(deps, rec);
+      const r = await reconcileRecord(this.follow, rec);
       if (r.kind === 'follow') await this.reattach(r.run, r.session, clampInterval(r.intervalMs), nextSeq(rec));
       const now = this.recorder.store.get(rec.id);
       if (now) out.push(now);
@@ -415,13 +418,6 @@ export class MigrationEngine {
     await this.event(run, reattachedEvent(run));
     if (run.detached) return; // disposed meanwhile: dispose() has noted it
     this.sample(run, session, intervalMs, firstSeq);
-  }
-
-  private checkFollowedEnd(run: Running): Promise<void> {
-    return checkFollowedEnd(
-      { exec: this.exec, sessions: this.sessions, recorder: this.recorder, finish: (r, end) => this.finish(r, end), ...(this.o.logger ? { logger: this.o.logger } : {}) },
-      run,
-    );
   }
 
   /**

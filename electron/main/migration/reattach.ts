@@ -26,6 +26,12 @@ export interface FollowDeps {
   readonly recorder: MigrationRecorder;
 }
 
+export interface FollowEndDeps extends FollowDeps {
+  readonly logger?: EngineLogger;
+  /** Writes the end of a run (and takes it off the runs in progress). */
+  readonly finish: (run: Running, end: MigrationEndPayload) => Promise<void>;
+}
+
 /** How an open record stands at a start of Ferry: settled (its line written), or a job to follow again. */
 export type Reconciled =
   | { readonly kind: 'settled' }
@@ -90,10 +96,7 @@ export function reattachedEvent(run: Running): MigrationEventPayload {
  * A re-attached run's source shows no job (or no running domain): decides from the hosts whether it ended, and if so
  * stops its sampling, gives back its session share and has `finish` write the end. One check at a time.
  */
-export async function checkFollowedEnd(
-  d: FollowDeps & { readonly logger?: EngineLogger; readonly finish: (run: Running, end: MigrationEndPayload) => Promise<void> },
-  run: Running,
-): Promise<void> {
+export async function checkFollowedEnd(d: FollowEndDeps, run: Running): Promise<void> {
   if (run.checkingEnd || run.ended || run.detached) return;
   run.checkingEnd = true;
   try {
