@@ -6,8 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { until } from '../support/wait';
-import { requireLab } from '../lab/use-lab';
-import { labHost } from '../lab/lab';
+import { labHost, type LabInfo } from '../lab/lab';
 import { SshPool } from '../../electron/main/ssh/pool';
 import { fileKnownHostsStore } from '../../electron/main/ssh/known-hosts';
 import { execRunner, virshRunner } from '../../electron/main/remote/ssh-runner';
@@ -36,9 +35,11 @@ export interface LabEngine {
   close(): Promise<void>;
 }
 
-/** A fresh data directory (removed by close), or `dir` to share one (the caller removes it). */
-export async function openLabEngine(options: { readonly dir?: string; readonly prefix?: string } = {}): Promise<LabEngine> {
-  const l = requireLab();
+/**
+ * A fresh data directory (removed by close), or `dir` to share one (the caller removes it). The lab comes in as a
+ * parameter (tests: requireLab()), so a script run by tsx outside vitest can open one too.
+ */
+export async function openLabEngine(l: LabInfo, options: { readonly dir?: string; readonly prefix?: string } = {}): Promise<LabEngine> {
   const key = readFileSync(l.clientKey);
   const pool = new SshPool({ knownHosts: fileKnownHostsStore(l.knownHosts), auth: () => ({ kind: 'key', privateKey: key }) });
   const target = (h: MigrationHostRef) => ({ host: h.address, user: 'root' });

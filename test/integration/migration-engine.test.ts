@@ -3,7 +3,7 @@
 // post-copy; an abort; a destination whose sshd is stopped; a VM destroyed mid-migration. Every scenario is
 // undone (vmReset, sshd started again) and each migration has a watchdog on the source.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { lab } from '../lab/use-lab';
+import { lab, requireLab } from '../lab/use-lab';
 import { openLabEngine, waitUntil, type LabEngine } from './lab-engine';
 import { cancelWatchdog, hx, labCommand, startWatchdog, vmReset } from '../lab/lab';
 import type { MigrationHostRef, MigrationRecord } from '../../electron/main/migration/record';
@@ -28,7 +28,7 @@ describe.skipIf(!lab)('migration engine on the lab', () => {
 
   beforeAll(async () => {
     await vmReset();
-    t = await openLabEngine({ prefix: 'ferry-engine-lab-' });
+    t = await openLabEngine(requireLab(), { prefix: 'ferry-engine-lab-' });
     ({ hosts, hvA, hvB, journal, engine, updates } = t);
   });
 

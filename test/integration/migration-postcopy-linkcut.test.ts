@@ -5,7 +5,7 @@
 // off) and the run goes on when the link comes back: Ferry must call that neither failed nor interrupted; during the
 // cut the samples must show nothing moving. The control path (ssh to hvA's management address) is not cut.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lab } from '../lab/use-lab';
+import { lab, requireLab } from '../lab/use-lab';
 import { cancelWatchdog, labCommand, labRun, startWatchdog, virsh, vmReset } from '../lab/lab';
 import { openLabEngine, type LabEngine } from './lab-engine';
 import { postcopyPhase, type MigrationHostRef, type MigrationRecord, type MigrationState } from '../../electron/main/migration/record';
@@ -37,7 +37,7 @@ describe.skipIf(!lab)('a 15 s cut of the migration link during post-copy', () =>
 
   beforeAll(async () => {
     await vmReset();
-    ferry = await openLabEngine({ prefix: 'ferry-linkcut-lab-' });
+    ferry = await openLabEngine(requireLab(), { prefix: 'ferry-linkcut-lab-' });
     ({ hvA, hvB, engine } = ferry);
   });
 

@@ -46,7 +46,7 @@ describe.skipIf(!lab)('post-copy interrupted and resumed on the lab', () => {
     };
     // A data directory of the test's: a restart is a second Ferry on it.
     dir = mkdtempSync(join(tmpdir(), 'ferry-postcopy-recovery-lab-'));
-    ferry = await openLabEngine({ dir });
+    ferry = await openLabEngine(l, { dir });
     ({ hvA, hvB, engine } = ferry);
   });
 
@@ -191,7 +191,7 @@ describe.skipIf(!lab)('post-copy interrupted and resumed on the lab', () => {
     expect((await settledAfterBreak(engine, id)).state).toBe('post-copy-interrupted');
     // Ferry quits and starts again on the same journal.
     await ferry.close();
-    ferry = await openLabEngine({ dir });
+    ferry = await openLabEngine(requireLab(), { dir });
     engine = ferry.engine;
     const rec = (await engine.reconcile()).find((r) => r.id === id);
     if (!rec) throw new Error('the record was not reconciled');

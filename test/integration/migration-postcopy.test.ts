@@ -4,7 +4,7 @@
 // must come from the source's job-completed event; the switch and the end of the phase must be in the record.
 // Every run has a watchdog on the source and the guests go home afterwards (vmReset).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { lab } from '../lab/use-lab';
+import { lab, requireLab } from '../lab/use-lab';
 import { openLabEngine, waitUntil, type LabEngine } from './lab-engine';
 import { cancelWatchdog, startWatchdog, vmReset } from '../lab/lab';
 import { postcopyPhase, type MigrationHostRef } from '../../electron/main/migration/record';
@@ -23,7 +23,7 @@ describe.skipIf(!lab)('post-copy migrations on the lab', () => {
 
   beforeAll(async () => {
     await vmReset();
-    t = await openLabEngine({ prefix: 'ferry-postcopy-lab-' });
+    t = await openLabEngine(requireLab(), { prefix: 'ferry-postcopy-lab-' });
     ({ hvA, hvB, engine } = t);
   });
 

@@ -44,7 +44,7 @@ describe.skipIf(!lab)('re-attaching to a migration after a restart, on the lab',
 
   /** One "Ferry": its own SSH pool, journal and engine on the shared data directory, as createFerryMain builds them. */
   async function openFerry(): Promise<LabEngine> {
-    const f = await openLabEngine({ dir });
+    const f = await openLabEngine(requireLab(), { dir });
     toClose.push(() => f.close());
     return f;
   }

@@ -2,17 +2,10 @@
 // figures; the events; the end) into test/fixtures/migration-runs/<case>.json, beside a <case>.cmd saying how. The
 // verdict's tests replay these sample sequences. Usage (lab up, from the repo root, one case or several):
 //   flock /var/tmp/ferry-lab.lock npx tsx test/lab/capture-migration-runs.ts autoconverge-8 plain-8-abort blackhole-stall
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { SshPool } from '../../electron/main/ssh/pool';
-import { fileKnownHostsStore } from '../../electron/main/ssh/known-hosts';
-import { execRunner, virshRunner } from '../../electron/main/remote/ssh-runner';
-import { Journal } from '../../electron/main/migration/journal';
-import { MigrationEngine, type EngineHostAccess } from '../../electron/main/migration/engine';
-import type { MigrationHostRef } from '../../electron/main/migration/record';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import type { MigrationOptions } from '../../shared/migration/options';
-import { cancelWatchdog, labHost, labInfo, labRun, startWatchdog, vmReset } from './lab';
+import { openLabEngine } from '../integration/lab-engine';
+import { cancelWatchdog, labInfo, labRun, startWatchdog, vmReset } from './lab';
 
 interface Case {
   readonly note: string;
@@ -54,15 +47,7 @@ async function capture(name: string, c: Case): Promise<void> {
   const l = labInfo();
   if (!l) throw new Error('The lab is not up (no lab.json).');
   await vmReset();
-  const key = readFileSync(l.clientKey);
-  const pool = new SshPool({ knownHosts: fileKnownHostsStore(l.knownHosts), auth: () => ({ kind: 'key', privateKey: key }) });
-  const target = (h: MigrationHostRef) => ({ host: h.address, user: 'root' });
-  const hosts: EngineHostAccess = { exec: (h) => execRunner(pool, target(h)), openVirsh: (h) => virshRunner(pool, target(h)) };
-  const hvA: MigrationHostRef = { id: 'hvA', name: 'hvA', address: labHost(l, 'hvA').ip };
-  const hvB: MigrationHostRef = { id: 'hvB', name: 'hvB', address: labHost(l, 'hvB').ip };
-  const dir = mkdtempSync(join(tmpdir(), 'ferry-capture-'));
-  const journal = await Journal.open({ dataDir: dir });
-  const engine = new MigrationEngine({ journal, hosts });
+  const { engine, hvA, hvB, close } = await openLabEngine(l, { prefix: 'ferry-capture-' });
   const vm = name === 'blackhole-stall' ? 'vm1' : 'vmd';
   let watchdog: number | undefined;
   try {
@@ -107,10 +92,7 @@ async function capture(name: string, c: Case): Promise<void> {
   } finally {
     if (watchdog !== undefined) await cancelWatchdog(watchdog).catch(() => undefined);
     if (c.after) await labRun(c.after).catch(() => undefined);
-    await engine.dispose();
-    await journal.close();
-    await pool.dispose();
-    rmSync(dir, { recursive: true, force: true });
+    await close();
     await vmReset();
   }
 }

@@ -2,39 +2,23 @@
 // `virsh migrate` ends with "End of file while reading data", the source says `paused (post-copy failed)` and still
 // shows the outgoing job in domjobinfo, the destination `running (post-copy failed)`; `virsh migrate
 // --postcopy-resume` finishes it (the VM then gone from the source, `running (migrated)` on the destination).
-import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ok, type Result } from '../../shared/result';
-import type { FerryError } from '../../shared/errors';
+import { describe, expect, it } from 'vitest';
 import { migrationRecordSchema } from '../../shared/migration/record-schema';
-import type { CommandRunner, RunOutput } from '../../electron/main/remote/run-command';
-import type { VirshRunner } from '../../electron/main/remote/ssh-runner';
-import { Journal } from '../../electron/main/migration/journal';
-import { MigrationEngine, type EngineHostAccess } from '../../electron/main/migration/engine';
-import { postcopyInterruption, type MigrationHostRef, type MigrationRecord } from '../../electron/main/migration/record';
+import type { RunOutput } from '../../electron/main/remote/run-command';
+import type { EngineHostAccess, MigrationEngine } from '../../electron/main/migration/engine';
+import { postcopyInterruption, type MigrationRecord } from '../../electron/main/migration/record';
 import { recordView } from '../../electron/main/migration/handlers';
+import { DEST_NONE, engineFixture, hvA, hvB, JOB_COMPLETED, out, POSTCOPY, PRECOPY, scriptedHosts } from './engine-fakes';
 
-const hvA: MigrationHostRef = { id: 'a', name: 'hvA', address: '10.77.0.11' };
-const hvB: MigrationHostRef = { id: 'b', name: 'hvB', address: '10.77.0.12' };
-const fixture = (name: string) => readFileSync(join(__dirname, '..', 'fixtures', 'virsh', name), 'utf8');
-const POSTCOPY = fixture('domjobinfo-postcopy.txt');
-const PRECOPY = fixture('domjobinfo-precopy-running.txt');
-const JOB_COMPLETED = fixture('event-job-completed-postcopy.txt');
-const DEST_NONE = fixture('domjobinfo-completed-postcopy-destination.txt');
 const NO_DOMAIN = "error: failed to get domain 'vmd'\n";
 // As the lab printed them (virsh migrate's stderr after `domjobabort --postcopy` on the source).
 const BROKE = 'Migration: [ 92 %]error: End of file while reading data: : Input/output error\n';
 const REFUSED = 'error: operation failed: job \'migration out\' failed: Unable to connect to the destination\n';
 
-const out = (stdout: string, stderr = '', exitCode = 0): RunOutput => ({ stdout, stderr, exitCode });
-
 type Phase = 'precopy' | 'postcopy' | 'split' | 'resuming' | 'done' | 'failed';
 
 /** Scripted hvA/hvB: `breakIt()` ends the migrate command as a broken connection does, `finish()` a resume. */
 function splitHosts(o: { resumeFails?: number } = {}) {
-  const calls: string[] = [];
   const s = { phase: 'precopy' as Phase, resumeFails: o.resumeFails ?? 0 };
   let wake: () => void = () => undefined;
   let changed = new Promise<void>((r) => (wake = r));
@@ -87,39 +71,14 @@ function splitHosts(o: { resumeFails?: number } = {}) {
     }
     return out('', 'error: unexpected in this test\n', 1);
   };
-  const runner = (host: MigrationHostRef, via: string): CommandRunner => ({
-    async run(argv, opts): Promise<Result<RunOutput, FerryError>> {
-      const words = argv.filter((w) => !w.startsWith('LC_ALL') && w !== 'env');
-      calls.push(`${host.name} ${via} ${words.join(' ')}`);
-      return ok(await script(host.name, words, opts.signal));
-    },
-  });
-  const hosts: EngineHostAccess = { exec: (h) => runner(h, 'exec'), openVirsh: (h): VirshRunner => ({ ...runner(h, 'virsh'), close: async () => undefined }) };
-  return { hosts, calls, s, set, breakIt: () => set('split'), finish: () => set('done') };
+  const hosts = scriptedHosts(script);
+  return { hosts, calls: hosts.calls, s, set, breakIt: () => set('split'), finish: () => set('done') };
 }
 
-let dir: string | undefined;
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0)) await c();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  dir = undefined;
-});
+const engines = engineFixture('ferry-engine-pcr-');
 
-async function engineOver(hosts: EngineHostAccess, reuse?: string) {
-  dir = reuse ?? mkdtempSync(join(tmpdir(), 'ferry-engine-pcr-'));
-  const journal = await Journal.open({ dataDir: dir });
-  const engine = new MigrationEngine({ journal, hosts, newId: () => 'pcr1' });
-  let closed = false;
-  const close = async () => {
-    if (closed) return;
-    closed = true;
-    await engine.dispose();
-    await journal.close();
-  };
-  cleanups.push(close);
-  return { engine, close };
-}
+/** An engine over the test's data directory (a second one on it plays a restart). */
+const engineOver = (hosts: EngineHostAccess) => engines.open(hosts, { newId: () => 'pcr1' });
 
 const OPTIONS = { live: true, p2p: true, persistent: true, undefineSource: true, bandwidthMiBps: 8, postcopy: true, postcopyBandwidthMiBps: 1, migrateUri: 'tcp://10.77.2.12' } as const;
 
@@ -241,7 +200,7 @@ describe('a start of Ferry', () => {
     const id = await switched(first.engine);
     await first.close(); // quits during post-copy: 'detached'
     lab.breakIt();
-    const again = await engineOver(lab.hosts, dir);
+    const again = await engineOver(lab.hosts);
     const recs = await again.engine.reconcile();
     const rec = recs.find((r) => r.id === id);
     expect(rec?.state).toBe('post-copy-interrupted');
@@ -249,7 +208,7 @@ describe('a start of Ferry', () => {
     expect(kinds(rec)).not.toContain('reattached');
     expect(rec?.events.find((e) => e.kind === 'post-copy-interrupted')?.message).toMatch(/^Found after a restart: the migration broke during post-copy: vmd runs on hvB/);
     await again.close();
-    const third = await engineOver(lab.hosts, dir);
+    const third = await engineOver(lab.hosts);
     const rec3 = (await third.engine.reconcile()).find((r) => r.id === id);
     expect(rec3?.state).toBe('post-copy-interrupted');
     expect(kinds(rec3).filter((k) => k === 'post-copy-interrupted')).toHaveLength(1);
@@ -263,7 +222,7 @@ describe('a start of Ferry', () => {
     expect((await first.engine.settled(id))?.state).toBe('post-copy-interrupted');
     await first.close();
     lab.finish();
-    const again = await engineOver(lab.hosts, dir);
+    const again = await engineOver(lab.hosts);
     const rec = (await again.engine.reconcile()).find((r) => r.id === id);
     expect(rec?.state, rec?.end?.message).toBe('completed');
     expect(rec?.end?.reconciled).toBe(true);

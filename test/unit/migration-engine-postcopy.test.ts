@@ -2,50 +2,23 @@
 // keeps no completed statistics ("Job type: None") and, with --undefinesource, the source forgets the VM, so the
 // statistics come from the source's job-completed event; the switch and the end of the phase are journalled, and
 // samples taken during a long enough phase are kept and mark the phase as sampled.
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it, vi } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ok, type Result } from '../../shared/result';
-import type { FerryError } from '../../shared/errors';
+import { ok } from '../../shared/result';
 import { migrationRecordSchema } from '../../shared/migration/record-schema';
-import type { CommandRunner, RunOutput } from '../../electron/main/remote/run-command';
-import type { VirshRunner } from '../../electron/main/remote/ssh-runner';
-import { Journal, JOURNAL_FILE, parseJournal } from '../../electron/main/migration/journal';
-import { MigrationEngine, type EngineHostAccess } from '../../electron/main/migration/engine';
-import { buildRecords, postcopyPhase, type MigrationHostRef } from '../../electron/main/migration/record';
+import type { RunOutput } from '../../electron/main/remote/run-command';
+import { JOURNAL_FILE, parseJournal } from '../../electron/main/migration/journal';
+import type { EngineHostAccess } from '../../electron/main/migration/engine';
+import { buildRecords, postcopyPhase } from '../../electron/main/migration/record';
 import { recordView } from '../../electron/main/migration/handlers';
 import type { Clock } from '../../electron/main/clock';
+import { DEST_NONE, engineFixture, hvA, hvB, JOB_COMPLETED, out, POSTCOPY, PRECOPY, scriptedHosts } from './engine-fakes';
 
-const hvA: MigrationHostRef = { id: 'a', name: 'hvA', address: '10.77.0.11' };
-const hvB: MigrationHostRef = { id: 'b', name: 'hvB', address: '10.77.0.12' };
-const fixture = (name: string) => readFileSync(join(__dirname, '..', 'fixtures', 'virsh', name), 'utf8');
-
-// Real captures (test/fixtures/virsh): a pre-copy sample, a post-copy sample, the source's job-completed event,
-// the destination's completed statistics after post-copy, and the source's answer at the switch.
-const PRECOPY = fixture('domjobinfo-precopy-running.txt');
-const POSTCOPY = fixture('domjobinfo-postcopy.txt');
-const JOB_COMPLETED = fixture('event-job-completed-postcopy.txt');
-const DEST_NONE = fixture('domjobinfo-completed-postcopy-destination.txt');
+// The source's answer at the switch.
 const NOT_RUNNING = 'error: Requested operation is not valid: domain is not running\n';
 const NO_DOMAIN = "error: failed to get domain 'vmd'\n";
 const LIST_VMD = ' Id   Name   State\n----------------------\n 1    vmd    running\n\n';
-
-const out = (stdout: string, stderr = '', exitCode = 0): RunOutput => ({ stdout, stderr, exitCode });
-
-type Script = (host: string, argv: readonly string[], signal?: AbortSignal) => RunOutput | Promise<RunOutput>;
-
-function fakeHosts(script: Script): EngineHostAccess & { calls: string[] } {
-  const calls: string[] = [];
-  const runner = (host: MigrationHostRef, via: string): CommandRunner => ({
-    async run(argv, o): Promise<Result<RunOutput, FerryError>> {
-      const words = argv.filter((w) => !w.startsWith('LC_ALL') && w !== 'env');
-      calls.push(`${host.name} ${via} ${words.join(' ')}`);
-      return ok(await script(host.name, words, o.signal));
-    },
-  });
-  return { calls, exec: (h) => runner(h, 'exec'), openVirsh: (h): VirshRunner => ({ ...runner(h, 'virsh'), close: async () => undefined }) };
-}
 
 /**
  * A post-copy migration as libvirt 9.0 runs it: virsh migrate returns once `finish()` is called, the job-completed
@@ -55,7 +28,7 @@ function postcopyHosts(afterSwitch: () => RunOutput, opts: { event?: boolean } =
   let finishMigrate: () => void = () => undefined;
   const migrated = new Promise<void>((r) => (finishMigrate = r));
   const state = { switched: false, switchedAt: 0 };
-  const hosts = fakeHosts(async (host, argv, signal) => {
+  const hosts = scriptedHosts(async (host, argv, signal) => {
     const verb = argv[3];
     if (verb === 'migrate') {
       await migrated;
@@ -82,24 +55,9 @@ function postcopyHosts(afterSwitch: () => RunOutput, opts: { event?: boolean } =
   return { hosts, state, finish: () => finishMigrate() };
 }
 
-let dir: string | undefined;
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0)) await c();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  dir = undefined;
-});
+const engines = engineFixture('ferry-engine-pc-');
 
-async function engineOver(hosts: EngineHostAccess, clock?: Clock) {
-  dir = mkdtempSync(join(tmpdir(), 'ferry-engine-pc-'));
-  const journal = await Journal.open({ dataDir: dir });
-  const engine = new MigrationEngine({ journal, hosts, newId: () => 'pc1', ...(clock ? { clock } : {}) });
-  cleanups.push(async () => {
-    await engine.dispose();
-    await journal.close();
-  });
-  return { engine, journal, dir };
-}
+const engineOver = (hosts: EngineHostAccess, clock?: Clock) => engines.open(hosts, { newId: () => 'pc1', ...(clock ? { clock } : {}) });
 
 const OPTIONS = { live: true, p2p: true, persistent: true, undefineSource: true, bandwidthMiBps: 8, postcopy: true } as const;
 
@@ -209,7 +167,7 @@ describe('post-copy runs', () => {
 
   it('a failed run allowed to switch stops its listener at once instead of waiting for an event that never comes', async () => {
     let listenerStopped = false;
-    const hosts = fakeHosts((_host, argv, signal) => {
+    const hosts = scriptedHosts((_host, argv, signal) => {
       if (argv[3] === 'migrate') return out('', "error: internal error: unable to execute QEMU command 'migrate': this test failed it\n", 1);
       if (argv[3] === 'event') {
         return new Promise<RunOutput>((resolve) =>

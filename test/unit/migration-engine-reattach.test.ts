@@ -2,23 +2,19 @@
 // pure), a quit that leaves the record open with a 'detached' note instead of an end, and a job found still running
 // at the next start followed again in the same record (samples continue their sequence, controls act on the
 // domain) until the hosts say it completed.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { until } from '../support/wait';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { err, ok, type Result } from '../../shared/result';
 import { ferryError, type FerryError } from '../../shared/errors';
 import { parseDomjobinfo, type DomainJobInfo } from '../../shared/parsers/virsh-domjobinfo';
 import type { DomainListEntry } from '../../shared/parsers/virsh-domain';
-import type { CommandRunner, RunOutput } from '../../electron/main/remote/run-command';
-import type { VirshRunner } from '../../electron/main/remote/ssh-runner';
+import type { RunOutput } from '../../electron/main/remote/run-command';
 import { Journal, JOURNAL_FILE, parseJournal } from '../../electron/main/migration/journal';
-import { decideEnd, MigrationEngine, type EndFacts, type EngineHostAccess } from '../../electron/main/migration/engine';
-import { buildRecords, type MigrationHostRef } from '../../electron/main/migration/record';
-
-const hvA: MigrationHostRef = { id: 'a', name: 'hvA', address: '10.77.0.11' };
-const hvB: MigrationHostRef = { id: 'b', name: 'hvB', address: '10.77.0.12' };
+import { decideEnd, type EndFacts } from '../../electron/main/migration/end';
+import { buildRecords } from '../../electron/main/migration/record';
+import { engineFixture, hvA, hvB, out, scriptedHosts, type Script } from './engine-fakes';
 
 const RUNNING = (ms: number) =>
   `Job type:         Unbounded   \nOperation:        Outgoing migration\nTime elapsed:     ${ms}         ms\nMemory processed: 3.004 MiB\nMemory remaining: 124.574 MiB\nMemory total:     128.508 MiB\nMemory bandwidth: 10.020 MiB/s\nDirty rate:       0            pages/s\nPage size:        4096         bytes\nIteration:        1\nExpected downtime: 300          ms\n`;
@@ -122,51 +118,23 @@ describe('deciding how a migration ended from the hosts (decideEnd)', () => {
 
 // ---- the engine over scripted hosts -----------------------------------------------------------------------------
 
-type Script = (host: string, argv: readonly string[], via: 'exec' | 'virsh', signal?: AbortSignal) => RunOutput | Promise<RunOutput>;
-const out = (stdout: string, stderr = '', exitCode = 0): RunOutput => ({ stdout, stderr, exitCode });
+const engines = engineFixture('ferry-reattach-');
 
-function fakeHosts(script: Script): EngineHostAccess & { calls: string[] } {
-  const calls: string[] = [];
-  const runner = (host: MigrationHostRef, via: 'exec' | 'virsh'): CommandRunner => ({
-    async run(argv, o): Promise<Result<RunOutput, FerryError>> {
-      const words = argv.filter((w) => !w.startsWith('LC_ALL') && w !== 'env');
-      calls.push(`${host.name} ${via} ${words.join(' ')}`);
-      return ok(await script(host.name, words, via, o.signal));
-    },
-  });
-  return { calls, exec: (h) => runner(h, 'exec'), openVirsh: (h): VirshRunner => ({ ...runner(h, 'virsh'), close: async () => undefined }) };
-}
-
-
-let dir: string | undefined;
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0)) await c();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  dir = undefined;
-});
-
+/** A Ferry over the test's data directory (a second one on it plays a restart). */
 async function open(script: Script) {
-  dir ??= mkdtempSync(join(tmpdir(), 'ferry-reattach-'));
-  const journal = await Journal.open({ dataDir: dir });
-  const hosts = fakeHosts(script);
-  const engine = new MigrationEngine({ journal, hosts, newId: () => 'm1' });
-  const close = async () => {
-    await engine.dispose();
-    await journal.close();
-  };
-  cleanups.push(close);
+  const hosts = scriptedHosts(script);
+  const { engine, journal, close } = await engines.open(hosts, { newId: () => 'm1' });
   return { engine, hosts, journal, close };
 }
 
-const onDisk = () => buildRecords(parseJournal(readFileSync(join(dir ?? '', JOURNAL_FILE), 'utf8')).lines);
+const onDisk = () => buildRecords(parseJournal(readFileSync(join(engines.dataDir(), JOURNAL_FILE), 'utf8')).lines);
 
 describe('re-attaching after a restart', () => {
   it('a quit leaves the record open with a detached note (no end); the next start follows the job again in the same record and ends it completed', async () => {
     // Hosts: the migration runs on hvA until `moved`; then hvA has no job and a shut-off vmd, hvB runs it.
     let moved = false;
     let t = 0;
-    const script: Script = (host, argv, _via, signal) => {
+    const script: Script = (host, argv, signal) => {
       const verb = argv[3];
       if (verb === 'migrate') {
         return new Promise<RunOutput>((resolve) => signal?.addEventListener('abort', () => resolve(out('', '', null as unknown as number))));
@@ -224,8 +192,7 @@ describe('re-attaching after a restart', () => {
   });
 
   it('settles a migration that ended while Ferry was away without following it', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'ferry-reattach-'));
-    const j0 = await Journal.open({ dataDir: dir });
+    const j0 = await Journal.open({ dataDir: engines.dataDir() });
     await j0.append({ type: 'start', id: 'm1', at: 1, start: { vm: 'vmd', source: hvA, destination: hvB, options: {}, argv: [], commandLine: '', intervalMs: 1000 } });
     await j0.append({ type: 'event', id: 'm1', at: 2, event: { kind: 'detached', message: 'Ferry stopped' } });
     await j0.close();
@@ -241,8 +208,7 @@ describe('re-attaching after a restart', () => {
   });
 
   it("reopens a record an older version closed as 'unknown' (still migrating at restart) when the job still runs, and ends it normally", async () => {
-    dir = mkdtempSync(join(tmpdir(), 'ferry-reattach-'));
-    const j0 = await Journal.open({ dataDir: dir });
+    const j0 = await Journal.open({ dataDir: engines.dataDir() });
     await j0.append({ type: 'start', id: 'm1', at: 1, start: { vm: 'vmd', source: hvA, destination: hvB, options: {}, argv: [], commandLine: '', intervalMs: 100 } });
     await j0.append({ type: 'sample', id: 'm1', at: 2, sample: { seq: 0, latencyMs: 1 } });
     await j0.append({ type: 'reconcile', id: 'm1', at: 3, reconcile: { state: 'unknown', message: 'At restart vmd was still migrating from hvA; Ferry did not follow it to its end.' } });

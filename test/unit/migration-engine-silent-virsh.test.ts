@@ -6,29 +6,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ok, type Result } from '../../shared/result';
-import type { FerryError } from '../../shared/errors';
-import type { CommandRunner, RunOutput } from '../../electron/main/remote/run-command';
-import type { VirshRunner } from '../../electron/main/remote/ssh-runner';
 import { Journal } from '../../electron/main/migration/journal';
-import { MigrationEngine, type EngineHostAccess } from '../../electron/main/migration/engine';
-import type { MigrationHostRef } from '../../electron/main/migration/record';
+import { MigrationEngine } from '../../electron/main/migration/engine';
+import { hvA, hvB, out, scriptedHosts } from './engine-fakes';
 
-const hvA: MigrationHostRef = { id: 'a', name: 'hvA', address: '10.77.0.11' };
-const hvB: MigrationHostRef = { id: 'b', name: 'hvB', address: '10.77.0.12' };
-const out = (stdout: string, stderr = '', exitCode = 0): RunOutput => ({ stdout, stderr, exitCode });
 const stamp = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '+0000');
 const LIST = (rows: string[]) => ` Id   Name   State\n----------------------\n${rows.join('\n')}\n\n`;
-
-type Script = (host: string, argv: readonly string[]) => RunOutput;
-function hosts(script: Script): EngineHostAccess {
-  const runner = (host: MigrationHostRef): CommandRunner => ({
-    run(argv): Promise<Result<RunOutput, FerryError>> {
-      return Promise.resolve(ok(script(host.name, argv.filter((w) => !w.startsWith('LC_ALL') && w !== 'env'))));
-    },
-  });
-  return { exec: runner, openVirsh: (h): VirshRunner => ({ ...runner(h), close: async () => undefined }) };
-}
 
 let cleanup: (() => Promise<void>) | undefined;
 afterEach(async () => {
@@ -47,7 +30,7 @@ describe('virsh migrate ending without an error line', () => {
     ].join('\n');
     const engine = new MigrationEngine({
       journal,
-      hosts: hosts((host, argv) => {
+      hosts: scriptedHosts((host, argv) => {
         // As captured on the lab: progress marks on stderr, then exit 1 with nothing else.
         if (argv[3] === 'migrate') return out('\n', '\rMigration: [  1 %]\rMigration: [  2 %]\rMigration: [ 10 %]', 1);
         if (argv[0] === 'tail') return out(log);

@@ -1,20 +1,13 @@
 // The migration engine against scripted hosts: what it runs where, what it journals, how it ends (completed with
 // the destination's statistics after --undefinesource, failed with libvirt's text and the libvirtd log behind an
 // "End of file" mask, aborted, a VM that vanished), and reconciliation after a restart.
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it, vi } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ok, type Result } from '../../shared/result';
-import type { FerryError } from '../../shared/errors';
-import type { CommandRunner, RunOutput } from '../../electron/main/remote/run-command';
-import type { VirshRunner } from '../../electron/main/remote/ssh-runner';
+import type { RunOutput } from '../../electron/main/remote/run-command';
 import { Journal, JOURNAL_FILE, parseJournal } from '../../electron/main/migration/journal';
-import { MigrationEngine, type EngineHostAccess, type MigrationUpdate } from '../../electron/main/migration/engine';
 import type { MigrationHostRef } from '../../electron/main/migration/record';
-
-const hvA: MigrationHostRef = { id: 'a', name: 'hvA', address: '10.77.0.11' };
-const hvB: MigrationHostRef = { id: 'b', name: 'hvB', address: '10.77.0.12' };
+import { engineFixture, hvA, hvB, out, scriptedHosts, type Script } from './engine-fakes';
 
 const RUNNING = (ms: number) =>
   `Job type:         Unbounded   \nOperation:        Outgoing migration\nTime elapsed:     ${ms}         ms\nMemory processed: 3.004 MiB\nMemory remaining: 124.574 MiB\nMemory total:     128.508 MiB\nMemory bandwidth: 10.020 MiB/s\nDirty rate:       0            pages/s\nPage size:        4096         bytes\nIteration:        1\nExpected downtime: 300          ms\n`;
@@ -22,31 +15,6 @@ const COMPLETED = (op: string) =>
   `Job type:         Completed   \nOperation:        ${op}\nTime elapsed:     4712         ms\nData processed:   86.941 MiB\nData remaining:   0.000 B\nData total:       128.508 MiB\nMemory processed: 86.941 MiB\nMemory remaining: 0.000 B\nMemory total:     128.508 MiB\nTotal downtime:   209          ms\n`;
 const NO_DOMAIN = "error: failed to get domain 'vm1'\n";
 const LIST = (rows: string[]) => ` Id   Name   State\n----------------------\n${rows.join('\n')}\n\n`;
-
-type Reply = RunOutput | Promise<RunOutput>;
-type Script = (host: string, argv: readonly string[], signal?: AbortSignal) => Reply;
-
-const out = (stdout: string, stderr = '', exitCode = 0): RunOutput => ({ stdout, stderr, exitCode });
-
-function fakeHosts(script: Script): EngineHostAccess & { calls: string[]; closed: number } {
-  const calls: string[] = [];
-  const state = { closed: 0 };
-  const runner = (host: MigrationHostRef, via: string): CommandRunner => ({
-    async run(argv, o): Promise<Result<RunOutput, FerryError>> {
-      const words = argv.filter((w) => !w.startsWith('LC_ALL') && w !== 'env');
-      calls.push(`${host.name} ${via} ${words.join(' ')}`);
-      return ok(await script(host.name, words, o.signal));
-    },
-  });
-  return {
-    calls,
-    get closed() {
-      return state.closed;
-    },
-    exec: (h) => runner(h, 'exec'),
-    openVirsh: (h): VirshRunner => ({ ...runner(h, 'virsh'), close: async () => void state.closed++ }),
-  };
-}
 
 /** A migrate command that ends when `finish` is called (or fails when its signal aborts). */
 function pendingMigrate(): { reply: (signal?: AbortSignal) => Promise<RunOutput>; finish: (o: RunOutput) => void } {
@@ -63,26 +31,12 @@ function pendingMigrate(): { reply: (signal?: AbortSignal) => Promise<RunOutput>
 
 const stamp = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '+0000');
 
-let dir: string | undefined;
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0)) await c();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  dir = undefined;
-});
+const engines = engineFixture('ferry-engine-');
 
 async function engineWith(script: Script, tuning: { maxPerSource?: number } = {}) {
-  dir = mkdtempSync(join(tmpdir(), 'ferry-engine-'));
-  const journal = await Journal.open({ dataDir: dir });
-  const hosts = fakeHosts(script);
+  const hosts = scriptedHosts(script);
   let n = 0;
-  const engine = new MigrationEngine({ journal, hosts, newId: () => `m${++n}`, ...tuning });
-  cleanups.push(async () => {
-    await engine.dispose();
-    await journal.close();
-  });
-  const updates: MigrationUpdate[] = [];
-  engine.onUpdate((u) => updates.push(u));
+  const { engine, journal, updates, dir } = await engines.open(hosts, { newId: () => `m${++n}`, ...tuning });
   return { engine, hosts, journal, updates, dir };
 }
 
@@ -232,8 +186,7 @@ describe('migration engine', () => {
   });
 
   it('reconciles migrations left without an end: completed, failed, unknown with the reason', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'ferry-engine-'));
-    const j0 = await Journal.open({ dataDir: dir });
+    const j0 = await Journal.open({ dataDir: engines.dataDir() });
     const start = (vm: string) => ({ vm, source: hvA, destination: hvB, options: {}, argv: [], commandLine: '', intervalMs: 1000 });
     await j0.append({ type: 'start', id: 'done', at: 1, start: start('vm1') });
     await j0.append({ type: 'start', id: 'stayed', at: 2, start: start('vmd') });
@@ -241,14 +194,14 @@ describe('migration engine', () => {
     await j0.append({ type: 'start', id: 'ended', at: 4, start: start('vm1') });
     await j0.append({ type: 'end', id: 'ended', at: 5, end: { state: 'completed', message: 'ok' } });
     await j0.close();
-    const journal = await Journal.open({ dataDir: dir });
-    const hosts = fakeHosts((host, argv) => {
+    const { engine } = await engines.open(
+      scriptedHosts((host, argv) => {
       if (argv[3] === 'list') return host === 'hvA' ? out(LIST([' 2    vmd    running'])) : out(LIST([' 3    vm1    running']));
       if (argv[3] === 'domjobinfo' && argv.includes('--completed')) return out(COMPLETED('Incoming migration'));
       if (argv[3] === 'domjobinfo') return out('Job type:         None        \n');
-      return out('');
-    });
-    const engine = new MigrationEngine({ journal, hosts });
+        return out('');
+      }),
+    );
     const recs = await engine.reconcile();
     expect(recs.map((r) => [r.id, r.state, r.end?.reconciled])).toEqual([
       ['done', 'completed', true],
@@ -262,7 +215,6 @@ describe('migration engine', () => {
     expect(engine.record('ended')?.state).toBe('completed');
     // 'lost' stays unknown and is asked again; the settled ones are not.
     expect((await engine.reconcile()).map((r) => [r.id, r.state])).toEqual([['lost', 'unknown']]);
-    await journal.close();
   });
 });
 
