@@ -209,6 +209,7 @@ async function assemble(o: FerryMainOptions, lock: DataDirLock): Promise<FerryMa
     ...profileHandlers(await ProfileStore.open({ dataDir: o.dataDir, now: wallClock })),
     ...migrationHandlers({
       engine,
+      history: journal,
       hosts: () => inventory.views(),
       now: wallClock,
       preflight: async ({ vm, source, destination, options }) =>
