@@ -111,7 +111,8 @@ describe('the history index', () => {
     const withIndex = await Journal.open({ dataDir: dir });
     const heads = withIndex.heads();
     await withIndex.close();
-    for (const damage of [() => rmSync(indexPath()), () => writeFileSync(indexPath(), '{"v":1,"size":'), () => writeFileSync(indexPath(), JSON.stringify({ v: 1, size: 5 }))]) {
+    const edited = () => writeFileSync(indexPath(), readFileSync(indexPath(), 'utf8').replace('"state":"failed"', '"state":"aborted"'));
+    for (const damage of [() => rmSync(indexPath()), () => writeFileSync(indexPath(), '{"v":1,"size":'), () => writeFileSync(indexPath(), JSON.stringify({ v: 1, size: 5 })), edited]) {
       damage();
       const fs = counting();
       const j = await Journal.open({ dataDir: dir, fs });
@@ -120,7 +121,7 @@ describe('the history index', () => {
       // Rebuilt by reading the whole journal once (and the open record's span again).
       expect(fs.bytesRead).toBeGreaterThanOrEqual(statSync(journalPath()).size);
       await j.close();
-      expect(JSON.parse(readFileSync(indexPath(), 'utf8'))).toMatchObject({ v: 1, size: statSync(journalPath()).size });
+      expect(JSON.parse(readFileSync(indexPath(), 'utf8').split('\n')[0] ?? '')).toMatchObject({ v: 1, size: statSync(journalPath()).size, records: { count: 3 } });
     }
   });
 
@@ -219,6 +220,36 @@ describe('the history index', () => {
     if (!head || !full) throw new Error('no record');
     expect(recordView(head)).toEqual(recordView(full));
     expect(recordView(head).postcopy).toEqual({ startedAt: 51500, endedAt: 54000, sampled: true });
+    await k.close();
+  });
+
+  it('does not vouch for a fragment a failed append left behind: the next open finds it and moves it aside', async () => {
+    await history();
+    let armed = false;
+    const fs: JournalFs = {
+      ...nodeJournalFs,
+      async openAppend(path: string) {
+        const h = await nodeJournalFs.openAppend(path);
+        return {
+          ...h,
+          appendDurable: async (data: Buffer) => {
+            if (!armed) return h.appendDurable(data);
+            armed = false;
+            await h.appendDurable(data.subarray(0, 20));
+            throw new Error('EIO: i/o error, write');
+          },
+          truncate: () => Promise.reject(new Error('EIO: i/o error, ftruncate')),
+        };
+      },
+    };
+    const j = await Journal.open({ dataDir: dir, fs });
+    armed = true;
+    await expect(j.append(sample('m2', 20, 80000))).rejects.toThrow(/EIO/);
+    await j.append(end('m2', 81000));
+    await j.close();
+    const k = await Journal.open({ dataDir: dir, wallClock: () => 11 });
+    expect(k.initial.damaged).toMatchObject([{ reason: 'cut-off' }]);
+    expect(k.heads().find((h) => h.id === 'm2')?.state).toBe('completed');
     await k.close();
   });
 });

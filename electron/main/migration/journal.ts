@@ -20,8 +20,8 @@
 import { basename, join } from 'node:path';
 import { JsonlAppender, nodeJsonlFs, type AppendHandle, type JsonlFs, type ReadHandle } from '../storage/jsonl';
 import { ferryError, type FerryError } from '../../../shared/errors';
-import { PAYLOAD_SCHEMAS, type RepairPayload } from './journal-schema';
-import { EMPTY_SCAN, forEachRow, HistoryIndex, isOpen, readIndex, sha1, type IndexFile, type ScanState } from './journal-index';
+import { checkPayload, repairPayloadSchema, type RepairPayload } from './journal-schema';
+import { EMPTY_SCAN, forEachRow, HistoryIndex, indexText, isOpen, readIndex, sha1, type IndexFile, type ScanState } from './journal-index';
 import { buildRecords, type MigrationRecord, type RecordHead } from './record';
 
 export const JOURNAL_FILE = 'migrations.jsonl';
@@ -98,12 +98,16 @@ function asLine(value: unknown): { line: JournalLine } | { reason: DamageReason;
   if (typeof type !== 'string' || !TYPES.has(type)) return bad(`unknown type ${JSON.stringify(type)}`);
   if (typeof o['id'] !== 'string' || o['id'] === '') return bad('no migration id');
   if (typeof o['at'] !== 'number') return bad('no time');
-  const payload = PAYLOAD_SCHEMAS[type as keyof typeof PAYLOAD_SCHEMAS].safeParse(o[type]);
-  if (!payload.success) {
-    const issue = payload.error.issues[0];
-    return { reason: 'bad-payload', why: `its ${type} ${issue ? `${issue.path.join('.') || 'payload'}: ${issue.message}` : 'payload is invalid'}` };
+  if (type === 'repair') {
+    const repair = repairPayloadSchema.safeParse(o['repair']);
+    if (!repair.success) {
+      const issue = repair.error.issues[0];
+      return { reason: 'bad-payload', why: `its repair ${issue ? `${issue.path.join('.') || 'payload'}: ${issue.message}` : 'payload is invalid'}` };
+    }
+    return { line: o as JournalLine };
   }
-  return { line: o as JournalLine };
+  const payload = checkPayload(o as JournalLine);
+  return typeof payload === 'string' ? { reason: 'bad-payload', why: payload } : { line: o as JournalLine };
 }
 
 const REASON_WORDS: Record<DamageReason, string> = {
@@ -311,6 +315,8 @@ export class Journal {
   /** Index writes, one at a time; `saving` is set while one is wanted or running. */
   private saveChain: Promise<void> = Promise.resolve();
   private saving = false;
+  /** The covered size the index on disk has (nothing to write when it is the same). */
+  private savedSize: number | undefined;
 
   private constructor(
     readonly path: string,
@@ -387,7 +393,8 @@ export class Journal {
     });
     // Records missing (lost before this version, or cut out by hand): said now, noted so that it is said once.
     if (opened.missing.length > 0 && opened.movedTo === undefined) await journal.appendRepair({ lines: [], numbers: [...opened.missing] }, now).catch(() => undefined);
-    if (indexable && (saved === undefined || saved.size !== journal.covered.size)) journal.saveIndex();
+    journal.savedSize = saved?.size;
+    journal.saveIndex();
     return journal;
   }
 
@@ -433,9 +440,12 @@ export class Journal {
     } else {
       this.index.add(line, where.offset + lead, end);
     }
+    // Bytes between the covered part and this line: a fragment a failed append left. The index must not vouch for
+    // them: it is no longer written this session, and the next open reads the file from the index it has.
+    if (where.offset !== this.covered.size) this.indexable = false;
     if (!this.indexable) return;
     const maxN = Math.max(this.scanState.maxN, line.n, ...(line.type === ('repair' as string) ? (line['repair'] as RepairPayload).numbers : []));
-    this.scanState = { ...this.scanState, rows: this.scanState.rows + 1 + lead, lastN: line.n, maxN };
+    this.scanState = { ...this.scanState, rows: this.scanState.rows + 1, lastN: line.n, maxN };
     this.covered = { size: end, tail: { offset: where.offset + lead, sha1: sha1(where.bytes.subarray(lead)) } };
     // A record that ends is the moment worth saving: the next start reads no more than the runs still going.
     if (line.type === 'end' || line.type === 'reconcile') this.saveIndex();
@@ -447,8 +457,10 @@ export class Journal {
     this.saving = true;
     this.saveChain = this.saveChain.then(async () => {
       this.saving = false;
+      if (!this.indexable || this.covered.size === this.savedSize) return;
+      this.savedSize = this.covered.size;
       const file = this.index.toFile(this.covered.size, this.covered.tail, this.scanState);
-      await this.fs.replace(`${this.path}${INDEX_SUFFIX}`, JSON.stringify(file)).catch(() => undefined);
+      await this.fs.replace(`${this.path}${INDEX_SUFFIX}`, indexText(file)).catch(() => undefined);
     });
   }
 

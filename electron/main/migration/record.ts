@@ -166,7 +166,7 @@ export interface SampleDigest {
 /** A record as the history list holds it: samples left out (`samples` is empty) but summed up in `digest`. */
 export type RecordHead = MigrationRecord & { readonly digest: SampleDigest };
 
-const RECENT_RUNNING = 32;
+const RECENT_RUNNING = 8;
 const EMPTY_DIGEST: SampleDigest = { count: 0, recentRunningAts: [] };
 
 interface Building {
