@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { INDEX_SUFFIX, Journal, JOURNAL_FILE, nodeJournalFs, parseJournal, type JournalEntry, type JournalFs } from '../../electron/main/migration/journal';
+import { INDEX_SUFFIX, Journal, JOURNAL_FILE, nodeJournalFs, openHistoryReader, parseJournal, type JournalEntry, type JournalFs } from '../../electron/main/migration/journal';
 import { buildRecords } from '../../electron/main/migration/record';
 import { recordView } from '../../electron/main/migration/handlers';
 
@@ -251,5 +251,24 @@ describe('the history index', () => {
     expect(k.initial.damaged).toMatchObject([{ reason: 'cut-off' }]);
     expect(k.heads().find((h) => h.id === 'm2')?.state).toBe('completed');
     await k.close();
+  });
+
+  it('a second, read-only reader lists and opens records beside the open journal and writes nothing', async () => {
+    await history();
+    appendFileSync(journalPath(), '{"v":1,"n":60,"type":"sam');
+    const before = readFileSync(journalPath(), 'utf8');
+    const index = readFileSync(indexPath(), 'utf8');
+    const r = await openHistoryReader(dir);
+    if (!r) throw new Error('no history');
+    expect(r.heads().map((h) => [h.id, h.state])).toEqual([
+      ['m1', 'completed'],
+      ['m2', 'running'],
+      ['m3', 'failed'],
+    ]);
+    expect((await r.readRecord('m3'))?.samples).toHaveLength(5);
+    await r.close();
+    expect(readFileSync(journalPath(), 'utf8')).toBe(before);
+    expect(readFileSync(indexPath(), 'utf8')).toBe(index);
+    expect(await openHistoryReader(join(dir, 'nowhere'))).toBeUndefined();
   });
 });

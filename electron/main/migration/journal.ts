@@ -486,6 +486,37 @@ export class Journal {
 
 export const INDEX_SUFFIX = '.index';
 
+/** The history read by another reader beside the open journal: records' heads, and one record read whole. */
+export interface HistoryReader {
+  heads(): RecordHead[];
+  readRecord(id: string): Promise<MigrationRecord | undefined>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the history read-only: the heads from the index when it matches the journal (and the lines after it), else
+ * from a streaming scan. Writes nothing (damage is the open journal's to move aside); undefined when there is no
+ * journal.
+ */
+export async function openHistoryReader(dataDir: string, fs: JournalFs = nodeJournalFs): Promise<HistoryReader | undefined> {
+  const path = join(dataDir, JOURNAL_FILE);
+  const reader = await fs.openRead(path);
+  if (!reader) return undefined;
+  try {
+    const size = await reader.size();
+    const saved = await readIndex(await fs.readFile(`${path}${INDEX_SUFFIX}`).catch(() => undefined), reader, size);
+    const { index } = await scanFrom(reader, size, saved);
+    return {
+      heads: () => index.all(),
+      readRecord: async (id) => (index.head(id) ? buildRecords(await readLinesOf(reader, index, id))[0] : undefined),
+      close: () => reader.close(),
+    };
+  } catch (e) {
+    await reader.close();
+    throw e;
+  }
+}
+
 /** The lines of one record, in file order, from the spans that hold them. */
 async function readLinesOf(reader: ReadHandle, index: HistoryIndex, id: string): Promise<JournalLine[]> {
   const lines: JournalLine[] = [];
