@@ -18,6 +18,7 @@
  * Side effects (the file system) come in as `JournalFs`, so tests can fail or slow any step.
  */
 import { basename, join } from 'node:path';
+import { removeStaleTemps } from '../atomic-file';
 import { JsonlAppender, nodeJsonlFs, type AppendHandle, type JsonlFs, type ReadHandle } from '../storage/jsonl';
 import { ferryError, type FerryError } from '../../../shared/errors';
 import { checkPayload, repairPayloadSchema, type RepairPayload } from './journal-schema';
@@ -343,6 +344,8 @@ export class Journal {
     const path = join(o.dataDir, JOURNAL_FILE);
     const indexPath = `${path}${INDEX_SUFFIX}`;
     const now = (o.wallClock ?? Date.now)();
+    // Temporary files of an index write or a repair a crash interrupted: never read, only in the way.
+    await Promise.all([removeStaleTemps(indexPath), removeStaleTemps(path)]).catch(() => undefined);
     // Created first (empty) so that one read handle serves the whole session.
     let handle = await fs.openAppend(path);
     const first = await fs.openRead(path);
