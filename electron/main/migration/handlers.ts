@@ -170,6 +170,14 @@ function controlOf(action: (typeof MIGRATION_CONTROL_ACTIONS)[number], value: nu
 
 export function migrationHandlers(d: MigrationHandlerDeps): EngineHandlers {
   const { engine } = d;
+  // A record that is not running has no verdict, and its view changes only with a new line (a new record object).
+  const settledViews = new WeakMap<MigrationRecord, MigrationRecordView>();
+  const viewOf = (r: MigrationRecord): MigrationRecordView => {
+    if (r.state === 'running') return recordView(r, verdictOf(r));
+    let v = settledViews.get(r);
+    if (!v) settledViews.set(r, (v = recordView(r)));
+    return v;
+  };
   // The history's heads, with the records the engine holds whole (running, or written to since start) in their place.
   const records = (): MigrationRecord[] => {
     const heads = d.history.heads();
@@ -226,7 +234,7 @@ export function migrationHandlers(d: MigrationHandlerDeps): EngineHandlers {
       const r = await engine.control(input.id, controlOf(input.action, input.value));
       return r.ok ? ok({}) : r;
     },
-    [migrationsList.id]: async () => ok(records().map((r) => recordView(r, verdictOf(r)))),
+    [migrationsList.id]: async () => ok(records().map(viewOf)),
     [migrationsGet.id]: async (input) => {
       const rec = engine.record(input.id) ?? (await d.history.readRecord(input.id));
       if (!rec) return err(ferryError('inventory.not-found', `No migration ${input.id} in the history.`));
@@ -234,7 +242,7 @@ export function migrationHandlers(d: MigrationHandlerDeps): EngineHandlers {
     },
     [migrationsWatch.id]: (params, emit) => {
       const wanted = (id: string) => params.id === undefined || params.id === id;
-      emit({ type: 'snapshot', records: records().filter((r) => wanted(r.id)).map((r) => recordView(r, verdictOf(r))) });
+      emit({ type: 'snapshot', records: records().filter((r) => wanted(r.id)).map(viewOf) });
       // A sample update comes before its journal line is on disk (and in the record). Until it is, it is counted in
       // every verdict this stream sends, a record event's too: one sent in between must not judge without it.
       const unwritten = new Map<string, (MigrationSamplePayload & { at: number })[]>();

@@ -213,6 +213,8 @@ function withSample(b: Building, s: MigrationSamplePayload, at: number): SampleD
  */
 export class RecordStore {
   private readonly byId = new Map<string, Building>();
+  /** Each record's view until its next line: a list of thousands of records is not copied again on every call. */
+  private readonly views = new WeakMap<Building, RecordHead>();
 
   constructor(private readonly keepSamples = true) {}
 
@@ -225,6 +227,7 @@ export class RecordStore {
       b = { id: line.id, samples: [], events: [], digest: EMPTY_DIGEST };
       this.byId.set(line.id, b);
     }
+    this.views.delete(b);
     switch (read.type) {
       case 'start':
         b.start = read.payload;
@@ -266,12 +269,18 @@ export class RecordStore {
 
   get(id: string): RecordHead | undefined {
     const b = this.byId.get(id);
-    return b ? view(b) : undefined;
+    return b ? this.viewOf(b) : undefined;
   }
 
   /** In order of first appearance. */
   all(): RecordHead[] {
-    return [...this.byId.values()].map(view);
+    return [...this.byId.values()].map((b) => this.viewOf(b));
+  }
+
+  private viewOf(b: Building): RecordHead {
+    let v = this.views.get(b);
+    if (!v) this.views.set(b, (v = view(b)));
+    return v;
   }
 }
 
