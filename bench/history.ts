@@ -91,7 +91,7 @@ const left = (s: number): number => Math.max(0, 4294967296 - s * 6_000_000);
 const preflight = ['cpu', 'state', 'ports', 'storage', 'network', 'memory', 'mtu', 'version'].map((check) => ({ check, status: 'pass', message: `${check}: ok on both hosts`, durationMs: 120 }));
 
 /** Writes the journal line by line (numbered), waiting for the stream to drain: never more than a chunk in memory. */
-async function generate(path: string, runs: number): Promise<{ bytes: number; lines: number; ids: string[] }> {
+async function generate(path: string, runs: number, samplesPerRun?: number): Promise<{ bytes: number; lines: number; ids: string[] }> {
   const out = createWriteStream(path, { flags: 'w', mode: 0o600 });
   let n = 0;
   const ids: string[] = [];
@@ -102,7 +102,7 @@ async function generate(path: string, runs: number): Promise<{ bytes: number; li
   let at = Date.UTC(2025, 0, 1);
   for (let r = 0; r < runs; r += 2) {
     // Two VMs evacuated at once: their lines interleave.
-    const pair = [r, r + 1].filter((x) => x < runs).map((x) => ({ id: `m-${String(x).padStart(5, '0')}`, samples: 300 + ((x * 7919) % 400), vm: `vm${x % 40}` }));
+    const pair = [r, r + 1].filter((x) => x < runs).map((x) => ({ id: `m-${String(x).padStart(5, '0')}`, samples: samplesPerRun ?? 300 + ((x * 7919) % 400), vm: `vm${x % 40}` }));
     for (const m of pair) {
       ids.push(m.id);
       const argv = ['virsh', 'migrate', '--live', '--p2p', '--persistent', '--verbose', m.vm, `qemu+ssh://root@10.77.0.12/system`];
@@ -113,7 +113,7 @@ async function generate(path: string, runs: number): Promise<{ bytes: number; li
     for (let s = 0; s < longest; s++) {
       for (const m of pair) {
         if (s < m.samples) await put('sample', m.id, at + 1000 * (s + 1), { seq: s, latencyMs: 4.2, lateMs: 0.3, info: info(1000 * (s + 1), left(s)), figures: figures(1000 * (s + 1), left(s)) });
-        if (s === 100) await put('event', m.id, at + 1000 * s + 10, { kind: 'control', message: 'Bandwidth cap set to 800 MiB/s', control: { kind: 'set-speed', mibPerSecond: 800 } });
+        if (s === Math.min(100, m.samples - 1)) await put('event', m.id, at + 1000 * s + 10, { kind: 'control', message: 'Bandwidth cap set to 800 MiB/s', control: { kind: 'set-speed', mibPerSecond: 800 } });
       }
     }
     for (const m of pair) {
@@ -141,13 +141,18 @@ function runChild(dataDir: string, openIds: readonly string[]): ChildResult {
 
 async function parent(): Promise<void> {
   const RUNS = Number(process.env['BENCH_RUNS'] ?? 2000);
-  const REPEAT = Number(process.env['BENCH_REPEAT'] ?? 3);
+  const REPEAT = Number(process.env['BENCH_REPEAT'] ?? 5);
   const root = mkdtempSync(join(tmpdir(), 'ferry-history-bench-'));
   try {
     const empty = join(root, 'empty');
     const big = join(root, 'big');
+    const short = join(root, 'short');
     mkdirSync(empty);
     mkdirSync(big);
+    mkdirSync(short);
+    // The same number of records with 5 samples each: what start-up costs per record, whatever the journal's size.
+    const shortGen = await generate(join(short, 'migrations.jsonl'), RUNS, 5);
+    runChild(short, []);
     const g0 = performance.now();
     const gen = await generate(join(big, 'migrations.jsonl'), RUNS);
     const genS = (performance.now() - g0) / 1000;
@@ -159,10 +164,12 @@ async function parent(): Promise<void> {
     const indexBytes = statSync(join(big, 'migrations.jsonl.index')).size;
     const emptyRuns: ChildResult[] = [];
     const indexedRuns: ChildResult[] = [];
+    const shortRuns: ChildResult[] = [];
     for (let i = 0; i < REPEAT; i++) {
       emptyRuns.push(runChild(empty, []));
+      shortRuns.push(runChild(short, []));
       indexedRuns.push(runChild(big, picks));
-      console.log(`round ${i + 1}: empty ${emptyRuns.at(-1)?.startMs.toFixed(1)} ms, indexed ${indexedRuns.at(-1)?.startMs.toFixed(1)} ms`);
+      console.log(`round ${i + 1}: empty ${emptyRuns.at(-1)?.startMs.toFixed(1)} ms, short ${shortRuns.at(-1)?.startMs.toFixed(1)} ms, indexed ${indexedRuns.at(-1)?.startMs.toFixed(1)} ms`);
     }
     const m = (rs: readonly ChildResult[], f: (r: ChildResult) => number) => median(rs.map(f));
     const row = (label: string, rs: readonly ChildResult[]) => {
@@ -176,6 +183,7 @@ async function parent(): Promise<void> {
         startMs: start,
         listMs: m(rs, (r) => r.listMs),
         startRatio: start / m(emptyRuns, (r) => r.startMs),
+        startPerShort: start / m(shortRuns, (r) => r.startMs),
         openMedianMs: median(opens),
         openMaxMs: opens.length ? Math.max(...opens) : NaN,
         heapAfterMiB: m(rs, (r) => r.heapAfter) / MiB,
@@ -185,19 +193,20 @@ async function parent(): Promise<void> {
         maxRssMiB: m(rs, (r) => r.maxRss) / MiB,
       };
     };
-    const rows = [row('empty', emptyRuns), row('indexed', indexedRuns), row('rebuild', [rebuild])];
+    const rows = [row('empty', emptyRuns), row('short', shortRuns), row('indexed', indexedRuns), row('rebuild', [rebuild])];
     const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-');
     const table = [
-      `  case     records  start ms  (list ms)  start/empty  open ms (median, max)  heap after MiB  heap growth MiB  rss after MiB  rss growth MiB  max rss MiB`,
+      `  case     records  start ms  (list ms)  start/empty  start/short  open ms (median, max)  heap after MiB  heap growth MiB  rss after MiB  rss growth MiB  max rss MiB`,
       ...rows.map(
         (r) =>
-          `  ${r.label.padEnd(8)} ${String(r.records).padStart(7)} ${f(r.startMs).padStart(9)} ${`(${f(r.listMs)})`.padStart(10)} ${`x${f(r.startRatio, 2)}`.padStart(12)} ${`${f(r.openMedianMs)}, ${f(r.openMaxMs)}`.padStart(22)} ${f(r.heapAfterMiB).padStart(15)} ${f(r.heapGrowthMiB).padStart(16)} ${f(r.rssAfterMiB).padStart(14)} ${f(r.rssGrowthMiB).padStart(15)} ${f(r.maxRssMiB).padStart(12)}`,
+          `  ${r.label.padEnd(8)} ${String(r.records).padStart(7)} ${f(r.startMs).padStart(9)} ${`(${f(r.listMs)})`.padStart(10)} ${`x${f(r.startRatio, 2)}`.padStart(12)} ${`x${f(r.startPerShort, 2)}`.padStart(12)} ${`${f(r.openMedianMs)}, ${f(r.openMaxMs)}`.padStart(22)} ${f(r.heapAfterMiB).padStart(15)} ${f(r.heapGrowthMiB).padStart(16)} ${f(r.rssAfterMiB).padStart(14)} ${f(r.rssGrowthMiB).padStart(15)} ${f(r.maxRssMiB).padStart(12)}`,
       ),
     ];
     const text = [
       `migration history: start-up and opening one record, ${new Date().toISOString()}`,
       `machine: ${cpus().length} cores, ${cpus()[0]?.model.trim() ?? '?'}, node ${process.version}; load average at the end ${loadavg()[0]?.toFixed(1)} (other work shares the cores); files in ${tmpdir()} (page cache warm: just written)`,
       `history: ${RUNS} runs (pairs side by side), ${gen.lines} lines, ${(gen.bytes / MiB).toFixed(0)} MiB journal, ${(indexBytes / MiB).toFixed(2)} MiB index; generated in ${genS.toFixed(1)} s`,
+      `short: the same ${RUNS} runs with 5 samples each, ${(shortGen.bytes / MiB).toFixed(0)} MiB journal (start/short: what the journal's size adds at the same record count)`,
       '',
       ...table,
       '',
@@ -210,7 +219,7 @@ async function parent(): Promise<void> {
     console.log(text);
     mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
     writeFileSync(new URL('./results/history.txt', import.meta.url), `${text}\n`);
-    writeFileSync(new URL('./results/history.json', import.meta.url), `${JSON.stringify({ runs: RUNS, lines: gen.lines, journalBytes: gen.bytes, indexBytes, rows, raw: { empty: emptyRuns, indexed: indexedRuns, rebuild } }, null, 2)}\n`);
+    writeFileSync(new URL('./results/history.json', import.meta.url), `${JSON.stringify({ runs: RUNS, lines: gen.lines, journalBytes: gen.bytes, indexBytes, rows, shortJournalBytes: shortGen.bytes, raw: { empty: emptyRuns, short: shortRuns, indexed: indexedRuns, rebuild } }, null, 2)}\n`);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
