@@ -15,6 +15,11 @@
  * The next open finds nothing to report: the numbers are accounted for, and none is ever given out again. This is the
  * only time a line is rewritten; appends never are.
  *
+ * The file is never read whole: the records' heads and where their lines are come from the index beside it
+ * (journal-index.ts), and the lines after what the index covers are streamed. The open journal holds the heads; a
+ * record's lines are read by span when it is opened (`readRecord`), those of records still open at start once (the
+ * engine follows them again).
+ *
  * Side effects (the file system) come in as `JournalFs`, so tests can fail or slow any step.
  */
 import { basename, join } from 'node:path';
@@ -259,7 +264,7 @@ export interface JournalOpenOptions {
   readonly wallClock?: () => number;
 }
 
-/** What the journal found at open, after moving damaged lines aside. */
+/** What the journal found at open. Its `lines` are those of the records still open (no end, or a reconciled 'unknown'). */
 export interface OpenedJournal extends ParsedJournal {
   /** Where the damaged lines went (absent when there were none, or they could not be moved). */
   readonly movedTo?: string;
@@ -318,6 +323,8 @@ export class Journal {
   private saving = false;
   /** The covered size the index on disk has (nothing to write when it is the same). */
   private savedSize: number | undefined;
+  /** False while damage that could not be moved aside is in the file: no index then, the next open reads it all again. */
+  private indexable: boolean;
 
   private constructor(
     readonly path: string,
@@ -335,9 +342,6 @@ export class Journal {
     this.indexable = scan.indexable;
     this.appender = new JsonlAppender(handle, 'migration journal', scan.needsNewline);
   }
-
-  /** False while damage that could not be moved aside is in the file: no index then, the next open reads it all again. */
-  private indexable: boolean;
 
   static async open(o: JournalOpenOptions): Promise<Journal> {
     const fs = o.fs ?? nodeJournalFs;
