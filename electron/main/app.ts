@@ -13,6 +13,7 @@
  *   known_hosts      host keys Ferry trusted, OpenSSH format; ~/.ssh/known_hosts is only read, and only with the
  *                    trustUserKnownHosts setting
  *   migrations.jsonl the migration history, append-only, fdatasync per record (electron/main/migration/journal.ts)
+ *   migrations.jsonl.index  its records' heads and where their lines are (a cache, rebuilt when it does not match)
  */
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -211,6 +212,7 @@ async function assemble(o: FerryMainOptions, lock: DataDirLock): Promise<FerryMa
     ...profileHandlers(await ProfileStore.open({ dataDir: o.dataDir, now: wallClock })),
     ...migrationHandlers({
       engine,
+      history: journal,
       hosts: () => inventory.views(),
       now: wallClock,
       preflight: async ({ vm, source, destination, options }) =>

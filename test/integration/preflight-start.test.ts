@@ -39,6 +39,7 @@ describe.skipIf(!lab)('starting migrations through pre-flight on the lab', () =>
   const handlers = () =>
     migrationHandlers({
       engine,
+      history: journal,
       hosts: () => [view('hvA'), view('hvB', hvBPort)],
       preflight: async ({ vm, source, destination, options }) =>
         runPreflight(

@@ -36,6 +36,8 @@ function setup(checks: () => PreflightResultView[]) {
   const main = fakeMain(
     migrationHandlers({
       engine,
+      // Nothing ended before: the list and get read only the engine here.
+      history: { heads: () => [], readRecord: async () => undefined },
       hosts: () => hosts,
       preflight: async (input) => (runs.push(input.vm), checks()),
     }),

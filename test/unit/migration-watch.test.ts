@@ -13,6 +13,9 @@ type Sample = MigrationSamplePayload & { at: number };
 const run = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'migration-runs', 'autoconverge-8.json'), 'utf8')) as { options: Record<string, unknown>; samples: Sample[] };
 
 /** The part of the engine the handlers use, over one record the test moves by hand. */
+/** No history on disk: the run is the engine's alone. */
+const noHistory = { heads: () => [], readRecord: async () => undefined };
+
 function fakeEngine(rec: { current: MigrationRecord }) {
   const listeners = new Set<(u: MigrationUpdate) => void>();
   const engine = {
@@ -40,7 +43,7 @@ describe('migration watch stream', () => {
     if (!next?.info) throw new Error('fixture: no sample 40');
     const rec = { current: { id: 'm1', start, startedAt: written[0]?.at ?? 0, samples: written, events: [], state: 'running' } as MigrationRecord };
     const { engine, update } = fakeEngine(rec);
-    const h = migrationHandlers({ engine, hosts: () => [] });
+    const h = migrationHandlers({ engine, history: noHistory, hosts: () => [] });
     const events: MigrationWatchEvent[] = [];
     const stop = h[migrationsWatch.id]({}, (e) => events.push(e), { clientId: 'c1', transport: 'web', subscription: 's1', end: () => undefined });
     update({ kind: 'sample', id: 'm1', at: next.at, sample: next });

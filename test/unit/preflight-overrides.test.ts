@@ -61,7 +61,7 @@ describe('a refused start is kept in the history', () => {
     dir = mkdtempSync(join(tmpdir(), 'ferry-refused-'));
     const journal = await Journal.open({ dataDir: dir });
     const engine = new MigrationEngine({ journal, hosts: noHosts, newId: () => 'm-refused', wallClock: () => 5000 });
-    const h = migrationHandlers({ engine, hosts: () => [host('hvA', '10.77.0.11'), host('hvB', '10.77.0.12')], now: () => 5000, preflight: async () => [pass, notRunning, timedOut] });
+    const h = migrationHandlers({ engine, history: journal, hosts: () => [host('hvA', '10.77.0.11'), host('hvB', '10.77.0.12')], now: () => 5000, preflight: async () => [pass, notRunning, timedOut] });
     const input = migrationsStart.input.parse({ vm: '-x', sourceHostId: 'hvA', destinationHostId: 'hvB', options: { live: true, p2p: true }, overrides: [{ check: 'ports', confirmed: true }] });
     const r = await h[migrationsStart.id](input, { transport: 'web' } as never);
     expect(r).toMatchObject({ ok: true, value: { id: 'm-refused', refused: true } });
@@ -70,7 +70,7 @@ describe('a refused start is kept in the history', () => {
 
     const again = await Journal.open({ dataDir: dir });
     const after = new MigrationEngine({ journal: again, hosts: noHosts });
-    const list = await migrationHandlers({ engine: after, hosts: () => [] })[migrationsList.id]({}, { transport: 'web' } as never);
+    const list = await migrationHandlers({ engine: after, history: again, hosts: () => [] })[migrationsList.id]({}, { transport: 'web' } as never);
     expect(list.ok).toBe(true);
     const rec = list.ok ? migrationRecordSchema.parse(list.value[0]) : undefined;
     expect(rec).toMatchObject({ id: 'm-refused', vm: '-x', state: 'refused', startedAt: 5000, endedAt: 5000 });

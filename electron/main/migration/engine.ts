@@ -115,7 +115,10 @@ export class MigrationEngine {
     return this.recorder.onUpdate(listener);
   }
 
-  /** Every migration in the history, oldest first (samples included). */
+  /**
+   * The migrations this engine holds whole (samples included), oldest first: those open at start and those written to
+   * since. The rest of the history is the journal's (Journal.heads, Journal.readRecord).
+   */
   records(): readonly MigrationRecord[] {
     return this.recorder.store.all();
   }

@@ -17,8 +17,17 @@ import { migrationVerdict, type MigrationVerdict, type VerdictContext, type Verd
 import type { HostView } from '../../../shared/inventory/types';
 import type { IpcHandlers } from '../ipc/handlers';
 import type { MigrationEngine, MigrationUpdate } from './engine';
+import type { Journal } from './journal';
 import { decidePreflight } from './preflight-overrides';
-import { postcopyInterruption, postcopyPhase, type MigrationControl, type MigrationHostRef, type MigrationRecord, type MigrationSamplePayload } from './record';
+import {
+  postcopyInterruption,
+  postcopyPhase,
+  type MigrationControl,
+  type MigrationHostRef,
+  type MigrationRecord,
+  type MigrationSamplePayload,
+  type SampleDigest,
+} from './record';
 
 export type EngineChannelId =
   | typeof migrationsStart.id
@@ -29,8 +38,12 @@ export type EngineChannelId =
   | typeof migrationsPreflight.id;
 export type EngineHandlers = Pick<IpcHandlers, EngineChannelId>;
 
+/** The history on disk: every record's head (no samples), and one record read whole when it is opened. */
+export type MigrationHistory = Pick<Journal, 'heads' | 'readRecord'>;
+
 export interface MigrationHandlerDeps {
   readonly engine: MigrationEngine;
+  readonly history: MigrationHistory;
   /** The inventory's hosts: ids in requests resolve to these. */
   readonly hosts: () => readonly HostView[];
   /** Pre-flight for a planned migration (absent: the channel answers that it is not available, start skips it). */
@@ -87,7 +100,8 @@ export function sampleView(s: MigrationSamplePayload & { readonly at: number }, 
   };
 }
 
-export function recordView(rec: MigrationRecord, verdict?: MigrationVerdict): MigrationRecordView {
+/** A record's view; a head from the history list (samples left out) is read from its digest. */
+export function recordView(rec: MigrationRecord & { readonly digest?: SampleDigest }, verdict?: MigrationVerdict): MigrationRecordView {
   const s = rec.start;
   const postcopySent = rec.events.some((e) => e.kind === 'control' && e.control?.kind === 'postcopy');
   const postcopy = postcopyPhase(rec);
@@ -107,7 +121,7 @@ export function recordView(rec: MigrationRecord, verdict?: MigrationVerdict): Mi
     commandLine: s?.commandLine ?? '',
     preflight: Array.isArray(s?.preflight) ? (s.preflight as PreflightResultView[]) : [],
     state,
-    startedAt: rec.startedAt ?? rec.samples[0]?.at ?? 0,
+    startedAt: rec.startedAt ?? rec.samples[0]?.at ?? rec.digest?.firstAt ?? 0,
     ...(end ? { endedAt: end.at } : {}),
     result: {
       ...(final?.totalTimeMs !== undefined ? { totalTimeMs: final.totalTimeMs } : {}),
@@ -147,6 +161,20 @@ function controlOf(action: (typeof MIGRATION_CONTROL_ACTIONS)[number], value: nu
 
 export function migrationHandlers(d: MigrationHandlerDeps): EngineHandlers {
   const { engine } = d;
+  // A record that is not running has no verdict, and its view changes only with a new line (a new record object).
+  const settledViews = new WeakMap<MigrationRecord, MigrationRecordView>();
+  const viewOf = (r: MigrationRecord): MigrationRecordView => {
+    if (r.state === 'running') return recordView(r, verdictOf(r));
+    let v = settledViews.get(r);
+    if (!v) settledViews.set(r, (v = recordView(r)));
+    return v;
+  };
+  // The history's heads, with the records the engine holds whole (running, or written to since start) in their place.
+  const records = (): MigrationRecord[] => {
+    const heads = d.history.heads();
+    const known = new Set(heads.map((h) => h.id));
+    return [...heads.map((h) => engine.record(h.id) ?? h), ...engine.records().filter((r) => !known.has(r.id))];
+  };
   const resolve = (sourceId: string, destinationId: string): Result<{ source: HostView; destination: HostView }, FerryError> => {
     const hosts = d.hosts();
     const source = hosts.find((h) => h.record.id === sourceId);
@@ -197,16 +225,15 @@ export function migrationHandlers(d: MigrationHandlerDeps): EngineHandlers {
       const r = await engine.control(input.id, controlOf(input.action, input.value));
       return r.ok ? ok({}) : r;
     },
-    [migrationsList.id]: async () => ok(engine.records().map((r) => recordView(r, verdictOf(r)))),
+    [migrationsList.id]: async () => ok(records().map(viewOf)),
     [migrationsGet.id]: async (input) => {
-      const rec = engine.record(input.id);
+      const rec = engine.record(input.id) ?? (await d.history.readRecord(input.id));
       if (!rec) return err(ferryError('inventory.not-found', `No migration ${input.id} in the history.`));
       return ok({ record: recordView(rec, verdictOf(rec)), samples: rec.samples.map((s) => sampleView(s)) });
     },
     [migrationsWatch.id]: (params, emit) => {
       const wanted = (id: string) => params.id === undefined || params.id === id;
-      const records = engine.records().filter((r) => wanted(r.id));
-      emit({ type: 'snapshot', records: records.map((r) => recordView(r, verdictOf(r))) });
+      emit({ type: 'snapshot', records: records().filter((r) => wanted(r.id)).map(viewOf) });
       // A sample update comes before its journal line is on disk (and in the record). Until it is, it is counted in
       // every verdict this stream sends, a record event's too: one sent in between must not judge without it.
       const unwritten = new Map<string, (MigrationSamplePayload & { at: number })[]>();

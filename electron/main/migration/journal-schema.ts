@@ -4,7 +4,7 @@
  * for what the record builder and the views rely on; further fields pass through untouched (older and newer writers).
  */
 import { z } from 'zod';
-import type { MigrationEndState } from './record';
+import type { MigrationEndPayload, MigrationEndState, MigrationEventPayload, MigrationSamplePayload, MigrationStartPayload } from './record';
 
 /** Every state an end or reconcile line may carry. */
 export const END_STATES = ['completed', 'failed', 'aborted', 'refused', 'unknown'] as const;
@@ -57,3 +57,64 @@ export const repairPayloadSchema = z.object({
 export type RepairPayload = z.infer<typeof repairPayloadSchema>;
 
 export const PAYLOAD_SCHEMAS = { start, sample, event, end, reconcile: end, repair: repairPayloadSchema } as const;
+
+/**
+ * The payload of a migration's line, checked against its schema: the one way the record builder reads a line, so a
+ * payload is never taken on trust. The schemas check what the builder and the views rely on and let further fields
+ * through (older and newer writers), so their output is given the record's types here, once (the
+ * nested statistics are the parser's own output, written by Ferry, and only their presence is checked).
+ */
+export type LinePayload =
+  | { readonly type: 'start'; readonly payload: MigrationStartPayload }
+  | { readonly type: 'sample'; readonly payload: MigrationSamplePayload }
+  | { readonly type: 'event'; readonly payload: MigrationEventPayload }
+  | { readonly type: 'end' | 'reconcile'; readonly payload: MigrationEndPayload };
+
+/** Lines already checked (the parser checks each line it reads; the record builder then reads the same objects). */
+const checked = new WeakMap<object, LinePayload | string>();
+
+/**
+ * The payload of a migration line checked against its type's schema, or why it fails (the schema's first complaint,
+ * in words). Each line object is checked once.
+ */
+export function checkPayload(line: { readonly type: string; readonly [key: string]: unknown }): LinePayload | string {
+  const known = checked.get(line);
+  if (known !== undefined) return known;
+  const result = check(line);
+  checked.set(line, result);
+  return result;
+}
+
+export function linePayload(line: { readonly type: string; readonly [key: string]: unknown }): LinePayload | undefined {
+  const r = checkPayload(line);
+  return typeof r === 'string' ? undefined : r;
+}
+
+function complaint(type: string, error: z.ZodError): string {
+  const issue = error.issues[0];
+  return `its ${type} ${issue ? `${issue.path.join('.') || 'payload'}: ${issue.message}` : 'payload is invalid'}`;
+}
+
+function check(line: { readonly type: string; readonly [key: string]: unknown }): LinePayload | string {
+  switch (line.type) {
+    case 'start': {
+      const r = start.safeParse(line['start']);
+      return r.success ? { type: 'start', payload: r.data as unknown as MigrationStartPayload } : complaint('start', r.error);
+    }
+    case 'sample': {
+      const r = sample.safeParse(line['sample']);
+      return r.success ? { type: 'sample', payload: r.data as unknown as MigrationSamplePayload } : complaint('sample', r.error);
+    }
+    case 'event': {
+      const r = event.safeParse(line['event']);
+      return r.success ? { type: 'event', payload: r.data as unknown as MigrationEventPayload } : complaint('event', r.error);
+    }
+    case 'end':
+    case 'reconcile': {
+      const r = end.safeParse(line[line.type]);
+      return r.success ? { type: line.type, payload: r.data as unknown as MigrationEndPayload } : complaint(line.type, r.error);
+    }
+    default:
+      return `no payload schema for type ${JSON.stringify(line.type)}`;
+  }
+}

@@ -15,12 +15,20 @@
  * The next open finds nothing to report: the numbers are accounted for, and none is ever given out again. This is the
  * only time a line is rewritten; appends never are.
  *
+ * The file is never read whole: the records' heads and where their lines are come from the index beside it
+ * (journal-index.ts), and the lines after what the index covers are streamed. The open journal holds the heads; a
+ * record's lines are read by span when it is opened (`readRecord`), those of records still open at start once (the
+ * engine follows them again).
+ *
  * Side effects (the file system) come in as `JournalFs`, so tests can fail or slow any step.
  */
 import { basename, join } from 'node:path';
-import { JsonlAppender, nodeJsonlFs, type AppendHandle, type JsonlFs } from '../storage/jsonl';
+import { removeStaleTemps } from '../atomic-file';
+import { JsonlAppender, nodeJsonlFs, type AppendHandle, type JsonlFs, type ReadHandle } from '../storage/jsonl';
 import { ferryError, type FerryError } from '../../../shared/errors';
-import { PAYLOAD_SCHEMAS, type RepairPayload } from './journal-schema';
+import { checkPayload, repairPayloadSchema, type RepairPayload } from './journal-schema';
+import { EMPTY_SCAN, forEachRow, HistoryIndex, indexText, isOpen, readIndex, sha1, type IndexFile, type ScanState } from './journal-index';
+import { buildRecords, type MigrationRecord, type RecordHead } from './record';
 
 export const JOURNAL_FILE = 'migrations.jsonl';
 export const JOURNAL_VERSION = 1;
@@ -96,12 +104,16 @@ function asLine(value: unknown): { line: JournalLine } | { reason: DamageReason;
   if (typeof type !== 'string' || !TYPES.has(type)) return bad(`unknown type ${JSON.stringify(type)}`);
   if (typeof o['id'] !== 'string' || o['id'] === '') return bad('no migration id');
   if (typeof o['at'] !== 'number') return bad('no time');
-  const payload = PAYLOAD_SCHEMAS[type as keyof typeof PAYLOAD_SCHEMAS].safeParse(o[type]);
-  if (!payload.success) {
-    const issue = payload.error.issues[0];
-    return { reason: 'bad-payload', why: `its ${type} ${issue ? `${issue.path.join('.') || 'payload'}: ${issue.message}` : 'payload is invalid'}` };
+  if (type === 'repair') {
+    const repair = repairPayloadSchema.safeParse(o['repair']);
+    if (!repair.success) {
+      const issue = repair.error.issues[0];
+      return { reason: 'bad-payload', why: `its repair ${issue ? `${issue.path.join('.') || 'payload'}: ${issue.message}` : 'payload is invalid'}` };
+    }
+    return { line: o as JournalLine };
   }
-  return { line: o as JournalLine };
+  const payload = checkPayload(o as JournalLine);
+  return typeof payload === 'string' ? { reason: 'bad-payload', why: payload } : { line: o as JournalLine };
 }
 
 const REASON_WORDS: Record<DamageReason, string> = {
@@ -118,72 +130,113 @@ function fragmentNumber(text: string): number | undefined {
 }
 
 /**
- * Parses the journal's text. Pure. A last piece without a newline is cut off (even if it happens to parse: the write
- * did not finish, so its fdatasync never returned and nobody was told it was saved); so is a line that starts like
- * a record and breaks off (a torn write that later lines followed).
+ * Reads the journal row by row, in file order, from the start or from where an earlier scan stopped (the index's
+ * ScanState): the same judgement whether the whole text is at hand (parseJournal) or the file is streamed.
  */
-export function parseJournal(text: string): ParsedJournal {
-  const lines: JournalLine[] = [];
-  const repairs: RepairLine[] = [];
-  const damaged: DamagedLine[] = [];
-  const rows = text.split('\n');
-  const tail = rows.pop() ?? '';
-  // Numbers in file order: the whole lines' (checked for gaps) and the damaged lines' (accounting for gaps).
-  const seen: { n: number; line: number; whole: boolean }[] = [];
-  let lastN = 0;
-  let maxN = 0;
-  const damage = (lineNo: number, row: string, reason: DamageReason, why: string) => {
-    const own = fragmentNumber(row);
-    const n = own !== undefined && own > lastN ? own : lastN + 1;
-    damaged.push({ line: lineNo, reason, why, n, text: row });
-    seen.push({ n, line: lineNo, whole: false });
-    lastN = n;
-    maxN = Math.max(maxN, n);
-  };
-  const read = (row: string, lineNo: number, complete: boolean) => {
-    if (row.trim() === '') return;
+export class JournalScanner {
+  private readonly repairs: RepairLine[];
+  private readonly damaged: DamagedLine[] = [];
+  private rows: number;
+  private lastN: number;
+  private maxN: number;
+  /** The number of the whole line before (for gaps), and the jumps seen, judged at the end against what accounts for them. */
+  private prevWhole: number | undefined;
+  private readonly jumps: { line: number; from: number; n: number }[] = [];
+  /** Numbers of whole lines that came after a higher one: the only whole lines that can fill an earlier jump. */
+  private readonly late = new Set<number>();
+
+  constructor(state: ScanState = EMPTY_SCAN) {
+    this.rows = state.rows;
+    this.lastN = state.lastN;
+    this.maxN = state.maxN;
+    this.prevWhole = state.lastN > 0 ? state.lastN : undefined;
+    this.repairs = [...state.repairs];
+  }
+
+  /**
+   * One row (without its newline); `complete`: a newline followed it. Returns the migration line it holds, when it is
+   * whole and valid.
+   */
+  row(row: string, complete: boolean): JournalLine | undefined {
+    const lineNo = ++this.rows;
+    if (row.trim() === '') return undefined;
     let value: unknown;
     try {
       value = JSON.parse(row);
     } catch (e) {
       const cut = row.startsWith('{"v":') && fragmentNumber(row) !== undefined;
-      return damage(lineNo, row, cut ? 'cut-off' : 'not-json', String(e));
+      return this.damage(lineNo, row, cut ? 'cut-off' : 'not-json', String(e));
     }
     const r = asLine(value);
-    if ('reason' in r) return damage(lineNo, row, r.reason, r.why);
+    if ('reason' in r) return this.damage(lineNo, row, r.reason, r.why);
     // Whole but without its newline: the write did not finish, so nobody was told it was saved.
-    if (!complete) return damage(lineNo, row, 'cut-off', 'the last line has no newline: its write did not finish');
+    if (!complete) return this.damage(lineNo, row, 'cut-off', 'the last line has no newline: its write did not finish');
     const line = r.line;
-    seen.push({ n: line.n, line: lineNo, whole: true });
-    lastN = line.n;
-    maxN = Math.max(maxN, line.n);
-    if (line.type === ('repair' as string)) repairs.push({ n: line.n, at: line.at, repair: line['repair'] as RepairPayload });
-    else lines.push(line);
-  };
-  rows.forEach((row, i) => read(row, i + 1, true));
-  read(tail, rows.length + 1, false);
+    if (this.prevWhole !== undefined && line.n !== this.prevWhole + 1) this.jumps.push({ line: lineNo, from: this.prevWhole, n: line.n });
+    if (line.n <= this.maxN) this.late.add(line.n);
+    this.prevWhole = line.n;
+    this.lastN = line.n;
+    this.maxN = Math.max(this.maxN, line.n);
+    if (line.type === ('repair' as string)) {
+      const repair = line['repair'] as RepairPayload;
+      this.repairs.push({ n: line.n, at: line.at, repair });
+      for (const n of repair.numbers) this.maxN = Math.max(this.maxN, n);
+      return undefined;
+    }
+    return line;
+  }
 
-  const accounted = new Set<number>([...seen.map((s) => s.n), ...repairs.flatMap((r) => r.repair.numbers)]);
-  for (const r of repairs) for (const n of r.repair.numbers) maxN = Math.max(maxN, n);
-  const problems: JournalProblem[] = [];
-  const missingAll: number[] = [];
-  let prev: number | undefined;
-  for (const s of seen.filter((x) => x.whole)) {
-    if (prev !== undefined) {
-      const from = prev;
-      const missing = Array.from({ length: Math.max(0, s.n - from - 1) }, (_, i) => from + 1 + i).filter((n) => !accounted.has(n));
+  private damage(lineNo: number, row: string, reason: DamageReason, why: string): undefined {
+    const own = fragmentNumber(row);
+    const n = own !== undefined && own > this.lastN ? own : this.lastN + 1;
+    this.damaged.push({ line: lineNo, reason, why, n, text: row });
+    this.lastN = n;
+    this.maxN = Math.max(this.maxN, n);
+    return undefined;
+  }
+
+  /** Where the scan stands: what a later scan of the lines after these continues from. */
+  state(): ScanState {
+    return { rows: this.rows, lastN: this.prevWhole ?? 0, maxN: this.maxN, repairs: [...this.repairs] };
+  }
+
+  /** What the rows read so far hold besides the migrations' lines. */
+  finish(): Omit<ParsedJournal, 'lines'> {
+    const accounted = new Set<number>([...this.damaged.map((d) => d.n), ...this.late, ...this.repairs.flatMap((r) => r.repair.numbers)]);
+    const problems: JournalProblem[] = [];
+    const missingAll: number[] = [];
+    for (const j of this.jumps) {
+      const missing = Array.from({ length: Math.max(0, j.n - j.from - 1) }, (_, i) => j.from + 1 + i).filter((n) => !accounted.has(n));
       missingAll.push(...missing);
-      if (s.n <= from || missing.length > 0) {
+      if (j.n <= j.from || missing.length > 0) {
         problems.push({
-          line: s.line,
+          line: j.line,
           kind: 'gap',
-          error: ferryError('inventory.corrupt', `The migration history jumps from record ${prev} to ${s.n} at line ${s.line}: records are missing or out of order.`),
+          error: ferryError('inventory.corrupt', `The migration history jumps from record ${j.from} to ${j.n} at line ${j.line}: records are missing or out of order.`),
         });
       }
     }
-    prev = s.n;
+    return { repairs: [...this.repairs], damaged: [...this.damaged], problems, missing: missingAll, nextN: this.maxN + 1 };
   }
-  return { lines, repairs, damaged, problems, missing: missingAll, nextN: maxN + 1 };
+}
+
+/**
+ * Parses the journal's text. Pure. A last piece without a newline is cut off (even if it happens to parse: the write
+ * did not finish, so its fdatasync never returned and nobody was told it was saved); so is a line that starts like
+ * a record and breaks off (a torn write that later lines followed).
+ */
+export function parseJournal(text: string): ParsedJournal {
+  const scanner = new JournalScanner();
+  const lines: JournalLine[] = [];
+  const rows = text.split('\n');
+  const tail = rows.pop() ?? '';
+  for (const row of rows) {
+    const line = scanner.row(row, true);
+    if (line) lines.push(line);
+  }
+  const last = scanner.row(tail, false);
+  if (last) lines.push(last);
+  return { lines, ...scanner.finish() };
 }
 
 /** The one message for damaged lines: which, why, and where they are now (or that they could not be moved). */
@@ -211,7 +264,7 @@ export interface JournalOpenOptions {
   readonly wallClock?: () => number;
 }
 
-/** What the journal found at open, after moving damaged lines aside. */
+/** What the journal found at open. Its `lines` are those of the records still open (no end, or a reconciled 'unknown'). */
 export interface OpenedJournal extends ParsedJournal {
   /** Where the damaged lines went (absent when there were none, or they could not be moved). */
   readonly movedTo?: string;
@@ -230,62 +283,137 @@ async function writeAsideUnique(fs: JournalFs, base: string, data: string): Prom
   }
 }
 
+/** What one pass over the journal's uncovered part (or all of it) found. */
+interface Scan {
+  readonly index: HistoryIndex;
+  readonly scanner: JournalScanner;
+  /** The last whole row read: where it starts and ends. */
+  readonly tail: { offset: number; end: number } | undefined;
+  readonly endsWithNewline: boolean;
+}
+
+async function scanFrom(file: ReadHandle, size: number, saved: IndexFile | undefined): Promise<Scan> {
+  const index = HistoryIndex.from(saved);
+  const scanner = new JournalScanner(saved?.scan);
+  let tail: { offset: number; end: number } | undefined = saved && saved.size > 0 ? { offset: saved.tail.offset, end: saved.size } : undefined;
+  let endsWithNewline = true;
+  await forEachRow(file, saved?.size ?? 0, size, (text, start, end, complete) => {
+    const line = scanner.row(text, complete);
+    if (line) index.add(line, start, end);
+    if (complete) tail = { offset: start, end };
+    endsWithNewline = complete;
+  });
+  return { index, scanner, tail, endsWithNewline };
+}
+
 /**
  * The open journal. Appends are serialised (one at a time, in call order) and each resolves only after its
- * fdatasync returned: what `append` acknowledged is on disk.
+ * fdatasync returned: what `append` acknowledged is on disk. The records' heads are kept in memory (the history
+ * list); a record's samples are read from the journal when it is opened (`readRecord`).
  */
 export class Journal {
   private nextN: number;
   private readonly syncTimes: number[] = [];
   private readonly appender: JsonlAppender;
+  /** How far the index covers the file: its size then and its last line. */
+  private covered: { size: number; tail: IndexFile['tail'] };
+  private scanState: ScanState;
+  /** Index writes, one at a time; `saving` is set while one is wanted or running. */
+  private saveChain: Promise<void> = Promise.resolve();
+  private saving = false;
+  /** The covered size the index on disk has (nothing to write when it is the same). */
+  private savedSize: number | undefined;
+  /** False while damage that could not be moved aside is in the file: no index then, the next open reads it all again. */
+  private indexable: boolean;
 
   private constructor(
     readonly path: string,
+    private readonly fs: JournalFs,
     handle: AppendHandle,
-    /** The lines that were in the file at open; `problems` is what to tell the admin, once. */
+    private readonly reader: ReadHandle,
+    /** The lines of the records still open (without an end: the engine follows them again), and what to tell the admin, once. */
     readonly initial: OpenedJournal,
-    /** The file does not end with a newline (damage that could not be moved): the next line starts a new one. */
-    needsNewline: boolean,
+    private readonly index: HistoryIndex,
+    scan: { covered: { size: number; tail: IndexFile['tail'] }; state: ScanState; needsNewline: boolean; indexable: boolean },
   ) {
     this.nextN = initial.nextN;
-    this.appender = new JsonlAppender(handle, 'migration journal', needsNewline);
+    this.covered = scan.covered;
+    this.scanState = scan.state;
+    this.indexable = scan.indexable;
+    this.appender = new JsonlAppender(handle, 'migration journal', scan.needsNewline);
   }
 
   static async open(o: JournalOpenOptions): Promise<Journal> {
     const fs = o.fs ?? nodeJournalFs;
     const path = join(o.dataDir, JOURNAL_FILE);
-    const text = (await fs.readFile(path)) ?? '';
-    const parsed = parseJournal(text);
+    const indexPath = `${path}${INDEX_SUFFIX}`;
     const now = (o.wallClock ?? Date.now)();
-    if (parsed.damaged.length === 0) {
-      const journal = new Journal(path, await fs.openAppend(path), parsed, text !== '' && !text.endsWith('\n'));
-      // Records missing (lost before this version, or cut out by hand): said now, noted so that it is said once.
-      if (parsed.missing.length > 0) await journal.appendRepair({ lines: [], numbers: [...parsed.missing] }, now).catch(() => undefined);
-      return journal;
+    // Temporary files of an index write or a repair a crash interrupted: never read, only in the way.
+    await Promise.all([removeStaleTemps(indexPath), removeStaleTemps(path)]).catch(() => undefined);
+    // Created first (empty) so that one read handle serves the whole session.
+    let handle = await fs.openAppend(path);
+    const first = await fs.openRead(path);
+    if (!first) throw new Error(`the migration journal ${path} could not be opened for reading`);
+    let reader: ReadHandle = first;
+    let size = await reader.size();
+    const saved = await readIndex(await fs.readFile(indexPath).catch(() => undefined), reader, size);
+    let scan = await scanFrom(reader, size, saved);
+    const found = scan.scanner.finish();
+    let opened: OpenedJournal;
+    let needsNewline = !scan.endsWithNewline;
+    let indexable = true;
+    if (found.damaged.length === 0) {
+      opened = { lines: [], ...found };
+    } else {
+      try {
+        const aside = await writeAsideUnique(fs, `${path}.damaged-${now}`, found.damaged.map((d) => `${d.text}\n`).join(''));
+        const repair: RepairPayload = { movedTo: basename(aside), lines: found.damaged.map((d) => d.line), numbers: [...found.damaged.map((d) => d.n), ...found.missing] };
+        const repairLine = { v: JOURNAL_VERSION, n: found.nextN, type: 'repair', id: REPAIR_ID, at: now, repair };
+        await rewriteWithout(fs, reader, path, saved?.size ?? 0, size, new Set(found.damaged.map((d) => d.line)), saved?.scan.rows ?? 0, `${JSON.stringify(repairLine)}\n`);
+        // The file was replaced: both handles are opened again on the new one.
+        await Promise.all([reader.close(), handle.close()]);
+        handle = await fs.openAppend(path);
+        const fresh = await fs.openRead(path);
+        if (!fresh) throw new Error(`the migration journal ${path} vanished while it was repaired`);
+        reader = fresh;
+        // The lines after the damage moved: the part the index did not cover is read again, now whole.
+        size = await reader.size();
+        scan = await scanFrom(reader, size, saved);
+        const again = scan.scanner.finish();
+        needsNewline = false;
+        opened = { lines: [], ...found, repairs: again.repairs, problems: [damageProblem(found.damaged, aside), ...found.problems], nextN: again.nextN, movedTo: aside };
+      } catch (e) {
+        const problem = damageProblem(found.damaged, undefined, String(e));
+        opened = { lines: [], ...found, problems: [problem, ...found.problems] };
+        indexable = false;
+      }
     }
-    const damagedAt = new Set(parsed.damaged.map((d) => d.line));
-    const whole = text
-      .split('\n')
-      .filter((row, i) => row.trim() !== '' && !damagedAt.has(i + 1))
-      .map((row) => `${row}\n`)
-      .join('');
-    try {
-      const aside = await writeAsideUnique(fs, `${path}.damaged-${now}`, parsed.damaged.map((d) => `${d.text}\n`).join(''));
-      const repair: RepairPayload = { movedTo: basename(aside), lines: parsed.damaged.map((d) => d.line), numbers: [...parsed.damaged.map((d) => d.n), ...parsed.missing] };
-      const repairLine = { v: JOURNAL_VERSION, n: parsed.nextN, type: 'repair', id: REPAIR_ID, at: now, repair };
-      await fs.replace(path, `${whole}${JSON.stringify(repairLine)}\n`);
-      const opened: OpenedJournal = {
-        ...parsed,
-        repairs: [...parsed.repairs, { n: repairLine.n, at: now, repair }],
-        problems: [damageProblem(parsed.damaged, aside), ...parsed.problems],
-        nextN: parsed.nextN + 1,
-        movedTo: aside,
-      };
-      return new Journal(path, await fs.openAppend(path), opened, false);
-    } catch (e) {
-      const problem = damageProblem(parsed.damaged, undefined, String(e));
-      return new Journal(path, await fs.openAppend(path), { ...parsed, problems: [problem, ...parsed.problems] }, !text.endsWith('\n'));
-    }
+    const covered = { size, tail: scan.tail ? { offset: scan.tail.offset, sha1: sha1(await reader.read(scan.tail.offset, scan.tail.end - scan.tail.offset)) } : { offset: 0, sha1: '' } };
+    // A last piece without its newline (damage that could not be moved) is not covered: the next open judges it again.
+    if (needsNewline && scan.tail) covered.size = scan.tail.end;
+    const openLines = await readOpenLines(reader, scan.index);
+    const journal = new Journal(path, fs, handle, reader, { ...opened, lines: openLines }, scan.index, {
+      covered,
+      state: scan.scanner.state(),
+      needsNewline,
+      indexable,
+    });
+    // Records missing (lost before this version, or cut out by hand): said now, noted so that it is said once.
+    if (opened.missing.length > 0 && opened.movedTo === undefined) await journal.appendRepair({ lines: [], numbers: [...opened.missing] }, now).catch(() => undefined);
+    journal.savedSize = saved?.size;
+    journal.saveIndex();
+    return journal;
+  }
+
+  /** Every record in the history, oldest first, without samples (their digest instead): the history list. */
+  heads(): RecordHead[] {
+    return this.index.all();
+  }
+
+  /** One record with its samples, read from the journal's spans that hold its lines; undefined when there is none. */
+  async readRecord(id: string): Promise<MigrationRecord | undefined> {
+    if (!this.index.head(id)) return undefined;
+    return buildRecords(await readLinesOf(this.reader, this.index, id))[0];
   }
 
   /** Appends one line; resolves once it is on disk (fdatasync returned) with the line as written. */
@@ -301,11 +429,46 @@ export class Journal {
     // The number is taken when the line is written, and used up only once it is on disk (a failed append is undone).
     return this.appender.append(
       () => ({ v: JOURNAL_VERSION, n: this.nextN, ...entry }) as JournalLine,
-      (line, ms) => {
+      (line, ms, where) => {
         this.nextN = line.n + 1;
         this.recordSync(ms);
+        this.noteAppended(line, where);
       },
     );
+  }
+
+  /** Keeps the heads, spans and covered size in step with a line just written at `where`. */
+  private noteAppended(line: JournalLine, where: { offset: number; bytes: Buffer }): void {
+    const end = where.offset + where.bytes.length;
+    // The written bytes may start with the newline that closed a damaged fragment: the line starts after it.
+    const lead = where.bytes[0] === 0x0a ? 1 : 0;
+    if (line.type === ('repair' as string)) {
+      this.scanState = { ...this.scanState, repairs: [...this.scanState.repairs, { n: line.n, at: line.at, repair: line['repair'] as RepairPayload }] };
+    } else {
+      this.index.add(line, where.offset + lead, end);
+    }
+    // Bytes between the covered part and this line: a fragment a failed append left. The index must not vouch for
+    // them: it is no longer written this session, and the next open reads the file from the index it has.
+    if (where.offset !== this.covered.size) this.indexable = false;
+    if (!this.indexable) return;
+    const maxN = Math.max(this.scanState.maxN, line.n, ...(line.type === ('repair' as string) ? (line['repair'] as RepairPayload).numbers : []));
+    this.scanState = { ...this.scanState, rows: this.scanState.rows + 1, lastN: line.n, maxN };
+    this.covered = { size: end, tail: { offset: where.offset + lead, sha1: sha1(where.bytes.subarray(lead)) } };
+    // A record that ends is the moment worth saving: the next start reads no more than the runs still going.
+    if (line.type === 'end' || line.type === 'reconcile') this.saveIndex();
+  }
+
+  /** Writes the index (atomically) as it stands now, after the writes already queued; failures only cost a rescan. */
+  private saveIndex(): void {
+    if (!this.indexable || this.saving) return;
+    this.saving = true;
+    this.saveChain = this.saveChain.then(async () => {
+      this.saving = false;
+      if (!this.indexable || this.covered.size === this.savedSize) return;
+      this.savedSize = this.covered.size;
+      const file = this.index.toFile(this.covered.size, this.covered.tail, this.scanState);
+      await this.fs.replace(`${this.path}${INDEX_SUFFIX}`, indexText(file)).catch(() => undefined);
+    });
   }
 
   private recordSync(ms: number): void {
@@ -319,8 +482,103 @@ export class Journal {
     return { count: s.length, medianMs: s[Math.floor(s.length / 2)], maxMs: s[s.length - 1] };
   }
 
-  /** Waits for the appends in flight, then closes the file. */
-  close(): Promise<void> {
-    return this.appender.close();
+  /** Waits for the appends in flight, writes the index, then closes the file. */
+  async close(): Promise<void> {
+    await this.appender.close();
+    this.saveIndex();
+    await this.saveChain;
+    await this.reader.close();
   }
+}
+
+export const INDEX_SUFFIX = '.index';
+
+/** The history read by another reader beside the open journal: records' heads, and one record read whole. */
+export interface HistoryReader {
+  heads(): RecordHead[];
+  readRecord(id: string): Promise<MigrationRecord | undefined>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the history read-only: the heads from the index when it matches the journal (and the lines after it), else
+ * from a streaming scan. Writes nothing (damage is the open journal's to move aside); undefined when there is no
+ * journal.
+ */
+export async function openHistoryReader(dataDir: string, fs: JournalFs = nodeJournalFs): Promise<HistoryReader | undefined> {
+  const path = join(dataDir, JOURNAL_FILE);
+  const reader = await fs.openRead(path);
+  if (!reader) return undefined;
+  try {
+    const size = await reader.size();
+    const saved = await readIndex(await fs.readFile(`${path}${INDEX_SUFFIX}`).catch(() => undefined), reader, size);
+    const { index } = await scanFrom(reader, size, saved);
+    return {
+      heads: () => index.all(),
+      readRecord: async (id) => (index.head(id) ? buildRecords(await readLinesOf(reader, index, id))[0] : undefined),
+      close: () => reader.close(),
+    };
+  } catch (e) {
+    await reader.close();
+    throw e;
+  }
+}
+
+/** The lines of one record, in file order, from the spans that hold them. */
+async function readLinesOf(reader: ReadHandle, index: HistoryIndex, id: string): Promise<JournalLine[]> {
+  const lines: JournalLine[] = [];
+  const mark = `"id":${JSON.stringify(id)}`;
+  for (const [from, to] of index.spansOf(id)) {
+    await forEachRow(reader, from, to, (text) => {
+      // Most rows of a span are other migrations' samples: skipped before they are parsed.
+      if (!text.includes(mark)) return;
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        return;
+      }
+      const r = asLine(value);
+      if ('line' in r && r.line.id === id) lines.push(r.line);
+    });
+  }
+  return lines;
+}
+
+/** The lines of the records still open, in file order: what the engine follows again or reconciles. */
+async function readOpenLines(reader: ReadHandle, index: HistoryIndex): Promise<JournalLine[]> {
+  const lines: JournalLine[] = [];
+  for (const h of index.all().filter(isOpen)) lines.push(...(await readLinesOf(reader, index, h.id)));
+  return lines.sort((a, b) => a.n - b.n);
+}
+
+/**
+ * Replaces the journal by its rows without the damaged ones (by row number), and the repair line after them. The part
+ * before `from` (covered by the index, known whole) is copied as it is; the file is streamed, never held whole.
+ */
+async function rewriteWithout(fs: JournalFs, reader: ReadHandle, path: string, from: number, size: number, damaged: ReadonlySet<number>, rowsBefore: number, repairLine: string): Promise<void> {
+  await fs.replaceStreaming(path, async (write) => {
+    for (let pos = 0; pos < from; ) {
+      const chunk = await reader.read(pos, Math.min(1 << 20, from - pos));
+      if (chunk.length === 0) break;
+      await write(chunk);
+      pos += chunk.length;
+    }
+    let row = rowsBefore;
+    const kept: string[] = [];
+    await forEachRow(
+      reader,
+      from,
+      size,
+      (text) => {
+        row++;
+        if (text.trim() !== '' && !damaged.has(row)) kept.push(`${text}\n`);
+      },
+      // Written after each chunk read: no more than a chunk's rows are held.
+      async () => {
+        if (kept.length > 0) await write(Buffer.from(kept.splice(0).join(''), 'utf8'));
+      },
+    );
+    await write(Buffer.from(repairLine, 'utf8'));
+  });
 }

@@ -20,6 +20,7 @@ import type { FerryError } from '../../../shared/errors';
 import type { DomainJobInfo } from '../../../shared/parsers/virsh-domjobinfo';
 import type { DerivedJobFigures } from '../../../shared/migration/derive';
 import type { JournalLine } from './journal';
+import { linePayload } from './journal-schema';
 
 export interface MigrationHostRef {
   /** Inventory id of the host (empty when unknown, e.g. in tests). */
@@ -144,6 +145,30 @@ export interface MigrationRecord {
   readonly state: MigrationState;
 }
 
+/**
+ * What the history list needs of a record's samples, kept instead of the samples (which stay in the journal until
+ * the record is opened): how many, the first one's time, and enough to place the post-copy phase.
+ */
+export interface SampleDigest {
+  readonly count: number;
+  readonly firstAt?: number;
+  /** The first sample showing pages fetched on demand (post-copy). */
+  readonly postcopySeenAt?: number;
+  /** The earliest sample of the running job taken at or after the switch to post-copy (as far as it is known). */
+  readonly runningFromSwitchAt?: number;
+  /**
+   * The last few running-job samples' times: a switch event journalled a moment after samples taken after its time
+   * still finds them.
+   */
+  readonly recentRunningAts: readonly number[];
+}
+
+/** A record as the history list holds it: samples left out (`samples` is empty) but summed up in `digest`. */
+export type RecordHead = MigrationRecord & { readonly digest: SampleDigest };
+
+const RECENT_RUNNING = 8;
+const EMPTY_DIGEST: SampleDigest = { count: 0, recentRunningAts: [] };
+
 interface Building {
   id: string;
   start?: MigrationStartPayload;
@@ -151,69 +176,115 @@ interface Building {
   samples: (MigrationSamplePayload & { at: number })[];
   events: (MigrationEventPayload & { at: number })[];
   end?: MigrationEndPayload & { at: number; reconciled: boolean };
+  digest: SampleDigest;
 }
 
-/** The payload a line carries under its type's key (`start`, `sample`, `event`, `end`, `reconcile`). */
-function payload<T>(line: JournalLine, key: string): T | undefined {
-  const p = line[key];
-  return typeof p === 'object' && p !== null ? (p as T) : undefined;
+const isRunningInfo = (s: MigrationSamplePayload): boolean => s.info?.type === 'unbounded' || s.info?.type === 'bounded';
+
+/** When the post-copy phase began, from its first signs: the switch event, or the first sample fetching pages. */
+function switchAt(events: readonly (MigrationEventPayload & { at: number })[], seenAt: number | undefined): number | undefined {
+  const switched = events.find((e) => e.kind === 'post-copy')?.at;
+  return switched === undefined ? seenAt : seenAt === undefined ? switched : Math.min(switched, seenAt);
 }
 
-/** Records kept up to date line by line (the engine applies each line it appends). */
+/** The digest with the switch (re)placed: samples already counted after the new switch time are found again. */
+function rebased(d: SampleDigest, from: number | undefined): SampleDigest {
+  if (from === undefined) return d;
+  const candidates = [...(d.runningFromSwitchAt !== undefined ? [d.runningFromSwitchAt] : []), ...d.recentRunningAts.filter((at) => at >= from)];
+  const { runningFromSwitchAt: _old, ...rest } = d;
+  return candidates.length > 0 ? { ...rest, runningFromSwitchAt: Math.min(...candidates) } : rest;
+}
+
+function withSample(b: Building, s: MigrationSamplePayload, at: number): SampleDigest {
+  const d = b.digest;
+  let next: SampleDigest = { ...d, count: d.count + 1, firstAt: d.firstAt ?? at };
+  if ((s.info?.postcopyRequests ?? 0) > 0 && d.postcopySeenAt === undefined) next = rebased({ ...next, postcopySeenAt: at }, switchAt(b.events, at));
+  if (isRunningInfo(s)) {
+    next = { ...next, recentRunningAts: [...next.recentRunningAts.slice(1 - RECENT_RUNNING), at] };
+    const from = switchAt(b.events, next.postcopySeenAt);
+    if (from !== undefined && at >= from) next = { ...next, runningFromSwitchAt: Math.min(next.runningFromSwitchAt ?? at, at) };
+  }
+  return next;
+}
+
+/**
+ * Records kept up to date line by line (the engine applies each line it appends). Without `keepSamples`, a record's
+ * samples are only summed up in its digest: the history list of a long history, whose samples stay on disk.
+ */
 export class RecordStore {
   private readonly byId = new Map<string, Building>();
+  /** Each record's view until its next line: a list of thousands of records is not copied again on every call. */
+  private readonly views = new WeakMap<Building, RecordHead>();
 
+  constructor(private readonly keepSamples = true) {}
+
+  /** Applies a line whose payload passes its schema; any other line (or a repair line) changes nothing. */
   apply(line: JournalLine): void {
+    const read = linePayload(line);
+    if (!read) return;
     let b = this.byId.get(line.id);
     if (!b) {
-      b = { id: line.id, samples: [], events: [] };
+      b = { id: line.id, samples: [], events: [], digest: EMPTY_DIGEST };
       this.byId.set(line.id, b);
     }
-    switch (line.type) {
-      case 'start': {
-        const p = payload<MigrationStartPayload>(line, 'start');
-        if (p) {
-          b.start = p;
-          b.startedAt = line.at;
-        }
+    this.views.delete(b);
+    switch (read.type) {
+      case 'start':
+        b.start = read.payload;
+        b.startedAt = line.at;
         break;
-      }
-      case 'sample': {
-        const p = payload<MigrationSamplePayload>(line, 'sample');
-        if (p) b.samples.push({ ...p, at: line.at });
+      case 'sample':
+        b.digest = withSample(b, read.payload, line.at);
+        if (this.keepSamples) b.samples.push({ ...read.payload, at: line.at });
         break;
-      }
       case 'event': {
-        const p = payload<MigrationEventPayload>(line, 'event');
-        if (p) b.events.push({ ...p, at: line.at });
+        const p = read.payload;
+        const firstSwitch = p.kind === 'post-copy' && !b.events.some((e) => e.kind === 'post-copy');
+        b.events.push({ ...p, at: line.at });
+        if (firstSwitch) b.digest = rebased(b.digest, switchAt(b.events, b.digest.postcopySeenAt));
         // Followed again: an 'unknown' a reconciliation wrote (it could not tell) no longer holds.
-        if (p?.kind === 'reattached' && b.end?.reconciled === true && b.end.state === 'unknown') delete b.end;
+        if (p.kind === 'reattached' && b.end?.reconciled === true && b.end.state === 'unknown') delete b.end;
         break;
       }
       case 'end':
       case 'reconcile': {
-        const p = payload<MigrationEndPayload>(line, line.type);
         // The first end wins: a reconciliation never overwrites what the running engine wrote. Only a reconciled
         // 'unknown' (a host could not be asked) may be replaced, by a later reconciliation that found out.
-        const replaceable = b.end?.reconciled === true && b.end.state === 'unknown' && line.type === 'reconcile';
-        if (p && (!b.end || replaceable)) b.end = { ...p, at: line.at, reconciled: line.type === 'reconcile' };
+        const replaceable = b.end?.reconciled === true && b.end.state === 'unknown' && read.type === 'reconcile';
+        if (!b.end || replaceable) b.end = { ...read.payload, at: line.at, reconciled: read.type === 'reconcile' };
         break;
       }
     }
   }
 
-  get(id: string): MigrationRecord | undefined {
+  /** Puts back a record as an earlier store held it (the journal's index): its head, no samples. */
+  restore(head: RecordHead): void {
+    const { state: _state, digest, ...rest } = head;
+    this.byId.set(head.id, { ...rest, samples: [...head.samples], events: [...head.events], digest });
+  }
+
+  has(id: string): boolean {
+    return this.byId.has(id);
+  }
+
+  get(id: string): RecordHead | undefined {
     const b = this.byId.get(id);
-    return b ? view(b) : undefined;
+    return b ? this.viewOf(b) : undefined;
   }
 
   /** In order of first appearance. */
-  all(): MigrationRecord[] {
-    return [...this.byId.values()].map(view);
+  all(): RecordHead[] {
+    return [...this.byId.values()].map((b) => this.viewOf(b));
+  }
+
+  private viewOf(b: Building): RecordHead {
+    let v = this.views.get(b);
+    if (!v) this.views.set(b, (v = view(b)));
+    return v;
   }
 }
 
-function view(b: Building): MigrationRecord {
+function view(b: Building): RecordHead {
   return { ...b, samples: [...b.samples], events: [...b.events], state: b.end ? b.end.state : isInterrupted(b.events) ? 'post-copy-interrupted' : 'running' };
 }
 
@@ -237,16 +308,16 @@ export interface PostcopyPhase {
   readonly sampled: boolean;
 }
 
-/** Pure: undefined when the run never switched to post-copy. */
-export function postcopyPhase(rec: MigrationRecord): PostcopyPhase | undefined {
-  const switched = rec.events.find((e) => e.kind === 'post-copy')?.at;
-  const seen = rec.samples.find((s) => (s.info?.postcopyRequests ?? 0) > 0)?.at;
-  const startedAt = switched === undefined ? seen : seen === undefined ? switched : Math.min(switched, seen);
+/** Pure: undefined when the run never switched to post-copy. A head (samples left out) is read from its digest. */
+export function postcopyPhase(rec: Pick<MigrationRecord, 'events' | 'samples' | 'end'> & { readonly digest?: SampleDigest }): PostcopyPhase | undefined {
+  const fromDigest = rec.digest !== undefined && rec.samples.length < rec.digest.count;
+  const seen = fromDigest ? rec.digest?.postcopySeenAt : rec.samples.find((s) => (s.info?.postcopyRequests ?? 0) > 0)?.at;
+  const startedAt = switchAt(rec.events, seen);
   if (startedAt === undefined) return undefined;
   const endedAt = rec.events.find((e) => e.kind === 'post-copy-ended')?.at ?? (rec.end?.state === 'completed' ? rec.end.at : undefined);
-  const sampled = rec.samples.some(
-    (s) => s.at >= startedAt && (endedAt === undefined || s.at <= endedAt) && (s.info?.type === 'unbounded' || s.info?.type === 'bounded'),
-  );
+  const within = (at: number) => at >= startedAt && (endedAt === undefined || at <= endedAt);
+  const firstRunning = rec.digest?.runningFromSwitchAt;
+  const sampled = fromDigest ? firstRunning !== undefined && within(firstRunning) : rec.samples.some((s) => within(s.at) && isRunningInfo(s));
   return { startedAt, ...(endedAt !== undefined ? { endedAt } : {}), sampled };
 }
 

@@ -1,14 +1,13 @@
 /**
  * The most recent failed migration from a host, read-only from the migration journal (migrations.jsonl in the data
- * directory) through the journal's own reader: nodeJournalFs.readFile, parseJournal (a torn last line of a write in
- * progress is skipped) and buildRecords. Nothing here opens the file for writing.
+ * directory) through the journal's own reader (openHistoryReader: the records' heads from the index, then the one
+ * record's lines; a torn last line of a write in progress is skipped). Nothing here opens the file for writing.
  */
-import { join } from 'node:path';
 import { ok, err, type Result } from '../../../shared/result';
 import { ferryError, type FerryError } from '../../../shared/errors';
 import { sampleDigest, type FailedMigrationView } from '../../../shared/audit/troubleshoot';
-import { JOURNAL_FILE, nodeJournalFs, parseJournal, type JournalFs } from '../migration/journal';
-import { buildRecords, type MigrationRecord } from '../migration/record';
+import { nodeJournalFs, openHistoryReader, type JournalFs } from '../migration/journal';
+import type { MigrationRecord } from '../migration/record';
 
 export const LAST_SAMPLES = 10;
 
@@ -34,13 +33,19 @@ export function lastFailedMigration(records: readonly MigrationRecord[], hostId:
   };
 }
 
-export async function readLastFailedMigration(dataDir: string, hostId: string, vm?: string, fs: Pick<JournalFs, 'readFile'> = nodeJournalFs): Promise<Result<FailedMigrationView | null, FerryError>> {
-  let text: string | undefined;
+export async function readLastFailedMigration(dataDir: string, hostId: string, vm?: string, fs: JournalFs = nodeJournalFs): Promise<Result<FailedMigrationView | null, FerryError>> {
   try {
-    text = await fs.readFile(join(dataDir, JOURNAL_FILE));
+    const history = await openHistoryReader(dataDir, fs);
+    if (!history) return ok(null);
+    try {
+      // Picked from the heads; only that record's samples are read.
+      const id = lastFailedMigration(history.heads(), hostId, vm)?.id;
+      const rec = id === undefined ? undefined : await history.readRecord(id);
+      return ok(rec ? lastFailedMigration([rec], hostId, vm) : null);
+    } finally {
+      await history.close();
+    }
   } catch (e) {
     return err(ferryError('inventory.io', 'Ferry could not read its migration history.', String(e)));
   }
-  if (text === undefined) return ok(null);
-  return ok(lastFailedMigration(buildRecords(parseJournal(text).lines), hostId, vm));
 }

@@ -9,8 +9,9 @@
  * is damaged (the readers set it aside).
  */
 import { constants as fsc } from 'node:fs';
-import { open, readFile, type FileHandle } from 'node:fs/promises';
-import { writeFileAtomic } from '../atomic-file';
+import { open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { nodeAtomicFileOps, tempPathFor, writeFileAtomic } from '../atomic-file';
 
 export interface JsonlFs {
   readFile(path: string): Promise<string | undefined>;
@@ -22,6 +23,20 @@ export interface JsonlFs {
   replace(path: string, data: string): Promise<void>;
   /** Cuts the file to `length` bytes, durably (a torn tail found at open). */
   truncate(path: string, length: number): Promise<void>;
+  /** Opens for positional reads; undefined when the file does not exist. */
+  openRead(path: string): Promise<ReadHandle | undefined>;
+  /**
+   * Replaces the file atomically and durably with what `produce` writes, piece by piece (a file too large to be
+   * built in memory): a temporary file, fsync, rename. Nothing changes when `produce` or a write throws.
+   */
+  replaceStreaming(path: string, produce: (write: (chunk: Buffer) => Promise<void>) => Promise<void>): Promise<void>;
+}
+
+export interface ReadHandle {
+  /** Up to `length` bytes from `position` (fewer at the end of the file). */
+  read(position: number, length: number): Promise<Buffer>;
+  size(): Promise<number>;
+  close(): Promise<void>;
 }
 
 export interface AppendHandle {
@@ -74,6 +89,49 @@ export const nodeJsonlFs: JsonlFs = {
   },
   writeAside: writeNewDurable,
   replace: (path, data) => writeFileAtomic(path, data),
+  async openRead(path) {
+    let fh: FileHandle;
+    try {
+      fh = await open(path, 'r');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+    return {
+      async read(position, length) {
+        const buf = Buffer.allocUnsafe(length);
+        let got = 0;
+        while (got < length) {
+          const { bytesRead } = await fh.read(buf, got, length - got, position + got);
+          if (bytesRead === 0) break;
+          got += bytesRead;
+        }
+        return buf.subarray(0, got);
+      },
+      size: async () => (await fh.stat()).size,
+      close: () => fh.close(),
+    };
+  },
+  async replaceStreaming(path, produce) {
+    const tmp = tempPathFor(path);
+    try {
+      const fh = await open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o600);
+      try {
+        await produce(async (chunk) => {
+          let off = 0;
+          while (off < chunk.length) off += (await fh.write(chunk, off, chunk.length - off)).bytesWritten;
+        });
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await rename(tmp, path);
+    } catch (e) {
+      await unlink(tmp).catch(() => undefined);
+      throw e;
+    }
+    await nodeAtomicFileOps.syncDir(dirname(path));
+  },
   async truncate(path, length) {
     const fh = await open(path, 'r+');
     try {
@@ -99,10 +157,11 @@ export class JsonlAppender {
 
   /**
    * Appends `make()`'s line once every earlier append has settled (so `make` sees their effects, e.g. a sequence
-   * number), and calls `written` with it and the write's duration before the next one starts. Resolves when the
+   * number), and calls `written` with it, the write's duration and where its bytes went (`offset` in the file; `bytes`
+   * may start with the newline that closes a damaged fragment) before the next one starts. Resolves when the
    * line is on disk; rejects, with the file as it was, when it could not be written.
    */
-  append<T extends object>(make: () => T, written?: (line: T, ms: number) => void): Promise<T> {
+  append<T extends object>(make: () => T, written?: (line: T, ms: number, where: { readonly offset: number; readonly bytes: Buffer }) => void): Promise<T> {
     if (this.closed) return Promise.reject(new Error(`the ${this.what} is closed`));
     const run = async (): Promise<T> => {
       const line = make();
@@ -119,7 +178,7 @@ export class JsonlAppender {
         throw e;
       }
       this.needsNewline = false;
-      written?.(line, performance.now() - t0);
+      written?.(line, performance.now() - t0, { offset: before, bytes: data });
       return line;
     };
     const p = this.chain.then(run, run);
