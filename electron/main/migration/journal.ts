@@ -401,7 +401,9 @@ export class Journal {
     // Records missing (lost before this version, or cut out by hand): said now, noted so that it is said once.
     if (opened.missing.length > 0 && opened.movedTo === undefined) await journal.appendRepair({ lines: [], numbers: [...opened.missing] }, now).catch(() => undefined);
     journal.savedSize = saved?.size;
+    // Awaited: a Ferry that has started has nothing half-written in its directory.
     journal.saveIndex();
+    await journal.saveChain;
     return journal;
   }
 
