@@ -38,8 +38,11 @@ export type EngineChannelId =
   | typeof migrationsPreflight.id;
 export type EngineHandlers = Pick<IpcHandlers, EngineChannelId>;
 
+/** What the channels use of the engine (engine.ts; the dev fake replays lab runs instead). */
+export type MigrationEnginePort = Pick<MigrationEngine, 'start' | 'refuse' | 'control' | 'records' | 'record' | 'onUpdate'>;
+
 export interface MigrationHandlerDeps {
-  readonly engine: MigrationEngine;
+  readonly engine: MigrationEnginePort;
   /** The inventory's hosts: ids in requests resolve to these. */
   readonly hosts: () => readonly HostView[];
   /** Pre-flight for a planned migration (absent: the channel answers that it is not available, start skips it). */
