@@ -43,6 +43,20 @@ export default tseslint.config(
     },
   },
   {
+    // The dev fake (never in a production bundle) runs main's IPC core and handler factories in the page: it may
+    // import them, but still nothing Node-only, so what it pulls in must stay browser-safe.
+    files: ['renderer/src/dev/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['electron', 'ssh2'].map((name) => ({ name, message: 'The dev fake runs in the browser.' })),
+          patterns: [{ group: nodeBuiltins, message: 'The dev fake runs in the browser: no Node built-ins.' }],
+        },
+      ],
+    },
+  },
+  {
     files: ['electron/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'],
     ignores: ['electron/main/index.ts', 'electron/preload/index.ts'],
     rules: {

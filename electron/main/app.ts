@@ -24,7 +24,8 @@ import { systemClock, type Clock } from './clock';
 import type { IpcHandlers } from './ipc/handlers';
 import { SshPool, silentLogger, type SshLogger } from './ssh/pool';
 import { poolBackend } from './inventory/backend';
-import { Credentials } from './inventory/credentials';
+import { Credentials, expandHome } from './inventory/credentials';
+import { readSshConfig } from './inventory/ssh-config';
 import { inventoryHandlers } from './inventory/handlers';
 import { planHandler } from './migration/plan';
 import { ProfileStore, profileHandlers } from './migration/profiles';
@@ -206,7 +207,12 @@ async function assemble(o: FerryMainOptions, lock: DataDirLock): Promise<FerryMa
   };
   const handlers: IpcHandlers = {
     [appInfo.id]: async (_input, ctx) => ok({ version: o.version ?? '0.0.0-dev', mode: ctx.transport, dataDir: o.dataDir, platform: process.platform, problems: [...inventory.problems(), ...engine.journalProblems()] }),
-    ...inventoryHandlers({ service: inventory, watch, homeDir: o.homeDir, localUser: o.localUser ?? localUserName(o.env), env: o.env }),
+    ...inventoryHandlers({
+      service: inventory,
+      watch,
+      readSshConfig: (input) =>
+        readSshConfig({ path: expandHome(input.path ?? '~/.ssh/config', o.homeDir), homeDir: o.homeDir, localUser: o.localUser ?? localUserName(o.env), env: o.env }),
+    }),
     // Plan (validation + the exact command) and the saved option profiles (<dataDir>/profiles.json) need no engine.
     ...planHandler({ hosts: () => inventory.views() }),
     ...profileHandlers(await ProfileStore.open({ dataDir: o.dataDir, now: wallClock })),

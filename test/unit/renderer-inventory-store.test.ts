@@ -82,9 +82,12 @@ describe('inventory store', () => {
     if (first === undefined) throw new Error('no hosts');
     store.getState().selectHost(first);
     store.getState().setTab('details');
+    // The fake delivers events as a transport does: after the call that caused them.
     api.emit({ type: 'host', host: view('new') });
+    await tick();
     expect(store.getState().inventory.hosts.new?.record.name).toBe('NEW');
     api.emit({ type: 'removed', id: first });
+    await tick();
     expect(store.getState().ui).toMatchObject({ selectedHostId: null, tab: 'vms' });
     release();
   });

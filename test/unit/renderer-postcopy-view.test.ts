@@ -25,6 +25,9 @@ async function setup() {
   const split = runs.find((r) => r.vmName === 'db-split');
   const busy = runs.find((r) => r.vmName === 'db-busy');
   if (split === undefined || busy === undefined) throw new Error('the fake seeds db-split and db-busy');
+  // Opening the run view fetches the samples of a run that is not running (the stream sends only new ones).
+  store.getState().openRun(split.id);
+  await tick();
   return { store, split, busy };
 }
 

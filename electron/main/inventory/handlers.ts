@@ -19,20 +19,25 @@ import {
 import { ok } from '../../../shared/result';
 import type { IpcHandlers } from '../ipc/handlers';
 import type { InventoryService } from './service';
-import { readSshConfig } from './ssh-config';
 import type { InventoryWatch } from './watch';
-import { expandHome } from './credentials';
 
 /** The channels this module serves, named by area: a feature added elsewhere in the contract needs no edit here. */
 export type InventoryHandlers = Pick<IpcHandlers, Extract<keyof IpcHandlers, `ferry.hosts.${string}` | `ferry.settings.${string}` | 'ferry.sshConfig.read' | 'ferry.inventory.watch'>>;
 
+/** What the channels use of the service (service.ts; the dev fake has its own). */
+export type InventoryPort = Pick<
+  InventoryService,
+  'views' | 'test' | 'trustKey' | 'add' | 'update' | 'remove' | 'refreshOne' | 'refreshAll' | 'unlock' | 'settings' | 'updateSettings'
+>;
+
 export interface InventoryHandlerDeps {
-  readonly service: InventoryService;
-  readonly watch: InventoryWatch;
-  readonly homeDir: string;
-  readonly localUser: string;
-  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly service: InventoryPort;
+  readonly watch: Pick<InventoryWatch, 'subscribe'>;
+  /** Reads an ssh_config (absent: ~/.ssh/config); a seam, so this module stays free of the file system. */
+  readonly readSshConfig: HandlerOf<typeof sshConfigImport.id>;
 }
+
+type HandlerOf<K extends keyof IpcHandlers> = IpcHandlers[K];
 
 export function inventoryHandlers(d: InventoryHandlerDeps): InventoryHandlers {
   const { service, watch } = d;
@@ -49,13 +54,7 @@ export function inventoryHandlers(d: InventoryHandlerDeps): InventoryHandlers {
       return ok({});
     },
     [hostsUnlock.id]: (input) => service.unlock(input.id, input.passphrase),
-    [sshConfigImport.id]: (input) =>
-      readSshConfig({
-        path: expandHome(input.path ?? '~/.ssh/config', d.homeDir),
-        homeDir: d.homeDir,
-        localUser: d.localUser,
-        env: d.env,
-      }),
+    [sshConfigImport.id]: d.readSshConfig,
     [settingsGet.id]: async () => ok(service.settings()),
     [settingsSet.id]: (input) => service.updateSettings(input),
     [inventoryWatch.id]: (_params, emit) => watch.subscribe(emit),

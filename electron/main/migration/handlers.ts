@@ -38,11 +38,14 @@ export type EngineChannelId =
   | typeof migrationsPreflight.id;
 export type EngineHandlers = Pick<IpcHandlers, EngineChannelId>;
 
+/** What the channels use of the engine (engine.ts; the dev fake replays lab runs instead). */
+export type MigrationEnginePort = Pick<MigrationEngine, 'start' | 'refuse' | 'control' | 'records' | 'record' | 'onUpdate'>;
+
 /** The history on disk: every record's head (no samples), and one record read whole when it is opened. */
 export type MigrationHistory = Pick<Journal, 'heads' | 'readRecord'>;
 
 export interface MigrationHandlerDeps {
-  readonly engine: MigrationEngine;
+  readonly engine: MigrationEnginePort;
   readonly history: MigrationHistory;
   /** The inventory's hosts: ids in requests resolve to these. */
   readonly hosts: () => readonly HostView[];

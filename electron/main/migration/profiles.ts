@@ -23,10 +23,8 @@ import {
   type MigrationProfile,
   type ProfileSaveRequest,
 } from '../../../shared/migration/options';
-import { profilesList, profilesRemove, profilesSave } from '../../../shared/ipc/contract';
 import type { AtomicFileOps } from '../atomic-file';
 import { JsonDocument, type DocumentMessages, type DocumentSpec } from '../storage/json-document';
-import type { IpcHandlers } from '../ipc/handlers';
 
 export const PROFILES_FILE = 'profiles.json';
 export const PROFILES_VERSION = 1;
@@ -165,13 +163,4 @@ export class ProfileStore {
   }
 }
 
-export type ProfileChannelId = typeof profilesList.id | typeof profilesSave.id | typeof profilesRemove.id;
-
-/** The profile channels over a store. The list carries the store's load problems every time: the dialog shows them. */
-export function profileHandlers(store: ProfileStore): Pick<IpcHandlers, ProfileChannelId> {
-  return {
-    [profilesList.id]: async () => ok({ profiles: store.list(), problems: [...store.problems] }),
-    [profilesSave.id]: async (input) => store.save(input),
-    [profilesRemove.id]: async (input) => store.remove(input.id),
-  };
-}
+export { profileHandlers, type ProfileChannelId } from './profile-handlers';

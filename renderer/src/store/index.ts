@@ -19,9 +19,18 @@ export interface StoreOptions {
   readonly now?: () => Date;
 }
 
+/** The back end each store was built with: features that talk to main outside the slices use this one, never another. */
+const apis = new WeakMap<FerryStore, FerryApi>();
+
+export function apiOf(store: FerryStore): FerryApi {
+  const api = apis.get(store);
+  if (api === undefined) throw new Error('Ferry: this store was not built by createFerryStore');
+  return api;
+}
+
 export function createFerryStore(api: FerryApi, options: StoreOptions = {}): FerryStore {
   const deps: StoreDeps = { api, infoNoticeMs: options.infoNoticeMs ?? 5000, now: options.now ?? (() => new Date()) };
-  return createStore<FerryState>()((set, get) => ({
+  const store = createStore<FerryState>()((set, get) => ({
     ...createInventorySlice(set, get, deps),
     ...createUiSlice(set, get, deps),
     ...createNoticeSlice(set, get, deps),
@@ -29,6 +38,8 @@ export function createFerryStore(api: FerryApi, options: StoreOptions = {}): Fer
     ...createAppSlice(set, get, deps),
     ...createMigrationSlice(set, get, deps),
   }));
+  apis.set(store, api);
+  return store;
 }
 
 export type { FerryApi } from './ports';

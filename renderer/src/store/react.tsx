@@ -2,7 +2,8 @@
 import { createContext, useContext, type ReactNode } from 'react';
 import { useStore } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
-import type { FerryStore } from './index';
+import { apiOf, type FerryStore } from './index';
+import type { FerryApi } from './ports';
 import type { FerryState } from './types';
 
 const StoreContext = createContext<FerryStore | null>(null);
@@ -30,4 +31,9 @@ export function useFerryShallow<T>(selector: (s: FerryState) => T): T {
 /** The actions never change; components take them from here without subscribing to anything. */
 export function useActions(): FerryState {
   return useStoreApi().getState();
+}
+
+/** The back end the store was built with (the real client, or the dev fake), for features outside the slices. */
+export function useApi(): FerryApi {
+  return apiOf(useStoreApi());
 }

@@ -4,13 +4,12 @@
  * the findings grouped by concern, each with its status, its facts and its fix. "Not supported" is shown as such.
  */
 import { useId, useState } from 'react';
-import { api } from '../../api';
 import { auditHost } from '../../../../shared/ipc/audit-contract';
 import type { FerryError } from '../../../../shared/errors';
 import type { Finding, HostAudit } from '../../../../shared/audit/types';
 import { groupFindings, STATUS_LABEL, statusCounts } from '../../../../shared/audit/view';
 import { formatBitsPerSecond, formatBytes, formatMilliseconds } from '../../../../shared/units';
-import { useFerry } from '../../store/react';
+import { useApi, useFerry } from '../../store/react';
 import { ErrorBanner } from '../common/ErrorBanner';
 import { PickerSelect, usePeerOptions, useVmOptions } from './pickers';
 import './audit.css';
@@ -21,6 +20,7 @@ const bannerOf = (e: FerryError) => ({ message: e.message, code: e.code, ...(e.d
 type RunState = { phase: 'idle' } | { phase: 'running' } | { phase: 'done'; audit: HostAudit } | { phase: 'error'; error: FerryError };
 
 export function AuditPanel({ hostId }: { hostId: string }) {
+  const api = useApi();
   const ids = useId();
   const hostName = useFerry((s) => s.inventory.hosts[hostId]?.record.name ?? hostId);
   // Host views are the store's own objects, so the shallow comparison holds (new {id, name} objects would not).

@@ -5,12 +5,11 @@
  * the migration ports, open / refused (reachable) / filtered.
  */
 import { useId, useState } from 'react';
-import { api } from '../../api';
 import { pathCheck } from '../../../../shared/ipc/path-contract';
 import type { FerryError } from '../../../../shared/errors';
 import type { PathFlag, PathInterface, PathReport, PathRoute, PortsReport } from '../../../../shared/network/path-report';
 import { portRanges } from '../../../../shared/network/path-analysis';
-import { useFerry } from '../../store/react';
+import { useApi, useFerry } from '../../store/react';
 import { ErrorBanner } from '../common/ErrorBanner';
 import { PickerSelect, usePeerOptions } from './pickers';
 import './path.css';
@@ -21,6 +20,7 @@ type RunState = { phase: 'idle' } | { phase: 'running' } | { phase: 'done'; repo
 const ADDRESS = /^[0-9A-Fa-f.:]*$/;
 
 export function PathPanel({ hostId }: { hostId: string }) {
+  const api = useApi();
   const ids = useId();
   const hostName = useFerry((s) => s.inventory.hosts[hostId]?.record.name ?? hostId);
   const peers = usePeerOptions(hostId);

@@ -4,13 +4,13 @@
  * failed migration from this host. Each part shows its own error when it could not be read.
  */
 import { useId, useState, type ReactNode } from 'react';
-import { api } from '../../api';
 import { auditTroubleshoot } from '../../../../shared/ipc/audit-contract';
 import type { FerryError } from '../../../../shared/errors';
 import type { FailedMigrationView, TroubleshootReport } from '../../../../shared/audit/troubleshoot';
 import { formatBytes, formatBytesPerSecond, formatMilliseconds } from '../../../../shared/units';
 import { ErrorBanner } from '../common/ErrorBanner';
 import { PickerSelect, useVmOptions } from './pickers';
+import { useApi } from '../../store/react';
 import { formatTimestamp } from '../../view/format';
 import './audit.css';
 import { countOf, formatCount } from '../../../../shared/count';
@@ -20,6 +20,7 @@ const bannerOf = (e: FerryError) => ({ message: e.message, code: e.code, ...(e.d
 type RunState = { phase: 'idle' } | { phase: 'loading' } | { phase: 'done'; report: TroubleshootReport } | { phase: 'error'; error: FerryError };
 
 export function TroubleshootPanel({ hostId }: { hostId: string }) {
+  const api = useApi();
   const ids = useId();
   const vms = useVmOptions(hostId);
   const [vm, setVm] = useState('');

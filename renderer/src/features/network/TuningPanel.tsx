@@ -5,11 +5,10 @@
  * with "Undo". Nothing changes on the host before the confirmation.
  */
 import { useCallback, useEffect, useId, useState } from 'react';
-import { api } from '../../api';
 import { tuningApply, tuningHistory, tuningPlan, tuningUndo } from '../../../../shared/ipc/tuning-contract';
 import type { FerryError } from '../../../../shared/errors';
 import type { ChangeSetSummary, TuningPlan, TuningRunResult } from '../../../../shared/tuning/types';
-import { useFerry } from '../../store/react';
+import { useApi, useFerry } from '../../store/react';
 import { ErrorBanner } from '../common/ErrorBanner';
 import { PickerSelect, usePeerOptions } from './pickers';
 import { ApplyConfirm } from './tuning/ApplyConfirm';
@@ -29,6 +28,7 @@ function figure(text: string): number | undefined {
 type Busy = 'planning' | 'applying' | 'undoing' | undefined;
 
 export function TuningPanel({ hostId }: { hostId: string }) {
+  const api = useApi();
   const ids = useId();
   const hostName = useFerry((s) => s.inventory.hosts[hostId]?.record.name ?? hostId);
   const peers = usePeerOptions(hostId);
@@ -49,7 +49,7 @@ export function TuningPanel({ hostId }: { hostId: string }) {
     const r = await api.invoke(tuningHistory, { hostId });
     if (r.ok) setHistory(r.value);
     else setError(r.error);
-  }, [hostId]);
+  }, [api, hostId]);
 
   useEffect(() => {
     void loadHistory();

@@ -9,7 +9,7 @@ import { formatBytes, formatMilliseconds } from '../../../../shared/units';
 import { utc } from '../../../../shared/reports/html';
 import { ExportButtons } from './ExportButtons';
 import { filterRows, hostsOf, sortRows, toRows, type Row, type SortKey } from './rows';
-import { useReports } from './reportsStore';
+import { useReports, useReportsActions } from './reportsStore';
 import { countOf, formatCount } from '../../../../shared/count';
 
 const COLUMNS: readonly { key: SortKey; label: string; num?: boolean }[] = [
@@ -31,7 +31,7 @@ export function HistoryList() {
   const filter = useReports((s) => s.filter);
   const sort = useReports((s) => s.sort);
   const selected = useReports((s) => s.selected);
-  const { setFilter, sortBy, toggle, setSelection, openDetail, openCompare, importFile } = useReports.getState();
+  const { setFilter, sortBy, toggle, setSelection, openDetail, openCompare, importFile } = useReportsActions();
   const rows = useMemo(() => sortRows(filterRows(toRows(items), filter), sort.key, sort.dir), [items, filter, sort]);
   const hosts = useMemo(() => hostsOf(items), [items]);
   const scroller = useRef<HTMLDivElement>(null);

@@ -2,9 +2,12 @@
  * The history browser's own state (a zustand store local to this feature): the list of every migration (the
  * journal's and imported ones), filter, sort, selection, the open detail or comparison, and exports/imports through
  * the reports channels. Exports arrive as bytes in web mode (downloaded here) or were saved by main on the desktop.
+ * One per back end: it talks to main through the FerryApi the console's store was built with.
  */
-import { create } from 'zustand';
-import { api } from '../../api';
+import { useStore } from 'zustand';
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { FerryApi } from '../../store/ports';
+import { useApi } from '../../store/react';
 import type { FerryError } from '../../../../shared/errors';
 import type { MigrationSample } from '../../../../shared/migration/record-schema';
 import {
@@ -89,112 +92,134 @@ function download(r: Extract<ReportExportResult, { delivery: 'download' }>): voi
 
 const FORMAT_NAMES: Record<ReportFormat, string> = { html: 'HTML report', pdf: 'PDF report', csv: 'CSV of the samples', json: 'JSON report' };
 
-export const useReports = create<ReportsState & ReportsActions>()((set, get) => ({
-  open: false,
-  view: { kind: 'list' },
-  items: [],
-  loading: false,
-  problems: [],
-  filter: { text: '', result: '', host: '' },
-  sort: { key: 'started', dir: 'desc' },
-  selected: new Set(),
-  entries: {},
+export type ReportsStore = StoreApi<ReportsState & ReportsActions>;
 
-  show: () => {
-    set({ open: true, view: { kind: 'list' }, error: undefined, notice: undefined });
-    void get().load();
-  },
-  hide: () => set({ open: false }),
+export function createReportsStore(api: FerryApi): ReportsStore {
+  return createStore<ReportsState & ReportsActions>()((set, get) => ({
+    open: false,
+    view: { kind: 'list' },
+    items: [],
+    loading: false,
+    problems: [],
+    filter: { text: '', result: '', host: '' },
+    sort: { key: 'started', dir: 'desc' },
+    selected: new Set(),
+    entries: {},
 
-  load: async () => {
-    set({ loading: true });
-    const r = await api.invoke(reportsList, {});
-    if (!r.ok) return set({ loading: false, error: r.error });
-    const keys = new Set(r.value.items.map((i) => refKey(i)));
-    set((s) => ({ loading: false, items: r.value.items, problems: r.value.problems, selected: new Set([...s.selected].filter((k) => keys.has(k))) }));
-  },
+    show: () => {
+      set({ open: true, view: { kind: 'list' }, error: undefined, notice: undefined });
+      void get().load();
+    },
+    hide: () => set({ open: false }),
 
-  setFilter: (patch) => set((s) => ({ filter: { ...s.filter, ...patch } })),
-  sortBy: (key) => set((s) => ({ sort: s.sort.key === key ? { key, dir: s.sort.dir === 'asc' ? 'desc' : 'asc' } : { key, dir: key === 'started' ? 'desc' : 'asc' } })),
-  toggle: (key) =>
-    set((s) => {
-      const next = new Set(s.selected);
-      if (!next.delete(key)) next.add(key);
-      return { selected: next };
-    }),
-  setSelection: (keys) => set({ selected: new Set(keys) }),
+    load: async () => {
+      set({ loading: true });
+      const r = await api.invoke(reportsList, {});
+      if (!r.ok) return set({ loading: false, error: r.error });
+      const keys = new Set(r.value.items.map((i) => refKey(i)));
+      set((s) => ({ loading: false, items: r.value.items, problems: r.value.problems, selected: new Set([...s.selected].filter((k) => keys.has(k))) }));
+    },
 
-  fetchEntry: async (key) => {
-    const have = get().entries[key];
-    if (have) return have;
-    const r = await api.invoke(reportsGet, parseKey(key));
-    if (!r.ok) {
-      set({ error: r.error });
-      return undefined;
-    }
-    const { record, samples, origin, importedAt, importedFrom } = r.value;
-    const entry: LoadedEntry = {
-      record,
-      samples: samples as MigrationSample[],
-      origin,
-      ...(importedAt === undefined ? {} : { importedAt }),
-      ...(importedFrom === undefined ? {} : { importedFrom }),
-    };
-    // A running migration's samples keep coming: only finished ones are kept.
-    if (record.endedAt !== undefined) set((s) => ({ entries: { ...s.entries, [key]: entry } }));
-    return entry;
-  },
+    setFilter: (patch) => set((s) => ({ filter: { ...s.filter, ...patch } })),
+    sortBy: (key) => set((s) => ({ sort: s.sort.key === key ? { key, dir: s.sort.dir === 'asc' ? 'desc' : 'asc' } : { key, dir: key === 'started' ? 'desc' : 'asc' } })),
+    toggle: (key) =>
+      set((s) => {
+        const next = new Set(s.selected);
+        if (!next.delete(key)) next.add(key);
+        return { selected: next };
+      }),
+    setSelection: (keys) => set({ selected: new Set(keys) }),
 
-  openDetail: async (key) => {
-    set({ view: { kind: 'detail', key }, error: undefined, notice: undefined });
-    await get().fetchEntry(key);
-  },
-  openCompare: async (a, b) => {
-    set({ view: { kind: 'compare', a, b }, error: undefined, notice: undefined });
-    await Promise.all([get().fetchEntry(a), get().fetchEntry(b)]);
-  },
-  back: () => set({ view: { kind: 'list' }, error: undefined }),
-
-  exportRefs: async (keys, format) => {
-    set({ busy: `Exporting ${FORMAT_NAMES[format]}…`, error: undefined, notice: undefined });
-    const r = await api.invoke(reportsExport, { refs: keys.map(parseKey), format });
-    if (!r.ok) return set({ busy: undefined, error: r.error });
-    const v = r.value;
-    if (v.delivery === 'download') download(v);
-    set({
-      busy: undefined,
-      notice:
-        v.delivery === 'download'
-          ? `Downloaded ${v.fileName} (${v.bytes.toLocaleString('en')} bytes).`
-          : v.delivery === 'saved'
-            ? `Saved to ${v.path}.`
-            : 'Export cancelled.',
-    });
-  },
-
-  importFile: async (file) => {
-    set({ error: undefined, notice: undefined });
-    if (isWebMode() && file.size > WEB_IMPORT_MAX_BYTES) {
-      return set({
-        error: {
-          code: 'input.invalid',
-          message: `${file.name} is ${file.size.toLocaleString('en')} bytes; web mode imports files up to ${WEB_IMPORT_MAX_BYTES.toLocaleString('en')} bytes (the desktop app has no such limit). Export fewer migrations per file.`,
-        },
-      });
-    }
-    set({ busy: `Importing ${file.name}…` });
-    const r = await api.invoke(reportsImport, { text: await file.text(), fileName: file.name.slice(0, 255) });
-    if (!r.ok) return set({ busy: undefined, error: r.error });
-    const n = r.value.imported.length;
-    set((s) => {
-      const entries = { ...s.entries };
-      for (const ref of r.value.imported) delete entries[refKey(ref)];
-      return {
-        busy: undefined,
-        entries,
-        notice: `Imported ${countOf(n, 'migration')} from ${file.name}${r.value.replaced ? ` (${r.value.replaced} replaced an earlier import)` : ''}.`,
+    fetchEntry: async (key) => {
+      const have = get().entries[key];
+      if (have) return have;
+      const r = await api.invoke(reportsGet, parseKey(key));
+      if (!r.ok) {
+        set({ error: r.error });
+        return undefined;
+      }
+      const { record, samples, origin, importedAt, importedFrom } = r.value;
+      const entry: LoadedEntry = {
+        record,
+        samples: samples as MigrationSample[],
+        origin,
+        ...(importedAt === undefined ? {} : { importedAt }),
+        ...(importedFrom === undefined ? {} : { importedFrom }),
       };
-    });
-    await get().load();
-  },
-}));
+      // A running migration's samples keep coming: only finished ones are kept.
+      if (record.endedAt !== undefined) set((s) => ({ entries: { ...s.entries, [key]: entry } }));
+      return entry;
+    },
+
+    openDetail: async (key) => {
+      set({ view: { kind: 'detail', key }, error: undefined, notice: undefined });
+      await get().fetchEntry(key);
+    },
+    openCompare: async (a, b) => {
+      set({ view: { kind: 'compare', a, b }, error: undefined, notice: undefined });
+      await Promise.all([get().fetchEntry(a), get().fetchEntry(b)]);
+    },
+    back: () => set({ view: { kind: 'list' }, error: undefined }),
+
+    exportRefs: async (keys, format) => {
+      set({ busy: `Exporting ${FORMAT_NAMES[format]}…`, error: undefined, notice: undefined });
+      const r = await api.invoke(reportsExport, { refs: keys.map(parseKey), format });
+      if (!r.ok) return set({ busy: undefined, error: r.error });
+      const v = r.value;
+      if (v.delivery === 'download') download(v);
+      set({
+        busy: undefined,
+        notice:
+          v.delivery === 'download'
+            ? `Downloaded ${v.fileName} (${v.bytes.toLocaleString('en')} bytes).`
+            : v.delivery === 'saved'
+              ? `Saved to ${v.path}.`
+              : 'Export cancelled.',
+      });
+    },
+
+    importFile: async (file) => {
+      set({ error: undefined, notice: undefined });
+      if (isWebMode() && file.size > WEB_IMPORT_MAX_BYTES) {
+        return set({
+          error: {
+            code: 'input.invalid',
+            message: `${file.name} is ${file.size.toLocaleString('en')} bytes; web mode imports files up to ${WEB_IMPORT_MAX_BYTES.toLocaleString('en')} bytes (the desktop app has no such limit). Export fewer migrations per file.`,
+          },
+        });
+      }
+      set({ busy: `Importing ${file.name}…` });
+      const r = await api.invoke(reportsImport, { text: await file.text(), fileName: file.name.slice(0, 255) });
+      if (!r.ok) return set({ busy: undefined, error: r.error });
+      const n = r.value.imported.length;
+      set((s) => {
+        const entries = { ...s.entries };
+        for (const ref of r.value.imported) delete entries[refKey(ref)];
+        return {
+          busy: undefined,
+          entries,
+          notice: `Imported ${countOf(n, 'migration')} from ${file.name}${r.value.replaced ? ` (${r.value.replaced} replaced an earlier import)` : ''}.`,
+        };
+      });
+      await get().load();
+    },
+  }));
+}
+
+const stores = new WeakMap<FerryApi, ReportsStore>();
+
+/** The history browser's store for the console's back end (made on first use). */
+export function reportsStoreFor(api: FerryApi): ReportsStore {
+  let store = stores.get(api);
+  if (store === undefined) stores.set(api, (store = createReportsStore(api)));
+  return store;
+}
+
+export function useReports<T>(selector: (s: ReportsState & ReportsActions) => T): T {
+  return useStore(reportsStoreFor(useApi()), selector);
+}
+
+/** The actions never change; components take them from here without subscribing to anything. */
+export function useReportsActions(): ReportsActions {
+  return reportsStoreFor(useApi()).getState();
+}
