@@ -10,18 +10,9 @@ import path from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { labHost, type HostName, type LabInfo } from '../lab/lab';
 import { until } from '../support/wait';
+import { CHROMIUM_HEADLESS_ARGS } from '../../electron/main/reports/chromium-pdf';
 
 export const CHROMIUM = '/usr/bin/chromium';
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 export const SCREENSHOTS = path.resolve('test-results', 'e2e');
 
 export interface WebFerry {
@@ -90,7 +81,7 @@ export function startWebFerry(options: { readonly env?: NodeJS.ProcessEnv; reado
 }
 
 export async function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+  return chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_HEADLESS_ARGS], headless: true });
 }
 
 export async function newPage(browser: Browser): Promise<Page> {
