@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { until } from '../support/wait';
 import { requireLab } from '../lab/use-lab';
-import { labHost } from '../lab/lab';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { cancelWatchdog, labHost, startWatchdog, vmReset, type HostName } from '../lab/lab';
 import { SshPool } from '../../electron/main/ssh/pool';
 import { fileKnownHostsStore } from '../../electron/main/ssh/known-hosts';
 import { execRunner, virshRunner } from '../../electron/main/remote/ssh-runner';
@@ -76,6 +77,35 @@ export async function openLabEngine(options: { readonly dir?: string; readonly p
       await journal.close();
       await pool.dispose();
       if (owned) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * The hooks of a describe block that migrates on the lab: the guests reset and one engine opened (handed to `opened`)
+ * before the tests; after each test its watchdogs cancelled and the guests reset; at the end the engine closed.
+ * `watchdog` starts one on the source, which aborts the job if the test stalls.
+ */
+export function labEngineSuite(prefix: string, opened: (t: LabEngine) => void): { watchdog(host: HostName, vm: string, seconds: number): Promise<void> } {
+  let t: LabEngine | undefined;
+  let watchdogs: number[] = [];
+  beforeAll(async () => {
+    await vmReset();
+    t = await openLabEngine({ prefix });
+    opened(t);
+  });
+  afterEach(async () => {
+    for (const w of watchdogs) await cancelWatchdog(w).catch(() => undefined);
+    watchdogs = [];
+    await vmReset();
+  });
+  afterAll(async () => {
+    await t?.close();
+    await vmReset();
+  });
+  return {
+    async watchdog(host, vm, seconds) {
+      watchdogs.push(await startWatchdog(host, vm, seconds));
     },
   };
 }
