@@ -8,7 +8,9 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
-import { labHost, type HostName, type LabInfo } from '../lab/lab';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { cancelWatchdog, labHost, startWatchdog, vmReset, type HostName, type LabInfo } from '../lab/lab';
+import { requireLab } from '../lab/use-lab';
 import { until } from '../support/wait';
 import { CHROMIUM_HEADLESS_ARGS } from '../../electron/main/reports/chromium-pdf';
 
@@ -192,3 +194,34 @@ export async function dragVmOnto(page: Page, vm: string, from: HostName, to: Hos
   return dialog;
 }
 
+/**
+ * The hooks of a describe block whose tests migrate: the guests reset and a console on `hosts` opened before them
+ * (handed to `opened`); after each test its watchdogs cancelled and the guests reset; at the end the console closed.
+ * `watchdog` starts one on the source, which aborts the job if the test stalls.
+ */
+export function migratingConsoleSuite(
+  hosts: readonly HostName[],
+  opened: (ui: LabConsole, info: LabInfo) => void,
+): { watchdog(host: HostName, vm: string, seconds: number): Promise<void> } {
+  let ui: LabConsole | undefined;
+  let watchdogs: number[] = [];
+  beforeAll(async () => {
+    const info = requireLab();
+    await vmReset();
+    ui = await openLabConsole(info, hosts);
+    opened(ui, info);
+  });
+  afterEach(async () => {
+    for (const w of watchdogs) await cancelWatchdog(w).catch(() => undefined);
+    watchdogs = [];
+    await vmReset();
+  });
+  afterAll(async () => {
+    await ui?.close();
+  });
+  return {
+    async watchdog(host, vm, seconds) {
+      watchdogs.push(await startWatchdog(host, vm, seconds));
+    },
+  };
+}
