@@ -8,9 +8,9 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll } from 'vitest';
-import { cancelWatchdog, labHost, startWatchdog, vmReset, type HostName, type LabInfo } from '../lab/lab';
-import { requireLab } from '../lab/use-lab';
+import { afterAll, beforeAll } from 'vitest';
+import { labHost, vmReset, type HostName, type LabInfo } from '../lab/lab';
+import { requireLab, watchdogsThenReset } from '../lab/use-lab';
 import { until } from '../support/wait';
 import { CHROMIUM_HEADLESS_ARGS } from '../../electron/main/reports/chromium-pdf';
 
@@ -204,24 +204,15 @@ export function migratingConsoleSuite(
   opened: (ui: LabConsole, info: LabInfo) => void,
 ): { watchdog(host: HostName, vm: string, seconds: number): Promise<void> } {
   let ui: LabConsole | undefined;
-  let watchdogs: number[] = [];
   beforeAll(async () => {
     const info = requireLab();
     await vmReset();
     ui = await openLabConsole(info, hosts);
     opened(ui, info);
   });
-  afterEach(async () => {
-    for (const w of watchdogs) await cancelWatchdog(w).catch(() => undefined);
-    watchdogs = [];
-    await vmReset();
-  });
+  const watchdog = watchdogsThenReset();
   afterAll(async () => {
     await ui?.close();
   });
-  return {
-    async watchdog(host, vm, seconds) {
-      watchdogs.push(await startWatchdog(host, vm, seconds));
-    },
-  };
+  return { watchdog };
 }

@@ -6,9 +6,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { until } from '../support/wait';
-import { requireLab } from '../lab/use-lab';
-import { afterAll, afterEach, beforeAll } from 'vitest';
-import { cancelWatchdog, labHost, startWatchdog, vmReset, type HostName } from '../lab/lab';
+import { requireLab, watchdogsThenReset } from '../lab/use-lab';
+import { afterAll, beforeAll } from 'vitest';
+import { labHost, vmReset, type HostName } from '../lab/lab';
 import { SshPool } from '../../electron/main/ssh/pool';
 import { fileKnownHostsStore } from '../../electron/main/ssh/known-hosts';
 import { execRunner, virshRunner } from '../../electron/main/remote/ssh-runner';
@@ -88,26 +88,17 @@ export async function openLabEngine(options: { readonly dir?: string; readonly p
  */
 export function labEngineSuite(prefix: string, opened: (t: LabEngine) => void): { watchdog(host: HostName, vm: string, seconds: number): Promise<void> } {
   let t: LabEngine | undefined;
-  let watchdogs: number[] = [];
   beforeAll(async () => {
     await vmReset();
     t = await openLabEngine({ prefix });
     opened(t);
   });
-  afterEach(async () => {
-    for (const w of watchdogs) await cancelWatchdog(w).catch(() => undefined);
-    watchdogs = [];
-    await vmReset();
-  });
+  const watchdog = watchdogsThenReset();
   afterAll(async () => {
     await t?.close();
     await vmReset();
   });
-  return {
-    async watchdog(host, vm, seconds) {
-      watchdogs.push(await startWatchdog(host, vm, seconds));
-    },
-  };
+  return { watchdog };
 }
 
 /** Polls `cond` every 100 ms until it holds; fails naming `what` after `ms`. */
