@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
-import { labHost, vmReset, type HostName, type LabInfo } from '../lab/lab';
+import { labHost, labRun, vmReset, type HostName, type LabInfo } from '../lab/lab';
 import { requireLab, watchdogsThenReset } from '../lab/use-lab';
 import { until } from '../support/wait';
 import { CHROMIUM_HEADLESS_ARGS } from '../../electron/main/reports/chromium-pdf';
@@ -215,4 +215,23 @@ export function migratingConsoleSuite(
     await ui?.close();
   });
   return { watchdog };
+}
+
+/**
+ * The hooks of a describe block whose tests follow on from each other on one console: the whole lab reset (its
+ * scenarios too) and a console on `hosts` opened (handed to `opened`) before them; at the end the console closed
+ * and the guests sent home.
+ */
+export function labConsoleSuite(hosts: readonly HostName[], opened: (ui: LabConsole) => void): void {
+  let ui: LabConsole | undefined;
+  beforeAll(async () => {
+    const info = requireLab();
+    await labRun(['reset']);
+    ui = await openLabConsole(info, hosts);
+    opened(ui);
+  });
+  afterAll(async () => {
+    await ui?.close();
+    await vmReset();
+  });
 }
