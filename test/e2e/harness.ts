@@ -4,7 +4,7 @@
  * Screenshots go to test-results/e2e/ so a person can look at what the tests saw.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
@@ -234,4 +234,33 @@ export function labConsoleSuite(hosts: readonly HostName[], opened: (ui: LabCons
     await ui?.close();
     await vmReset();
   });
+}
+
+export interface BlankConsole {
+  readonly ferry: WebFerry;
+  readonly page: Page;
+  /** Closes the browser, stops Ferry and removes its home. */
+  close(): Promise<void>;
+}
+
+/**
+ * A console with no hosts yet, as a new user meets it: Ferry in web mode with a home of its own (`~/.ssh` holding
+ * nothing but `sshConfig`, no known_hosts: every host is a first contact) and no agent, and a page in Chromium.
+ */
+export async function openBlankConsole(homePrefix: string, sshConfig?: string): Promise<BlankConsole> {
+  const home = mkdtempSync(path.join(tmpdir(), homePrefix));
+  mkdirSync(path.join(home, '.ssh'), { mode: 0o700 });
+  if (sshConfig !== undefined) writeFileSync(path.join(home, '.ssh', 'config'), sshConfig);
+  const ferry = await startWebFerry({ homeDir: home, env: { SSH_AUTH_SOCK: '' } });
+  const browser = await launchChromium();
+  const page = await newPage(browser);
+  return {
+    ferry,
+    page,
+    async close() {
+      await browser.close();
+      await ferry.stop();
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
 }
