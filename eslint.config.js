@@ -1,4 +1,4 @@
-// Lint: typescript-eslint's recommended rules plus the layering rule STYLE.md asks for. shared/ must stay importable
+// Lint: typescript-eslint's recommended rules plus a layering rule. shared/ must stay importable
 // from both processes, so it may import nothing from Node, Electron, React or the other layers; only the composition
 // root may import Electron's values.
 import tseslint from 'typescript-eslint';

@@ -2,7 +2,7 @@
  * Chart render cost in Chromium: MigrationChart with 50,000 synthetic samples (a non-converging run at 10 Hz, shaped
  * like the lab's --bandwidth 16 run) LTTB-downsampled to the chart's 500 points per series (and to 1,000), against a baseline measured in the
  * same run (the same chart with 500 samples), and the same 50,000 samples drawn without downsampling for contrast.
- * Goal (issue 4): a 50,000-sample migration renders in under 50 ms.
+ * Goal: a 50,000-sample migration renders in under 50 ms.
  *
  *   node --import tsx bench/chart-render.ts [--reps 15]
  *

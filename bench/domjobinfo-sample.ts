@@ -112,7 +112,7 @@ async function main(): Promise<void> {
     ),
     '',
     `ratios: exec/shell = ${(quantile(times.exec, 0.5) / quantile(times.shell, 0.5)).toFixed(2)}, shell/virsh = ${(quantile(times.shell, 0.5) / quantile(times.virsh, 0.5)).toFixed(2)}`,
-    `goal (issue 4): a long-lived-virsh sample <= 1.5x a bare exec round trip: virsh/bare-exec = ${(quantile(times.virsh, 0.5) / quantile(times['bare-exec'], 0.5)).toFixed(2)}; ` +
+    `goal: a long-lived-virsh sample <= 1.5x a bare exec round trip: virsh/bare-exec = ${(quantile(times.virsh, 0.5) / quantile(times['bare-exec'], 0.5)).toFixed(2)}; ` +
       `>= 50x cheaper than ssh per sample: ssh-process/virsh = ${(base / quantile(times.virsh, 0.5)).toFixed(1)}`,
   ];
   const text = lines.join('\n');

@@ -1,7 +1,7 @@
 /**
  * Units as the hypervisor tools print them, and back. Pure: no Node, no DOM.
  *
- * Conventions (see docs in ENVIRONMENT.md "Units"):
+ * Conventions:
  * - sizes in virsh output are binary (`KiB` = 1024 B) and rounded to 3 decimals by virsh; we turn them into whole bytes;
  * - `Memory bandwidth` is bytes per second printed with a binary size unit and `/s`;
  * - `virsh migrate-setspeed` and `--bandwidth` take MiB/s; QEMU's own `mbps` is megabits (10^6 bit) per second;

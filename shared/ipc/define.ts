@@ -10,7 +10,7 @@
  * Transports (Electron IPC, the web mode's WebSocket) carry the wire messages below and nothing else.
  */
 import { z } from 'zod';
-import type { FerryError } from '../errors';
+import type { FerryError, FerryErrorCode } from '../errors';
 import type { Result } from '../result';
 
 /** `Id` is the channel id as a literal type, so a handler map can be keyed by `[someDef.id]` and checked for gaps. */
@@ -51,18 +51,22 @@ export function stream<const Id extends string, P, E>(id: Id, params: z.ZodType<
 
 // ---- errors and results on the wire ----------------------------------------------------------------------------
 
-export const ferryErrorSchema = z.object({
-  code: z.string().min(1) as unknown as z.ZodType<FerryError['code']>,
+/**
+ * Any non-empty code is accepted, not only this build's list: a journal or a saved report may carry a code that a
+ * later version renamed or dropped, and refusing the whole record for it would lose the rest.
+ */
+export const ferryErrorSchema: z.ZodType<FerryError> = z.object({
+  code: z.custom<FerryErrorCode>((v) => typeof v === 'string' && v !== ''),
   message: z.string(),
-  detail: z.string().optional(),
-}) as unknown as z.ZodType<FerryError>;
+  detail: z.string().exactOptional(),
+});
 
 /** Discriminated on `ok`, so a rejected answer names the path that failed (`value.0.record.id`). */
 export function resultSchema<T>(value: z.ZodType<T>): z.ZodType<Result<T, FerryError>> {
   return z.discriminatedUnion('ok', [
     z.object({ ok: z.literal(true), value }),
     z.object({ ok: z.literal(false), error: ferryErrorSchema }),
-  ]) as unknown as z.ZodType<Result<T, FerryError>>;
+  ]);
 }
 
 /** A payload that failed its schema, described for a person (first few issues, with their paths). */

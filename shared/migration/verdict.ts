@@ -38,20 +38,29 @@
  * set takes ~2.5 s per pass, so the call comes ~5 s after the bulk copy, not after ten minutes.
  */
 import { z } from 'zod';
-import type { DomainJobInfo } from '../parsers/virsh-domjobinfo';
 import { formatMilliseconds, SIZE_UNITS } from '../units';
 import type { MigrationControlAction } from './controls';
-import type { DerivedJobFigures } from './derive';
+import {
+  currentJob,
+  DIRTY_RATIO,
+  MAX_THROTTLE_PERCENT,
+  minRemainingByPass,
+  passesNotShrinking,
+  recentThroughput,
+  SHRINK_RATIO,
+  stillFor,
+  throttleAtMax,
+  type VerdictSample,
+} from './verdict-signals';
 
-export const DIRTY_RATIO = 0.9;
-export const SHRINK_RATIO = 0.9;
+/** The sample type lives with the readings; callers name it from here, beside the verdict they feed. */
+export type { VerdictSample } from './verdict-signals';
+
 export const SLOW_DIRTY_RATIO = 0.5;
 export const STALL_MS = 5_000;
 export const SETUP_STALL_MS = 20_000;
 export const CAP_NEAR_RATIO = 0.8;
 export const DEFAULT_MAX_DOWNTIME_MS = 300;
-/** QEMU's default max-cpu-throttle: auto-converge never throttles harder. */
-export const MAX_THROTTLE_PERCENT = 99;
 /**
  * Passes at the maximum throttle whose memory left does not fall before a run is called not converging. At 99 % the
  * pass ends scatter (lab, vmd at 8 MiB/s: two passes stuck at 1.4 s expected downtime, then one fitting the limit and
@@ -106,11 +115,6 @@ export const migrationVerdictSchema = z.object({
 });
 export type MigrationVerdict = z.infer<typeof migrationVerdictSchema>;
 
-export interface VerdictSample {
-  readonly info: DomainJobInfo;
-  readonly figures: DerivedJobFigures;
-}
-
 export interface VerdictContext {
   /** ms; libvirt's default 300 when not set. */
   readonly maxDowntimeMs?: number;
@@ -129,107 +133,9 @@ const mibps = (bytesPerSecond: number) => `${(bytesPerSecond / MiB).toFixed(1)} 
 const mib = (bytes: number) => `${(bytes / MiB).toFixed(1)} MiB`;
 const ms = formatMilliseconds;
 
-/** Smallest remaining per pass, in pass order. */
-function minRemainingByPass(samples: readonly VerdictSample[]): Map<number, number> {
-  const out = new Map<number, number>();
-  for (const s of samples) {
-    const it = s.info.iteration;
-    const r = s.info.memoryRemainingBytes;
-    if (it === undefined || r === undefined) continue;
-    const prev = out.get(it);
-    out.set(it, prev === undefined ? r : Math.min(prev, r));
-  }
-  return out;
-}
-
-/** Finished passes from pass 2 on, trailing run of passes that did not shrink by 10 % against the one before. */
-function passesNotShrinking(byPass: Map<number, number>, current: number): number {
-  const finished = [...byPass.entries()].filter(([it]) => it >= 2 && it < current).sort((a, b) => a[0] - b[0]);
-  let run = 0;
-  for (let i = finished.length - 1; i >= 1; i--) {
-    const now = finished[i]?.[1] ?? 0;
-    const before = finished[i - 1]?.[1] ?? 0;
-    if (now >= SHRINK_RATIO * before) run++;
-    else break;
-  }
-  return run;
-}
-
-/** Job time (ms) over which `Memory processed` has not moved, looking back from the last sample. */
-function stillFor(samples: readonly VerdictSample[]): number | undefined {
-  const last = samples[samples.length - 1];
-  const p = last?.info.memoryProcessedBytes;
-  const t = last?.info.timeElapsedMs;
-  if (last === undefined || p === undefined || t === undefined) return undefined;
-  let since = t;
-  for (let i = samples.length - 2; i >= 0; i--) {
-    const s = samples[i];
-    if (s?.info.memoryProcessedBytes !== p || s.info.timeElapsedMs === undefined) break;
-    since = s.info.timeElapsedMs;
-  }
-  return t - since;
-}
-
 function roundUpDowntime(msValue: number): number {
   const step = msValue < 1000 ? 50 : msValue < 10_000 ? 100 : 1000;
   return Math.ceil(msValue / step) * step;
-}
-
-/** The samples of the job the last sample belongs to (a counter going backwards, or a new job, starts a new run). */
-function currentJob(samples: readonly VerdictSample[]): VerdictSample[] {
-  let start = samples.length - 1;
-  while (start > 0) {
-    const a = samples[start - 1]?.info.timeElapsedMs;
-    const b = samples[start]?.info.timeElapsedMs;
-    if (a === undefined || b === undefined || b < a) break;
-    start--;
-  }
-  return samples.slice(Math.max(0, start));
-}
-
-/** Highest throughput of the last three samples of the current pass: one slow sample does not change the call. */
-function recentThroughput(samples: readonly VerdictSample[], pass: number): number | undefined {
-  let best: number | undefined;
-  for (const s of samples.slice(-3)) {
-    const t = s.figures.throughputBytesPerSecond;
-    if ((s.info.iteration ?? 1) !== pass || t === undefined) continue;
-    best = best === undefined ? t : Math.max(best, t);
-  }
-  return best;
-}
-
-interface ThrottleAtMax {
-  /** Expected downtime when the throttle reached its maximum, ms. */
-  readonly fromMs?: number;
-  /** Finished passes at the maximum, and how many of the last ones in a row did not fall. */
-  readonly finishedPasses: number;
-  readonly notFalling: number;
-}
-
-/**
- * How memory left behaves since auto-converge reached its maximum throttle: a finished pass "falls" when its
- * expected downtime (what was left at its boundary, as time) went below 90 % of the one when the throttle got
- * there, or its dirty rate below 90 % of the throughput.
- */
-function throttleAtMax(samples: readonly VerdictSample[], pass: number): ThrottleAtMax {
-  let start = samples.length;
-  while (start > 0 && (samples[start - 1]?.info.autoConvergeThrottlePercent ?? 0) >= MAX_THROTTLE_PERCENT) start--;
-  const atMax = samples.slice(start);
-  const fromMs = atMax[0]?.info.expectedDowntimeMs;
-  const lastOfPass = new Map<number, VerdictSample>();
-  for (const s of atMax) lastOfPass.set(s.info.iteration ?? 1, s);
-  const finished = [...lastOfPass.entries()].filter(([it]) => it < pass).sort((a, b) => a[0] - b[0]).map(([, s]) => s);
-  let notFalling = 0;
-  for (let i = finished.length - 1; i >= 0; i--) {
-    const s = finished[i];
-    const e = s?.info.expectedDowntimeMs;
-    const d = s?.figures.dirtyRateBytesPerSecond;
-    const t = s?.figures.throughputBytesPerSecond;
-    const falls = (e !== undefined && fromMs !== undefined && e < SHRINK_RATIO * fromMs) || (d !== undefined && t !== undefined && t > 0 && d < DIRTY_RATIO * t);
-    if (falls) break;
-    notFalling++;
-  }
-  return { ...(fromMs === undefined ? {} : { fromMs }), finishedPasses: finished.length, notFalling };
 }
 
 export function migrationVerdict(all: readonly VerdictSample[], ctx: VerdictContext = {}): MigrationVerdict {

@@ -186,13 +186,15 @@ export function parseEthtoolRing(text: string): Result<EthtoolRing, FerryError> 
   if (ifname === undefined) {
     return fail('parse.unrecognised', 'This is not ethtool -g output: no "Ring parameters for IFACE:" line.', body[0] ?? '');
   }
-  const max: Record<string, number> = {};
-  const current: Record<string, number> = {};
+  const max: { -readonly [K in keyof RingSizes]: RingSizes[K] } = {};
+  const current: { -readonly [K in keyof RingSizes]: RingSizes[K] } = {};
   const other: Record<string, string> = {};
   let section: 'max' | 'current' | undefined;
   let sawMax = false;
   let sawCurrent = false;
-  const out: Record<string, unknown> = { supported: true, ifname, max, current };
+  let rxBufLenBytes: number | undefined;
+  let cqeSizeBytes: number | undefined;
+  let txPush: boolean | undefined;
   for (const line of body.slice(1)) {
     if (line === 'Pre-set maximums:') {
       section = 'max';
@@ -222,10 +224,11 @@ export function parseEthtoolRing(text: string): Result<EthtoolRing, FerryError> 
     if (key === 'RX Buf Len' || key === 'CQE Size') {
       const n = parseCount(value);
       if (n === undefined) return fail('parse.bad-value', `${key} "${value}" is not a whole number.`, line);
-      out[key === 'RX Buf Len' ? 'rxBufLenBytes' : 'cqeSizeBytes'] = n;
+      if (key === 'RX Buf Len') rxBufLenBytes = n;
+      else cqeSizeBytes = n;
     } else if (key === 'TX Push') {
       if (value !== 'on' && value !== 'off') return fail('parse.bad-value', `TX Push is "${value}", not on/off.`, line);
-      out.txPush = value === 'on';
+      txPush = value === 'on';
     } else {
       other[key] = value;
     }
@@ -235,8 +238,18 @@ export function parseEthtoolRing(text: string): Result<EthtoolRing, FerryError> 
       ferryError('parse.missing-field', 'ethtool -g output lacks its "Pre-set maximums" or "Current hardware settings".', body.join('\n')),
     );
   }
-  if (Object.keys(other).length > 0) out.other = other;
-  return ok(out as unknown as EthtoolRing);
+  return ok(
+    compact<Extract<EthtoolRing, { supported: true }>>({
+      supported: true,
+      ifname,
+      max,
+      current,
+      rxBufLenBytes,
+      cqeSizeBytes,
+      txPush,
+      other: Object.keys(other).length > 0 ? other : undefined,
+    }),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -306,12 +319,18 @@ export interface EthtoolDriver {
   readonly supportsPrivFlags?: boolean;
 }
 
-const DRIVER_KEYS: Readonly<Record<string, keyof EthtoolDriver>> = {
+type DriverText = 'driver' | 'version' | 'firmwareVersion' | 'expansionRomVersion' | 'busInfo';
+type DriverFlag = Exclude<keyof EthtoolDriver, DriverText>;
+
+const DRIVER_TEXT_KEYS: Readonly<Record<string, DriverText>> = {
   driver: 'driver',
   version: 'version',
   'firmware-version': 'firmwareVersion',
   'expansion-rom-version': 'expansionRomVersion',
   'bus-info': 'busInfo',
+};
+
+const DRIVER_FLAG_KEYS: Readonly<Record<string, DriverFlag>> = {
   'supports-statistics': 'supportsStatistics',
   'supports-test': 'supportsTest',
   'supports-eeprom-access': 'supportsEepromAccess',
@@ -327,22 +346,26 @@ export function parseEthtoolDriver(text: string): Result<EthtoolDriver, FerryErr
     if (errors.length === 0) return emptyOutput('ethtool -i');
     return err(ferryError('command.failed', `ethtool -i failed: ${errors[0] ?? ''}`, errors.join('\n')));
   }
-  const out: Record<string, string | boolean> = {};
+  const texts: Partial<Record<DriverText, string>> = {};
+  const flags: Partial<Record<DriverFlag, boolean>> = {};
   for (const line of body) {
     const m = /^([a-z-]+):(.*)$/.exec(line);
-    const key = m ? DRIVER_KEYS[m[1] ?? ''] : undefined;
-    if (!m || !key) return fail('parse.unrecognised', 'Unexpected line in ethtool -i output.', line);
+    const label = m?.[1] ?? '';
+    const textKey = DRIVER_TEXT_KEYS[label];
+    const flagKey = DRIVER_FLAG_KEYS[label];
+    if (!m || (!textKey && !flagKey)) return fail('parse.unrecognised', 'Unexpected line in ethtool -i output.', line);
     const value = (m[2] ?? '').trim();
-    if (key.startsWith('supports')) {
+    if (flagKey) {
       const b = yesNo(value);
-      if (b === undefined) return fail('parse.bad-value', `${m[1] ?? ''} is "${value}", not yes/no.`, line);
-      out[key] = b;
-    } else if (value !== '') {
-      out[key] = value;
+      if (b === undefined) return fail('parse.bad-value', `${label} is "${value}", not yes/no.`, line);
+      flags[flagKey] = b;
+    } else if (textKey && value !== '') {
+      texts[textKey] = value;
     }
   }
-  if (typeof out.driver !== 'string') {
+  const { driver, ...rest } = texts;
+  if (driver === undefined) {
     return err(ferryError('parse.missing-field', 'ethtool -i did not name a driver.', body.join('\n')));
   }
-  return ok(out as unknown as EthtoolDriver);
+  return ok({ driver, ...rest, ...flags });
 }

@@ -41,6 +41,9 @@ export function splitLabel(line: string): { label: string; value: string } | und
   return { label: line.slice(0, i).trim(), value: line.slice(i + 1).trim() };
 }
 
+/** A T being filled in field by field: every field optional and writable, with T's own value types. */
+export type Draft<T> = { -readonly [K in keyof T]?: T[K] };
+
 type OptionalKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? K : never }[keyof T];
 type RequiredKeys<T> = Exclude<keyof T, OptionalKeys<T>>;
 /** T, except that its optional fields may also be given as `undefined` (which `compact` then leaves out). */

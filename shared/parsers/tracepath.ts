@@ -58,34 +58,53 @@ function parseProbe(hop: number, guessedHop: boolean, rest: string, line: string
   if (t === 'no reply') return ok({ hop, guessedHop, noReply: true });
   if (t === 'send failed') return ok({ hop, guessedHop, sendFailed: true });
   const tokens = t.split(/\s+/);
-  const p: Record<string, unknown> = { hop, guessedHop };
   let i = 0;
   const first = tokens[i++] ?? '';
-  if (first === '[LOCALHOST]') p.localhost = true;
-  else p.address = first;
+  const localhost = first === '[LOCALHOST]';
+  let address = localhost ? undefined : first;
+  let name: string | undefined;
   // Without -n a name is followed by "(address)" (-b); keep the address, and the name unless it is `???` (unresolved).
   if (tokens[i]?.startsWith('(') && tokens[i]?.endsWith(')')) {
-    if (first !== '???' && first !== '[LOCALHOST]') p.name = first;
-    p.address = (tokens[i++] ?? '').slice(1, -1);
+    if (first !== '???' && !localhost) name = first;
+    address = (tokens[i++] ?? '').slice(1, -1);
   }
+  let rttMs: number | undefined;
+  let asymm: number | undefined;
+  let pmtu: number | undefined;
+  let reached = false;
+  let unreachable: TracepathUnreachable | undefined;
   while (i < tokens.length) {
     const tok = tokens[i++] ?? '';
     const rtt = /^(\d+\.\d+)ms$/.exec(tok);
     if (rtt) {
-      p.rttMs = parseDecimal(rtt[1] ?? '');
+      rttMs = parseDecimal(rtt[1] ?? '');
     } else if (tok === 'asymm' || tok === 'pmtu') {
       const n = parseCount(tokens[i++] ?? '');
       if (n === undefined) return fail('parse.bad-value', `"${tok}" is not followed by a whole number.`, line);
-      p[tok] = n;
+      if (tok === 'asymm') asymm = n;
+      else pmtu = n;
     } else if (tok === 'reached') {
-      p.reached = true;
+      reached = true;
     } else if (tok === '!H' || tok === '!N' || tok === '!P' || tok === '!A') {
-      p.unreachable = tok;
+      unreachable = tok;
     } else {
       return fail('parse.unrecognised', `Unexpected "${tok}" in a tracepath hop line.`, line);
     }
   }
-  return ok(p as unknown as TracepathProbe);
+  return ok(
+    compact<TracepathProbe>({
+      hop,
+      guessedHop,
+      address,
+      name,
+      localhost: localhost ? true : undefined,
+      rttMs,
+      asymm,
+      pmtu,
+      reached: reached ? true : undefined,
+      unreachable,
+    }),
+  );
 }
 
 export function parseTracepath(text: string): Result<TracepathResult, FerryError> {

@@ -4,7 +4,7 @@
 import { ok, err, type Result } from '../result';
 import { ferryError, type FerryError } from '../errors';
 import { parseCount, parseDecimal } from '../units';
-import { compact, contentLines, emptyOutput, fail, splitLabel } from './text';
+import { compact, contentLines, emptyOutput, fail, splitLabel, type Draft } from './text';
 import { virshError } from './virsh-error';
 
 export type DomainState =
@@ -116,7 +116,7 @@ export function parseVirshDominfo(text: string): Result<DomainInfo, FerryError> 
   if (error) return err(error);
   const lines = contentLines(text);
   if (lines.length === 0) return emptyOutput('virsh dominfo');
-  const f: Record<string, unknown> = {};
+  const f: Draft<DomainInfo> = {};
   const messages: string[] = [];
   let last = '';
   const bad = (what: string, line: string) => fail('parse.bad-value', `dominfo: ${what}.`, line);
@@ -183,7 +183,8 @@ export function parseVirshDominfo(text: string): Result<DomainInfo, FerryError> 
       case 'Managed save': {
         const t = tristate(value);
         if (t === undefined) return bad(`${label} is not yes/no/unknown`, line);
-        f[label === 'Persistent' ? 'persistent' : 'managedSave'] = t;
+        if (label === 'Persistent') f.persistent = t;
+        else f.managedSave = t;
         break;
       }
       case 'Autostart':
@@ -207,8 +208,14 @@ export function parseVirshDominfo(text: string): Result<DomainInfo, FerryError> 
     }
   }
   if (messages.length > 0) f.messages = messages;
-  for (const key of ['name', 'uuid', 'state', 'cpus', 'usedMemoryKiB', 'persistent']) {
-    if (!(key in f)) return err(ferryError('parse.missing-field', `dominfo did not print ${key}.`, lines.join('\n')));
-  }
-  return ok(f as unknown as DomainInfo);
+  const missing = (key: keyof DomainInfo) =>
+    err(ferryError('parse.missing-field', `dominfo did not print ${key}.`, lines.join('\n')));
+  const { name, uuid, state, cpus, usedMemoryKiB, persistent } = f;
+  if (name === undefined) return missing('name');
+  if (uuid === undefined) return missing('uuid');
+  if (state === undefined) return missing('state');
+  if (cpus === undefined) return missing('cpus');
+  if (usedMemoryKiB === undefined) return missing('usedMemoryKiB');
+  if (persistent === undefined) return missing('persistent');
+  return ok({ ...f, name, uuid, state, cpus, usedMemoryKiB, persistent });
 }

@@ -14,7 +14,7 @@
 import { ok, err, type Result } from '../result';
 import { ferryError, type FerryError } from '../errors';
 import { parseByteRate, parseCount, parseMilliseconds, parseSize } from '../units';
-import { contentLines, emptyOutput, fail, splitLabel } from './text';
+import { contentLines, emptyOutput, fail, splitLabel, type Draft } from './text';
 import { virshError } from './virsh-error';
 
 export type DomainJobType = 'none' | 'bounded' | 'unbounded' | 'completed' | 'failed' | 'cancelled';
@@ -238,7 +238,7 @@ function readHumanValue(kind: Kind, value: string, line: string): Result<number,
 }
 
 function parseHuman(lines: readonly string[], type: DomainJobType): Result<DomainJobInfo, FerryError> {
-  const out: Record<string, unknown> = { format: 'human', type };
+  const out: Draft<Omit<DomainJobInfo, 'format' | 'type'>> = {};
   const other: Record<string, string> = {};
   for (const line of lines.slice(1)) {
     const kv = splitLabel(line);
@@ -268,7 +268,7 @@ function parseHuman(lines: readonly string[], type: DomainJobType): Result<Domai
     out[spec.key] = n.value;
   }
   if (Object.keys(other).length > 0) out.other = other;
-  return ok(out as unknown as DomainJobInfo);
+  return ok({ format: 'human', type, ...out });
 }
 
 function parseRaw(lines: readonly string[], type: DomainJobType): Result<DomainJobInfo, FerryError> {
@@ -280,7 +280,7 @@ function parseRaw(lines: readonly string[], type: DomainJobType): Result<DomainJ
  * `Job type:` line, and what the job-completed event carries): the same names, read the same way.
  */
 export function parseJobParams(lines: readonly string[], type: DomainJobType): Result<DomainJobInfo, FerryError> {
-  const out: Record<string, unknown> = { format: 'raw', type };
+  const out: Draft<Omit<DomainJobInfo, 'format' | 'type'>> = {};
   const other: Record<string, string> = {};
   for (const line of lines) {
     const m = /^([a-z][a-z0-9_]*): ?(.*)$/.exec(line.trim());
@@ -320,7 +320,7 @@ export function parseJobParams(lines: readonly string[], type: DomainJobType): R
     }
   }
   if (Object.keys(other).length > 0) out.other = other;
-  return ok(out as unknown as DomainJobInfo);
+  return ok({ format: 'raw', type, ...out });
 }
 
 export function parseDomjobinfo(text: string): Result<DomainJobInfo, FerryError> {

@@ -76,6 +76,8 @@ export interface NodeInfo {
   readonly memoryKiB: number;
 }
 
+type NodeInfoCount = Exclude<keyof NodeInfo, 'cpuModel'>;
+
 const NODEINFO_LABELS: Readonly<Record<string, { key: keyof NodeInfo; unit?: string }>> = {
   'CPU model': { key: 'cpuModel' },
   'CPU(s)': { key: 'cpus' },
@@ -92,14 +94,15 @@ export function parseVirshNodeinfo(text: string): Result<NodeInfo, FerryError> {
   if (error) return err(error);
   const lines = contentLines(text);
   if (lines.length === 0) return emptyOutput('virsh nodeinfo');
-  const out: Record<string, string | number> = {};
+  let cpuModel: string | undefined;
+  const counts: Partial<Record<NodeInfoCount, number>> = {};
   for (const line of lines) {
     const kv = splitLabel(line);
     const spec = kv ? NODEINFO_LABELS[kv.label] : undefined;
     if (!kv || !spec) return fail('parse.unrecognised', 'Unexpected line in virsh nodeinfo output.', line);
     if (spec.key === 'cpuModel') {
       if (kv.value === '') return fail('parse.bad-value', 'CPU model is empty.', line);
-      out.cpuModel = kv.value;
+      cpuModel = kv.value;
       continue;
     }
     const m = /^(\S+)(?:\s+(\S+))?$/.exec(kv.value);
@@ -107,12 +110,18 @@ export function parseVirshNodeinfo(text: string): Result<NodeInfo, FerryError> {
     if (n === undefined) {
       return fail('parse.bad-value', `Expected a whole number${spec.unit ? ` in ${spec.unit}` : ''} for ${kv.label}.`, line);
     }
-    out[spec.key] = n;
+    counts[spec.key] = n;
   }
-  for (const { key } of Object.values(NODEINFO_LABELS)) {
-    if (!(key in out)) {
-      return err(ferryError('parse.missing-field', `virsh nodeinfo did not print ${key}.`, lines.join('\n')));
-    }
-  }
-  return ok(out as unknown as NodeInfo);
+  const missing = (key: keyof NodeInfo) =>
+    err(ferryError('parse.missing-field', `virsh nodeinfo did not print ${key}.`, lines.join('\n')));
+  if (cpuModel === undefined) return missing('cpuModel');
+  const { cpus, cpuFrequencyMHz, cpuSockets, coresPerSocket, threadsPerCore, numaCells, memoryKiB } = counts;
+  if (cpus === undefined) return missing('cpus');
+  if (cpuFrequencyMHz === undefined) return missing('cpuFrequencyMHz');
+  if (cpuSockets === undefined) return missing('cpuSockets');
+  if (coresPerSocket === undefined) return missing('coresPerSocket');
+  if (threadsPerCore === undefined) return missing('threadsPerCore');
+  if (numaCells === undefined) return missing('numaCells');
+  if (memoryKiB === undefined) return missing('memoryKiB');
+  return ok({ cpuModel, cpus, cpuFrequencyMHz, cpuSockets, coresPerSocket, threadsPerCore, numaCells, memoryKiB });
 }

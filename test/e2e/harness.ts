@@ -4,24 +4,17 @@
  * Screenshots go to test-results/e2e/ so a person can look at what the tests saw.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
-import { labHost, type HostName, type LabInfo } from '../lab/lab';
+import { afterAll, beforeAll } from 'vitest';
+import { labHost, labRun, vmReset, type HostName, type LabInfo } from '../lab/lab';
+import { requireLab, watchdogsThenReset } from '../lab/use-lab';
 import { until } from '../support/wait';
+import { CHROMIUM_HEADLESS_ARGS } from '../../electron/main/reports/chromium-pdf';
 
 export const CHROMIUM = '/usr/bin/chromium';
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 export const SCREENSHOTS = path.resolve('test-results', 'e2e');
 
 export interface WebFerry {
@@ -90,7 +83,7 @@ export function startWebFerry(options: { readonly env?: NodeJS.ProcessEnv; reado
 }
 
 export async function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+  return chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_HEADLESS_ARGS], headless: true });
 }
 
 export async function newPage(browser: Browser): Promise<Page> {
@@ -201,3 +194,73 @@ export async function dragVmOnto(page: Page, vm: string, from: HostName, to: Hos
   return dialog;
 }
 
+/**
+ * The hooks of a describe block whose tests migrate: the guests reset and a console on `hosts` opened before them
+ * (handed to `opened`); after each test its watchdogs cancelled and the guests reset; at the end the console closed.
+ * `watchdog` starts one on the source, which aborts the job if the test stalls.
+ */
+export function migratingConsoleSuite(
+  hosts: readonly HostName[],
+  opened: (ui: LabConsole, info: LabInfo) => void,
+): { watchdog(host: HostName, vm: string, seconds: number): Promise<void> } {
+  let ui: LabConsole | undefined;
+  beforeAll(async () => {
+    const info = requireLab();
+    await vmReset();
+    ui = await openLabConsole(info, hosts);
+    opened(ui, info);
+  });
+  const watchdog = watchdogsThenReset();
+  afterAll(async () => {
+    await ui?.close();
+  });
+  return { watchdog };
+}
+
+/**
+ * The hooks of a describe block whose tests follow on from each other on one console: the whole lab reset (its
+ * scenarios too) and a console on `hosts` opened (handed to `opened`) before them; at the end the console closed
+ * and the guests sent home.
+ */
+export function labConsoleSuite(hosts: readonly HostName[], opened: (ui: LabConsole) => void): void {
+  let ui: LabConsole | undefined;
+  beforeAll(async () => {
+    const info = requireLab();
+    await labRun(['reset']);
+    ui = await openLabConsole(info, hosts);
+    opened(ui);
+  });
+  afterAll(async () => {
+    await ui?.close();
+    await vmReset();
+  });
+}
+
+export interface BlankConsole {
+  readonly ferry: WebFerry;
+  readonly page: Page;
+  /** Closes the browser, stops Ferry and removes its home. */
+  close(): Promise<void>;
+}
+
+/**
+ * A console with no hosts yet, as a new user meets it: Ferry in web mode with a home of its own (`~/.ssh` holding
+ * nothing but `sshConfig`, no known_hosts: every host is a first contact) and no agent, and a page in Chromium.
+ */
+export async function openBlankConsole(homePrefix: string, sshConfig?: string): Promise<BlankConsole> {
+  const home = mkdtempSync(path.join(tmpdir(), homePrefix));
+  mkdirSync(path.join(home, '.ssh'), { mode: 0o700 });
+  if (sshConfig !== undefined) writeFileSync(path.join(home, '.ssh', 'config'), sshConfig);
+  const ferry = await startWebFerry({ homeDir: home, env: { SSH_AUTH_SOCK: '' } });
+  const browser = await launchChromium();
+  const page = await newPage(browser);
+  return {
+    ferry,
+    page,
+    async close() {
+      await browser.close();
+      await ferry.stop();
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}

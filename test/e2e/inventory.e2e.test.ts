@@ -3,22 +3,18 @@
 // fingerprints), sees their VMs and facts; a re-keyed host is refused; a host whose sshd stops is marked
 // unreachable while the others keep working. Screenshots go to test-results/e2e/.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { lab, requireLab } from '../lab/use-lab';
 import { labHost, labRun, type LabInfo } from '../lab/lab';
 import { fingerprintSha256 } from '../../electron/main/ssh/known-hosts';
-import { launchChromium, newPage, screenshot, startWebFerry, type WebFerry } from './harness';
+import { openBlankConsole, screenshot, type BlankConsole, type WebFerry } from './harness';
 
 const fingerprintOf = (pubLine: string) => fingerprintSha256(Buffer.from(pubLine.split(/\s+/)[1] ?? '', 'base64'));
 
 describe.skipIf(!lab)('console end to end (web mode, Chromium, the lab)', () => {
   let info: LabInfo;
-  let home: string;
+  let blank: BlankConsole | undefined;
   let ferry: WebFerry;
-  let browser: Browser;
   let page: Page;
 
   const hostOption = (name: string): Locator => page.getByRole('listbox', { name: 'Hosts' }).getByRole('option', { name: new RegExp(`^${name}\\b`) });
@@ -53,21 +49,15 @@ describe.skipIf(!lab)('console end to end (web mode, Chromium, the lab)', () => 
     info = requireLab();
     await labRun(['reset']);
     // A home of its own: ~/.ssh/config names hvC, as an admin's would; no known_hosts there (first contact).
-    home = mkdtempSync(path.join(tmpdir(), 'ferry-e2e-home-'));
-    mkdirSync(path.join(home, '.ssh'), { mode: 0o700 });
-    writeFileSync(
-      path.join(home, '.ssh', 'config'),
+    blank = await openBlankConsole(
+      'ferry-e2e-home-',
       `Host hvC\n  HostName ${labHost(info, 'hvC').ip}\n  User root\n  Port 22\n  IdentityFile ${info.clientKey}\n\nHost *.example\n  User nobody\n`,
     );
-    ferry = await startWebFerry({ homeDir: home, env: { SSH_AUTH_SOCK: '' } });
-    browser = await launchChromium();
-    page = await newPage(browser);
+    ({ ferry, page } = blank);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await ferry?.stop();
-    if (home) rmSync(home, { recursive: true, force: true });
+    await blank?.close();
     await labRun(['reset']);
   });
 

@@ -2,14 +2,11 @@
 // known_hosts starts empty, so the first key asked about is hvA's (the jump host), then hvC's; the host ends up
 // connected, and hvC's sshd sees Ferry's connection come from hvA (this machine could reach hvC directly).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { lab, requireLab } from '../lab/use-lab';
 import { hx, labHost, type HostName, type LabInfo } from '../lab/lab';
 import { fingerprintSha256 } from '../../electron/main/ssh/known-hosts';
-import { hostOption, launchChromium, newPage, screenshot, startWebFerry, type WebFerry } from './harness';
+import { hostOption, openBlankConsole, screenshot, type BlankConsole, type WebFerry } from './harness';
 
 const fingerprints = (info: LabInfo, h: HostName): string[] =>
   [labHost(info, h).hostKeys.ed25519, labHost(info, h).hostKeys.rsa].map((line) => fingerprintSha256(Buffer.from(line.split(/\s+/)[1] ?? '', 'base64')));
@@ -22,24 +19,18 @@ async function sshdPeersOnHvC(peer: string): Promise<number> {
 
 describe.skipIf(!lab)('a host behind a jump host, through the UI', () => {
   let info: LabInfo;
-  let home: string;
+  let blank: BlankConsole | undefined;
   let ferry: WebFerry;
-  let browser: Browser;
   let page: Page;
 
   beforeAll(async () => {
     info = requireLab();
-    home = mkdtempSync(path.join(tmpdir(), 'ferry-e2e-jump-home-'));
-    mkdirSync(path.join(home, '.ssh'), { mode: 0o700 });
-    ferry = await startWebFerry({ homeDir: home, env: { SSH_AUTH_SOCK: '' } });
-    browser = await launchChromium();
-    page = await newPage(browser);
+    blank = await openBlankConsole('ferry-e2e-jump-home-');
+    ({ ferry, page } = blank);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await ferry?.stop();
-    if (home) rmSync(home, { recursive: true, force: true });
+    await blank?.close();
   });
 
   it('adds hvC through hvA: asks about hvA’s key first, then hvC’s, and connects through hvA', async () => {

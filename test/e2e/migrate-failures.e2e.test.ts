@@ -8,12 +8,12 @@
 // puts the lab back: vmd/vm1 running on hvA, watchdogs cancelled, hvB's sshd started.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
-import { lab, requireLab } from '../lab/use-lab';
-import { cancelWatchdog, hx, labHost, labRun, startWatchdog, virsh, vmReset, type LabInfo } from '../lab/lab';
+import { lab } from '../lab/use-lab';
+import { hx, labHost, labRun, virsh, type LabInfo } from '../lab/lab';
 import { JOURNAL_FILE, parseJournal, type JournalLine } from '../../electron/main/migration/journal';
-import { openLabConsole, dragVmOnto, hostOption, screenshot, type LabConsole } from './harness';
+import { dragVmOnto, hostOption, migratingConsoleSuite, screenshot, type LabConsole } from './harness';
 
 /** main's journal, as the engine wrote it (how it saw the ending, and when). */
 const readJournal = (dataDir: string): readonly JournalLine[] => {
@@ -25,7 +25,6 @@ describe.skipIf(!lab)('migration failures end to end (web mode, Chromium, the la
   let info: LabInfo;
   let ui: LabConsole;
   let page: Page;
-  let watchdogs: number[] = [];
 
   const verdict = (): Locator => page.getByRole('status', { name: 'Migration verdict' });
   const libvirtText = (): Locator => page.getByRole('region', { name: "libvirt's error" });
@@ -46,25 +45,14 @@ describe.skipIf(!lab)('migration failures end to end (web mode, Chromium, the la
     return { hvA: ours(await virsh('hvA', ['list', '--name'])), hvB: ours(await virsh('hvB', ['list', '--all', '--name'])) };
   };
 
-  beforeAll(async () => {
-    info = requireLab();
-    await vmReset();
-    ui = await openLabConsole(info, ['hvA', 'hvB']);
+  const { watchdog } = migratingConsoleSuite(['hvA', 'hvB'], (opened, lab) => {
+    ui = opened;
+    info = lab;
     page = ui.page;
   });
 
-  afterEach(async () => {
-    for (const w of watchdogs) await cancelWatchdog(w).catch(() => undefined);
-    watchdogs = [];
-    await vmReset();
-  });
-
-  afterAll(async () => {
-    await ui?.close();
-  });
-
   it("vmd destroyed on hvA while the user watches: 'Failed' with libvirt's text at once, and the same in the history after a reload", async () => {
-    watchdogs.push(await startWatchdog('hvA', 'vmd', 90));
+    await watchdog('hvA', 'vmd', 90);
     const dialog = await dragVmOnto(page, 'vmd', 'hvA', 'hvB');
     await dialog.getByLabel('Bandwidth cap').fill('5'); // ~50 s of transfer: plenty of time to pull the plug
     await dialog.getByRole('button', { name: 'Start migration' }).click();
@@ -134,7 +122,7 @@ describe.skipIf(!lab)('migration failures end to end (web mode, Chromium, the la
   });
 
   it("a listen address that is not on hvB (Ferry cannot know; QEMU cannot bind it): 'Failed' with QEMU's words, vm1 still on hvA", async () => {
-    watchdogs.push(await startWatchdog('hvA', 'vm1', 90));
+    await watchdog('hvA', 'vm1', 90);
     await page.reload();
     const dialog = await dragVmOnto(page, 'vm1', 'hvA', 'hvB');
     await dialog.getByText('Advanced: network, streams, rarely used', { exact: true }).click();
@@ -178,7 +166,7 @@ describe.skipIf(!lab)('migration failures end to end (web mode, Chromium, the la
       await confirm.check();
       await screenshot(page, '71-override-confirmation');
       // The data would stall in the black hole: the watchdog ends the job; what matters here is the record.
-      watchdogs.push(await startWatchdog('hvA', 'vm1', 20));
+      await watchdog('hvA', 'vm1', 20);
       // The refused first try is a record already; the start that goes ahead is the next one.
       const startsBefore = readJournal(ui.ferry.dataDir).filter((l) => l.type === 'start').length;
       await dialog.getByRole('button', { name: 'Start anyway' }).click();

@@ -5,19 +5,18 @@
 // Every test puts the lab back: vm1 running on hvA, the certificate restored.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
-import { lab, requireLab } from '../lab/use-lab';
-import { cancelWatchdog, hx, labRun, startWatchdog, virsh, vmReset, type LabInfo } from '../lab/lab';
+import { lab } from '../lab/use-lab';
+import { hx, labRun, virsh, type LabInfo } from '../lab/lab';
 import { JOURNAL_FILE, parseJournal } from '../../electron/main/migration/journal';
 import { buildRecords } from '../../electron/main/migration/record';
-import { openLabConsole, dragVmOnto, hostOption, screenshot, type LabConsole } from './harness';
+import { dragVmOnto, hostOption, migratingConsoleSuite, screenshot, type LabConsole } from './harness';
 
 describe.skipIf(!lab)('TLS migration end to end (web mode, Chromium, the lab)', () => {
   let info: LabInfo;
   let ui: LabConsole;
   let page: Page;
-  let watchdogs: number[] = [];
 
   const verdict = (): Locator => page.getByRole('status', { name: 'Migration verdict' });
   const pkiDir = (host: 'hvA' | 'hvB') => `${info.dir}/hosts/${host}/pki`;
@@ -27,9 +26,13 @@ describe.skipIf(!lab)('TLS migration end to end (web mode, Chromium, the lab)', 
   /** The lab's own guests running on HOST (others' domains, e.g. a benchmark's, are left out). */
   const running = async (host: 'hvA' | 'hvB') => (await virsh(host, ['list', '--name'])).split('\n').filter((n) => n === 'vm1' || n === 'vmd').sort();
 
+  const { watchdog } = migratingConsoleSuite(['hvA', 'hvB'], (opened, lab) => {
+    ui = opened;
+    info = lab;
+    page = ui.page;
+  });
+
   beforeAll(async () => {
-    info = requireLab();
-    await vmReset();
     // What TLS migration needs on both ends, as lab.sh set it up (this test adds nothing to the lab).
     for (const h of ['hvA', 'hvB'] as const) {
       const conf = await labRun(['hx', h, 'grep', '^migrate_tls_x509_cert_dir', '/etc/libvirt/qemu.conf']);
@@ -38,22 +41,10 @@ describe.skipIf(!lab)('TLS migration end to end (web mode, Chromium, the lab)', 
         expect((await hx(h, ['test', '-s', `${pkiDir(h)}/${f}`])).code, `${f} on ${h}`).toBe(0);
       }
     }
-    ui = await openLabConsole(info, ['hvA', 'hvB']);
-    page = ui.page;
-  });
-
-  afterEach(async () => {
-    for (const w of watchdogs) await cancelWatchdog(w).catch(() => undefined);
-    watchdogs = [];
-    await vmReset();
-  });
-
-  afterAll(async () => {
-    await ui?.close();
   });
 
   it('migrates vm1 from hvA to hvB with --tls through the lab certificates: it completes, and vm1 runs on hvB', async () => {
-    watchdogs.push(await startWatchdog('hvA', 'vm1', 90));
+    await watchdog('hvA', 'vm1', 90);
     const dialog = await dragVmOnto(page, 'vm1', 'hvA', 'hvB');
     await dialog.getByRole('checkbox', { name: 'TLS', exact: true }).check();
     await expect.poll(() => dialog.textContent()).toContain("'--tls'");

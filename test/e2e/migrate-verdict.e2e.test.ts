@@ -1,32 +1,25 @@
 // What the migration view says while a busy guest migrates, end to end (`npm run web`, Debian's Chromium, the lab):
 // auto-converge's throttle is shown live and charted and the run is never called lost while the throttle works;
 // after an abort the box of the last sample keeps its figures. Screenshots go to test-results/e2e/.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
-import { lab, requireLab } from '../lab/use-lab';
-import { cancelWatchdog, labRun, startWatchdog, vmReset, type LabInfo } from '../lab/lab';
-import { openLabConsole, dragVmOnto, screenshot, type LabConsole } from './harness';
+import { lab } from '../lab/use-lab';
+import { cancelWatchdog, startWatchdog, vmReset } from '../lab/lab';
+import { dragVmOnto, labConsoleSuite, screenshot } from './harness';
 
 describe.skipIf(!lab)('the migration view on a busy guest (web mode, Chromium, the lab)', () => {
-  let info: LabInfo;
-  let ui: LabConsole;
   let page: Page;
   let watchdog: number | undefined;
 
   /** The value shown under a figure's label in a figures box. */
   const figure = (box: Locator, label: string): Locator => box.locator('.figures__item').filter({ has: page.locator('dt', { hasText: new RegExp(`^${label}$`) }) }).locator('dd');
 
-  beforeAll(async () => {
-    info = requireLab();
-    await labRun(['reset']);
-    ui = await openLabConsole(info, ['hvA', 'hvB']);
+  labConsoleSuite(['hvA', 'hvB'], (ui) => {
     page = ui.page;
   });
 
   afterAll(async () => {
     if (watchdog !== undefined) await cancelWatchdog(watchdog).catch(() => undefined);
-    await ui?.close();
-    await vmReset();
   });
 
   it('shows auto-converge’s throttle live and on the chart, and calls the run slow, never lost, until it completes', async () => {

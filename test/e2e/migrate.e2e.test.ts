@@ -1,31 +1,21 @@
 // Drag-to-migrate end to end: `npm run web`, Debian's Chromium, the real lab. An admin drags the idle vm1 from hvA
 // onto hvB, starts it with the default profile, watches samples reach the chart, sees it complete, finds vm1 under
 // hvB, and finds the migration in the history with its downtime. Screenshots go to test-results/e2e/.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
-import { lab, requireLab } from '../lab/use-lab';
-import { labRun, vmReset, type LabInfo } from '../lab/lab';
-import { openLabConsole, dragVmOnto, hostOption as hostOptionOf, screenshot, type LabConsole } from './harness';
+import { lab } from '../lab/use-lab';
+import { vmReset } from '../lab/lab';
+import { dragVmOnto, hostOption as hostOptionOf, labConsoleSuite, screenshot } from './harness';
 
 describe.skipIf(!lab)('drag-to-migrate end to end (web mode, Chromium, the lab)', () => {
-  let info: LabInfo;
-  let ui: LabConsole;
   let page: Page;
 
   const hostOption = (name: string): Locator => hostOptionOf(page, name);
   /** Drags a VM of hvA onto hvB (harness.ts: the drop goes to the host under the pointer); the options open. */
   const dragToHvB = (vm: string): Promise<Locator> => dragVmOnto(page, vm, 'hvA', 'hvB');
 
-  beforeAll(async () => {
-    info = requireLab();
-    await labRun(['reset']);
-    ui = await openLabConsole(info, ['hvA', 'hvB']);
+  labConsoleSuite(['hvA', 'hvB'], (ui) => {
     page = ui.page;
-  });
-
-  afterAll(async () => {
-    await ui?.close();
-    await vmReset();
   });
 
   it('drags vm1 from hvA onto hvB, migrates it capped at 20 MiB/s with live samples on the chart, and shows it under hvB and in the history', async () => {

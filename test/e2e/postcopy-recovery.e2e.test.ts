@@ -5,27 +5,17 @@
 // (`virsh domjobabort --postcopy` on hvA): the view says the VM is split and where each half is, offers "Resume
 // post-copy" and nothing else (no abort); the resume finishes the migration, and the report tells the interruption
 // and the resume. Screenshots go to test-results/e2e/.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { lab, requireLab } from '../lab/use-lab';
-import { labRun, vmReset, type LabInfo } from '../lab/lab';
-import { dragVmOnto, hostOption, openLabConsole, screenshot, type LabConsole } from './harness';
+import { lab } from '../lab/use-lab';
+import { labRun } from '../lab/lab';
+import { dragVmOnto, hostOption, labConsoleSuite, screenshot } from './harness';
 
 describe.skipIf(!lab)('a post-copy interrupted and resumed, end to end (web mode, Chromium, the lab)', () => {
-  let info: LabInfo;
-  let ui: LabConsole;
   let page: Page;
 
-  beforeAll(async () => {
-    info = requireLab();
-    await labRun(['reset']);
-    ui = await openLabConsole(info, ['hvA', 'hvB']);
+  labConsoleSuite(['hvA', 'hvB'], (ui) => {
     page = ui.page;
-  });
-
-  afterAll(async () => {
-    await ui?.close();
-    await vmReset();
   });
 
   it('breaks vmd’s post-copy on purpose, shows the split VM with only "Resume post-copy", and the resume completes it', { timeout: 600_000 }, async () => {

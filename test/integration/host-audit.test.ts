@@ -5,37 +5,17 @@
 // Run under the lab lock: flock /var/tmp/ferry-lab.lock npx vitest run --project integration test/integration/host-audit.test.ts
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { lab, requireLab } from '../lab/use-lab';
-import { labHost, virsh, vmReset, type HostName } from '../lab/lab';
-import { SshPool, silentLogger } from '../../electron/main/ssh/pool';
-import { fileKnownHostsStore } from '../../electron/main/ssh/known-hosts';
-import { execRunner } from '../../electron/main/remote/ssh-runner';
-import { systemClock } from '../../electron/main/clock';
+import { lab } from '../lab/use-lab';
+import { virsh, vmReset } from '../lab/lab';
+import type { SshPool } from '../../electron/main/ssh/pool';
 import { auditHandlers, type AuditHandlers } from '../../electron/main/network/audit-handlers';
-import type { NetworkDeps } from '../../electron/main/network/deps';
-import type { HostView } from '../../shared/inventory/types';
-import { err, ok, type Result } from '../../shared/result';
-import { ferryError, type FerryError } from '../../shared/errors';
+import { labHostView, labNetworkDeps, labPool, must } from './lab-network';
 import type { HostAudit } from '../../shared/audit/types';
 import { bandwidthDelayProduct } from '../../shared/audit/tcp-buffers';
 
 const caller = { clientId: 'test', transport: 'web' as const };
 const DISK = join(__dirname, '..', 'lab', 'audit-disk.sh');
-
-function view(name: HostName): HostView {
-  const h = labHost(requireLab(), name);
-  return {
-    record: { id: `lab-${name}`, name, address: h.ip, port: h.port, user: h.user, auth: { kind: 'agent' }, addedAt: '2026-11-25T00:00:00.000Z', source: 'manual' },
-    connection: { state: 'connected', since: '2026-11-25T00:00:00.000Z' },
-  };
-}
-
-function must<T>(r: Result<T, FerryError>): T {
-  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message} ${r.error.detail ?? ''}`);
-  return r.value;
-}
 
 const show = (a: HostAudit) => a.findings.map((f) => `${f.status.padEnd(11)} ${f.id}: ${f.message}`).join('\n');
 
@@ -45,25 +25,11 @@ describe.skipIf(!lab)('host readiness audit on the lab (hvA towards hvB, vm1)', 
   let audit: HostAudit;
 
   beforeAll(async () => {
-    const l = requireLab();
     const onA = await virsh('hvA', ['list', '--name']).catch(() => '');
     if (!onA.split('\n').includes('vm1')) await vmReset();
     execFileSync('bash', [DISK, 'attach', 'hvA', 'vm1'], { stdio: 'pipe' });
-    const key = readFileSync(l.clientKey);
-    pool = new SshPool({ knownHosts: fileKnownHostsStore(l.knownHosts), auth: () => ({ kind: 'key', privateKey: key }) });
-    const hosts = [view('hvA'), view('hvB'), view('hvC')];
-    const deps: NetworkDeps = {
-      hosts: () => hosts,
-      access: (id) => {
-        const v = hosts.find((x) => x.record.id === id);
-        return v ? ok({ host: v, runner: execRunner(pool, { host: v.record.address, user: v.record.user, port: v.record.port }) }) : err(ferryError('inventory.not-found', id));
-      },
-      clock: systemClock,
-      wallClock: Date.now,
-      logger: silentLogger,
-      dataDir: '/nonexistent-ferry-audit-it',
-    };
-    h = auditHandlers(deps);
+    pool = labPool();
+    h = auditHandlers(labNetworkDeps(pool, [labHostView('hvA'), labHostView('hvB'), labHostView('hvC')], '/nonexistent-ferry-audit-it'));
     audit = must(await h['ferry.audit.host']({ hostId: 'lab-hvA', peerHostId: 'lab-hvB', vm: 'vm1' }, caller));
     console.log(`hvA audit (${audit.durationMs.toFixed(0)} ms), figures ${JSON.stringify(audit.figures)}\n${show(audit)}`);
   });

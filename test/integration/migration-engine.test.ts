@@ -2,10 +2,11 @@
 // samples and final statistics journalled; a busy VM that cannot converge at 5 MiB/s finished by switching to
 // post-copy; an abort; a destination whose sshd is stopped; a VM destroyed mid-migration. Every scenario is
 // undone (vmReset, sshd started again) and each migration has a watchdog on the source.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { lab, requireLab } from '../lab/use-lab';
-import { openLabEngine, waitUntil, type LabEngine } from './lab-engine';
-import { cancelWatchdog, hx, labCommand, startWatchdog, vmReset } from '../lab/lab';
+import { describe, expect, it } from 'vitest';
+import { lab } from '../lab/use-lab';
+import { waitUntil, type LabEngine } from './lab-engine';
+import { labEngineSuite } from './lab-engine-suite';
+import { hx, labCommand } from '../lab/lab';
 import type { MigrationHostRef, MigrationRecord } from '../../electron/main/migration/record';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,31 +25,27 @@ describe.skipIf(!lab)('migration engine on the lab', () => {
   let journal: Journal;
   let engine: MigrationEngine;
   let updates: MigrationUpdate[];
-  let watchdogs: number[] = [];
-
-  beforeAll(async () => {
-    await vmReset();
-    t = await openLabEngine(requireLab(), { prefix: 'ferry-engine-lab-' });
+  const { watchdog } = labEngineSuite('ferry-engine-lab-', (opened) => {
+    t = opened;
     ({ hosts, hvA, hvB, journal, engine, updates } = t);
-  });
-
-  afterEach(async () => {
-    for (const w of watchdogs) await cancelWatchdog(w).catch(() => undefined);
-    watchdogs = [];
-    await vmReset();
-  });
-
-  afterAll(async () => {
-    await t?.close();
-    await vmReset();
   });
 
   const where = (vm: string) => t.where(vm);
 
   const fromDisk = (id: string): MigrationRecord | undefined => t.fromDisk(id);
 
+  /** Starts vmd hvA -> hvB capped at 5 MiB/s (it cannot converge) with a 40 s watchdog; resolves once memory moves. */
+  const vmdMoving = async (): Promise<string> => {
+    await watchdog('hvA', 'vmd', 40);
+    const s = await engine.start({ vm: 'vmd', source: hvA, destination: hvB, options: { live: true, p2p: true, bandwidthMiBps: 5 } });
+    if (!s.ok) throw new Error(s.error.message);
+    const id = s.value.id;
+    await waitUntil('memory moving', () => (engine.record(id)?.samples ?? []).some((x) => x.info?.memoryTotalBytes !== undefined), 30_000);
+    return id;
+  };
+
   it('moves vm1 hvA -> hvB: samples every second, final stats from the destination, the whole record on disk', async () => {
-    watchdogs.push(await startWatchdog('hvA', 'vm1', 50));
+    await watchdog('hvA', 'vm1', 50);
     const t0 = Date.now();
     const s = await engine.start({
       vm: 'vm1',
@@ -81,7 +78,7 @@ describe.skipIf(!lab)('migration engine on the lab', () => {
   });
 
   it('vmd at 5 MiB/s does not converge (dirty rate ~ throughput); post-copy finishes it', async () => {
-    watchdogs.push(await startWatchdog('hvA', 'vmd', 55));
+    await watchdog('hvA', 'vmd', 55);
     const s = await engine.start({
       vm: 'vmd',
       source: hvA,
@@ -117,11 +114,7 @@ describe.skipIf(!lab)('migration engine on the lab', () => {
   });
 
   it('abort: vmd stays running on hvA and the record says aborted', async () => {
-    watchdogs.push(await startWatchdog('hvA', 'vmd', 40));
-    const s = await engine.start({ vm: 'vmd', source: hvA, destination: hvB, options: { live: true, p2p: true, bandwidthMiBps: 5 } });
-    if (!s.ok) throw new Error(s.error.message);
-    const id = s.value.id;
-    await waitUntil('memory moving', () => (engine.record(id)?.samples ?? []).some((x) => x.info?.memoryTotalBytes !== undefined), 30_000);
+    const id = await vmdMoving();
     const t0 = Date.now();
     expect((await engine.control(id, { kind: 'abort' })).ok).toBe(true);
     const rec = await engine.settled(id);
@@ -179,11 +172,7 @@ describe.skipIf(!lab)('migration engine on the lab', () => {
   });
 
   it('vmd destroyed on hvA mid-migration: an error state within about a sample period, the record kept', async () => {
-    watchdogs.push(await startWatchdog('hvA', 'vmd', 40));
-    const s = await engine.start({ vm: 'vmd', source: hvA, destination: hvB, options: { live: true, p2p: true, bandwidthMiBps: 5 } });
-    if (!s.ok) throw new Error(s.error.message);
-    const id = s.value.id;
-    await waitUntil('memory moving', () => (engine.record(id)?.samples ?? []).some((x) => x.info?.memoryTotalBytes !== undefined), 30_000);
+    const id = await vmdMoving();
     const t0 = Date.now();
     const destroyed = await hx('hvA', ['virsh', 'destroy', 'vmd']);
     expect(destroyed.code).toBe(0);

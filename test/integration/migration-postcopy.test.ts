@@ -3,10 +3,10 @@
 // destination answers "Job type: None", the source forgot the VM with --undefinesource), so the record's figures
 // must come from the source's job-completed event; the switch and the end of the phase must be in the record.
 // Every run has a watchdog on the source and the guests go home afterwards (vmReset).
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { lab, requireLab } from '../lab/use-lab';
-import { openLabEngine, waitUntil, type LabEngine } from './lab-engine';
-import { cancelWatchdog, startWatchdog, vmReset } from '../lab/lab';
+import { describe, expect, it } from 'vitest';
+import { lab } from '../lab/use-lab';
+import { waitUntil, type LabEngine } from './lab-engine';
+import { labEngineSuite } from './lab-engine-suite';
 import { postcopyPhase, type MigrationHostRef } from '../../electron/main/migration/record';
 import type { MigrationEngine } from '../../electron/main/migration/engine';
 import { recordView } from '../../electron/main/migration/handlers';
@@ -19,29 +19,15 @@ describe.skipIf(!lab)('post-copy migrations on the lab', () => {
   let hvA: MigrationHostRef;
   let hvB: MigrationHostRef;
   let engine: MigrationEngine;
-  let watchdogs: number[] = [];
-
-  beforeAll(async () => {
-    await vmReset();
-    t = await openLabEngine(requireLab(), { prefix: 'ferry-postcopy-lab-' });
+  const { watchdog } = labEngineSuite('ferry-postcopy-lab-', (opened) => {
+    t = opened;
     ({ hvA, hvB, engine } = t);
-  });
-
-  afterEach(async () => {
-    for (const w of watchdogs) await cancelWatchdog(w).catch(() => undefined);
-    watchdogs = [];
-    await vmReset();
-  });
-
-  afterAll(async () => {
-    await t?.close();
-    await vmReset();
   });
 
   /** Starts vmd hvA -> hvB with post-copy allowed, waits for the second pass (it does not converge), switches. */
   const switchedRun = async (extra: { postcopyBandwidthMiBps?: number }) => {
     // The watchdog aborts a job still pre-copying if the test stalls (post-copy itself cannot be aborted).
-    watchdogs.push(await startWatchdog('hvA', 'vmd', 90));
+    await watchdog('hvA', 'vmd', 90);
     const s = await engine.start({
       vm: 'vmd',
       source: hvA,

@@ -6,37 +6,21 @@
 // The real machine's own sysctls (root namespace) are read before and after and must not move.
 // Run under the lab lock: flock /var/tmp/ferry-lab.lock npx vitest run --project integration test/integration/tuning.test.ts
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { lab, requireLab } from '../lab/use-lab';
-import { hx, labHost, labRun, type HostName } from '../lab/lab';
-import { SshPool, silentLogger } from '../../electron/main/ssh/pool';
-import { fileKnownHostsStore } from '../../electron/main/ssh/known-hosts';
-import { execRunner } from '../../electron/main/remote/ssh-runner';
-import { systemClock } from '../../electron/main/clock';
+import { lab } from '../lab/use-lab';
+import { hx, labRun } from '../lab/lab';
+import type { SshPool } from '../../electron/main/ssh/pool';
 import { tuningHandlers, type TuningHandlers } from '../../electron/main/network/tuning-handlers';
 import type { NetworkDeps } from '../../electron/main/network/deps';
-import type { HostView, NicFact } from '../../shared/inventory/types';
-import { ok, err, type Result } from '../../shared/result';
-import { ferryError, type FerryError } from '../../shared/errors';
+import { labHostView, labNetworkDeps, labPool, must } from './lab-network';
 import type { TuningPlan, TuningRunResult } from '../../shared/tuning/types';
 
 const SYSCTLS = ['net.core.rmem_max', 'net.core.wmem_max', 'net.ipv4.tcp_rmem', 'net.ipv4.tcp_wmem'];
 const PERSIST = '/root/ferry-tuning-test.conf';
 const caller = { clientId: 'test', transport: 'web' as const };
-
-function view(name: HostName): HostView {
-  const h = labHost(requireLab(), name);
-  const nics: NicFact[] = [{ name: h.iface, mtu: h.mtu, speedMbps: 10000, operState: 'UP', addresses: [`${h.ip}/24`], role: 'management' }];
-  if (h.migration) nics.push({ name: h.migration.iface, mtu: 9000, speedMbps: 10000, operState: 'UP', addresses: [`${h.migration.ip}/24`], role: 'migration' });
-  return {
-    record: { id: `lab-${name}`, name, address: h.ip, port: h.port, user: h.user, auth: { kind: 'agent' }, addedAt: '2026-11-25T00:00:00.000Z', source: 'manual' },
-    connection: { state: 'connected', since: '2026-11-25T00:00:00.000Z' },
-    facts: { hostname: name, libvirtVersion: '9.0.0', hypervisor: 'QEMU', cpuModel: 'x', cpuCount: 2, memoryBytes: 1, nics, collectedAt: '2026-11-25T00:00:00.000Z' },
-  };
-}
 
 /** Everything the tuning could touch on hvB, read without Ferry (lab.sh hx), plus the real machine's own sysctls. */
 async function snapshot(): Promise<Record<string, string>> {
@@ -54,11 +38,6 @@ async function snapshot(): Promise<Record<string, string>> {
   return out;
 }
 
-function must<T>(r: Result<T, FerryError>): T {
-  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message} ${r.error.detail ?? ''}`);
-  return r.value;
-}
-
 const mig0Mtu = async () => Number((await hx('hvB', ['cat', '/sys/class/net/mig0/mtu'])).stdout.trim());
 const gro = async () => /^generic-receive-offload: (\S+)/m.exec((await hx('hvB', ['ethtool', '-k', 'mig0'])).stdout)?.[1];
 const tcpRmem = async () => (await hx('hvB', ['sysctl', '-n', 'net.ipv4.tcp_rmem'])).stdout.trim().split(/\s+/).join(' ');
@@ -71,22 +50,9 @@ describe.skipIf(!lab)('tuning with undo on the lab (hvB towards hvA)', () => {
   let before: Record<string, string>;
 
   beforeAll(async () => {
-    const l = requireLab();
-    const key = readFileSync(l.clientKey);
-    pool = new SshPool({ knownHosts: fileKnownHostsStore(l.knownHosts), auth: () => ({ kind: 'key', privateKey: key }) });
+    pool = labPool();
     dataDir = mkdtempSync(join(tmpdir(), 'ferry-tuning-it-'));
-    const hosts = [view('hvA'), view('hvB')];
-    deps = {
-      hosts: () => hosts,
-      access: (id) => {
-        const v = hosts.find((x) => x.record.id === id);
-        return v ? ok({ host: v, runner: execRunner(pool, { host: v.record.address, user: v.record.user, port: v.record.port }) }) : err(ferryError('inventory.not-found', id));
-      },
-      clock: systemClock,
-      wallClock: Date.now,
-      logger: silentLogger,
-      dataDir,
-    };
+    deps = labNetworkDeps(pool, [labHostView('hvA', { facts: true }), labHostView('hvB', { facts: true })], dataDir);
     h = tuningHandlers(deps, { sysctlFile: PERSIST });
     expect(await gro(), 'the lab default: gro off on veth').toBe('off');
     before = await snapshot();

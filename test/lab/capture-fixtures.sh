@@ -378,7 +378,7 @@ group_ping() {
   CLEANUPS+=("${LAB[*]} mtu hvB eth0 9000")
   "${LAB[@]}" mtu hvB eth0 1500
   capture hvA ping lost-mtu-mismatch 'hvB eth0 set to 1500 while hvA is 9000 (silent drop)' -- ping -n -M do -s 8972 -c 2 -W 1 -- 10.77.0.12
-  capture hvA tracepath too-many-hops 'hvB eth0 set to 1500 while hvA is 9000 (P14: exit 0)' -- tracepath -n -m 3 -- 10.77.0.12
+  capture hvA tracepath too-many-hops 'hvB eth0 set to 1500 while hvA is 9000 (tracepath still exits 0)' -- tracepath -n -m 3 -- 10.77.0.12
   "${LAB[@]}" mtu hvB eth0 9000
   capture hvA ping lost-no-arp-yet 'nobody has 10.77.0.99; ARP gives up only after ~3 s, so 2 probes see silence' -- ping -n -M do -s 56 -c 2 -W 1 -- 10.77.0.99
   capture hvA ping unreachable-host 'nobody has 10.77.0.99 (ARP failed: the host itself answers unreachable)' -- ping -n -M do -s 56 -c 5 -W 2 -- 10.77.0.99
@@ -495,7 +495,7 @@ group_jobs_postcopy() {
   CLEANUPS+=("${LAB[*]} vm-reset >/dev/null")
   # shellcheck disable=SC2086
   start_migration "$tag" hvA vmd $args
-  # Switch once the first pass is done (RECIPE 6: iteration 1 ends ~20 s in at 5 MiB/s); post-copy cannot be aborted.
+  # Switch once the first pass is done (measured in the lab: iteration 1 ends ~20 s in at 5 MiB/s); post-copy cannot be aborted.
   local it=0
   while migration_running "$tag" && (($(elapsed "$tag") < 30)); do
     local last

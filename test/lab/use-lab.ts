@@ -11,8 +11,8 @@
 //
 // Call requireLab() inside tests or hooks, not in the describe body: vitest still runs a skipped describe's body
 // to collect its tests.
-import { inject } from 'vitest';
-import { labInfo, type LabInfo } from './lab';
+import { afterEach, inject } from 'vitest';
+import { cancelWatchdog, labInfo, startWatchdog, vmReset, type HostName, type LabInfo } from './lab';
 
 export type LabAvailability = { state: 'up'; info: LabInfo } | { state: 'absent'; reason: string };
 
@@ -33,4 +33,20 @@ export const labAbsentReason: string | undefined =
 export function requireLab(): LabInfo {
   if (!lab) throw new Error(`the lab is not available: ${labAbsentReason ?? 'unknown reason'}`);
   return lab;
+}
+
+/**
+ * For a describe block whose tests migrate: the returned function puts a watchdog on the source (it aborts the job
+ * if the test stalls); after each test the watchdogs are cancelled and the guests reset.
+ */
+export function watchdogsThenReset(): (host: HostName, vm: string, seconds: number) => Promise<void> {
+  let pids: number[] = [];
+  afterEach(async () => {
+    for (const pid of pids) await cancelWatchdog(pid).catch(() => undefined);
+    pids = [];
+    await vmReset();
+  });
+  return async (host, vm, seconds) => {
+    pids.push(await startWatchdog(host, vm, seconds));
+  };
 }

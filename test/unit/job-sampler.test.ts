@@ -4,7 +4,7 @@ import type { FerryError } from '../../shared/errors';
 import { startJobSampler, clampInterval, type JobSample } from '../../electron/main/sampler/job-sampler';
 import type { CommandRunner, RunOutput } from '../../electron/main/remote/run-command';
 
-// Outputs as virsh printed them on the lab (RECIPE section 5/6 captures).
+// Outputs as virsh printed them on the lab (captures from the lab runs).
 const EARLY = 'Job type:         Unbounded   \nOperation:        Outgoing migration\nTime elapsed:     1000         ms\n\n';
 const stalled = (ms: number, processed: string) =>
   [

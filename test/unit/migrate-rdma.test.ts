@@ -1,5 +1,5 @@
 /**
- * RDMA, which this machine cannot run (no CONFIG_INFINIBAND in its kernel, RECIPE P13): the command Ferry builds for
+ * RDMA, which this machine cannot run (no CONFIG_INFINIBAND in its kernel): the command Ferry builds for
  * it, the combinations it refuses before anything runs, and what pre-flight says about each host. The probe's and
  * the domain's answers are the lab captures (test/fixtures/preflight/rdma-hvA.txt, virsh/dumpxml-migratable-vm1.txt);
  * a host WITH a device is a hand-written variant of the capture, since no lab host can show one.

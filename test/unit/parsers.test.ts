@@ -333,6 +333,10 @@ describe('ethtool parsers: garbled output is a typed error', () => {
   it('rejects a driver report with an unknown key', () => {
     expectParseError(parseEthtoolDriver('driver: veth\nflux-capacitor: yes\n'), 'flux-capacitor');
   });
+  it('rejects a driver report without a driver, and a supports- flag that is not yes/no', () => {
+    expect(expectParseError(parseEthtoolDriver('version: 1.0\nbus-info: \n')).code).toBe('parse.missing-field');
+    expectParseError(parseEthtoolDriver('driver: veth\nsupports-test: maybe\n'), 'maybe');
+  });
 });
 
 describe('sysctl parsers: garbled output is a typed error', () => {

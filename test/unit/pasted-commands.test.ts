@@ -19,7 +19,7 @@ import { cpuPinningFinding } from '../../shared/audit/cpu-pinning';
 import { storageFindings } from '../../shared/audit/storage';
 import { kernelLogFindings } from '../../shared/audit/kernel-log';
 import { migrationNetworkVerdict } from '../../shared/audit/migration-network';
-import { routeFlags } from '../../shared/network/path-analysis';
+import { routeFlags } from '../../shared/network/path-flags';
 import type { PathInterface, PathRoute } from '../../shared/network/path-report';
 import { parseDmesg } from '../../shared/parsers/dmesg';
 import type { EthtoolFeatures, EthtoolSettings } from '../../shared/parsers/ethtool';

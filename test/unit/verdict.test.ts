@@ -1,6 +1,6 @@
 // The live verdict against the lab's real domjobinfo captures (test/fixtures/virsh/domjobinfo-*.txt), the real
-// non-converging trace of RECIPE section 6, and a synthetic 8 MiB/s-cap run shaped like the measured one (256 MiB
-// guest rewriting a 20 MiB hot set: dirty rate pinned at the cap, expected downtime 2.8 s, never converged).
+// non-converging trace recorded in test/lab/README.md, and a synthetic 8 MiB/s-cap run shaped like the measured one
+// (256 MiB guest rewriting a 20 MiB hot set: dirty rate pinned at the cap, expected downtime 2.8 s, never converged).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -56,10 +56,10 @@ describe('migration verdict on real lab captures', () => {
     expect(migrationVerdict(s, {}).remedies.map((r) => r.action)).not.toContain('setSpeed');
   });
 
-  it('calls the real RECIPE trace (--bandwidth 5, 2 s samples) not converging at pass 3, 6 s into the re-sends, and keeps saying so', () => {
+  it('calls the real lab trace (--bandwidth 5, 2 s samples) not converging at pass 3, 6 s into the re-sends, and keeps saying so', () => {
     const base = fixture('precopy-not-converging');
     const trace: readonly (readonly [number, number, number, number, number])[] = [
-      // t (s), remaining MiB, dirty pages/s, iteration, expected downtime ms  (RECIPE 6, "Non-converging")
+      // t (s), remaining MiB, dirty pages/s, iteration, expected downtime ms  (test/lab/README.md, the non-converging run)
       [20.3, 5.75, 0, 1, 300],
       [22.4, 16.156, 272, 2, 4753],
       [26.4, 17.348, 1260, 3, 4467],
@@ -231,7 +231,7 @@ describe('migration verdict on runs shaped like the lab measurements', () => {
   });
 
   it('does not flag the same guest at 32 MiB/s: it converges and finishes, with a finish time that shrinks', () => {
-    // The guest's real rate (5 MiB/s, RECIPE P24) is now visible under a cap it cannot reach.
+    // The guest's real rate (5 MiB/s, lab pitfall P24) is now visible under a cap it cannot reach.
     const infos = run(32, 5, 20, 60);
     const verdicts = live(infos, { bandwidthMiBps: 32 });
     const states = new Set(verdicts.map((v) => v.state));

@@ -14,9 +14,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIpcCore } from '../../electron/main/ipc/core';
 import { startWebServer, type WebServer } from '../../electron/main/web/server';
 import { fakeMain, recordingLogger, type FakeMain, type RecordingLogger } from './ipc-harness';
+import { CHROMIUM_HEADLESS_ARGS } from '../../electron/main/reports/chromium-pdf';
 
 const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 
 /** The page: the real renderer client, bundled, reporting what it got on window.__ferry. */
 const PAGE_SCRIPT = `
@@ -56,7 +56,7 @@ beforeAll(async () => {
     ws.onopen = () => (document.title = 'open'); ws.onclose = () => (document.title = 'closed');</script>`;
   foreign = createServer((_req, res) => res.writeHead(200, { 'Content-Type': 'text/html' }).end(attack));
   await new Promise<void>((resolve) => foreign.listen(0, '127.0.0.1', resolve));
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_HEADLESS_ARGS] });
 }, 30_000);
 
 afterAll(async () => {

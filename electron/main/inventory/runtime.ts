@@ -1,5 +1,5 @@
 /** What the inventory knows about one saved host now: its record, connection state, facts, VMs, work in flight. */
-import type { ConnectionState, HostFacts, HostRecord, VmSummary } from '../../../shared/inventory/types';
+import type { ConnectionState, HostFacts, HostRecord, HostView, VmSummary } from '../../../shared/inventory/types';
 import type { HostSession } from './backend';
 
 export interface Runtime {
@@ -26,4 +26,12 @@ export interface Runtime {
 export function setConnection(rt: Runtime, state: ConnectionState): void {
   if (state.state === rt.connection.state && (state.state === 'connected' || state.state === 'connecting')) return;
   rt.connection = state;
+}
+
+/** A view without the timestamps a routine refresh moves: equal signatures = nothing the renderer shows changed. */
+export function signature(v: HostView): string {
+  const { refreshedAt: _r, facts, ...rest } = v;
+  if (!facts) return JSON.stringify(rest);
+  const { collectedAt: _c, ...f } = facts;
+  return JSON.stringify({ ...rest, facts: f });
 }

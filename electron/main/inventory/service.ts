@@ -13,7 +13,7 @@
  *   and "last refresh" stays true.
  *
  * Testing a draft and the keys it was shown: probe.ts; one refresh of a host: refresh.ts; a host's live state:
- * runtime.ts. Here: the directory of hosts, key trust, settings and the refresh loop.
+ * runtime.ts; the rules for a saved record (duplicates, same connection): records.ts. Here: the directory of hosts, key trust, settings and the refresh loop.
  */
 import { randomUUID } from 'node:crypto';
 import type { FerryError } from '../../../shared/errors';
@@ -29,7 +29,8 @@ import { applyNicRoles } from './collect';
 import type { Credentials } from './credentials';
 import { hostPort, PresentedKeys, probeDraft, type Probed } from './probe';
 import { refreshHost, type RefreshDeps } from './refresh';
-import type { Runtime } from './runtime';
+import { duplicateOf, notAnswered, reaches, sameConnection, sameTarget, withEncryptedFlag } from './records';
+import { signature, type Runtime } from './runtime';
 import type { InventoryData, InventoryStore } from './store';
 import { jumpTargetsOf, recordKey, sshTargetOf } from './target';
 
@@ -61,21 +62,6 @@ export interface InventoryServiceOptions {
 const noopLogger: SshLogger = { debug: () => undefined, warn: () => undefined };
 
 const targetOf = sshTargetOf;
-/** The same server reached the same way: behind another bastion, the same private address is another machine. */
-const sameTarget = (a: HostDraft, b: HostDraft): boolean => recordKey(a) === recordKey(b);
-const sameConnection = (a: HostDraft, b: HostDraft): boolean =>
-  sameTarget(a, b) && JSON.stringify(a.auth) === JSON.stringify(b.auth) && JSON.stringify(a.jump ?? []) === JSON.stringify(b.jump ?? []);
-/** Does the record go through this host:port (as its target or as one of its jump hosts)? */
-const reaches = (d: HostDraft, hp: string): boolean => hostPort(d.address, d.port) === hp || (d.jump ?? []).some((h) => hostPort(h.address, h.port) === hp);
-
-/** A view without the timestamps a routine refresh moves: equal signatures = nothing the renderer shows changed. */
-export function signature(v: HostView): string {
-  const { refreshedAt: _r, facts, ...rest } = v;
-  if (!facts) return JSON.stringify(rest);
-  const { collectedAt: _c, ...f } = facts;
-  return JSON.stringify({ ...rest, facts: f });
-}
-
 export class InventoryService {
   private readonly runtimes = new Map<string, Runtime>();
   private readonly presented = new PresentedKeys();
@@ -245,52 +231,16 @@ export class InventoryService {
 
   // ---- CRUD ----------------------------------------------------------------------------------------------------
 
-  private duplicateOf(hosts: readonly HostRecord[], draft: HostDraft, exceptId?: string): FerryError | undefined {
-    for (const h of hosts) {
-      if (h.id === exceptId) continue;
-      if (h.name.toLowerCase() === draft.name.toLowerCase()) {
-        return ferryError('inventory.duplicate', `A host named "${h.name}" is already in the inventory.`);
-      }
-      if (sameTarget(h, draft)) {
-        return ferryError('inventory.duplicate', `"${h.name}" already connects to ${targetKey(targetOf(draft))}.`);
-      }
-    }
-    return undefined;
-  }
-
-  /** A probe that did not end in `ok`, as the error add/update answer. */
-  private notAnswered(outcome: HostTestOutcome, draft: HostDraft): FerryError {
-    const where = `${draft.address}:${draft.port}`;
-    switch (outcome.outcome) {
-      case 'host-key-unknown':
-        return ferryError('ssh.host-key-unknown', `${where} is not a known host yet: check its ${outcome.key.keyType} key ${outcome.key.fingerprint} and trust it first.`);
-      case 'host-key-changed':
-        return ferryError(
-          'ssh.host-key-changed',
-          `The host key of ${where} has changed (it presents ${outcome.key.fingerprint}, ${outcome.knownIn ?? 'the known hosts'} records ${outcome.knownFingerprint}); Ferry will not save it.`,
-        );
-      case 'passphrase-needed':
-        return ferryError('ssh.auth-failed', 'The key is encrypted: give its passphrase to test and save this host.');
-      case 'ok':
-        return ferryError('ipc.internal', 'unreachable');
-    }
-  }
-
-  private withEncryptedFlag(draft: HostDraft, encrypted: boolean): HostDraft {
-    if (draft.auth.kind !== 'key') return draft;
-    return { ...draft, auth: { kind: 'key', keyPath: draft.auth.keyPath, ...(encrypted ? { encrypted: true } : {}) } };
-  }
-
   async add(draft: HostDraft, source: 'manual' | 'ssh-config' = 'manual', passphrase?: string): Promise<Result<HostRecord, FerryError>> {
-    const dup = this.duplicateOf(this.o.store.value.hosts, draft);
+    const dup = duplicateOf(this.o.store.value.hosts, draft);
     if (dup) return err(dup);
     const probed = await this.probe(draft, passphrase);
     if (!probed.ok) return probed;
-    if (probed.value.outcome.outcome !== 'ok') return err(this.notAnswered(probed.value.outcome, draft));
-    const record: HostRecord = { ...this.withEncryptedFlag(draft, probed.value.encrypted), id: randomUUID(), addedAt: this.iso(), source };
+    if (probed.value.outcome.outcome !== 'ok') return err(notAnswered(probed.value.outcome, draft));
+    const record: HostRecord = { ...withEncryptedFlag(draft, probed.value.encrypted), id: randomUUID(), addedAt: this.iso(), source };
     const saved = await this.o.store.update((cur) => {
       // Checked again: another add may have saved the same host while this one was testing.
-      const again = this.duplicateOf(cur.hosts, draft);
+      const again = duplicateOf(cur.hosts, draft);
       return again ? err(again) : ok({ next: { ...cur, hosts: [...cur.hosts, record] }, value: record });
     });
     if (!saved.ok) return saved;
@@ -309,7 +259,7 @@ export class InventoryService {
   async update(id: string, draft: HostDraft): Promise<Result<HostRecord, FerryError>> {
     const rt = this.runtimes.get(id);
     if (!rt) return err(notFound(id));
-    const dup = this.duplicateOf(this.o.store.value.hosts, draft, id);
+    const dup = duplicateOf(this.o.store.value.hosts, draft, id);
     if (dup) return err(dup);
     const before = rt.record;
     const reconnect = !sameConnection(before, draft);
@@ -318,13 +268,13 @@ export class InventoryService {
       // A changed address, port, user or key must answer, as a new host must.
       const probed = await this.probe(draft, undefined);
       if (!probed.ok) return probed;
-      if (probed.value.outcome.outcome !== 'ok') return err(this.notAnswered(probed.value.outcome, draft));
+      if (probed.value.outcome.outcome !== 'ok') return err(notAnswered(probed.value.outcome, draft));
       encrypted = probed.value.encrypted;
     }
-    const record: HostRecord = { ...this.withEncryptedFlag(draft, encrypted), id, addedAt: before.addedAt, source: before.source };
+    const record: HostRecord = { ...withEncryptedFlag(draft, encrypted), id, addedAt: before.addedAt, source: before.source };
     const saved = await this.o.store.update((cur) => {
       if (!cur.hosts.some((h) => h.id === id)) return err(notFound(id));
-      const again = this.duplicateOf(cur.hosts, draft, id);
+      const again = duplicateOf(cur.hosts, draft, id);
       if (again) return err(again);
       return ok({ next: { ...cur, hosts: cur.hosts.map((h) => (h.id === id ? record : h)) }, value: record });
     });

@@ -19,14 +19,12 @@ import {
   interfaceView,
   locateClip,
   migrationTargets,
-  pairFlags,
   portFlags,
   portsReport,
-  routeFlags,
-  sortFlags,
   ttlPlan,
   type SideFacts,
 } from '../../../shared/network/path-analysis';
+import { pairFlags, routeFlags, sortFlags } from '../../../shared/network/path-flags';
 import type { PathFlag, PathHop, PathInterface, PathReport, PathRoute, PmtuProbe, PortsReport, RouteKind } from '../../../shared/network/path-report';
 import { runCommand, type CommandRunner } from '../remote/run-command';
 

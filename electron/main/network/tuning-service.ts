@@ -1,7 +1,7 @@
 /**
  * The tuning in main: read a host's current values over SSH, plan (shared/tuning/plan.ts), apply the
  * chosen changes after writing their previous values durably (tuning-store.ts), verify each by reading it back,
- * undo a change set, list the history.
+ * undo a change set, list the history. What a plan is built from is read in tuning-survey.ts.
  *
  * Apply: the plan must still describe the host (every chosen setting is re-read first; one that moved means "plan
  * again", nothing changed). The change set's `begin` record, with every previous value, is fdatasync'd before the
@@ -18,9 +18,7 @@
 import { randomUUID } from 'node:crypto';
 import { ok, err, type Result } from '../../../shared/result';
 import { ferryError, type FerryError } from '../../../shared/errors';
-import type { Command } from '../../../shared/commands';
-import { ethtoolFeatures, ethtoolRing, ethtoolSettings, ipAddr, ipLink, ipRouteGet, pingDontFragment, sysctlValues } from '../../../shared/commands/network';
-import { isIpv4, isIpv6 } from '../../../shared/commands/command';
+import { ipAddr, ipLink, sysctlValues } from '../../../shared/commands/network';
 import {
   DEFAULT_SYSCTL_FILE,
   readConfFile,
@@ -31,22 +29,18 @@ import {
   type FileContent,
 } from '../../../shared/commands/tuning';
 import type { HostView } from '../../../shared/inventory/types';
-import type { IpLinkWithAddresses } from '../../../shared/parsers/ip';
 import { actionCommand, describeValue, readState, sameState, type Exec } from '../../../shared/tuning/actions';
-import { planTuning, withBdp, type NicState } from '../../../shared/tuning/plan';
+import { planTuning } from '../../../shared/tuning/plan';
 import { sysctlFileText } from '../../../shared/tuning/persist';
-import type { ChangeOutcome, ChangeSetSummary, PersistOutcome, TuningAction, TuningChange, TuningContext, TuningPlan, TuningRunResult } from '../../../shared/tuning/types';
+import type { ChangeOutcome, ChangeSetSummary, PersistOutcome, TuningAction, TuningChange, TuningPlan, TuningRunResult } from '../../../shared/tuning/types';
 import { runCommand } from '../remote/run-command';
 import type { NetworkDeps } from './deps';
 import type { StoredChange, TuningStore } from './tuning-store';
+import { localNics, nicStates, planContext, routesTo, run, type PathFigures } from './tuning-survey';
 
-export interface PlanRequest {
+export interface PlanRequest extends PathFigures {
   readonly hostId: string;
   readonly peerHostId?: string;
-  /** Figures the admin gives instead of (or beyond) what Ferry can measure. */
-  readonly pathMtuBytes?: number;
-  readonly rttMs?: number;
-  readonly linkSpeedMbps?: number;
 }
 
 export interface TuningServiceOptions {
@@ -99,36 +93,16 @@ export class TuningService {
     if (!sysctls.ok) return sysctls;
     if (!writability.ok) return writability;
 
-    const targets = peer ? await this.routesTo(peer, exec) : ok(localNics(addrs.value));
+    const targets = peer ? await routesTo(peer, exec) : ok(localNics(addrs.value));
     if (!targets.ok) return targets;
     if (targets.value.length === 0) return err(ferryError('command.failed', `${host.record.name} has no interface to tune (none is up with an address${peer ? `, or none routes to ${peer.record.name}` : ''}).`));
 
-    const nics: NicState[] = [];
-    for (const t of targets.value) {
-      const link = links.value.find((l) => l.ifname === t.ifname);
-      if (link === undefined) return err(ferryError('net.no-such-device', `${t.ifname} is not among ${host.record.name}'s links.`));
-      const [ring, features, settings] = await Promise.all([run(exec, ethtoolRing(t.ifname)), run(exec, ethtoolFeatures(t.ifname)), run(exec, ethtoolSettings(t.ifname))]);
-      if (!ring.ok) return ring;
-      if (!features.ok) return features;
-      if (!settings.ok) return settings;
-      const speed = settings.value.speed?.known ? settings.value.speed.megabitsPerSecond : undefined;
-      nics.push({
-        ifname: t.ifname,
-        reason: t.reason,
-        towardsPeer: t.address !== undefined,
-        mtu: link.mtu,
-        ...(link.maxMtu !== undefined ? { maxMtu: link.maxMtu } : {}),
-        ...(link.kind !== undefined ? { kind: link.kind } : {}),
-        ...(link.master !== undefined ? { master: link.master } : {}),
-        ring: ring.value,
-        features: features.value,
-        ...(speed !== undefined ? { speedMbps: speed } : {}),
-      });
-    }
+    const nics = await nicStates(targets.value, links.value, host.record.name, exec);
+    if (!nics.ok) return nics;
 
-    const context = await this.context(req, peer, targets.value, nics, exec);
+    const context = await planContext(req, peer, targets.value, nics.value, exec);
     const plan = planTuning(
-      { nics, sysctls: sysctls.value, writability: writability.value },
+      { nics: nics.value, sysctls: sysctls.value, writability: writability.value },
       context,
       { id: this.newId('plan'), hostId: host.record.id, hostName: host.record.name, createdAt: new Date(this.d.wallClock()).toISOString(), sysctlFile: this.sysctlFile },
     );
@@ -150,52 +124,7 @@ export class TuningService {
     }
   }
 
-  /** The interfaces this host uses to reach the peer's addresses (migration addresses first). */
-  private async routesTo(peer: HostView, exec: Exec): Promise<Result<Target[], FerryError>> {
-    const addresses = peerAddresses(peer);
-    if (addresses.length === 0) return err(ferryError('input.invalid', `Ferry knows no IP address of ${peer.record.name} yet (its facts have not been read).`));
-    const out: Target[] = [];
-    for (const address of addresses) {
-      const c = ipRouteGet(address);
-      if (!c.ok) continue;
-      const r = await exec(c.value);
-      if (!r.ok) {
-        if (r.error.code === 'net.no-route') continue;
-        return r;
-      }
-      if (out.some((t) => t.ifname === r.value.dev)) continue;
-      out.push({ ifname: r.value.dev, reason: `route to ${peer.record.name} (${address})${r.value.gateway ? ` via ${r.value.gateway}` : ''}`, address });
-    }
-    return ok(out);
-  }
 
-  private async context(req: PlanRequest, peer: HostView | undefined, targets: readonly Target[], nics: readonly NicState[], exec: Exec): Promise<TuningContext> {
-    const first = targets[0];
-    const firstNic = nics.find((n) => n.ifname === first?.ifname);
-    let pathMtu: TuningContext['pathMtu'];
-    let rttMs: TuningContext['rttMs'];
-    if (req.pathMtuBytes !== undefined) pathMtu = { value: req.pathMtuBytes, source: 'given', detail: 'given for this plan' };
-    if (req.rttMs !== undefined) rttMs = { value: req.rttMs, source: 'given', detail: 'given for this plan' };
-    if (peer && first?.address !== undefined && firstNic) {
-      const probe = await probePath(exec, first.address, firstNic.mtu);
-      if (pathMtu === undefined && probe.pathMtu !== undefined) pathMtu = { ...probe.pathMtu, limitedByNic: firstNic.ifname };
-      if (rttMs === undefined && probe.rtt !== undefined) rttMs = probe.rtt;
-    }
-    let linkSpeedMbps: TuningContext['linkSpeedMbps'];
-    if (req.linkSpeedMbps !== undefined) linkSpeedMbps = { value: req.linkSpeedMbps, source: 'given', detail: 'given for this plan' };
-    else {
-      const measured = nics.filter((n) => (peer ? n.ifname === first?.ifname : true) && n.speedMbps !== undefined);
-      const slowest = measured.sort((x, y) => (x.speedMbps ?? 0) - (y.speedMbps ?? 0))[0];
-      if (slowest?.speedMbps !== undefined) linkSpeedMbps = { value: slowest.speedMbps, source: 'measured', detail: `ethtool ${slowest.ifname}` };
-    }
-    const peerCtx = peer && first?.address !== undefined ? { hostId: peer.record.id, name: peer.record.name, address: first.address } : undefined;
-    return withBdp({
-      ...(peerCtx ? { peer: peerCtx } : {}),
-      ...(pathMtu ? { pathMtu } : {}),
-      ...(rttMs ? { rttMs } : {}),
-      ...(linkSpeedMbps ? { linkSpeedMbps } : {}),
-    });
-  }
 
   // ---- apply -----------------------------------------------------------------------------------------------------
 
@@ -374,16 +303,6 @@ export class TuningService {
   }
 }
 
-interface Target {
-  readonly ifname: string;
-  readonly reason: string;
-  /** The peer address this NIC routes to (absent without a peer). */
-  readonly address?: string;
-}
-
-function run<T>(exec: Exec, c: Result<Command<T>, FerryError>): Promise<Result<T, FerryError>> {
-  return c.ok ? exec(c.value) : Promise.resolve(c);
-}
 
 /** Runs the action's command, then reads the setting back. */
 async function setAndVerify(changeId: string, title: string, action: TuningAction, exec: Exec): Promise<ChangeOutcome> {
@@ -411,59 +330,4 @@ async function restoreFile(exec: Exec, p: { path: string; before: FileContent; a
   const w = p.before.present ? await run(exec, writeConfFile(p.path, p.before.content)) : await run(exec, removeConfFile(p.path));
   if (!w.ok) return { path: p.path, status: 'failed', reason: w.error.message };
   return { path: p.path, status: p.before.present ? 'restored' : 'removed' };
-}
-
-/** The peer's IP addresses Ferry knows: migration NICs first, then management, then the address it connects to. */
-function peerAddresses(peer: HostView): string[] {
-  const rank = { migration: 0, management: 1, other: 2 } as const;
-  const nics = [...(peer.facts?.nics ?? [])].sort((x, y) => rank[x.role] - rank[y.role]);
-  const out: string[] = [];
-  for (const n of nics) {
-    for (const a of n.addresses) {
-      const ip = a.split('/')[0] ?? '';
-      if ((isIpv4(ip) || isIpv6(ip)) && !out.includes(ip)) out.push(ip);
-    }
-  }
-  const rec = peer.record.address;
-  if ((isIpv4(rec) || isIpv6(rec)) && !out.includes(rec)) out.push(rec);
-  return out.slice(0, 6);
-}
-
-/** Without a peer: every interface that is up and carries a global address (loopback left out). */
-function localNics(addrs: readonly IpLinkWithAddresses[]): Target[] {
-  return addrs
-    .filter((l) => l.up && l.linkType !== 'loopback' && l.addresses.some((a) => a.scope === undefined || a.scope === 'global'))
-    .map((l) => ({ ifname: l.ifname, reason: `carries ${l.addresses.filter((a) => a.scope === undefined || a.scope === 'global').map((a) => a.local).join(', ')}` }));
-}
-
-/**
- * Path MTU and RTT towards the peer with at most two bounded don't-fragment pings (3 probes each): one of the NIC's
- * own MTU (the largest the probe can send) and, if that fails, one of 1500 bytes.
- */
-async function probePath(
-  exec: Exec,
-  address: string,
-  nicMtu: number,
-): Promise<{ pathMtu?: { value: number; source: 'measured'; detail: string }; rtt?: { value: number; source: 'measured'; detail: string } }> {
-  const sizes = nicMtu > 1500 ? [nicMtu, 1500] : [nicMtu];
-  let failedAt: number | undefined;
-  for (const mtu of sizes) {
-    const c = pingDontFragment(address, { payloadBytes: mtu - 28, count: 3, waitSeconds: 1 });
-    if (!c.ok) return {};
-    const r = await exec(c.value);
-    if (!r.ok) return {};
-    if (r.value.outcome === 'passed') {
-      const rtt = r.value.rtt;
-      return {
-        pathMtu: {
-          value: mtu,
-          source: 'measured',
-          detail: failedAt === undefined ? `${mtu}-byte don't-fragment pings to ${address} passed` : `${failedAt}-byte don't-fragment pings to ${address} failed, ${mtu}-byte ones passed`,
-        },
-        ...(rtt ? { rtt: { value: rtt.avgMs, source: 'measured' as const, detail: `average of ${r.value.stats?.received ?? 3} pings to ${address}` } } : {}),
-      };
-    }
-    failedAt = mtu;
-  }
-  return {};
 }

