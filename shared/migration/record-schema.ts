@@ -12,6 +12,9 @@ import { preflightResultSchema } from './preflight-result';
 import { MIGRATION_STATES } from './state';
 import { migrationVerdictSchema } from './verdict';
 
+/** true when A and B are assignable both ways (readonly aside): a schema and the type it stands for agree. */
+type SameShape<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+
 export const migrationIdSchema = z.string().min(1).max(100);
 const migrationId = migrationIdSchema;
 const hostId = z.string().min(1).max(100);
@@ -24,58 +27,63 @@ export const domainJobInfoSchema = z.object({
   type: z.enum(['none', 'bounded', 'unbounded', 'completed', 'failed', 'cancelled']),
   operation: z
     .enum(['unknown', 'start', 'save', 'restore', 'incoming-migration', 'outgoing-migration', 'snapshot', 'snapshot-revert', 'dump', 'backup', 'snapshot-delete'])
-    .optional(),
-  errorMessage: z.string().optional(),
-  success: z.boolean().optional(),
-  other: z.record(z.string(), z.string()).optional(),
-  timeElapsedMs: count.optional(),
-  timeElapsedWithoutNetworkMs: count.optional(),
-  timeRemainingMs: count.optional(),
-  dataProcessedBytes: bytes.optional(),
-  dataRemainingBytes: bytes.optional(),
-  dataTotalBytes: bytes.optional(),
-  memoryProcessedBytes: bytes.optional(),
-  memoryRemainingBytes: bytes.optional(),
-  memoryTotalBytes: bytes.optional(),
-  memoryBandwidthBytesPerSecond: bytes.optional(),
-  dirtyRatePagesPerSecond: count.optional(),
-  pageSizeBytes: count.optional(),
-  iteration: count.optional(),
-  postcopyRequests: count.optional(),
-  constantPages: count.optional(),
-  normalPages: count.optional(),
-  normalDataBytes: bytes.optional(),
-  expectedDowntimeMs: count.optional(),
-  totalDowntimeMs: count.optional(),
-  downtimeWithoutNetworkMs: count.optional(),
-  setupTimeMs: count.optional(),
-  fileProcessedBytes: bytes.optional(),
-  fileRemainingBytes: bytes.optional(),
-  fileTotalBytes: bytes.optional(),
-  fileBandwidthBytesPerSecond: bytes.optional(),
-  compressionCacheBytes: bytes.optional(),
-  compressedDataBytes: bytes.optional(),
-  compressedPages: count.optional(),
-  compressionCacheMisses: count.optional(),
-  compressionOverflows: count.optional(),
-  autoConvergeThrottlePercent: count.optional(),
-  tempDiskUsedBytes: bytes.optional(),
-  tempDiskTotalBytes: bytes.optional(),
-  vfioDataTransferredBytes: bytes.optional(),
-}) as unknown as z.ZodType<DomainJobInfo>;
+    .exactOptional(),
+  errorMessage: z.string().exactOptional(),
+  success: z.boolean().exactOptional(),
+  other: z.record(z.string(), z.string()).exactOptional(),
+  timeElapsedMs: count.exactOptional(),
+  timeElapsedWithoutNetworkMs: count.exactOptional(),
+  timeRemainingMs: count.exactOptional(),
+  dataProcessedBytes: bytes.exactOptional(),
+  dataRemainingBytes: bytes.exactOptional(),
+  dataTotalBytes: bytes.exactOptional(),
+  memoryProcessedBytes: bytes.exactOptional(),
+  memoryRemainingBytes: bytes.exactOptional(),
+  memoryTotalBytes: bytes.exactOptional(),
+  memoryBandwidthBytesPerSecond: bytes.exactOptional(),
+  dirtyRatePagesPerSecond: count.exactOptional(),
+  pageSizeBytes: count.exactOptional(),
+  iteration: count.exactOptional(),
+  postcopyRequests: count.exactOptional(),
+  constantPages: count.exactOptional(),
+  normalPages: count.exactOptional(),
+  normalDataBytes: bytes.exactOptional(),
+  expectedDowntimeMs: count.exactOptional(),
+  totalDowntimeMs: count.exactOptional(),
+  downtimeWithoutNetworkMs: count.exactOptional(),
+  setupTimeMs: count.exactOptional(),
+  fileProcessedBytes: bytes.exactOptional(),
+  fileRemainingBytes: bytes.exactOptional(),
+  fileTotalBytes: bytes.exactOptional(),
+  fileBandwidthBytesPerSecond: bytes.exactOptional(),
+  compressionCacheBytes: bytes.exactOptional(),
+  compressedDataBytes: bytes.exactOptional(),
+  compressedPages: count.exactOptional(),
+  compressionCacheMisses: count.exactOptional(),
+  compressionOverflows: count.exactOptional(),
+  autoConvergeThrottlePercent: count.exactOptional(),
+  tempDiskUsedBytes: bytes.exactOptional(),
+  tempDiskTotalBytes: bytes.exactOptional(),
+  vfioDataTransferredBytes: bytes.exactOptional(),
+});
+// The parser's type and this schema are one shape: a field added to one and not the other fails to compile.
+const jobInfoAgrees: SameShape<z.infer<typeof domainJobInfoSchema>, DomainJobInfo> = true;
 
 export const derivedJobFiguresSchema = z.object({
-  elapsedMs: z.number().optional(),
-  throughputBytesPerSecond: z.number().optional(),
-  throughputSource: z.enum(['reported', 'counter']).optional(),
-  dirtyRateBytesPerSecond: z.number().optional(),
-  processedBytes: z.number().optional(),
-  remainingBytes: z.number().optional(),
-  totalBytes: z.number().optional(),
-  iteration: z.number().optional(),
-  expectedDowntimeMs: z.number().optional(),
-  passProgress: z.number().min(0).max(1).optional(),
-}) as unknown as z.ZodType<DerivedJobFigures>;
+  elapsedMs: z.number().exactOptional(),
+  throughputBytesPerSecond: z.number().exactOptional(),
+  throughputSource: z.enum(['reported', 'counter']).exactOptional(),
+  dirtyRateBytesPerSecond: z.number().exactOptional(),
+  processedBytes: z.number().exactOptional(),
+  remainingBytes: z.number().exactOptional(),
+  totalBytes: z.number().exactOptional(),
+  iteration: z.number().exactOptional(),
+  expectedDowntimeMs: z.number().exactOptional(),
+  passProgress: z.number().min(0).max(1).exactOptional(),
+});
+const figuresAgree: SameShape<z.infer<typeof derivedJobFiguresSchema>, DerivedJobFigures> = true;
+void jobInfoAgrees;
+void figuresAgree;
 
 /**
  * One domjobinfo sample of a migration: the parsed statistics, the figures derived from them and the previous

@@ -37,7 +37,7 @@ function failingOnce(truncateFails: boolean): JsonlFs & { armed: boolean } {
   return fs;
 }
 
-const start = (vm: string) => ({ type: 'start' as const, id: `m-${vm}`, at: 1, start: { vm, source: { id: 'a', name: 'hvA', address: '10.77.0.11' }, destination: { id: 'b', name: 'hvB', address: '10.77.0.12' } } });
+const start = (vm: string) => ({ type: 'start' as const, id: `m-${vm}`, at: 1, start: { vm, source: { id: 'a', name: 'hvA', address: '10.77.0.11' }, destination: { id: 'b', name: 'hvB', address: '10.77.0.12' }, options: {}, argv: [], commandLine: '', intervalMs: 1000 } });
 
 describe('appending to the migration journal when a write fails', () => {
   it('cuts the half-written line back: the next record is whole, numbered on, and nothing is damaged', async () => {

@@ -1,10 +1,12 @@
 /**
  * What a journal line's payload must hold to be read back as a record (record.ts's shapes). A line whose payload
- * fails here is damaged like a line that is not JSON: moved aside, not half-read into a record. The schemas ask only
- * for what the record builder and the views rely on; further fields pass through untouched (older and newer writers).
+ * fails here is damaged like a line that is not JSON: moved aside, not half-read into a record. The schemas check
+ * every field of those shapes; further fields pass through untouched (newer writers).
  */
 import { z } from 'zod';
-import type { MigrationEndPayload, MigrationEndState, MigrationEventPayload, MigrationSamplePayload, MigrationStartPayload } from './record';
+import { ferryErrorSchema } from '../../../shared/ipc/define';
+import { derivedJobFiguresSchema, domainJobInfoSchema } from '../../../shared/migration/record-schema';
+import type { MigrationEndPayload, MigrationEndState, MigrationEventKind, MigrationEventPayload, MigrationSamplePayload, MigrationStartPayload } from './record';
 
 /** Every state an end or reconcile line may carry. */
 export const END_STATES = ['completed', 'failed', 'aborted', 'refused', 'unknown'] as const;
@@ -15,32 +17,91 @@ void endStatesComplete;
 
 const hostRef = z.looseObject({ id: z.string(), name: z.string(), address: z.string() });
 
+/** Every kind an event line may carry. */
+const EVENT_KINDS = [
+  'started',
+  'phase',
+  'control',
+  'control-failed',
+  'warning',
+  'command-ended',
+  'vm-vanished',
+  'detached',
+  'reattached',
+  'post-copy',
+  'post-copy-ended',
+  'post-copy-interrupted',
+  'post-copy-resume',
+  'post-copy-resume-failed',
+] as const;
+type MissingEventKind = Exclude<MigrationEventKind, (typeof EVENT_KINDS)[number]>;
+const eventKindsComplete: [MissingEventKind] extends [never] ? true : MissingEventKind = true;
+void eventKindsComplete;
+
+const count = z.number().int().nonnegative();
+
 const start = z.looseObject({
   vm: z.string().min(1),
   source: hostRef,
   destination: hostRef,
-  options: z.record(z.string(), z.unknown()).optional(),
-  argv: z.array(z.string()).optional(),
-  commandLine: z.string().optional(),
-  intervalMs: z.number().optional(),
+  options: z.record(z.string(), z.unknown()),
+  argv: z.array(z.string()),
+  commandLine: z.string(),
+  intervalMs: z.number(),
+  preflight: z.unknown().exactOptional(),
 });
 
 const sample = z.looseObject({
   seq: z.number(),
   latencyMs: z.number(),
-  info: z.looseObject({}).optional(),
-  figures: z.looseObject({}).optional(),
-  error: z.looseObject({ code: z.string(), message: z.string() }).optional(),
+  lateMs: z.number().exactOptional(),
+  skippedBefore: count.exactOptional(),
+  info: domainJobInfoSchema.exactOptional(),
+  figures: derivedJobFiguresSchema.exactOptional(),
+  error: ferryErrorSchema.exactOptional(),
 });
 
-const event = z.looseObject({ kind: z.string().min(1), message: z.string() });
+const control = z.discriminatedUnion('kind', [
+  z.looseObject({ kind: z.literal('set-speed'), mibPerSecond: z.number() }),
+  z.looseObject({ kind: z.literal('set-max-downtime'), ms: z.number() }),
+  z.looseObject({ kind: z.literal('postcopy') }),
+  z.looseObject({ kind: z.literal('abort') }),
+  z.looseObject({ kind: z.literal('resume-postcopy') }),
+]);
+
+const event = z.looseObject({
+  kind: z.enum(EVENT_KINDS),
+  message: z.string(),
+  control: control.exactOptional(),
+  error: ferryErrorSchema.exactOptional(),
+  detail: z.string().exactOptional(),
+  split: z.looseObject({ source: z.string(), destination: z.string() }).exactOptional(),
+});
+
+const finalStats = z.looseObject({
+  readOn: z.enum(['source', 'destination', 'none']),
+  readVia: z.literal('job-completed-event').exactOptional(),
+  info: domainJobInfoSchema.exactOptional(),
+  totalTimeMs: z.number().exactOptional(),
+  downtimeMs: z.number().exactOptional(),
+  dataSentBytes: z.number().exactOptional(),
+  memoryTotalBytes: z.number().exactOptional(),
+});
 
 const end = z.looseObject({
   state: z.enum(END_STATES),
   message: z.string(),
-  error: z.looseObject({ code: z.string(), message: z.string() }).optional(),
-  final: z.looseObject({}).optional(),
+  error: ferryErrorSchema.exactOptional(),
+  final: finalStats.exactOptional(),
+  wallMs: z.number().exactOptional(),
 });
+
+// What passes a schema is a value of the record's type: checked here, at compile time, instead of a cast.
+const startFits: z.infer<typeof start> extends MigrationStartPayload ? true : never = true;
+const sampleFits: z.infer<typeof sample> extends MigrationSamplePayload ? true : never = true;
+const eventFits: z.infer<typeof event> extends MigrationEventPayload ? true : never = true;
+const endFits: z.infer<typeof end> extends MigrationEndPayload ? true : never = true;
+void [startFits, sampleFits, eventFits, endFits];
 
 /**
  * A repair line: damaged lines were moved out of the journal, or records were found missing (a gap); either way their
@@ -60,9 +121,8 @@ export const PAYLOAD_SCHEMAS = { start, sample, event, end, reconcile: end, repa
 
 /**
  * The payload of a migration's line, checked against its schema: the one way the record builder reads a line, so a
- * payload is never taken on trust. The schemas check what the builder and the views rely on and let further fields
- * through (older and newer writers), so their output is given the record's types here, once (the
- * nested statistics are the parser's own output, written by Ferry, and only their presence is checked).
+ * payload is never taken on trust. The schemas check every field the record's types name and let further fields
+ * through (newer writers); the compile-time checks above hold their output to those types.
  */
 export type LinePayload =
   | { readonly type: 'start'; readonly payload: MigrationStartPayload }
@@ -99,20 +159,20 @@ function check(line: { readonly type: string; readonly [key: string]: unknown })
   switch (line.type) {
     case 'start': {
       const r = start.safeParse(line['start']);
-      return r.success ? { type: 'start', payload: r.data as unknown as MigrationStartPayload } : complaint('start', r.error);
+      return r.success ? { type: 'start', payload: r.data } : complaint('start', r.error);
     }
     case 'sample': {
       const r = sample.safeParse(line['sample']);
-      return r.success ? { type: 'sample', payload: r.data as unknown as MigrationSamplePayload } : complaint('sample', r.error);
+      return r.success ? { type: 'sample', payload: r.data } : complaint('sample', r.error);
     }
     case 'event': {
       const r = event.safeParse(line['event']);
-      return r.success ? { type: 'event', payload: r.data as unknown as MigrationEventPayload } : complaint('event', r.error);
+      return r.success ? { type: 'event', payload: r.data } : complaint('event', r.error);
     }
     case 'end':
     case 'reconcile': {
       const r = end.safeParse(line[line.type]);
-      return r.success ? { type: line.type, payload: r.data as unknown as MigrationEndPayload } : complaint(line.type, r.error);
+      return r.success ? { type: line.type, payload: r.data } : complaint(line.type, r.error);
     }
     default:
       return `no payload schema for type ${JSON.stringify(line.type)}`;
