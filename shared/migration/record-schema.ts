@@ -164,6 +164,13 @@ export const migrationRecordSchema = z.object({
 });
 export type MigrationRecordView = z.infer<typeof migrationRecordSchema>;
 
+/**
+ * How many ended migrations the watch's first snapshot carries besides every one not ended: the console's history
+ * panel shows the recent runs, the Reports browser the whole history (read when it is opened), so a console starts
+ * in the same time after years of migrations.
+ */
+export const WATCH_SNAPSHOT_ENDED = 50;
+
 export const migrationWatchEventSchema = z.discriminatedUnion('type', [
   /** First event of a subscription: every record (or the one asked for), without samples. */
   z.object({ type: z.literal('snapshot'), records: z.array(migrationRecordSchema) }),

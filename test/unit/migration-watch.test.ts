@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { migrationHandlers } from '../../electron/main/migration/handlers';
 import type { MigrationEngine, MigrationUpdate } from '../../electron/main/migration/engine';
 import type { MigrationRecord, MigrationSamplePayload, MigrationStartPayload } from '../../electron/main/migration/record';
-import { migrationsWatch } from '../../shared/ipc/contract';
-import type { MigrationWatchEvent } from '../../shared/migration/record-schema';
+import { migrationsList, migrationsWatch } from '../../shared/ipc/contract';
+import { WATCH_SNAPSHOT_ENDED, type MigrationWatchEvent } from '../../shared/migration/record-schema';
 
 type Sample = MigrationSamplePayload & { at: number };
 const run = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'migration-runs', 'autoconverge-8.json'), 'utf8')) as { options: Record<string, unknown>; samples: Sample[] };
@@ -58,5 +58,58 @@ describe('migration watch stream', () => {
     const withSample = sampleEvent?.type === 'sample' ? sampleEvent.sample.verdict : undefined;
     expect(recordEvents).toHaveLength(2);
     for (const e of recordEvents) expect(e.type === 'record' && e.record.verdict).toEqual(withSample);
+  });
+});
+
+describe('the watch snapshot after years of migrations', () => {
+  it('carries every record not ended and the newest ended ones only; a watch of one id gets it whatever its age', async () => {
+    const start = (vm: string): MigrationStartPayload => ({
+      vm,
+      source: { id: 'a', name: 'hvA', address: '10.77.0.11' },
+      destination: { id: 'b', name: 'hvB', address: '10.77.0.12' },
+      options: {},
+      argv: [],
+      commandLine: '',
+      intervalMs: 1000,
+    });
+    const ended = (i: number): MigrationRecord => ({
+      id: `old-${i}`,
+      start: start(`vm${i}`),
+      startedAt: 1000 * i,
+      samples: [],
+      events: [],
+      end: { state: 'completed', message: 'ok', at: 1000 * i + 500, reconciled: false },
+      state: 'completed',
+    });
+    const history = Array.from({ length: WATCH_SNAPSHOT_ENDED + 30 }, (_, i) => ended(i));
+    const split: MigrationRecord = { id: 'split', start: start('vmd'), startedAt: 1, samples: [], events: [], state: 'post-copy-interrupted' };
+    const running: MigrationRecord = { id: 'now', start: start('vm1'), startedAt: 2, samples: [], events: [], state: 'running' };
+    const engine = {
+      records: () => [split, running],
+      record: (id: string) => [split, running].find((r) => r.id === id),
+      onUpdate: () => () => undefined,
+    } satisfies Pick<MigrationEngine, 'records' | 'record' | 'onUpdate'>;
+    const h = migrationHandlers({
+      engine: engine as unknown as MigrationEngine,
+      history: { heads: () => history.map((r) => ({ ...r, digest: { count: 0, recentRunningAts: [] } })), readRecord: async () => undefined },
+      hosts: () => [],
+    });
+    const ctx = { clientId: 'c1', transport: 'web' as const, subscription: 's1', end: () => undefined };
+    const snapshotOf = (params: { id?: string }): string[] => {
+      const events: MigrationWatchEvent[] = [];
+      const stop = h[migrationsWatch.id](params, (e) => events.push(e), ctx);
+      stop();
+      const first = events[0];
+      if (first?.type !== 'snapshot') throw new Error('no snapshot');
+      return first.records.map((r) => r.id);
+    };
+    const ids = snapshotOf({});
+    expect(ids).toHaveLength(WATCH_SNAPSHOT_ENDED + 2);
+    expect(ids).toEqual(expect.arrayContaining(['split', 'now', `old-${WATCH_SNAPSHOT_ENDED + 29}`, 'old-30']));
+    expect(ids).not.toContain('old-29');
+    expect(snapshotOf({ id: 'old-0' })).toEqual(['old-0']);
+    // The whole history is still the list's (the Reports browser reads it when opened).
+    const list = await h[migrationsList.id]({}, ctx);
+    expect(list.ok && list.value.length).toBe(WATCH_SNAPSHOT_ENDED + 32);
   });
 });

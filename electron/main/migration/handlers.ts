@@ -10,7 +10,7 @@ import { err, ok, type Result } from '../../../shared/result';
 import { ferryError, type FerryError } from '../../../shared/errors';
 import { migrationsControl, migrationsGet, migrationsList, migrationsPreflight, migrationsStart, migrationsWatch } from '../../../shared/ipc/contract';
 import { MIGRATION_CONTROL_ACTIONS } from '../../../shared/migration/controls';
-import type { MigrationRecordView, MigrationSample, MigrationWatchEvent } from '../../../shared/migration/record-schema';
+import { WATCH_SNAPSHOT_ENDED, type MigrationRecordView, type MigrationSample, type MigrationWatchEvent } from '../../../shared/migration/record-schema';
 import type { PreflightResultView } from '../../../shared/migration/preflight-result';
 import type { MigrationOptions } from '../../../shared/migration/options';
 import { migrationVerdict, type MigrationVerdict, type VerdictContext, type VerdictSample } from '../../../shared/migration/verdict';
@@ -162,6 +162,9 @@ function controlOf(action: (typeof MIGRATION_CONTROL_ACTIONS)[number], value: nu
   }
 }
 
+/** Ended for good: not running and not a post-copy split waiting for its resume. */
+const isEnded = (r: MigrationRecord): boolean => r.state !== 'running' && r.state !== 'post-copy-interrupted';
+
 export function migrationHandlers(d: MigrationHandlerDeps): EngineHandlers {
   const { engine } = d;
   // A record that is not running has no verdict, and its view changes only with a new line (a new record object).
@@ -177,6 +180,13 @@ export function migrationHandlers(d: MigrationHandlerDeps): EngineHandlers {
     const heads = d.history.heads();
     const known = new Set(heads.map((h) => h.id));
     return [...heads.map((h) => engine.record(h.id) ?? h), ...engine.records().filter((r) => !known.has(r.id))];
+  };
+  // The watch's snapshot: every record not ended and the newest ended ones; the rest is the Reports browser's.
+  const recentRecords = (): MigrationRecord[] => {
+    const all = records();
+    const ended = all.filter((r) => isEnded(r)).sort((a, b) => (b.startedAt ?? 0) - (a.startedAt ?? 0));
+    const kept = new Set(ended.slice(0, WATCH_SNAPSHOT_ENDED).map((r) => r.id));
+    return all.filter((r) => !isEnded(r) || kept.has(r.id));
   };
   const resolve = (sourceId: string, destinationId: string): Result<{ source: HostView; destination: HostView }, FerryError> => {
     const hosts = d.hosts();
@@ -236,7 +246,7 @@ export function migrationHandlers(d: MigrationHandlerDeps): EngineHandlers {
     },
     [migrationsWatch.id]: (params, emit) => {
       const wanted = (id: string) => params.id === undefined || params.id === id;
-      emit({ type: 'snapshot', records: records().filter((r) => wanted(r.id)).map(viewOf) });
+      emit({ type: 'snapshot', records: (params.id === undefined ? recentRecords() : records().filter((r) => wanted(r.id))).map(viewOf) });
       // A sample update comes before its journal line is on disk (and in the record). Until it is, it is counted in
       // every verdict this stream sends, a record event's too: one sent in between must not judge without it.
       const unwritten = new Map<string, (MigrationSamplePayload & { at: number })[]>();

@@ -1,10 +1,12 @@
 /**
- * Every migration Ferry knows of, newest first: VM, route, start, the final statistics libvirt reported for the
- * finished job (total time, real downtime, data sent), result.
+ * The recent migrations, newest first: VM, route, start, the final statistics libvirt reported for the finished job
+ * (total time, real downtime, data sent), result. The console holds every migration not ended and the newest ended
+ * ones (WATCH_SNAPSHOT_ENDED, plus those of this session); the Reports browser holds the whole history.
  */
 import { useActions, useFerryShallow } from '../../store/react';
 import { formatTimestamp } from '../../view/format';
 import { historyFinals, runLabel } from './runView';
+import { WATCH_SNAPSHOT_ENDED } from '../../../../shared/migration/record-schema';
 
 export function MigrationHistory() {
   const runs = useFerryShallow((s) => Object.values(s.migration.runs).sort((a, b) => b.startedAt.localeCompare(a.startedAt)));
@@ -17,6 +19,9 @@ export function MigrationHistory() {
           Back to inventory
         </button>
       </header>
+      {runs.filter((r) => r.endedAt !== undefined).length >= WATCH_SNAPSHOT_ENDED && (
+        <p className="migration-view__note">The most recent migrations; Reports (in the header) holds the whole history.</p>
+      )}
       <table className="history" aria-label="Migration history">
         <thead>
           <tr>
