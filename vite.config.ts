@@ -5,6 +5,11 @@ export default defineConfig({
   root: 'renderer',
   base: './',
   plugins: [react()],
+  resolve: {
+    // The dev fake serves the reports channels with main's own builders; csv-stringify's Node build calls Buffer as
+    // it loads, its browser build carries its own.
+    alias: { 'csv-stringify/sync': 'csv-stringify/browser/esm/sync' },
+  },
   build: {
     outDir: '../dist/renderer',
     emptyOutDir: true,
