@@ -18,9 +18,9 @@ import type { MigrationOptions } from '../../../shared/migration/options';
 import { commandLine } from '../../../shared/commands/migrate';
 import type { MigrationEnginePort } from '../../../electron/main/migration/handlers';
 import type { MigrationUpdate, StartMigration } from '../../../electron/main/migration/engine';
+import { describeControl } from '../../../electron/main/migration/controls';
 import {
   RecordStore,
-  type MigrationControl,
   type MigrationEndPayload,
   type MigrationEventPayload,
   type MigrationHostRef,
@@ -266,21 +266,6 @@ export function createFakeEngine(o: FakeEngineOptions): FakeEngine {
     event(split.id, { kind: 'post-copy-resume-failed', message: `Resuming post-copy failed: ${RESUME_FAILURE}`, error: failure, split: { source: 'paused (post-copy failed)', destination: 'running (post-copy failed)' } }, now - 25_000, true);
   }
 
-  const controlText = (c: MigrationControl): string => {
-    switch (c.kind) {
-      case 'set-speed':
-        return `Bandwidth cap set to ${c.mibPerSecond} MiB/s`;
-      case 'set-max-downtime':
-        return `Maximum downtime set to ${c.ms} ms`;
-      case 'postcopy':
-        return 'Switch to post-copy requested';
-      case 'abort':
-        return 'Abort requested';
-      case 'resume-postcopy':
-        return 'Resume of post-copy requested';
-    }
-  };
-
   return {
     records: () => records.all(),
     record: (id) => records.get(id),
@@ -313,7 +298,7 @@ export function createFakeEngine(o: FakeEngineOptions): FakeEngine {
         arm();
         return ok(undefined);
       }
-      event(id, { kind: 'control', message: controlText(c), control: c });
+      event(id, { kind: 'control', message: describeControl(c), control: c });
       if (c.kind === 'abort') {
         end(id, { state: 'aborted', message: `Migration aborted; ${vm} stays on ${rec.start?.source.name ?? 'the source'}.` });
       } else if (c.kind === 'postcopy') {
