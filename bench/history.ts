@@ -9,7 +9,7 @@
  * start = createFerryMain (inventory, journal, engine) + appInfo + hosts list + the migrations watch's first snapshot
  * through the IPC core, what the console asks at start. list = the whole history list (what the Reports browser
  * reads when it is opened), after start. open = migrationsGet of one record (its samples read from the journal).
- * Heap and RSS are read after a forced GC, before and after start; maxRSS is the process's peak.
+ * Heap and RSS are read after a forced GC: before start, after start, and after the list; maxRSS is the process's peak.
  * Run: npm run bench:history. Writes bench/results/history.{txt,json}.
  */
 import { execFileSync } from 'node:child_process';
@@ -18,6 +18,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { WATCH_SNAPSHOT_ENDED } from '../shared/migration/record-schema';
 
 interface ChildResult {
   readonly startMs: number;
@@ -26,7 +27,9 @@ interface ChildResult {
   readonly openMs: readonly number[];
   readonly records: number;
   readonly heapBefore: number;
+  /** After start, before the list. */
   readonly heapAfter: number;
+  readonly heapAfterList: number;
   readonly rssBefore: number;
   readonly rssAfter: number;
   readonly maxRss: number;
@@ -57,6 +60,8 @@ async function child(dataDir: string, openIds: readonly string[]): Promise<Child
   });
   core.unsubscribe(ctx.clientId, 'w1');
   const startMs = performance.now() - t0;
+  gc();
+  const after = process.memoryUsage();
   // The whole history list, as the Reports browser reads it when it is opened.
   const tl = performance.now();
   const list = await core.invoke(migrationsList.id, {}, ctx);
@@ -65,7 +70,7 @@ async function child(dataDir: string, openIds: readonly string[]): Promise<Child
   const records = (list.value as unknown[]).length;
   if (records > 0 && snapshot === 0) throw new Error('the watch snapshot is empty');
   gc();
-  const after = process.memoryUsage();
+  const afterList = process.memoryUsage();
   const openMs: number[] = [];
   for (const id of openIds) {
     const t1 = performance.now();
@@ -83,6 +88,7 @@ async function child(dataDir: string, openIds: readonly string[]): Promise<Child
     records,
     heapBefore: before.heapUsed,
     heapAfter: after.heapUsed,
+    heapAfterList: afterList.heapUsed,
     rssBefore: before.rss,
     rssAfter: after.rss,
     maxRss: process.resourceUsage().maxRSS * 1024,
@@ -160,12 +166,17 @@ async function parent(): Promise<void> {
     const empty = join(root, 'empty');
     const big = join(root, 'big');
     const short = join(root, 'short');
+    const recent = join(root, 'recent');
     mkdirSync(empty);
+    mkdirSync(recent);
     mkdirSync(big);
     mkdirSync(short);
     // The same number of records with 5 samples each: what start-up costs per record, whatever the journal's size.
     const shortGen = await generate(join(short, 'migrations.jsonl'), RUNS, 5);
     runChild(short, []);
+    // As many runs as the console shows at start (the migrations watch's snapshot): the fixed cost of showing them.
+    await generate(join(recent, 'migrations.jsonl'), WATCH_SNAPSHOT_ENDED, 5);
+    runChild(recent, []);
     const g0 = performance.now();
     const gen = await generate(join(big, 'migrations.jsonl'), RUNS);
     const genS = (performance.now() - g0) / 1000;
@@ -178,11 +189,13 @@ async function parent(): Promise<void> {
     const emptyRuns: ChildResult[] = [];
     const indexedRuns: ChildResult[] = [];
     const shortRuns: ChildResult[] = [];
+    const recentRuns: ChildResult[] = [];
     for (let i = 0; i < REPEAT; i++) {
       emptyRuns.push(runChild(empty, []));
+      recentRuns.push(runChild(recent, []));
       shortRuns.push(runChild(short, []));
       indexedRuns.push(runChild(big, picks));
-      console.log(`round ${i + 1}: empty ${emptyRuns.at(-1)?.startMs.toFixed(1)} ms, short ${shortRuns.at(-1)?.startMs.toFixed(1)} ms, indexed ${indexedRuns.at(-1)?.startMs.toFixed(1)} ms`);
+      console.log(`round ${i + 1}: empty ${emptyRuns.at(-1)?.startMs.toFixed(1)} ms, recent ${recentRuns.at(-1)?.startMs.toFixed(1)} ms, short ${shortRuns.at(-1)?.startMs.toFixed(1)} ms, indexed ${indexedRuns.at(-1)?.startMs.toFixed(1)} ms`);
     }
     const m = (rs: readonly ChildResult[], f: (r: ChildResult) => number) => median(rs.map(f));
     const row = (label: string, rs: readonly ChildResult[]) => {
@@ -196,30 +209,30 @@ async function parent(): Promise<void> {
         startMs: start,
         listMs: m(rs, (r) => r.listMs),
         startRatio: start / m(emptyRuns, (r) => r.startMs),
-        startPerShort: start / m(shortRuns, (r) => r.startMs),
+        startPerRecent: start / m(recentRuns, (r) => r.startMs),
         openMedianMs: median(opens),
         openMaxMs: opens.length ? Math.max(...opens) : NaN,
-        heapAfterMiB: m(rs, (r) => r.heapAfter) / MiB,
+        heapListGrowthMiB: m(rs, (r) => r.heapAfterList - r.heapBefore) / MiB,
         heapGrowthMiB: heap,
-        rssAfterMiB: m(rs, (r) => r.rssAfter) / MiB,
         rssGrowthMiB: rss,
         maxRssMiB: m(rs, (r) => r.maxRss) / MiB,
       };
     };
-    const rows = [row('empty', emptyRuns), row('short', shortRuns), row('indexed', indexedRuns), row('rebuild', [rebuild])];
+    const rows = [row('empty', emptyRuns), row('recent', recentRuns), row('short', shortRuns), row('indexed', indexedRuns), row('rebuild', [rebuild])];
     const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-');
     const table = [
-      `  case     records  start ms  (list ms)  start/empty  start/short  open ms (median, max)  heap after MiB  heap growth MiB  rss after MiB  rss growth MiB  max rss MiB`,
+      `  case     records  start ms  (list ms)  start/empty  start/recent  open ms (median, max)  heap +start MiB  heap +list MiB  rss +start MiB  max rss MiB`,
       ...rows.map(
         (r) =>
-          `  ${r.label.padEnd(8)} ${String(r.records).padStart(7)} ${f(r.startMs).padStart(9)} ${`(${f(r.listMs)})`.padStart(10)} ${`x${f(r.startRatio, 2)}`.padStart(12)} ${`x${f(r.startPerShort, 2)}`.padStart(12)} ${`${f(r.openMedianMs)}, ${f(r.openMaxMs)}`.padStart(22)} ${f(r.heapAfterMiB).padStart(15)} ${f(r.heapGrowthMiB).padStart(16)} ${f(r.rssAfterMiB).padStart(14)} ${f(r.rssGrowthMiB).padStart(15)} ${f(r.maxRssMiB).padStart(12)}`,
+          `  ${r.label.padEnd(8)} ${String(r.records).padStart(7)} ${f(r.startMs).padStart(9)} ${`(${f(r.listMs)})`.padStart(10)} ${`x${f(r.startRatio, 2)}`.padStart(12)} ${`x${f(r.startPerRecent, 2)}`.padStart(13)} ${`${f(r.openMedianMs)}, ${f(r.openMaxMs)}`.padStart(22)} ${f(r.heapGrowthMiB).padStart(16)} ${f(r.heapListGrowthMiB).padStart(15)} ${f(r.rssGrowthMiB).padStart(15)} ${f(r.maxRssMiB).padStart(12)}`,
       ),
     ];
     const text = [
       `migration history: start-up and opening one record, ${new Date().toISOString()}`,
       `machine: ${cpus().length} cores, ${cpus()[0]?.model.trim() ?? '?'}, node ${process.version}; load average at the end ${loadavg()[0]?.toFixed(1)} (other work shares the cores); files in ${tmpdir()} (page cache warm: just written)`,
       `history: ${RUNS} runs (pairs side by side), ${gen.lines} lines, ${(gen.bytes / MiB).toFixed(0)} MiB journal, ${(indexBytes / MiB).toFixed(2)} MiB index; generated in ${genS.toFixed(1)} s`,
-      `short: the same ${RUNS} runs with 5 samples each, ${(shortGen.bytes / MiB).toFixed(0)} MiB journal (start/short: what the journal's size adds at the same record count)`,
+      `short: the same ${RUNS} runs with 5 samples each, ${(shortGen.bytes / MiB).toFixed(0)} MiB journal (what the journal's size adds at the same record count)`,
+      `recent: ${WATCH_SNAPSHOT_ENDED} runs with 5 samples each, as many as the console shows at start (start/recent: what the rest of the history adds)`,
       '',
       ...table,
       '',
@@ -227,20 +240,21 @@ async function parent(): Promise<void> {
       '  list = after start, the whole history list (migrationsList: every record\'s view, checked against the contract by the IPC core; what Reports reads when opened)',
       '  (rebuild: once, the big history without its index: the journal read through once, streaming, and the index written);',
       `open = migrationsGet of one record (${picks.join(', ')}: early, middle, late), each process opens all three;`,
-      'heap/rss after = after start and a forced GC; growth = after - before start in the same process; max rss = the process peak.',
+      'heap/rss +start = after start minus before it, each after a forced GC, in the same process; heap +list = the same after the list; max rss = the process peak.',
     ].join('\n');
     console.log(text);
     mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
     writeFileSync(new URL('./results/history.txt', import.meta.url), `${text}\n`);
-    writeFileSync(new URL('./results/history.json', import.meta.url), `${JSON.stringify({ runs: RUNS, lines: gen.lines, journalBytes: gen.bytes, indexBytes, rows, shortJournalBytes: shortGen.bytes, raw: { empty: emptyRuns, short: shortRuns, indexed: indexedRuns, rebuild } }, null, 2)}\n`);
+    writeFileSync(new URL('./results/history.json', import.meta.url), `${JSON.stringify({ runs: RUNS, lines: gen.lines, journalBytes: gen.bytes, indexBytes, rows, shortJournalBytes: shortGen.bytes, raw: { empty: emptyRuns, recent: recentRuns, short: shortRuns, indexed: indexedRuns, rebuild } }, null, 2)}\n`);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
 }
 
 if (process.argv[2] === 'generate') {
-  // A history to look at by hand: node --import tsx bench/history.ts generate <dir> [runs]
-  console.log(await generate(join(process.argv[3] ?? '.', 'migrations.jsonl'), Number(process.argv[4] ?? 2000)).then((g) => `${g.lines} lines, ${g.bytes} bytes`));
+  // A history to look at by hand: node --import tsx bench/history.ts generate <dir> [runs] [samples per run]
+  const samples = process.argv[5] === undefined ? undefined : Number(process.argv[5]);
+  console.log(await generate(join(process.argv[3] ?? '.', 'migrations.jsonl'), Number(process.argv[4] ?? 2000), samples).then((g) => `${g.lines} lines, ${g.bytes} bytes`));
 } else if (process.argv[2] === 'child') {
   const r = await child(process.argv[3] ?? '', (process.argv[4] ?? '').split(',').filter((x) => x !== ''));
   console.log(JSON.stringify(r));

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { INDEX_SUFFIX, Journal, JOURNAL_FILE, nodeJournalFs, openHistoryReader, parseJournal, type JournalEntry, type JournalFs } from '../../electron/main/migration/journal';
 import { buildRecords } from '../../electron/main/migration/record';
 import { recordView } from '../../electron/main/migration/handlers';
+import { WATCH_SNAPSHOT_ENDED } from '../../shared/migration/record-schema';
 
 const hvA = { id: 'a', name: 'hvA', address: '10.77.0.11' };
 const hvB = { id: 'b', name: 'hvB', address: '10.77.0.12' };
@@ -24,11 +25,12 @@ afterEach(() => {
 const journalPath = () => join(dir, JOURNAL_FILE);
 const indexPath = () => `${journalPath()}${INDEX_SUFFIX}`;
 
-/** The real file system, counting the journal's bytes read through positional reads. */
-function counting(): JournalFs & { bytesRead: number } {
+/** The real file system, counting the bytes read through positional reads: the journal's, and the index's apart. */
+function counting(): JournalFs & { bytesRead: number; indexBytesRead: number } {
   const fs = {
     ...nodeJournalFs,
     bytesRead: 0,
+    indexBytesRead: 0,
     async openRead(path: string) {
       const h = await nodeJournalFs.openRead(path);
       if (!h) return h;
@@ -36,7 +38,8 @@ function counting(): JournalFs & { bytesRead: number } {
         ...h,
         read: async (position: number, length: number) => {
           const b = await h.read(position, length);
-          fs.bytesRead += b.length;
+          if (path.endsWith(INDEX_SUFFIX)) fs.indexBytesRead += b.length;
+          else fs.bytesRead += b.length;
           return b;
         },
       };
@@ -68,7 +71,7 @@ describe('the history index', () => {
     expect(existsSync(indexPath())).toBe(true);
     const fs = counting();
     const j = await Journal.open({ dataDir: dir, fs });
-    const heads = j.heads();
+    const heads = (await j.heads());
     expect(heads.map((h) => [h.id, h.state, h.samples.length, h.digest.count])).toEqual([
       ['m1', 'completed', 0, 20],
       ['m2', 'running', 0, 20],
@@ -97,7 +100,7 @@ describe('the history index', () => {
     await k.close();
     const fs = counting();
     const j = await Journal.open({ dataDir: dir, fs });
-    expect(j.heads().map((h) => h.state)).toEqual(['completed', 'aborted', 'failed']);
+    expect((await j.heads()).map((h) => h.state)).toEqual(['completed', 'aborted', 'failed']);
     expect(j.initial.lines).toEqual([]);
     // Only the last covered line is read back (the check that the index matches the file).
     expect(fs.bytesRead).toBeLessThan(300);
@@ -109,19 +112,19 @@ describe('the history index', () => {
   it('rebuilds a missing or unreadable index with the same heads', async () => {
     await history();
     const withIndex = await Journal.open({ dataDir: dir });
-    const heads = withIndex.heads();
+    const heads = (await withIndex.heads());
     await withIndex.close();
     const edited = () => writeFileSync(indexPath(), readFileSync(indexPath(), 'utf8').replace('"state":"failed"', '"state":"aborted"'));
-    for (const damage of [() => rmSync(indexPath()), () => writeFileSync(indexPath(), '{"v":1,"size":'), () => writeFileSync(indexPath(), JSON.stringify({ v: 1, size: 5 })), edited]) {
+    for (const damage of [() => rmSync(indexPath()), () => writeFileSync(indexPath(), '{"v":2,"size":'), () => writeFileSync(indexPath(), JSON.stringify({ v: 2, size: 5 })), edited]) {
       damage();
       const fs = counting();
       const j = await Journal.open({ dataDir: dir, fs });
-      expect(j.heads()).toEqual(heads);
+      expect((await j.heads())).toEqual(heads);
       expect(j.initial.problems).toEqual([]);
       // Rebuilt by reading the whole journal once (and the open record's span again).
       expect(fs.bytesRead).toBeGreaterThanOrEqual(statSync(journalPath()).size);
       await j.close();
-      expect(JSON.parse(readFileSync(indexPath(), 'utf8').split('\n')[0] ?? '')).toMatchObject({ v: 1, size: statSync(journalPath()).size, records: { count: 3 } });
+      expect(JSON.parse(readFileSync(indexPath(), 'utf8').split('\n')[0] ?? '')).toMatchObject({ v: 2, size: statSync(journalPath()).size, records: { count: 3 } });
     }
   });
 
@@ -134,12 +137,12 @@ describe('the history index', () => {
     writeFileSync(journalPath(), text.replace(last, last.replace('"state":"failed","message":"failed"', '"state":"aborted","message":"abort"')));
     expect(statSync(journalPath()).size).toBe(text.length);
     let j = await Journal.open({ dataDir: dir });
-    expect(j.heads().find((h) => h.id === 'm3')?.state).toBe('aborted');
+    expect((await j.heads()).find((h) => h.id === 'm3')?.state).toBe('aborted');
     await j.close();
     // Shorter than the index says: the last record's end is gone.
     writeFileSync(journalPath(), `${rows.slice(0, -2).join('\n')}\n`);
     j = await Journal.open({ dataDir: dir });
-    expect(j.heads().find((h) => h.id === 'm3')?.state).toBe('running');
+    expect((await j.heads()).find((h) => h.id === 'm3')?.state).toBe('running');
     expect(j.initial.problems).toEqual([]);
     await j.close();
   });
@@ -155,7 +158,7 @@ describe('the history index', () => {
     writeFileSync(indexPath(), staleIndex);
     const fs = counting();
     const k = await Journal.open({ dataDir: dir, fs });
-    expect(k.heads().map((h) => [h.id, h.state, h.digest.count])).toEqual([
+    expect((await k.heads()).map((h) => [h.id, h.state, h.digest.count])).toEqual([
       ['m1', 'completed', 20],
       ['m2', 'completed', 21],
       ['m3', 'failed', 5],
@@ -176,7 +179,7 @@ describe('the history index', () => {
     expect(j.initial.damaged).toMatchObject([{ reason: 'cut-off', n: 60 }]);
     expect(j.initial.problems[0]?.error.message).toMatch(/A damaged line of the migration history was moved to .*damaged-7/);
     expect(readFileSync(journalPath(), 'utf8').startsWith(good)).toBe(true);
-    expect(j.heads().map((h) => h.state)).toEqual(['completed', 'running', 'failed']);
+    expect((await j.heads()).map((h) => h.state)).toEqual(['completed', 'running', 'failed']);
     const next = await j.append(sample('m2', 20, 80000));
     expect(next.n).toBe(62);
     await j.close();
@@ -215,7 +218,7 @@ describe('the history index', () => {
     await j.append(end('pc', 56000));
     await j.close();
     const k = await Journal.open({ dataDir: dir });
-    const head = k.heads()[0];
+    const head = (await k.heads())[0];
     const full = await k.readRecord('pc');
     if (!head || !full) throw new Error('no record');
     expect(recordView(head)).toEqual(recordView(full));
@@ -249,7 +252,7 @@ describe('the history index', () => {
     await j.close();
     const k = await Journal.open({ dataDir: dir, wallClock: () => 11 });
     expect(k.initial.damaged).toMatchObject([{ reason: 'cut-off' }]);
-    expect(k.heads().find((h) => h.id === 'm2')?.state).toBe('completed');
+    expect((await k.heads()).find((h) => h.id === 'm2')?.state).toBe('completed');
     await k.close();
   });
 
@@ -260,7 +263,7 @@ describe('the history index', () => {
     const index = readFileSync(indexPath(), 'utf8');
     const r = await openHistoryReader(dir);
     if (!r) throw new Error('no history');
-    expect(r.heads().map((h) => [h.id, h.state])).toEqual([
+    expect((await r.heads()).map((h) => [h.id, h.state])).toEqual([
       ['m1', 'completed'],
       ['m2', 'running'],
       ['m3', 'failed'],
@@ -270,5 +273,83 @@ describe('the history index', () => {
     expect(readFileSync(journalPath(), 'utf8')).toBe(before);
     expect(readFileSync(indexPath(), 'utf8')).toBe(index);
     expect(await openHistoryReader(join(dir, 'nowhere'))).toBeUndefined();
+  });
+  /** `count` short runs that ended, one still running in the middle of them, each a second apart. */
+  async function longHistory(count: number, openAt: number): Promise<void> {
+    dir = mkdtempSync(join(tmpdir(), 'ferry-index-'));
+    const j = await Journal.open({ dataDir: dir });
+    for (let i = 0; i < count; i++) {
+      const id = `r${String(i).padStart(3, '0')}`;
+      await j.append(start(id, `vm${i}`, 1000 * i));
+      await j.append(sample(id, 0, 1000 * i + 100));
+      if (i !== openAt) await j.append(end(id, 1000 * i + 200, i % 7 === 0 ? 'failed' : 'completed'));
+    }
+    await j.close();
+  }
+  const idOf = (i: number) => `r${String(i).padStart(3, '0')}`;
+
+  it('starts from the index first section (the open records and the newest ended ones) and reads the whole list only when asked', async () => {
+    await longHistory(WATCH_SNAPSHOT_ENDED + 150, 10);
+    const total = statSync(indexPath()).size;
+    const fs = counting();
+    const j = await Journal.open({ dataDir: dir, fs });
+    const recent = j.recent().map((h) => h.id);
+    // The open record (r010) and the 50 newest, oldest first; none of the older ended ones.
+    expect(recent).toEqual([idOf(10), ...Array.from({ length: WATCH_SNAPSHOT_ENDED }, (_, i) => idOf(150 + i))]);
+    expect(j.initial.lines.map((l) => l.id)).toEqual([idOf(10), idOf(10)]);
+    const atStart = fs.indexBytesRead;
+    expect(atStart).toBeGreaterThan(0);
+    expect(atStart).toBeLessThan(total * 0.4);
+    // The whole list, in the journal's order, when it is asked for.
+    const all = (await j.heads()).map((h) => h.id);
+    expect(all).toEqual(Array.from({ length: WATCH_SNAPSHOT_ENDED + 150 }, (_, i) => idOf(i)));
+    expect(fs.indexBytesRead).toBeGreaterThan(atStart);
+    // An older record is found (its spans are in the whole list) and read whole.
+    expect((await j.readRecord(idOf(3)))?.samples).toHaveLength(1);
+    await j.close();
+  });
+
+  it('opening an older record before the list reads the whole list first', async () => {
+    await longHistory(WATCH_SNAPSHOT_ENDED + 10, -1);
+    const j = await Journal.open({ dataDir: dir });
+    expect(j.recent().map((h) => h.id)).not.toContain(idOf(0));
+    expect((await j.readRecord(idOf(0)))?.end?.state).toBe('failed');
+    expect(await j.readRecord('nope')).toBeUndefined();
+    await j.close();
+  });
+
+  it('keeps what a session wrote when the rest of the list is read later, and writes the whole list back', async () => {
+    await longHistory(WATCH_SNAPSHOT_ENDED + 20, 5);
+    const j = await Journal.open({ dataDir: dir });
+    // The open record ends and a new one starts before the list is read.
+    await j.append(end(idOf(5), 900_000, 'aborted'));
+    await j.append(start('new', 'vmx', 950_000));
+    const heads = await j.heads();
+    expect(heads.map((h) => h.id)).toEqual([...Array.from({ length: WATCH_SNAPSHOT_ENDED + 20 }, (_, i) => idOf(i)), 'new']);
+    expect(heads.find((h) => h.id === idOf(5))?.state).toBe('aborted');
+    expect(heads.at(-1)?.state).toBe('running');
+    await j.close();
+    // The index written at close holds every record: a fresh open lists the same without scanning the journal.
+    const fs = counting();
+    const k = await Journal.open({ dataDir: dir, fs });
+    expect((await k.heads()).map((h) => [h.id, h.state])).toEqual(heads.map((h) => [h.id, h.state]));
+    expect(fs.bytesRead).toBeLessThan(2000);
+    await k.close();
+  });
+
+  it('scans the journal for the whole list when the index changed after start (and lists the same)', async () => {
+    await longHistory(WATCH_SNAPSHOT_ENDED + 10, -1);
+    const j0 = await Journal.open({ dataDir: dir });
+    const expected = (await j0.heads()).map((h) => [h.id, h.state]);
+    await j0.close();
+    const fs = counting();
+    const j = await Journal.open({ dataDir: dir, fs });
+    // The second section damaged behind the open journal's back (a disk error, an editor).
+    const text = readFileSync(indexPath(), 'utf8');
+    writeFileSync(indexPath(), text.slice(0, -40) + 'x'.repeat(40));
+    const before = fs.bytesRead;
+    expect((await j.heads()).map((h) => [h.id, h.state])).toEqual(expected);
+    expect(fs.bytesRead - before).toBeGreaterThanOrEqual(statSync(journalPath()).size - 1000);
+    await j.close();
   });
 });

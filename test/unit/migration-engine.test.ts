@@ -214,7 +214,7 @@ describe('migration engine', () => {
     expect(recs[1]?.end?.message).toBe('vmd still runs on hvA with no migration job after a restart: the migration did not complete, and libvirt kept no error text for it.');
     // Ended before the restart: left alone, in the history as it was (the engine holds only the records it follows).
     expect(engine.record('ended')).toBeUndefined();
-    expect(journal.heads().find((h) => h.id === 'ended')?.state).toBe('completed');
+    expect((await journal.heads()).find((h) => h.id === 'ended')?.state).toBe('completed');
     // 'lost' stays unknown and is asked again; the settled ones are not.
     expect((await engine.reconcile()).map((r) => [r.id, r.state])).toEqual([['lost', 'unknown']]);
   });

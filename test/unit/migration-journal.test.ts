@@ -102,7 +102,7 @@ describe('journal file', () => {
     expect(numbersOnDisk()).toEqual([1, 2, 3, 4, 5]);
     // m2 lost its end with the cut line: it is open again, and its lines are read for the engine to follow it.
     expect(k.initial.lines.map((l) => l.n)).toEqual([4, 5]);
-    expect(k.heads().map((h) => [h.id, h.state])).toEqual([
+    expect((await k.heads()).map((h) => [h.id, h.state])).toEqual([
       ['m1', 'completed'],
       ['m2', 'running'],
     ]);

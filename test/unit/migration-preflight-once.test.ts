@@ -37,7 +37,7 @@ function setup(checks: () => PreflightResultView[]) {
     migrationHandlers({
       engine,
       // Nothing ended before: the list and get read only the engine here.
-      history: { heads: () => [], readRecord: async () => undefined },
+      history: { heads: async () => [], recent: () => [], readRecord: async () => undefined },
       hosts: () => hosts,
       preflight: async (input) => (runs.push(input.vm), checks()),
     }),

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { migrationHandlers } from '../../electron/main/migration/handlers';
+import { recentOf } from '../../electron/main/migration/journal-index';
 import type { MigrationEngine, MigrationUpdate } from '../../electron/main/migration/engine';
 import type { MigrationRecord, MigrationSamplePayload, MigrationStartPayload } from '../../electron/main/migration/record';
 import { migrationsList, migrationsWatch } from '../../shared/ipc/contract';
@@ -14,7 +15,7 @@ const run = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'migration
 
 /** The part of the engine the handlers use, over one record the test moves by hand. */
 /** No history on disk: the run is the engine's alone. */
-const noHistory = { heads: () => [], readRecord: async () => undefined };
+const noHistory = { heads: async () => [], recent: () => [], readRecord: async () => undefined };
 
 function fakeEngine(rec: { current: MigrationRecord }) {
   const listeners = new Set<(u: MigrationUpdate) => void>();
@@ -82,6 +83,7 @@ describe('the watch snapshot after years of migrations', () => {
       state: 'completed',
     });
     const history = Array.from({ length: WATCH_SNAPSHOT_ENDED + 30 }, (_, i) => ended(i));
+    const heads = history.map((r) => ({ ...r, digest: { count: 0, recentRunningAts: [] } }));
     const split: MigrationRecord = { id: 'split', start: start('vmd'), startedAt: 1, samples: [], events: [], state: 'post-copy-interrupted' };
     const running: MigrationRecord = { id: 'now', start: start('vm1'), startedAt: 2, samples: [], events: [], state: 'running' };
     const engine = {
@@ -91,23 +93,33 @@ describe('the watch snapshot after years of migrations', () => {
     } satisfies Pick<MigrationEngine, 'records' | 'record' | 'onUpdate'>;
     const h = migrationHandlers({
       engine: engine as unknown as MigrationEngine,
-      history: { heads: () => history.map((r) => ({ ...r, digest: { count: 0, recentRunningAts: [] } })), readRecord: async () => undefined },
+      // As the journal holds it before the whole list is read: the recent part only (journal-index.ts recentOf).
+      history: { heads: async () => heads, recent: () => recentOf(heads, (x) => x), readRecord: async () => undefined },
       hosts: () => [],
     });
     const ctx = { clientId: 'c1', transport: 'web' as const, subscription: 's1', end: () => undefined };
-    const snapshotOf = (params: { id?: string }): string[] => {
+    // Resolves with the first event's records; `sync` says whether it came before the subscribe call returned.
+    const snapshotOf = async (params: { id?: string }): Promise<{ ids: string[]; sync: boolean }> => {
       const events: MigrationWatchEvent[] = [];
-      const stop = h[migrationsWatch.id](params, (e) => events.push(e), ctx);
+      let arrived: () => void = () => undefined;
+      const got = new Promise<void>((resolve) => (arrived = resolve));
+      const stop = h[migrationsWatch.id](params, (e) => (events.push(e), arrived()), ctx);
+      const sync = events.length > 0;
+      await got;
       stop();
       const first = events[0];
-      if (first?.type !== 'snapshot') throw new Error('no snapshot');
-      return first.records.map((r) => r.id);
+      if (!first) throw new Error('no event');
+      if (first.type !== 'snapshot') throw new Error('no snapshot');
+      return { ids: first.records.map((r) => r.id), sync };
     };
-    const ids = snapshotOf({});
+    const { ids, sync } = await snapshotOf({});
+    expect(sync).toBe(true);
     expect(ids).toHaveLength(WATCH_SNAPSHOT_ENDED + 2);
     expect(ids).toEqual(expect.arrayContaining(['split', 'now', `old-${WATCH_SNAPSHOT_ENDED + 29}`, 'old-30']));
     expect(ids).not.toContain('old-29');
-    expect(snapshotOf({ id: 'old-0' })).toEqual(['old-0']);
+    // An old record asked for by id: read from the whole history, its snapshot after the call returned.
+    expect(await snapshotOf({ id: 'old-0' })).toEqual({ ids: ['old-0'], sync: false });
+    expect(await snapshotOf({ id: 'now' })).toEqual({ ids: ['now'], sync: true });
     // The whole history is still the list's (the Reports browser reads it when opened).
     const list = await h[migrationsList.id]({}, ctx);
     expect(list.ok && list.value.length).toBe(WATCH_SNAPSHOT_ENDED + 32);

@@ -42,7 +42,7 @@ export type EngineHandlers = Pick<IpcHandlers, EngineChannelId>;
 export type MigrationEnginePort = Pick<MigrationEngine, 'start' | 'refuse' | 'control' | 'records' | 'record' | 'onUpdate'>;
 
 /** The history on disk: every record's head (no samples), and one record read whole when it is opened. */
-export type MigrationHistory = Pick<Journal, 'heads' | 'readRecord'>;
+export type MigrationHistory = Pick<Journal, 'heads' | 'recent' | 'readRecord'>;
 
 export interface MigrationHandlerDeps {
   readonly engine: MigrationEnginePort;
@@ -175,15 +175,16 @@ export function migrationHandlers(d: MigrationHandlerDeps): EngineHandlers {
     if (!v) settledViews.set(r, (v = recordView(r)));
     return v;
   };
-  // The history's heads, with the records the engine holds whole (running, or written to since start) in their place.
-  const records = (): MigrationRecord[] => {
-    const heads = d.history.heads();
+  // History heads, with the records the engine holds whole (running, or written to since start) in their place.
+  const withEngine = (heads: readonly MigrationRecord[]): MigrationRecord[] => {
     const known = new Set(heads.map((h) => h.id));
     return [...heads.map((h) => engine.record(h.id) ?? h), ...engine.records().filter((r) => !known.has(r.id))];
   };
-  // The watch's snapshot: every record not ended and the newest ended ones; the rest is the Reports browser's.
+  const records = async (): Promise<MigrationRecord[]> => withEngine(await d.history.heads());
+  // The watch's snapshot: every record not ended and the newest ended ones, without reading the whole history (the
+  // rest is the Reports browser's).
   const recentRecords = (): MigrationRecord[] => {
-    const all = records();
+    const all = withEngine(d.history.recent());
     const ended = all.filter((r) => isEnded(r)).sort((a, b) => (b.startedAt ?? 0) - (a.startedAt ?? 0));
     const kept = new Set(ended.slice(0, WATCH_SNAPSHOT_ENDED).map((r) => r.id));
     return all.filter((r) => !isEnded(r) || kept.has(r.id));
@@ -238,7 +239,7 @@ export function migrationHandlers(d: MigrationHandlerDeps): EngineHandlers {
       const r = await engine.control(input.id, controlOf(input.action, input.value));
       return r.ok ? ok({}) : r;
     },
-    [migrationsList.id]: async () => ok(records().map(viewOf)),
+    [migrationsList.id]: async () => ok((await records()).map(viewOf)),
     [migrationsGet.id]: async (input) => {
       const rec = engine.record(input.id) ?? (await d.history.readRecord(input.id));
       if (!rec) return err(ferryError('inventory.not-found', `No migration ${input.id} in the history.`));
@@ -246,7 +247,26 @@ export function migrationHandlers(d: MigrationHandlerDeps): EngineHandlers {
     },
     [migrationsWatch.id]: (params, emit) => {
       const wanted = (id: string) => params.id === undefined || params.id === id;
-      emit({ type: 'snapshot', records: (params.id === undefined ? recentRecords() : records().filter((r) => wanted(r.id))).map(viewOf) });
+      // One record: found among those held (running, recent) at once, else in the whole history, read first. Events
+      // wait until the snapshot is out: a client always reads the snapshot first.
+      let held: MigrationWatchEvent[] | undefined;
+      let stopped = false;
+      const send = (e: MigrationWatchEvent) => (held ? held.push(e) : emit(e));
+      const near = params.id === undefined ? recentRecords() : withEngine(d.history.recent()).filter((r) => wanted(r.id));
+      if (params.id === undefined || near.length > 0) {
+        emit({ type: 'snapshot', records: near.map(viewOf) });
+      } else {
+        held = [];
+        void records()
+          .catch(() => [])
+          .then((all) => {
+            if (stopped) return;
+            const later = held ?? [];
+            held = undefined;
+            emit({ type: 'snapshot', records: all.filter((r) => wanted(r.id)).map(viewOf) });
+            for (const e of later) emit(e);
+          });
+      }
       // A sample update comes before its journal line is on disk (and in the record). Until it is, it is counted in
       // every verdict this stream sends, a record event's too: one sent in between must not judge without it.
       const unwritten = new Map<string, (MigrationSamplePayload & { at: number })[]>();
@@ -256,7 +276,7 @@ export function migrationHandlers(d: MigrationHandlerDeps): EngineHandlers {
         else unwritten.set(rec.id, left);
         return left.length === 0 ? rec : { ...rec, samples: [...rec.samples, ...left] };
       };
-      return engine.onUpdate((u: MigrationUpdate) => {
+      const unsubscribe = engine.onUpdate((u: MigrationUpdate) => {
         if (!wanted(u.id)) return;
         const rec = engine.record(u.id);
         if (!rec) return;
@@ -267,8 +287,12 @@ export function migrationHandlers(d: MigrationHandlerDeps): EngineHandlers {
         } else {
           event = { type: 'record', record: recordView(rec, verdictOf(withUnwritten(rec))) };
         }
-        emit(event);
+        send(event);
       });
+      return () => {
+        stopped = true;
+        unsubscribe();
+      };
     },
   };
 }

@@ -5,18 +5,23 @@
  * last covered line's hash, so that a journal replaced or cut behind the index's back is noticed) and the numbering
  * state the parser continues from.
  *
- * The index is a cache: written atomically when a record ends and at close, read at open, and thrown away (the journal
- * scanned again, streaming) whenever it is missing, unreadable, or does not match the journal. Lines appended after
- * it was written (a crash before the next write) are read from the journal's tail at open.
+ * Start-up reads only the header and a short first section: the records still open and the newest ended ones (what
+ * the console shows at start). The whole list, the second section, is read when it is first needed (the Reports
+ * browser, opening an older record, the next index write), so start-up costs the same with ten runs or ten thousand.
+ *
+ * The index is a cache: written atomically when a record ends and at close, and thrown away (the journal scanned
+ * again, streaming) whenever it is missing, unreadable, or does not match the journal. Lines appended after it was
+ * written (a crash before the next write) are read from the journal's tail at open.
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { ReadHandle } from '../storage/jsonl';
+import { WATCH_SNAPSHOT_ENDED } from '../../../shared/migration/record-schema';
+import type { JsonlFs, ReadHandle } from '../storage/jsonl';
 import { repairPayloadSchema } from './journal-schema';
 import { RecordStore, type RecordHead } from './record';
 import type { JournalLine, RepairLine } from './journal';
 
-export const INDEX_VERSION = 1;
+export const INDEX_VERSION = 2;
 
 /**
  * Lines of a record closer than this to its previous line extend the same span: a record's lines interleave with
@@ -41,20 +46,40 @@ export interface ScanState {
 
 export const EMPTY_SCAN: ScanState = { rows: 0, lastN: 0, maxN: 0, repairs: [] };
 
-export interface IndexFile {
-  readonly v: typeof INDEX_VERSION;
+export interface IndexedRecord {
+  readonly head: RecordHead;
+  readonly spans: readonly Span[];
+}
+
+/** How far an index covers the journal, and where the parser stands there. */
+export interface IndexCoverage {
   /** The journal's bytes this index covers (ends with a newline, or 0). */
   readonly size: number;
   /** The last covered line: where it starts and the sha1 of its bytes (with its newline). */
   readonly tail: { readonly offset: number; readonly sha1: string };
   readonly scan: ScanState;
-  readonly records: readonly { readonly head: RecordHead; readonly spans: readonly Span[] }[];
 }
 
+export interface IndexFile extends IndexCoverage {
+  readonly v: typeof INDEX_VERSION;
+  readonly records: readonly IndexedRecord[];
+}
+
+/** An index read at open: its coverage and first section; the whole list is read from the file when asked. */
+export interface OpenedIndex extends IndexCoverage {
+  /** The records start-up needs (recentOf): every one still open and the newest ended ones. */
+  readonly start: readonly IndexedRecord[];
+  /** Every record, read from the file again; undefined when it no longer holds what its header says. */
+  rest(): Promise<readonly IndexedRecord[] | undefined>;
+}
+
+const sectionSchema = z.object({ count: z.number().int().nonnegative(), bytes: z.number().int().nonnegative(), sha1: z.string() });
+
 /**
- * The file: one header line (this schema), then the records as one JSON array. The header carries the sha1 of the
- * records' text, so reading them back needs no schema per head (2,000 heads would cost more than the rest of start-up):
- * what matches the hash is what this module wrote from lines that passed their schemas.
+ * The file: one header line (this schema), the first section (a JSON array) on the second line, the whole list (a
+ * JSON array) after it. The header carries each section's length and sha1, so reading them back needs no schema per
+ * head (2,000 heads would cost more than the rest of start-up): what matches the hash is what this module wrote from
+ * lines that passed their schemas.
  */
 const headerSchema = z.object({
   v: z.literal(INDEX_VERSION),
@@ -66,63 +91,179 @@ const headerSchema = z.object({
     maxN: z.number().int().nonnegative(),
     repairs: z.array(z.object({ n: z.number().int().positive(), at: z.number(), repair: repairPayloadSchema })),
   }),
-  records: z.object({ count: z.number().int().nonnegative(), sha1: z.string() }),
+  start: sectionSchema,
+  records: sectionSchema,
 });
+
+/**
+ * The records start-up needs, in the order given: every record still open (no end, or a reconciled 'unknown': the
+ * engine follows or reconciles it) and the newest WATCH_SNAPSHOT_ENDED of the others by start time (the console's
+ * recent history). The first section of the index, and what the open journal holds before the whole list is read.
+ */
+export function recentOf<T>(items: readonly T[], head: (item: T) => RecordHead): T[] {
+  const ended = items.filter((x) => !isOpen(head(x)));
+  const newest = new Set(
+    [...ended]
+      .sort((a, b) => (head(b).startedAt ?? 0) - (head(a).startedAt ?? 0))
+      .slice(0, WATCH_SNAPSHOT_ENDED)
+      .map((x) => head(x).id),
+  );
+  return items.filter((x) => isOpen(head(x)) || newest.has(head(x).id));
+}
 
 /** The index file's text. */
 export function indexText(index: IndexFile): string {
-  const records = JSON.stringify(index.records);
   const { records: list, ...rest } = index;
-  return `${JSON.stringify({ ...rest, records: { count: list.length, sha1: sha1(Buffer.from(records, 'utf8')) } })}\n${records}`;
+  const first = recentOf(list, (r) => r.head);
+  const start = JSON.stringify(first);
+  const records = JSON.stringify(list);
+  const section = (text: string, count: number) => {
+    const bytes = Buffer.from(text, 'utf8');
+    return { count, bytes: bytes.length, sha1: sha1(bytes) };
+  };
+  return `${JSON.stringify({ ...rest, start: section(start, first.length), records: section(records, list.length) })}\n${start}\n${records}`;
 }
 
 export const sha1 = (b: Buffer): string => createHash('sha1').update(b).digest('hex');
 
-/**
- * The index, when its text is one and it matches the journal: the journal is at least as long, and the bytes where the
- * index says its last covered line is are that line (a replaced or rewritten journal does not match).
- */
-export async function readIndex(text: string | undefined, journal: ReadHandle, journalSize: number): Promise<IndexFile | undefined> {
-  if (text === undefined) return undefined;
-  const nl = text.indexOf('\n');
-  if (nl < 0) return undefined;
-  let header: z.infer<typeof headerSchema>;
-  let records: unknown;
+/** A header longer than this (years of repairs) is not an index this module wrote. */
+const MAX_HEADER_BYTES = 16 << 20;
+
+/** One section of the index file, when its bytes are those its header describes. */
+async function readSection(file: ReadHandle, at: number, section: z.infer<typeof sectionSchema>): Promise<IndexedRecord[] | undefined> {
+  const bytes = await file.read(at, section.bytes);
+  if (bytes.length !== section.bytes || sha1(bytes) !== section.sha1) return undefined;
+  let list: unknown;
   try {
-    const parsed = headerSchema.safeParse(JSON.parse(text.slice(0, nl)));
-    if (!parsed.success) return undefined;
-    header = parsed.data;
-    const body = text.slice(nl + 1);
-    if (sha1(Buffer.from(body, 'utf8')) !== header.records.sha1) return undefined;
-    records = JSON.parse(body);
+    list = JSON.parse(bytes.toString('utf8'));
   } catch {
     return undefined;
   }
-  if (!Array.isArray(records) || records.length !== header.records.count) return undefined;
   // Checked by its hash: the heads this module wrote, from lines that passed their schemas.
-  const index: IndexFile = { ...header, records: records as IndexFile['records'] };
-  if (index.size > journalSize || index.tail.offset > index.size) return undefined;
-  if (index.size === 0) return index.records.length === 0 ? index : undefined;
-  if (index.size - index.tail.offset > 64 << 20) return undefined;
-  const tail = await journal.read(index.tail.offset, index.size - index.tail.offset);
-  if (tail.length !== index.size - index.tail.offset || tail[tail.length - 1] !== 0x0a || sha1(tail) !== index.tail.sha1) return undefined;
-  // The byte before the last line ends the line before it: the index's offsets are line boundaries of this file.
-  if (index.tail.offset > 0 && (await journal.read(index.tail.offset - 1, 1))[0] !== 0x0a) return undefined;
-  return index;
+  return Array.isArray(list) && list.length === section.count ? (list as IndexedRecord[]) : undefined;
 }
 
-/** The records' heads and spans, kept up to date as lines are read or appended. */
+/** The header line and where it ends, read in growing pieces (it is short unless repairs piled up). */
+async function readHeader(file: ReadHandle): Promise<{ header: z.infer<typeof headerSchema>; end: number } | undefined> {
+  for (let want = 4 << 10; ; want *= 4) {
+    const head = await file.read(0, want);
+    const nl = head.indexOf(0x0a);
+    if (nl < 0) {
+      if (head.length < want || want >= MAX_HEADER_BYTES) return undefined;
+      continue;
+    }
+    try {
+      const parsed = headerSchema.safeParse(JSON.parse(head.toString('utf8', 0, nl)));
+      return parsed.success ? { header: parsed.data, end: nl + 1 } : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/**
+ * The index at `path`, when it is one and matches the journal: the journal is at least as long, and the bytes where
+ * the index says its last covered line is are that line (a replaced or rewritten journal does not match). Reads the
+ * header and the first section only; `rest` opens the file again for the whole list.
+ */
+export async function openIndex(fs: Pick<JsonlFs, 'openRead'>, path: string, journal: ReadHandle, journalSize: number): Promise<OpenedIndex | undefined> {
+  const file = await fs.openRead(path).catch(() => undefined);
+  if (!file) return undefined;
+  let header: z.infer<typeof headerSchema>;
+  let start: IndexedRecord[] | undefined;
+  let restAt: number;
+  try {
+    const read = await readHeader(file);
+    if (!read) return undefined;
+    header = read.header;
+    start = await readSection(file, read.end, header.start);
+    restAt = read.end + header.start.bytes + 1;
+    if (!start || !(await file.read(restAt - 1, 1)).equals(Buffer.from('\n'))) return undefined;
+  } catch {
+    return undefined;
+  } finally {
+    await file.close().catch(() => undefined);
+  }
+  const { size, tail, scan, records } = header;
+  if (size > journalSize || tail.offset > size) return undefined;
+  if (size === 0 && (records.count !== 0 || start.length !== 0)) return undefined;
+  if (size > 0) {
+    if (size - tail.offset > 64 << 20) return undefined;
+    const last = await journal.read(tail.offset, size - tail.offset);
+    if (last.length !== size - tail.offset || last[last.length - 1] !== 0x0a || sha1(last) !== tail.sha1) return undefined;
+    // The byte before the last line ends the line before it: the index's offsets are line boundaries of this file.
+    if (tail.offset > 0 && (await journal.read(tail.offset - 1, 1))[0] !== 0x0a) return undefined;
+  }
+  return {
+    size,
+    tail,
+    scan,
+    start,
+    // Read again by path: nothing is held open for a list that may never be asked for. The file is this process's to
+    // replace (the data directory's lock), and it is replaced only once the whole list was read; a file that changed
+    // anyway fails the header's hash and the caller scans the journal instead.
+    rest: async () => {
+      const again = await fs.openRead(path).catch(() => undefined);
+      if (!again) return undefined;
+      try {
+        const read = await readHeader(again);
+        if (!read || read.end + header.start.bytes + 1 !== restAt || read.header.records.sha1 !== records.sha1) return undefined;
+        return await readSection(again, restAt, records);
+      } catch {
+        return undefined;
+      } finally {
+        await again.close().catch(() => undefined);
+      }
+    },
+  };
+}
+
+/**
+ * The records' heads and spans, kept up to date as lines are read or appended. Opened from an index it holds the
+ * first section only until `whole()` reads the rest; every line read or appended at open or later belongs to a record
+ * it holds (a new one, or one still open), so the part it holds is always current.
+ */
 export class HistoryIndex {
   private readonly heads = new RecordStore(false);
   private readonly spans = new Map<string, [number, number][]>();
+  private rest: (() => Promise<readonly IndexedRecord[]>) | undefined;
+  private completing: Promise<void> | undefined;
 
-  static from(index: IndexFile | undefined): HistoryIndex {
+  /** From an index's records; `rest`, when given, yields every record (those given included). */
+  static from(records: readonly IndexedRecord[] = [], rest?: () => Promise<readonly IndexedRecord[]>): HistoryIndex {
     const h = new HistoryIndex();
-    for (const r of index?.records ?? []) {
-      h.heads.restore(r.head);
-      h.spans.set(r.head.id, r.spans.map(([a, b]) => [a, b]));
-    }
+    for (const r of records) h.put(r);
+    h.rest = rest;
     return h;
+  }
+
+  private put(r: IndexedRecord): void {
+    this.heads.restore(r.head);
+    this.spans.set(r.head.id, r.spans.map(([a, b]) => [a, b]));
+  }
+
+  /** True once every record of the history is held. */
+  get whole(): boolean {
+    return this.rest === undefined;
+  }
+
+  /** Reads the records the first section left out, once; the records held keep what was read or appended since. */
+  complete(): Promise<void> {
+    const rest = this.rest;
+    if (!rest) return Promise.resolve();
+    this.completing ??= rest().then(
+      (records) => {
+        this.heads.merge(records.map((r) => r.head));
+        for (const r of records) if (!this.spans.has(r.head.id)) this.spans.set(r.head.id, r.spans.map(([a, b]) => [a, b]));
+        this.rest = undefined;
+      },
+      (e: unknown) => {
+        // Tried again at the next call: a read that failed once (a busy disk) may not fail twice.
+        this.completing = undefined;
+        throw e;
+      },
+    );
+    return this.completing;
   }
 
   /** A migration's line, whole and valid, at bytes [from, to) of the journal. */
@@ -135,8 +276,14 @@ export class HistoryIndex {
     this.spans.set(line.id, spans);
   }
 
+  /** The records held, oldest first: every one once `complete()` resolved. */
   all(): RecordHead[] {
     return this.heads.all();
+  }
+
+  /** The records start-up needs (recentOf), whole or not. */
+  recent(): RecordHead[] {
+    return recentOf(this.heads.all(), (h) => h);
   }
 
   head(id: string): RecordHead | undefined {
@@ -147,8 +294,15 @@ export class HistoryIndex {
     return this.spans.get(id) ?? [];
   }
 
-  toFile(size: number, tail: IndexFile['tail'], scan: ScanState): IndexFile {
-    return { v: INDEX_VERSION, size, tail, scan, records: this.heads.all().map((head) => ({ head, spans: this.spansOf(head.id) })) };
+  /** The records held with their spans, oldest first. */
+  records(): IndexedRecord[] {
+    return this.heads.all().map((head) => ({ head, spans: this.spansOf(head.id) }));
+  }
+
+  /** The index file's content; only a whole index can be written (the first section alone would lose the rest). */
+  toFile(coverage: IndexCoverage): IndexFile {
+    if (!this.whole) throw new Error('the history index is written only once it holds every record');
+    return { v: INDEX_VERSION, ...coverage, records: this.records() };
   }
 }
 

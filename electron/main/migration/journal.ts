@@ -37,7 +37,7 @@ import {
   type JournalLine,
   type ParsedJournal,
 } from './journal-lines';
-import { forEachRow, HistoryIndex, indexText, isOpen, readIndex, sha1, type IndexFile, type ScanState } from './journal-index';
+import { forEachRow, HistoryIndex, indexText, isOpen, openIndex, sha1, type IndexCoverage, type IndexedRecord, type OpenedIndex, type ScanState } from './journal-index';
 import { buildRecords, type MigrationRecord, type RecordHead } from './record';
 
 export {
@@ -96,18 +96,30 @@ interface Scan {
   readonly endsWithNewline: boolean;
 }
 
-async function scanFrom(file: ReadHandle, size: number, saved: IndexFile | undefined): Promise<Scan> {
-  const index = HistoryIndex.from(saved);
+/**
+ * Reads the journal from where the index `saved` ends (or from the start) to `size`. `file` is asked for the journal's
+ * read handle whenever it is needed: a repair at open replaces it.
+ */
+async function scanFrom(file: () => ReadHandle, size: number, saved: OpenedIndex | undefined): Promise<Scan> {
+  const index = saved ? HistoryIndex.from(saved.start, wholeList(saved, file)) : HistoryIndex.from();
+  // Lines after the index (a crash before its next write): the whole list first, so that whatever record a line
+  // belongs to is held. Otherwise every later line belongs to a record the first section holds or a new one.
+  if (saved && saved.size < size) await index.complete();
   const scanner = new JournalScanner(saved?.scan);
   let tail: { offset: number; end: number } | undefined = saved && saved.size > 0 ? { offset: saved.tail.offset, end: saved.size } : undefined;
   let endsWithNewline = true;
-  await forEachRow(file, saved?.size ?? 0, size, (text, start, end, complete) => {
+  await forEachRow(file(), saved?.size ?? 0, size, (text, start, end, complete) => {
     const line = scanner.row(text, complete);
     if (line) index.add(line, start, end);
     if (complete) tail = { offset: start, end };
     endsWithNewline = complete;
   });
   return { index, scanner, tail, endsWithNewline };
+}
+
+/** The whole list of an index opened at start: from its file, or when that changed, the part it covered scanned again. */
+function wholeList(saved: OpenedIndex, file: () => ReadHandle): () => Promise<readonly IndexedRecord[]> {
+  return async () => (await saved.rest()) ?? (await scanFrom(file, saved.size, undefined)).index.records();
 }
 
 /**
@@ -120,7 +132,7 @@ export class Journal {
   private readonly syncTimes: number[] = [];
   private readonly appender: JsonlAppender;
   /** How far the index covers the file: its size then and its last line. */
-  private covered: { size: number; tail: IndexFile['tail'] };
+  private covered: { size: number; tail: IndexCoverage['tail'] };
   private scanState: ScanState;
   /** Index writes, one at a time; `saving` is set while one is wanted or running. */
   private saveChain: Promise<void> = Promise.resolve();
@@ -138,7 +150,7 @@ export class Journal {
     /** The lines of the records still open (without an end: the engine follows them again), and what to tell the admin, once. */
     readonly initial: OpenedJournal,
     private readonly index: HistoryIndex,
-    scan: { covered: { size: number; tail: IndexFile['tail'] }; state: ScanState; needsNewline: boolean; indexable: boolean },
+    scan: { covered: { size: number; tail: IndexCoverage['tail'] }; state: ScanState; needsNewline: boolean; indexable: boolean },
   ) {
     this.nextN = initial.nextN;
     this.covered = scan.covered;
@@ -160,8 +172,8 @@ export class Journal {
     if (!first) throw new Error(`the migration journal ${path} could not be opened for reading`);
     let reader: ReadHandle = first;
     let size = await reader.size();
-    const saved = await readIndex(await fs.readFile(indexPath).catch(() => undefined), reader, size);
-    let scan = await scanFrom(reader, size, saved);
+    const saved = await openIndex(fs, indexPath, reader, size);
+    let scan = await scanFrom(() => reader, size, saved);
     const found = scan.scanner.finish();
     let opened: OpenedJournal;
     let needsNewline = !scan.endsWithNewline;
@@ -182,7 +194,7 @@ export class Journal {
         reader = fresh;
         // The lines after the damage moved: the part the index did not cover is read again, now whole.
         size = await reader.size();
-        scan = await scanFrom(reader, size, saved);
+        scan = await scanFrom(() => reader, size, saved);
         const again = scan.scanner.finish();
         needsNewline = false;
         opened = { lines: [], ...found, repairs: again.repairs, problems: [damageProblem(found.damaged, aside), ...found.problems], nextN: again.nextN, movedTo: aside };
@@ -212,12 +224,22 @@ export class Journal {
   }
 
   /** Every record in the history, oldest first, without samples (their digest instead): the history list. */
-  heads(): RecordHead[] {
+  async heads(): Promise<RecordHead[]> {
+    await this.index.complete();
     return this.index.all();
+  }
+
+  /**
+   * Without reading the whole list: every record still open and the newest ended ones (journal-index.ts recentOf),
+   * oldest first. What the console shows at start.
+   */
+  recent(): RecordHead[] {
+    return this.index.recent();
   }
 
   /** One record with its samples, read from the journal's spans that hold its lines; undefined when there is none. */
   async readRecord(id: string): Promise<MigrationRecord | undefined> {
+    if (!this.index.head(id)) await this.index.complete();
     if (!this.index.head(id)) return undefined;
     return buildRecords(await readLinesOf(this.reader, this.index, id))[0];
   }
@@ -271,8 +293,14 @@ export class Journal {
     this.saveChain = this.saveChain.then(async () => {
       this.saving = false;
       if (!this.indexable || this.covered.size === this.savedSize) return;
-      this.savedSize = this.covered.size;
-      const file = this.index.toFile(this.covered.size, this.covered.tail, this.scanState);
+      // Only a whole index is written: the session's first write reads the rest of the list first.
+      const whole = await this.index.complete().then(
+        () => true,
+        () => false,
+      );
+      if (!whole || !this.indexable) return;
+      const file = this.index.toFile({ size: this.covered.size, tail: this.covered.tail, scan: this.scanState });
+      this.savedSize = file.size;
       await this.fs.replace(`${this.path}${INDEX_SUFFIX}`, indexText(file)).catch(() => undefined);
     });
   }
@@ -301,7 +329,7 @@ export const INDEX_SUFFIX = '.index';
 
 /** The history read by another reader beside the open journal: records' heads, and one record read whole. */
 export interface HistoryReader {
-  heads(): RecordHead[];
+  heads(): Promise<RecordHead[]>;
   readRecord(id: string): Promise<MigrationRecord | undefined>;
   close(): Promise<void>;
 }
@@ -317,11 +345,17 @@ export async function openHistoryReader(dataDir: string, fs: JournalFs = nodeJou
   if (!reader) return undefined;
   try {
     const size = await reader.size();
-    const saved = await readIndex(await fs.readFile(`${path}${INDEX_SUFFIX}`).catch(() => undefined), reader, size);
-    const { index } = await scanFrom(reader, size, saved);
+    const saved = await openIndex(fs, `${path}${INDEX_SUFFIX}`, reader, size);
+    const { index } = await scanFrom(() => reader, size, saved);
     return {
-      heads: () => index.all(),
-      readRecord: async (id) => (index.head(id) ? buildRecords(await readLinesOf(reader, index, id))[0] : undefined),
+      heads: async () => {
+        await index.complete();
+        return index.all();
+      },
+      readRecord: async (id) => {
+        if (!index.head(id)) await index.complete();
+        return index.head(id) ? buildRecords(await readLinesOf(reader, index, id))[0] : undefined;
+      },
       close: () => reader.close(),
     };
   } catch (e) {

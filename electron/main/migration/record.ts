@@ -263,6 +263,25 @@ export class RecordStore {
     this.byId.set(head.id, { ...rest, samples: [...head.samples], events: [...head.events], digest });
   }
 
+  /**
+   * Puts back the records of an earlier store this one lacks, in the order given; those it holds keep what they hold
+   * now, at their place in that order; those the list lacks (newer) follow.
+   */
+  merge(heads: readonly RecordHead[]): void {
+    const held = new Map(this.byId);
+    this.byId.clear();
+    for (const h of heads) {
+      const b = held.get(h.id);
+      if (b) {
+        this.byId.set(h.id, b);
+        held.delete(h.id);
+      } else {
+        this.restore(h);
+      }
+    }
+    for (const [id, b] of held) this.byId.set(id, b);
+  }
+
   has(id: string): boolean {
     return this.byId.has(id);
   }

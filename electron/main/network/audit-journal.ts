@@ -39,7 +39,7 @@ export async function readLastFailedMigration(dataDir: string, hostId: string, v
     if (!history) return ok(null);
     try {
       // Picked from the heads; only that record's samples are read.
-      const id = lastFailedMigration(history.heads(), hostId, vm)?.id;
+      const id = lastFailedMigration(await history.heads(), hostId, vm)?.id;
       const rec = id === undefined ? undefined : await history.readRecord(id);
       return ok(rec ? lastFailedMigration([rec], hostId, vm) : null);
     } finally {

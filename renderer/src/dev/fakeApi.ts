@@ -117,7 +117,7 @@ export function createFakeApi(o: FakeOptions = {}): FakeApi {
   const engine = createFakeEngine({ hosts, now: wall, tickMs: o.migrationTickMs ?? (latency === 0 ? 0 : 1000) });
 
   // The fake engine holds every run it made: there is no history on disk behind it.
-  const noDiskHistory = { heads: () => [], readRecord: async () => undefined };
+  const noDiskHistory = { heads: async () => [], recent: () => [], readRecord: async () => undefined };
   const handlers: IpcHandlers = {
     [appInfo.id]: async (_input, ctx) => ok({ version: '0.1.0-fake', mode: ctx.transport, dataDir: '/tmp/ferry-fake', platform: 'linux', problems: [] }),
     ...inventoryHandlers({ service: inventory.service, watch: inventory.watch, readSshConfig: async (input) => inventory.readSshConfig(input.path) }),
