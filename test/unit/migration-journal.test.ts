@@ -48,6 +48,22 @@ describe('journal parser', () => {
     expect(p.problems).toEqual([]);
   });
 
+  it('reads back pre-flight results it cannot read as skipped checks that say so, without moving the start line aside', () => {
+    const pass = { check: 'cpu', status: 'pass', message: 'compatible' };
+    const text = [
+      // One check of an older shape (a status this version does not know) beside a good one; then a garbled list.
+      line(1, 'start', 'm1', { start: { ...startOf('vm1').start, preflight: [pass, { check: 'mtu', status: 'ok' }] } }),
+      line(2, 'start', 'm2', { start: { ...startOf('vm2').start, preflight: 'all good' } }),
+      '',
+    ].join('\n');
+    const p = parseJournal(text);
+    expect(p.damaged).toEqual([]);
+    const [m1, m2] = buildRecords(p.lines);
+    const unreadable = { check: 'unknown', status: 'skipped', message: 'This pre-flight result in the history could not be read.' };
+    expect(m1?.start?.preflight).toEqual([pass, unreadable]);
+    expect(m2?.start?.preflight).toEqual([unreadable]);
+  });
+
   it('refuses records of another version or an unknown type without dropping the others', () => {
     const p = parseJournal(`${JSON.stringify({ v: 2, n: 1, type: 'start', id: 'a', at: 0 })}\n${line(2, 'bogus')}\n${line(3, 'start', 'm1', startOf('vm1'))}\n`);
     expect(p.lines.map((l) => l.n)).toEqual([3]);

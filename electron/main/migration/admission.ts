@@ -8,6 +8,7 @@ import { ferryError, type FerryError } from '../../../shared/errors';
 import { err, ok, type Result } from '../../../shared/result';
 import type { MigrateSpec } from '../../../shared/commands/migrate';
 import type { MigrationOptions } from '../../../shared/migration/options';
+import type { PreflightResultView } from '../../../shared/migration/preflight-result';
 import { clampInterval } from '../sampler/job-sampler';
 import { splitRecordOf } from './postcopy-recovery';
 import type { MigrationHostRef, MigrationRecord, MigrationStartPayload } from './record';
@@ -24,7 +25,7 @@ export interface StartMigration {
   /** Sampling period, 100..10000 ms; default 1000. */
   readonly intervalMs?: number;
   /** Pre-flight results, journalled with the start. */
-  readonly preflight?: unknown;
+  readonly preflight?: readonly PreflightResultView[];
 }
 
 /**

@@ -122,7 +122,7 @@ export function recordView(rec: MigrationRecord & { readonly digest?: SampleDige
     destination: { id: s?.destination.id || '?', name: s?.destination.name ?? '?' },
     options,
     commandLine: s?.commandLine ?? '',
-    preflight: Array.isArray(s?.preflight) ? (s.preflight as PreflightResultView[]) : [],
+    preflight: [...(s?.preflight ?? [])],
     state,
     startedAt: rec.startedAt ?? rec.samples[0]?.at ?? rec.digest?.firstAt ?? 0,
     ...(end ? { endedAt: end.at } : {}),

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { ferryErrorSchema } from '../../../shared/ipc/define';
 import { derivedJobFiguresSchema, domainJobInfoSchema } from '../../../shared/migration/record-schema';
+import { preflightResultSchema } from '../../../shared/migration/preflight-result';
 import type { MigrationEndPayload, MigrationEndState, MigrationEventKind, MigrationEventPayload, MigrationSamplePayload, MigrationStartPayload } from './record';
 
 /** Every state an end or reconcile line may carry. */
@@ -40,6 +41,13 @@ void eventKindsComplete;
 
 const count = z.number().int().nonnegative();
 
+/**
+ * The pre-flight a start line keeps. A check this version cannot read (written by another version, or garbled) is
+ * kept as a skipped check that says so: the run's record stays whole and nothing is shown as passed.
+ */
+const unreadableCheck = { check: 'unknown', status: 'skipped' as const, message: 'This pre-flight result in the history could not be read.' };
+const preflight = z.array(preflightResultSchema.catch(unreadableCheck)).catch([unreadableCheck]);
+
 const start = z.looseObject({
   vm: z.string().min(1),
   source: hostRef,
@@ -48,7 +56,7 @@ const start = z.looseObject({
   argv: z.array(z.string()),
   commandLine: z.string(),
   intervalMs: z.number(),
-  preflight: z.unknown().exactOptional(),
+  preflight: preflight.exactOptional(),
 });
 
 const sample = z.looseObject({

@@ -19,6 +19,7 @@
 import type { FerryError } from '../../../shared/errors';
 import type { DomainJobInfo } from '../../../shared/parsers/virsh-domjobinfo';
 import type { DerivedJobFigures } from '../../../shared/migration/derive';
+import type { PreflightResultView } from '../../../shared/migration/preflight-result';
 import type { JournalLine } from './journal';
 import { linePayload } from './journal-schema';
 
@@ -51,7 +52,8 @@ export interface MigrationStartPayload {
   /** The same, as one quoted shell line (what the dialog showed). */
   readonly commandLine: string;
   readonly intervalMs: number;
-  readonly preflight?: unknown;
+  /** The checks run before the start (a check that could not be read back is a skipped one saying so). */
+  readonly preflight?: readonly PreflightResultView[];
 }
 
 export interface MigrationSamplePayload {

@@ -281,7 +281,7 @@ export function createFakeEngine(o: FakeEngineOptions): FakeEngine {
     async refuse(req, message) {
       const id = `fake-${nextId++}`;
       const at = o.now();
-      append({ type: 'start', id, at, start: { vm: req.vm, source: req.source, destination: req.destination, options: req.options, argv: [], commandLine: '', intervalMs: req.intervalMs ?? 1000, preflight: req.preflight } });
+      append({ type: 'start', id, at, start: { vm: req.vm, source: req.source, destination: req.destination, options: req.options, argv: [], commandLine: '', intervalMs: req.intervalMs ?? 1000, ...(req.preflight ? { preflight: req.preflight } : {}) } });
       append({ type: 'end', id, at, end: { state: 'refused', message } });
       return ok({ id });
     },
