@@ -63,6 +63,15 @@ describe('the box of figures', () => {
     expect(liveFigures(runOf(load('plain-8-abort'), 'running', 20)).map((i) => i.label)).not.toContain('Throttle');
   });
 
+  it('during the first pass says the dirty rate is not measured yet (QEMU prints 0 then), and shows it from pass 2', () => {
+    const f = load('plain-8-abort');
+    const inPass1 = f.samples.findIndex((s) => s.info?.iteration === 1 && s.info.dirtyRatePagesPerSecond === 0);
+    expect(inPass1).toBeGreaterThanOrEqual(0);
+    expect(figure(runOf(f, 'running', inPass1 + 1), 'Dirty rate')).toBe('measured after pass 1');
+    const inPass2 = f.samples.findIndex((s) => (s.info?.iteration ?? 0) >= 2);
+    expect(figure(runOf(f, 'running', inPass2 + 1), 'Dirty rate')).toMatch(/MiB\/s$/);
+  });
+
   it('in post-copy shows no dirty rate or expected downtime as live numbers', () => {
     const run = { ...runOf(load('plain-8-abort'), 'running', 30), inPostcopy: true };
     expect(figure(run, 'Dirty rate')).toBe('n/a in post-copy');

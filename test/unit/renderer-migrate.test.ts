@@ -93,4 +93,13 @@ describe('migrations over the IPC contract', () => {
     const s = runSample({ seq: 3, at: 4_000, latencyMs: 1, figures: { elapsedMs: 3_000, throughputBytesPerSecond: 8 * 1048576, dirtyRateBytesPerSecond: 4 * 1048576, remainingBytes: 20 * 1048576, iteration: 4, expectedDowntimeMs: 2800 } }, 1_000);
     expect(s).toEqual({ t: 3, throughputMiBps: 8, dirtyMiBps: 4, remainingMiB: 20, downtimeMs: 2800, iteration: 4, at: 4_000, postcopy: false });
   });
+
+  it('has no dirty rate during the first pass (QEMU prints 0 until it has measured one), and keeps a measured 0 after it', async () => {
+    const { runSample } = await import('../../renderer/src/store/migrationContract');
+    const at = (iteration: number) =>
+      runSample({ seq: 1, at: 2_000, latencyMs: 1, figures: { elapsedMs: 1_000, throughputBytesPerSecond: 8 * 1048576, dirtyRateBytesPerSecond: 0, remainingBytes: 200 * 1048576, iteration } }, 1_000);
+    expect(at(1)?.dirtyMiBps).toBeUndefined();
+    expect(at(1)?.throughputMiBps).toBe(8);
+    expect(at(2)?.dirtyMiBps).toBe(0);
+  });
 });

@@ -36,8 +36,12 @@ export function runHead(r: MigrationRecordView): RunHead {
 
 export function runSample(s: MigrationSample, startedAtMs: number): RunSample | undefined {
   if (s.figures === undefined) return undefined;
+  // QEMU measures the dirty rate at the end of a pass: through the whole first pass it prints 0, which is no reading.
+  // Left out, the chart draws no dirty-rate line there instead of a line at zero.
+  const firstPass = s.figures.iteration !== undefined && s.figures.iteration <= 1;
+  const { dirtyRateBytesPerSecond, ...figures } = s.figures;
   return {
-    ...chartPoint(s.figures.elapsedMs ?? s.at - startedAtMs, s.figures, s.info?.autoConvergeThrottlePercent),
+    ...chartPoint(s.figures.elapsedMs ?? s.at - startedAtMs, firstPass ? figures : { ...figures, dirtyRateBytesPerSecond }, s.info?.autoConvergeThrottlePercent),
     iteration: s.figures.iteration,
     at: s.at,
     postcopy: (s.info?.postcopyRequests ?? 0) > 0 || s.verdict?.state === 'post-copy',

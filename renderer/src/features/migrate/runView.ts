@@ -84,7 +84,7 @@ export function liveFigures(r: MigrationRun): { label: string; value: string }[]
   const running = isActive(r.state);
   return [
     { label: 'Throughput', value: fmtRate(f.throughput) },
-    { label: 'Dirty rate', value: pc ? POSTCOPY_NA : fmtRate(f.dirty) },
+    { label: 'Dirty rate', value: pc ? POSTCOPY_NA : f.dirty === undefined && f.iteration === 1 && running ? 'measured after pass 1' : fmtRate(f.dirty) },
     { label: 'Remaining', value: fmtMiB(f.remaining) },
     { label: 'Iteration', value: f.iteration === undefined ? '—' : String(f.iteration) },
     { label: 'Expected downtime', value: pc ? POSTCOPY_NA : fmtMs(f.downtime) },
