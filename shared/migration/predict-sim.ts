@@ -57,6 +57,8 @@ export interface SimParams {
   readonly postcopyAfterPrecopy?: boolean;
   /** The post-copy phase's rate, bytes/s; default: the link. */
   readonly postcopyBytesPerSecond?: number;
+  /** Not live (no --live): libvirt pauses the guest before the copy, so nothing is dirtied and it all is downtime. */
+  readonly paused?: boolean;
 }
 
 export interface SimPass {
@@ -106,7 +108,7 @@ export function simulatePrecopy(p: SimParams): SimResult {
   const threshold = B * (p.maxDowntimeMs / 1000);
   const chunk = B * (p.capped ? CHUNK_SECONDS_CAPPED : CHUNK_SECONDS_UNCAPPED);
   const W = Math.max(p.workingSetBytes, 0);
-  const w = Math.max(p.writeBytesPerSecond, 0);
+  const w = p.paused === true ? 0 : Math.max(p.writeBytesPerSecond, 0);
   const ac = p.autoConverge;
 
   let t = p.setupMs / 1000;
@@ -168,7 +170,9 @@ export function simulatePrecopy(p: SimParams): SimResult {
       return end('post-copy', pass, t, DEVICE_STATE_MS, pending / pcRate, sent + pending, pending);
     }
     if (pending < threshold) {
-      const downtimeMs = (pending / link) * 1000 + DEVICE_STATE_MS;
+      const finalMs = (pending / link) * 1000 + DEVICE_STATE_MS;
+      const downtimeMs = p.paused === true ? t * 1000 + finalMs : finalMs;
+      if (p.paused === true) return end('pre-copy', pass, 0, downtimeMs, 0, sent + pending, pending);
       return end(throttle > 0 ? 'auto-converge' : 'pre-copy', pass, t, downtimeMs, 0, sent + pending, pending);
     }
 

@@ -25,6 +25,8 @@
  *   the post-copy cap or, without one, the link (QEMU lifts the limit for post-copy).
  * - A run still going after 10 simulated minutes, or whose remaining data stops falling with nothing left to change
  *   it (no throttle to raise), never converges.
+ * - Without --live libvirt pauses the guest before the copy: nothing is dirtied and the whole copy is downtime. An
+ *   offline migration copies no memory.
  * Not modelled: compression, parallel connections, --timeout actions, disk copy, a manual post-copy switch.
  *
  * Ranges: the model runs at the point values and at the two corners of the inputs' ranges (pessimistic: big working
@@ -113,6 +115,7 @@ function paramsAt(k: Known, options: MigrationOptions, corner: Corner, override?
     ...(ac ? { autoConverge: ac } : {}),
     ...(options.postcopyAfterPrecopy === true ? { postcopyAfterPrecopy: true } : {}),
     ...(options.postcopyBandwidthMiBps !== undefined ? { postcopyBytesPerSecond: options.postcopyBandwidthMiBps * MiB } : {}),
+    ...(options.live !== true ? { paused: true } : {}),
   };
 }
 
@@ -241,6 +244,9 @@ function sentence(k: Known, options: MigrationOptions, ev: Evaluation): string {
     const total = o.totalTimeMs ? secsRange(o.totalTimeMs) : 'an unknown time';
     return `Switches to post-copy after the first pass (about ${secs(switchMs)}), done in ${total}, pause about ${msText(pt.downtimeMs)}; if the network fails during post-copy the guest is lost.`;
   }
+  if (ev.params.paused === true && o.totalTimeMs && o.downtimeMs) {
+    return `Not live: the guest is paused for the whole copy, ${secsRange(o.downtimeMs)}, done in ${secsRange(o.totalTimeMs)} (${mib(ev.params.firstPassBytes)} MiB at ${mibs(ev.params.bandwidthBytesPerSecond)}).`;
+  }
   let atPoint: string;
   if (!pt.converged) {
     const throttled = pt.throttlePercent > 0 ? ` even with the throttle at ${pt.throttlePercent} %` : '';
@@ -262,6 +268,7 @@ function sentence(k: Known, options: MigrationOptions, ev: Evaluation): string {
 // ---- the answers ------------------------------------------------------------------------------------------------
 
 export function predict(inputs: PredictionInputs, options: MigrationOptions): Prediction {
+  if (options.offline === true) return offline();
   const missing = missingInputs(inputs, options);
   const k = knownInputs(inputs);
   if (missing.length > 0 || !k) return cannotPredict(inputs, missing);
@@ -271,6 +278,17 @@ export function predict(inputs: PredictionInputs, options: MigrationOptions): Pr
   const capNote = ev.outcome.converges !== 'yes' ? linkNote(k, options, changes) : undefined;
   if (capNote) text = `${text} ${capNote}`;
   return { kind: 'predicted', outcome: ev.outcome, sentence: text, changes };
+}
+
+/** An offline migration moves only the definition: nothing to predict but that. */
+function offline(): Prediction {
+  const zero = { value: 0, low: 0, high: 0 };
+  return {
+    kind: 'predicted',
+    outcome: { converges: 'yes', ending: 'pre-copy', downtimeMs: zero, passes: zero, dataBytes: zero },
+    sentence: 'Offline: only the definition moves; no memory is copied and the guest does not pause.',
+    changes: [],
+  };
 }
 
 function cannotPredict(inputs: PredictionInputs, missing: string[]): Prediction {

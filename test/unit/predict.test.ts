@@ -243,6 +243,24 @@ describe('the lab vmd cells', () => {
 });
 
 describe('predict', () => {
+  it('without --live the guest is paused for the whole copy: the downtime is the total', () => {
+    // libvirt pauses the guest first, so nothing is dirtied. 1 s setup; 3.2 MiB chunks (100 ms at 32 MiB/s) until less
+    // than the 9.6 MiB threshold is left: 29 chunks = 92.8 MiB, 9.2 MiB left, sent at the 200 MiB/s link; + device state.
+    const p = predicted(vmd(MiBps(30)), { bandwidthMiBps: 32 });
+    const total = 1000 + (92.8 / 32) * 1000 + (9.2 / 200) * 1000 + DEVICE_STATE_MS;
+    expect(p.outcome.converges).toBe('yes');
+    expect(p.outcome.passes?.value).toBe(1);
+    expect(p.outcome.downtimeMs?.value).toBeCloseTo(total, 6);
+    expect(p.outcome.totalTimeMs?.value).toBeCloseTo(total, 6);
+    expect(p.sentence).toMatch(/^Not live: the guest is paused for the whole copy, about 4 s \(/);
+    expect(p.changes).toEqual([]);
+  });
+
+  it('an offline migration copies no memory and needs no inputs', () => {
+    const p = predicted({ vm: 'vmd', basisRunIds: [], notes: [] }, { offline: true, persistent: true });
+    expect(p.outcome).toEqual({ converges: 'yes', ending: 'pre-copy', downtimeMs: { value: 0, low: 0, high: 0 }, passes: { value: 0, low: 0, high: 0 }, dataBytes: { value: 0, low: 0, high: 0 } });
+  });
+
   it('cannot predict without history, naming what is missing', () => {
     const p = predict({ vm: 'vmd', basisRunIds: [], notes: [] }, { live: true });
     expect(p).toEqual({
@@ -254,22 +272,22 @@ describe('predict', () => {
 
   it('a cap stands in for an unknown link; an input whose source is unknown counts as missing', () => {
     const inputs = { ...vmd(MiBps(30)), linkBytesPerSecond: { ...est(0), source: 'unknown' as const } };
-    expect(predict(inputs, { bandwidthMiBps: 32 }).kind).toBe('predicted');
-    const noLink = predict(inputs, {});
+    expect(predict(inputs, { live: true, bandwidthMiBps: 32 }).kind).toBe('predicted');
+    const noLink = predict(inputs, { live: true });
     expect(noLink.kind === 'cannot-predict' && noLink.missing).toEqual(['linkBytesPerSecond']);
     const { writeBytesPerSecond: _drop, ...rest } = vmd(MiBps(30));
-    const noWrite = predict(rest, { bandwidthMiBps: 32 });
+    const noWrite = predict(rest, { live: true, bandwidthMiBps: 32 });
     expect(noWrite.kind === 'cannot-predict' && noWrite.missing).toEqual(['writeBytesPerSecond']);
     expect(noWrite.kind === 'cannot-predict' && noWrite.message).toBe("Cannot predict: the history of vmd does not tell the guest's write speed; run a trial pre-copy.");
   });
 
   it('every range contains its point value', () => {
     for (const [write, opts] of [
-      [MiBps(30, 25, 35), { bandwidthMiBps: 32 }],
-      [MiBps(30, 10, 35), { bandwidthMiBps: 16 }],
-      [MiBps(30, 25, 35), { bandwidthMiBps: 8 }],
-      [MiBps(30, 25, 35), { bandwidthMiBps: 8, autoConverge: true }],
-      [MiBps(30, 25, 35), {}],
+      [MiBps(30, 25, 35), { live: true, bandwidthMiBps: 32 }],
+      [MiBps(30, 10, 35), { live: true, bandwidthMiBps: 16 }],
+      [MiBps(30, 25, 35), { live: true, bandwidthMiBps: 8 }],
+      [MiBps(30, 25, 35), { live: true, bandwidthMiBps: 8, autoConverge: true }],
+      [MiBps(30, 25, 35), { live: true }],
     ] as const) {
       const p = predicted(vmd(write), opts);
       expectRangesContainValue(p.outcome);
@@ -278,15 +296,15 @@ describe('predict', () => {
   });
 
   it('calls it uncertain when the corners disagree, and names the deciding input', () => {
-    const p = predicted(vmd(MiBps(30, 10, 35)), { bandwidthMiBps: 16 });
+    const p = predicted(vmd(MiBps(30, 10, 35)), { live: true, bandwidthMiBps: 16 });
     expect(p.outcome.converges).toBe('uncertain');
     expect(p.sentence).toMatch(/^May not converge, it depends on the guest's write speed \(10-35 MiB\/s\); at the likeliest values it does not converge: /);
     // The same inputs with a narrow write speed agree at every corner.
-    expect(predicted(vmd(MiBps(30, 29, 31)), { bandwidthMiBps: 16 }).outcome.converges).toBe('no');
+    expect(predicted(vmd(MiBps(30, 29, 31)), { live: true, bandwidthMiBps: 16 }).outcome.converges).toBe('no');
   });
 
   it('does not converge: the sentence gives the numbers, the first minute gives the data', () => {
-    const p = predicted(vmd(MiBps(30)), { bandwidthMiBps: 8 });
+    const p = predicted(vmd(MiBps(30)), { live: true, bandwidthMiBps: 8 });
     expect(p.outcome.ending).toBe('never');
     expect(p.outcome.totalTimeMs).toBeUndefined();
     expect(p.sentence).toBe('Does not converge: each pass re-sends ~20 MiB of the 20 MiB the guest writes at 30 MiB/s; 8 MiB/s moves 2.4 MiB within 300 ms.');
