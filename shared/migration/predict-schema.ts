@@ -76,6 +76,8 @@ export const optionChangeSchema = z
     maxDowntimeMs: z.number().int().positive().optional(),
     autoConverge: z.boolean().optional(),
     postcopy: z.boolean().optional(),
+    /** Switch to post-copy by itself after the first pass (the post-copy remedy sets it with `postcopy`). */
+    postcopyAfterPrecopy: z.boolean().optional(),
   })
   .strict();
 export type OptionChange = z.infer<typeof optionChangeSchema>;
