@@ -206,6 +206,13 @@ describe('domdirtyrate-calc', () => {
 
   const measured = "Domain: 'vmd'\n  dirtyrate.calc_status=2\n  dirtyrate.calc_start_time=1234\n  dirtyrate.calc_period=1\n  dirtyrate.calc_mode=page-sampling\n  dirtyrate.megabytes_per_second=5\n\n";
 
+  it('reads the lab\'s answer before any measurement (virsh domstats --dirtyrate --domain vm1, libvirt 9.0) as not measured', () => {
+    const never = "Domain: 'vm1'\n  dirtyrate.calc_status=0\n  dirtyrate.calc_start_time=0\n  dirtyrate.calc_period=0\n  dirtyrate.calc_mode=page-sampling\n\n";
+    const r = parseDirtyRate(never);
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.error.message).toMatch(/has not finished \(calc_status 0\)/);
+  });
+
   it('parses a finished page-sampling measurement', () => {
     expect(parseDirtyRate(measured)).toEqual({ ok: true, value: { mibPerSecond: 5, mode: 'page-sampling', periodS: 1 } });
   });
