@@ -32,6 +32,7 @@ import { ProfileStore, profileHandlers } from './migration/profiles';
 import { Journal } from './migration/journal';
 import { MigrationEngine, type EngineHostAccess } from './migration/engine';
 import { migrationHandlers } from './migration/handlers';
+import { predictHandlers } from './migration/predict-gather';
 import { runPreflight, type PreflightHostAccess } from './migration/preflight';
 import { execRunner, virshRunner } from './remote/ssh-runner';
 import type { SshTarget } from './ssh/errors';
@@ -233,6 +234,8 @@ async function assemble(o: FerryMainOptions, lock: DataDirLock): Promise<FerryMa
           { hosts: preflightHosts, now: wallClock },
         ),
     }),
+    // The prediction's inputs: the journal's runs, and read-only virsh queries on the source over the migrations' pool.
+    ...predictHandlers({ history: journal, hosts: () => inventory.views(), runner: (h) => execRunner(migrationPool, targetOf(h)), now: wallClock }),
     ...pathHandlers(networkDeps),
     ...auditHandlers(networkDeps),
     ...tuningHandlers(networkDeps),

@@ -24,6 +24,7 @@ export const REQUEST_ID = {
   settingsSet: 'ferry.settings.set',
   migrationsPlan: 'ferry.migrations.plan',
   migrationsPreflight: 'ferry.migrations.preflight',
+  migrationsPredictInputs: 'ferry.migrations.predictInputs',
   migrationsStart: 'ferry.migrations.start',
   migrationsControl: 'ferry.migrations.control',
   migrationsList: 'ferry.migrations.list',

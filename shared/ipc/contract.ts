@@ -18,6 +18,7 @@ import { migrationOptionsSchema, migrationProfileSchema, optionProblemSchema, pr
 import { isDomainName } from '../commands/domain-name';
 import { MIGRATION_CONTROL_ACTIONS, takesValue } from '../migration/controls';
 import { preflightResultSchema } from '../migration/preflight-result';
+import { predictionInputsSchema } from '../migration/predict-schema';
 import { migrationIdSchema, migrationRecordSchema, migrationSampleSchema, migrationWatchEventSchema } from '../migration/record-schema';
 import { PATH_REQUESTS, PATH_STREAMS } from './path-contract';
 import { AUDIT_REQUESTS, AUDIT_STREAMS } from './audit-contract';
@@ -135,6 +136,16 @@ export const migrationsPlan = request(
 /** Runs the pre-flight checks (in parallel) for a planned migration; nothing is changed on the hosts. */
 export const migrationsPreflight = request(REQUEST_ID.migrationsPreflight, z.object(migrationTarget).strict(), z.array(preflightResultSchema));
 /**
+ * What a prediction of this migration would be made from (shared/migration/predict-schema.ts): the domain's memory,
+ * the VM's earlier runs in the journal, the runs between the same two hosts for the link, and on KVM domains a
+ * page-sampling dirty-rate measurement. Reads only; parts not known are absent, the notes say why.
+ */
+export const migrationsPredictInputs = request(
+  REQUEST_ID.migrationsPredictInputs,
+  z.object({ vm: migrationTarget.vm, sourceHostId: hostId, destinationHostId: hostId }).strict(),
+  predictionInputsSchema,
+);
+/**
  * Starts a migration. Main runs pre-flight first and answers the checks it ran (the dialog shows these: a start runs
  * them once); a failed check refuses the start, and the refusal is a record (state `refused`, with the checks) whose
  * id is answered with `refused: true`. `overrides` names failed checks the
@@ -220,6 +231,7 @@ export const REQUESTS = [
   settingsSet,
   migrationsPlan,
   migrationsPreflight,
+  migrationsPredictInputs,
   migrationsStart,
   migrationsControl,
   migrationsList,

@@ -23,6 +23,7 @@ import {
   migrationsGet,
   migrationsList,
   migrationsPreflight,
+  migrationsPredictInputs,
   migrationsStart,
   migrationsWatch,
   profilesList,
@@ -100,6 +101,7 @@ export function fakeMain(overrides: Partial<IpcHandlers> = {}): FakeMain {
     // Migrations: the real plan (pure); no engine and no profile store behind the rest.
     ...planHandler({ hosts: () => [hostView('h1'), hostView('h2')] }),
     [migrationsPreflight.id]: async () => err(notHere),
+    [migrationsPredictInputs.id]: async () => err(notHere),
     [migrationsStart.id]: async () => err(notHere),
     [migrationsControl.id]: async () => err(notHere),
     [migrationsList.id]: async () => ok([]),

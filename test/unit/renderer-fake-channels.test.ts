@@ -56,6 +56,12 @@ describe('the dev fake over the IPC core', () => {
 
     expect((await call(c.migrationsPlan, target)).commandLine).toContain(`'--domain'`);
     expect((await call(c.migrationsPreflight, target)).map((k) => k.status)).not.toContain('fail');
+    // web-01's replayed run (vmd at 8 MiB/s with auto-converge, 256 MiB) gives the working set; the VM asked about
+    // has no run yet, so its inputs say so.
+    const webInputs = await call(c.migrationsPredictInputs, { vm: 'web-01', sourceHostId: a, destinationHostId: b });
+    expect(webInputs.workingSetBytes?.value).toBeGreaterThan(20 * 1024 * 1024);
+    expect(webInputs.memoryBytes?.source).toBe('domain');
+    expect((await call(c.migrationsPredictInputs, { vm, sourceHostId: a, destinationHostId: b })).notes.join(' ')).toMatch(/No earlier run/);
     const started = await call(c.migrationsStart, target);
     await call(c.migrationsControl, { id: started.id, action: 'setSpeed', value: 8 });
     expect((await call(c.migrationsList, {})).map((r) => r.vm)).toEqual(expect.arrayContaining(['web-01', 'db-busy', 'db-split', vm]));

@@ -22,11 +22,12 @@ import { inventoryHandlers } from '../../../electron/main/inventory/handlers';
 import { planHandler } from '../../../electron/main/migration/plan';
 import { profileHandlers, type ProfileSource } from '../../../electron/main/migration/profile-handlers';
 import { migrationHandlers } from '../../../electron/main/migration/handlers';
+import { predictHandlers } from '../../../electron/main/migration/predict-gather';
 import { reportChannels, type ImportedReports } from '../../../electron/main/reports/channels';
 import type { ImportedEntry } from '../../../electron/main/reports/imported-store';
 import type { FerryApi } from '../store/ports';
 import { createFakeInventory } from './fakeInventory';
-import { createFakeEngine, fakePreflight } from './fakeEngine';
+import { createFakeEngine, fakeDomainRunner, fakePreflight } from './fakeEngine';
 import { fakeNetworkHandlers } from './fakeNetwork';
 
 export interface FakeOptions {
@@ -125,6 +126,9 @@ export function createFakeApi(o: FakeOptions = {}): FakeApi {
     ...profileHandlers(memoryProfiles()),
     ...migrationHandlers({ engine, history: noDiskHistory, hosts, now: wall, preflight: async (input) => fakePreflight(input) }),
     ...fakeNetworkHandlers({ hosts, engine, now: wall }),
+    // Prediction inputs from the replayed lab runs the engine holds, by main's own gatherer and estimator; every VM
+    // answers as the lab's TCG guests do (so no dirty-rate measurement is tried).
+    ...predictHandlers({ history: { heads: async () => engine.records(), readRecord: async (id) => engine.record(id) }, hosts, runner: () => fakeDomainRunner, now: wall }),
     ...reportChannels({
       wallClock: wall,
       migrations: () => handlers,

@@ -19,6 +19,7 @@ import { commandLine } from '../../../shared/commands/migrate';
 import type { MigrationEnginePort } from '../../../electron/main/migration/handlers';
 import type { MigrationUpdate, StartMigration } from '../../../electron/main/migration/engine';
 import { describeControl } from '../../../electron/main/migration/controls';
+import type { CommandRunner } from '../../../electron/main/remote/run-command';
 import {
   RecordStore,
   type MigrationEndPayload,
@@ -108,6 +109,28 @@ function labSample(lab: LabRun, i: number, repeat: boolean): Timed<MigrationSamp
   const figures = shift(s.figures, { elapsedMs: plus(s.figures?.elapsedMs, elapsed), processedBytes: plus(s.figures?.processedBytes, processed), iteration: plus(s.figures?.iteration, iterations) });
   return { ...s, at: s.at + d((x) => x.at), ...(info ? { info } : {}), ...(figures ? { figures } : {}) };
 }
+
+/**
+ * What the fake's hosts answer about a domain (`virsh dominfo`, `virsh dumpxml`): every VM is like the lab's vmd, a
+ * 256 MiB TCG guest (`<domain type='qemu'>`), so the replayed runs fit its memory and no dirty-rate measurement is
+ * ever tried. Any other command fails as on a host without it.
+ */
+export const fakeDomainRunner: CommandRunner = {
+  run: async (argv) => {
+    const at = argv.indexOf('--domain');
+    const vm = at >= 0 ? (argv[at + 1] ?? '') : '';
+    const esc = vm.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/'/g, '&apos;');
+    if (argv.includes('dominfo')) {
+      const text = `Id:             7\nName:           ${vm}\nUUID:           f3e7a001-0000-4000-8000-000000000002\nOS Type:        hvm\nState:          running\nCPU(s):         1\nMax memory:     262144 KiB\nUsed memory:    262144 KiB\nPersistent:     yes\nAutostart:      disable\nManaged save:   no\n\n`;
+      return ok({ stdout: text, stderr: '', exitCode: 0 });
+    }
+    if (argv.includes('dumpxml')) {
+      const xml = `<domain type='qemu'>\n  <name>${esc}</name>\n  <uuid>f3e7a001-0000-4000-8000-000000000002</uuid>\n  <memory unit='KiB'>262144</memory>\n  <os><type arch='x86_64' machine='pc'>hvm</type></os>\n</domain>\n`;
+      return ok({ stdout: xml, stderr: '', exitCode: 0 });
+    }
+    return ok({ stdout: '', stderr: `error: the dev fake does not run ${argv.join(' ')}\n`, exitCode: 1 });
+  },
+};
 
 /** The checks the fake's pre-flight answers: all pass but the MTU (a warning); TLS fails, so a refusal can be seen. */
 export function fakePreflight(input: { vm: string; source: HostView; destination: HostView; options: MigrationOptions }): PreflightResultView[] {

@@ -1,0 +1,486 @@
+/**
+ * The prediction's inputs from what runs showed: one run's domjobinfo samples cut into pre-copy passes, the estimates
+ * one run gives (working set, the guest's write speed, first-pass bytes, throughput, setup time), several runs folded
+ * into one PredictionInputs, and the judgement of a `domdirtyrate-calc` reading against them. Pure.
+ *
+ * What a run can and cannot tell:
+ * - During a pass (pass >= 2) QEMU's "memory remaining" only falls as pages go out (new writes wait in the dirty log
+ *   until the next pass's bitmap sync), so processed + remaining is constant within it: that constant is where the
+ *   pass ends, and the jump to the next pass's constant is what the guest dirtied while the pass was on the wire.
+ * - When the passes keep re-sending the same amount however long they last, the guest is pinned at its working set
+ *   (the hot set): that amount is the working set, and its write speed is known only from below (it rewrote the whole
+ *   set within one pass). A run at a cap the guest out-writes (the lab's vmd at 8 MiB/s) says no more than that.
+ * - A throttled pass (auto-converge) shows the throttled guest: again only a lower bound of its write speed.
+ * - A capped run that reached its cap says the link gives at least the cap, not what it gives without one.
+ * - Setup is job time before memory moved (connection, destination QEMU start), from the first samples.
+ */
+import { ok, err, type Result } from '../result';
+import { ferryError, type FerryError } from '../errors';
+import type { DomainJobInfo } from '../parsers/virsh-domjobinfo';
+import { formatBytes, formatBytesPerSecond } from '../units';
+import { emptyOutput, splitLines } from '../parsers/text';
+import { virshError } from '../parsers/virsh-error';
+import type { Estimate, PredictionInputs, PredictionSource } from './predict-schema';
+
+const MiB = 1024 * 1024;
+const DEFAULT_PAGE = 4096;
+
+/** A pass re-sending at least this share of the largest later re-send counts as pinned at the working set. */
+const PINNED_SHARE = 0.8;
+/**
+ * Where only a lower bound was measured (write speed pinned at the working set, a capped link), the range's high end
+ * is this many times the bound: nothing measured caps it, and the model needs an upper end to say "uncertain".
+ */
+export const LOWER_BOUND_SPAN = 4;
+/** A run reaching this share of its cap was limited by the cap. */
+const CAP_REACHED = 0.85;
+/** Earlier runs older than this are not used (the guest's workload changes). */
+export const HISTORY_MAX_AGE_MS = 90 * 24 * 3600 * 1000;
+/** Runs of one VM used at most (newest first). */
+export const HISTORY_MAX_RUNS = 5;
+/** Guest memory differing by more than this share makes a run another VM's as far as estimates go. */
+const SAME_MEMORY = 0.05;
+
+// ---- passes ----------------------------------------------------------------------------------------------------
+
+/** A sample as the estimator reads it (a journal sample or a fixture's). */
+export interface EstimatorSample {
+  readonly info?: DomainJobInfo;
+}
+
+/** One pre-copy pass (domjobinfo `iteration`), job time in ms. */
+export interface PrecopyPass {
+  readonly pass: number;
+  /** Job time it began (pass 1: when memory began to move); absent when the pass before it was not sampled. */
+  readonly beganMs?: number;
+  /** Job time it ended; absent when the run ended during it or the next pass was not sampled. */
+  readonly endedMs?: number;
+  /** Bytes it sent (pages and their headers); absent when its start or end is not known. */
+  readonly sentBytes?: number;
+  /** Memory left to send when it began: the whole memory for pass 1, the dirtied set it re-sends for later ones. */
+  readonly remainingAtStartBytes?: number;
+  /** QEMU's dirty rate during it (median of its samples), bytes/s. */
+  readonly dirtyRateBytesPerSecond?: number;
+  /** Highest auto-converge throttle seen in it, percent (0 when none). */
+  readonly throttlePercent: number;
+  /** Its samples' median reported bandwidth, bytes/s. */
+  readonly bandwidthBytesPerSecond?: number;
+  readonly samples: number;
+}
+
+interface Point {
+  readonly t: number;
+  readonly processed: number;
+  readonly remaining: number;
+  readonly info: DomainJobInfo;
+}
+
+function median(xs: readonly number[]): number | undefined {
+  if (xs.length === 0) return undefined;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+const defined = <T>(xs: readonly (T | undefined)[]): T[] => xs.filter((x): x is T => x !== undefined);
+
+function pointsOf(samples: readonly EstimatorSample[]): Point[] {
+  const pts: Point[] = [];
+  for (const s of samples) {
+    const i = s.info;
+    if (!i || i.iteration === undefined || i.iteration < 1) continue;
+    if (i.timeElapsedMs === undefined || i.memoryProcessedBytes === undefined || i.memoryRemainingBytes === undefined) continue;
+    if (i.type !== 'unbounded' && i.type !== 'bounded') continue;
+    pts.push({ t: i.timeElapsedMs, processed: i.memoryProcessedBytes, remaining: i.memoryRemainingBytes, info: i });
+  }
+  return pts.sort((a, b) => a.t - b.t);
+}
+
+/** Job time at which `processed` bytes had gone, interpolated between samples (extrapolated at the reported rate before the first). */
+function timeAt(pts: readonly Point[], processed: number): number | undefined {
+  const first = pts[0];
+  if (!first) return undefined;
+  if (processed <= first.processed) {
+    const bw = first.info.memoryBandwidthBytesPerSecond ?? 0;
+    return bw > 0 ? Math.max(0, first.t - ((first.processed - processed) / bw) * 1000) : undefined;
+  }
+  for (let k = 1; k < pts.length; k++) {
+    const a = pts[k - 1] as Point;
+    const b = pts[k] as Point;
+    if (processed <= b.processed) {
+      const span = b.processed - a.processed;
+      return span <= 0 ? b.t : a.t + ((processed - a.processed) / span) * (b.t - a.t);
+    }
+  }
+  return undefined;
+}
+
+/** The run's samples cut into pre-copy passes, oldest first (passes never sampled are missing). */
+export function passesOf(samples: readonly EstimatorSample[]): PrecopyPass[] {
+  const pts = pointsOf(samples);
+  if (pts.length === 0) return [];
+  const groups: Point[][] = [];
+  for (const p of pts) {
+    const last = groups[groups.length - 1];
+    if (last && (last[0] as Point).info.iteration === p.info.iteration) last.push(p);
+    else groups.push([p]);
+  }
+  const pageSize = pts.find((p) => p.info.pageSizeBytes)?.info.pageSizeBytes ?? DEFAULT_PAGE;
+  const memoryTotal = pts.find((p) => p.info.memoryTotalBytes !== undefined)?.info.memoryTotalBytes;
+  // Where each pass ends, in bytes processed.
+  const ends: (number | undefined)[] = groups.map((g, k) => {
+    const next = groups[k + 1];
+    if (!next) return undefined;
+    const pass = (g[0] as Point).info.iteration as number;
+    const lastHere = (g[g.length - 1] as Point).processed;
+    const firstNext = (next[0] as Point).processed;
+    let end: number;
+    if (pass === 1) {
+      // Pass 1's remaining counts zero pages that cost next to nothing: find its end from the pages instead. Every
+      // page goes once in pass 1 (as a zero flag or whole), so pages beyond one sweep were sent by the next pass.
+      const n = next[0] as Point;
+      const pages = (n.info.normalPages ?? 0) + (n.info.constantPages ?? 0);
+      const sweep = memoryTotal !== undefined ? Math.ceil(memoryTotal / pageSize) : pages;
+      end = firstNext - Math.max(0, pages - sweep) * pageSize;
+    } else {
+      end = median(g.map((p) => p.processed + p.remaining)) as number;
+    }
+    return Math.min(Math.max(end, lastHere), firstNext);
+  });
+  return groups.map((g, k) => {
+    const pass = (g[0] as Point).info.iteration as number;
+    const prevGroup = groups[k - 1];
+    const prevIsPrevPass = prevGroup !== undefined && (prevGroup[0] as Point).info.iteration === pass - 1;
+    const start = pass === 1 ? 0 : prevIsPrevPass ? ends[k - 1] : undefined;
+    const end = ends[k];
+    const constant = pass === 1 ? undefined : median(g.map((p) => p.processed + p.remaining));
+    const remainingAtStart = pass === 1 ? memoryTotal : start !== undefined && constant !== undefined ? Math.max(0, constant - start) : undefined;
+    const dirty = median(defined(g.map((p) => (p.info.dirtyRatePagesPerSecond !== undefined ? p.info.dirtyRatePagesPerSecond * (p.info.pageSizeBytes ?? pageSize) : undefined))));
+    const bw = median(defined(g.map((p) => p.info.memoryBandwidthBytesPerSecond)));
+    const began = start !== undefined ? timeAt(pts, start) : undefined;
+    const ended = end !== undefined ? timeAt(pts, end) : undefined;
+    return {
+      pass,
+      ...(began !== undefined ? { beganMs: began } : {}),
+      ...(ended !== undefined ? { endedMs: ended } : {}),
+      ...(start !== undefined && end !== undefined ? { sentBytes: Math.max(0, end - start) } : {}),
+      ...(remainingAtStart !== undefined ? { remainingAtStartBytes: remainingAtStart } : {}),
+      ...(dirty !== undefined ? { dirtyRateBytesPerSecond: dirty } : {}),
+      throttlePercent: Math.max(0, ...g.map((p) => p.info.autoConvergeThrottlePercent ?? 0)),
+      ...(bw !== undefined ? { bandwidthBytesPerSecond: bw } : {}),
+      samples: g.length,
+    };
+  });
+}
+
+// ---- one run ---------------------------------------------------------------------------------------------------
+
+/** One earlier (or trial) run as the estimator needs it. */
+export interface EstimatorRun {
+  readonly id: string;
+  readonly vm: string;
+  readonly sourceHostId: string;
+  readonly destinationHostId: string;
+  /** ms since the epoch. */
+  readonly startedAt: number;
+  /** The bandwidth cap in force, MiB/s (absent: none). */
+  readonly bandwidthMiBps?: number;
+  readonly samples: readonly EstimatorSample[];
+}
+
+/** The estimates one run gives, with what kind of knowledge each is. */
+export interface RunEstimates {
+  readonly runId: string;
+  readonly vm: string;
+  readonly sourceHostId: string;
+  readonly destinationHostId: string;
+  readonly startedAt: number;
+  readonly memoryTotalBytes?: number;
+  readonly passes: readonly PrecopyPass[];
+  readonly workingSetBytes?: Estimate;
+  /** true when later passes kept re-sending the same amount (the working set is that amount, not just at least it). */
+  readonly pinned: boolean;
+  readonly writeBytesPerSecond?: Estimate;
+  /** true when the write speed is only a lower bound (pinned at the working set, or throttled). */
+  readonly writeLowerBoundOnly: boolean;
+  readonly firstPassBytes?: Estimate;
+  /** Throughput really obtained, bytes/s; absent when memory barely moved (a stalled run says nothing of the link). */
+  readonly throughputBytesPerSecond?: Estimate;
+  /** true when the run ran at its cap: the link gives at least that. */
+  readonly capLimited: boolean;
+  readonly setupMs?: Estimate;
+}
+
+function estimate(value: number, low: number, high: number, source: PredictionSource, basis: string): Estimate {
+  const lo = Math.max(0, Math.min(low, value));
+  const hi = Math.max(high, value);
+  return { value: Math.max(0, value), low: lo, high: Math.max(lo, hi), source, basis };
+}
+
+const rate = (b: number) => formatBytesPerSecond(b, 1);
+const size = (b: number) => formatBytes(b, 1);
+
+/** The estimates one run gives; `source` is 'history' for a journalled run, 'trial' for a trial pre-copy. */
+export function estimateFromRun(run: EstimatorRun, source: PredictionSource = 'history'): RunEstimates {
+  const passes = passesOf(run.samples);
+  const pts = pointsOf(run.samples);
+  const info = pts[0]?.info;
+  const memoryTotal = info?.memoryTotalBytes;
+  const pageSize = info?.pageSizeBytes ?? DEFAULT_PAGE;
+  const label = `run ${run.id}`;
+
+  // Working set: what passes after the second re-send (pass 2 also carries what pass 1's long sweep left dirty).
+  const resends = passes.filter((p) => p.pass >= 3 && p.remainingAtStartBytes !== undefined);
+  const most = Math.max(0, ...resends.map((p) => p.remainingAtStartBytes as number));
+  const pinnedPasses = resends.filter((p) => (p.remainingAtStartBytes as number) >= PINNED_SHARE * most && most > 0);
+  const pinned = pinnedPasses.length >= 2;
+  let workingSetBytes: Estimate | undefined;
+  if (pinned) {
+    const sets = pinnedPasses.map((p) => p.remainingAtStartBytes as number);
+    const v = Math.min(median(sets) as number, memoryTotal ?? Infinity);
+    workingSetBytes = estimate(v, Math.min(...sets), Math.min(Math.max(...sets), memoryTotal ?? Infinity), source, `${pinnedPasses.length} passes of ${label} each re-sent about ${size(v)}: the guest's hot set.`);
+  } else if (most > 0) {
+    const pass2 = passes.find((p) => p.pass === 2)?.remainingAtStartBytes;
+    workingSetBytes = estimate(most, most, Math.max(most, pass2 ?? most), source, `${label} re-sent at most ${size(most)} in a pass and never stayed there: at least that much.`);
+  }
+
+  // Write speed: what a pass re-sends was written while the pass before it was on the wire.
+  const measured: number[] = [];
+  const bounds: number[] = [];
+  for (const p of passes) {
+    if (p.pass < 2 || p.remainingAtStartBytes === undefined) continue;
+    const before = passes.find((q) => q.pass === p.pass - 1);
+    if (!before || before.beganMs === undefined || before.endedMs === undefined || before.endedMs <= before.beganMs) continue;
+    const r = p.remainingAtStartBytes / ((before.endedMs - before.beganMs) / 1000);
+    const atSet = pinned && p.remainingAtStartBytes >= PINNED_SHARE * most;
+    if (atSet || before.throttlePercent > 0 || p.pass === 2) bounds.push(r);
+    else measured.push(r);
+  }
+  let writeBytesPerSecond: Estimate | undefined;
+  let writeLowerBoundOnly = false;
+  if (measured.length > 0) {
+    const v = median(measured) as number;
+    const floor = Math.max(0, ...bounds);
+    writeBytesPerSecond = estimate(Math.max(v, floor), Math.min(...measured), Math.max(...measured, floor), source, `Dirtied per pass over the pass before it, ${measured.length} passes of ${label}.`);
+  } else if (bounds.length > 0) {
+    const b = Math.max(...bounds);
+    writeLowerBoundOnly = true;
+    writeBytesPerSecond = estimate(b, b, b * LOWER_BOUND_SPAN, source, `At least ${rate(b)}: every pass of ${label} re-sent the whole working set (or ran throttled), so only a lower bound is known.`);
+  }
+
+  // First pass: zero pages go as flags, so it sends memory minus the zero pages.
+  let firstPassBytes: Estimate | undefined;
+  const p1 = passes.find((p) => p.pass === 1);
+  const afterFirst = pts.find((p) => (p.info.iteration ?? 0) >= 2);
+  if (p1 && afterFirst && memoryTotal !== undefined) {
+    const fromPages = afterFirst.info.constantPages !== undefined ? Math.max(0, memoryTotal - afterFirst.info.constantPages * pageSize) : undefined;
+    const values = defined([p1.sentBytes, fromPages]);
+    if (values.length > 0) {
+      const v = p1.sentBytes ?? (fromPages as number);
+      firstPassBytes = estimate(v, Math.min(...values), Math.max(...values), source, `Pass 1 of ${label} sent ${size(v)} of ${size(memoryTotal)} (zero pages go as flags).`);
+    }
+  }
+
+  // Throughput really obtained: the reported bandwidth while memory moved; a stalled run gives none.
+  let throughputBytesPerSecond: Estimate | undefined;
+  let capLimited = false;
+  const cap = run.bandwidthMiBps !== undefined ? run.bandwidthMiBps * MiB : undefined;
+  const bws = defined(pts.map((p) => p.info.memoryBandwidthBytesPerSecond)).filter((b) => b > 0);
+  const moved = pts.length > 1 ? (pts[pts.length - 1] as Point).processed - (pts[0] as Point).processed : 0;
+  if (bws.length >= 2 && moved > 0) {
+    const v = median(bws) as number;
+    capLimited = cap !== undefined && v >= CAP_REACHED * cap;
+    throughputBytesPerSecond = capLimited
+      ? estimate(v, v, v * LOWER_BOUND_SPAN, source, `${label} ran at its ${run.bandwidthMiBps} MiB/s cap: the link gives at least ${rate(v)}.`)
+      : estimate(v, Math.min(...bws), Math.max(...bws), source, `${label} moved memory at ${rate(v)}${cap !== undefined ? `, below its ${run.bandwidthMiBps} MiB/s cap` : ' without a cap'}.`);
+  }
+
+  // Setup: job time before memory moved, between the last sample without memory and the first with it.
+  let setupMs: Estimate | undefined;
+  const p1began = p1?.beganMs;
+  if (p1began !== undefined && throughputBytesPerSecond && pts[0] && pts[0].info.iteration === 1) {
+    const before = run.samples.map((s) => s.info).filter((i): i is DomainJobInfo => i !== undefined && i.memoryProcessedBytes === undefined && i.timeElapsedMs !== undefined);
+    const low = Math.max(0, ...before.map((i) => i.timeElapsedMs as number).filter((t) => t <= p1began));
+    setupMs = estimate(p1began, low, pts[0].t, source, `Memory began to move about ${Math.round(p1began)} ms into the job in ${label}.`);
+  }
+
+  return {
+    runId: run.id,
+    vm: run.vm,
+    sourceHostId: run.sourceHostId,
+    destinationHostId: run.destinationHostId,
+    startedAt: run.startedAt,
+    ...(memoryTotal !== undefined ? { memoryTotalBytes: memoryTotal } : {}),
+    passes,
+    ...(workingSetBytes ? { workingSetBytes } : {}),
+    pinned,
+    ...(writeBytesPerSecond ? { writeBytesPerSecond } : {}),
+    writeLowerBoundOnly,
+    ...(firstPassBytes ? { firstPassBytes } : {}),
+    ...(throughputBytesPerSecond ? { throughputBytesPerSecond } : {}),
+    capLimited,
+    ...(setupMs ? { setupMs } : {}),
+  };
+}
+
+// ---- several runs ----------------------------------------------------------------------------------------------
+
+export interface CombineTarget {
+  readonly vm: string;
+  readonly sourceHostId: string;
+  readonly destinationHostId: string;
+  /** The domain's memory now, bytes, when known: runs with another memory size are ignored. */
+  readonly memoryBytes?: number;
+}
+
+export interface CombineOptions {
+  readonly maxAgeMs?: number;
+  readonly maxRuns?: number;
+}
+
+/** Newest weighted most (1, 1/2, 1/4, ...); the range covers every run's range, so their spread widens it. */
+function fold(items: readonly Estimate[], basis: string): Estimate | undefined {
+  if (items.length === 0) return undefined;
+  let sum = 0;
+  let weights = 0;
+  items.forEach((e, k) => {
+    const w = 2 ** -k;
+    sum += w * e.value;
+    weights += w;
+  });
+  const value = sum / weights;
+  const sources = new Set(items.map((e) => e.source));
+  const source: PredictionSource = sources.size === 1 ? (items[0] as Estimate).source : 'history';
+  return estimate(value, Math.min(...items.map((e) => e.low)), Math.max(...items.map((e) => e.high)), source, items.length === 1 ? (items[0] as Estimate).basis : basis);
+}
+
+const sameMemory = (a: number, b: number) => Math.abs(a - b) <= SAME_MEMORY * Math.max(a, b);
+const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/**
+ * Several runs into one PredictionInputs: the VM's own runs (newest `maxRuns`, not older than `maxAgeMs`, with the
+ * same memory size) for the guest's parts, the runs between the same two hosts (any VM) for the link.
+ */
+export function combineRuns(runs: readonly RunEstimates[], target: CombineTarget, now: number, options: CombineOptions = {}): PredictionInputs {
+  const maxAge = options.maxAgeMs ?? HISTORY_MAX_AGE_MS;
+  const notes: string[] = [];
+  const recent = [...runs].filter((r) => now - r.startedAt <= maxAge).sort((a, b) => b.startedAt - a.startedAt);
+  const oldOnes = runs.filter((r) => r.vm === target.vm && now - r.startedAt > maxAge).length;
+  if (oldOnes > 0) notes.push(`${oldOnes} run(s) of ${target.vm} older than ${Math.round(maxAge / 86_400_000)} days were not used.`);
+
+  const ofVm = recent.filter((r) => r.vm === target.vm);
+  const memory = target.memoryBytes ?? ofVm.find((r) => r.memoryTotalBytes !== undefined)?.memoryTotalBytes;
+  const fitting = ofVm.filter((r) => memory === undefined || r.memoryTotalBytes === undefined || sameMemory(r.memoryTotalBytes, memory));
+  if (fitting.length < ofVm.length) notes.push(`${ofVm.length - fitting.length} run(s) of ${target.vm} with another memory size were not used.`);
+  const used = fitting.slice(0, options.maxRuns ?? HISTORY_MAX_RUNS);
+  const newest = used[0];
+  const across = used.length > 1 ? `${used.length} earlier runs of ${target.vm}, newest ${newest ? day(newest.startedAt) : ''}` : '';
+
+  const workingSetBytes = fold(defined(used.map((r) => r.workingSetBytes)), `Re-sent per pass in ${across}.`);
+  const firstPassBytes = fold(defined(used.map((r) => r.firstPassBytes)), `Pass 1 in ${across}.`);
+  const setupMs = fold(defined(used.map((r) => r.setupMs)), `Job time before memory moved in ${across}.`);
+  // Measured write speeds win over lower bounds; bounds still lift the range's floor.
+  const measuredWrites = defined(used.filter((r) => !r.writeLowerBoundOnly).map((r) => r.writeBytesPerSecond));
+  const boundWrites = defined(used.filter((r) => r.writeLowerBoundOnly).map((r) => r.writeBytesPerSecond));
+  let writeBytesPerSecond: Estimate | undefined;
+  if (measuredWrites.length > 0) {
+    const f = fold(measuredWrites, `Dirtied per pass in ${across}.`) as Estimate;
+    const floor = Math.max(0, ...boundWrites.map((e) => e.low));
+    writeBytesPerSecond = floor > f.value ? estimate(floor, floor, Math.max(f.high, floor), f.source, f.basis) : f;
+  } else if (boundWrites.length > 0) {
+    const b = Math.max(...boundWrites.map((e) => e.low));
+    const src = boundWrites[0] as Estimate;
+    writeBytesPerSecond = estimate(b, b, b * LOWER_BOUND_SPAN, src.source, boundWrites.length === 1 ? src.basis : `At least ${rate(b)}: ${boundWrites.length} runs re-sent the whole working set every pass.`);
+  }
+  if (writeBytesPerSecond && measuredWrites.length === 0) notes.push(`The guest's write speed is only a lower bound (${rate(writeBytesPerSecond.low)}): its runs were pinned at the working set or throttled.`);
+
+  // The link: runs between the same two hosts, any VM. Uncapped runs measure it; capped ones only bound it.
+  const route = recent.filter((r) => r.sourceHostId === target.sourceHostId && r.destinationHostId === target.destinationHostId).slice(0, options.maxRuns ?? HISTORY_MAX_RUNS);
+  const free = defined(route.filter((r) => !r.capLimited).map((r) => r.throughputBytesPerSecond));
+  const capped = defined(route.filter((r) => r.capLimited).map((r) => r.throughputBytesPerSecond));
+  let linkBytesPerSecond: Estimate | undefined;
+  if (free.length > 0) {
+    linkBytesPerSecond = fold(free, `${free.length} earlier runs between these hosts moved memory at these rates.`);
+  } else if (capped.length > 0) {
+    const b = Math.max(...capped.map((e) => e.low));
+    linkBytesPerSecond = estimate(b, b, b * LOWER_BOUND_SPAN, 'history', `At least ${rate(b)}: the earlier runs between these hosts all ran at their cap.`);
+    notes.push(`The link's speed is only a lower bound (${rate(b)}): every earlier run between these hosts was capped.`);
+  }
+  const linkRuns = route.filter((r) => r.throughputBytesPerSecond !== undefined);
+
+  const ids = [...used, ...(linkBytesPerSecond ? linkRuns : [])].sort((a, b) => b.startedAt - a.startedAt).map((r) => r.runId);
+  return {
+    vm: target.vm,
+    ...(memory !== undefined && target.memoryBytes === undefined ? { memoryBytes: estimate(memory, memory, memory, newest?.workingSetBytes?.source ?? 'history', `Guest memory in ${newest ? `run ${newest.runId}` : 'earlier runs'}.`) } : {}),
+    ...(firstPassBytes ? { firstPassBytes } : {}),
+    ...(workingSetBytes ? { workingSetBytes } : {}),
+    ...(writeBytesPerSecond ? { writeBytesPerSecond } : {}),
+    ...(linkBytesPerSecond ? { linkBytesPerSecond } : {}),
+    ...(setupMs ? { setupMs } : {}),
+    basisRunIds: [...new Set(ids)],
+    notes,
+  };
+}
+
+// ---- domdirtyrate-calc -----------------------------------------------------------------------------------------
+
+/**
+ * Whether `virsh domdirtyrate-calc` may be run on a domain of this `<domain type=...>`: only KVM. Under TCG ('qemu')
+ * the dirty-bitmap mode crashed the guest's QEMU on the lab and page-sampling reported 0 MB/s for a guest writing
+ * ~5 MiB/s.
+ */
+export function mayCalcDirtyRate(domainType: string | undefined): boolean {
+  return domainType === 'kvm';
+}
+
+/** `virsh domstats --dirtyrate` after a page-sampling calculation. */
+export interface DirtyRateReading {
+  /** libvirt's `megabytes_per_second` (QEMU counts MiB). */
+  readonly mibPerSecond: number;
+  readonly mode: string;
+  readonly periodS?: number;
+}
+
+/** `virsh domstats --dirtyrate DOMAIN`: a finished page-sampling measurement, or an error (never a silent zero). */
+export function parseDirtyRate(text: string): Result<DirtyRateReading, FerryError> {
+  const error = virshError(text);
+  if (error) return err(error);
+  if (text.trim() === '') return emptyOutput('virsh domstats --dirtyrate');
+  const fields: Record<string, string> = {};
+  for (const line of splitLines(text)) {
+    const l = line.trim();
+    if (l === '' || /^Domain: '.*'$/.test(l)) continue;
+    const m = /^dirtyrate\.([A-Za-z0-9_.]+)=(.*)$/.exec(l);
+    if (!m) return err(ferryError('parse.unrecognised', 'Unexpected line in virsh domstats --dirtyrate output.', line));
+    fields[m[1] as string] = (m[2] as string).trim();
+  }
+  const status = fields['calc_status'];
+  if (status === undefined) return err(ferryError('parse.missing-field', 'domstats --dirtyrate printed no calc_status: no measurement.', text.slice(0, 300)));
+  // 0 unstarted, 1 measuring, 2 measured.
+  if (status !== '2') return err(ferryError('libvirt.error', `The dirty-rate measurement has not finished (calc_status ${status}).`, text.slice(0, 300)));
+  const mode = fields['calc_mode'] ?? 'page-sampling';
+  if (mode !== 'page-sampling') return err(ferryError('libvirt.unsupported', `The dirty rate was measured in ${mode} mode; Ferry uses page-sampling only.`, text.slice(0, 300)));
+  const raw = fields['megabytes_per_second'];
+  if (raw === undefined) return err(ferryError('parse.missing-field', 'domstats --dirtyrate printed no megabytes_per_second.', text.slice(0, 300)));
+  if (!/^\d+$/.test(raw)) return err(ferryError('parse.bad-value', `dirtyrate.megabytes_per_second is not a whole number: "${raw}".`, text.slice(0, 300)));
+  const period = fields['calc_period'];
+  return ok({ mibPerSecond: Number(raw), mode, ...(period !== undefined && /^\d+$/.test(period) ? { periodS: Number(period) } : {}) });
+}
+
+/**
+ * A dirtyrate-calc reading judged against history: used as the write speed only when no history says otherwise;
+ * 0 against a history that saw writes, or off by more than 2x, is a note ("not trusted") and is not used.
+ */
+export function judgeDirtyRate(reading: DirtyRateReading, history: Estimate | undefined): { readonly use?: Estimate; readonly note?: string } {
+  const b = reading.mibPerSecond * MiB;
+  const said = `domdirtyrate-calc reported ${reading.mibPerSecond} MiB/s`;
+  if (history) {
+    const disagrees = (b === 0 && history.low > 0) || b > 2 * history.high || b < history.low / 2;
+    if (disagrees) return { note: `${said}, history says ${rate(history.value)}: not trusted.` };
+    return { note: `${said}, in line with history (${rate(history.value)}).` };
+  }
+  if (b === 0) return { note: `${said} and nothing else is known: not trusted (a guest at rest or a measurement that saw nothing).` };
+  return {
+    use: estimate(b, b / 2, b * 2, 'dirtyrate-calc', `Page-sampling over ${reading.periodS ?? 1} s: QEMU's averaged dirty rate, not the speed of a write burst.`),
+  };
+}
