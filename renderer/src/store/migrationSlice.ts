@@ -4,7 +4,7 @@
  * reasons, the exact command line), and the dropping rules of drag-to-migrate.
  */
 import { commandLine } from '../../../shared/commands/migrate';
-import { profilesList, profilesRemove, profilesSave } from '../../../shared/ipc/contract';
+import { migrationsPredictInputs, profilesList, profilesRemove, profilesSave } from '../../../shared/ipc/contract';
 import './migrationProfiles';
 import { call } from './ports';
 import { BUILT_IN_PROFILES, offlineOptions, validateMigrationOptions, type MigrationOptions, type MigrationProfile } from '../../../shared/migration/options';
@@ -91,6 +91,19 @@ export const createMigrationSlice: SliceCreator<MigrationSlice> = (set, get, dep
       return { migration: { ...s.migration, draft: { ...next, ...reviewDraft(next) } } };
     });
 
+  // The prediction's inputs belong to one VM and route; an answer for another (the admin changed the destination
+  // meanwhile) is dropped.
+  const predictionKey = (d: MigrateDraft): string => JSON.stringify([d.vmName, d.sourceHostId, d.destinationHostId]);
+  const loadPredictionInputs = async () => {
+    const d = get().migration.draft;
+    if (d === null || d.destinationHostId === null) return;
+    const key = predictionKey(d);
+    if (d.predictionInputs?.key === key) return;
+    patch(() => ({ predictionInputs: { key } }));
+    const r = await call(deps.api, migrationsPredictInputs, { vm: d.vmName, sourceHostId: d.sourceHostId, destinationHostId: d.destinationHostId });
+    patch((cur) => (predictionKey(cur) !== key ? {} : { predictionInputs: r.ok ? { key, inputs: r.value } : { key, error: r.error } }));
+  };
+
   const loadProfiles = async () => {
     const r = await call(deps.api, profilesList, {});
     // Unanswered, the built-in profiles stay on offer and the dialog says why the saved ones are missing.
@@ -111,12 +124,14 @@ export const createMigrationSlice: SliceCreator<MigrationSlice> = (set, get, dep
       const profile = profiles().find((p) => p.id === get().migration.defaultProfileId) ?? profiles()[0];
       const base = { sourceHostId: k.hostId, vmName: k.vmName, destinationHostId: destinationId, profileId: profile?.id ?? null, options: profile?.options ?? { live: true, p2p: true }, phase: 'editing' as const, ...dest(destinationId) };
       set((s) => ({ migration: { ...s.migration, draft: { ...base, ...reviewDraft(base) } } }));
+      void loadPredictionInputs();
     },
     closeMigrate() {
       set((s) => (s.migration.draft === null ? {} : { migration: { ...s.migration, draft: null } }));
     },
     setMigrateDestination(hostId) {
-      patch(() => ({ destinationHostId: hostId, ...dest(hostId), overrides: [] }));
+      patch(() => ({ destinationHostId: hostId, ...dest(hostId), overrides: [], predictionInputs: undefined }));
+      void loadPredictionInputs();
     },
     chooseProfile(id) {
       const p = profiles().find((x) => x.id === id);
@@ -136,6 +151,9 @@ export const createMigrationSlice: SliceCreator<MigrationSlice> = (set, get, dep
         const rest = (d.overrides ?? []).filter((x) => x !== checkId);
         return { overrides: confirmed ? [...rest, checkId] : rest };
       });
+    },
+    applyPredictedChange(change) {
+      patch((d) => ({ options: { ...d.options, ...change }, profileId: null, overrides: [] }));
     },
     applyRemedy(remedy) {
       if (remedy !== 'offline') return;

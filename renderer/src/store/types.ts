@@ -8,6 +8,7 @@ import type { DraftField, DraftFields, FieldErrors } from '../view/draft';
 import type { VmColumn, VmFilter, VmSort } from '../view/vmRows';
 import type { FerryApi } from './ports';
 import type { MigrationControl, MigrationControlAction } from '../../../shared/migration/controls';
+import type { OptionChange, PredictionInputs } from '../../../shared/migration/predict-schema';
 import type { PreflightResultView } from '../../../shared/migration/preflight-result';
 import type { MigrationRun } from './migrationPort';
 import type { MigrationOptionKey, MigrationOptions, MigrationProfile, OptionProblem } from '../../../shared/migration/options';
@@ -191,6 +192,11 @@ export interface MigrateDraft {
   /** Failed, overridable checks the admin confirmed starting despite (cleared when the options or destination change). */
   readonly overrides?: readonly string[] | undefined;
   readonly error?: FerryError | undefined;
+  /**
+   * What the prediction is made from for this VM and route (`key`): absent before a destination is chosen, then
+   * being read (neither inputs nor error), read, or failed. The prediction itself is computed from it on screen.
+   */
+  readonly predictionInputs?: { readonly key: string; readonly inputs?: PredictionInputs; readonly error?: FerryError } | undefined;
 }
 export interface MigrationData {
   readonly draft: MigrateDraft | null;
@@ -217,6 +223,8 @@ export interface MigrationSlice {
   confirmOverride(checkId: string, confirmed: boolean): void;
   /** Applies a failed check's one-click fix (`offline`: --offline --persistent, no --live). */
   applyRemedy(remedy: 'offline'): void;
+  /** Applies a change the prediction says makes the migration converge (a cap, a max downtime, auto-converge, post-copy). */
+  applyPredictedChange(change: OptionChange): void;
   /** Subscribes to migrations (reference-counted); call the returned function to release. */
   watchMigrations(): () => void;
   openRun(id: string | null): void;

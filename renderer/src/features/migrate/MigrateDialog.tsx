@@ -12,6 +12,7 @@ import { sortHosts } from '../../view/hosts';
 import { Dialog } from '../common/Dialog';
 import { ErrorBanner } from '../common/ErrorBanner';
 import { CommandLine } from './CommandLine';
+import { DraftPrediction } from './DraftPrediction';
 import { OptionsForm, useFold } from './OptionsForm';
 import { usePostcopyRecovery } from './PostcopyRisk';
 import { ProfileActions, ProfileSelect } from './ProfileControls';
@@ -86,6 +87,8 @@ function OpenMigrateDialog() {
             ))}
           </ul>
         )}
+
+        <DraftPrediction />
 
         <details className="migrate-form__options" {...optionsFold}>
           <summary>Options</summary>
