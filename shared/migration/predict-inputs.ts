@@ -484,3 +484,27 @@ export function judgeDirtyRate(reading: DirtyRateReading, history: Estimate | un
     use: estimate(b, b / 2, b * 2, 'dirtyrate-calc', `Page-sampling over ${reading.periodS ?? 1} s: QEMU's averaged dirty rate, not the speed of a write burst.`),
   };
 }
+
+/** The share of a NIC's nominal speed a migration stream is taken to get at most, and at least, without history. */
+export const NIC_LIKELY_SHARE = 0.9;
+export const NIC_LOW_SHARE = 0.5;
+
+/**
+ * The link a migration gets, with the NIC that carries it to the destination (`ethtool`'s speed) as what it cannot
+ * exceed. Measured runs between the hosts that were not capped say what it really gives and stay as they are (only
+ * bounded by the NIC). Runs that all ran at their cap say only "at least": the NIC then gives the upper end, and the
+ * likely value is the NIC's 90 % unless the runs showed more. Without runs, the NIC alone: 50-100 % of it, likely 90 %
+ * (a stream rarely gets all of a link; a slow CPU or TLS gets less, which only history shows).
+ */
+export function linkWithNic(link: Estimate | undefined, lowerBoundOnly: boolean, nic: { readonly iface: string; readonly megabitsPerSecond: number }): Estimate {
+  const n = (nic.megabitsPerSecond * 1e6) / 8;
+  const nicText = `${nic.iface} runs at ${nic.megabitsPerSecond} Mb/s`;
+  if (link === undefined) return estimate(NIC_LIKELY_SHARE * n, NIC_LOW_SHARE * n, n, 'link', `${nicText} (no earlier run between these hosts): a stream is taken to get 50-100 % of it.`);
+  if (!lowerBoundOnly) {
+    const high = Math.min(link.high, n);
+    return { ...link, high: Math.max(high, link.value), basis: `${link.basis} At most what ${nicText} carries.` };
+  }
+  const low = Math.min(link.low, n);
+  const value = Math.max(link.value, NIC_LIKELY_SHARE * n);
+  return estimate(value, low, Math.max(n, value), 'link', `${link.basis} ${nicText}: that is the upper end, and 90 % of it the likely value.`);
+}

@@ -61,6 +61,11 @@ function source(xml: string, dirtyMb = 5): CommandRunner & { calls: string[] } {
     calls,
     run: async (argv) => {
       const words = argv.filter((w) => w !== 'env' && !w.startsWith('LC_ALL'));
+      if (words[0] === 'ip' || words[0] === 'ethtool') {
+        calls.push(words.join(' '));
+        const file = words[0] === 'ip' ? join('ip', 'route-get-direct.txt') : join('ethtool', 'settings-veth.txt');
+        return ok(out(readFileSync(join(__dirname, '..', 'fixtures', file), 'utf8')));
+      }
       calls.push(words.slice(3).join(' '));
       const verb = words[3];
       if (verb === 'dominfo') return ok(out(DOMINFO));
@@ -123,10 +128,26 @@ describe('ferry.migrations.predictInputs', () => {
     expect(r.value.basisRunIds).toEqual(['r0', 'r1', 'r2', 'r3', 'r4']);
   });
 
+  it('bounds the link by the NIC on the route to the destination; runs that all hit their cap say only "at least"', async () => {
+    const runner = source(XML_TCG);
+    const r = await channel(journal([]), runner)(input, ctx);
+    if (!r.ok) throw new Error(r.error.message);
+    expect(runner.calls).toEqual(expect.arrayContaining([`ip -j route get to ${hostView('h2').record.address}`, 'ethtool eth0']));
+    // 10000 Mb/s = 1.25e9 B/s; without history 50-100 % of it, likely 90 %.
+    expect(r.value.linkBytesPerSecond).toMatchObject({ value: 1.125e9, low: 0.625e9, high: 1.25e9, source: 'link' });
+    const capped = await channel(journal([labRecord('plain-8-abort', 'run-plain', NOW - 3600_000)]), source(XML_TCG))(input, ctx);
+    if (!capped.ok) throw new Error(capped.error.message);
+    // The run at 8 MiB/s hit its cap: the link is at least that, at most the NIC.
+    const link = capped.value.linkBytesPerSecond;
+    expect(link?.low).toBeGreaterThan(7.9 * MiB);
+    expect(link?.low).toBeLessThan(8.1 * MiB);
+    expect([link?.value, link?.high]).toEqual([1.125e9, 1.25e9]);
+  });
+
   it('never runs domdirtyrate-calc on a TCG domain', async () => {
     const runner = source(XML_TCG);
     const r = await channel(journal([]), runner)(input, ctx);
-    expect(runner.calls.map((c) => c.split(' ')[0])).toEqual(['dominfo', 'dumpxml']);
+    expect(runner.calls.map((c) => c.split(' ')[0])).toEqual(['dominfo', 'dumpxml', 'ip', 'ethtool']);
     expect(r.ok && r.value.notes.join(' ')).toMatch(/TCG.*KVM domains only/);
   });
 

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  linkWithNic,
   combineRuns,
   estimateFromRun,
   judgeDirtyRate,
@@ -242,5 +243,23 @@ describe('domdirtyrate-calc', () => {
     expect(alone.use?.source).toBe('dirtyrate-calc');
     expect(alone.use?.value).toBe(5 * MiB);
     expect(judgeDirtyRate({ mibPerSecond: 0, mode: 'page-sampling' }, undefined).use).toBeUndefined();
+  });
+});
+
+describe('linkWithNic', () => {
+  const nic = { iface: 'eth0', megabitsPerSecond: 1000 };
+  const n = 125e6;
+  const measured = { value: 100e6, low: 90e6, high: 140e6, source: 'history' as const, basis: '2 runs.' };
+
+  it('keeps what uncapped runs measured, bounded by the NIC', () => {
+    expect(linkWithNic(measured, false, nic)).toMatchObject({ value: 100e6, low: 90e6, high: n, source: 'history' });
+  });
+
+  it('takes the NIC as the upper end (and 90 % of it as likely) when the runs only say "at least"', () => {
+    expect(linkWithNic({ ...measured, value: 8e6, low: 8e6, high: 32e6 }, true, nic)).toMatchObject({ value: 0.9 * n, low: 8e6, high: n, source: 'link' });
+  });
+
+  it('without runs: 50-100 % of the NIC, likely 90 %', () => {
+    expect(linkWithNic(undefined, false, nic)).toMatchObject({ value: 0.9 * n, low: 0.5 * n, high: n, source: 'link' });
   });
 });

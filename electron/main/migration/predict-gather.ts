@@ -10,6 +10,7 @@ import { ferryError, type FerryError } from '../../../shared/errors';
 import { virshDominfo } from '../../../shared/commands';
 import { dumpxmlMigratable } from '../../../shared/commands/preflight';
 import { virshDirtyRateCalc, virshDomstatsDirtyRate } from '../../../shared/commands/dirtyrate';
+import { ethtoolSettings, ipRouteGet } from '../../../shared/commands/network';
 import { migrationsPredictInputs } from '../../../shared/ipc/contract';
 import type { HostView } from '../../../shared/inventory/types';
 import type { PredictionInputs } from '../../../shared/migration/predict-schema';
@@ -19,6 +20,7 @@ import {
   HISTORY_MAX_AGE_MS,
   HISTORY_MAX_RUNS,
   judgeDirtyRate,
+  linkWithNic,
   mayCalcDirtyRate,
   type EstimatorRun,
   type RunEstimates,
@@ -37,6 +39,8 @@ export interface PredictGatherInput {
   readonly vm: string;
   readonly sourceHostId: string;
   readonly destinationHostId: string;
+  /** Where the source reaches the destination: the NIC on that route bounds the link. */
+  readonly destinationAddress?: string;
 }
 
 /** The journal as the gatherer reads it: heads listed (samples left out), the few runs used read whole. */
@@ -135,6 +139,24 @@ async function measureDirtyRate(vm: string, deps: PredictGatherDeps) {
   return last;
 }
 
+/** The source's NIC on the route to the destination and its speed (`ip route get`, `ethtool`); undefined when unknown. */
+async function routeNic(address: string, deps: PredictGatherDeps, notes: string[]): Promise<{ iface: string; megabitsPerSecond: number } | undefined> {
+  const opts = deps.signal ? { signal: deps.signal } : {};
+  const routeCmd = ipRouteGet(address);
+  const route = routeCmd.ok ? await runCommand(deps.source, routeCmd.value, opts) : routeCmd;
+  if (!route.ok) {
+    notes.push(`The route to ${address} is not known (${route.error.message}): the link's speed comes from history only.`);
+    return undefined;
+  }
+  const ethCmd = ethtoolSettings(route.value.dev);
+  const eth = ethCmd.ok ? await runCommand(deps.source, ethCmd.value, opts) : ethCmd;
+  if (!eth.ok || eth.value.speed?.known !== true) {
+    notes.push(`${route.value.dev}'s speed is not known${eth.ok ? ' (ethtool reports none)' : ` (${eth.error.message})`}: the link's speed comes from history only.`);
+    return undefined;
+  }
+  return { iface: route.value.dev, megabitsPerSecond: eth.value.speed.megabitsPerSecond };
+}
+
 export async function gatherPredictionInputs(input: PredictGatherInput, deps: PredictGatherDeps): Promise<PredictionInputs> {
   const notes: string[] = [];
   const domain = await domainFacts(input.vm, deps, notes);
@@ -144,6 +166,12 @@ export async function gatherPredictionInputs(input: PredictGatherInput, deps: Pr
   if (domain.memoryBytes !== undefined) {
     const m = domain.memoryBytes;
     inputs = { ...inputs, memoryBytes: { value: m, low: m, high: m, source: 'domain', basis: `virsh dominfo on the source: ${Math.round(m / 1048576)} MiB.` } };
+  }
+  const nic = input.destinationAddress === undefined ? undefined : await routeNic(input.destinationAddress, deps, notes);
+  if (nic) {
+    const route = runs.filter((r) => r.sourceHostId === input.sourceHostId && r.destinationHostId === input.destinationHostId);
+    const lowerBoundOnly = route.length > 0 && route.every((r) => r.capLimited);
+    inputs = { ...inputs, linkBytesPerSecond: linkWithNic(inputs.linkBytesPerSecond, lowerBoundOnly, nic) };
   }
   if (!runs.some((r) => r.vm === input.vm)) {
     inputs = { ...inputs, notes: [...inputs.notes, `No earlier run of ${input.vm} in the journal: its working set and write speed are not known (run a trial pre-copy or migrate it once).`] };
@@ -181,7 +209,7 @@ export function predictHandlers(d: PredictHandlerDeps): Pick<IpcHandlers, typeof
       if (!source || !destination) return err(ferryError('inventory.not-found', `No such host: ${!source ? input.sourceHostId : input.destinationHostId}.`));
       if (source.record.id === destination.record.id) return err(ferryError('input.invalid', 'The source and the destination are the same host.'));
       return ok(
-        await gatherPredictionInputs(input, {
+        await gatherPredictionInputs({ ...input, destinationAddress: destination.record.address }, {
           history: d.history,
           source: d.runner(source),
           now: (d.now ?? Date.now)(),
