@@ -124,6 +124,45 @@ describe('simulatePrecopy: hand-computed runs', () => {
   });
 });
 
+describe('--timeout', () => {
+  // The never-converging guest above (20 MiB/s over 50 MiB at 10 MiB/s): pass 1 98 MiB in 9.8 s, leaving
+  // 2 + 50 - 2 x 50 / 100 = 51 MiB; pass 2 49 MiB in 4.9 s; then every pass re-sends 48 MiB in 4.8 s with 50 MiB
+  // pending after each: passes start at 0, 9.8, 14.7, 19.5, 24.3, 29.1 s. The 30 s timeout fires 0.9 s into pass 6:
+  // 9 MiB sent of its 50, 41 unsent; 20 x 0.9 = 18 MiB written, overlapping 41 x 18 / 50 = 14.76: 44.24 MiB pending.
+  const never: SimParams = { ...plain, writeBytesPerSecond: 20 * MiB };
+  const atTimeout = 41 + 18 - 14.76;
+
+  it('suspend: the guest pauses and the rest goes without new writes, all of it downtime', () => {
+    const r = simulatePrecopy({ ...never, timeout: { seconds: 30, action: 'suspend' } });
+    // Paused, QEMU still sends 1 MiB chunks at the cap until less than 3 MiB is left (42 chunks, 2.24 MiB), then
+    // the rest at the 100 MiB/s link.
+    const downtime = (42 / 10) * 1000 + (2.24 / 100) * 1000 + DEVICE_STATE_MS;
+    expect(r.stop).toBe('timeout-suspend');
+    expect(r.passes).toBe(6);
+    expect(r.finalBytes / MiB).toBeCloseTo(atTimeout, 6);
+    expect(r.downtimeMs).toBeCloseTo(downtime, 4);
+    expect(r.totalMs).toBeCloseTo(30000 + downtime, 4);
+  });
+
+  it('postcopy: the switch comes at the timeout and the rest moves at the link', () => {
+    const r = simulatePrecopy({ ...never, timeout: { seconds: 30, action: 'postcopy' } });
+    expect(r.stop).toBe('timeout-postcopy');
+    expect(r.ending).toBe('post-copy');
+    expect(r.downtimeMs).toBe(DEVICE_STATE_MS);
+    expect(r.totalMs).toBeCloseTo(30000 + DEVICE_STATE_MS + (atTimeout / 100) * 1000, 4);
+  });
+
+  it('predict says the timeout pauses the guest, and still offers what avoids it', () => {
+    const p = predicted(vmd(MiBps(30, 25, 35)), { live: true, bandwidthMiBps: 8, timeoutSec: 30 });
+    expect(p.outcome.ending).toBe('pre-copy');
+    expect(p.outcome.downtimeMs?.value).toBeGreaterThan(1000);
+    expect(p.sentence).toMatch(/^The --timeout pauses the guest after 30 s and the copy finishes with it paused: done in about 3\d s/);
+    const cap = p.changes[0]?.change.bandwidthMiBps ?? 0;
+    expect(cap).toBeGreaterThan(16);
+    expect(p.changes[0]?.outcome.downtimeMs?.high).toBeLessThan(300);
+  });
+});
+
 describe('auto-converge as QEMU 7.2 throttles', () => {
   const ac = { initialPercent: 20, incrementPercent: 10 };
 
@@ -233,6 +272,11 @@ describe('the lab vmd cells', () => {
     expect(down).toBeLessThanOrEqual(2000);
     expect(predicted(vmd(MiBps(30, 10, 35)), { ...options(16), maxDowntimeMs: down }).outcome.converges).toBe('yes');
     expect(p.changes[3]?.label).toContain('if the network fails during post-copy the guest is lost');
+  });
+
+  it('offers no post-copy that libvirt would refuse with the other options (parallel connections)', () => {
+    const p = predicted(vmd(MiBps(30, 10, 35)), { ...options(16), parallel: true });
+    expect(p.changes.map((c) => Object.keys(c.change).sort().join('+'))).toEqual(['bandwidthMiBps', 'maxDowntimeMs', 'autoConverge']);
   });
 
   it('auto-converge on vmd at 8 MiB/s converges with the throttle it names', () => {
