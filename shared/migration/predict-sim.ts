@@ -57,6 +57,11 @@ export interface SimParams {
   readonly postcopyAfterPrecopy?: boolean;
   /** The post-copy phase's rate, bytes/s; default: the link. */
   readonly postcopyBytesPerSecond?: number;
+  /**
+   * --timeout: this long after the start virsh pauses the guest (`suspend`: the copy then finishes without new
+   * writes, all of it downtime) or switches to post-copy.
+   */
+  readonly timeout?: { readonly seconds: number; readonly action: 'suspend' | 'postcopy' };
   /** Not live (no --live): libvirt pauses the guest before the copy, so nothing is dirtied and it all is downtime. */
   readonly paused?: boolean;
 }
@@ -74,9 +79,13 @@ export interface SimPass {
 
 export type SimEnding = 'pre-copy' | 'auto-converge' | 'post-copy' | 'never';
 
+/** Why the guest stopped: the run converged, or the --timeout paused it (`suspend`). */
+export type SimStop = 'converged' | 'timeout-suspend' | 'timeout-postcopy' | 'postcopy-after-precopy' | 'never';
+
 export interface SimResult {
   readonly converged: boolean;
   readonly ending: SimEnding;
+  readonly stop: SimStop;
   /** Passes that ran before the switch-over (for "never": those within the time limit). */
   readonly passes: number;
   /** Setup + passes + downtime (+ the post-copy phase), ms; for "never": the time limit. */
@@ -134,6 +143,26 @@ export function simulatePrecopy(p: SimParams): SimResult {
     }
     const leftover = pending - passSent;
     const seconds = passSent / B;
+    if (p.timeout && t + seconds >= p.timeout.seconds && p.paused !== true) {
+      // The timeout fires inside this pass: what is pending then is the unsent part joined with what was written.
+      const into = Math.max(0, p.timeout.seconds - t);
+      const sentSoFar = Math.min(passSent, into * B);
+      const unsent = pending - sentSoFar;
+      const dirtiedSoFar = Math.min(W, w * (1 - throttle / 100) * into);
+      const poolSoFar = pass === 1 ? Math.max(p.firstPassBytes, W, 1) : Math.max(W, unsent, dirtiedSoFar, 1);
+      const atTimeout = unsent + dirtiedSoFar - (unsent * dirtiedSoFar) / poolSoFar;
+      log.push({ pass, sentBytes: sentSoFar, seconds: into, throttlePercent: throttle, startBytes: pending });
+      sent += sentSoFar;
+      t += into;
+      if (p.timeout.action === 'postcopy') {
+        const pcRate = Math.max(Math.min(p.postcopyBytesPerSecond ?? link, link), 1);
+        return end('post-copy', 'timeout-postcopy', pass, t, DEVICE_STATE_MS, atTimeout / pcRate, sent + atTimeout, atTimeout);
+      }
+      // Paused: QEMU keeps sending at the cap until less than the threshold is left, then the rest uncapped.
+      const capped = atTimeout >= threshold ? Math.min(atTimeout, (Math.floor((atTimeout - threshold) / chunk) + 1) * chunk) : 0;
+      const downtimeMs = (capped / B) * 1000 + ((atTimeout - capped) / link) * 1000 + DEVICE_STATE_MS;
+      return end(throttle > 0 ? 'auto-converge' : 'pre-copy', 'timeout-suspend', pass, t, downtimeMs, 0, sent + atTimeout, atTimeout);
+    }
     log.push({ pass, sentBytes: passSent, seconds, throttlePercent: throttle, startBytes: pending });
     if (sentInWindow < 0 && t + seconds >= NEVER_DATA_WINDOW_SECONDS) {
       sentInWindow = sent + passSent * Math.max(0, Math.min(1, (NEVER_DATA_WINDOW_SECONDS - t) / Math.max(seconds, 1e-9)));
@@ -167,13 +196,13 @@ export function simulatePrecopy(p: SimParams): SimResult {
       // libvirt asks for the switch at the first pass event; the guest then runs on the destination and pulls or
       // receives the rest uncapped (or at the post-copy cap): nothing is dirtied on the source any more.
       const pcRate = Math.max(Math.min(p.postcopyBytesPerSecond ?? link, link), 1);
-      return end('post-copy', pass, t, DEVICE_STATE_MS, pending / pcRate, sent + pending, pending);
+      return end('post-copy', 'postcopy-after-precopy', pass, t, DEVICE_STATE_MS, pending / pcRate, sent + pending, pending);
     }
     if (pending < threshold) {
       const finalMs = (pending / link) * 1000 + DEVICE_STATE_MS;
       const downtimeMs = p.paused === true ? t * 1000 + finalMs : finalMs;
-      if (p.paused === true) return end('pre-copy', pass, 0, downtimeMs, 0, sent + pending, pending);
-      return end(throttle > 0 ? 'auto-converge' : 'pre-copy', pass, t, downtimeMs, 0, sent + pending, pending);
+      if (p.paused === true) return end('pre-copy', 'converged', pass, 0, downtimeMs, 0, sent + pending, pending);
+      return end(throttle > 0 ? 'auto-converge' : 'pre-copy', 'converged', pass, t, downtimeMs, 0, sent + pending, pending);
     }
 
     if (pending < lowest * 0.999) {
@@ -189,6 +218,7 @@ export function simulatePrecopy(p: SimParams): SimResult {
       return {
         converged: false,
         ending: 'never',
+        stop: 'never',
         passes: pass,
         totalMs,
         downtimeMs: 0,
@@ -202,10 +232,11 @@ export function simulatePrecopy(p: SimParams): SimResult {
     }
   }
 
-  function end(ending: SimEnding, passes: number, atS: number, downtimeMs: number, afterS: number, data: number, finalBytes: number): SimResult {
+  function end(ending: SimEnding, stop: SimStop, passes: number, atS: number, downtimeMs: number, afterS: number, data: number, finalBytes: number): SimResult {
     return {
       converged: true,
       ending,
+      stop,
       passes,
       totalMs: atS * 1000 + downtimeMs + afterS * 1000,
       downtimeMs,

@@ -27,14 +27,16 @@
  *   it (no throttle to raise), never converges.
  * - Without --live libvirt pauses the guest before the copy: nothing is dirtied and the whole copy is downtime. An
  *   offline migration copies no memory.
- * Not modelled: compression, parallel connections, --timeout actions, disk copy, a manual post-copy switch.
+ * - --timeout: at that time the guest is paused (the copy then finishes at the cap without new writes, all of it
+ *   downtime) or switched to post-copy.
+ * Not modelled: compression, parallel connections, disk copy, a manual post-copy switch.
  *
  * Ranges: the model runs at the point values and at the two corners of the inputs' ranges (pessimistic: big working
  * set, fast writes, big first pass, slow link, slow setup; optimistic: the opposite). Each figure's range spans the
  * runs that end; the call is `yes` when all end, `no` when none does, `uncertain` otherwise (naming the input that
  * decides, found by moving one input at a time).
  */
-import type { MigrationOptions } from './options';
+import { validateMigrationOptions, type MigrationOptions } from './options';
 import type {
   Estimate,
   OptionChange,
@@ -116,6 +118,7 @@ function paramsAt(k: Known, options: MigrationOptions, corner: Corner, override?
     ...(options.postcopyAfterPrecopy === true ? { postcopyAfterPrecopy: true } : {}),
     ...(options.postcopyBandwidthMiBps !== undefined ? { postcopyBytesPerSecond: options.postcopyBandwidthMiBps * MiB } : {}),
     ...(options.live !== true ? { paused: true } : {}),
+    ...(options.timeoutSec !== undefined && options.live === true ? { timeout: { seconds: options.timeoutSec, action: options.timeoutAction ?? 'suspend' } } : {}),
   };
 }
 
@@ -240,12 +243,16 @@ function sentence(k: Known, options: MigrationOptions, ev: Evaluation): string {
   const o = ev.outcome;
   const pt = ev.point;
   if (pt.ending === 'post-copy') {
-    const switchMs = ev.params.setupMs + (pt.log[0]?.seconds ?? 0) * 1000;
+    const switchMs = ev.params.setupMs + pt.log.reduce((sum, l) => sum + l.seconds, 0) * 1000;
     const total = o.totalTimeMs ? secsRange(o.totalTimeMs) : 'an unknown time';
-    return `Switches to post-copy after the first pass (about ${secs(switchMs)}), done in ${total}, pause about ${msText(pt.downtimeMs)}; if the network fails during post-copy the guest is lost.`;
+    const when = pt.stop === 'timeout-postcopy' ? 'at the --timeout' : 'after the first pass';
+    return `Switches to post-copy ${when} (about ${secs(switchMs)}), done in ${total}, pause about ${msText(pt.downtimeMs)}; if the network fails during post-copy the guest is lost.`;
   }
   if (ev.params.paused === true && o.totalTimeMs && o.downtimeMs) {
     return `Not live: the guest is paused for the whole copy, ${secsRange(o.downtimeMs)}, done in ${secsRange(o.totalTimeMs)} (${mib(ev.params.firstPassBytes)} MiB at ${mibs(ev.params.bandwidthBytesPerSecond)}).`;
+  }
+  if (pt.stop === 'timeout-suspend' && o.totalTimeMs && o.downtimeMs) {
+    return `The --timeout pauses the guest after ${secs((ev.params.timeout?.seconds ?? 0) * 1000)} and the copy finishes with it paused: done in ${secsRange(o.totalTimeMs)}, downtime ${secsRange(o.downtimeMs)}: ${physics(k, ev)}.`;
   }
   let atPoint: string;
   if (!pt.converged) {
@@ -273,7 +280,7 @@ export function predict(inputs: PredictionInputs, options: MigrationOptions): Pr
   const k = knownInputs(inputs);
   if (missing.length > 0 || !k) return cannotPredict(inputs, missing);
   const ev = evaluate(k, options);
-  const changes = ev.outcome.converges === 'yes' ? [] : changesFor(k, options, ev);
+  const changes = changesFor(k, options, ev);
   let text = sentence(k, options, ev);
   const capNote = ev.outcome.converges !== 'yes' ? linkNote(k, options, changes) : undefined;
   if (capNote) text = `${text} ${capNote}`;
@@ -327,8 +334,14 @@ export function smallestChanges(inputs: PredictionInputs, options: MigrationOpti
   return changesFor(k, options, evaluate(k, options));
 }
 
+/** Ended by converging (or post-copy), not by the --timeout pausing the guest for the rest of the copy. */
+const endsWell = (r: SimResult): boolean => r.converged && r.stop !== 'timeout-suspend';
+const runsOf = (ev: Evaluation) => [ev.point, ev.pessimistic, ev.optimistic];
+/** Whether a remedy is wanted: some corner does not converge, or the --timeout pauses the guest somewhere. */
+const needsChange = (ev: Evaluation): boolean => !runsOf(ev).every(endsWell);
+
 const convergesEverywhere = (k: Known, options: MigrationOptions): boolean =>
-  (['pessimistic', 'point', 'optimistic'] as const).every((c) => simulatePrecopy(paramsAt(k, options, c)).converged);
+  (['pessimistic', 'point', 'optimistic'] as const).every((c) => endsWell(simulatePrecopy(paramsAt(k, options, c))));
 
 /** The smallest whole value in [lo, hi] for which ok() holds, assuming ok is monotone; undefined if hi fails. */
 function smallestWhole(lo: number, hi: number, ok: (x: number) => boolean): number | undefined {
@@ -346,9 +359,14 @@ function smallestWhole(lo: number, hi: number, ok: (x: number) => boolean): numb
 }
 
 function changesFor(k: Known, options: MigrationOptions, current: Evaluation): PredictedChange[] {
-  if (current.outcome.converges === 'yes') return [];
+  if (!needsChange(current)) return [];
   const out: PredictedChange[] = [];
   const with_ = (change: OptionChange): MigrationOptions => ({ ...options, ...change });
+  // A remedy libvirt would refuse with the rest of the options (post-copy with parallel connections) is no remedy;
+  // errors the options already have are not the remedy's.
+  const errorsOf = (o: MigrationOptions) => validateMigrationOptions(o).filter((e) => e.severity === 'error').map((e) => e.message);
+  const before = new Set(errorsOf(options));
+  const allowed = (change: OptionChange) => errorsOf(with_(change)).every((m) => before.has(m));
 
   // A higher cap, while the link (at its slowest) can carry it.
   const linkMiB = k.link ? Math.floor(k.link.low / MiB) : UNKNOWN_LINK_SEARCH_MiBps;
@@ -380,9 +398,9 @@ function changesFor(k: Known, options: MigrationOptions, current: Evaluation): P
     }
   }
 
-  if (options.autoConverge !== true) {
+  if (options.autoConverge !== true && allowed({ autoConverge: true })) {
     const ev = evaluate(k, with_({ autoConverge: true }));
-    if (ev.outcome.converges !== 'no') {
+    if (runsOf(ev).some(endsWell)) {
       const when = ev.point.throttleReachedMs !== undefined ? ` after about ${secs(ev.point.throttleReachedMs)}` : '';
       out.push({
         change: { autoConverge: true },
@@ -392,9 +410,9 @@ function changesFor(k: Known, options: MigrationOptions, current: Evaluation): P
     }
   }
 
-  if (options.postcopyAfterPrecopy !== true) {
+  if (options.postcopyAfterPrecopy !== true && allowed({ postcopy: true, postcopyAfterPrecopy: true })) {
     const ev = evaluate(k, with_({ postcopy: true, postcopyAfterPrecopy: true }));
-    if (ev.outcome.converges !== 'no') {
+    if (runsOf(ev).some(endsWell)) {
       out.push({
         change: { postcopy: true, postcopyAfterPrecopy: true },
         label: `Post-copy after the first pass: ${timeWords(ev)}, pause about ${msText(ev.point.downtimeMs)}; if the network fails during post-copy the guest is lost.`,
