@@ -32,6 +32,8 @@ import { ProfileStore, profileHandlers } from './migration/profiles';
 import { Journal } from './migration/journal';
 import { MigrationEngine, type EngineHostAccess } from './migration/engine';
 import { migrationHandlers } from './migration/handlers';
+import { runTrial } from './migration/trial';
+import { trialHandler } from './migration/trial-handler';
 import { runPreflight, type PreflightHostAccess } from './migration/preflight';
 import { execRunner, virshRunner } from './remote/ssh-runner';
 import type { SshTarget } from './ssh/errors';
@@ -233,6 +235,8 @@ async function assemble(o: FerryMainOptions, lock: DataDirLock): Promise<FerryMa
           { hosts: preflightHosts, now: wallClock },
         ),
     }),
+    // A trial pre-copy runs through the engine (journalled like any migration) and checks the hosts on its pool.
+    ...trialHandler({ hosts: () => inventory.views(), run: (req) => runTrial({ engine, exec: (h) => engineHosts.exec(h), clock }, req) }),
     ...pathHandlers(networkDeps),
     ...auditHandlers(networkDeps),
     ...tuningHandlers(networkDeps),

@@ -167,7 +167,7 @@ export async function runTrial(deps: TrialDeps, req: TrialRequest): Promise<Tria
         }),
       );
     }
-    const why = stoppedBy === 'passes' ? `after pass ${passes} ended` : stoppedBy === 'max-time' ? 'at its time limit' : 'by someone else';
+    const why = stoppedBy === 'passes' ? `in pass ${m.passesSeen}, once pass ${passes} had ended` : stoppedBy === 'max-time' ? `in pass ${m.passesSeen}, at its time limit` : `in pass ${m.passesSeen}, by someone else`;
     return answer({
       outcome: 'aborted',
       ...common,
@@ -175,7 +175,7 @@ export async function runTrial(deps: TrialDeps, req: TrialRequest): Promise<Tria
       ...m,
       stoppedBy,
       verification,
-      message: `Trial of ${req.vm} ${req.source.name} -> ${req.destination.name} at ${capMiBps} MiB/s: ${m.passesSeen} pass(es) watched, aborted ${why} (${cost}); ${req.vm} runs on ${req.source.name}, nothing is left on ${req.destination.name}.`,
+      message: `Trial of ${req.vm} ${req.source.name} -> ${req.destination.name} at ${capMiBps} MiB/s: aborted ${why} (${cost}); ${req.vm} runs on ${req.source.name}, nothing is left on ${req.destination.name}.`,
     });
   }
   const transferred = rec.samples.some((s) => s.info?.memoryTotalBytes !== undefined);

@@ -22,6 +22,7 @@ import { inventoryHandlers } from '../../../electron/main/inventory/handlers';
 import { planHandler } from '../../../electron/main/migration/plan';
 import { profileHandlers, type ProfileSource } from '../../../electron/main/migration/profile-handlers';
 import { migrationHandlers } from '../../../electron/main/migration/handlers';
+import { trialHandler } from '../../../electron/main/migration/trial-handler';
 import { reportChannels, type ImportedReports } from '../../../electron/main/reports/channels';
 import type { ImportedEntry } from '../../../electron/main/reports/imported-store';
 import type { FerryApi } from '../store/ports';
@@ -124,6 +125,7 @@ export function createFakeApi(o: FakeOptions = {}): FakeApi {
     ...planHandler({ hosts }),
     ...profileHandlers(memoryProfiles()),
     ...migrationHandlers({ engine, history: noDiskHistory, hosts, now: wall, preflight: async (input) => fakePreflight(input) }),
+    ...trialHandler({ hosts, run: (req) => engine.trial(req) }),
     ...fakeNetworkHandlers({ hosts, engine, now: wall }),
     ...reportChannels({
       wallClock: wall,
