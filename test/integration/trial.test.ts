@@ -43,6 +43,11 @@ describe.skipIf(!lab)('trial pre-copy on the lab', () => {
     expect(passes.has(1) && passes.has(2)).toBe(true);
     expect(rec?.samples.length).toBe(samples.length);
     if (rec) expect(recordView(rec).purpose).toBe('trial');
+    // Why it stopped, and the checks after the abort with what the hosts said.
+    expect(rec?.events.filter((e) => e.kind === 'trial').map((e) => e.message)).toEqual([
+      expect.stringMatching(/^Trial pre-copy: pass 2 has ended \(pass \d+ began\); aborting it as planned\.$/),
+      'Trial checked on both hosts: vmd runs on hvA; hvB holds no domain named vmd; no job left for vmd on hvA.',
+    ]);
     console.log(
       `trial vmd hvA->hvB at 8 MiB/s, 2 passes: wall ${wall} ms (job ${result.durationMs} ms), ${(result.bytesSent / MiB).toFixed(1)} MiB sent, ${result.samples} samples, passes seen ${result.passesSeen}\n${result.message}\n${result.verification.checks.map((c) => `  ${c.check}: ${c.evidence}`).join('\n')}`,
     );

@@ -3,12 +3,14 @@
 // as are a destination that refuses and an abort that does not take. Its cost before it runs, and the journal's
 // `purpose`.
 import { describe, expect, it } from 'vitest';
+import { until } from '../support/wait';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunOutput } from '../../electron/main/remote/run-command';
 import { JOURNAL_FILE, parseJournal, Journal } from '../../electron/main/migration/journal';
 import { buildRecords } from '../../electron/main/migration/record';
 import { recordView } from '../../electron/main/migration/handlers';
+import { runHead } from '../../renderer/src/store/migrationContract';
 import { runTrial, type TrialRequest } from '../../electron/main/migration/trial';
 import { parseVirshNames } from '../../shared/parsers/virsh-domain';
 import { trialCost, trialMaxMs, trialResultSchema } from '../../shared/migration/trial-schema';
@@ -112,12 +114,19 @@ describe('trial pre-copy', () => {
     const rec = buildRecords(parseJournal(readFileSync(join(dir, JOURNAL_FILE), 'utf8')).lines).find((r) => r.id === 't1');
     expect(rec?.start?.purpose).toBe('trial');
     expect(rec?.state).toBe('aborted');
-    if (rec) expect(recordView(rec).purpose).toBe('trial');
+    if (rec) expect(runHead(recordView(rec)).purpose).toBe('trial');
+    // Why it stopped and what the hosts said after, in the history.
+    const notes = rec?.events.filter((e) => e.kind === 'trial') ?? [];
+    expect(notes.map((e) => e.message)).toEqual([
+      'Trial pre-copy: pass 2 has ended (pass 3 began); aborting it as planned.',
+      'Trial checked on both hosts: vmd runs on hvA; hvB holds no domain named vmd; no job left for vmd on hvA.',
+    ]);
+    expect(notes[1]?.detail).toMatch(/^ok  `virsh domstate --reason vmd` on hvA: running \(booted\)\nok  `virsh list --all --name` on hvB: \(no domain\)\nok  /);
   });
 
   it('reports a run that completed on its own, and where the VM is now', async () => {
     const hosts = trialHosts({ completesAt: 2 });
-    const { result } = await trial(hosts, { passes: 3 });
+    const { result, engine } = await trial(hosts, { passes: 3 });
     expect(result.outcome).toBe('completed');
     if (result.outcome !== 'completed') return;
     expect(result.where).toEqual({ host: 'hvB', state: 'running (migrated)' });
@@ -125,6 +134,7 @@ describe('trial pre-copy', () => {
     expect(result.message).toMatch(/vmd is running \(migrated\) on hvB, not defined there \(transient\); hvA keeps its definition/);
     expect(result.bytesSent).toBeCloseTo(86.941 * MiB, -3);
     expect(hosts.calls.some((c) => c.includes('domjobabort'))).toBe(false);
+    expect(engine.record('t1')?.events.at(-1)).toMatchObject({ kind: 'trial', message: expect.stringMatching(/completed on its own before Ferry stopped it: vmd is running \(migrated\) on hvB/) });
   });
 
   it('an abort the destination does not show undone is an error value, with the evidence', async () => {
@@ -156,6 +166,33 @@ describe('trial pre-copy', () => {
     expect(result).toMatchObject({ outcome: 'failed', code: 'not-ready' });
     expect(result.message).toMatch(/No trial was started: not so: hvB holds no domain named vmd/);
     expect(busy.calls.some((c) => c.includes(' migrate '))).toBe(false);
+  });
+
+  it('a trial found still running after a restart is aborted, not followed to its end', async () => {
+    let aborted = false;
+    const script: Script = (host, argv, signal) => {
+      const verb = argv[3];
+      if (verb === 'migrate') return new Promise<RunOutput>((resolve) => signal?.addEventListener('abort', () => resolve(out('', '', 1))));
+      if (verb === 'domjobabort') return (aborted = true), out('\n');
+      if (verb === 'domjobinfo' && argv.includes('--completed')) return out(NONE);
+      if (verb === 'domjobinfo') return out(aborted ? NONE : RUNNING(1));
+      if (verb === 'list') return out(host === 'hvA' ? LIST([' 1    vmd    running']) : LIST([]));
+      return out('\n');
+    };
+    const first = await engines.open(scriptedHosts(script), { newId: () => 't1' });
+    const s = await first.engine.start({ vm: 'vmd', source: hvA, destination: hvB, options: { live: true, p2p: true, bandwidthMiBps: 8 }, intervalMs: 50, purpose: 'trial' });
+    if (!s.ok) throw new Error(s.error.message);
+    await until(() => (first.engine.record('t1')?.samples.length ?? 0) >= 2, 'two samples');
+    await first.close(); // Ferry quits: the p2p job goes on in libvirtd
+
+    const hosts = scriptedHosts(script);
+    const second = await engines.open(hosts);
+    await second.engine.reconcile();
+    const rec = await second.engine.settled('t1');
+    expect(hosts.calls).toContain('hvA virsh virsh --connect qemu:///system domjobabort --domain vmd');
+    expect(rec?.state).toBe('aborted');
+    expect(rec?.events.map((e) => e.kind)).toEqual(expect.arrayContaining(['detached', 'reattached', 'trial', 'control']));
+    expect(rec?.events.find((e) => e.kind === 'trial')?.message).toBe('Trial pre-copy found still running after a restart: aborting it (a trial never moves vmd).');
   });
 
   it('says what it costs before it runs: bounded by the cap and the time limit', () => {

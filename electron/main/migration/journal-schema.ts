@@ -34,6 +34,7 @@ const EVENT_KINDS = [
   'post-copy-interrupted',
   'post-copy-resume',
   'post-copy-resume-failed',
+  'trial',
 ] as const;
 type MissingEventKind = Exclude<MigrationEventKind, (typeof EVENT_KINDS)[number]>;
 const eventKindsComplete: [MissingEventKind] extends [never] ? true : MissingEventKind = true;

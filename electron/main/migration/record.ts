@@ -95,7 +95,9 @@ export type MigrationEventKind =
   /** `virsh migrate --postcopy-resume` started (its `detail` is the command line); the record runs again. */
   | 'post-copy-resume'
   /** A resume failed (libvirt's words in `error`); the VM is still split and the record interrupted again. */
-  | 'post-copy-resume-failed';
+  | 'post-copy-resume-failed'
+  /** What a trial pre-copy did on purpose: why it stopped, and the checks after its abort (`detail`: the hosts' words). */
+  | 'trial';
 
 export interface MigrationEventPayload {
   readonly kind: MigrationEventKind;

@@ -43,7 +43,7 @@ export interface TrialRequest {
 }
 
 export interface TrialDeps {
-  readonly engine: Pick<MigrationEngine, 'start' | 'control' | 'record' | 'onUpdate' | 'settled' | 'isRunning'>;
+  readonly engine: Pick<MigrationEngine, 'start' | 'control' | 'record' | 'onUpdate' | 'settled' | 'isRunning' | 'note'>;
   /** Each check on its own exec channel of the host's pooled connection (the engine's). */
   readonly exec: (host: MigrationHostRef) => CommandRunner;
   readonly clock?: Clock;
@@ -111,9 +111,11 @@ export async function runTrial(deps: TrialDeps, req: TrialRequest): Promise<Tria
   if (!started.ok) return noSamples(failed('start-refused', `Ferry did not start the trial: ${started.error.message}`, { detail: started.error.message }));
   const id = started.value.id;
 
-  const stop = await watch(deps, clock, id, passes, capMiBps, req.maxMs);
+  const { stop, reached } = await watch(deps, clock, id, passes, capMiBps, req.maxMs);
   let abortError: FerryError | undefined;
   if (stop !== 'ended') {
+    const why = stop === 'passes' ? `pass ${passes} has ended (pass ${reached} began)` : `its time limit is reached (in pass ${reached})`;
+    await deps.engine.note(id, { kind: 'trial', message: `Trial pre-copy: ${why}; aborting it as planned.` });
     const aborted = await deps.engine.control(id, { kind: 'abort' });
     // A job that ended meanwhile (completed at that moment) refuses the abort: its record says how it ended.
     if (!aborted.ok && deps.engine.isRunning(id)) abortError = aborted.error;
@@ -125,6 +127,7 @@ export async function runTrial(deps: TrialDeps, req: TrialRequest): Promise<Tria
   if (settled === 'timeout' || rec === undefined || rec.state === 'running') {
     const verification = await check(deps, req);
     const why = abortError ? `the abort was refused (${firstErrorLine(abortError)})` : `the job was still running ${formatMilliseconds(deps.abortWaitMs ?? 30_000)} after the abort`;
+    await deps.engine.note(id, { kind: 'trial', message: `The trial's abort did not take: ${why}.`, detail: verification.checks.map((c) => c.evidence).join('\n') });
     return answer(
       failed('abort-failed', `The trial's abort did not take: ${why}. Check ${req.vm} on ${req.source.name} (migration ${id}) and abort it there if it still migrates.`, {
         id,
@@ -139,6 +142,7 @@ export async function runTrial(deps: TrialDeps, req: TrialRequest): Promise<Tria
 
   if (rec.state === 'completed') {
     const where = await whereNow(deps, req);
+    await deps.engine.note(id, { kind: 'trial', message: `The trial pre-copy completed on its own before Ferry stopped it: ${req.vm} is ${where.state} on ${where.host}, not defined there.` });
     return answer({
       outcome: 'completed',
       ...common,
@@ -153,6 +157,11 @@ export async function runTrial(deps: TrialDeps, req: TrialRequest): Promise<Tria
   }
 
   const verification = await verify(deps, clock, req);
+  await deps.engine.note(id, {
+    kind: 'trial',
+    message: verification.ok ? `Trial checked on both hosts: ${verification.checks.map((c) => c.title).join('; ')}.` : `Trial checked on both hosts: ${notSo(verification)}.`,
+    detail: verification.checks.map((c) => `${c.ok ? 'ok' : 'NOT OK'}  ${c.evidence}`).join('\n'),
+  });
   if (rec.events.some((e) => e.kind === 'vm-vanished')) {
     return answer(failed('vm-vanished', `${req.vm} disappeared from ${req.source.name} during the trial (destroyed or undefined by someone else?): ${rec.end?.message ?? ''}`.trim(), { id, verification, ...detail }));
   }
@@ -187,9 +196,20 @@ export async function runTrial(deps: TrialDeps, req: TrialRequest): Promise<Tria
   );
 }
 
-/** Resolves with why the trial stops watching: enough passes, the time limit, or the run's own end. */
-function watch(deps: TrialDeps, clock: Clock, id: string, passes: number, capMiBps: number, maxMs: number | undefined): Promise<'passes' | 'max-time' | 'ended'> {
+/**
+ * Resolves with why the trial stops watching (enough passes, the time limit, or the run's own end) and the highest
+ * pass sampled by then (a sample's update comes before its line is in the record).
+ */
+function watch(
+  deps: TrialDeps,
+  clock: Clock,
+  id: string,
+  passes: number,
+  capMiBps: number,
+  maxMs: number | undefined,
+): Promise<{ stop: 'passes' | 'max-time' | 'ended'; reached: number }> {
   const startedAt = clock.now();
+  let reached = 0;
   return new Promise((resolve) => {
     let timer: unknown;
     let limited = maxMs !== undefined;
@@ -206,8 +226,9 @@ function watch(deps: TrialDeps, clock: Clock, id: string, passes: number, capMiB
         limited = true;
         arm(trialMaxMs(memory, capMiBps));
       }
+      reached = Math.max(reached, iterationOf(u.sample));
       // Iteration n+1 has begun: pass n has ended.
-      if (iterationOf(u.sample) > passes) done('passes');
+      if (reached > passes) done('passes');
     });
     let finished = false;
     function done(why: 'passes' | 'max-time' | 'ended') {
@@ -215,13 +236,14 @@ function watch(deps: TrialDeps, clock: Clock, id: string, passes: number, capMiB
       finished = true;
       if (timer !== undefined) clock.clearTimeout(timer);
       unsubscribe();
-      resolve(why);
+      resolve({ stop: why, reached });
     }
     arm(maxMs ?? LIMIT_UNTIL_MEMORY_KNOWN_MS);
     // Anything that happened before the subscription (an end journalled at once, a sample already taken).
     const rec = deps.engine.record(id);
+    reached = Math.max(reached, ...(rec?.samples ?? []).map(iterationOf));
     if (rec && rec.state !== 'running') done('ended');
-    else if (rec?.samples.some((s) => iterationOf(s) > passes)) done('passes');
+    else if (reached > passes) done('passes');
     void deps.engine.settled(id).then(() => done('ended'));
   });
 }
