@@ -13,6 +13,9 @@ const MiB = 1024 * 1024;
 
 /** Below the cap of most migration networks, and on the lab under vmd's write speed: the run keeps passing. */
 export const TRIAL_DEFAULT_CAP_MIBPS = 8;
+/** The highest cap a trial picks by itself (a larger VM's first pass then takes longer than FIRST_PASS_MS). */
+export const TRIAL_MAX_DEFAULT_CAP_MIBPS = 64;
+const FIRST_PASS_MS = 30_000;
 export const TRIAL_DEFAULT_PASSES = 3;
 export const TRIAL_MAX_PASSES = 10;
 /**
@@ -110,6 +113,7 @@ export type TrialResult = z.infer<typeof trialResultSchema>;
 export interface TrialCostInputs {
   /** The VM's memory (what the first pass sends at most). */
   readonly memoryBytes: number;
+  /** Default trialDefaultCap of the memory. */
   readonly capMiBps?: number;
   readonly passes?: number;
   /** The time limit; default: trialMaxMs. */
@@ -131,6 +135,18 @@ export interface TrialCost {
 }
 
 /**
+ * The cap of a trial when none is asked for: 8 MiB/s, or more for a VM whose first pass would take over 30 s at 8
+ * (at most 64 MiB/s): at 8 MiB/s a 4 GiB VM would spend the whole time limit in its first pass and measure nothing.
+ * A higher cap does not let the trial complete (the 1 ms max downtime does not), and it measures dirty rates up to
+ * itself (the rate QEMU reports is pinned at the cap when the guest writes faster).
+ */
+export function trialDefaultCap(memoryBytes: number | undefined): number {
+  if (memoryBytes === undefined) return TRIAL_DEFAULT_CAP_MIBPS;
+  const needed = Math.ceil(memoryBytes / MiB / (FIRST_PASS_MS / 1000));
+  return Math.min(TRIAL_MAX_DEFAULT_CAP_MIBPS, Math.max(TRIAL_DEFAULT_CAP_MIBPS, needed));
+}
+
+/**
  * The time limit of a trial: twice what the first pass takes at most (the later passes each re-send what the guest
  * wrote meanwhile, less than the memory for a VM that can be predicted at all), plus the start, within 30 s..10 min.
  */
@@ -141,7 +157,7 @@ export function trialMaxMs(memoryBytes: number, capMiBps: number): number {
 
 /** Pure: what a trial costs at most, before the admin agrees to it. Every figure is a bound the trial keeps. */
 export function trialCost(inputs: TrialCostInputs): TrialCost {
-  const capMiBps = inputs.capMiBps ?? TRIAL_DEFAULT_CAP_MIBPS;
+  const capMiBps = inputs.capMiBps ?? trialDefaultCap(inputs.memoryBytes);
   const passes = inputs.passes ?? TRIAL_DEFAULT_PASSES;
   const maxMs = inputs.maxMs ?? trialMaxMs(inputs.memoryBytes, capMiBps);
   const firstPassMaxMs = Math.round((inputs.memoryBytes / (capMiBps * MiB)) * 1000);

@@ -11,9 +11,12 @@ import { JOURNAL_FILE, parseJournal, Journal } from '../../electron/main/migrati
 import { buildRecords } from '../../electron/main/migration/record';
 import { recordView } from '../../electron/main/migration/handlers';
 import { runHead } from '../../renderer/src/store/migrationContract';
+import { trialHandler } from '../../electron/main/migration/trial-handler';
+import { migrationsTrial } from '../../shared/ipc/contract';
+import { hostView } from './ipc-harness';
 import { runTrial, type TrialRequest } from '../../electron/main/migration/trial';
 import { parseVirshNames } from '../../shared/parsers/virsh-domain';
-import { trialCost, trialMaxMs, trialResultSchema } from '../../shared/migration/trial-schema';
+import { trialCost, trialDefaultCap, trialMaxMs, trialResultSchema } from '../../shared/migration/trial-schema';
 import { engineFixture, hvA, hvB, out, scriptedHosts, type Script } from './engine-fakes';
 
 const MiB = 1024 * 1024;
@@ -206,6 +209,35 @@ describe('trial pre-copy', () => {
     // A tiny VM still gets the 30 s floor; a huge one the 10 min ceiling.
     expect(trialMaxMs(16 * MiB, 64)).toBe(30_000);
     expect(trialMaxMs(64 * 1024 * MiB, 8)).toBe(600_000);
+    // Without a cap asked for: 8 MiB/s, more for a VM whose first pass would take over 30 s at 8, at most 64.
+    expect(trialDefaultCap(undefined)).toBe(8);
+    expect(trialDefaultCap(256 * MiB)).toBe(9);
+    expect(trialDefaultCap(128 * MiB)).toBe(8);
+    expect(trialDefaultCap(1024 * MiB)).toBe(35);
+    expect(trialDefaultCap(64 * 1024 * MiB)).toBe(64);
+    expect(trialCost({ memoryBytes: 1024 * MiB }).capMiBps).toBe(35);
+  });
+
+  it('the channel resolves the hosts, passes the destination\'s user and port, and picks the cap from the VM\'s memory', async () => {
+    const asked: TrialRequest[] = [];
+    const a = { ...hostView('a'), vms: [{ name: 'big', state: 'running' as const, memoryBytes: 4096 * MiB }] };
+    const b = { ...hostView('b'), record: { ...hostView('b').record, user: 'ferry', port: 2222 } };
+    const handlers = trialHandler({
+      hosts: () => [a, b],
+      run: async (req) => {
+        asked.push(req);
+        return { result: { outcome: 'failed', code: 'not-ready', message: 'not here', vm: req.vm, source: req.source.name, destination: req.destination.name, capMiBps: req.capMiBps ?? 0, passes: 3 }, samples: [] };
+      },
+    });
+    const call = handlers[migrationsTrial.id];
+    const ctx = { clientId: 't', transport: 'web' } as const;
+    expect((await call({ vm: 'big', sourceHostId: 'a', destinationHostId: 'b' }, ctx)).ok).toBe(true);
+    expect(asked[0]).toMatchObject({ vm: 'big', source: { id: 'a' }, destination: { id: 'b' }, destinationUser: 'ferry', destinationPort: 2222, capMiBps: 64 });
+    await call({ vm: 'small', sourceHostId: 'a', destinationHostId: 'b', capMiBps: 4, passes: 2 }, ctx);
+    expect(asked[1]).toMatchObject({ capMiBps: 4, passes: 2 });
+    expect(await call({ vm: 'big', sourceHostId: 'a', destinationHostId: 'x' }, ctx)).toMatchObject({ ok: false, error: { code: 'inventory.not-found' } });
+    expect(await call({ vm: 'big', sourceHostId: 'a', destinationHostId: 'a' }, ctx)).toMatchObject({ ok: false, error: { code: 'input.invalid' } });
+    expect(asked).toHaveLength(2);
   });
 
   it('reads `virsh list --all --name`: a name a line, spaces kept, none, or an error', () => {

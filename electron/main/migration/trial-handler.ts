@@ -6,6 +6,7 @@
 import { err, ok } from '../../../shared/result';
 import { ferryError } from '../../../shared/errors';
 import { migrationsTrial } from '../../../shared/ipc/contract';
+import { trialDefaultCap } from '../../../shared/migration/trial-schema';
 import type { HostView } from '../../../shared/inventory/types';
 import type { IpcHandlers } from '../ipc/handlers';
 import { hostRef } from './handlers';
@@ -26,13 +27,16 @@ export function trialHandler(d: TrialHandlerDeps): TrialHandlers {
       const destination = hosts.find((h) => h.record.id === input.destinationHostId);
       if (!source || !destination) return err(ferryError('inventory.not-found', `No such host: ${!source ? input.sourceHostId : input.destinationHostId}.`));
       if (source.record.id === destination.record.id) return err(ferryError('input.invalid', 'The source and the destination are the same host.'));
+      // The inventory's figure for the VM's memory picks the cap when none is asked for (trialDefaultCap).
+      const memoryBytes = source.vms?.find((v) => v.name === input.vm)?.memoryBytes;
+      const capMiBps = input.capMiBps ?? trialDefaultCap(memoryBytes);
       const run = await d.run({
         vm: input.vm,
         source: hostRef(source),
         destination: hostRef(destination),
         destinationUser: destination.record.user,
         destinationPort: destination.record.port,
-        ...(input.capMiBps !== undefined ? { capMiBps: input.capMiBps } : {}),
+        capMiBps,
         ...(input.passes !== undefined ? { passes: input.passes } : {}),
       });
       return ok(run.result);
