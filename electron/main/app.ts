@@ -33,6 +33,8 @@ import { Journal } from './migration/journal';
 import { MigrationEngine, type EngineHostAccess } from './migration/engine';
 import { migrationHandlers } from './migration/handlers';
 import { predictHandlers } from './migration/predict-gather';
+import { runTrial } from './migration/trial';
+import { trialHandler } from './migration/trial-handler';
 import { runPreflight, type PreflightHostAccess } from './migration/preflight';
 import { execRunner, virshRunner } from './remote/ssh-runner';
 import type { SshTarget } from './ssh/errors';
@@ -236,6 +238,8 @@ async function assemble(o: FerryMainOptions, lock: DataDirLock): Promise<FerryMa
     }),
     // The prediction's inputs: the journal's runs, and read-only virsh queries on the source over the migrations' pool.
     ...predictHandlers({ history: journal, hosts: () => inventory.views(), runner: (h) => execRunner(migrationPool, targetOf(h)), now: wallClock }),
+    // A trial pre-copy runs through the engine (journalled like any migration) and checks the hosts on its pool.
+    ...trialHandler({ hosts: () => inventory.views(), run: (req) => runTrial({ engine, exec: (h) => engineHosts.exec(h), clock }, req) }),
     ...pathHandlers(networkDeps),
     ...auditHandlers(networkDeps),
     ...tuningHandlers(networkDeps),

@@ -5,7 +5,7 @@
 import { parseDomjobinfo, type DomainJobInfo } from '../parsers/virsh-domjobinfo';
 import { parseVirshNodeinfo, parseVirshVersion, type NodeInfo, type VirshVersion } from '../parsers/virsh-host';
 import { parseVirshCapabilities, type HostCapabilities } from '../parsers/virsh-capabilities';
-import { parseVirshDominfo, parseVirshList, type DomainInfo, type DomainListEntry } from '../parsers/virsh-domain';
+import { parseVirshDominfo, parseVirshList, parseVirshNames, type DomainInfo, type DomainListEntry } from '../parsers/virsh-domain';
 import { parseVirshEvents, type VirshEvents } from '../parsers/virsh-event';
 import { parseDomstateReason, type DomainStateReason } from '../parsers/virsh-domstate';
 import { command, type Command } from './command';
@@ -30,6 +30,11 @@ export function virshCapabilities(): Command<HostCapabilities> {
 
 export function virshListAll(): Command<DomainListEntry[]> {
   return command('all domains', [...VIRSH, 'list', '--all'], parseVirshList, VIRSH_MS);
+}
+
+/** Every domain's name, defined or running: whether a host holds a domain of a name, nothing else. */
+export function virshListNames(): Command<string[]> {
+  return command('names of all domains', [...VIRSH, 'list', '--all', '--name'], parseVirshNames, VIRSH_MS);
 }
 
 export function virshDominfo(domain: string): Command<DomainInfo> {

@@ -29,6 +29,7 @@ export const REQUEST_ID = {
   migrationsControl: 'ferry.migrations.control',
   migrationsList: 'ferry.migrations.list',
   migrationsGet: 'ferry.migrations.get',
+  migrationsTrial: 'ferry.migrations.trial',
   profilesList: 'ferry.profiles.list',
   profilesSave: 'ferry.profiles.save',
   profilesRemove: 'ferry.profiles.remove',

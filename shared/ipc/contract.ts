@@ -24,6 +24,7 @@ import { PATH_REQUESTS, PATH_STREAMS } from './path-contract';
 import { AUDIT_REQUESTS, AUDIT_STREAMS } from './audit-contract';
 import { TUNING_REQUESTS, TUNING_STREAMS } from './tuning-contract';
 import { REPORTS_REQUESTS, REPORTS_STREAMS } from './reports-contract';
+import { TRIAL_MAX_PASSES, trialResultSchema } from '../migration/trial-schema';
 
 const empty = z.object({}).strict();
 const hostId = z.string().min(1).max(100);
@@ -182,6 +183,25 @@ export const migrationsGet = request(
   z.object({ record: migrationRecordSchema, samples: z.array(migrationSampleSchema) }),
 );
 /**
+ * A trial pre-copy (shared/migration/trial-schema.ts): a real migration at a low cap (default 8 MiB/s), watched for
+ * `passes` passes (default 3), aborted and the abort verified on both hosts. Every outcome of the trial is an answer
+ * (aborted, completed on its own, or failed with a code); an error is a request Ferry could not act on (unknown host).
+ * The measured samples are in the trial's record (`ferry.migrations.get` with the answer's id).
+ */
+export const migrationsTrial = request(
+  REQUEST_ID.migrationsTrial,
+  z
+    .object({
+      vm: migrationTarget.vm,
+      sourceHostId: hostId,
+      destinationHostId: hostId,
+      capMiBps: z.number().int().min(1).max(10_000).optional(),
+      passes: z.number().int().min(1).max(TRIAL_MAX_PASSES).optional(),
+    })
+    .strict(),
+  trialResultSchema,
+);
+/**
  * Built-in profiles first, then the user's (saved in the data directory's profiles.json), and what went wrong reading
  * that file (a torn file kept aside, profiles that no longer validate): the dialog shows these, nothing is fatal.
  */
@@ -236,6 +256,7 @@ export const REQUESTS = [
   migrationsControl,
   migrationsList,
   migrationsGet,
+  migrationsTrial,
   profilesList,
   profilesSave,
   profilesRemove,

@@ -104,6 +104,10 @@ export type MigrationSample = z.infer<typeof migrationSampleSchema>;
 
 const migrationHostSchema = z.object({ id: hostId, name: z.string() });
 
+/** Why Ferry ran a migration when not to move the VM: `trial`, a trial pre-copy aborted after a few passes on purpose. */
+export const MIGRATION_PURPOSES = ['trial'] as const;
+export type MigrationPurpose = (typeof MIGRATION_PURPOSES)[number];
+
 export const migrationEventSchema = z.object({
   at: z.number(),
   /** started, phase, control, control-failed, warning, command-ended, vm-vanished, ... */
@@ -122,6 +126,8 @@ export const migrationRecordSchema = z.object({
   /** The exact command line(s) run on the source, as the dialog showed them. */
   commandLine: z.string(),
   preflight: z.array(preflightResultSchema),
+  /** Absent for a migration meant to move the VM; `trial`: the history labels it so. */
+  purpose: z.enum(MIGRATION_PURPOSES).optional(),
   state: z.enum(MIGRATION_STATES),
   /** ms since the epoch. */
   startedAt: z.number(),

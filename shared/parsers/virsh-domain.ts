@@ -1,5 +1,5 @@
 /**
- * Domain listing and details: `virsh list --all`, `virsh dominfo DOMAIN`.
+ * Domain listing and details: `virsh list --all`, `virsh list --all --name`, `virsh dominfo DOMAIN`.
  */
 import { ok, err, type Result } from '../result';
 import { ferryError, type FerryError } from '../errors';
@@ -71,6 +71,16 @@ export function parseVirshList(text: string): Result<DomainListEntry[], FerryErr
     entries.push(compact<DomainListEntry>({ id, name, state: DOMAIN_STATE_WORDS[stateWord] ?? 'no-state' }));
   }
   return ok(entries);
+}
+
+/**
+ * `virsh list --all --name`: one name a line (spaces kept: a name is the whole line), a blank line at the end; no
+ * domain at all prints the blank line only.
+ */
+export function parseVirshNames(text: string): Result<string[], FerryError> {
+  const error = virshError(text);
+  if (error) return err(error);
+  return ok(text.split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l.trim() !== ''));
 }
 
 /** yes / no, or `unknown` when libvirt could not tell. */

@@ -66,6 +66,9 @@ describe('the dev fake over the IPC core', () => {
     await call(c.migrationsControl, { id: started.id, action: 'setSpeed', value: 8 });
     expect((await call(c.migrationsList, {})).map((r) => r.vm)).toEqual(expect.arrayContaining(['web-01', 'db-busy', 'db-split', vm]));
     expect((await call(c.migrationsGet, { id: started.id })).record).toMatchObject({ vm, state: 'running', limits: { bandwidthMiBps: 8 } });
+    const trial = await call(c.migrationsTrial, { vm, sourceHostId: a, destinationHostId: b, passes: 2 });
+    expect(trial).toMatchObject({ outcome: 'aborted', stoppedBy: 'passes', passesSeen: 3 });
+    if (trial.outcome === 'aborted') expect((await call(c.migrationsGet, { id: trial.id })).record).toMatchObject({ purpose: 'trial', state: 'aborted' });
     await call(c.profilesList, {});
     await call(c.profilesSave, { name: 'Night copy', options: { live: true, p2p: true, bandwidthMiBps: 40 }, replace: false });
     await call(c.profilesRemove, { id: 'night-copy' });

@@ -9,6 +9,7 @@ import { err, ok, type Result } from '../../../shared/result';
 import type { MigrateSpec } from '../../../shared/commands/migrate';
 import type { MigrationOptions } from '../../../shared/migration/options';
 import type { PreflightResultView } from '../../../shared/migration/preflight-result';
+import type { MigrationPurpose } from '../../../shared/migration/record-schema';
 import { clampInterval } from '../sampler/job-sampler';
 import { splitRecordOf } from './postcopy-recovery';
 import type { MigrationHostRef, MigrationRecord, MigrationStartPayload } from './record';
@@ -26,6 +27,8 @@ export interface StartMigration {
   readonly intervalMs?: number;
   /** Pre-flight results, journalled with the start. */
   readonly preflight?: readonly PreflightResultView[];
+  /** Journalled with the start: `trial` for a trial pre-copy. */
+  readonly purpose?: MigrationPurpose;
 }
 
 /**
@@ -57,6 +60,7 @@ export function startPayloadOf(req: StartMigration, argv: readonly string[], com
     commandLine,
     intervalMs: clampInterval(req.intervalMs ?? 1000),
     ...(req.preflight !== undefined ? { preflight: req.preflight } : {}),
+    ...(req.purpose !== undefined ? { purpose: req.purpose } : {}),
   };
 }
 

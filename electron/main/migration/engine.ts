@@ -379,6 +379,16 @@ export class MigrationEngine {
     return ok(undefined);
   }
 
+  /**
+   * Journals a note on a migration, running or ended (a trial pre-copy's stop and the checks after its abort), so the
+   * history shows what Ferry did on the hosts and why.
+   */
+  async note(id: string, event: MigrationEventPayload): Promise<Result<void, FerryError>> {
+    if (!this.recorder.store.has(id)) return err(ferryError('input.invalid', `No migration ${id} in this Ferry's records.`));
+    await this.recorder.durableEvent(id, event);
+    return ok(undefined);
+  }
+
   /** Changes the sampling period of a running migration (100..10000 ms). */
   setSampleInterval(id: string, ms: number): Result<void, FerryError> {
     const run = this.running.get(id);
@@ -421,6 +431,12 @@ export class MigrationEngine {
     await this.event(run, reattachedEvent(run));
     if (run.detached) return; // disposed meanwhile: dispose() has noted it
     this.sample(run, session, intervalMs, firstSeq);
+    // A trial pre-copy is never left running: its watcher went with the Ferry that started it, and followed to its
+    // end it would move the VM (or run on at the cap for ever).
+    if (this.recorder.store.get(run.id)?.start?.purpose === 'trial') {
+      await this.event(run, { kind: 'trial', message: `Trial pre-copy found still running after a restart: aborting it (a trial never moves ${run.vm}).` });
+      await this.control(run.id, { kind: 'abort' });
+    }
   }
 
   /**

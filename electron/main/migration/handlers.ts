@@ -123,6 +123,7 @@ export function recordView(rec: MigrationRecord & { readonly digest?: SampleDige
     options,
     commandLine: s?.commandLine ?? '',
     preflight: [...(s?.preflight ?? [])],
+    ...(s?.purpose !== undefined ? { purpose: s.purpose } : {}),
     state,
     startedAt: rec.startedAt ?? rec.samples[0]?.at ?? rec.digest?.firstAt ?? 0,
     ...(end ? { endedAt: end.at } : {}),

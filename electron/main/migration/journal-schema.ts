@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { ferryErrorSchema } from '../../../shared/ipc/define';
-import { derivedJobFiguresSchema, domainJobInfoSchema } from '../../../shared/migration/record-schema';
+import { derivedJobFiguresSchema, domainJobInfoSchema, MIGRATION_PURPOSES } from '../../../shared/migration/record-schema';
 import { preflightResultSchema } from '../../../shared/migration/preflight-result';
 import type { MigrationEndPayload, MigrationEndState, MigrationEventKind, MigrationEventPayload, MigrationSamplePayload, MigrationStartPayload } from './record';
 
@@ -34,6 +34,7 @@ const EVENT_KINDS = [
   'post-copy-interrupted',
   'post-copy-resume',
   'post-copy-resume-failed',
+  'trial',
 ] as const;
 type MissingEventKind = Exclude<MigrationEventKind, (typeof EVENT_KINDS)[number]>;
 const eventKindsComplete: [MissingEventKind] extends [never] ? true : MissingEventKind = true;
@@ -57,6 +58,7 @@ const start = z.looseObject({
   commandLine: z.string(),
   intervalMs: z.number(),
   preflight: preflight.exactOptional(),
+  purpose: z.enum(MIGRATION_PURPOSES).exactOptional(),
 });
 
 const sample = z.looseObject({

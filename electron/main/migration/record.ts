@@ -20,6 +20,7 @@ import type { FerryError } from '../../../shared/errors';
 import type { DomainJobInfo } from '../../../shared/parsers/virsh-domjobinfo';
 import type { DerivedJobFigures } from '../../../shared/migration/derive';
 import type { PreflightResultView } from '../../../shared/migration/preflight-result';
+import type { MigrationPurpose } from '../../../shared/migration/record-schema';
 import type { JournalLine } from './journal';
 import { linePayload } from './journal-schema';
 
@@ -54,6 +55,8 @@ export interface MigrationStartPayload {
   readonly intervalMs: number;
   /** The checks run before the start (a check that could not be read back is a skipped one saying so). */
   readonly preflight?: readonly PreflightResultView[];
+  /** Why Ferry ran it, when not to move the VM: `trial`, a trial pre-copy (aborted after a few passes on purpose). */
+  readonly purpose?: MigrationPurpose;
 }
 
 export interface MigrationSamplePayload {
@@ -92,7 +95,9 @@ export type MigrationEventKind =
   /** `virsh migrate --postcopy-resume` started (its `detail` is the command line); the record runs again. */
   | 'post-copy-resume'
   /** A resume failed (libvirt's words in `error`); the VM is still split and the record interrupted again. */
-  | 'post-copy-resume-failed';
+  | 'post-copy-resume-failed'
+  /** What a trial pre-copy did on purpose: why it stopped, and the checks after its abort (`detail`: the hosts' words). */
+  | 'trial';
 
 export interface MigrationEventPayload {
   readonly kind: MigrationEventKind;

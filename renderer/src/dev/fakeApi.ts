@@ -23,6 +23,7 @@ import { planHandler } from '../../../electron/main/migration/plan';
 import { profileHandlers, type ProfileSource } from '../../../electron/main/migration/profile-handlers';
 import { migrationHandlers } from '../../../electron/main/migration/handlers';
 import { predictHandlers } from '../../../electron/main/migration/predict-gather';
+import { trialHandler } from '../../../electron/main/migration/trial-handler';
 import { reportChannels, type ImportedReports } from '../../../electron/main/reports/channels';
 import type { ImportedEntry } from '../../../electron/main/reports/imported-store';
 import type { FerryApi } from '../store/ports';
@@ -125,6 +126,7 @@ export function createFakeApi(o: FakeOptions = {}): FakeApi {
     ...planHandler({ hosts }),
     ...profileHandlers(memoryProfiles()),
     ...migrationHandlers({ engine, history: noDiskHistory, hosts, now: wall, preflight: async (input) => fakePreflight(input) }),
+    ...trialHandler({ hosts, run: (req) => engine.trial(req) }),
     ...fakeNetworkHandlers({ hosts, engine, now: wall }),
     // Prediction inputs from the replayed lab runs the engine holds, by main's own gatherer and estimator; every VM
     // answers as the lab's TCG guests do (so no dirty-rate measurement is tried).

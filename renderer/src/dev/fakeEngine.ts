@@ -28,6 +28,8 @@ import {
   type MigrationSamplePayload,
   type MigrationStartPayload,
 } from '../../../electron/main/migration/record';
+import { measuredOf, type TrialRequest, type TrialRun } from '../../../electron/main/migration/trial';
+import { TRIAL_DEFAULT_CAP_MIBPS, TRIAL_DEFAULT_PASSES, TRIAL_MAX_DOWNTIME_MS, type TrialCheck } from '../../../shared/migration/trial-schema';
 import autoconverge8 from '../../../test/fixtures/migration-runs/autoconverge-8.json';
 import plain8 from '../../../test/fixtures/migration-runs/plain-8-abort.json';
 import blackholeStall from '../../../test/fixtures/migration-runs/blackhole-stall.json';
@@ -76,6 +78,11 @@ export interface FakeEngineOptions {
 }
 
 export interface FakeEngine extends MigrationEnginePort {
+  /**
+   * A trial pre-copy at once: the capture at 8 MiB/s that never converges, replayed (journalled as a trial) until
+   * pass `passes` has ended, then aborted; the checks on the hosts answer as the lab's did.
+   */
+  trial(req: TrialRequest): Promise<TrialRun>;
   /** Stops the replay timer. */
   dispose(): void;
 }
@@ -189,6 +196,7 @@ export function createFakeEngine(o: FakeEngineOptions): FakeEngine {
       commandLine: text,
       intervalMs: req.intervalMs ?? 1000,
       ...(req.preflight !== undefined ? { preflight: req.preflight } : {}),
+      ...(req.purpose !== undefined ? { purpose: req.purpose } : {}),
     };
     append({ type: 'start', id, at, start }, quiet);
     event(id, { kind: 'phase', message: 'Memory transfer started.' }, at + 2000, quiet);
@@ -332,6 +340,45 @@ export function createFakeEngine(o: FakeEngineOptions): FakeEngine {
       }
       arm();
       return ok(undefined);
+    },
+    async trial(req) {
+      const capMiBps = req.capMiBps ?? TRIAL_DEFAULT_CAP_MIBPS;
+      const passes = req.passes ?? TRIAL_DEFAULT_PASSES;
+      const lab = LAB.notConverging;
+      const last = lab.samples.findIndex((s) => (s.info?.iteration ?? 0) > passes);
+      const count = last < 0 ? lab.samples.length : last + 1;
+      const spanMs = (lab.samples[count - 1]?.at ?? lab.startedAt) - lab.startedAt;
+      // It ran just now: the replayed samples end a moment ago.
+      const startedAt = o.now() - spanMs - 500;
+      const options: MigrationOptions = { live: true, p2p: true, bandwidthMiBps: capMiBps, maxDowntimeMs: TRIAL_MAX_DOWNTIME_MS };
+      const { id } = begin({ ...req, options, purpose: 'trial' }, lab, startedAt);
+      for (let k = 0; k < count; k++) step(id, startedAt + (lab.samples[k]?.at ?? lab.startedAt) - lab.startedAt);
+      event(id, { kind: 'control', message: describeControl({ kind: 'abort' }), control: { kind: 'abort' } });
+      end(id, { state: 'aborted', message: `Migration aborted; ${req.vm} stays on ${req.source.name}.`, wallMs: o.now() - startedAt });
+      const rec = records.get(id);
+      const m = rec ? measuredOf(rec) : { passesSeen: 0, samples: 0, bytesSent: 0, durationMs: 0 };
+      const checks: TrialCheck[] = [
+        { check: 'source-running', ok: true, title: `${req.vm} runs on ${req.source.name}`, evidence: `\`virsh domstate --reason ${req.vm}\` on ${req.source.name}: running (booted)` },
+        { check: 'destination-clear', ok: true, title: `${req.destination.name} holds no domain named ${req.vm}`, evidence: `\`virsh list --all --name\` on ${req.destination.name}: (no domain)` },
+        { check: 'source-no-job', ok: true, title: `no job left for ${req.vm} on ${req.source.name}`, evidence: `\`virsh domjobinfo ${req.vm}\` on ${req.source.name}: Job type: none` },
+      ];
+      const stoppedBy = last < 0 ? 'max-time' : 'passes';
+      return {
+        samples: rec?.samples ?? [],
+        result: {
+          outcome: 'aborted',
+          vm: req.vm,
+          source: req.source.name,
+          destination: req.destination.name,
+          capMiBps,
+          passes,
+          id,
+          ...m,
+          stoppedBy,
+          verification: { ok: true, checks },
+          message: `Trial of ${req.vm} ${req.source.name} -> ${req.destination.name} at ${capMiBps} MiB/s: aborted in pass ${m.passesSeen}, ${stoppedBy === 'passes' ? `once pass ${passes} had ended` : 'at its time limit'} (dev fake: a lab capture replayed); ${req.vm} runs on ${req.source.name}, nothing is left on ${req.destination.name}.`,
+        },
+      };
     },
     dispose() {
       if (timer !== undefined) clearTimeout(timer);

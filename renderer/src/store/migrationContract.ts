@@ -30,6 +30,7 @@ export function runHead(r: MigrationRecordView): RunHead {
     dataSentBytes: r.result.dataBytes,
     interruption: r.interruption,
     events: r.events,
+    ...(r.purpose !== undefined ? { purpose: r.purpose } : {}),
     error: r.result.error ?? (r.state === 'unknown' ? { code: 'input.invalid', message: 'Ferry lost track of this migration (it was running when Ferry stopped).' } : undefined),
   };
 }

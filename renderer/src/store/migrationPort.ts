@@ -48,6 +48,8 @@ export interface MigrationRun {
   readonly interruption?: MigrationRecordView['interruption'];
   /** The record's events (absent in the dev fakes' ordinary runs). */
   readonly events?: readonly MigrationEventView[] | undefined;
+  /** `trial`: a trial pre-copy, aborted on purpose after a few passes (the history labels it). */
+  readonly purpose?: MigrationRecordView['purpose'];
 }
 export type RunHead = Omit<MigrationRun, 'samples'>;
 export type MigrationEvent =

@@ -51,6 +51,11 @@ export function MigrationHistory() {
                   <button type="button" className="button button--link" onClick={() => openRun(r.id)}>
                     {r.vmName}
                   </button>
+                  {r.purpose === 'trial' && (
+                    <span className="reports__tag" title="A trial pre-copy: aborted on purpose after a few passes, to measure the VM">
+                      trial
+                    </span>
+                  )}
                 </td>
                 <td>
                   {r.sourceName} → {r.destinationName}

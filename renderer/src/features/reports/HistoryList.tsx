@@ -137,6 +137,11 @@ function HistoryRow({ row, index, checked, onToggle, onOpen }: { row: Row; index
         <button type="button" className="button--link" onClick={() => void onOpen(row.key)} aria-label={`Open ${rec.vm} ${rec.source.name} → ${rec.destination.name} at ${started}`}>
           {rec.vm}
         </button>
+        {rec.purpose === 'trial' && (
+          <span className="reports__tag" title="A trial pre-copy: aborted on purpose after a few passes, to measure the VM">
+            trial
+          </span>
+        )}
         {row.item.origin === 'imported' && (
           <span className="reports__tag" title={row.item.importedFrom ? `Imported from ${row.item.importedFrom}` : 'Imported'}>
             imported
