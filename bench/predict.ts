@@ -16,6 +16,7 @@
  *      BENCH_LOO     `same-guest` (default) or `all`: which other cells a prediction may learn from
  *      BENCH_REMEDY  0: do not run the heaviest cell again with the model's remedy
  *      BENCH_FROM    a saved prediction-sweep.json: no lab, the predictions are recomputed from its recorded runs
+ *                    (node --import tsx bench/predict.ts, no flock needed; with BENCH_SAVE=1 the .txt is replaced)
  *      BENCH_SAVE    1: save the results also for a partial cell list (the full sweep always saves)
  * Writes bench/results/prediction-sweep.{txt,json}.
  */
@@ -219,7 +220,11 @@ if (env['BENCH_FROM']) {
 const text = await report(file, loo);
 console.log(`\n${text}`);
 const full = env['BENCH_CELLS'] === undefined || env['BENCH_CELLS'] === '' || env['BENCH_CELLS'] === 'full';
-if (!env['BENCH_FROM'] && (full || env['BENCH_SAVE'] === '1')) {
+if (env['BENCH_FROM'] && env['BENCH_SAVE'] === '1') {
+  // The recorded runs stay as they are; only the table (predictions recomputed) is replaced.
+  writeFileSync(path.join(RESULTS, 'prediction-sweep.txt'), `${text}\n(predictions recomputed ${new Date().toISOString()} from ${env['BENCH_FROM']})\n`);
+  console.log(`\nsaved bench/results/prediction-sweep.txt`);
+} else if (!env['BENCH_FROM'] && (full || env['BENCH_SAVE'] === '1')) {
   mkdirSync(RESULTS, { recursive: true });
   writeFileSync(path.join(RESULTS, 'prediction-sweep.txt'), `${text}\n`);
   writeFileSync(path.join(RESULTS, 'prediction-sweep.json'), `${JSON.stringify(file)}\n`);

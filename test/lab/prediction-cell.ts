@@ -134,8 +134,11 @@ export async function runPredictionCell(le: LabEngine, cell: PredictionCell, o: 
       await sleep(250);
     }
     await le.engine.settled(id);
-    const record = le.fromDisk(id);
-    if (!record) throw new Error(`${cell.id}: the journal has no record ${id}`);
+    // The engine stops counting a run as running before its end line is on disk, and `settled` then answers at
+    // once: wait for the end in the journal itself.
+    let record = le.fromDisk(id);
+    for (const deadline = Date.now() + 60_000; record?.end === undefined && Date.now() < deadline; record = le.fromDisk(id)) await sleep(100);
+    if (!record?.end) throw new Error(`${cell.id}: the journal has no end for ${id}`);
     return { record, measurement: measure(cell, record, abortedAtMs) };
   } finally {
     await cancelWatchdog(watchdog).catch(() => undefined);
