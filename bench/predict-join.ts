@@ -4,8 +4,9 @@
 // own) and the options of the cell about to run, what the model predicts. When this file was written the model and
 // the inputs estimator did not exist yet, so they are loaded at run time under the names agreed for them
 // (`estimateFromRun`, `combineRuns` from predict-inputs, `predict` from predict) and the bench reports "no model"
-// when they are absent. Once they land: replace `loadModel` by static imports and align the two calls in
-// `predictCell` with their real signatures; the rest of the bench does not change.
+// when they are absent. The calls follow their signatures on the predict-inputs branch at 23:25 UTC (estimateFromRun
+// of an EstimatorRun, combineRuns(runs, target, now)). Once merged: replace `loadModel` by static imports (and the
+// local EstimatorRun by the real type, or predict-gather's `estimatorRun`); the rest of the bench does not change.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { MigrationRecord } from '../electron/main/migration/record';
@@ -30,10 +31,40 @@ export type CellPredictionResult =
   | { readonly kind: 'cannot-predict'; readonly message: string }
   | { readonly kind: 'no-model'; readonly message: string };
 
+/** The run as predict-inputs' `EstimatorRun` reads it (what electron/main/migration/predict-gather.ts builds from a record). */
+interface EstimatorRun {
+  readonly id: string;
+  readonly vm: string;
+  readonly sourceHostId: string;
+  readonly destinationHostId: string;
+  readonly startedAt: number;
+  readonly bandwidthMiBps?: number;
+  readonly samples: MigrationRecord['samples'];
+}
+
 interface Model {
-  readonly estimateFromRun: (record: MigrationRecord) => unknown;
-  readonly combineRuns: (vm: string, runs: readonly unknown[]) => PredictionInputs;
+  readonly estimateFromRun: (run: EstimatorRun) => { readonly startedAt: number };
+  readonly combineRuns: (
+    runs: readonly { readonly startedAt: number }[],
+    target: { readonly vm: string; readonly sourceHostId: string; readonly destinationHostId: string; readonly memoryBytes?: number },
+    now: number,
+  ) => PredictionInputs;
   readonly predict: (inputs: PredictionInputs, options: MigrationOptions) => unknown;
+}
+
+function estimatorRun(r: MigrationRecord): EstimatorRun | undefined {
+  const s = r.start;
+  if (!s) return undefined;
+  const cap = s.options['bandwidthMiBps'];
+  return {
+    id: r.id,
+    vm: s.vm,
+    sourceHostId: s.source.id,
+    destinationHostId: s.destination.id,
+    startedAt: r.startedAt ?? r.samples[0]?.at ?? 0,
+    ...(typeof cap === 'number' ? { bandwidthMiBps: cap } : {}),
+    samples: r.samples,
+  };
 }
 
 const INPUTS = new URL('../shared/migration/predict-inputs.ts', import.meta.url);
@@ -59,7 +90,13 @@ function loadModel(): Promise<Model | string> {
 export async function predictCell(vm: string, otherRuns: readonly MigrationRecord[], options: MigrationOptions): Promise<CellPredictionResult> {
   const model = await loadModel();
   if (typeof model === 'string') return { kind: 'no-model', message: model };
-  const inputs = model.combineRuns(vm, otherRuns.map((r) => model.estimateFromRun(r)));
+  const runs = otherRuns.flatMap((r) => {
+    const run = estimatorRun(r);
+    return run ? [model.estimateFromRun(run)] : [];
+  });
+  // "Now" is just after the newest run: a saved sweep replayed months later must not find its runs too old.
+  const now = Math.max(0, ...runs.map((r) => r.startedAt)) + 1;
+  const inputs = model.combineRuns(runs, { vm, sourceHostId: 'hvA', destinationHostId: 'hvB' }, now);
   const p = predictionSchema.parse(model.predict(inputs, options));
   if (p.kind === 'cannot-predict') return { kind: 'cannot-predict', message: p.message };
   const o = p.outcome;

@@ -16,7 +16,10 @@
  *      BENCH_LOO     `same-guest` (default) or `all`: which other cells a prediction may learn from
  *      BENCH_REMEDY  0: do not run the heaviest cell again with the model's remedy
  *      BENCH_FROM    a saved prediction-sweep.json: no lab, the predictions are recomputed from its recorded runs
- *                    (node --import tsx bench/predict.ts, no flock needed; with BENCH_SAVE=1 the .txt is replaced)
+ *                    (node --import tsx bench/predict.ts, no flock needed; with BENCH_SAVE=1 the .txt and the derived
+ *                    figures in the .json are replaced, the recorded runs are kept)
+ *      BENCH_HISTORY a saved prediction-sweep.json whose runs the predictions may also learn from: e.g. the heaviest
+ *                    cell alone with the model's remedy, BENCH_CELLS=d40r12@8 BENCH_HISTORY=bench/results/prediction-sweep.json
  *      BENCH_SAVE    1: save the results also for a partial cell list (the full sweep always saves)
  * Writes bench/results/prediction-sweep.{txt,json}.
  */
@@ -28,7 +31,7 @@ import type { MigrationRecord } from '../electron/main/migration/record';
 import type { GuestSettings } from '../test/lab/lab';
 import { labInfo, virsh, vmReset } from '../test/lab/lab';
 import { openLabEngine } from '../test/integration/lab-engine';
-import { cellOptions, makeCell, runPredictionCell, type CellMeasurement, type PredictionCell } from '../test/lab/prediction-cell';
+import { cellOptions, makeCell, measure, runPredictionCell, type CellMeasurement, type PredictionCell } from '../test/lab/prediction-cell';
 import { predictCell, type CellPredictionResult } from './predict-join';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -104,12 +107,12 @@ function optionsText(m: CellMeasurement): string {
     .join(' ');
 }
 
-async function report(file: SweepFile, loo: string): Promise<string> {
+async function report(file: SweepFile, loo: string, history: readonly MeasuredCell[]): Promise<string> {
   const lines: string[] = [];
   lines.push(`prediction sweep: vmd hvA -> hvB through Ferry's MigrationEngine, ${file.cells.length} cells, job time bound ${file.jobLimitMs / 1000} s`);
   lines.push(`date ${file.date}; machine ${file.machine}; load average ${file.loadAverage.start.map((x) => x.toFixed(2)).join(' ')} at start, ${file.loadAverage.end.map((x) => x.toFixed(2)).join(' ')} at end`);
   lines.push(`tools: ${file.tools}`);
-  lines.push(`predictions: leave-one-out (${loo === 'all' ? 'all other cells' : 'the other cells of the same guest setting'}), never the cell's own run`);
+  lines.push(`predictions: leave-one-out (${loo === 'all' ? 'all other cells' : 'the other cells of the same guest setting'}), never the cell's own run${history.length > 0 ? `; plus ${history.length} recorded runs from BENCH_HISTORY` : ''}`);
   lines.push('');
   lines.push(
     'cell        hotset rate  qemu-dirty cap | measured: conv  time s  down ms  data MiB  passes | predicted: conv       time s  down ms  data MiB | time err',
@@ -122,7 +125,7 @@ async function report(file: SweepFile, loo: string): Promise<string> {
   let firstNote: string | undefined;
   for (const c of file.cells) {
     const m = c.measurement;
-    const p = await predictCell('vmd', otherRuns(file.cells, m, loo), m.options);
+    const p = await predictCell('vmd', otherRuns([...history, ...file.cells], m, loo), m.options);
     predictions.set(m.recordId, p);
     let pred = `${pad(p.kind, 15)} ${pad('-', 8)} ${pad('-', 8)} ${pad('-', 9)}`;
     let err = '-';
@@ -165,7 +168,7 @@ async function report(file: SweepFile, loo: string): Promise<string> {
   return lines.join('\n');
 }
 
-async function sweep(cells: readonly PredictionCell[], jobLimitMs: number, loo: string, remedy: boolean): Promise<SweepFile> {
+async function sweep(cells: readonly PredictionCell[], jobLimitMs: number, loo: string, remedy: boolean, history: readonly MeasuredCell[]): Promise<SweepFile> {
   const l = labInfo();
   if (!l) throw new Error('The lab is not up (no lab.json): sudo npm run lab -- up');
   const loadStart = os.loadavg();
@@ -182,7 +185,7 @@ async function sweep(cells: readonly PredictionCell[], jobLimitMs: number, loo: 
     }
     const heavy = heaviest(measured);
     if (remedy && heavy) {
-      const p = await predictCell('vmd', otherRuns(measured, heavy.measurement, loo), heavy.measurement.options);
+      const p = await predictCell('vmd', otherRuns([...history, ...measured], heavy.measurement, loo), heavy.measurement.options);
       const change = p.kind === 'predicted' ? p.prediction.remedy?.change : undefined;
       if (change && !change.postcopy) {
         const { bandwidthMiBps, ...rest } = change;
@@ -208,6 +211,8 @@ async function sweep(cells: readonly PredictionCell[], jobLimitMs: number, loo: 
 }
 
 const env = process.env;
+// Earlier recorded runs a prediction may learn from besides this sweep's own cells (never a cell's own run).
+const history: readonly MeasuredCell[] = env['BENCH_HISTORY'] ? (JSON.parse(readFileSync(env['BENCH_HISTORY'], 'utf8')) as SweepFile).cells : [];
 const loo = env['BENCH_LOO'] === 'all' ? 'all' : 'same-guest';
 let file: SweepFile;
 if (env['BENCH_FROM']) {
@@ -215,15 +220,24 @@ if (env['BENCH_FROM']) {
 } else {
   const jobLimitMs = Number(env['BENCH_JOB_LIMIT_S'] ?? 90) * 1000;
   if (!(jobLimitMs >= 10_000)) throw new Error('BENCH_JOB_LIMIT_S: at least 10');
-  file = await sweep(cellsFromEnv(env['BENCH_CELLS']), jobLimitMs, loo, env['BENCH_REMEDY'] !== '0');
+  file = await sweep(cellsFromEnv(env['BENCH_CELLS']), jobLimitMs, loo, env['BENCH_REMEDY'] !== '0', history);
 }
-const text = await report(file, loo);
+// Measurements are derived again from the recorded runs, so a saved sweep gains any later fix of `measure`.
+const again = (c: MeasuredCell): MeasuredCell => {
+  const m = c.measurement;
+  const { live: _l, p2p: _p, persistent: _pe, undefineSource: _u, bandwidthMiBps: _b, ...extra } = m.options;
+  const cell = { ...makeCell(m.guest, m.capMiBps, extra), id: m.id };
+  return { ...c, measurement: measure(cell, c.record, m.abortedAtMs) };
+};
+file = { ...file, cells: file.cells.map(again), ...(file.remedy ? { remedy: { ...file.remedy, ...again(file.remedy) } } : {}) };
+const text = await report(file, loo, history);
 console.log(`\n${text}`);
 const full = env['BENCH_CELLS'] === undefined || env['BENCH_CELLS'] === '' || env['BENCH_CELLS'] === 'full';
 if (env['BENCH_FROM'] && env['BENCH_SAVE'] === '1') {
   // The recorded runs stay as they are; only the table (predictions recomputed) is replaced.
   writeFileSync(path.join(RESULTS, 'prediction-sweep.txt'), `${text}\n(predictions recomputed ${new Date().toISOString()} from ${env['BENCH_FROM']})\n`);
-  console.log(`\nsaved bench/results/prediction-sweep.txt`);
+  writeFileSync(path.join(RESULTS, 'prediction-sweep.json'), `${JSON.stringify(file)}\n`);
+  console.log(`\nsaved bench/results/prediction-sweep.{txt,json} (the recorded runs unchanged)`);
 } else if (!env['BENCH_FROM'] && (full || env['BENCH_SAVE'] === '1')) {
   mkdirSync(RESULTS, { recursive: true });
   writeFileSync(path.join(RESULTS, 'prediction-sweep.txt'), `${text}\n`);

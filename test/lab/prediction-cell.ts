@@ -69,8 +69,9 @@ function median(xs: readonly number[]): number | undefined {
 
 export function measure(cell: PredictionCell, rec: MigrationRecord, abortedAtMs?: number): CellMeasurement {
   const final = rec.end?.final;
+  // The last sample of the running job: after an abort the final samples show no job (no figures at all).
   const infos = rec.samples.flatMap((s) => (s.info ? [s.info] : []));
-  const last = infos.at(-1);
+  const last = infos.findLast((i) => i.dataProcessedBytes !== undefined);
   const converged = rec.state === 'completed';
   const dirty = infos.filter((i) => (i.iteration ?? 0) >= 2 && (i.dirtyRatePagesPerSecond ?? 0) > 0).map((i) => ((i.dirtyRatePagesPerSecond ?? 0) * (i.pageSizeBytes ?? 4096)) / MiB);
   const bw = infos.flatMap((i) => (i.memoryBandwidthBytesPerSecond ? [i.memoryBandwidthBytesPerSecond / MiB] : []));
