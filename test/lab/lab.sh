@@ -31,6 +31,7 @@ usage: lab.sh COMMAND [ARGS]
   watchdog HOST VM SECONDS    domjobabort VM on HOST after SECONDS if its job still runs; prints the pid
   watchdog cancel [PID|all]
   vm-reset                    lab guests back on their home host, defined and running; strays removed
+  guest VM [dirty=N] [rate=R] restart VM at home with another hot set (MiB) / write speed (MiB/s); vm-reset undoes
   rekey HOST [--restore]      new ssh host keys for HOST (clients must refuse it), or the original ones back
 Hosts: hvA 10.77.0.11, hvB 10.77.0.12 (MTU 9000, br0), hvC 10.77.1.13 (behind lab-rt, 1500).
 Switch ports (lab-sw): sw-hvA sw-hvB sw-rt sw-mgmt (br0), sw2-hvA sw2-hvB (br1, migration network).
@@ -195,6 +196,36 @@ cmd_vm_reset() {
   say "vm-reset: ${VMS[*]} running on their home hosts"
 }
 
+# `guest VM [dirty=N] [rate=R]`: VM re-created at home (defined with the new command line, restarted, GUEST UP) with
+# N MiB of hot set rewritten at R MiB/s. Unnamed settings take the canonical value (`guest vmd` = vm-reset of vmd);
+# vm-reset and reset put the canonical ones back.
+cmd_guest() {
+  (($# >= 1)) || die "usage: lab.sh guest VM [dirty=N] [rate=R]"
+  local vm=$1 arg max
+  shift
+  [[ -n ${VM_HOME[$vm]:-} ]] || die "unknown guest '$vm' (${VMS[*]})"
+  for arg in "$@"; do
+    case $arg in
+      dirty=*) VM_DIRTY[$vm]=${arg#dirty=} ;;
+      rate=*) VM_RATE[$vm]=${arg#rate=} ;;
+      *) die "guest: '$arg' is neither dirty=N nor rate=R" ;;
+    esac
+  done
+  # The hot set and its random source both live in the guest's RAM (a tmpfs of 2N+8 MiB): at most a third of it.
+  max=$((VM_MEM[$vm] / 3))
+  [[ ${VM_DIRTY[$vm]} =~ ^[0-9]{1,4}$ ]] && ((VM_DIRTY[$vm] <= max)) || die "guest: dirty must be 0..$max (MiB) for $vm"
+  [[ ${VM_RATE[$vm]} =~ ^[0-9]{1,4}$ ]] && ((VM_RATE[$vm] <= 1000)) || die "guest: rate must be 0..1000 (MiB/s)"
+  ((VM_RATE[$vm] == 0 || VM_DIRTY[$vm] > 0)) || die "guest: rate needs a hot set (dirty=N > 0)"
+  take_lock
+  infra_ready || die "the lab is not up (run: lab.sh up)"
+  # The initramfs whose /init knows rate=R (it is shared by every host, and rebuilt only when init.sh changed).
+  build_initramfs
+  start_daemon "${VM_HOME[$vm]}" libvirtd
+  vm_reset "$vm"
+  wait_guests_up
+  say "guest: $vm running on ${VM_HOME[$vm]} with $(guest_cmdline "$vm")"
+}
+
 # ---- status ---------------------------------------------------------------------------------------------------
 cmd_status() {
   require_root
@@ -266,6 +297,7 @@ main() {
     reset) cmd_reset ;;
     purge) cmd_purge ;;
     vm-reset) cmd_vm_reset ;;
+    guest) require_root && cmd_guest "$@" ;;
     hx) require_root && cmd_hx "$@" ;;
     ssh) cmd_ssh "$@" ;;
     mtu) require_root && cmd_mtu "$@" ;;

@@ -193,6 +193,22 @@ export async function vmReset(): Promise<void> {
   await labRun(['vm-reset'], { timeoutMs: 180_000 });
 }
 
+/** A busy guest's settings: MiB of hot set, and MiB/s it is rewritten at (absent: the canonical loop, rewrite + 1 s sleep). */
+export interface GuestSettings {
+  readonly dirtyMiB: number;
+  readonly rateMiBps?: number;
+}
+
+/**
+ * Re-creates VM at home with other settings (`lab.sh guest`): defined with the new kernel command line, restarted,
+ * GUEST UP. A copy elsewhere (after a migration) is removed. `vmReset()` puts the canonical settings back.
+ */
+export async function setGuest(vm: string, settings: GuestSettings): Promise<void> {
+  const args = ['guest', vm, `dirty=${settings.dirtyMiB}`];
+  if (settings.rateMiBps !== undefined) args.push(`rate=${settings.rateMiBps}`);
+  await labRun(args, { timeoutMs: 180_000 });
+}
+
 /** OpenSSH client arguments (before the command) that log in to HOST with the lab's key and verified host keys. */
 export function sshArgs(info: LabInfo, host: HostName): string[] {
   const h = labHost(info, host);

@@ -24,7 +24,7 @@ describe('lab scripts', () => {
   it('lists every subcommand the tests rely on', () => {
     const usage = execFileSync('bash', [LAB_SCRIPT, 'help'], { encoding: 'utf8' });
     for (const cmd of ['prereq', 'up', 'down', 'status', 'hx', 'mtu', 'blackhole', 'shape', 'stop|start',
-      'watchdog', 'vm-reset', 'rekey']) {
+      'watchdog', 'vm-reset', 'rekey', 'guest']) {
       expect(usage).toContain(`  ${cmd}`);
     }
   });
@@ -253,5 +253,62 @@ describe('vm_reset of a VM split by a broken post-copy migration', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('guest settings (lab.sh guest VM dirty=N rate=R)', () => {
+  const cmdline = (setup: string) =>
+    execFileSync('bash', ['-euo', 'pipefail', '-c', `source lib/common.sh; source lib/guests.sh; ${setup}; guest_cmdline vmd`], { cwd: labRoot, encoding: 'utf8' });
+
+  it('keeps the canonical command line without a rate, so the guest runs the loop every test calibrated on', () => {
+    expect(cmdline(':')).toBe('console=ttyS0 panic=-1 dirty=20');
+    expect(cmdline('VM_DIRTY[vmd]=40; VM_RATE[vmd]=12')).toBe('console=ttyS0 panic=-1 dirty=40 rate=12');
+  });
+
+  // Redefining a running domain changes only its next boot: vm-reset must restart a guest that runs with other
+  // settings, and leave alone one that runs with the canonical ones (or whose live XML cannot be read).
+  const reset = (live: string | undefined) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ferry-guest-'));
+    try {
+      mkdirSync(path.join(dir, 'hosts', 'hvA', 'log', 'qemu'), { recursive: true });
+      const dump = live === undefined ? 'return 1' : `echo "<domain><os><cmdline>${live}</cmdline></os></domain>"`;
+      const fake = `
+        virsh_on() {
+          echo "$1 \${*:2}" >>"$LAB_DIR/calls"
+          case "$1 \${*:2}" in
+            'hvA domstate --reason vmd') [[ -e $LAB_DIR/gone ]] && echo 'shut off (destroyed)' || echo 'running (booted)' ;;
+            'hvA dumpxml vmd') ${dump} ;;
+            'hvA destroy vmd') : >"$LAB_DIR/gone" ;;
+            'hvB '* | 'hvC '*) return 1 ;;
+            *) ;;
+          esac
+        }`;
+      const script = `source lib/common.sh; source lib/guests.sh; ${fake}; vm_reset vmd; echo "started \${STARTED_VMS[*]}"`;
+      const r = spawnSync('bash', ['-c', script], { cwd: labRoot, encoding: 'utf8', env: { ...process.env, FERRY_LAB_DIR: dir } });
+      expect(r.status, r.stderr).toBe(0);
+      const calls = readFileSync(path.join(dir, 'calls'), 'utf8').trim().split('\n');
+      const xml = readFileSync(path.join(dir, 'guest', 'vmd.xml'), 'utf8');
+      return { calls, out: r.stdout, xml };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  it('restarts a guest running with other settings, defined again with the canonical ones', () => {
+    const { calls, out, xml } = reset('console=ttyS0 panic=-1 dirty=40 rate=12');
+    expect(xml).toContain('<cmdline>console=ttyS0 panic=-1 dirty=20</cmdline>');
+    expect(calls.findIndex((c) => c.startsWith('hvA define '))).toBeLessThan(calls.indexOf('hvA destroy vmd'));
+    expect(calls.indexOf('hvA destroy vmd')).toBeLessThan(calls.indexOf('hvA start vmd'));
+    expect(out).toContain('started vmd');
+  });
+
+  it.each([
+    ['the canonical command line', 'console=ttyS0 panic=-1 dirty=20'],
+    ['an unreadable live XML', undefined],
+  ])('leaves a running guest with %s alone', (_what, live) => {
+    const { calls, out } = reset(live);
+    expect(calls).not.toContain('hvA destroy vmd');
+    expect(calls).not.toContain('hvA start vmd');
+    expect(out).toContain('started \n');
   });
 });

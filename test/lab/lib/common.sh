@@ -28,6 +28,9 @@ VMS=(vm1 vmd)
 declare -A VM_HOME=([vm1]=hvA [vmd]=hvA)
 declare -A VM_MEM=([vm1]=128 [vmd]=256)
 declare -A VM_DIRTY=([vm1]=0 [vmd]=20)
+# Write speed of the dirty loop, MiB/s; 0 = the canonical loop (rewrite the hot set, sleep 1 s). Only `lab.sh guest`
+# sets another one, for one run of lab.sh.
+declare -A VM_RATE=([vm1]=0 [vmd]=0)
 declare -A VM_UUID=([vm1]=f3e7a001-0000-4000-8000-000000000001 [vmd]=f3e7a001-0000-4000-8000-000000000002)
 
 # Debian packages the lab needs. Only the missing ones are ever named to apt (pitfall P18: naming an installed

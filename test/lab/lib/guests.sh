@@ -5,6 +5,23 @@
 
 serial_log() { printf '/var/log/libvirt/qemu/%s-serial.log' "$1"; }
 
+# The kernel command line the guest's /init reads (dirty=N, and rate=R only when set: without it /init runs the
+# canonical loop).
+guest_cmdline() {
+  local vm=$1 line
+  line="console=ttyS0 panic=-1 dirty=${VM_DIRTY[$vm]}"
+  ((${VM_RATE[$vm]:-0} > 0)) && line+=" rate=${VM_RATE[$vm]}"
+  printf '%s' "$line"
+}
+
+# The command line of the guest as it runs now (live XML), empty when it cannot be read.
+live_cmdline() {
+  local out
+  out=$(virsh_on "$1" dumpxml "$2" 2>/dev/null) || return 0
+  [[ $out =~ \<cmdline\>([^<]*)\</cmdline\> ]] && printf '%s' "${BASH_REMATCH[1]}"
+  return 0
+}
+
 guest_xml() {
   local vm=$1
   cat <<XML
@@ -17,7 +34,7 @@ guest_xml() {
     <type arch='x86_64' machine='pc'>hvm</type>
     <kernel>$GUEST_DIR/vmlinuz</kernel>
     <initrd>$GUEST_DIR/initrd.gz</initrd>
-    <cmdline>console=ttyS0 panic=-1 dirty=${VM_DIRTY[$vm]}</cmdline>
+    <cmdline>$(guest_cmdline "$vm")</cmdline>
   </os>
   <features><acpi/></features>
   <cpu mode='custom' match='exact'><model fallback='forbid'>qemu64</model></cpu>
@@ -86,7 +103,7 @@ restart_start() {
 # guest is resumed and anything else is restarted. Guests it starts are listed in STARTED_VMS, for wait_guests_up.
 STARTED_VMS=()
 vm_reset() {
-  local vm home h state
+  local vm home h state live
   (($#)) || set -- "${VMS[@]}"
   STARTED_VMS=()
   mkdir -p "$GUEST_DIR"
@@ -110,7 +127,13 @@ vm_reset() {
       # A half of a broken post-copy run: part of its memory was on the other host (just destroyed), and resume
       # waits 30 s for the job lock, then fails. Only a restart makes it whole.
       *'(post-copy failed)') virsh_on "$home" destroy "$vm" >/dev/null 2>&1 || true ;;
-      'running ('*) continue ;;
+      # Redefining does not change a running guest: one started with other settings (`lab.sh guest`) is restarted.
+      # Anything else running is left alone, also when its live XML cannot be read.
+      'running ('*)
+        live=$(live_cmdline "$home" "$vm")
+        [[ -z $live || $live == "$(guest_cmdline "$vm")" ]] && continue
+        virsh_on "$home" destroy "$vm" >/dev/null 2>&1 || true
+        ;;
       'paused ('*)
         virsh_on "$home" resume "$vm" >/dev/null 2>&1 || true
         [[ $(dom_state "$home" "$vm") == running ]] && continue
