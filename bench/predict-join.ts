@@ -1,17 +1,12 @@
-// THE JOIN TO THE MODEL (to be wired by the lead once shared/migration/predict.ts and predict-inputs.ts are merged).
-//
 // The bench's prediction step, kept apart from the lab: from the journal records of OTHER runs (never the cell's
-// own) and the options of the cell about to run, what the model predicts. When this file was written the model and
-// the inputs estimator did not exist yet, so they are loaded at run time under the names agreed for them
-// (`estimateFromRun`, `combineRuns` from predict-inputs, `predict` from predict) and the bench reports "no model"
-// when they are absent. The calls follow their signatures on the predict-inputs branch at 23:25 UTC (estimateFromRun
-// of an EstimatorRun, combineRuns(runs, target, now)). Once merged: replace `loadModel` by static imports (and the
-// local EstimatorRun by the real type, or predict-gather's `estimatorRun`); the rest of the bench does not change.
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+// own) and the options of the cell about to run, what the model predicts, as Ferry's console would: the runs'
+// estimates (shared/migration/predict-inputs.ts) folded into inputs, then the model (shared/migration/predict.ts).
 import type { MigrationRecord } from '../electron/main/migration/record';
+import { estimatorRun } from '../electron/main/migration/predict-gather';
+import { combineRuns, estimateFromRun } from '../shared/migration/predict-inputs';
+import { predict } from '../shared/migration/predict';
 import type { MigrationOptions } from '../shared/migration/options';
-import { predictionSchema, type PredictionInputs, type OptionChange } from '../shared/migration/predict-schema';
+import { predictionSchema, type OptionChange } from '../shared/migration/predict-schema';
 
 /** What the bench compares with a measured cell. */
 export interface CellPrediction {
@@ -28,76 +23,20 @@ export interface CellPrediction {
 
 export type CellPredictionResult =
   | { readonly kind: 'predicted'; readonly prediction: CellPrediction }
-  | { readonly kind: 'cannot-predict'; readonly message: string }
-  | { readonly kind: 'no-model'; readonly message: string };
-
-/** The run as predict-inputs' `EstimatorRun` reads it (what electron/main/migration/predict-gather.ts builds from a record). */
-interface EstimatorRun {
-  readonly id: string;
-  readonly vm: string;
-  readonly sourceHostId: string;
-  readonly destinationHostId: string;
-  readonly startedAt: number;
-  readonly bandwidthMiBps?: number;
-  readonly samples: MigrationRecord['samples'];
-}
-
-interface Model {
-  readonly estimateFromRun: (run: EstimatorRun) => { readonly startedAt: number };
-  readonly combineRuns: (
-    runs: readonly { readonly startedAt: number }[],
-    target: { readonly vm: string; readonly sourceHostId: string; readonly destinationHostId: string; readonly memoryBytes?: number },
-    now: number,
-  ) => PredictionInputs;
-  readonly predict: (inputs: PredictionInputs, options: MigrationOptions) => unknown;
-}
-
-function estimatorRun(r: MigrationRecord): EstimatorRun | undefined {
-  const s = r.start;
-  if (!s) return undefined;
-  const cap = s.options['bandwidthMiBps'];
-  return {
-    id: r.id,
-    vm: s.vm,
-    sourceHostId: s.source.id,
-    destinationHostId: s.destination.id,
-    startedAt: r.startedAt ?? r.samples[0]?.at ?? 0,
-    ...(typeof cap === 'number' ? { bandwidthMiBps: cap } : {}),
-    samples: r.samples,
-  };
-}
-
-const INPUTS = new URL('../shared/migration/predict-inputs.ts', import.meta.url);
-const MODEL = new URL('../shared/migration/predict.ts', import.meta.url);
-
-let loaded: Promise<Model | string> | undefined;
-
-function loadModel(): Promise<Model | string> {
-  loaded ??= (async () => {
-    const missing = [INPUTS, MODEL].filter((u) => !existsSync(fileURLToPath(u))).map((u) => fileURLToPath(u).replace(/^.*\/shared\//, 'shared/'));
-    if (missing.length > 0) return `the model is not in this checkout (${missing.join(', ')} missing)`;
-    const inputs = (await import(INPUTS.href)) as Partial<Model>;
-    const model = (await import(MODEL.href)) as Partial<Model>;
-    const { estimateFromRun, combineRuns } = inputs;
-    const { predict } = model;
-    if (!estimateFromRun || !combineRuns || !predict) return 'predict-inputs/predict do not export estimateFromRun, combineRuns and predict';
-    return { estimateFromRun, combineRuns, predict };
-  })();
-  return loaded;
-}
+  | { readonly kind: 'cannot-predict'; readonly message: string };
 
 /** The prediction step: the model's answer for `options`, from `otherRuns` only. */
 export async function predictCell(vm: string, otherRuns: readonly MigrationRecord[], options: MigrationOptions): Promise<CellPredictionResult> {
-  const model = await loadModel();
-  if (typeof model === 'string') return { kind: 'no-model', message: model };
   const runs = otherRuns.flatMap((r) => {
     const run = estimatorRun(r);
-    return run ? [model.estimateFromRun(run)] : [];
+    return run ? [estimateFromRun(run, r.start?.purpose === 'trial' ? 'trial' : 'history')] : [];
   });
   // "Now" is just after the newest run: a saved sweep replayed months later must not find its runs too old.
   const now = Math.max(0, ...runs.map((r) => r.startedAt)) + 1;
-  const inputs = model.combineRuns(runs, { vm, sourceHostId: 'hvA', destinationHostId: 'hvB' }, now);
-  const p = predictionSchema.parse(model.predict(inputs, options));
+  // The route of the runs (the sweep's runs all go hvA -> hvB), so that they also say what the link gives.
+  const route = runs[0];
+  const inputs = combineRuns(runs, { vm, sourceHostId: route?.sourceHostId ?? 'hvA', destinationHostId: route?.destinationHostId ?? 'hvB' }, now);
+  const p = predictionSchema.parse(predict(inputs, options));
   if (p.kind === 'cannot-predict') return { kind: 'cannot-predict', message: p.message };
   const o = p.outcome;
   const first = p.changes[0];
