@@ -32,7 +32,8 @@ import { ProfileStore, profileHandlers } from './migration/profiles';
 import { Journal } from './migration/journal';
 import { MigrationEngine, type EngineHostAccess } from './migration/engine';
 import { migrationHandlers } from './migration/handlers';
-import { predictHandlers } from './migration/predict-gather';
+import { gatherPredictionInputs, predictHandlers } from './migration/predict-gather';
+import { predict } from '../../shared/migration/predict';
 import { runTrial } from './migration/trial';
 import { trialHandler } from './migration/trial-handler';
 import { runPreflight, type PreflightHostAccess } from './migration/preflight';
@@ -235,6 +236,14 @@ async function assemble(o: FerryMainOptions, lock: DataDirLock): Promise<FerryMa
           },
           { hosts: preflightHosts, now: wallClock },
         ),
+      // What the dialog showed, made again in main for the record: the inputs as the dialog reads them, the start's options.
+      predict: async ({ vm, source, destination, options }) => {
+        const inputs = await gatherPredictionInputs(
+          { vm, sourceHostId: source.record.id, destinationHostId: destination.record.id, destinationAddress: destination.record.address },
+          { history: journal, source: execRunner(migrationPool, targetOf(source)), now: wallClock() },
+        );
+        return { inputs, prediction: predict(inputs, options) };
+      },
     }),
     // The prediction's inputs: the journal's runs, and read-only virsh queries on the source over the migrations' pool.
     ...predictHandlers({ history: journal, hosts: () => inventory.views(), runner: (h) => execRunner(migrationPool, targetOf(h)), now: wallClock }),

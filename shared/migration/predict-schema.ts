@@ -143,3 +143,13 @@ export const predictionSchema = z.discriminatedUnion('kind', [
     .strict(),
 ]);
 export type Prediction = z.infer<typeof predictionSchema>;
+
+/** What a migration's record keeps of the prediction made at its start: the inputs, and the answer for its options. */
+export const startPredictionSchema = z.object({ inputs: predictionInputsSchema, prediction: predictionSchema }).strict();
+export type StartPrediction = z.infer<typeof startPredictionSchema>;
+
+/** A recorded prediction this version cannot read (another version wrote it, or it is damaged): said, not dropped. */
+export const UNREADABLE_START_PREDICTION: StartPrediction = {
+  inputs: { vm: '?', basisRunIds: [], notes: [] },
+  prediction: { kind: 'cannot-predict', missing: [], message: 'The prediction recorded with this run could not be read.' },
+};

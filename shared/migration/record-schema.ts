@@ -9,6 +9,7 @@ import type { DomainJobInfo } from '../parsers/virsh-domjobinfo';
 import type { DerivedJobFigures } from './derive';
 import { migrationOptionsSchema } from './options';
 import { preflightResultSchema } from './preflight-result';
+import { predictionSchema } from './predict-schema';
 import { MIGRATION_STATES } from './state';
 import { migrationVerdictSchema } from './verdict';
 
@@ -128,6 +129,8 @@ export const migrationRecordSchema = z.object({
   preflight: z.array(preflightResultSchema),
   /** Absent for a migration meant to move the VM; `trial`: the history labels it so. */
   purpose: z.enum(MIGRATION_PURPOSES).optional(),
+  /** What Ferry predicted at the start for these options (absent for runs started before predictions, and trials). */
+  prediction: predictionSchema.optional(),
   state: z.enum(MIGRATION_STATES),
   /** ms since the epoch. */
   startedAt: z.number(),

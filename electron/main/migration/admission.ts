@@ -9,6 +9,7 @@ import { err, ok, type Result } from '../../../shared/result';
 import type { MigrateSpec } from '../../../shared/commands/migrate';
 import type { MigrationOptions } from '../../../shared/migration/options';
 import type { PreflightResultView } from '../../../shared/migration/preflight-result';
+import type { StartPrediction } from '../../../shared/migration/predict-schema';
 import type { MigrationPurpose } from '../../../shared/migration/record-schema';
 import { clampInterval } from '../sampler/job-sampler';
 import { splitRecordOf } from './postcopy-recovery';
@@ -29,6 +30,8 @@ export interface StartMigration {
   readonly preflight?: readonly PreflightResultView[];
   /** Journalled with the start: `trial` for a trial pre-copy. */
   readonly purpose?: MigrationPurpose;
+  /** The prediction made for these options at the start, journalled with it. */
+  readonly prediction?: StartPrediction;
 }
 
 /**
@@ -61,6 +64,7 @@ export function startPayloadOf(req: StartMigration, argv: readonly string[], com
     intervalMs: clampInterval(req.intervalMs ?? 1000),
     ...(req.preflight !== undefined ? { preflight: req.preflight } : {}),
     ...(req.purpose !== undefined ? { purpose: req.purpose } : {}),
+    ...(req.prediction !== undefined ? { prediction: req.prediction } : {}),
   };
 }
 

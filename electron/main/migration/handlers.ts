@@ -12,6 +12,7 @@ import { migrationsControl, migrationsGet, migrationsList, migrationsPreflight, 
 import { MIGRATION_CONTROL_ACTIONS } from '../../../shared/migration/controls';
 import { WATCH_SNAPSHOT_ENDED, type MigrationRecordView, type MigrationSample, type MigrationWatchEvent } from '../../../shared/migration/record-schema';
 import type { PreflightResultView } from '../../../shared/migration/preflight-result';
+import type { StartPrediction } from '../../../shared/migration/predict-schema';
 import type { MigrationOptions } from '../../../shared/migration/options';
 import { migrationVerdict, type MigrationVerdict, type VerdictContext, type VerdictSample } from '../../../shared/migration/verdict';
 import type { HostView } from '../../../shared/inventory/types';
@@ -51,6 +52,11 @@ export interface MigrationHandlerDeps {
   readonly hosts: () => readonly HostView[];
   /** Pre-flight for a planned migration (absent: the channel answers that it is not available, start skips it). */
   readonly preflight?: (input: { vm: string; source: HostView; destination: HostView; options: MigrationOptions }) => Promise<PreflightResultView[]>;
+  /**
+   * The prediction for a start's options, journalled with it (predicted against actual in the history and the
+   * report). Made beside pre-flight; one that fails or is missing never holds a start back.
+   */
+  readonly predict?: (input: { vm: string; source: HostView; destination: HostView; options: MigrationOptions }) => Promise<StartPrediction>;
   /** Wall clock for the time of an override (default Date.now). */
   readonly now?: () => number;
 }
@@ -124,6 +130,7 @@ export function recordView(rec: MigrationRecord & { readonly digest?: SampleDige
     commandLine: s?.commandLine ?? '',
     preflight: [...(s?.preflight ?? [])],
     ...(s?.purpose !== undefined ? { purpose: s.purpose } : {}),
+    ...(s?.prediction !== undefined ? { prediction: s.prediction.prediction } : {}),
     state,
     startedAt: rec.startedAt ?? rec.samples[0]?.at ?? rec.digest?.firstAt ?? 0,
     ...(end ? { endedAt: end.at } : {}),
@@ -219,6 +226,7 @@ export function migrationHandlers(d: MigrationHandlerDeps): EngineHandlers {
         destinationPort: destination.record.port,
         ...(input.intervalMs !== undefined ? { intervalMs: input.intervalMs } : {}),
       };
+      const predicting = d.predict ? d.predict({ vm: input.vm, source, destination, options: input.options }).catch(() => undefined) : Promise.resolve(undefined);
       let preflight: PreflightResultView[] | undefined;
       if (d.preflight) {
         const decision = decidePreflight(
@@ -229,11 +237,13 @@ export function migrationHandlers(d: MigrationHandlerDeps): EngineHandlers {
         preflight = decision.checks;
         if (!decision.start) {
           // The refused attempt is history too: a record with the checks, state 'refused'.
-          const refused = await engine.refuse({ ...req, preflight }, decision.refusal ?? 'Pre-flight refused the start.');
+          const prediction = await predicting;
+          const refused = await engine.refuse({ ...req, preflight, ...(prediction ? { prediction } : {}) }, decision.refusal ?? 'Pre-flight refused the start.');
           return refused.ok ? ok({ id: refused.value.id, refused: true, preflight }) : refused;
         }
       }
-      const started = await engine.start({ ...req, ...(preflight ? { preflight } : {}) });
+      const prediction = await predicting;
+      const started = await engine.start({ ...req, ...(preflight ? { preflight } : {}), ...(prediction ? { prediction } : {}) });
       return started.ok ? ok({ id: started.value.id, preflight: preflight ?? [] }) : started;
     },
     [migrationsControl.id]: async (input) => {

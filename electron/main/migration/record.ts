@@ -20,6 +20,7 @@ import type { FerryError } from '../../../shared/errors';
 import type { DomainJobInfo } from '../../../shared/parsers/virsh-domjobinfo';
 import type { DerivedJobFigures } from '../../../shared/migration/derive';
 import type { PreflightResultView } from '../../../shared/migration/preflight-result';
+import type { StartPrediction } from '../../../shared/migration/predict-schema';
 import type { MigrationPurpose } from '../../../shared/migration/record-schema';
 import type { JournalLine } from './journal';
 import { linePayload } from './journal-schema';
@@ -57,6 +58,8 @@ export interface MigrationStartPayload {
   readonly preflight?: readonly PreflightResultView[];
   /** Why Ferry ran it, when not to move the VM: `trial`, a trial pre-copy (aborted after a few passes on purpose). */
   readonly purpose?: MigrationPurpose;
+  /** The prediction made at the start, from what was known then (one that could not be read back says so). */
+  readonly prediction?: StartPrediction;
 }
 
 export interface MigrationSamplePayload {
