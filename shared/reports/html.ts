@@ -11,6 +11,7 @@ import { migrationFigures, migrationTimeline, type MigrationFigures } from './me
 import type { ReportEntry } from './schema';
 import { escapeXml, migrationCharts, migrationSeries, renderSvg } from './svg';
 import { countOf } from '../count';
+import { errorText, predictedAgainstActual } from '../migration/predict-compare';
 
 export const esc = escapeXml;
 
@@ -116,6 +117,7 @@ function migrationSection(e: ReportEntry, n: number): string {
 <dl>${rows.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${v}</dd>`).join('')}</dl>
 ${interruption.length === 0 ? '' : `<h3>Post-copy interruption</h3><table><thead><tr><th>What</th><th>When (UTC)</th><th>Details</th></tr></thead><tbody>${interruption.map((x) => `<tr><td>${esc(x.what)}</td><td>${esc(x.when)}</td><td>${esc(x.detail)}</td></tr>`).join('')}</tbody></table>`}
 ${err ? `<h3>Error</h3><p class="fail">${esc(err.message)}</p>${err.detail ? `<pre>${esc(err.detail)}</pre>` : ''}` : ''}
+${predictionHtml(r)}
 <h3>Command</h3><pre>${esc(r.commandLine || '-')}</pre>
 <h3>Charts</h3>
 ${
@@ -145,6 +147,15 @@ ${
         .join('')}</tbody></table>`
 }
 </section>`;
+}
+
+/** What Ferry predicted at the start against what happened (nothing for a run without a prediction). */
+function predictionHtml(r: ReportEntry['record']): string {
+  const c = predictedAgainstActual(r);
+  if (c === undefined) return '';
+  return `<h3>Predicted at the start</h3><p>${esc(c.sentence)}</p><table><thead><tr><th></th><th>Predicted</th><th>Actual</th><th>Off by</th></tr></thead><tbody>${c.rows
+    .map((x) => `<tr><td>${esc(x.label)}</td><td>${esc(x.predicted)}</td><td>${esc(x.actual)}</td><td class="num">${esc(errorText(x.errorPercent))}</td></tr>`)
+    .join('')}</tbody></table>`;
 }
 
 export function buildHtmlReport(entries: readonly ReportEntry[], meta: { readonly generatedAt: number; readonly generator: string }): string {

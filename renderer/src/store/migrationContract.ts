@@ -31,6 +31,7 @@ export function runHead(r: MigrationRecordView): RunHead {
     interruption: r.interruption,
     events: r.events,
     ...(r.purpose !== undefined ? { purpose: r.purpose } : {}),
+    ...(r.prediction !== undefined ? { prediction: r.prediction } : {}),
     error: r.result.error ?? (r.state === 'unknown' ? { code: 'input.invalid', message: 'Ferry lost track of this migration (it was running when Ferry stopped).' } : undefined),
   };
 }

@@ -50,6 +50,8 @@ export interface MigrationRun {
   readonly events?: readonly MigrationEventView[] | undefined;
   /** `trial`: a trial pre-copy, aborted on purpose after a few passes (the history labels it). */
   readonly purpose?: MigrationRecordView['purpose'];
+  /** What Ferry predicted at the start for its options. */
+  readonly prediction?: MigrationRecordView['prediction'];
 }
 export type RunHead = Omit<MigrationRun, 'samples'>;
 export type MigrationEvent =

@@ -17,6 +17,7 @@ import { postcopyMarkerT } from './chartData';
 import { interruptedNotice, interruptionMarks, offeredControls, offersSwitch, postcopyTimeline, switchQuestion, type OfferedAction, type OfferedControl } from './postcopyView';
 import { PostcopyRiskNote, usePostcopyRecovery } from './PostcopyRisk';
 import { autoConverging, finalStatistics, fmtMs, liveFigures, runLabel, VERDICT_LABELS } from './runView';
+import { errorText, predictedAgainstActual } from '../../../../shared/migration/predict-compare';
 
 export function MigrationView({ id }: { id: string }) {
   const run = useFerry((s) => (id === '' ? undefined : s.migration.runs[id]));
@@ -37,6 +38,7 @@ export function MigrationView({ id }: { id: string }) {
       <Verdict run={run} />
       <PostcopyTimeline run={run} />
       <FinalFigures run={run} />
+      <PredictedAgainstActual run={run} />
       {run.state !== 'completed' && <Figures run={run} />}
       <MigrationChart
         points={run.samples}
@@ -176,6 +178,45 @@ function PostcopyTimeline({ run }: { run: MigrationRun }) {
         ))}
       </tbody>
     </table>
+  );
+}
+
+/** What Ferry predicted at the start for these options, against what happened (so far). */
+function PredictedAgainstActual({ run }: { run: MigrationRun }) {
+  const c = predictedAgainstActual({
+    prediction: run.prediction,
+    state: run.state,
+    postcopy: run.postcopy,
+    result: { totalTimeMs: run.totalMs, downtimeMs: run.downtimeMs, dataBytes: run.dataSentBytes },
+  });
+  if (c === undefined) return null;
+  return (
+    <section className="prediction-actual" aria-labelledby="prediction-actual-title">
+      <h3 id="prediction-actual-title" className="final-stats__title">
+        Predicted at the start
+      </h3>
+      <p className="muted">{c.sentence}</p>
+      <table className="prediction-actual__table" aria-label="Predicted against actual">
+        <thead>
+          <tr>
+            <th />
+            <th scope="col">Predicted</th>
+            <th scope="col">Actual</th>
+            <th scope="col">Off by</th>
+          </tr>
+        </thead>
+        <tbody>
+          {c.rows.map((r) => (
+            <tr key={r.label}>
+              <th scope="row">{r.label}</th>
+              <td>{r.predicted}</td>
+              <td>{r.actual}</td>
+              <td>{errorText(r.errorPercent)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
   );
 }
 
