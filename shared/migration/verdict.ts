@@ -40,6 +40,8 @@
 import { z } from 'zod';
 import { formatMilliseconds, SIZE_UNITS } from '../units';
 import type { MigrationControlAction } from './controls';
+import type { PredictionInputs } from './predict-schema';
+import { modelCapRemedy } from './verdict-remedy';
 import {
   currentJob,
   DIRTY_RATIO,
@@ -126,6 +128,8 @@ export interface VerdictContext {
   readonly autoConverge?: boolean;
   /** migrate-postcopy was sent (the samples may not show postcopy requests yet). */
   readonly postcopyRequested?: boolean;
+  /** What the prediction at the start was made from: the remedies' model starts from it. */
+  readonly startInputs?: PredictionInputs;
 }
 
 const MiB = SIZE_UNITS.MiB;
@@ -287,11 +291,16 @@ export function migrationVerdict(all: readonly VerdictSample[], ctx: VerdictCont
   const remedies: Remedy[] = [];
   const capLimits = cap !== undefined && Tr !== undefined && Tr >= CAP_NEAR_RATIO * cap * MiB;
   if (capLimits && cap !== undefined) {
-    // With the cap as the only limit, the dirty rate QEMU sees is bounded by it too (lab: pinned at exactly 8 and
-    // 16 MiB/s), so the guest's real rate is unknown: offer 4x (8 -> 32 MiB/s finished a run that 8 and 16 never did).
-    const pinnedAtCap = D !== undefined && D >= 0.95 * cap * MiB;
-    const suggested = Math.max(pinnedAtCap ? cap * 4 : cap * 2, D === undefined ? 0 : Math.ceil((2 * D) / MiB));
-    remedies.push({ action: 'setSpeed', value: suggested, label: `Raise the bandwidth cap from ${cap} to ${suggested} MiB/s: the link moves what the cap allows and no more.`, available: true });
+    // Only a cap the prediction model says converges, with what it expects (no rule of thumb: at 5 MiB/s the lab's
+    // busy guest never converged at 8 or 16, only at 32).
+    const byModel = modelCapRemedy(samples, {
+      bandwidthMiBps: cap,
+      ...(ctx.maxDowntimeMs !== undefined ? { maxDowntimeMs: ctx.maxDowntimeMs } : {}),
+      ...(ctx.autoConverge !== undefined ? { autoConverge: ctx.autoConverge } : {}),
+      ...(ctx.postcopy !== undefined ? { postcopy: ctx.postcopy } : {}),
+      ...(ctx.startInputs ? { startInputs: ctx.startInputs } : {}),
+    });
+    if (byModel) remedies.push({ action: 'setSpeed', value: byModel.value, label: byModel.label, available: true });
   }
   if (downtimeHigh && E !== undefined) {
     const v = roundUpDowntime(E);

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parseDomjobinfo, type DomainJobInfo } from '../../shared/parsers/virsh-domjobinfo';
 import { deriveJobFigures } from '../../shared/migration/derive';
 import { migrationVerdict, migrationVerdictSchema, type MigrationVerdict, type VerdictContext, type VerdictSample } from '../../shared/migration/verdict';
+import type { PredictionInputs } from '../../shared/migration/predict-schema';
 
 const MiB = 1024 * 1024;
 
@@ -40,12 +41,28 @@ describe('migration verdict on real lab captures', () => {
     // A re-send pass has no progress worth a bar (1 - remaining / total is always ~95 %): only its number.
     expect(v.progressLabel).toBe('pass 4');
     expect(v.passProgress).toBeUndefined();
+    // No higher cap: the run alone says only that the link carries 5 MiB/s, so the model cannot promise one.
     expect(v.remedies.map((r) => [r.action, r.value, r.available])).toEqual([
-      ['setSpeed', 20, true], // 1272 pages/s = 4.97 MiB/s, pinned at the 5 MiB/s cap: 4x
       ['setMaxDowntime', 4600, true], // 4513 ms rounded up
       ['restartWithAutoConverge', undefined, false],
       ['abort', undefined, true],
     ]);
+  });
+
+  it('offers a higher cap only as the model says it converges, from what was known at the start (the NIC) and the run so far', () => {
+    // Passes of the busy guest at a 5 MiB/s cap: from them the model knows the working set and how fast it is written.
+    const s = sequence(run(5, 8, 20, 120));
+    const nic = (mbps: number): PredictionInputs => ({
+      vm: 'vmd',
+      linkBytesPerSecond: { value: 0.9 * mbps * 125_000, low: 0.5 * mbps * 125_000, high: mbps * 125_000, source: 'link', basis: `eth0 runs at ${mbps} Mb/s.` },
+      basisRunIds: [],
+      notes: [],
+    });
+    const fast = migrationVerdict(s, { bandwidthMiBps: 5, startInputs: nic(10_000) }).remedies.find((r) => r.action === 'setSpeed');
+    expect(fast?.value).toBeGreaterThan(5);
+    expect(fast?.label).toMatch(/^Raise the bandwidth cap from 5 to \d+ MiB\/s: the model expects it to finish (in )?about /);
+    // A link whose slowest is under what the model needs: nothing is offered rather than a cap that cannot work.
+    expect(migrationVerdict(s, { bandwidthMiBps: 5, startInputs: nic(80) }).remedies.map((r) => r.action)).not.toContain('setSpeed');
   });
 
   it('offers post-copy only when the migration was started with --postcopy', () => {
@@ -222,7 +239,11 @@ describe('migration verdict on runs shaped like the lab measurements', () => {
     expect(verdicts.slice(0, firstPassEnd).some((v) => v.state === 'not-converging')).toBe(false);
     const last = verdicts[verdicts.length - 1];
     expect(last?.reason).toMatch(/^The guest dirties 8\.0 MiB\/s and the link moves 8\.0 MiB\/s \(capped at 8 MiB\/s\): memory left is not shrinking after \d+ passes; expected downtime 2\.5 s stays above the 300 ms limit\.$/);
-    expect(last?.remedies.find((r) => r.action === 'setSpeed')?.value).toBe(32);
+    // The cap the model names (from the run's own passes and a 10 Gb/s NIC) converges; the lab's 32 MiB/s did.
+    const withNic = live(infos, { bandwidthMiBps: 8, startInputs: { vm: 'vmd', linkBytesPerSecond: { value: 1.125e9, low: 0.625e9, high: 1.25e9, source: 'link', basis: 'eth0 runs at 10000 Mb/s.' }, basisRunIds: [], notes: [] } }).at(-1);
+    const cap = withNic?.remedies.find((r) => r.action === 'setSpeed')?.value;
+    expect(cap).toBeGreaterThan(8);
+    expect(cap).toBeLessThanOrEqual(64);
     expect(last?.remedies.find((r) => r.action === 'setMaxDowntime')?.value).toBe(2500);
     expect(last?.etaMs).toBeUndefined();
     // Never "99 %" forever: a re-send pass shows its number, no progress bar.

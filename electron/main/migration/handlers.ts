@@ -84,6 +84,7 @@ export function verdictContext(rec: MigrationRecord): VerdictContext {
     ...(bandwidthMiBps !== undefined ? { bandwidthMiBps } : {}),
     ...(o.postcopy !== undefined ? { postcopy: o.postcopy } : {}),
     ...(o.autoConverge !== undefined ? { autoConverge: o.autoConverge } : {}),
+    ...(rec.start?.prediction ? { startInputs: rec.start.prediction.inputs } : {}),
     postcopyRequested,
   };
 }
