@@ -105,7 +105,8 @@ function timeAt(pts: readonly Point[], processed: number): number | undefined {
   const first = pts[0];
   if (!first) return undefined;
   if (processed <= first.processed) {
-    const bw = first.info.memoryBandwidthBytesPerSecond ?? 0;
+    // The first sample often reports no bandwidth yet: the run's typical one then.
+    const bw = first.info.memoryBandwidthBytesPerSecond ?? median(defined(pts.map((p) => p.info.memoryBandwidthBytesPerSecond)).filter((b) => b > 0)) ?? 0;
     return bw > 0 ? Math.max(0, first.t - ((first.processed - processed) / bw) * 1000) : undefined;
   }
   for (let k = 1; k < pts.length; k++) {
