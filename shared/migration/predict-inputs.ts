@@ -7,9 +7,13 @@
  * - During a pass (pass >= 2) QEMU's "memory remaining" only falls as pages go out (new writes wait in the dirty log
  *   until the next pass's bitmap sync), so processed + remaining is constant within it: that constant is where the
  *   pass ends, and the jump to the next pass's constant is what the guest dirtied while the pass was on the wire.
- * - When the passes keep re-sending the same amount however long they last, the guest is pinned at its working set
- *   (the hot set): that amount is the working set, and its write speed is known only from below (it rewrote the whole
- *   set within one pass). A run at a cap the guest out-writes (the lab's vmd at 8 MiB/s) says no more than that.
+ * - That jump excludes what was still pending at the sync (a pass ends once less than the threshold is left), so
+ *   when the passes keep re-sending the same amount however long they last, the guest is pinned at its working set
+ *   (the hot set): that amount plus the leftover is the working set, and its write speed is known only from below (it
+ *   rewrote the whole set within one pass). A run at a cap the guest out-writes (the lab's vmd at 8 MiB/s) says no
+ *   more than that, but its end (still going after so long) and other runs' ends (converged at their cap) bound the
+ *   write speed through the model itself (outcomeBounds).
+ * - A completed run's statistics give its first pass (the zero pages) even when no sample came after pass 1.
  * - A throttled pass (auto-converge) shows the throttled guest: again only a lower bound of its write speed.
  * - A capped run that reached its cap says the link gives at least the cap, not what it gives without one.
  * - Setup is job time before memory moved (connection, destination QEMU start), from the first samples.
