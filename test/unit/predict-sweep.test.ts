@@ -1,4 +1,5 @@
-// The prediction's inputs and answers on the prediction sweep's captured lab runs (bench/results/prediction-sweep.json:
+// The prediction's inputs and answers on the prediction sweep's captured lab runs (test/fixtures, a copy of the
+// sweep of 2026-12-07 saved as bench/results/prediction-sweep.json, kept here so a new sweep does not move the tests:
 // vmd hvA -> hvB at 8, 16 and 32 MiB/s with three guest settings, each with its full journal record): what single
 // runs tell, and each cell predicted from the other cells of its guest setting only (leave-one-out), as the bench does.
 import { describe, expect, it } from 'vitest';
@@ -16,7 +17,7 @@ interface Cell {
   readonly measurement: { readonly id: string; readonly converged: boolean; readonly totalTimeMs?: number; readonly options: MigrationOptions };
   readonly record: MigrationRecord;
 }
-const sweep = JSON.parse(readFileSync(join(__dirname, '..', '..', 'bench', 'results', 'prediction-sweep.json'), 'utf8')) as { cells: Cell[] };
+const sweep = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'prediction-sweep-2026-12-07.json'), 'utf8')) as { cells: Cell[] };
 const cell = (id: string) => sweep.cells.find((c) => c.measurement.id === id) as Cell;
 const estimates = (id: string): RunEstimates => {
   const run = estimatorRun(cell(id).record);
