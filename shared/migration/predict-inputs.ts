@@ -531,6 +531,8 @@ export function combineRuns(runs: readonly RunEstimates[], target: CombineTarget
     } else if (floor > 0) {
       writeBytesPerSecond = estimate(floor, floor, floor * LOWER_BOUND_SPAN, src, boundWrites.length === 1 && ends.floor <= floor ? (boundWrites[0] as Estimate).basis : `At least ${rate(floor)}: ${runsSaid} re-sent the whole working set every pass, or did not converge.`);
     } else if (ceiling < Infinity) {
+      // Only converged runs: nothing bounds it from below, so a cap under theirs stays uncertain; the likely value is
+      // taken as far under the ceiling as a lone bound's range spans above it.
       writeBytesPerSecond = estimate(ceiling / LOWER_BOUND_SPAN, 0, ceiling, src, `At most ${rate(ceiling)}: ${runsSaid} converged, and a faster writer would not have.`);
     }
   }
