@@ -7,9 +7,13 @@
  * - During a pass (pass >= 2) QEMU's "memory remaining" only falls as pages go out (new writes wait in the dirty log
  *   until the next pass's bitmap sync), so processed + remaining is constant within it: that constant is where the
  *   pass ends, and the jump to the next pass's constant is what the guest dirtied while the pass was on the wire.
- * - When the passes keep re-sending the same amount however long they last, the guest is pinned at its working set
- *   (the hot set): that amount is the working set, and its write speed is known only from below (it rewrote the whole
- *   set within one pass). A run at a cap the guest out-writes (the lab's vmd at 8 MiB/s) says no more than that.
+ * - That jump excludes what was still pending at the sync (a pass ends once less than the threshold is left), so
+ *   when the passes keep re-sending the same amount however long they last, the guest is pinned at its working set
+ *   (the hot set): that amount plus the leftover is the working set, and its write speed is known only from below (it
+ *   rewrote the whole set within one pass). A run at a cap the guest out-writes (the lab's vmd at 8 MiB/s) says no
+ *   more than that, but its end (still going after so long) and other runs' ends (converged at their cap) bound the
+ *   write speed through the model itself (outcomeBounds).
+ * - A completed run's statistics give its first pass (the zero pages) even when no sample came after pass 1.
  * - A throttled pass (auto-converge) shows the throttled guest: again only a lower bound of its write speed.
  * - A capped run that reached its cap says the link gives at least the cap, not what it gives without one.
  * - Setup is job time before memory moved (connection, destination QEMU start), from the first samples.
@@ -21,12 +25,16 @@ import { formatBytes, formatBytesPerSecond } from '../units';
 import { emptyOutput, splitLines } from '../parsers/text';
 import { virshError } from '../parsers/virsh-error';
 import type { Estimate, PredictionInputs, PredictionSource } from './predict-schema';
+import { DEFAULT_MAX_DOWNTIME_MS } from './predict';
+import { CHUNK_SECONDS_CAPPED, CHUNK_SECONDS_UNCAPPED, simulatePrecopy } from './predict-sim';
 
 const MiB = 1024 * 1024;
 const DEFAULT_PAGE = 4096;
 
 /** A pass re-sending at least this share of the largest later re-send counts as pinned at the working set. */
 const PINNED_SHARE = 0.8;
+/** A re-send at least this share of the one before it has not shrunk (pinned passes vary by a few percent). */
+const NOT_SHRINKING = 0.95;
 /**
  * Where only a lower bound was measured (write speed pinned at the working set, a capped link), the range's high end
  * is this many times the bound: nothing measured caps it, and the model needs an upper end to say "uncertain".
@@ -101,7 +109,8 @@ function timeAt(pts: readonly Point[], processed: number): number | undefined {
   const first = pts[0];
   if (!first) return undefined;
   if (processed <= first.processed) {
-    const bw = first.info.memoryBandwidthBytesPerSecond ?? 0;
+    // The first sample often reports no bandwidth yet: the run's typical one then.
+    const bw = first.info.memoryBandwidthBytesPerSecond ?? median(defined(pts.map((p) => p.info.memoryBandwidthBytesPerSecond)).filter((b) => b > 0)) ?? 0;
     return bw > 0 ? Math.max(0, first.t - ((first.processed - processed) / bw) * 1000) : undefined;
   }
   for (let k = 1; k < pts.length; k++) {
@@ -185,7 +194,11 @@ export interface EstimatorRun {
   readonly startedAt: number;
   /** The bandwidth cap in force, MiB/s (absent: none). */
   readonly bandwidthMiBps?: number;
+  /** The max downtime in force, ms (absent: libvirt's default). */
+  readonly maxDowntimeMs?: number;
   readonly samples: readonly EstimatorSample[];
+  /** The completed statistics (`domjobinfo --completed`), when the run completed. */
+  readonly final?: DomainJobInfo;
 }
 
 /** The estimates one run gives, with what kind of knowledge each is. */
@@ -209,6 +222,17 @@ export interface RunEstimates {
   /** true when the run ran at its cap: the link gives at least that. */
   readonly capLimited: boolean;
   readonly setupMs?: Estimate;
+  /** How a plain pre-copy run ended (absent for throttled, post-copy or barely sampled runs): evidence on the write speed. */
+  readonly outcome?: RunOutcome;
+}
+
+/** A plain pre-copy run's end: converged at this rate, or still going after this much job time. */
+export interface RunOutcome {
+  readonly converged: boolean;
+  readonly elapsedMs: number;
+  readonly bandwidthBytesPerSecond: number;
+  readonly capped: boolean;
+  readonly maxDowntimeMs: number;
 }
 
 function estimate(value: number, low: number, high: number, source: PredictionSource, basis: string): Estimate {
@@ -229,51 +253,53 @@ export function estimateFromRun(run: EstimatorRun, source: PredictionSource = 'h
   const pageSize = info?.pageSizeBytes ?? DEFAULT_PAGE;
   const label = `run ${run.id}`;
 
+  // The leftover: a pass ends (QEMU syncs the bitmap) once less than the threshold (bandwidth x max downtime) is
+  // left, one send-chunk short of it on average. Those unsent pages join the next pass, so a pass's measured re-send
+  // (the jump of processed + remaining) is what was dirtied that was not already pending: a pinned pass re-sends the
+  // working set minus the leftover.
+  const cap = run.bandwidthMiBps !== undefined ? run.bandwidthMiBps * MiB : undefined;
+  const bws = defined(pts.map((p) => p.info.memoryBandwidthBytesPerSecond)).filter((b) => b > 0);
+  const runRate = cap ?? median(bws) ?? 0;
+  const maxDowntimeMs = run.maxDowntimeMs ?? DEFAULT_MAX_DOWNTIME_MS;
+  const threshold = (runRate * maxDowntimeMs) / 1000;
+  const chunk = runRate * (cap !== undefined ? CHUNK_SECONDS_CAPPED : CHUNK_SECONDS_UNCAPPED);
+  const leftover = Math.max(0, threshold - chunk / 2);
+
   // Working set: what passes after the second re-send (pass 2 also carries what pass 1's long sweep left dirty).
+  // Pinned: passes that re-send about the most and do not shrink from the pass before (shrinking passes are the
+  // guest's write speed at work, not its working set).
   const resends = passes.filter((p) => p.pass >= 3 && p.remainingAtStartBytes !== undefined);
   const most = Math.max(0, ...resends.map((p) => p.remainingAtStartBytes as number));
-  const pinnedPasses = resends.filter((p) => (p.remainingAtStartBytes as number) >= PINNED_SHARE * most && most > 0);
+  const resendOf = (n: number) => resends.find((q) => q.pass === n)?.remainingAtStartBytes;
+  const holds = (p: PrecopyPass) => {
+    const r = p.remainingAtStartBytes as number;
+    const before = resendOf(p.pass - 1);
+    const after = resendOf(p.pass + 1);
+    return (before !== undefined && r >= NOT_SHRINKING * before) || (after !== undefined && after >= NOT_SHRINKING * r);
+  };
+  const pinnedPasses = resends.filter((p) => most > 0 && (p.remainingAtStartBytes as number) >= PINNED_SHARE * most && holds(p));
   const pinned = pinnedPasses.length >= 2;
+  const pinnedSet = new Set(pinned ? resends.filter((p) => (p.remainingAtStartBytes as number) >= PINNED_SHARE * most).map((p) => p.pass) : []);
+  const memCap = memoryTotal ?? Infinity;
   let workingSetBytes: Estimate | undefined;
   if (pinned) {
     const sets = pinnedPasses.map((p) => p.remainingAtStartBytes as number);
-    const v = Math.min(median(sets) as number, memoryTotal ?? Infinity);
-    workingSetBytes = estimate(v, Math.min(...sets), Math.min(Math.max(...sets), memoryTotal ?? Infinity), source, `${pinnedPasses.length} passes of ${label} each re-sent about ${size(v)}: the guest's hot set.`);
+    const v = Math.min((median(sets) as number) + leftover, memCap);
+    const lo = Math.min(Math.min(...sets) + Math.max(0, threshold - chunk), v);
+    workingSetBytes = estimate(v, lo, Math.min(Math.max(...sets) + threshold, memCap), source, `${pinnedPasses.length} passes of ${label} each re-sent about ${size(v - leftover)} besides the ~${size(leftover)} left pending: the guest's hot set.`);
   } else if (most > 0) {
     const pass2 = passes.find((p) => p.pass === 2)?.remainingAtStartBytes;
-    workingSetBytes = estimate(most, most, Math.max(most, pass2 ?? most), source, `${label} re-sent at most ${size(most)} in a pass and never stayed there: at least that much.`);
+    const v = Math.min(most + leftover, memCap);
+    workingSetBytes = estimate(v, v, Math.min(Math.max(most, pass2 ?? most) + threshold, memCap), source, `${label} re-sent at most ${size(most)} in a pass (besides the ~${size(leftover)} left pending) and never stayed there: at least that much.`);
   }
 
-  // Write speed: what a pass re-sends was written while the pass before it was on the wire.
-  const measured: number[] = [];
-  const bounds: number[] = [];
-  for (const p of passes) {
-    if (p.pass < 2 || p.remainingAtStartBytes === undefined) continue;
-    const before = passes.find((q) => q.pass === p.pass - 1);
-    if (!before || before.beganMs === undefined || before.endedMs === undefined || before.endedMs <= before.beganMs) continue;
-    const r = p.remainingAtStartBytes / ((before.endedMs - before.beganMs) / 1000);
-    const atSet = pinned && p.remainingAtStartBytes >= PINNED_SHARE * most;
-    if (atSet || before.throttlePercent > 0 || p.pass === 2) bounds.push(r);
-    else measured.push(r);
-  }
-  let writeBytesPerSecond: Estimate | undefined;
-  let writeLowerBoundOnly = false;
-  if (measured.length > 0) {
-    const v = median(measured) as number;
-    const floor = Math.max(0, ...bounds);
-    writeBytesPerSecond = estimate(Math.max(v, floor), Math.min(...measured), Math.max(...measured, floor), source, `Dirtied per pass over the pass before it, ${measured.length} passes of ${label}.`);
-  } else if (bounds.length > 0) {
-    const b = Math.max(...bounds);
-    writeLowerBoundOnly = true;
-    writeBytesPerSecond = estimate(b, b, b * LOWER_BOUND_SPAN, source, `At least ${rate(b)}: every pass of ${label} re-sent the whole working set (or ran throttled), so only a lower bound is known.`);
-  }
-
-  // First pass: zero pages go as flags, so it sends memory minus the zero pages.
+  // First pass: zero pages go as flags, so it sends memory minus the zero pages (the completed statistics count
+  // them when no sample came after pass 1).
   let firstPassBytes: Estimate | undefined;
   const p1 = passes.find((p) => p.pass === 1);
-  const afterFirst = pts.find((p) => (p.info.iteration ?? 0) >= 2);
+  const afterFirst = pts.find((p) => (p.info.iteration ?? 0) >= 2)?.info ?? ((run.final?.iteration ?? 0) >= 2 ? run.final : undefined);
   if (p1 && afterFirst && memoryTotal !== undefined) {
-    const fromPages = afterFirst.info.constantPages !== undefined ? Math.max(0, memoryTotal - afterFirst.info.constantPages * pageSize) : undefined;
+    const fromPages = afterFirst.constantPages !== undefined ? Math.max(0, memoryTotal - afterFirst.constantPages * pageSize) : undefined;
     const values = defined([p1.sentBytes, fromPages]);
     if (values.length > 0) {
       const v = p1.sentBytes ?? (fromPages as number);
@@ -281,11 +307,49 @@ export function estimateFromRun(run: EstimatorRun, source: PredictionSource = 'h
     }
   }
 
+  // A completed run whose later passes were never sampled: all it re-sent after pass 1 bounds the working set from
+  // above (pass 2 re-sends what the long first pass left dirty), the average later pass from below.
+  const final = run.final;
+  const finalSent = final?.memoryProcessedBytes ?? final?.dataProcessedBytes;
+  if (!workingSetBytes && final && firstPassBytes && finalSent !== undefined && (final.iteration ?? 0) >= 2) {
+    const resent = Math.max(0, finalSent - firstPassBytes.value);
+    const later = (final.iteration as number) - 1;
+    if (resent > 0) workingSetBytes = estimate(resent, resent / later, resent, source, `${label} completed after re-sending ${size(resent)} in ${later} later passes: at most that much.`);
+  }
+
+  // Write speed: what a pass re-sends was written while the pass before it was on the wire, minus what was
+  // already pending (taken to overlap by chance, as the model does): dirtied = re-sent / (1 - leftover / set).
+  const set = workingSetBytes?.value;
+  const overlap = (r: number) => (set !== undefined && set > leftover ? r / Math.max(0.05, 1 - leftover / set) : r);
+  const measured: number[] = [];
+  const bounds: number[] = [];
+  const pass2Bounds: number[] = [];
+  for (const p of passes) {
+    if (p.pass < 2 || p.remainingAtStartBytes === undefined) continue;
+    const before = passes.find((q) => q.pass === p.pass - 1);
+    if (!before || before.beganMs === undefined || before.endedMs === undefined || before.endedMs <= before.beganMs) continue;
+    const seconds = (before.endedMs - before.beganMs) / 1000;
+    // Pass 2 also carries what the sweep left dirty outside the working set: only a bound, used when nothing else is.
+    if (p.pass === 2) pass2Bounds.push(p.remainingAtStartBytes / seconds);
+    else if (pinnedSet.has(p.pass) || before.throttlePercent > 0) bounds.push(overlap(p.remainingAtStartBytes) / seconds);
+    else measured.push(overlap(p.remainingAtStartBytes) / seconds);
+  }
+  let writeBytesPerSecond: Estimate | undefined;
+  let writeLowerBoundOnly = false;
+  if (measured.length > 0) {
+    const v = median(measured) as number;
+    const floor = Math.max(0, ...bounds);
+    writeBytesPerSecond = estimate(Math.max(v, floor), Math.min(...measured), Math.max(...measured, floor), source, `Dirtied per pass over the pass before it, ${measured.length} passes of ${label}.`);
+  } else if (bounds.length > 0 || pass2Bounds.length > 0) {
+    // The median: each bound holds, but pass times read between 1 s samples are noisy, and the highest is the noisiest.
+    const b = bounds.length > 0 ? (median(bounds) as number) : Math.max(...pass2Bounds);
+    writeLowerBoundOnly = true;
+    writeBytesPerSecond = estimate(b, b, b * LOWER_BOUND_SPAN, source, `At least ${rate(b)}: every pass of ${label} re-sent the whole working set (or ran throttled, or only pass 2 was seen), so only a lower bound is known.`);
+  }
+
   // Throughput really obtained: the reported bandwidth while memory moved; a stalled run gives none.
   let throughputBytesPerSecond: Estimate | undefined;
   let capLimited = false;
-  const cap = run.bandwidthMiBps !== undefined ? run.bandwidthMiBps * MiB : undefined;
-  const bws = defined(pts.map((p) => p.info.memoryBandwidthBytesPerSecond)).filter((b) => b > 0);
   const moved = pts.length > 1 ? (pts[pts.length - 1] as Point).processed - (pts[0] as Point).processed : 0;
   if (bws.length >= 2 && moved > 0) {
     const v = median(bws) as number;
@@ -304,6 +368,14 @@ export function estimateFromRun(run: EstimatorRun, source: PredictionSource = 'h
     setupMs = estimate(p1began, low, pts[0].t, source, `Memory began to move about ${Math.round(p1began)} ms into the job in ${label}.`);
   }
 
+  // How it ended: a plain run's convergence (or not, after this long) bounds the write speed (combineRuns).
+  const lastPt = pts[pts.length - 1];
+  const plain = runRate > 0 && passes.every((p) => p.throttlePercent === 0) && (final?.postcopyRequests ?? 0) === 0;
+  const elapsed = final ? final.timeElapsedMs : lastPt !== undefined && (lastPt.info.iteration ?? 0) >= 2 ? lastPt.t : undefined;
+  const outcome: RunOutcome | undefined = plain && elapsed !== undefined
+    ? { converged: final !== undefined, elapsedMs: elapsed, bandwidthBytesPerSecond: runRate, capped: cap !== undefined, maxDowntimeMs }
+    : undefined;
+
   return {
     runId: run.id,
     vm: run.vm,
@@ -320,6 +392,7 @@ export function estimateFromRun(run: EstimatorRun, source: PredictionSource = 'h
     ...(throughputBytesPerSecond ? { throughputBytesPerSecond } : {}),
     capLimited,
     ...(setupMs ? { setupMs } : {}),
+    ...(outcome ? { outcome } : {}),
   };
 }
 
@@ -357,6 +430,48 @@ function fold(items: readonly Estimate[], basis: string): Estimate | undefined {
 const sameMemory = (a: number, b: number) => Math.abs(a - b) <= SAME_MEMORY * Math.max(a, b);
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
+/** Write speeds searched for a run's convergence line, as a multiple of its bandwidth. */
+const OUTCOME_SEARCH_SPAN = 8;
+
+/**
+ * What the plain runs' ends say of the write speed, through the model itself at the working set and first pass on
+ * hand: a run that converged was written slower than the speed where the model stops converging at its rate (a
+ * ceiling); one still going when it ended, faster than the speed where the model would have ended by then (a floor).
+ */
+export function outcomeBounds(runs: readonly RunEstimates[], workingSetBytes: number, firstPassBytes: number, setupMs: number | undefined): { floor: number; ceiling: number } {
+  let floor = 0;
+  let ceiling = Infinity;
+  for (const r of runs) {
+    const o = r.outcome;
+    if (!o) continue;
+    const endsBy = (write: number) => {
+      const sim = simulatePrecopy({
+        firstPassBytes: r.firstPassBytes?.value ?? firstPassBytes,
+        workingSetBytes,
+        writeBytesPerSecond: write,
+        bandwidthBytesPerSecond: o.bandwidthBytesPerSecond,
+        capped: o.capped,
+        maxDowntimeMs: o.maxDowntimeMs,
+        setupMs: r.setupMs?.value ?? setupMs ?? 0,
+      });
+      return sim.converged && (o.converged || sim.totalMs <= o.elapsedMs);
+    };
+    const top = o.bandwidthBytesPerSecond * OUTCOME_SEARCH_SPAN;
+    if (!endsBy(0) || endsBy(top)) continue;
+    // Bisection for where it stops ending (the model's line is monotone in the write speed but for chunk rounding).
+    let lo = 0;
+    let hi = top;
+    for (let k = 0; k < 20; k++) {
+      const mid = (lo + hi) / 2;
+      if (endsBy(mid)) lo = mid;
+      else hi = mid;
+    }
+    if (o.converged) ceiling = Math.min(ceiling, hi);
+    else floor = Math.max(floor, lo);
+  }
+  return { floor, ceiling };
+}
+
 /**
  * Several runs into one PredictionInputs: the VM's own runs (newest `maxRuns`, not older than `maxAgeMs`, with the
  * same memory size) for the guest's parts, the runs between the same two hosts (any VM) for the link.
@@ -376,23 +491,52 @@ export function combineRuns(runs: readonly RunEstimates[], target: CombineTarget
   const newest = used[0];
   const across = used.length > 1 ? `${used.length} earlier runs of ${target.vm}, newest ${newest ? day(newest.startedAt) : ''}` : '';
 
-  const workingSetBytes = fold(defined(used.map((r) => r.workingSetBytes)), `Re-sent per pass in ${across}.`);
-  const firstPassBytes = fold(defined(used.map((r) => r.firstPassBytes)), `Pass 1 in ${across}.`);
+  // The working set: runs pinned at it measured it; the others only bound it (from below, or a completed run's
+  // re-sends from above), so they count only when no run was pinned, and then lift the floor.
+  const pinnedSets = defined(used.filter((r) => r.pinned).map((r) => r.workingSetBytes));
+  const boundSets = defined(used.filter((r) => !r.pinned).map((r) => r.workingSetBytes));
+  let workingSetBytes: Estimate | undefined;
+  if (pinnedSets.length > 0) {
+    const f = fold(pinnedSets, `Re-sent per pass in ${across}.`) as Estimate;
+    const floor = Math.min(f.value, Math.max(f.low, ...boundSets.map((e) => e.low)));
+    workingSetBytes = estimate(f.value, floor, f.high, f.source, f.basis);
+  } else {
+    workingSetBytes = fold(boundSets, `Re-sent per pass in ${across}.`);
+  }
+  // The first pass: the largest recent one is the likely one, since a running guest's memory only fills up (freed
+  // pages keep their data; a run soon after boot finds more zero pages).
+  const firstPasses = defined(used.map((r) => r.firstPassBytes));
+  const firstFold = fold(firstPasses, `Pass 1 in ${across}.`);
+  const firstPassBytes = firstFold ? estimate(Math.max(...firstPasses.map((e) => e.value)), firstFold.low, firstFold.high, firstFold.source, firstFold.basis) : undefined;
   const setupMs = fold(defined(used.map((r) => r.setupMs)), `Job time before memory moved in ${across}.`);
-  // Measured write speeds win over lower bounds; bounds still lift the range's floor.
+  // Measured write speeds win over lower bounds; bounds still lift the range's floor. Every plain run's end bounds
+  // it too: one that converged at its rate could not have been written faster than the speed at which the model
+  // stops converging there, one still going when it ended not slower than the speed at which the model ends by then.
   const measuredWrites = defined(used.filter((r) => !r.writeLowerBoundOnly).map((r) => r.writeBytesPerSecond));
   const boundWrites = defined(used.filter((r) => r.writeLowerBoundOnly).map((r) => r.writeBytesPerSecond));
+  const ends = workingSetBytes && firstPassBytes ? outcomeBounds(used, workingSetBytes.value, firstPassBytes.value, setupMs?.value) : { floor: 0, ceiling: Infinity };
   let writeBytesPerSecond: Estimate | undefined;
   if (measuredWrites.length > 0) {
     const f = fold(measuredWrites, `Dirtied per pass in ${across}.`) as Estimate;
     const floor = Math.max(0, ...boundWrites.map((e) => e.low));
     writeBytesPerSecond = floor > f.value ? estimate(floor, floor, Math.max(f.high, floor), f.source, f.basis) : f;
-  } else if (boundWrites.length > 0) {
-    const b = Math.max(...boundWrites.map((e) => e.low));
-    const src = boundWrites[0] as Estimate;
-    writeBytesPerSecond = estimate(b, b, b * LOWER_BOUND_SPAN, src.source, boundWrites.length === 1 ? src.basis : `At least ${rate(b)}: ${boundWrites.length} runs re-sent the whole working set every pass.`);
+  } else {
+    const floor = Math.max(0, ...boundWrites.map((e) => e.low), ends.floor);
+    const ceiling = ends.ceiling >= floor ? ends.ceiling : Infinity;
+    const src = (boundWrites[0] ?? workingSetBytes ?? firstPassBytes)?.source ?? 'history';
+    const runsSaid = `${used.length} earlier run(s) of ${target.vm}`;
+    if (floor > 0 && ceiling < Infinity) {
+      // Both ends known: the middle on a log scale (the ends are often several times apart).
+      writeBytesPerSecond = estimate(Math.sqrt(floor * ceiling), floor, ceiling, src, `Between ${rate(floor)} and ${rate(ceiling)}: what ${runsSaid} re-sent, where they converged and where not.`);
+    } else if (floor > 0) {
+      writeBytesPerSecond = estimate(floor, floor, floor * LOWER_BOUND_SPAN, src, boundWrites.length === 1 && ends.floor <= floor ? (boundWrites[0] as Estimate).basis : `At least ${rate(floor)}: ${runsSaid} re-sent the whole working set every pass, or did not converge.`);
+    } else if (ceiling < Infinity) {
+      // Only converged runs: nothing bounds it from below, so a cap under theirs stays uncertain; the likely value is
+      // taken as far under the ceiling as a lone bound's range spans above it.
+      writeBytesPerSecond = estimate(ceiling / LOWER_BOUND_SPAN, 0, ceiling, src, `At most ${rate(ceiling)}: ${runsSaid} converged, and a faster writer would not have.`);
+    }
   }
-  if (writeBytesPerSecond && measuredWrites.length === 0) notes.push(`The guest's write speed is only a lower bound (${rate(writeBytesPerSecond.low)}): its runs were pinned at the working set or throttled.`);
+  if (writeBytesPerSecond && measuredWrites.length === 0) notes.push(`The guest's write speed was not measured (${rate(writeBytesPerSecond.low)} to ${rate(writeBytesPerSecond.high)}): its runs were pinned at the working set, throttled or too short to show it.`);
 
   // The link: runs between the same two hosts, any VM. Uncapped runs measure it; capped ones only bound it.
   const route = recent.filter((r) => r.sourceHostId === target.sourceHostId && r.destinationHostId === target.destinationHostId).slice(0, options.maxRuns ?? HISTORY_MAX_RUNS);
@@ -402,8 +546,10 @@ export function combineRuns(runs: readonly RunEstimates[], target: CombineTarget
   if (free.length > 0) {
     linkBytesPerSecond = fold(free, `${free.length} earlier runs between these hosts moved memory at these rates.`);
   } else if (capped.length > 0) {
+    // Nothing says the link is slower than what those runs asked of it: the likely value is the range's top (a cap
+    // above the fastest one reached is then carried), the floor stays the pessimistic corner.
     const b = Math.max(...capped.map((e) => e.low));
-    linkBytesPerSecond = estimate(b, b, b * LOWER_BOUND_SPAN, 'history', `At least ${rate(b)}: the earlier runs between these hosts all ran at their cap.`);
+    linkBytesPerSecond = estimate(b * LOWER_BOUND_SPAN, b, b * LOWER_BOUND_SPAN, 'history', `At least ${rate(b)}: the earlier runs between these hosts all ran at their cap.`);
     notes.push(`The link's speed is only a lower bound (${rate(b)}): every earlier run between these hosts was capped.`);
   }
   const linkRuns = route.filter((r) => r.throughputBytesPerSecond !== undefined);

@@ -109,8 +109,9 @@ describe('ferry.migrations.predictInputs', () => {
     if (!r.ok) throw new Error(r.error.message);
     expect(predictionInputsSchema.parse(r.value)).toEqual(r.value);
     expect(r.value.basisRunIds).toEqual(['run-plain', 'run-ac']);
-    expect(r.value.workingSetBytes?.value).toBeGreaterThan(20 * MiB);
-    expect(r.value.workingSetBytes?.value).toBeLessThan(22 * MiB);
+    // ~21 MiB re-sent per pass plus the ~2 MiB left pending at each sync.
+    expect(r.value.workingSetBytes?.value).toBeGreaterThan(22 * MiB);
+    expect(r.value.workingSetBytes?.value).toBeLessThan(24 * MiB);
     expect(r.value.workingSetBytes?.source).toBe('history');
     expect(r.value.writeBytesPerSecond?.low).toBeGreaterThan(7.5 * MiB);
     expect(r.value.linkBytesPerSecond?.low).toBeGreaterThan(7.9 * MiB);

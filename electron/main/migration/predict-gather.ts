@@ -66,7 +66,7 @@ const ENDED_WITH_DATA = new Set(['completed', 'failed', 'aborted']);
 export function estimatorRun(rec: MigrationRecord): EstimatorRun | undefined {
   const s = rec.start;
   if (!s) return undefined;
-  const { bandwidthMiBps } = verdictContext(rec);
+  const { bandwidthMiBps, maxDowntimeMs } = verdictContext(rec);
   return {
     id: rec.id,
     vm: s.vm,
@@ -74,7 +74,9 @@ export function estimatorRun(rec: MigrationRecord): EstimatorRun | undefined {
     destinationHostId: s.destination.id,
     startedAt: rec.startedAt ?? rec.samples[0]?.at ?? 0,
     ...(bandwidthMiBps !== undefined ? { bandwidthMiBps } : {}),
+    ...(maxDowntimeMs !== undefined ? { maxDowntimeMs } : {}),
     samples: rec.samples,
+    ...(rec.end?.state === 'completed' && rec.end.final?.info ? { final: rec.end.final.info } : {}),
   };
 }
 
