@@ -119,6 +119,26 @@ describe('ferry.migrations.predictInputs', () => {
     expect(history.read.sort()).toEqual(['run-ac', 'run-plain']);
   });
 
+  it('a trial pre-copy in the journal is named as a trial; its real cap bounds the link as any capped run', async () => {
+    const trial = labRecord('plain-8-abort', 'run-trial', NOW - 600_000);
+    const rec: MigrationRecord = { ...trial, start: { ...trial.start!, purpose: 'trial', options: { ...trial.start!.options, maxDowntimeMs: 1 } } };
+    const r = await channel(journal([rec]), source(XML_TCG))(input, ctx);
+    if (!r.ok) throw new Error(r.error.message);
+    expect(predictionInputsSchema.parse(r.value)).toEqual(r.value);
+    expect(r.value.basisRunIds).toEqual(['run-trial']);
+    expect(r.value.workingSetBytes?.source).toBe('trial');
+    expect(r.value.writeBytesPerSecond?.source).toBe('trial');
+    expect(r.value.firstPassBytes?.source).toBe('trial');
+    expect(r.value.notes.join(' ')).not.toMatch(/No earlier run/);
+    // It ran at its 8 MiB/s cap: the link is at least that (the NIC bounds it above), never measured as 8.
+    expect(r.value.linkBytesPerSecond?.low).toBeGreaterThan(7.9 * MiB);
+    expect(r.value.linkBytesPerSecond?.low).toBeLessThan(8.1 * MiB);
+    expect(r.value.linkBytesPerSecond?.value).toBe(1.125e9);
+    // The same run journalled as an ordinary migration is history.
+    const plain = await channel(journal([trial]), source(XML_TCG))(input, ctx);
+    expect(plain.ok && plain.value.workingSetBytes?.source).toBe('history');
+  });
+
   it('reads at most the newest five runs of the VM', async () => {
     const records = Array.from({ length: 8 }, (_, k) => labRecord('plain-8-abort', `r${k}`, NOW - (k + 1) * 3600_000));
     const history = journal(records);

@@ -98,7 +98,9 @@ async function historyEstimates(input: PredictGatherInput, deps: PredictGatherDe
   for (const head of [...ofVm, ...ofRoute]) {
     const rec = await deps.history.readRecord(head.id);
     const run = rec ? estimatorRun(rec) : undefined;
-    if (run) out.push(estimateFromRun(run, 'history'));
+    // A trial is named as such on screen. Its 1 ms max downtime only decides that it never switches over, which no
+    // estimate reads; its cap is a real one, so it bounds the link like any capped run ("at least the cap").
+    if (run) out.push(estimateFromRun(run, rec?.start?.purpose === 'trial' ? 'trial' : 'history'));
   }
   return out;
 }
