@@ -15,7 +15,9 @@ import { PredictionPanel } from './PredictionPanel';
 export function DraftPrediction() {
   const draft = useFerry((s) => s.migration.draft);
   const profiles = useFerry((s) => s.migration.profiles);
-  const hosts = useFerry((s) => s.inventory.hosts);
+  // Narrow selections: the inventory changes on every sample, these do not.
+  const sourceName = useFerry((s) => (draft === null ? undefined : s.inventory.hosts[draft.sourceHostId]?.record.name));
+  const destinationName = useFerry((s) => (draft?.destinationHostId == null ? undefined : s.inventory.hosts[draft.destinationHostId]?.record.name));
   const { applyPredictedChange, chooseProfile, runTrial } = useActions();
   const inventoryMemory = useFerry((s) => (draft === null ? undefined : s.inventory.hosts[draft.sourceHostId]?.vms?.find((v) => v.name === draft.vmName)?.memoryBytes));
   const inputs = draft?.predictionInputs?.inputs;
@@ -49,7 +51,7 @@ export function DraftPrediction() {
           ? undefined
           : {
               cost: cost.sentence,
-              route: `${hosts[draft.sourceHostId]?.record.name ?? 'the source'} and ${hosts[draft.destinationHostId]?.record.name ?? 'the destination'}`,
+              route: `${sourceName ?? 'the source'} and ${destinationName ?? 'the destination'}`,
               running: trial?.running === true,
               run: () => void runTrial(),
               done: trial?.done,
