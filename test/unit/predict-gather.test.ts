@@ -120,6 +120,27 @@ describe('ferry.migrations.predictInputs', () => {
     expect(history.read.sort()).toEqual(['run-ac', 'run-plain']);
   });
 
+  it('a trial pre-copy in the journal is named as a trial; its own cap says nothing of the link', async () => {
+    const trial = labRecord('plain-8-abort', 'run-trial', NOW - 600_000);
+    const rec: MigrationRecord = { ...trial, start: { ...trial.start!, purpose: 'trial', options: { ...trial.start!.options, maxDowntimeMs: 1 } } };
+    const r = await channel(journal([rec]), source(XML_TCG))(input, ctx);
+    if (!r.ok) throw new Error(r.error.message);
+    expect(predictionInputsSchema.parse(r.value)).toEqual(r.value);
+    expect(r.value.basisRunIds).toEqual(['run-trial']);
+    expect(r.value.workingSetBytes?.source).toBe('trial');
+    expect(r.value.writeBytesPerSecond?.source).toBe('trial');
+    expect(r.value.firstPassBytes?.source).toBe('trial');
+    expect(r.value.notes.join(' ')).not.toMatch(/No earlier run/);
+    // It ran at the 8 MiB/s cap Ferry chose for it: the link is the NIC's alone, as with no run at all.
+    expect(r.value.linkBytesPerSecond).toMatchObject({ value: 1.125e9, low: 0.625e9, high: 1.25e9, source: 'link' });
+    // The same run journalled as an ordinary migration is history, and its cap (the admin's) bounds the link below.
+    const plain = await channel(journal([trial]), source(XML_TCG))(input, ctx);
+    if (!plain.ok) throw new Error(plain.error.message);
+    expect(plain.value.workingSetBytes?.source).toBe('history');
+    expect(plain.value.linkBytesPerSecond?.low).toBeGreaterThan(7.9 * MiB);
+    expect(plain.value.linkBytesPerSecond?.low).toBeLessThan(8.1 * MiB);
+  });
+
   it('reads at most the newest five runs of the VM', async () => {
     const records = Array.from({ length: 8 }, (_, k) => labRecord('plain-8-abort', `r${k}`, NOW - (k + 1) * 3600_000));
     const history = journal(records);

@@ -100,9 +100,22 @@ async function historyEstimates(input: PredictGatherInput, deps: PredictGatherDe
   for (const head of [...ofVm, ...ofRoute]) {
     const rec = await deps.history.readRecord(head.id);
     const run = rec ? estimatorRun(rec) : undefined;
-    if (run) out.push(estimateFromRun(run, 'history'));
+    if (run) out.push(rec?.start?.purpose === 'trial' ? trialEstimates(run) : estimateFromRun(run, 'history'));
   }
   return out;
+}
+
+/**
+ * A trial's estimates, named as a trial's on screen. Its limits are Ferry's, not the network's: the 1 ms max downtime
+ * only keeps it from switching over (no estimate reads it), and its cap was picked low to keep it cheap, so a trial
+ * that ran at its cap says nothing of the link the admin would migrate over (the model would read the cap as the
+ * link's ceiling). One that ran below its cap measured the link itself, and counts.
+ */
+export function trialEstimates(run: EstimatorRun): RunEstimates {
+  const e = estimateFromRun(run, 'trial');
+  if (!e.capLimited) return e;
+  const { throughputBytesPerSecond: _cap, ...rest } = e;
+  return { ...rest, capLimited: false };
 }
 
 interface DomainFacts {

@@ -4,7 +4,8 @@
  * reasons, the exact command line), and the dropping rules of drag-to-migrate.
  */
 import { commandLine } from '../../../shared/commands/migrate';
-import { migrationsPredictInputs, profilesList, profilesRemove, profilesSave } from '../../../shared/ipc/contract';
+import { migrationsPredictInputs, migrationsTrial, profilesList, profilesRemove, profilesSave } from '../../../shared/ipc/contract';
+import { trialCost, type TrialCost, type TrialResult } from '../../../shared/migration/trial-schema';
 import './migrationProfiles';
 import { call } from './ports';
 import { BUILT_IN_PROFILES, offlineOptions, validateMigrationOptions, type MigrationOptions, type MigrationProfile } from '../../../shared/migration/options';
@@ -13,7 +14,7 @@ import { isActive } from '../../../shared/migration/state';
 import { afterPrevious, contractMigrationPort } from './migrationContract';
 import type { MigrationVerdict } from '../../../shared/migration/verdict';
 import { migrationPortOf, type MigrationEvent, type MigrationRun } from './migrationPort';
-import type { MigrateDraft, MigrationSlice, SliceCreator } from './types';
+import type { DraftTrial, MigrateDraft, MigrationSlice, SliceCreator } from './types';
 
 /**
  * The newer of two verdicts, by the job time of the sample each judges. A record event can carry a verdict computed
@@ -72,6 +73,22 @@ export function reviewDraft(d: Pick<MigrateDraft, 'vmName' | 'destinationAddress
   return { problems, commandLine: line.ok ? line.value : undefined, ...(line.ok ? {} : { problems: [...problems, { severity: 'error' as const, options: [], message: line.error.message }] }) };
 }
 
+/**
+ * What a trial of the draft's VM would cost, at the cap the trial channel would choose for its memory (the inputs'
+ * figure, else the inventory's); undefined while the memory is not known (nothing bounds the cost then).
+ */
+export function draftTrialCost(d: Pick<MigrateDraft, 'predictionInputs'>, inventoryMemoryBytes?: number): TrialCost | undefined {
+  const memoryBytes = d.predictionInputs?.inputs?.memoryBytes?.value ?? inventoryMemoryBytes;
+  return memoryBytes === undefined || memoryBytes <= 0 ? undefined : trialCost({ memoryBytes });
+}
+
+/** How a trial that gave no new inputs ended, for the dialog's banner (completed: where the VM is now). */
+export function trialProblem(r: TrialResult): DraftTrial['problem'] {
+  if (r.outcome === 'aborted') return undefined;
+  if (r.outcome === 'completed') return { message: r.message, detail: `${r.vm} is ${r.where.state} on ${r.where.host}.` };
+  return { message: r.message, ...(r.detail !== undefined ? { detail: r.detail } : {}) };
+}
+
 export const createMigrationSlice: SliceCreator<MigrationSlice> = (set, get, deps) => {
   const port = migrationPortOf(deps.api) ?? contractMigrationPort(deps.api);
   let watchers = 0;
@@ -93,16 +110,25 @@ export const createMigrationSlice: SliceCreator<MigrationSlice> = (set, get, dep
 
   // The prediction's inputs belong to one VM and route; an answer for another (the admin changed the destination
   // meanwhile) is dropped.
-  const predictionKey = (d: MigrateDraft): string => JSON.stringify([d.vmName, d.sourceHostId, d.destinationHostId]);
-  const loadPredictionInputs = async () => {
+  const predictionKey = (d: Pick<MigrateDraft, 'vmName' | 'sourceHostId' | 'destinationHostId'>): string => JSON.stringify([d.vmName, d.sourceHostId, d.destinationHostId]);
+  // `force`: read again for the same route (a trial has just added a run to the journal).
+  const loadPredictionInputs = async (force = false) => {
     const d = get().migration.draft;
     if (d === null || d.destinationHostId === null) return;
     const key = predictionKey(d);
-    if (d.predictionInputs?.key === key) return;
+    if (d.predictionInputs?.key === key && !force) return;
     patch(() => ({ predictionInputs: { key } }));
     const r = await call(deps.api, migrationsPredictInputs, { vm: d.vmName, sourceHostId: d.sourceHostId, destinationHostId: d.destinationHostId });
     patch((cur) => (predictionKey(cur) !== key ? {} : { predictionInputs: r.ok ? { key, inputs: r.value } : { key, error: r.error } }));
   };
+
+  // Trials running, by route: they outlive the dialog, so one reopened for the route shows its trial running.
+  const trials = new Set<string>();
+  const trialOf = (d: Pick<MigrateDraft, 'vmName' | 'sourceHostId' | 'destinationHostId'>): Pick<MigrateDraft, 'trial'> => {
+    const key = predictionKey(d);
+    return { trial: trials.has(key) ? { key, running: true } : undefined };
+  };
+  const inventoryMemory = (d: MigrateDraft): number | undefined => get().inventory.hosts[d.sourceHostId]?.vms?.find((v) => v.name === d.vmName)?.memoryBytes;
 
   const loadProfiles = async () => {
     const r = await call(deps.api, profilesList, {});
@@ -123,14 +149,14 @@ export const createMigrationSlice: SliceCreator<MigrationSlice> = (set, get, dep
       const destinationId = destinationHostId !== null && dropRefusal(k.hostId, get().inventory.hosts[destinationHostId]) === null ? destinationHostId : null;
       const profile = profiles().find((p) => p.id === get().migration.defaultProfileId) ?? profiles()[0];
       const base = { sourceHostId: k.hostId, vmName: k.vmName, destinationHostId: destinationId, profileId: profile?.id ?? null, options: profile?.options ?? { live: true, p2p: true }, phase: 'editing' as const, ...dest(destinationId) };
-      set((s) => ({ migration: { ...s.migration, draft: { ...base, ...reviewDraft(base) } } }));
+      set((s) => ({ migration: { ...s.migration, draft: { ...base, ...reviewDraft(base), ...trialOf(base) } } }));
       void loadPredictionInputs();
     },
     closeMigrate() {
       set((s) => (s.migration.draft === null ? {} : { migration: { ...s.migration, draft: null } }));
     },
     setMigrateDestination(hostId) {
-      patch(() => ({ destinationHostId: hostId, ...dest(hostId), overrides: [], predictionInputs: undefined }));
+      patch((d) => ({ destinationHostId: hostId, ...dest(hostId), overrides: [], predictionInputs: undefined, ...trialOf({ ...d, destinationHostId: hostId }) }));
       void loadPredictionInputs();
     },
     chooseProfile(id) {
@@ -154,6 +180,27 @@ export const createMigrationSlice: SliceCreator<MigrationSlice> = (set, get, dep
     },
     applyPredictedChange(change) {
       patch((d) => ({ options: { ...d.options, ...change }, profileId: null, overrides: [] }));
+    },
+    async runTrial() {
+      const d = get().migration.draft;
+      if (d === null || d.destinationHostId === null) return;
+      const key = predictionKey(d);
+      const cost = draftTrialCost(d, inventoryMemory(d));
+      if (trials.has(key) || cost === undefined) return;
+      trials.add(key);
+      const forRoute = (f: (cur: MigrateDraft) => Partial<MigrateDraft>) => patch((cur) => (predictionKey(cur) === key ? f(cur) : {}));
+      forRoute(() => ({ trial: { key, running: true } }));
+      // The cap the admin was shown, not one main might pick from another memory figure.
+      const r = await call(deps.api, migrationsTrial, { vm: d.vmName, sourceHostId: d.sourceHostId, destinationHostId: d.destinationHostId, capMiBps: cost.capMiBps });
+      trials.delete(key);
+      if (!r.ok) {
+        forRoute(() => ({ trial: { key, running: false, problem: { message: `The trial did not run: ${r.error.message}`, ...(r.error.detail !== undefined ? { detail: r.error.detail } : {}) } } }));
+        return;
+      }
+      const problem = trialProblem(r.value);
+      forRoute(() => ({ trial: { key, running: false, ...(problem === undefined ? { done: r.value.message } : { problem }) } }));
+      const now = get().migration.draft;
+      if (problem === undefined && now !== null && predictionKey(now) === key) await loadPredictionInputs(true);
     },
     applyRemedy(remedy) {
       if (remedy !== 'offline') return;

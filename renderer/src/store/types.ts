@@ -197,6 +197,16 @@ export interface MigrateDraft {
    * being read (neither inputs nor error), read, or failed. The prediction itself is computed from it on screen.
    */
   readonly predictionInputs?: { readonly key: string; readonly inputs?: PredictionInputs; readonly error?: FerryError } | undefined;
+  /** The trial pre-copy of this VM and route (`key`, as the inputs'), running or ended. */
+  readonly trial?: DraftTrial | undefined;
+}
+export interface DraftTrial {
+  readonly key: string;
+  readonly running: boolean;
+  /** Main's sentence for the last trial of the route, when it ended as planned (aborted, the abort verified). */
+  readonly done?: string | undefined;
+  /** Why the last trial gave no prediction, in main's words: it failed, or it completed (the VM moved). */
+  readonly problem?: { readonly message: string; readonly detail?: string | undefined } | undefined;
 }
 export interface MigrationData {
   readonly draft: MigrateDraft | null;
@@ -225,6 +235,12 @@ export interface MigrationSlice {
   applyRemedy(remedy: 'offline'): void;
   /** Applies a change the prediction says makes the migration converge (a cap, a max downtime, auto-converge, post-copy). */
   applyPredictedChange(change: OptionChange): void;
+  /**
+   * Runs a trial pre-copy of the draft's VM to its destination (the admin agreed to its cost), at the cap its cost
+   * names; a second call while one runs for the route does nothing. Aborted as planned, the prediction inputs are
+   * read again; otherwise main's message is kept for the dialog. It outlives the dialog (main journals it).
+   */
+  runTrial(): Promise<void>;
   /** Subscribes to migrations (reference-counted); call the returned function to release. */
   watchMigrations(): () => void;
   openRun(id: string | null): void;

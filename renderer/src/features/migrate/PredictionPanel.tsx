@@ -4,9 +4,24 @@
  * one), and the profile the model recommends. Before there is anything to predict from it says so and offers the
  * trial pre-copy, with what the trial costs.
  */
+import { useState } from 'react';
 import type { OptionChange, Prediction, PredictionInputs } from '../../../../shared/migration/predict-schema';
 import type { Recommendation } from '../../../../shared/migration/predict-recommend';
+import { ErrorBanner } from '../common/ErrorBanner';
 import { inputLines, predictionView, SOURCE_LABEL } from './predictionView';
+
+export interface TrialOfferProps {
+  /** What it costs at most, in words (trialCost's sentence). */
+  readonly cost: string;
+  /** "hvA and hvB": the hosts whose migration network carries it. */
+  readonly route: string;
+  readonly running: boolean;
+  readonly run: () => void;
+  /** Main's sentence for the last trial, when it ended as planned. */
+  readonly done?: string | undefined;
+  /** Why the last trial gave no prediction (failed; completed, the VM moved), in main's words. */
+  readonly problem?: { readonly message: string; readonly detail?: string | undefined } | undefined;
+}
 
 export interface PredictionPanelProps {
   /** undefined while the inputs are being gathered. */
@@ -19,7 +34,7 @@ export interface PredictionPanelProps {
   readonly onApply: (change: OptionChange) => void;
   readonly onUseProfile: (id: string) => void;
   /** Offered when the inputs lack what a prediction needs: the trial, with its cost in words. */
-  readonly trial?: { readonly cost: string; readonly running: boolean; readonly run: () => void } | undefined;
+  readonly trial?: TrialOfferProps | undefined;
   readonly error?: string | undefined;
 }
 
@@ -82,14 +97,9 @@ export function PredictionPanel(p: PredictionPanelProps) {
           )}
         </p>
       )}
-      {p.prediction.kind === 'cannot-predict' && p.trial !== undefined && (
-        <p className="prediction__trial">
-          <button type="button" className="button" disabled={p.busy || p.trial.running} onClick={p.trial.run}>
-            {p.trial.running ? 'Running the trial…' : 'Run a trial pre-copy'}
-          </button>{' '}
-          <span className="muted">{p.trial.cost} The VM stays on the source; the trial is aborted after a few passes and recorded in the history.</span>
-        </p>
-      )}
+      {p.trial?.problem !== undefined && <ErrorBanner message={p.trial.problem.message} {...(p.trial.problem.detail !== undefined ? { detail: p.trial.problem.detail } : {})} />}
+      {p.prediction.kind === 'cannot-predict' && p.trial !== undefined && <TrialOffer {...p.trial} busy={p.busy} />}
+      {p.prediction.kind === 'predicted' && p.trial?.done !== undefined && <p className="prediction__trial-done muted">Trial pre-copy: {p.trial.done}</p>}
       <details className="prediction__inputs">
         <summary>What it is predicted from</summary>
         <table>
@@ -115,5 +125,49 @@ export function PredictionPanel(p: PredictionPanelProps) {
         )}
       </details>
     </section>
+  );
+}
+
+/**
+ * The trial's offer: its cost before anything runs, then a confirmation naming the traffic it puts on the migration
+ * network (the keyboard moves to its button, Cancel is the next one), then "running" until main answers.
+ */
+function TrialOffer(t: TrialOfferProps & { readonly busy: boolean }) {
+  const [confirming, setConfirming] = useState(false);
+  if (t.running || !confirming) {
+    return (
+      <div className="prediction__trial">
+        <button type="button" className="button" disabled={t.busy || t.running} aria-busy={t.running} onClick={() => setConfirming(true)}>
+          {t.running ? 'Running the trial pre-copy…' : 'Run a trial pre-copy'}
+        </button>
+        <p className="muted">
+          {t.running ? 'It runs in the background: closing this dialog does not stop it, and it is recorded in the migration history. ' : ''}
+          {t.cost}
+        </p>
+      </div>
+    );
+  }
+  return (
+    <div className="prediction__trial prediction__trial--confirm" role="group" aria-label="Confirm the trial pre-copy">
+      <p>
+        <strong>Run a real migration between {t.route} and abort it?</strong> {t.cost}
+      </p>
+      <button
+        // The admin pressed "Run a trial pre-copy" a moment ago: the keyboard moves on to the confirmation.
+        autoFocus
+        type="button"
+        className="button button--primary"
+        disabled={t.busy}
+        onClick={() => {
+          setConfirming(false);
+          t.run();
+        }}
+      >
+        Run the trial
+      </button>{' '}
+      <button type="button" className="button" onClick={() => setConfirming(false)}>
+        Cancel
+      </button>
+    </div>
   );
 }
