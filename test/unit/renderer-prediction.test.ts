@@ -113,6 +113,8 @@ describe('the prediction in the migrate dialog', () => {
     const before = panel(store);
     expect(before).toContain('Cannot predict');
     expect(before).toContain('Run a trial pre-copy');
+    // Nothing to recommend from yet: no "Recommended:" line repeating what is missing.
+    expect(before).not.toContain('Recommended:');
     expect(before).toContain(cost.sentence.replace(/'/g, '&#x27;'));
     expect(gate!.seen.trials).toEqual([]);
 
@@ -138,6 +140,7 @@ describe('the prediction in the migrate dialog', () => {
     expect(after.predictionInputs?.inputs?.workingSetBytes?.source).toBe('trial');
     expect(predict(after.predictionInputs!.inputs!, after.options).kind).toBe('predicted');
     expect(panel(store)).not.toContain('Cannot predict');
+    expect(panel(store)).toContain('Recommended:');
   });
 
   it('a failed trial shows main’s message and reads nothing again; one that completed says where the VM is', async () => {

@@ -84,7 +84,8 @@ export function PredictionPanel(p: PredictionPanelProps) {
           ))}
         </ul>
       )}
-      {p.recommendation !== undefined && (
+      {/* Nothing to recommend from when nothing can be predicted: the call above already says what is missing. */}
+      {p.recommendation !== undefined && p.prediction.kind === 'predicted' && (
         <p className="prediction__recommendation">
           <strong>Recommended:</strong> {p.recommendation.sentence}
           {p.recommendation.id !== undefined && p.recommendedName !== undefined && (
