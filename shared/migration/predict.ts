@@ -219,9 +219,9 @@ function physics(k: Known, ev: Evaluation): string {
   const moves = `${mibs(p.bandwidthBytesPerSecond)} moves ${mib(thresholdBytes)} MiB within ${msText(p.maxDowntimeMs)}`;
   const later = ev.point.log.slice(1);
   const last = later.at(-1);
-  const writes = `the guest writes at ${mibs(k.write.value)}`;
   if (!last) return `the first pass sends ${mib(p.firstPassBytes)} MiB; ${moves}`;
-  return `each pass re-sends ~${mib(last.startBytes)} MiB of the ${mib(p.workingSetBytes)} MiB ${writes}; ${moves}`;
+  // What a pass re-sends includes what was still unsent at the check, so it can exceed the working set itself.
+  return `each pass re-sends ~${mib(last.startBytes)} MiB (the guest keeps a ${mib(p.workingSetBytes)} MiB working set, written at ${mibs(k.write.value)}); ${moves}`;
 }
 
 /** Which input alone decides between converging and not, and the value where it flips (for `uncertain`). */

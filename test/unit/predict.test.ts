@@ -353,7 +353,7 @@ describe('predict', () => {
     const p = predicted(vmd(MiBps(30)), { live: true, bandwidthMiBps: 8 });
     expect(p.outcome.ending).toBe('never');
     expect(p.outcome.totalTimeMs).toBeUndefined();
-    expect(p.sentence).toBe('Does not converge: each pass re-sends ~20 MiB of the 20 MiB the guest writes at 30 MiB/s; 8 MiB/s moves 2.4 MiB within 300 ms.');
+    expect(p.sentence).toBe('Does not converge: each pass re-sends ~20 MiB (the guest keeps a 20 MiB working set, written at 30 MiB/s); 8 MiB/s moves 2.4 MiB within 300 ms.');
     // 1 s of setup, then 59 s at 8 MiB/s.
     expect((p.outcome.dataBytes?.value ?? 0) / MiB).toBeCloseTo(59 * 8, 0);
   });
