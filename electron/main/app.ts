@@ -32,6 +32,7 @@ import { ProfileStore, profileHandlers } from './migration/profiles';
 import { Journal } from './migration/journal';
 import { MigrationEngine, type EngineHostAccess } from './migration/engine';
 import { migrationHandlers } from './migration/handlers';
+import { refreshHostsOnMigrationEnd } from './migration/refresh-on-end';
 import { gatherPredictionInputs, predictHandlers } from './migration/predict-gather';
 import { predict } from '../../shared/migration/predict';
 import { runTrial } from './migration/trial';
@@ -184,6 +185,7 @@ async function assemble(o: FerryMainOptions, lock: DataDirLock): Promise<FerryMa
     },
   };
   const engine = new MigrationEngine({ journal, hosts: engineHosts, clock, wallClock, logger });
+  const stopRefreshOnEnd = refreshHostsOnMigrationEnd(engine, inventory);
   // Pre-flight runs on the migrations' pool too, each command on its own channel.
   const preflightHosts: PreflightHostAccess = { exec: (h) => execRunner(migrationPool, h.target) };
   for (const p of engine.journalProblems()) logger.warn('migration.journal-problem', { code: p.code, message: p.message });
@@ -266,6 +268,7 @@ async function assemble(o: FerryMainOptions, lock: DataDirLock): Promise<FerryMa
       disposed ??= (async () => {
         watch.dispose();
         await reconciled;
+        stopRefreshOnEnd();
         await engine.dispose();
         await journal.close();
         await migrationPool.dispose();
