@@ -3,7 +3,7 @@
 // estimates (shared/migration/predict-inputs.ts) folded into inputs, then the model (shared/migration/predict.ts).
 import type { MigrationRecord } from '../electron/main/migration/record';
 import { estimatorRun } from '../electron/main/migration/predict-gather';
-import { combineRuns, estimateFromRun } from '../shared/migration/predict-inputs';
+import { combineRuns, estimateFromRun, linkWithNic } from '../shared/migration/predict-inputs';
 import { predict } from '../shared/migration/predict';
 import type { MigrationOptions } from '../shared/migration/options';
 import { predictionSchema, type OptionChange } from '../shared/migration/predict-schema';
@@ -25,6 +25,8 @@ export type CellPredictionResult =
   | { readonly kind: 'predicted'; readonly prediction: CellPrediction }
   | { readonly kind: 'cannot-predict'; readonly message: string };
 
+const LAB_NIC = { iface: 'eth0', megabitsPerSecond: 10_000 };
+
 /** The prediction step: the model's answer for `options`, from `otherRuns` only. */
 export async function predictCell(vm: string, otherRuns: readonly MigrationRecord[], options: MigrationOptions): Promise<CellPredictionResult> {
   const runs = otherRuns.flatMap((r) => {
@@ -35,7 +37,11 @@ export async function predictCell(vm: string, otherRuns: readonly MigrationRecor
   const now = Math.max(0, ...runs.map((r) => r.startedAt)) + 1;
   // The route of the runs (the sweep's runs all go hvA -> hvB), so that they also say what the link gives.
   const route = runs[0];
-  const inputs = combineRuns(runs, { vm, sourceHostId: route?.sourceHostId ?? 'hvA', destinationHostId: route?.destinationHostId ?? 'hvB' }, now);
+  const combined = combineRuns(runs, { vm, sourceHostId: route?.sourceHostId ?? 'hvA', destinationHostId: route?.destinationHostId ?? 'hvB' }, now);
+  // As Ferry gathers it: the NIC on the route bounds the link (the lab's hvA eth0, a veth at 10000 Mb/s, captured in
+  // test/fixtures/ethtool/settings-veth.txt); runs that all hit their cap say only "at least".
+  const lowerBoundOnly = runs.length > 0 && runs.every((r) => r.capLimited);
+  const inputs = { ...combined, linkBytesPerSecond: linkWithNic(combined.linkBytesPerSecond, lowerBoundOnly, LAB_NIC) };
   const p = predictionSchema.parse(predict(inputs, options));
   if (p.kind === 'cannot-predict') return { kind: 'cannot-predict', message: p.message };
   const o = p.outcome;
