@@ -1,12 +1,12 @@
 /**
  * The guest's dirty rate as QEMU samples it: `virsh domdirtyrate-calc --mode page-sampling` starts a measurement
  * (it returns at once; the result is read with `domstats --dirtyrate` after the period). Only ever for KVM domains
- * (mayCalcDirtyRate in shared/migration/predict-inputs.ts): under TCG the dirty-bitmap mode crashed the guest's QEMU
+ * (mayCalcDirtyRate in shared/parsers/virsh-dirtyrate.ts): under TCG the dirty-bitmap mode crashed the guest's QEMU
  * and page-sampling read 0 MB/s for a guest writing ~5 MiB/s. Never the dirty-bitmap or dirty-ring modes.
  */
 import { ok, err, type Result } from '../result';
 import { ferryError, type FerryError } from '../errors';
-import { parseDirtyRate, type DirtyRateReading } from '../migration/predict-inputs';
+import { parseDirtyRate, type DirtyRateReading } from '../parsers/virsh-dirtyrate';
 import { virshError } from '../parsers/virsh-error';
 import { checkDomainName } from './domain-name';
 import { command, type Command } from './command';

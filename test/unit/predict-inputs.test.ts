@@ -3,13 +3,12 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { mayCalcDirtyRate, parseDirtyRate } from '../../shared/parsers/virsh-dirtyrate';
 import {
   linkWithNic,
   combineRuns,
   estimateFromRun,
   judgeDirtyRate,
-  mayCalcDirtyRate,
-  parseDirtyRate,
   passesOf,
   LOWER_BOUND_SPAN,
   type EstimatorRun,

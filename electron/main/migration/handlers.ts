@@ -6,8 +6,8 @@
  *
  * `plan` and the profiles channels stay with their own module (no engine needed); the composition root merges both.
  */
-import { err, ok, type Result } from '../../../shared/result';
-import { ferryError, type FerryError } from '../../../shared/errors';
+import { err, ok } from '../../../shared/result';
+import { ferryError } from '../../../shared/errors';
 import { migrationsControl, migrationsGet, migrationsList, migrationsPreflight, migrationsStart, migrationsWatch } from '../../../shared/ipc/contract';
 import { MIGRATION_CONTROL_ACTIONS } from '../../../shared/migration/controls';
 import { WATCH_SNAPSHOT_ENDED, type MigrationRecordView, type MigrationSample, type MigrationWatchEvent } from '../../../shared/migration/record-schema';
@@ -20,6 +20,7 @@ import type { IpcHandlers } from '../ipc/handlers';
 import type { MigrationEngine, MigrationUpdate } from './engine';
 import type { Journal } from './journal';
 import { decidePreflight } from './preflight-overrides';
+import { resolveRoute } from './route';
 import {
   postcopyInterruption,
   postcopyPhase,
@@ -198,14 +199,7 @@ export function migrationHandlers(d: MigrationHandlerDeps): EngineHandlers {
     const kept = new Set(ended.slice(0, WATCH_SNAPSHOT_ENDED).map((r) => r.id));
     return all.filter((r) => !isEnded(r) || kept.has(r.id));
   };
-  const resolve = (sourceId: string, destinationId: string): Result<{ source: HostView; destination: HostView }, FerryError> => {
-    const hosts = d.hosts();
-    const source = hosts.find((h) => h.record.id === sourceId);
-    const destination = hosts.find((h) => h.record.id === destinationId);
-    if (!source || !destination) return err(ferryError('inventory.not-found', `No such host: ${!source ? sourceId : destinationId}.`));
-    if (source.record.id === destination.record.id) return err(ferryError('input.invalid', 'The source and the destination are the same host.'));
-    return ok({ source, destination });
-  };
+  const resolve = (sourceId: string, destinationId: string) => resolveRoute(d.hosts(), sourceId, destinationId);
 
   return {
     [migrationsPreflight.id]: async (input) => {

@@ -14,6 +14,7 @@ import { ethtoolSettings, ipRouteGet } from '../../../shared/commands/network';
 import { migrationsPredictInputs } from '../../../shared/ipc/contract';
 import type { HostView } from '../../../shared/inventory/types';
 import type { PredictionInputs } from '../../../shared/migration/predict-schema';
+import { mayCalcDirtyRate } from '../../../shared/parsers/virsh-dirtyrate';
 import {
   combineRuns,
   estimateFromRun,
@@ -21,7 +22,6 @@ import {
   HISTORY_MAX_RUNS,
   judgeDirtyRate,
   linkWithNic,
-  mayCalcDirtyRate,
   type EstimatorRun,
   type RunEstimates,
 } from '../../../shared/migration/predict-inputs';
@@ -29,6 +29,7 @@ import type { IpcHandlers } from '../ipc/handlers';
 import { runCommand, type CommandRunner } from '../remote/run-command';
 import { verdictContext } from './handlers';
 import type { MigrationRecord } from './record';
+import { resolveRoute } from './route';
 
 /** How long page-sampling measures, s: QEMU samples pages over this period. */
 const DIRTYRATE_SECONDS = 1;
@@ -218,11 +219,9 @@ export interface PredictHandlerDeps {
 export function predictHandlers(d: PredictHandlerDeps): Pick<IpcHandlers, typeof migrationsPredictInputs.id> {
   return {
     [migrationsPredictInputs.id]: async (input) => {
-      const hosts = d.hosts();
-      const source = hosts.find((h) => h.record.id === input.sourceHostId);
-      const destination = hosts.find((h) => h.record.id === input.destinationHostId);
-      if (!source || !destination) return err(ferryError('inventory.not-found', `No such host: ${!source ? input.sourceHostId : input.destinationHostId}.`));
-      if (source.record.id === destination.record.id) return err(ferryError('input.invalid', 'The source and the destination are the same host.'));
+      const route = resolveRoute(d.hosts(), input.sourceHostId, input.destinationHostId);
+      if (!route.ok) return route;
+      const { source, destination } = route.value;
       return ok(
         await gatherPredictionInputs({ ...input, destinationAddress: destination.record.address }, {
           history: d.history,

@@ -3,8 +3,8 @@
  * host ids resolve to the inventory's hosts, the destination's SSH user and port go into the migrate command as
  * for a start, and the runner's answer is the channel's (every outcome of a trial is an answer, not an error).
  */
-import { err, ok } from '../../../shared/result';
-import { ferryError } from '../../../shared/errors';
+import { resolveRoute } from './route';
+import { ok } from '../../../shared/result';
 import { migrationsTrial } from '../../../shared/ipc/contract';
 import { trialDefaultCap } from '../../../shared/migration/trial-schema';
 import type { HostView } from '../../../shared/inventory/types';
@@ -22,11 +22,9 @@ export interface TrialHandlerDeps {
 export function trialHandler(d: TrialHandlerDeps): TrialHandlers {
   return {
     [migrationsTrial.id]: async (input) => {
-      const hosts = d.hosts();
-      const source = hosts.find((h) => h.record.id === input.sourceHostId);
-      const destination = hosts.find((h) => h.record.id === input.destinationHostId);
-      if (!source || !destination) return err(ferryError('inventory.not-found', `No such host: ${!source ? input.sourceHostId : input.destinationHostId}.`));
-      if (source.record.id === destination.record.id) return err(ferryError('input.invalid', 'The source and the destination are the same host.'));
+      const route = resolveRoute(d.hosts(), input.sourceHostId, input.destinationHostId);
+      if (!route.ok) return route;
+      const { source, destination } = route.value;
       // The inventory's figure for the VM's memory picks the cap when none is asked for (trialDefaultCap).
       const memoryBytes = source.vms?.find((v) => v.name === input.vm)?.memoryBytes;
       const capMiBps = input.capMiBps ?? trialDefaultCap(memoryBytes);
