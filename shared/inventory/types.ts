@@ -63,6 +63,8 @@ export const hostRecordSchema = hostDraftSchema.extend({
   id: z.string().min(1),
   addedAt: z.string(),
   source: z.enum(['manual', 'ssh-config']),
+  /** Maintenance mode: set, the host is a destination for nobody until it is cleared (an evacuation empties it). */
+  maintenance: z.object({ since: z.string() }).strict().optional(),
 });
 export type HostRecord = z.infer<typeof hostRecordSchema>;
 
