@@ -61,4 +61,23 @@ describe('removing a host', () => {
       await main.dispose();
     }
   });
+
+  it('closes every connection the migrations pool opened to it once one carried all it could', async () => {
+    writeInventory([{ id: 'hvB', name: 'hvB', port: server.port }]);
+    const main = await createFerryMain({ dataDir, homeDir: dataDir, env: {}, localUser: 'ferry', tuning: { maxChannelsPerConnection: 1 } });
+    try {
+      const target = { host: '127.0.0.1', port: server.port, user: 'ferry' };
+      const runs = [0, 1, 2].map(() => main.pools.migrations.exec(target, ['sleep', '30'], { timeoutMs: 60_000 }));
+      await vi.waitFor(() => expect(main.pools.migrations.status(target)).toMatchObject({ connections: 3, channelsInUse: 3 }));
+      expect(server.stats.openConnections).toBe(3);
+
+      expect(await main.inventory.remove('hvB')).toEqual({ ok: true, value: {} });
+
+      expect((await Promise.all(runs)).map((r) => (r.ok ? 'ok' : r.error.code))).toEqual(['ssh.disconnected', 'ssh.disconnected', 'ssh.disconnected']);
+      expect(main.pools.migrations.status(target)).toMatchObject({ state: 'idle', connections: 0 });
+      await vi.waitFor(() => expect(server.stats.openConnections).toBe(0));
+    } finally {
+      await main.dispose();
+    }
+  });
 });

@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import type { AcceptConnection, RejectConnection, ServerChannel, Session } from 'ssh2';
-import { formatKnownHostsLine } from '../../electron/main/ssh/known-hosts';
+import { formatKnownHostsLine, memoryKnownHostsStore } from '../../electron/main/ssh/known-hosts';
+import type { SshPoolOptions } from '../../electron/main/ssh/pool';
 
 const { Server, utils } = ssh2;
 
@@ -263,5 +264,15 @@ export async function startTestServer(keys: Keys, opts: { maxSessions?: number }
       for (const c of clients) c.end();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
+  };
+}
+
+/** A pool's options for `server`: its key known, the client key, short timeouts and backoff. */
+export function poolOptionsFor(server: TestServer, keys: Keys): SshPoolOptions {
+  return {
+    knownHosts: memoryKnownHostsStore(`${server.knownHostsLine()}\n`),
+    auth: () => ({ kind: 'key', privateKey: keys.client.privateKey }),
+    readyTimeoutMs: 5000,
+    backoff: { initialMs: 20, maxMs: 200, jitter: (ms) => ms },
   };
 }

@@ -140,6 +140,22 @@ describe('connecting through jump hosts', () => {
     await until(() => bastion.stats.openConnections === live);
   });
 
+  it('opens the extra connections to a target through the one jump host connection, and closes them all with the target', async () => {
+    const { pool, sockets } = makePool({ maxChannelsPerConnection: 1 });
+    await until(() => bastion.stats.openConnections === 0 && hvD.stats.openConnections === 0);
+    const t = via(hvD, bastion);
+    const runs = [0, 1, 2].map(() => pool.exec(t, ['sleep', '30'], { timeoutMs: 60_000 }));
+    await until(() => pool.status(t).channelsInUse === 3, 'three channels to hvD');
+    expect(pool.status(t).connections).toBe(3);
+    expect(hvD.stats.openConnections).toBe(3);
+    expect(bastion.stats.openConnections).toBe(1);
+    expect(sockets).toEqual([`127.0.0.1:${bastion.port}`]);
+    await pool.closeConnection(t);
+    expect((await Promise.all(runs)).map((r) => (r.ok ? 'ok' : r.error.code))).toEqual(['ssh.disconnected', 'ssh.disconnected', 'ssh.disconnected']);
+    expect(pool.status(at(bastion)).state).toBe('idle');
+    await until(() => hvD.stats.openConnections === 0 && bastion.stats.openConnections === 0, 'no connection left to hvD or the bastion');
+  });
+
   it('keys connections by the chain: the same target directly and through a jump host are two connections', async () => {
     const { pool, sockets } = makePool();
     const before = hvC.stats.connections;

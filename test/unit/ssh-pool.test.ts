@@ -9,7 +9,7 @@ import { isHostKeyError, type SshTarget } from '../../electron/main/ssh/errors';
 import { requireExitZero, type CompletedCommand } from '../../electron/main/ssh/exec';
 import { fingerprintSha256, formatKnownHostsLine, memoryKnownHostsStore } from '../../electron/main/ssh/known-hosts';
 import { backoffDelay, orderHostKeyAlgorithms, SshPool, type SshAuth, type SshLogger, type SshPoolOptions } from '../../electron/main/ssh/pool';
-import { makeKeys, startTestServer, type Keys, type TestServer } from './ssh-harness';
+import { makeKeys, poolOptionsFor, startTestServer, type Keys, type TestServer } from './ssh-harness';
 
 let keys: Keys;
 let server: TestServer;
@@ -34,13 +34,7 @@ afterEach(async () => {
 const target = (): SshTarget => ({ host: '127.0.0.1', port: server.port, user: 'tester' });
 
 function makePool(over: Partial<SshPoolOptions> = {}): SshPool {
-  const pool = new SshPool({
-    knownHosts: memoryKnownHostsStore(`${server.knownHostsLine()}\n`),
-    auth: () => ({ kind: 'key', privateKey: keys.client.privateKey }),
-    readyTimeoutMs: 5000,
-    backoff: { initialMs: 20, maxMs: 200, jitter: (ms) => ms },
-    ...over,
-  });
+  const pool = new SshPool({ ...poolOptionsFor(server, keys), ...over });
   pools.push(pool);
   return pool;
 }
@@ -118,7 +112,7 @@ function ok3(v: CompletedCommand): Result<CompletedCommand, FerryError> {
 
 describe('channel queueing', () => {
   it('runs 25 concurrent commands on one connection, never more than 10 channels at once', async () => {
-    const pool = makePool();
+    const pool = makePool({ maxConnectionsPerTarget: 1 });
     const before = { ...server.stats };
     const rs = await Promise.all(Array.from({ length: 25 }, (_, i) => pool.exec(target(), { shell: `sleep 0.1; echo ${i}` }, { timeoutMs: 20_000 })));
     expect(rs.map((r) => value(r).stdout)).toEqual(Array.from({ length: 25 }, (_, i) => `${i}\n`));
@@ -129,7 +123,7 @@ describe('channel queueing', () => {
   });
 
   it('hands channels out first come, first served', async () => {
-    const pool = makePool({ maxChannelsPerConnection: 2 });
+    const pool = makePool({ maxChannelsPerConnection: 2, maxConnectionsPerTarget: 1 });
     const start = server.stats.commands.length;
     await Promise.all(Array.from({ length: 8 }, (_, i) => pool.exec(target(), { shell: `sleep 0.05; echo order-${i}` }, { timeoutMs: 20_000 })));
     const ran = server.stats.commands.slice(start).map((c) => /eval '(.*)'$/.exec(c)?.[1]);
@@ -146,7 +140,7 @@ describe('channel queueing', () => {
   });
 
   it('gives up waiting for a channel when the command runs out of time', async () => {
-    const pool = makePool({ maxChannelsPerConnection: 1 });
+    const pool = makePool({ maxChannelsPerConnection: 1, maxConnectionsPerTarget: 1 });
     const long = pool.exec(target(), ['sleep', '1'], { timeoutMs: 5000 });
     await vi.waitFor(() => expect(pool.status(target()).channelsInUse).toBe(1));
     const queued = await pool.exec(target(), ['true'], { timeoutMs: 200 });

@@ -1,8 +1,8 @@
 /**
- * One target's connection in the pool: its lifecycle (connect on demand, through its jump host if it has one;
- * exponential, capped, jittered backoff after a failure or a drop, a request that cannot wait that long failing at
- * once with the last error) and its channel slots (at most the pool's cap in use, the rest queued FIFO, a refused
- * channel retried ahead of new requests). The pool (pool.ts) owns the map of connections and the handshake (dial.ts).
+ * One SSH connection of the pool: its lifecycle (connect on demand, through its jump host if it has one; exponential,
+ * capped, jittered backoff after a failure or a drop, a request that cannot wait that long failing at once with the
+ * last error) and how many channels it carries. A target's connections and their channel slots: peer.ts; the map of
+ * targets: pool.ts; the handshake: dial.ts.
  */
 import type { Duplex } from 'node:stream';
 import type ssh2 from 'ssh2';
@@ -27,24 +27,35 @@ export interface ConnectionStatus {
   readonly state: 'idle' | 'connecting' | 'ready' | 'closed';
   readonly channelsInUse: number;
   readonly queued: number;
+  /** Connections to the target that are up (more than one once its channels ran out on the first). */
+  readonly connections: number;
   readonly consecutiveFailures: number;
   readonly lastError: FerryError | undefined;
+}
+
+/** A jump host as the targets behind it hold it: counted, and a live link to forward through. */
+export interface JumpHost {
+  /** Connections (connecting or up) that go through this host. */
+  dependents: number;
+  /** Callers use the host themselves, not only as a jump host: the last target behind it leaving keeps it. */
+  readonly direct: boolean;
+  /** A live link to the host, connecting if needed. */
+  ensureUp(until: Until): Promise<Result<Link, FerryError>>;
 }
 
 /** What a connection needs from its pool. */
 export interface ConnectionHost {
   readonly clock: Clock;
   readonly logger: SshLogger;
-  readonly maxChannels: number;
   readonly backoff: BackoffOptions;
   /** How long a target waits for its jump host's connection, and then for the forwarded channel. */
   readonly jumpTimeoutMs: number;
   /** One connection attempt (dial.ts), through `through` when the target is behind a jump host. */
   connectOnce(target: SshTarget, onClosed: (link: Link, reason: FerryError | undefined) => void, onClient?: (client: Ssh2Client) => void, through?: Duplex): Promise<Result<Link, FerryError>>;
-  /** The connection to a jump host (shared with callers who use that host directly). */
-  jumpConnection(target: SshTarget): Connection;
-  /** Closes a jump host connection no target goes through any more. */
-  retire(c: Connection): Promise<void>;
+  /** The connections to a jump host (shared with callers who use that host directly). */
+  jumpConnection(target: SshTarget): JumpHost;
+  /** Closes a jump host's connections when no target goes through it any more. */
+  retire(j: JumpHost): Promise<void>;
 }
 
 export function backoffDelay(failures: number, o: BackoffOptions): number {
@@ -67,10 +78,6 @@ export interface Link {
   reason: FerryError | undefined;
 }
 
-interface SlotWaiter {
-  grant: (() => void) | undefined;
-}
-
 export class Connection {
   state: ConnectionStatus['state'] = 'idle';
   link: Link | undefined;
@@ -79,29 +86,29 @@ export class Connection {
   nextAttemptAt = 0;
   readyAt = 0;
   lastError: FerryError | undefined;
+  /** Channels open (or being opened) on it; counted by its peer (peer.ts). */
   inUse = 0;
+  /** When its last channel closed (or it came up), for closing an extra connection nobody uses. */
+  idleSince = 0;
   /** The client of an attempt still in its handshake (dispose destroys it rather than wait for readyTimeout). */
   handshaking: Ssh2Client | undefined;
-  readonly waiters: SlotWaiter[] = [];
-  readonly releaseListeners = new Set<() => void>();
-  /** Callers use this connection themselves, not only as a jump host: the last target behind it leaving keeps it. */
-  direct = false;
-  /** Connections (connecting or up) that go through this one as their jump host. */
-  dependents = 0;
-  /** The jump host connection this one holds a reference on while it connects or is up, and the link it went through. */
-  private via: { readonly conn: Connection; link: Link | undefined } | undefined;
+  /** The jump host this one holds a reference on while it connects or is up, and the link it went through. */
+  private via: { readonly conn: JumpHost; link: Link | undefined } | undefined;
 
   constructor(
     readonly target: SshTarget,
     readonly pool: ConnectionHost,
+    /** Told when the connection drops (its peer moves its requests elsewhere). */
+    private readonly onDropped: (c: Connection) => void = () => undefined,
   ) {}
 
   isClosed(): boolean {
     return this.state === 'closed';
   }
 
-  get queued(): number {
-    return this.waiters.filter((w) => w.grant !== undefined).length;
+  /** Connected, the link alive. */
+  isUp(): boolean {
+    return this.link !== undefined && !this.link.closed;
   }
 
   /** A ready client, connecting (or waiting out the backoff) if needed. */
@@ -182,10 +189,10 @@ export class Connection {
     const pool = this.pool;
     const conn = pool.jumpConnection(hop);
     conn.dependents++;
-    const via: { readonly conn: Connection; link: Link | undefined } = { conn, link: undefined };
+    const via: { readonly conn: JumpHost; link: Link | undefined } = { conn, link: undefined };
     this.via = via;
     // The hop's own handshake, then the channel: each within one connection budget.
-    const ready = await conn.ensureReady({ deadline: pool.clock.now() + pool.jumpTimeoutMs });
+    const ready = await conn.ensureUp({ deadline: pool.clock.now() + pool.jumpTimeoutMs });
     if (!ready.ok) return err(viaJump(hop, ready.error));
     via.link = ready.value;
     return forwardThrough(ready.value.client, hop, this.target, pool.clock, { deadline: pool.clock.now() + pool.jumpTimeoutMs });
@@ -219,70 +226,11 @@ export class Connection {
     this.lastError = link.reason;
     this.nextAttemptAt = clock.now() + backoffDelay(this.failures, this.pool.backoff);
     this.pool.logger.warn('ssh.dropped', { target: targetKey(this.target), code: link.reason.code, failures: this.failures });
-  }
-
-  /** Takes a channel slot, waiting in FIFO order; `front` puts a retrying request ahead of new ones. */
-  acquire(until: Until, front: boolean): Promise<Result<() => void, FerryError>> {
-    const release = this.makeRelease();
-    if (this.state === 'closed') return Promise.resolve(err(ferryError('ssh.disconnected', 'The SSH pool is closed.')));
-    if (this.inUse < this.pool.maxChannels && this.queued === 0) {
-      this.inUse++;
-      return Promise.resolve(ok(release));
-    }
-    const w: SlotWaiter = { grant: undefined };
-    return waitFor<void>(this.pool.clock, until, (done) => {
-      w.grant = () => done(undefined);
-      if (front) this.waiters.unshift(w);
-      else this.waiters.push(w);
-      return () => {
-        w.grant = undefined;
-      };
-    }).then((r) => {
-      if (!r.ok) return err(expired(r.reason, this.target, 'waiting for a free channel'));
-      if (this.state === 'closed') {
-        release();
-        return err(ferryError('ssh.disconnected', 'The SSH pool is closed.'));
-      }
-      return ok(release);
-    });
-  }
-
-  private makeRelease(): () => void {
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      this.inUse--;
-      this.pump();
-      for (const l of [...this.releaseListeners]) l();
-    };
-  }
-
-  private pump(): void {
-    while (this.inUse < this.pool.maxChannels && this.waiters.length > 0) {
-      const w = this.waiters.shift();
-      if (!w?.grant) continue;
-      const grant = w.grant;
-      w.grant = undefined;
-      this.inUse++;
-      grant();
-    }
-  }
-
-  /** Resolves at the next slot release (used after the server refused a channel). */
-  nextRelease(until: Until): Promise<boolean> {
-    return waitFor<void>(this.pool.clock, until, (done) => {
-      const l = (): void => done(undefined);
-      this.releaseListeners.add(l);
-      return () => this.releaseListeners.delete(l);
-    }).then((r) => {
-      return r.ok;
-    });
+    this.onDropped(this);
   }
 
   close(): Promise<void> {
     this.state = 'closed';
-    for (const w of this.waiters.splice(0)) w.grant?.();
     this.handshaking?.destroy();
     this.releaseJump();
     const link = this.link;

@@ -1,11 +1,13 @@
 /**
- * One SSH connection per user@host:port, shared by every caller; channels multiplexed on it.
+ * SSH connections per user@host:port, shared by every caller; channels multiplexed on them.
  *
  * - Channel cap: OpenSSH's sshd allows MaxSessions (default 10) open sessions per connection and answers the next
  *   one with "Channel open failure"; ssh2 does not queue. The pool hands out at most `maxChannelsPerConnection`
- *   (default 10) channels and queues the rest FIFO; a slot is freed when the server confirms the channel closed.
- *   If the server still refuses (a lower MaxSessions, or sessions lingering after a cancelled command), the request
- *   waits for the next release, or retries with a short backoff, until its own deadline.
+ *   (default 10) channels per connection; a slot is freed when the server confirms the channel closed. When every
+ *   channel is taken it opens another connection to the same target, up to `maxConnectionsPerTarget` (default 8,
+ *   so 80 channels), one dial at a time, and closes an extra one idle for `idleConnectionMs`; beyond that requests
+ *   queue FIFO (peer.ts). If the server still refuses (a lower MaxSessions, or sessions lingering after a cancelled
+ *   command), the request waits for the next release, or retries with a short backoff, until its own deadline.
  * - Socket: `net.connect({ noDelay: true })` passed as ssh2's `sock`, `setNoDelay(true)` again on connect. Without
  *   it every exec pays ~40 ms of Nagle.
  * - Host keys: `hostVerifier` is always set; it checks the injected known_hosts store on every key exchange.
@@ -20,8 +22,8 @@
  * - Jump hosts (a target's `jump` chain, see jump.ts): each hop is a connection of this pool, shared by every target
  *   behind it and counted by them; one no target goes through any more is closed, unless callers use it directly.
  *
- * Here: the map of connections, channels, trusting a key. A connection's lifecycle and slots: connection.ts; one
- * handshake with its host key check: dial.ts.
+ * Here: the map of targets, channels, trusting a key. A target's connections and slots: peer.ts; one connection's
+ * lifecycle: connection.ts; one handshake with its host key check: dial.ts.
  */
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -34,8 +36,9 @@ import { targetKey, targetPort, type SshTarget } from './errors';
 import { execCommand, sendSignal, type CommandOutput, type ExecOptions, type RemoteCommand } from './exec';
 import { checkPresentedKey } from './host-key-check';
 import { checkKnownHostsEntry, fingerprintSha256, type KnownHostsStore } from './known-hosts';
-import { Connection, expired, type BackoffOptions, type ConnectionHost, type ConnectionStatus, type Link } from './connection';
+import { expired, type BackoffOptions, type ConnectionStatus, type Link } from './connection';
 import { dial, type DialDeps, type SshAuth } from './dial';
+import { Peer, type PeerHost } from './peer';
 import { silentLogger, type SshLogger } from './logger';
 
 export { backoffDelay, type BackoffOptions, type ConnectionStatus } from './connection';
@@ -50,6 +53,10 @@ export interface SshPoolOptions {
   readonly auth: (target: SshTarget) => SshAuth | Promise<SshAuth>;
   /** OpenSSH's MaxSessions default. */
   readonly maxChannelsPerConnection?: number;
+  /** Connections to one target at most, opened when the channels of the others are all taken. */
+  readonly maxConnectionsPerTarget?: number;
+  /** An extra connection to a target (not its first) carrying no channel this long is closed. */
+  readonly idleConnectionMs?: number;
   /** TCP connect + SSH handshake + authentication. */
   readonly readyTimeoutMs?: number;
   readonly keepaliveIntervalMs?: number;
@@ -79,12 +86,18 @@ export interface ChannelOpener {
 }
 
 
-export class SshPool implements ChannelOpener, ConnectionHost {
+/** The pool's defaults: OpenSSH's MaxSessions, and enough connections for 80 channels to one host. */
+export const DEFAULT_MAX_CHANNELS_PER_CONNECTION = 10;
+export const DEFAULT_MAX_CONNECTIONS_PER_TARGET = 8;
+
+export class SshPool implements ChannelOpener, PeerHost {
   readonly clock: Clock;
   readonly logger: SshLogger;
   readonly maxChannels: number;
+  readonly maxConnections: number;
+  readonly idleMs: number;
   readonly backoff: BackoffOptions;
-  private readonly connections = new Map<string, Connection>();
+  private readonly peers = new Map<string, Peer>();
   private readonly readyTimeoutMs: number;
   private readonly keepaliveIntervalMs: number;
   private readonly keepaliveCountMax: number;
@@ -96,7 +109,9 @@ export class SshPool implements ChannelOpener, ConnectionHost {
   constructor(private readonly opts: SshPoolOptions) {
     this.clock = opts.clock ?? systemClock;
     this.logger = opts.logger ?? silentLogger;
-    this.maxChannels = Math.max(1, opts.maxChannelsPerConnection ?? 10);
+    this.maxChannels = Math.max(1, opts.maxChannelsPerConnection ?? DEFAULT_MAX_CHANNELS_PER_CONNECTION);
+    this.maxConnections = Math.max(1, opts.maxConnectionsPerTarget ?? DEFAULT_MAX_CONNECTIONS_PER_TARGET);
+    this.idleMs = opts.idleConnectionMs ?? 60_000;
     this.readyTimeoutMs = opts.readyTimeoutMs ?? 10_000;
     this.keepaliveIntervalMs = opts.keepaliveIntervalMs ?? 5_000;
     this.keepaliveCountMax = opts.keepaliveCountMax ?? 3;
@@ -125,6 +140,11 @@ export class SshPool implements ChannelOpener, ConnectionHost {
     };
   }
 
+  /** Channels this pool holds open to one target at most (all its connections). */
+  get channelsPerTarget(): number {
+    return this.maxChannels * this.maxConnections;
+  }
+
   /** Runs one command on its own channel. See exec.ts for the contract. */
   exec(target: SshTarget, command: RemoteCommand, opts: ExecOptions): Promise<Result<CommandOutput, FerryError>> {
     return execCommand(this, target, command, opts);
@@ -133,21 +153,18 @@ export class SshPool implements ChannelOpener, ConnectionHost {
   /** Opens (or reuses) the connection without running anything: "test connection", or surfacing a host key prompt. */
   async connect(target: SshTarget, opts: { readonly timeoutMs?: number; readonly signal?: AbortSignal } = {}): Promise<Result<void, FerryError>> {
     const until: Until = { deadline: this.clock.now() + (opts.timeoutMs ?? this.readyTimeoutMs + 1000), signal: opts.signal };
-    const r = await this.conn(target).ensureReady(until);
+    const r = await this.peer(target).ensureUp(until);
     return r.ok ? ok(undefined) : r;
   }
 
   async openExecChannel(target: SshTarget, commandLine: string, until: Until): Promise<Result<ExecChannel, FerryError>> {
-    const conn = this.conn(target);
+    const peer = this.peer(target);
     let front = false;
     let busyDelay = 50;
     for (;;) {
-      const ready = await conn.ensureReady(until);
-      if (!ready.ok) return ready;
-      const link = ready.value;
-      const slot = await conn.acquire(until, front);
+      const slot = await peer.take(until, front);
       if (!slot.ok) return slot;
-      const release = slot.value;
+      const { link, release } = slot.value;
       if (link.closed) {
         release();
         front = true;
@@ -201,8 +218,8 @@ export class SshPool implements ChannelOpener, ConnectionHost {
       }
       if (/Channel open failure/i.test(refused.error.message)) {
         // The server has no room for another session although we are under our cap.
-        this.logger.debug('ssh.channel-refused', { target: targetKey(target), inUse: conn.inUse });
-        const waited = conn.inUse > 0 ? await conn.nextRelease(until) : (await sleep(this.clock, busyDelay, until)).ok;
+        this.logger.debug('ssh.channel-refused', { target: targetKey(target), inUse: peer.inUse });
+        const waited = peer.inUse > 0 ? await peer.nextRelease(until) : (await sleep(this.clock, busyDelay, until)).ok;
         busyDelay = Math.min(busyDelay * 2, 1000);
         if (!waited) {
           return err(
@@ -239,67 +256,65 @@ export class SshPool implements ChannelOpener, ConnectionHost {
     }
     // The host itself and every target reached through it may try again at once.
     const hp = `${target.host.toLowerCase()}:${targetPort(target)}`;
-    for (const conn of this.connections.values()) {
-      const chain = [conn.target, ...(conn.target.jump ?? [])];
-      if (!chain.some((h) => `${h.host.toLowerCase()}:${targetPort(h)}` === hp)) continue;
-      conn.failures = 0;
-      conn.nextAttemptAt = 0;
+    for (const peer of this.peers.values()) {
+      const chain = [peer.target, ...(peer.target.jump ?? [])];
+      if (chain.some((h) => `${h.host.toLowerCase()}:${targetPort(h)}` === hp)) peer.resetBackoff();
     }
     return ok(undefined);
   }
 
   status(target: SshTarget): ConnectionStatus {
-    const c = this.connections.get(targetKey(target));
-    if (!c) return { state: 'idle', channelsInUse: 0, queued: 0, consecutiveFailures: 0, lastError: undefined };
-    return { state: c.state, channelsInUse: c.inUse, queued: c.queued, consecutiveFailures: c.failures, lastError: c.lastError };
+    const p = this.peers.get(targetKey(target));
+    if (!p) return { state: 'idle', channelsInUse: 0, queued: 0, connections: 0, consecutiveFailures: 0, lastError: undefined };
+    return p.status();
   }
 
   /**
-   * Closes one target's connection; open channels end, queued requests fail with ssh.disconnected. A connection
-   * that is still the jump host of other targets stays up for them (and closes with the last of them).
+   * Closes every connection to one target; open channels end, queued requests fail with ssh.disconnected. A target
+   * that is still the jump host of others stays up for them (and closes with the last of them).
    */
   async closeConnection(target: SshTarget): Promise<void> {
     const key = targetKey(target);
-    const c = this.connections.get(key);
-    if (!c) return;
-    c.direct = false;
-    if (c.dependents > 0) return;
-    this.connections.delete(key);
-    await c.close();
+    const p = this.peers.get(key);
+    if (!p) return;
+    p.direct = false;
+    if (p.dependents > 0) return;
+    this.peers.delete(key);
+    await p.close();
   }
 
   async dispose(): Promise<void> {
     this.disposed = true;
-    const all = [...this.connections.values()];
-    this.connections.clear();
-    await Promise.all(all.map((c) => c.close()));
+    const all = [...this.peers.values()];
+    this.peers.clear();
+    await Promise.all(all.map((p) => p.close()));
   }
 
-  /** The connection callers use for `target`. */
-  private conn(target: SshTarget): Connection {
-    const c = this.jumpConnection(target);
-    c.direct = true;
-    return c;
+  /** The connections callers use for `target`. */
+  private peer(target: SshTarget): Peer {
+    const p = this.jumpConnection(target);
+    p.direct = true;
+    return p;
   }
 
-  /** @internal The connection to a jump host (shared with callers who use that host directly). */
-  jumpConnection(target: SshTarget): Connection {
+  /** @internal The connections to a jump host (shared with callers who use that host directly). */
+  jumpConnection(target: SshTarget): Peer {
     const key = targetKey(target);
-    let c = this.connections.get(key);
-    if (!c) {
-      c = new Connection(target, this);
-      if (this.disposed) c.state = 'closed';
-      else this.connections.set(key, c);
+    let p = this.peers.get(key);
+    if (!p) {
+      p = new Peer(target, this);
+      if (this.disposed) void p.close();
+      else this.peers.set(key, p);
     }
-    return c;
+    return p;
   }
 
-  /** @internal Closes a jump host connection no target goes through any more. */
-  async retire(c: Connection): Promise<void> {
-    const key = targetKey(c.target);
-    if (this.connections.get(key) === c) this.connections.delete(key);
+  /** @internal Closes a jump host no target goes through any more. */
+  async retire(j: Peer): Promise<void> {
+    const key = targetKey(j.target);
+    if (this.peers.get(key) === j) this.peers.delete(key);
     this.logger.debug('ssh.jump-closed', { target: key });
-    await c.close();
+    await j.close();
   }
 
   private checkKey(target: SshTarget, blob: Buffer): Promise<Result<void, FerryError>> {
