@@ -184,7 +184,7 @@ async function assemble(o: FerryMainOptions, lock: DataDirLock): Promise<FerryMa
       return h ? virshRunner(migrationPool, targetOf(h)) : { ...missingHost(ref.name), close: async () => undefined };
     },
   };
-  const engine = new MigrationEngine({ journal, hosts: engineHosts, clock, wallClock, logger });
+  const engine = new MigrationEngine({ journal, hosts: engineHosts, clock, wallClock, logger, sourceChannels: migrationPool.channelsPerTarget });
   const stopRefreshOnEnd = refreshHostsOnMigrationEnd(engine, inventory);
   // Pre-flight runs on the migrations' pool too, each command on its own channel.
   const preflightHosts: PreflightHostAccess = { exec: (h) => execRunner(migrationPool, h.target) };

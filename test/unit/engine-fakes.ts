@@ -82,7 +82,7 @@ export function engineFixture(prefix: string) {
   const dataDir = (): string => (dir ??= mkdtempSync(join(tmpdir(), prefix)));
   return {
     dataDir,
-    async open(hosts: EngineHostAccess, o: { readonly newId?: () => string; readonly clock?: Clock; readonly maxPerSource?: number } = {}): Promise<OpenedEngine> {
+    async open(hosts: EngineHostAccess, o: { readonly newId?: () => string; readonly clock?: Clock; readonly sourceChannels?: number } = {}): Promise<OpenedEngine> {
       const d = dataDir();
       const journal = await Journal.open({ dataDir: d });
       const engine = new MigrationEngine({ journal, hosts, ...o });

@@ -33,7 +33,7 @@ const stamp = (ms: number) => new Date(ms).toISOString().replace('T', ' ').repla
 
 const engines = engineFixture('ferry-engine-');
 
-async function engineWith(script: Script, tuning: { maxPerSource?: number } = {}) {
+async function engineWith(script: Script, tuning: { sourceChannels?: number } = {}) {
   const hosts = scriptedHosts(script);
   let n = 0;
   const { engine, journal, updates, dir } = await engines.open(hosts, { newId: () => `m${++n}`, ...tuning });
@@ -147,7 +147,7 @@ describe('migration engine', () => {
     expect(engine.records()).toEqual([]);
   });
 
-  it('refuses a migration beyond the per-source limit with the reason, before running or recording it; other sources are not limited', async () => {
+  it('refuses a migration beyond the SSH channels to its source with the reason, before running or recording it; other sources are not limited', async () => {
     const pending = new Map<string, ReturnType<typeof pendingMigrate>>();
     const { engine, hosts } = await engineWith(
       (host, argv, signal) => {
@@ -160,7 +160,7 @@ describe('migration engine', () => {
         if (argv[3] === 'list') return out(LIST([' 1    vm1    running', ' 2    vm2    running', ' 3    vm3    running']));
         return out(RUNNING(100));
       },
-      { maxPerSource: 2 },
+      { sourceChannels: 3 },
     );
     const go = (vm: string, from: MigrationHostRef, to: MigrationHostRef) => engine.start({ vm, source: from, destination: to, options: { live: true, p2p: true }, intervalMs: 100 });
     const a1 = await go('vm1', hvA, hvB);
@@ -169,7 +169,7 @@ describe('migration engine', () => {
     const callsBefore = hosts.calls.filter((c) => c.includes(' migrate ')).length;
     const refused = await go('vm3', hvA, hvB);
     expect(refused.ok).toBe(false);
-    if (!refused.ok) expect(refused.error.message).toBe('hvA already has 2 migrations running from this Ferry, the most it runs from one host at once (each holds one of the 3 SSH channels of its connection). Start vm3 when one of them has ended.');
+    if (!refused.ok) expect(refused.error.message).toBe('hvA already has 2 migrations running from this Ferry, holding 2 of the 3 SSH channels Ferry opens to one host (one more is its virsh session). Start vm3 when one of them has ended.');
     expect(engine.records().map((r) => r.start?.vm)).toEqual(['vm1', 'vm2']);
     const fromB = await go('vm9', hvB, hvA);
     expect(fromB.ok).toBe(true);

@@ -5,7 +5,8 @@
  * a restart reconciles the migrations the journal shows without an end by asking the hosts.
  *
  * This class holds the runs in progress and drives each one's life; the seams it composes each say what they found:
- * - admission.ts: whether a migration may start (split VMs, one per VM and host, SSH channels per source host);
+ * - admission.ts: whether a migration may start (split VMs, one per VM and host, SSH channels per source host) and
+ *   its warning (the source's libvirtd workers);
  * - virsh-sessions.ts: the sources' long-lived virsh sessions, counted by their users;
  * - sampling.ts: what each sample means for its run (the transfer starting, post-copy seen, the VM gone);
  * - end.ts: how a run ended (completed statistics, the job-completed event of post-copy runs, libvirt's words behind
@@ -37,7 +38,7 @@ import { startJobSampler, clampInterval, type JobSample } from '../sampler/job-s
 import { systemClock, type Clock } from '../clock';
 import type { Journal } from './journal';
 import type { MigrationControl, MigrationEndPayload, MigrationEventPayload, MigrationHostRef, MigrationRecord } from './record';
-import { admit, DEFAULT_MAX_PER_SOURCE, migrateSpecOf, startPayloadOf, type StartMigration } from './admission';
+import { admit, DEFAULT_SOURCE_CHANNELS, migrateSpecOf, startPayloadOf, type StartMigration } from './admission';
 import { controlCommand, describeControl } from './controls';
 import { completedEnd, failedEnd, firstErrorLine, listenJobCompleted, takeJobCompleted, vanishedReason } from './end';
 import { MigrationRecorder, type EngineLogger, type MigrationUpdate } from './recorder';
@@ -75,10 +76,10 @@ export interface MigrationEngineOptions {
   readonly newId?: () => string;
   readonly logger?: EngineLogger;
   /**
-   * How many migrations this engine runs from one source host at once (default 9: admission.ts says why). A start
-   * over it is refused, with the reason.
+   * SSH channels the hosts' pool opens to one host at most (SshPool.channelsPerTarget; default: the pool's default,
+   * 80). A start that would need more is refused, with the reason (admission.ts).
    */
-  readonly maxPerSource?: number;
+  readonly sourceChannels?: number;
 }
 
 const shuttingDown = (): Result<never, FerryError> => err(ferryError('input.invalid', 'Ferry is shutting down.'));
@@ -154,7 +155,7 @@ export class MigrationEngine {
     if (!cmds.ok) return cmds;
     const line = migrationCommandLine(spec);
     if (!line.ok) return line;
-    const admitted = admit(req, this.running.values(), this.recorder.store.all(), this.o.maxPerSource ?? DEFAULT_MAX_PER_SOURCE);
+    const admitted = admit(req, this.running.values(), this.recorder.store.all(), this.o.sourceChannels ?? DEFAULT_SOURCE_CHANNELS);
     if (!admitted.ok) return admitted;
     const id = this.newId();
     const commandLine = line.value;
@@ -164,6 +165,7 @@ export class MigrationEngine {
 
     const run = startedRun(id, req, at);
     this.running.set(id, run);
+    if (admitted.value.warning !== undefined) void this.event(run, { kind: 'warning', message: admitted.value.warning });
     // An offline migration moves the definition only: no job to sample; it ends when virsh exits.
     if (req.options.offline === true) {
       run.done = this.drive(run, cmds.value.migrate, []);
