@@ -185,6 +185,28 @@ describe('migration engine', () => {
     for (const r of [a2, fromB, again]) if (r.ok) await engine.settled(r.value.id);
   });
 
+  it('journals a warning with the start that leaves the source libvirtd one worker at its default pool, and runs it', async () => {
+    const pending: ReturnType<typeof pendingMigrate>[] = [];
+    const { engine } = await engineWith((_host, argv, signal) => {
+      if (argv[3] !== 'migrate') return out(RUNNING(100));
+      const m = pendingMigrate();
+      pending.push(m);
+      return m.reply(signal);
+    });
+    const ids: string[] = [];
+    for (let i = 1; i <= 19; i++) {
+      const s = await engine.start({ vm: `g${i}`, source: hvA, destination: hvB, options: { live: true, p2p: true }, intervalMs: 100 });
+      if (!s.ok) throw new Error(s.error.message);
+      ids.push(s.value.id);
+    }
+    const warnings = (id: string | undefined) => (engine.record(id ?? '')?.events ?? []).filter((e) => e.kind === 'warning').map((e) => e.message);
+    await vi.waitFor(() => expect(warnings(ids[18])).toEqual([expect.stringMatching(/^hvA now runs 19 migrations from this Ferry\. .* Raise max_workers on hvA/)]));
+    expect(ids.slice(0, 18).flatMap(warnings)).toEqual([]);
+    await vi.waitFor(() => expect(pending.length).toBe(19));
+    for (const m of pending) m.finish(out('', 'error: operation failed: job cancelled\n', 1));
+    await Promise.all(ids.map((id) => engine.settled(id)));
+  });
+
   it('reconciles migrations left without an end: completed, failed, unknown with the reason', async () => {
     const j0 = await Journal.open({ dataDir: engines.dataDir() });
     const start = (vm: string) => ({ vm, source: hvA, destination: hvB, options: {}, argv: [], commandLine: '', intervalMs: 1000 });
