@@ -12,10 +12,12 @@
  * Started 100 ms apart, the jobs' set-up on a loaded 2-core machine spreads their starts over tens of seconds, and
  * the first ones finish before the last ones start moving; so the report says how many really ran at once.)
  *
- * The migrations are started with libvirt's own client (`virsh migrate --p2p` inside hvA, one process each), not
- * through Ferry's engine: the engine holds one SSH channel per running `virsh migrate`, and a pooled connection
- * carries at most 10 channels (OpenSSH's MaxSessions), so one Ferry can run at most ~9 migrations from one source
- * host at once today (reported below). What is measured here is the sampling.
+ * BENCH_VIA=virsh (default): the migrations are started with libvirt's own client (`virsh migrate --p2p` inside hvA,
+ * one process each) and sampled by the real sampler here: what is measured is the sampling alone.
+ * BENCH_VIA=engine: the migrations are started through ONE MigrationEngine on ONE SSH pool, as Ferry runs them (each
+ * `virsh migrate` on its own channel of the pool's connections to hvA, which opens more connections when the
+ * channels of one run out; every run sampled through the engine's one virsh session on hvA); the samples are the
+ * engine's records. Writes sampling-concurrency-engine.{txt,json} instead.
  *
  * Per sample: lateness = how late it started against the poller's fixed schedule (t0 + k x period; the poller's
  * own figure, PollTick.lateMs); skipped = schedule slots the poller skipped because an earlier sample of the same
@@ -24,16 +26,15 @@
  *
  * Needs the lab, as root, and the lab lock (it starts guests and migrations):
  *   flock /var/tmp/ferry-lab.lock node --import tsx bench/sampling-concurrency.ts
- * Env: BENCH_MIGRATIONS (20), BENCH_INTERVAL_MS (500), BENCH_MAX_MS (240000: then the caps are raised), BENCH_BANDWIDTH_MIB (1),
+ * Env: BENCH_VIA (virsh | engine), BENCH_MIGRATIONS (20), BENCH_INTERVAL_MS (500), BENCH_MAX_MS (240000: then the caps are raised), BENCH_BANDWIDTH_MIB (1),
  *      BENCH_GUEST_MIB (128), BENCH_LIBVIRT_MAX_WORKERS (unset: hvA's libvirtd as configured), BENCH_APPEND (1: add to the
  *      .txt instead of replacing it). Writes bench/results/sampling-concurrency.{txt,json}.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { labCommand, labHost, labInfo } from '../test/lab/lab';
+import { benchGuestName as name, benchGuests as guests } from '../test/lab/bench-guests';
+import { openLabEngine, type LabEngine } from '../test/integration/lab-engine';
 import { SshPool } from '../electron/main/ssh/pool';
 import { fileKnownHostsStore } from '../electron/main/ssh/known-hosts';
 import { virshRunner, type VirshRunner } from '../electron/main/remote/ssh-runner';
@@ -49,7 +50,7 @@ const BANDWIDTH = Number(process.env['BENCH_BANDWIDTH_MIB'] ?? 1);
 const GUEST_MIB = Number(process.env['BENCH_GUEST_MIB'] ?? 128);
 /** When set: hvA's libvirtd worker pool is raised to this many for the run (virt-admin, at run time) and restored. */
 const MAX_WORKERS = process.env['BENCH_LIBVIRT_MAX_WORKERS'] === undefined ? undefined : Number(process.env['BENCH_LIBVIRT_MAX_WORKERS']);
-const GUESTS_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), '../test/lab/bench-guests.sh');
+const VIA = process.env['BENCH_VIA'] === 'engine' ? 'engine' : 'virsh';
 
 const found = labInfo();
 if (!found) {
@@ -59,19 +60,7 @@ if (!found) {
 const lab = found;
 const hvA = labHost(lab, 'hvA');
 const hvB = labHost(lab, 'hvB');
-const name = (i: number) => `bench-g${String(i).padStart(2, '0')}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function guests(args: readonly string[]): Promise<{ code: number; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', [GUESTS_SCRIPT, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, out }));
-  });
-}
 
 /** `virt-admin srv-threadpool-info libvirtd` on hvA, as one line (raw: a diagnostic for the report, not parsed). */
 async function threadpool(): Promise<string> {
@@ -81,6 +70,7 @@ async function threadpool(): Promise<string> {
 
 interface Stats {
   readonly n: number;
+  readonly min: number;
   readonly p50: number;
   readonly p95: number;
   readonly p99: number;
@@ -90,7 +80,7 @@ interface Stats {
 function stats(values: readonly number[]): Stats {
   const s = [...values].sort((a, b) => a - b);
   const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? NaN;
-  return { n: s.length, p50: q(0.5), p95: q(0.95), p99: q(0.99), max: s[s.length - 1] ?? NaN };
+  return { n: s.length, min: s[0] ?? NaN, p50: q(0.5), p95: q(0.95), p99: q(0.99), max: s[s.length - 1] ?? NaN };
 }
 
 interface PhaseResult {
@@ -110,6 +100,8 @@ interface PhaseResult {
   readonly notReached: number;
   readonly failed: number;
   readonly migratingSamples: number;
+  /** Per run, how many of its samples showed its job (every run sampled: the least is above 0). */
+  readonly jobSamplesPerRun: Stats;
   readonly latenessMs: Stats;
   /** Lateness of the samples taken while at least busyThreshold jobs ran. */
   readonly latenessBusyMs: Stats;
@@ -120,46 +112,120 @@ interface PhaseResult {
   readonly migrateFailures: readonly string[];
   /** hvA's libvirtd worker pool 15 s into the phase (raw virt-admin line). */
   readonly threadpoolBusy: string;
+  /** Engine mode: the most channels and connections its pool held to hvA at once. */
+  readonly pool?: PoolPeak;
 }
 
-const isRunning = (s: JobSample): boolean => s.result.ok && (s.result.value.info.type === 'unbounded' || s.result.value.info.type === 'bounded');
+/** One sample as the analysis needs it, from the sampler here or from an engine's record; `at` on performance.now(). */
+interface Taken {
+  readonly at: number;
+  readonly lateMs: number;
+  readonly skippedBefore: number;
+  readonly latencyMs: number;
+  /** It showed a running job. */
+  readonly job: boolean;
+  /** Failed other than with the expected "not running"/"no domain" (the VM gone at the end). */
+  readonly failed: boolean;
+}
+
+const isJob = (type: string | undefined): boolean => type === 'unbounded' || type === 'bounded';
+const unexpected = (code: string): boolean => code !== 'libvirt.no-domain' && code !== 'libvirt.not-running';
+
+/** The migrations of a phase, started: each one's samples and span once it ended, and how it ended. */
+interface Started {
+  readonly samples: Taken[][];
+  readonly spans: number[];
+  readonly ended: Promise<readonly { readonly vm: string; readonly failure?: string }[]>;
+}
 
 /**
- * Starts the migrations and samples each from its start until its `virsh migrate` returns (as the engine does),
- * or until BENCH_MAX_MS, after which every cap is raised so that they finish.
+ * libvirt's own client: `virsh migrate --p2p` inside hvA, one process each, sampled by the real sampler through ONE
+ * long-lived virsh session from its start until its `virsh migrate` returns (as the engine does).
  */
-async function phase(label: string, vms: readonly string[], session: VirshRunner, pool: SshPool): Promise<PhaseResult> {
-  console.log(`${label}: starting ${vms.length} migration(s) hvA -> hvB at ${BANDWIDTH} MiB/s...`);
-  const samples: JobSample[][] = vms.map(() => []);
+function viaVirsh(vms: readonly string[], session: VirshRunner, crashes: unknown[]): Started {
+  const samples: Taken[][] = vms.map(() => []);
   const spans: number[] = vms.map(() => 0);
-  const crashes: unknown[] = [];
+  const ended = Promise.all(
+    vms.map(async (vm, i) => {
+      await sleep(i * 100); // a little apart: each opens its own qemu+ssh connection from hvA's libvirtd to hvB
+      const started = performance.now();
+      const done = labCommand(
+        ['hx', 'hvA', 'env', 'LC_ALL=C', 'virsh', '--connect', 'qemu:///system', 'migrate', '--live', '--p2p', '--bandwidth', String(BANDWIDTH), '--domain', vm, '--desturi', `qemu+ssh://${hvB.ip}/system`],
+        { timeoutMs: 600_000 },
+      );
+      const sampler: Poller = startJobSampler({
+        runner: session,
+        domain: vm,
+        intervalMs: INTERVAL_MS,
+        wallClock: () => performance.now(), // `at` on the same clock as t0
+        onSample: (x: JobSample) =>
+          samples[i]?.push({
+            at: x.at,
+            lateMs: x.lateMs,
+            skippedBefore: x.skippedBefore,
+            latencyMs: x.latencyMs,
+            job: x.result.ok && isJob(x.result.value.info.type),
+            failed: !x.result.ok && unexpected(x.result.error.code),
+          }),
+        onCrash: (e) => crashes.push(e),
+      });
+      const r = await done;
+      sampler.stop();
+      spans[i] = performance.now() - started;
+      return r.code === 0 ? { vm } : { vm, failure: (r.stderr.trim().split('\n').pop() ?? '').slice(0, 200) };
+    }),
+  );
+  return { samples, spans, ended };
+}
+
+/**
+ * Ferry's engine: each migration started with MigrationEngine.start (its `virsh migrate` on a channel of the pool's
+ * connections to hvA, sampled through the engine's one virsh session on hvA); the samples are the engine's records.
+ */
+function viaEngine(vms: readonly string[], t: LabEngine): Started {
+  const samples: Taken[][] = vms.map(() => []);
+  const spans: number[] = vms.map(() => 0);
+  // The engine stamps samples with the wall clock: moved onto performance.now(), as t0 is.
+  const skew = performance.now() - Date.now();
+  const ended = Promise.all(
+    vms.map(async (vm, i) => {
+      await sleep(i * 100);
+      const s = await t.engine.start({ vm, source: t.hvA, destination: t.hvB, options: { live: true, p2p: true, bandwidthMiBps: BANDWIDTH }, intervalMs: INTERVAL_MS });
+      if (!s.ok) return { vm, failure: `not started: ${s.error.message}` };
+      const r = await t.engine.settled(s.value.id);
+      samples[i] = (r?.samples ?? []).map((x) => ({
+        at: x.at + skew,
+        lateMs: x.lateMs ?? 0,
+        skippedBefore: x.skippedBefore ?? 0,
+        latencyMs: x.latencyMs,
+        job: isJob(x.info?.type),
+        failed: x.error !== undefined && unexpected(x.error.code),
+      }));
+      spans[i] = r?.end && r.startedAt !== undefined ? r.end.at - r.startedAt : 0;
+      const warnings = (r?.events ?? []).filter((e) => e.kind === 'warning').map((e) => e.message);
+      if (warnings.length > 0) console.log(`${vm}: warning: ${warnings[0]}`);
+      return r?.state === 'completed' ? { vm } : { vm, failure: `${r?.state ?? 'no record'}: ${(r?.end?.message ?? '').slice(0, 200)}` };
+    }),
+  );
+  return { samples, spans, ended };
+}
+
+/** Most channels and connections the pool held to hvA at once during a phase (engine mode). */
+interface PoolPeak {
+  channels: number;
+  connections: number;
+}
+
+/** Starts the migrations, waits for them (after BENCH_MAX_MS every cap is raised so that they finish), analyses. */
+async function phase(label: string, vms: readonly string[], start: (vms: readonly string[]) => Started, peak?: () => PoolPeak): Promise<PhaseResult> {
+  console.log(`${label}: starting ${vms.length} migration(s) hvA -> hvB at ${BANDWIDTH} MiB/s (via ${VIA})...`);
   const load0 = os.loadavg()[0] ?? 0;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const migrations = vms.map(async (vm, i) => {
-    await sleep(i * 100); // a little apart: each opens its own qemu+ssh connection from hvA's libvirtd to hvB
-    const started = performance.now();
-    const done = labCommand(
-      ['hx', 'hvA', 'env', 'LC_ALL=C', 'virsh', '--connect', 'qemu:///system', 'migrate', '--live', '--p2p', '--bandwidth', String(BANDWIDTH), '--domain', vm, '--desturi', `qemu+ssh://${hvB.ip}/system`],
-      { timeoutMs: 600_000 },
-    );
-    const sampler: Poller = startJobSampler({
-      runner: session,
-      domain: vm,
-      intervalMs: INTERVAL_MS,
-      wallClock: () => performance.now(), // `at` on the same clock as t0
-      onSample: (x) => samples[i]?.push(x),
-      onCrash: (e) => crashes.push(e),
-    });
-    const r = await done;
-    sampler.stop();
-    spans[i] = performance.now() - started;
-    return { vm, r };
-  });
+  const { samples, spans, ended: all } = start(vms);
   const busyPool = sleep(15_000).then(threadpool);
   let capTimer: NodeJS.Timeout | undefined;
   const capped = new Promise<'capped'>((resolve) => (capTimer = setTimeout(() => resolve('capped'), MAX_MS)));
-  const all = Promise.all(migrations);
   const first = await Promise.race([all, capped]);
   clearTimeout(capTimer); // or the process lingers (holding the lab lock) until MAX_MS after the last phase began
   if (first === 'capped') {
@@ -170,18 +236,17 @@ async function phase(label: string, vms: readonly string[], session: VirshRunner
   const elapsed = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   const load1 = os.loadavg()[0] ?? 0;
-  if (crashes.length > 0) throw new Error(`sampler crashed: ${String(crashes[0])}`);
-  const migrateFailures = ended.filter((e) => e.r.code !== 0).map((e) => `${e.vm}: ${(e.r.stderr.trim().split('\n').pop() ?? '').slice(0, 200)}`);
-  const onB = await runCommand({ run: (argv, o) => pool.exec({ host: hvB.ip, user: 'root' }, argv, { timeoutMs: o.timeoutMs }) }, virshListAll());
+  const migrateFailures = ended.filter((e) => e.failure !== undefined).map((e) => `${e.vm}: ${e.failure ?? ''}`);
+  const onB = await runCommand({ run: (argv, o) => checkPool.exec({ host: hvB.ip, user: 'root' }, argv, { timeoutMs: o.timeoutMs }) }, virshListAll());
   const completed = onB.ok ? vms.filter((vm) => onB.value.some((d) => d.name === vm && d.state === 'running')).length : -1;
 
   // How many jobs ran at once: per 2 Hz slot since the phase began, the samplers whose sample showed a running job.
   // (A sampler counts once per slot: a late sample may round into the next slot next to that slot's own sample.)
   const runningPerSlot = new Map<number, Set<number>>();
-  const slotOf = (s: JobSample) => Math.round((s.at - t0) / INTERVAL_MS);
+  const slotOf = (s: Taken) => Math.round((s.at - t0) / INTERVAL_MS);
   samples.forEach((list, i) => {
     for (const s of list) {
-      if (!isRunning(s)) continue;
+      if (!s.job) continue;
       const set = runningPerSlot.get(slotOf(s)) ?? new Set<number>();
       set.add(i);
       runningPerSlot.set(slotOf(s), set);
@@ -211,8 +276,8 @@ async function phase(label: string, vms: readonly string[], session: VirshRunner
       lateness.push(s.lateMs);
       if (busySlots.has(slotOf(s))) latenessBusy.push(s.lateMs);
       rtt.push(s.latencyMs);
-      if (!s.result.ok && s.result.error.code !== 'libvirt.no-domain' && s.result.error.code !== 'libvirt.not-running') failed += 1;
-      if (isRunning(s)) migrating += 1;
+      if (s.failed) failed += 1;
+      if (s.job) migrating += 1;
     }
   });
   return {
@@ -229,6 +294,7 @@ async function phase(label: string, vms: readonly string[], session: VirshRunner
     notReached,
     failed,
     migratingSamples: migrating,
+    jobSamplesPerRun: stats(samples.map((list) => list.filter((x) => x.job).length)),
     latenessMs: stats(lateness),
     latenessBusyMs: stats(latenessBusy),
     roundTripMs: stats(rtt),
@@ -237,10 +303,13 @@ async function phase(label: string, vms: readonly string[], session: VirshRunner
     completed,
     migrateFailures,
     threadpoolBusy: await busyPool,
+    ...(peak ? { pool: peak() } : {}),
   };
 }
 
 const key = readFileSync(lab.clientKey);
+/** Asks hvB where the guests ended; in virsh mode, also the samplers' pool. */
+const checkPool = new SshPool({ knownHosts: fileKnownHostsStore(lab.knownHosts), auth: () => ({ kind: 'key', privateKey: key }) });
 const results: PhaseResult[] = [];
 let guestNote = '';
 let poolNote = '';
@@ -259,17 +328,41 @@ try {
   const up = await guests(['up', String(N + 1), String(GUEST_MIB), 'hvA']);
   if (up.code !== 0) throw new Error(`bench-guests.sh up failed: ${up.out.trim()}`);
   guestNote = `${N + 1} guests booted in ${((performance.now() - t) / 1000).toFixed(1)} s`;
-  const pool = new SshPool({ knownHosts: fileKnownHostsStore(lab.knownHosts), auth: () => ({ kind: 'key', privateKey: key }) });
-  const session = virshRunner(pool, { host: hvA.ip, user: 'root' });
-  try {
-    await runCommand(session, virshDomjobinfo(name(1)));
-    results.push(await phase('baseline', [name(N + 1)], session, pool));
-    results.push(await phase('concurrent', Array.from({ length: N }, (_, i) => name(i + 1)), session, pool));
-  } finally {
-    await session.close().catch(() => undefined);
-    await pool.dispose();
+  const vms = Array.from({ length: N }, (_, i) => name(i + 1));
+  if (VIA === 'engine') {
+    const t = await openLabEngine(lab, { prefix: 'ferry-bench-concurrency-' });
+    const source = { host: t.hvA.address, user: 'root' };
+    let peak: PoolPeak = { channels: 0, connections: 0 };
+    const watch = setInterval(() => {
+      const s = t.pool.status(source);
+      peak = { channels: Math.max(peak.channels, s.channelsInUse), connections: Math.max(peak.connections, s.connections) };
+    }, 100);
+    const peakOfPhase = (): PoolPeak => {
+      const p = peak;
+      peak = { channels: 0, connections: 0 };
+      return p;
+    };
+    try {
+      results.push(await phase('baseline', [name(N + 1)], (v) => viaEngine(v, t), peakOfPhase));
+      results.push(await phase('concurrent', vms, (v) => viaEngine(v, t), peakOfPhase));
+    } finally {
+      clearInterval(watch);
+      await t.close();
+    }
+  } else {
+    const crashes: unknown[] = [];
+    const session = virshRunner(checkPool, { host: hvA.ip, user: 'root' });
+    try {
+      await runCommand(session, virshDomjobinfo(name(1)));
+      results.push(await phase('baseline', [name(N + 1)], (v) => viaVirsh(v, session, crashes)));
+      results.push(await phase('concurrent', vms, (v) => viaVirsh(v, session, crashes)));
+    } finally {
+      await session.close().catch(() => undefined);
+    }
+    if (crashes.length > 0) throw new Error(`sampler crashed: ${String(crashes[0])}`);
   }
 } finally {
+  await checkPool.dispose();
   const down = await guests(['down']);
   if (down.code !== 0) console.error(`bench-guests.sh down: ${down.out}`);
   if (MAX_WORKERS !== undefined && maxBefore !== undefined) {
@@ -286,6 +379,9 @@ const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined
 const lines = [
   `Sampling concurrency with real migrations: ${N} concurrent p2p migrations (hvA -> hvB, ${GUEST_MIB} MiB TCG guests, --bandwidth ${BANDWIDTH} MiB/s each) sampled at ${1000 / INTERVAL_MS} Hz from start to end, against 1 migration sampled alone, same run.`,
   `Machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), ${new Date().toISOString()}; ${guestNote}; all samplers share ONE long-lived virsh session on hvA (the engine's layout).`,
+  VIA === 'engine'
+    ? `Started through ONE MigrationEngine on ONE SSH pool (BENCH_VIA=engine): each virsh migrate on a channel of the pool's connections to hvA (10 channels each), samples from the engine's records.`
+    : `Started with libvirt's own client (virsh migrate --p2p inside hvA), sampled by the sampler here (BENCH_VIA=virsh).`,
   poolNote,
   `lateness = start of a sample - its slot on the poller's fixed schedule; dropped = skipped slots + slots not reached + failed samples; busy = slots with at least max-10% jobs running at once.`,
   '',
@@ -293,11 +389,13 @@ const lines = [
     [
       `${r.phase.padEnd(11)} migrations ${r.migrations}: at most ${r.maxConcurrent} running at once (>= ${r.busyThreshold} for ${r.busySeconds} s); completed ${r.completed}${r.migrateFailures.length ? `; migrate failures ${r.migrateFailures.length}` : ''}; each ran ${f(r.spanMs.p50 / 1000)} s median (${f(r.spanMs.max / 1000)} s max), phase ${f(r.phaseMs / 1000)} s`,
       `            samples ${r.taken}/${r.expected}  dropped ${r.skipped + r.notReached + r.failed} (skipped ${r.skipped}, not reached ${r.notReached}, failed ${r.failed}); ${r.migratingSamples} showed a running job`,
+      `            samples showing the run's job, per run: min ${r.jobSamplesPerRun.min}, median ${r.jobSamplesPerRun.p50}, max ${r.jobSamplesPerRun.max} (${r.migrations} runs)`,
       `            lateness       ${st(r.latenessMs)}`,
       `            lateness, busy ${st(r.latenessBusyMs)}`,
       `            round trip     ${st(r.roundTripMs)}`,
       `            Ferry CPU ${r.cpuPercentOfOneCore}% of one core; machine load average (1 min) ${r.loadAverage1m}`,
       `            hvA libvirtd workers 15 s in: ${r.threadpoolBusy}`,
+      ...(r.pool ? [`            Ferry's pool to hvA at most: ${r.pool.channels} channels on ${r.pool.connections} connections at once`] : []),
       ...r.migrateFailures.map((m) => `            ${m}`),
     ].join('\n'),
   ),
@@ -311,8 +409,9 @@ console.log(text);
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 // BENCH_APPEND=1: add this run to the file (several configurations in one report) instead of replacing it.
 const append = process.env['BENCH_APPEND'] === '1';
-writeFileSync(new URL('./results/sampling-concurrency.txt', import.meta.url), `${append ? '\n' : ''}${text}\n`, { flag: append ? 'a' : 'w' });
+const stem = `sampling-concurrency${VIA === 'engine' ? '-engine' : ''}`;
+writeFileSync(new URL(`./results/${stem}.txt`, import.meta.url), `${append ? '\n' : ''}${text}\n`, { flag: append ? 'a' : 'w' });
 writeFileSync(
-  new URL(`./results/sampling-concurrency${append ? `-${N}${MAX_WORKERS !== undefined ? `-w${MAX_WORKERS}` : ''}` : ''}.json`, import.meta.url),
-  `${JSON.stringify({ at: new Date().toISOString(), cores: os.cpus().length, migrations: N, intervalMs: INTERVAL_MS, maxMs: MAX_MS, bandwidthMiB: BANDWIDTH, guestMiB: GUEST_MIB, results }, null, 2)}\n`,
+  new URL(`./results/${stem}${append ? `-${N}${MAX_WORKERS !== undefined ? `-w${MAX_WORKERS}` : ''}` : ''}.json`, import.meta.url),
+  `${JSON.stringify({ at: new Date().toISOString(), via: VIA, cores: os.cpus().length, migrations: N, intervalMs: INTERVAL_MS, maxMs: MAX_MS, bandwidthMiB: BANDWIDTH, guestMiB: GUEST_MIB, results }, null, 2)}\n`,
 );

@@ -340,9 +340,8 @@ export class MigrationEngine {
       await this.event(run, { kind: 'control-failed', message: cmd.error.message, control, error: cmd.error });
       return cmd;
     }
-    // Through the source's virsh session when there is one: it is open for the samples anyway, and a pooled
-    // connection carries at most 10 channels, so with 9 migrations from one host (a channel each for their
-    // `virsh migrate`) plus the session, a control on an exec channel would queue until a migration ends.
+    // Through the source's virsh session when there is one: it is open for the samples anyway, while an exec
+    // channel may first need another pooled connection (each `virsh migrate` holds a channel; one carries 10).
     const r = await runCommand(this.sessions.current(run.source) ?? this.exec(run.source), cmd.value);
     if (!r.ok && control.kind === 'abort') run.abortRequested = false;
     if (r.ok && control.kind === 'postcopy') this.notePostcopy(run, this.wallClock(), 'virsh migrate-postcopy was applied');
