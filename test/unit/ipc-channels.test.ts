@@ -7,6 +7,7 @@ import * as audit from '../../shared/ipc/audit-contract';
 import * as path from '../../shared/ipc/path-contract';
 import * as reports from '../../shared/ipc/reports-contract';
 import * as tuning from '../../shared/ipc/tuning-contract';
+import * as evacuation from '../../shared/ipc/evacuation-contract';
 import { CHANNEL_ID } from '../../shared/ipc/define';
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -23,7 +24,7 @@ describe('channel ids (what the preload checks without loading schemas)', () => 
   });
 
   it('are each the id of the contract constant of the same name', () => {
-    const defs: Record<string, unknown> = { ...contract, ...audit, ...path, ...reports, ...tuning };
+    const defs: Record<string, unknown> = { ...contract, ...audit, ...path, ...reports, ...tuning, ...evacuation };
     for (const [name, id] of Object.entries({ ...REQUEST_ID, ...STREAM_ID })) expect({ name, id: (defs[name] as { id?: string } | undefined)?.id }).toEqual({ name, id });
   });
 
