@@ -1,7 +1,8 @@
 /**
  * One evacuation on screen: counts by state, overall progress and main's ETA, each VM's row with its state and a link
  * to its migration's live view, the controls (pause, resume, cancel the rest, abort all: abort asks first) and the
- * report's exports (HTML, PDF, CSV, JSON).
+ * report's exports (HTML, PDF, CSV, JSON). Web mode hands an export's bytes to `download` (the layer passes the
+ * browser download of the reports, so this view stays free of DOM calls).
  */
 import { memo, useState } from 'react';
 import { EVACUATION_ROW_STATES, type EvacuationRow, type EvacuationView as View } from '../../../../shared/evacuation/schema';
@@ -10,12 +11,14 @@ import { useActions, useFerry } from '../../store/react';
 import { countOf, formatMemory } from '../../view/format';
 import { ErrorBanner } from '../common/ErrorBanner';
 import { fmtMs } from '../migrate/runView';
-import { ExportFormatButtons } from '../reports/ExportButtons';
-import { downloadExport } from '../reports/reportsStore';
+import type { ReportExportResult } from '../../../../shared/ipc/reports-contract';
+import { ExportFormatButtons } from '../common/ExportFormatButtons';
 import { ACTION_LABELS, countRows, headline, progressOf } from './evacuationView';
 import './evacuate.css';
 
-export function EvacuationView({ id }: { id: string }) {
+export type Download = (r: Extract<ReportExportResult, { delivery: 'download' }>) => void;
+
+export function EvacuationView({ id, download }: { id: string; download?: Download }) {
   const view = useFerry((s) => s.evacuation.list[id]);
   const { openEvacuation } = useActions();
   if (view === undefined) {
@@ -56,7 +59,7 @@ export function EvacuationView({ id }: { id: string }) {
         {countOf(view.rows.length, 'VM')} · at most {view.limits.perSource} at once from {view.hostName}, {view.limits.perDestination} into each destination
       </p>
       <Controls view={view} />
-      <Exports id={view.id} />
+      <Exports id={view.id} {...(download ? { download } : {})} />
       <RowsTable view={view} />
     </section>
   );
@@ -109,7 +112,7 @@ function Controls({ view }: { view: View }) {
   );
 }
 
-function Exports({ id }: { id: string }) {
+function Exports({ id, download }: { id: string; download?: Download }) {
   const exporting = useFerry((s) => s.evacuation.exporting);
   const { exportEvacuation } = useActions();
   return (
@@ -119,7 +122,7 @@ function Exports({ id }: { id: string }) {
       disabled={exporting !== undefined}
       onExport={async (format) => {
         const r = await exportEvacuation(id, format);
-        if (r?.delivery === 'download') downloadExport(r);
+        if (r?.delivery === 'download') download?.(r);
       }}
     />
   );

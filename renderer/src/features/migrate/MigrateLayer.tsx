@@ -11,6 +11,7 @@ import { MigrationTray } from './MigrationTray';
 import { MigrateDnd } from './dnd';
 import { EvacuationView } from '../evacuate/EvacuationView';
 import { PlanDialog } from '../evacuate/PlanDialog';
+import { downloadExport } from '../reports/reportsStore';
 import './migrate.css';
 
 export function MigrateLayer({ children }: { children: ReactNode }) {
@@ -24,7 +25,7 @@ export function MigrateLayer({ children }: { children: ReactNode }) {
   return (
     <MigrateDnd>
       <div className="migrate-layer">
-        {openRunId !== null ? <MigrationView id={openRunId} /> : openEvacuationId !== null ? <EvacuationView id={openEvacuationId} /> : children}
+        {openRunId !== null ? <MigrationView id={openRunId} /> : openEvacuationId !== null ? <EvacuationView id={openEvacuationId} download={downloadExport} /> : children}
         <MigrationTray />
       </div>
       {hasDraft && <MigrateDialog />}
