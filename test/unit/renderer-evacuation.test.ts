@@ -15,6 +15,8 @@ import { EvacuationView } from '../../renderer/src/features/evacuate/EvacuationV
 import { EvacuationTray } from '../../renderer/src/features/evacuate/EvacuationTray';
 import { actionsFor, changeRow, countRows, progressOf, startBlockers } from '../../renderer/src/features/evacuate/evacuationView';
 import type { VmSummary } from '../../shared/inventory/types';
+import { evacuationPlan } from '../../shared/ipc/evacuation-contract';
+import type { FerryApi } from '../../renderer/src/store/ports';
 import { until } from '../support/wait';
 
 const GiB = 1024 ** 3;
@@ -120,6 +122,31 @@ describe('the plan dialog', () => {
     expect([rowOf('db-busy').action, rowOf('web-1').destinationId, rowOf('huge').action]).toEqual(['shutdown', other, 'live']);
   });
 
+  it('shows the plan for the limits last asked for when an older answer arrives after it', async () => {
+    const { a } = await setup();
+    // The answer for 3 and 3 is held until the one for 1 and 2 has landed.
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    const inner = api!;
+    const slow: FerryApi = {
+      subscribe: inner.subscribe.bind(inner),
+      invoke: async (def, input) => {
+        const r = await inner.invoke(def, input);
+        if (def.id === evacuationPlan.id && (input as { limits?: { perSource: number } }).limits?.perSource === 3) await held;
+        return r;
+      },
+    };
+    const slowStore = createFerryStore(slow);
+    slowStore.getState().watchInventory();
+    await until(() => slowStore.getState().inventory.hosts[a] !== undefined, 'the inventory');
+    await slowStore.getState().openEvacuationPlan(a);
+    const first = slowStore.getState().setEvacuationLimits({ perSource: 3, perDestination: 3 });
+    await slowStore.getState().setEvacuationLimits({ perSource: 1, perDestination: 2 });
+    release();
+    await first;
+    expect(slowStore.getState().evacuation.planDraft).toMatchObject({ phase: 'ready', limits: { perSource: 1 }, plan: { limits: { perSource: 1, perDestination: 2 } } });
+  });
+
   it('has pure row rules: the actions a VM may take, and a change to a refused host ignored', () => {
     expect(actionsFor({ state: 'running', persistent: false })).toEqual(['live', 'skip', 'shutdown']);
     expect(actionsFor({ state: 'shut-off', persistent: true })).toEqual(['offline', 'skip']);
@@ -184,6 +211,9 @@ describe('the evacuation view', () => {
     expect(store.getState().evacuation.list[id]).toMatchObject({ outcome: 'aborted' });
     expect(countRows(store.getState().evacuation.list[id]!)).toMatchObject({ running: 0, queued: 0, cancelled: 1, failed: 2 });
     expect(render(store, EvacuationView, { id })).not.toContain('Abort all…');
+    const header = render(store, HostHeader, { id: a, titleId: 't' });
+    expect(header).toContain('Last evacuation');
+    expect(header).toContain('Evacuate…');
   });
 
   it('runs to the end under the limits: every moving VM ends on another host', async () => {

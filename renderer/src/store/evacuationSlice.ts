@@ -75,6 +75,8 @@ export const createEvacuationSlice: SliceCreator<EvacuationSlice> = (set, get, d
     patchDraft(hostId, ({ error: _e, ...d }) => ({ ...d, phase: 'loading', limits }));
     const r = await call(deps.api, evacuationPlan, { hostId, limits });
     patchDraft(hostId, (d) => {
+      // An answer for limits the admin has changed since is dropped: the newer request's answer follows.
+      if (d.limits !== limits) return {};
       if (!r.ok) return { phase: 'ready', error: r.error };
       const mine = new Map((keep?.rows ?? []).filter((x) => changed.includes(x.vm)).map((x) => [x.vm, x]));
       const rows = r.value.rows.map((row) => {

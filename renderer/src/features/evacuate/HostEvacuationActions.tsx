@@ -3,6 +3,7 @@
  * maintenance, and the header's actions (a toggle button, "Evacuate…", and the evacuation of this host while one runs).
  */
 import type { HostRecord } from '../../../../shared/inventory/types';
+import type { EvacuationView } from '../../../../shared/evacuation/schema';
 import { useActions, useFerry } from '../../store/react';
 import { formatTimestamp } from '../../view/format';
 
@@ -18,7 +19,9 @@ export function MaintenanceBadge({ record }: { record: Pick<HostRecord, 'mainten
 export function HostEvacuationActions({ id }: { id: string }) {
   const inMaintenance = useFerry((s) => s.inventory.hosts[id]?.record.maintenance !== undefined);
   const pending = useFerry((s) => s.evacuation.maintenancePending[id] === true);
-  const running = useFerry((s) => Object.values(s.evacuation.list).find((v) => v.hostId === id && v.state !== 'ended')?.id);
+  // The host's newest evacuation: running (its button replaces Evacuate…), or ended (its report stays one click away).
+  const latest = useFerry((s) => newestOf(Object.values(s.evacuation.list).filter((v) => v.hostId === id)));
+  const running = latest?.state === 'ended' ? undefined : latest?.id;
   const { setMaintenance, openEvacuationPlan, openEvacuation } = useActions();
   const name = useFerry((s) => s.inventory.hosts[id]?.record.name ?? id);
   return (
@@ -35,6 +38,11 @@ export function HostEvacuationActions({ id }: { id: string }) {
         {pending && <span className="spinner" aria-hidden="true" />}
         Maintenance mode
       </button>
+      {latest?.state === 'ended' && (
+        <button type="button" className="button button--quiet" onClick={() => openEvacuation(latest.id)}>
+          Last evacuation
+        </button>
+      )}
       {running !== undefined ? (
         <button type="button" className="button button--primary" onClick={() => openEvacuation(running)}>
           Evacuation of {name}
@@ -47,4 +55,8 @@ export function HostEvacuationActions({ id }: { id: string }) {
       )}
     </>
   );
+}
+
+function newestOf(list: readonly EvacuationView[]): EvacuationView | undefined {
+  return list.reduce<EvacuationView | undefined>((a, v) => (a === undefined || v.startedAt > a.startedAt ? v : a), undefined);
 }
