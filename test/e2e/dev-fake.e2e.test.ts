@@ -58,7 +58,8 @@ describe('the dev fake in Chromium (?fake=1)', () => {
     await page.goto(`${url}?fake=1&vms=12&tick=0&latency=20`);
     await hostOption(page, 'hvA').click();
     const header = page.getByTestId('host-header');
-    await header.getByRole('button', { name: 'Maintenance mode' }).click();
+    // From the keyboard: M on the focused host in the list.
+    await page.keyboard.press('m');
     await expect.poll(() => header.getByRole('button', { name: 'Maintenance mode' }).getAttribute('aria-pressed')).toBe('true');
     await hostOption(page, 'hvA').getByTestId('maintenance-badge').waitFor();
 

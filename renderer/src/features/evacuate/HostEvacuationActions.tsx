@@ -30,10 +30,11 @@ export function HostEvacuationActions({ id }: { id: string }) {
         type="button"
         className="button"
         aria-pressed={inMaintenance}
+        aria-keyshortcuts="M"
         disabled={pending}
         aria-busy={pending}
         onClick={() => void setMaintenance(id, !inMaintenance)}
-        title={inMaintenance ? `Let ${name} take migrations again` : `Offer ${name} as a destination to nobody`}
+        title={`${inMaintenance ? `Let ${name} take migrations again` : `Offer ${name} as a destination to nobody`} (M in the host list)`}
       >
         {pending && <span className="spinner" aria-hidden="true" />}
         Maintenance mode
