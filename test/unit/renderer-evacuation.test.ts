@@ -157,7 +157,7 @@ describe('the plan dialog', () => {
     expect(changeRow(row, { action: 'offline' }).action).toBe('live');
   });
 
-  it('draws only the visible rows of a plan with thousands of VMs', async () => {
+  it('draws only the visible rows of a plan, and of its run, with thousands of VMs', async () => {
     const { store, a } = await setup();
     const many = Array.from({ length: 3000 }, (_, i): VmSummary => ({ name: `vm-${i}`, state: 'running', memoryBytes: GiB / 8, persistent: true }));
     api!.emit({ type: 'host', host: { ...api!.hosts.get(a)!, vms: many } });
@@ -166,6 +166,13 @@ describe('the plan dialog', () => {
     expect(store.getState().evacuation.planDraft!.plan!.rows).toHaveLength(3000);
     const drawn = render(store, PlanBody).match(/role="row" aria-rowindex/g) ?? [];
     expect(drawn.length).toBeLessThan(100);
+    // The run of it too: its view draws only the visible rows.
+    await store.getState().startEvacuation();
+    const id = store.getState().evacuation.openId!;
+    await until(() => store.getState().evacuation.list[id] !== undefined, 'the evacuation in the list');
+    expect(store.getState().evacuation.list[id]!.rows).toHaveLength(3000);
+    expect((render(store, EvacuationView, { id }).match(/role="row" aria-rowindex/g) ?? []).length).toBeLessThan(100);
+    await store.getState().controlEvacuation(id, 'abort-all');
   });
 });
 

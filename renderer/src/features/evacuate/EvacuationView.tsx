@@ -4,7 +4,7 @@
  * report's exports (HTML, PDF, CSV, JSON). Web mode hands an export's bytes to `download` (the layer passes the
  * browser download of the reports, so this view stays free of DOM calls).
  */
-import { memo, useState } from 'react';
+import { memo, useState, type CSSProperties } from 'react';
 import { EVACUATION_ROW_STATES, type EvacuationRow, type EvacuationView as View } from '../../../../shared/evacuation/schema';
 import { REPORT_FORMATS } from '../../../../shared/ipc/reports-contract';
 import { useActions, useFerry } from '../../store/react';
@@ -14,7 +14,10 @@ import { fmtMs } from '../migrate/runView';
 import type { ReportExportResult } from '../../../../shared/ipc/reports-contract';
 import { ExportFormatButtons } from '../common/ExportFormatButtons';
 import { ACTION_LABELS, countRows, headline, progressOf } from './evacuationView';
+import { VirtualRows } from './VirtualRows';
 import './evacuate.css';
+
+const RUN_ROW_HEIGHT = 40;
 
 export type Download = (r: Extract<ReportExportResult, { delivery: 'download' }>) => void;
 
@@ -141,19 +144,23 @@ function RowsTable({ view }: { view: View }) {
           ))}
         </div>
       </div>
-      <div role="rowgroup" className="evac-table__body">
-        {view.rows.map((r, i) => (
-          <RunRow key={r.vm} row={r} index={i} destination={r.destinationId === undefined ? '—' : (names[r.destinationId]?.record.name ?? r.destinationId)} />
-        ))}
-      </div>
+      <VirtualRows
+        count={view.rows.length}
+        keyOf={(i) => view.rows[i]?.vm ?? String(i)}
+        heightOf={() => RUN_ROW_HEIGHT}
+        row={(i, style) => {
+          const r = view.rows[i];
+          return r === undefined ? null : <RunRow key={r.vm} row={r} index={i} destination={r.destinationId === undefined ? '—' : (names[r.destinationId]?.record.name ?? r.destinationId)} {...(style ? { style } : {})} />;
+        }}
+      />
     </div>
   );
 }
 
-const RunRow = memo(function RunRow({ row, index, destination }: { row: EvacuationRow; index: number; destination: string }) {
+const RunRow = memo(function RunRow({ row, index, destination, style }: { row: EvacuationRow; index: number; destination: string; style?: CSSProperties }) {
   const { openRun } = useActions();
   return (
-    <div role="row" aria-rowindex={index + 2} className={`evac-row evac-row--run state-${row.runState}`} data-state={row.runState}>
+    <div role="row" aria-rowindex={index + 2} className={`evac-row evac-row--run state-${row.runState}`} data-state={row.runState} style={style}>
       <div role="cell" className="cell cell--name">
         <span className="mono">{row.vm}</span>
         {row.reason !== undefined && <span className="evac-row__reason">{row.reason}</span>}

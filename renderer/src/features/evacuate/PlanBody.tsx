@@ -3,22 +3,22 @@
  * highlighted with their reason); per row the VM, its memory, the destination (hosts that cannot take it disabled,
  * with why), the action, the options' profile, the predicted time and whether it converges. The limits per source
  * and per destination (the plan is made again for new ones, keeping the rows the admin changed), the overall
- * estimate, then Start. Hosts can carry thousands of VMs: past a few hundred rows only the visible ones are drawn.
+ * estimate, then Start. Hosts can carry thousands of VMs: past a few hundred rows only the visible ones are drawn
+ * (VirtualRows.tsx).
  */
-import { useVirtualizer } from '@tanstack/react-virtual';
-import { memo, useId, useRef, useState, type CSSProperties } from 'react';
+import { memo, useId, useState, type CSSProperties } from 'react';
 import type { EvacuationLimits, PlanRow } from '../../../../shared/evacuation/schema';
+import { describeOptions } from '../../../../shared/migration/options';
 import { useActions, useFerry } from '../../store/react';
 import { countOf, formatMemory } from '../../view/format';
 import { ErrorBanner } from '../common/ErrorBanner';
 import { fmtMs } from '../migrate/runView';
 import { ACTION_LABELS, actionsFor, CONVERGES_TEXT, profileOf, startBlockers } from './evacuationView';
+import { VirtualRows } from './VirtualRows';
 import './evacuate.css';
 
 /** A field's value, read without the DOM's types (this file is also rendered in Node tests). */
 const valueOf = (e: { readonly target: unknown }): string => String((e.target as { value?: unknown }).value ?? '');
-/** Rows drawn all at once up to this many; past it, only the visible ones. */
-const PLAIN_ROWS = 200;
 const ROW_HEIGHT = 38;
 const PROBLEM_ROW_HEIGHT = 58;
 
@@ -100,15 +100,6 @@ function Limits({ limits, disabled, hostName }: { limits: EvacuationLimits; disa
 const COLUMNS = ['VM', 'Memory', 'Destination', 'Action', 'Options', 'Predicted', 'Converges'] as const;
 
 function PlanTable({ rows, disabled }: { rows: readonly PlanRow[]; disabled: boolean }) {
-  const scrollRef = useRef<HTMLDivElement>(null);
-  const virtual = rows.length > PLAIN_ROWS;
-  const virtualizer = useVirtualizer({
-    count: virtual ? rows.length : 0,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: (i) => (rows[i]?.problem !== undefined ? PROBLEM_ROW_HEIGHT : ROW_HEIGHT),
-    overscan: 8,
-    getItemKey: (i) => rows[i]?.vm ?? i,
-  });
   return (
     <div className="evac-table" role="table" aria-label="Evacuation plan" aria-rowcount={rows.length + 1}>
       <div role="rowgroup">
@@ -120,18 +111,15 @@ function PlanTable({ rows, disabled }: { rows: readonly PlanRow[]; disabled: boo
           ))}
         </div>
       </div>
-      <div role="rowgroup" className="evac-table__body" ref={scrollRef}>
-        {virtual ? (
-          <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
-            {virtualizer.getVirtualItems().map((item) => {
-              const row = rows[item.index];
-              return row === undefined ? null : <PlanRowView key={row.vm} row={row} index={item.index} disabled={disabled} style={{ position: 'absolute', top: item.start, left: 0, right: 0, height: item.size }} />;
-            })}
-          </div>
-        ) : (
-          rows.map((row, i) => <PlanRowView key={row.vm} row={row} index={i} disabled={disabled} />)
-        )}
-      </div>
+      <VirtualRows
+        count={rows.length}
+        keyOf={(i) => rows[i]?.vm ?? String(i)}
+        heightOf={(i) => (rows[i]?.problem !== undefined ? PROBLEM_ROW_HEIGHT : ROW_HEIGHT)}
+        row={(i, style) => {
+          const row = rows[i];
+          return row === undefined ? null : <PlanRowView key={row.vm} row={row} index={i} disabled={disabled} {...(style ? { style } : {})} />;
+        }}
+      />
     </div>
   );
 }
@@ -173,7 +161,7 @@ const PlanRowView = memo(function PlanRowView({ row, index, disabled, style }: {
           ))}
         </select>
       </div>
-      <div role="cell" className="cell" title={JSON.stringify(row.options)}>
+      <div role="cell" className="cell" title={describeOptions(row.options)}>
         {profileOf(row)}
       </div>
       <div role="cell" className="cell cell--num" title={row.prediction?.text}>
