@@ -83,7 +83,7 @@ describe('the dev fake in Chromium (?fake=1)', () => {
     const vm = (await live.getAttribute('aria-label'))?.replace('Live view of ', '') ?? '';
     await live.click();
     await page.getByRole('heading', { name: new RegExp(`^${vm}: hvA → hv[BC]$`) }).waitFor();
-    await page.getByRole('button', { name: 'Back to inventory' }).click();
+    await page.getByRole('button', { name: 'Back to evacuation' }).click();
     await view.waitFor();
 
     await view.getByRole('button', { name: 'Abort all…' }).click();
