@@ -54,6 +54,7 @@ import { pathHandlers } from './network/path-handlers';
 import { auditHandlers } from './network/audit-handlers';
 import { tuningHandlers } from './network/tuning-handlers';
 import { reportsHandlers } from './reports/handlers';
+import { evacuationUnavailable } from './evacuation/unavailable';
 import type { ReportSeams } from './reports/electron-seams';
 import { lockDataDir, type DataDirLock } from './storage/data-dir-lock';
 
@@ -255,6 +256,7 @@ async function assemble(o: FerryMainOptions, lock: DataDirLock): Promise<FerryMa
     ...auditHandlers(networkDeps),
     ...tuningHandlers(networkDeps),
     ...reportsHandlers({ dataDir: o.dataDir, wallClock, generator: `Ferry ${o.version ?? '0.0.0-dev'}`, migrations: () => handlers, ...o.reports }),
+    ...evacuationUnavailable(),
   };
   let disposed: Promise<void> | undefined;
   return {

@@ -8,6 +8,7 @@ import { PATH_REQUEST_IDS, PATH_STREAM_IDS } from './path-ids';
 import { AUDIT_REQUEST_IDS, AUDIT_STREAM_IDS } from './audit-ids';
 import { TUNING_REQUEST_IDS, TUNING_STREAM_IDS } from './tuning-ids';
 import { REPORTS_REQUEST_IDS, REPORTS_STREAM_IDS } from './reports-ids';
+import { EVACUATION_REQUEST_IDS, EVACUATION_STREAM_IDS } from './evacuation-ids';
 
 export const REQUEST_ID = {
   appInfo: 'ferry.app.info',
@@ -37,6 +38,7 @@ export const REQUEST_ID = {
   ...AUDIT_REQUEST_IDS,
   ...TUNING_REQUEST_IDS,
   ...REPORTS_REQUEST_IDS,
+  ...EVACUATION_REQUEST_IDS,
 } as const;
 export const STREAM_ID = {
   inventoryWatch: 'ferry.inventory.watch',
@@ -45,6 +47,7 @@ export const STREAM_ID = {
   ...AUDIT_STREAM_IDS,
   ...TUNING_STREAM_IDS,
   ...REPORTS_STREAM_IDS,
+  ...EVACUATION_STREAM_IDS,
 } as const;
 export type RequestChannel = (typeof REQUEST_ID)[keyof typeof REQUEST_ID];
 export type StreamChannel = (typeof STREAM_ID)[keyof typeof STREAM_ID];

@@ -24,6 +24,7 @@ import { PATH_REQUESTS, PATH_STREAMS } from './path-contract';
 import { AUDIT_REQUESTS, AUDIT_STREAMS } from './audit-contract';
 import { TUNING_REQUESTS, TUNING_STREAMS } from './tuning-contract';
 import { REPORTS_REQUESTS, REPORTS_STREAMS } from './reports-contract';
+import { EVACUATION_REQUESTS, EVACUATION_STREAMS } from './evacuation-contract';
 import { TRIAL_MAX_PASSES, trialResultSchema } from '../migration/trial-schema';
 
 const empty = z.object({}).strict();
@@ -264,9 +265,10 @@ export const REQUESTS = [
   ...AUDIT_REQUESTS,
   ...TUNING_REQUESTS,
   ...REPORTS_REQUESTS,
+  ...EVACUATION_REQUESTS,
 ] as const satisfies readonly AnyRequest[];
 
-export const STREAMS = [inventoryWatch, migrationsWatch, ...PATH_STREAMS, ...AUDIT_STREAMS, ...TUNING_STREAMS, ...REPORTS_STREAMS] as const satisfies readonly AnyStream[];
+export const STREAMS = [inventoryWatch, migrationsWatch, ...PATH_STREAMS, ...AUDIT_STREAMS, ...TUNING_STREAMS, ...REPORTS_STREAMS, ...EVACUATION_STREAMS] as const satisfies readonly AnyStream[];
 
 // Every id of channels.ts has its channel here, and every channel here is listed: a gap is a compile error.
 type Unlisted<Ids, Listed> = [Exclude<Ids, Listed>] extends [never] ? ([Exclude<Listed, Ids>] extends [never] ? true : Exclude<Listed, Ids>) : Exclude<Ids, Listed>;

@@ -41,6 +41,7 @@ import { tuningApply, tuningHistory, tuningPlan, tuningUndo } from '../../shared
 import { pathCheck } from '../../shared/ipc/path-contract';
 import { auditHost, auditTroubleshoot } from '../../shared/ipc/audit-contract';
 import { err, ok } from '../../shared/result';
+import { evacuationUnavailable } from '../../electron/main/evacuation/unavailable';
 
 export const draft: HostDraft = { name: 'hvA', address: '10.0.0.1', port: 22, user: 'root', auth: { kind: 'agent' } };
 
@@ -117,6 +118,7 @@ export function fakeMain(overrides: Partial<IpcHandlers> = {}): FakeMain {
     [reportsGet.id]: async () => err(ferryError('ipc.internal', 'Not served by this test stand-in.')),
     [reportsExport.id]: async () => err(ferryError('ipc.internal', 'Not served by this test stand-in.')),
     [reportsImport.id]: async () => err(ferryError('ipc.internal', 'Not served by this test stand-in.')),
+    ...evacuationUnavailable(),
     ...overrides,
   };
   return { handlers, push: (e) => emitters.forEach((emit) => emit(e)), watch, calls };

@@ -10,12 +10,20 @@ import { pathCheck } from '../../shared/ipc/path-contract';
 import { auditHost, auditTroubleshoot } from '../../shared/ipc/audit-contract';
 import { tuningApply, tuningHistory, tuningPlan, tuningUndo } from '../../shared/ipc/tuning-contract';
 import { reportsExport, reportsGet, reportsImport, reportsList } from '../../shared/ipc/reports-contract';
+import { evacuationControl, evacuationExport, evacuationPlan, evacuationStart, evacuationsWatch, setMaintenance } from '../../shared/ipc/evacuation-contract';
+import type { EvacuationView } from '../../shared/evacuation/schema';
 import type { AnyStream, RequestDef } from '../../shared/ipc/define';
 import { createFakeApi, type FakeApi } from '../../renderer/src/dev/fakeApi';
 import { until } from '../support/wait';
 
 let api: FakeApi | undefined;
 afterEach(() => api?.dispose());
+
+/** Every VM of a host running, so a plan has live rows whatever the seed made. */
+function runningOn(fake: FakeApi, hostId: string): void {
+  const h = fake.hosts.get(hostId);
+  if (h) fake.hosts.set(hostId, { ...h, vms: (h.vms ?? []).map((v) => ({ ...v, state: 'running' as const })) });
+}
 
 function setup() {
   api = createFakeApi({ latencyMs: 0, tickMs: 0, vmsPerHost: [2, 2, 1] });
@@ -94,6 +102,17 @@ describe('the dev fake over the IPC core', () => {
     if (exported.delivery !== 'download') throw new Error('the fake is web mode: exports are downloads');
     expect((await call(reportsImport, { text: exported.data, fileName: 'web-01.json' })).imported).toEqual([{ origin: 'imported', id: web.record.id }]);
 
+    // Evacuation: hvB in maintenance is offered to nobody; hvA's running VMs go to hvC, as ordinary migrations.
+    runningOn(api, a);
+    expect((await call(setMaintenance, { hostId: b, on: true })).maintenance?.since).toBeDefined();
+    const evacPlan = await call(evacuationPlan, { hostId: a });
+    expect(evacPlan.rows.map((r) => r.candidates.find((k) => k.hostId === b)?.refusal)).toEqual(evacPlan.rows.map(() => 'in maintenance'));
+    const evac = await call(evacuationStart, { plan: evacPlan });
+    await call(evacuationControl, { id: evac.id, action: 'pause' });
+    const evacReport = await call(evacuationExport, { id: evac.id, format: 'json' });
+    expect(evacReport.delivery === 'download' && JSON.parse(evacReport.data)).toMatchObject({ id: evac.id, state: 'paused' });
+    await call(evacuationControl, { id: evac.id, action: 'abort-all' });
+
     // Every request of the contract was called above, and answered.
     expect(REQUESTS.map((d) => d.id).filter((id) => !answers.has(id))).toEqual([]);
   });
@@ -107,7 +126,7 @@ describe('the dev fake over the IPC core', () => {
       await until(() => events.length > 0, `the first event of ${def.id}`);
       expect(ends).toEqual([]);
       expect(def.event.safeParse(events[0]).success).toBe(true);
-      expect(events[0]).toMatchObject({ type: 'snapshot' });
+      expect(events[0]).toMatchObject(def.id === evacuationsWatch.id ? { evacuations: [] } : { type: 'snapshot' });
       stop();
       expect(api.core.subscriptionCount()).toBe(0);
     }
@@ -135,6 +154,37 @@ describe('the dev fake over the IPC core', () => {
     await until(() => events.filter((e) => e.type === 'sample' && e.id === id && e.sample.verdict !== undefined).length >= 3, 'three samples with a verdict');
     expect((await fake.invoke(c.migrationsControl, { id, action: 'abort' })).ok).toBe(true);
     await until(() => events.some((e) => e.type === 'record' && e.record.id === id && e.record.state === 'aborted'), 'the aborted record');
+    stop();
+  });
+
+  it('runs an evacuation under the limits: never more than 2 at once, every VM ends on another host, none in maintenance', async () => {
+    api = createFakeApi({ latencyMs: 0, tickMs: 0, migrationTickMs: 1, vmsPerHost: [6, 1, 1] });
+    const fake = api;
+    const [a, b, cc] = [...fake.hosts.keys()];
+    if (a === undefined || b === undefined || cc === undefined) throw new Error('the fake seeds three hosts');
+    runningOn(fake, a);
+    const views: EvacuationView[] = [];
+    const stop = fake.subscribe(evacuationsWatch, {}, (e) => views.push(...e.evacuations));
+    expect((await fake.invoke(setMaintenance, { hostId: a, on: true })).ok).toBe(true);
+    const plan = await fake.invoke(evacuationPlan, { hostId: a });
+    if (!plan.ok) throw new Error(plan.error.message);
+    expect(plan.value.rows).toHaveLength(6);
+    expect(plan.value.estimateMs).toBeGreaterThan(0);
+    const started = await fake.invoke(evacuationStart, { plan: plan.value });
+    if (!started.ok) throw new Error(started.error.message);
+    await until(() => views.some((v) => v.state === 'ended'), 'the evacuation ends');
+    const last = views.filter((v) => v.id === started.value.id).at(-1);
+    expect(last).toMatchObject({ outcome: 'completed' });
+    expect(last?.rows.every((r) => r.runState === 'done' && r.migrationId !== undefined)).toBe(true);
+    expect(Math.max(...views.map((v) => v.rows.filter((r) => r.runState === 'running').length))).toBe(2);
+    expect(fake.hosts.get(a)?.vms).toEqual([]);
+    expect([...(fake.hosts.get(b)?.vms ?? []), ...(fake.hosts.get(cc)?.vms ?? [])]).toHaveLength(8);
+    // A plan onto a host in maintenance is refused whole.
+    const back = await fake.invoke(evacuationPlan, { hostId: b });
+    if (!back.ok) throw new Error(back.error.message);
+    expect(back.value.rows.every((r) => r.destinationId === cc)).toBe(true);
+    const forced = { ...back.value, rows: back.value.rows.map((r) => ({ ...r, destinationId: a })) };
+    expect(await fake.invoke(evacuationStart, { plan: forced })).toMatchObject({ ok: false, error: { code: 'input.invalid' } });
     stop();
   });
 });

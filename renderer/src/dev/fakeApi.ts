@@ -3,7 +3,7 @@
  * contract exactly as in main, over back ends that need no host: an in-memory inventory (fakeInventory.ts: its
  * behaviours by address are documented there and in docs/ui.md), a migration engine that replays lab captures
  * (fakeEngine.ts), path/audit/tuning answers built from the lab's fixtures (fakeNetwork.ts), saved profiles and
- * imported reports in memory. Every channel of the contract answers; the store reaches it like the real client.
+ * imported reports in memory, evacuations over that engine (fakeEvacuation.ts). Every channel of the contract answers; the store reaches it like the real client.
  *
  * Dev only: main.tsx loads it for `?fake=1` when import.meta.env.DEV, so it never reaches the production bundle
  * (test/unit/renderer-bundle-no-fake.test.ts checks the built files). It is also the back end of the renderer's
@@ -30,6 +30,7 @@ import type { FerryApi } from '../store/ports';
 import { createFakeInventory } from './fakeInventory';
 import { createFakeEngine, fakeDomainRunner, fakePreflight } from './fakeEngine';
 import { fakeNetworkHandlers } from './fakeNetwork';
+import { fakeEvacuation } from './fakeEvacuation';
 
 export interface FakeOptions {
   /** 'lab': hvA, hvB, hvC connected; 'problems': those plus one host in each troubled state; 'empty': nothing. */
@@ -138,6 +139,7 @@ export function createFakeApi(o: FakeOptions = {}): FakeApi {
       pdf: async () => err({ code: 'command.not-found', message: 'The dev fake makes no PDFs (main prints them with Chromium): export HTML and print that.' }),
       store: memoryImported(wall),
     }),
+    ...fakeEvacuation({ hosts: inventory.hosts, emitHost: (host) => inventory.emit({ type: 'host', host }), migrations: () => handlers, engine, now: wall, caller: CALLER }),
   };
   const core = createIpcCore(handlers);
   let nextSubscription = 1;

@@ -7,6 +7,7 @@ import { createAppSlice } from './appSlice';
 import { createDialogSlice } from './dialogSlice';
 import { createInventorySlice } from './inventorySlice';
 import { createMigrationSlice } from './migrationSlice';
+import { createEvacuationSlice } from './evacuationSlice';
 import { createNoticeSlice } from './noticeSlice';
 import type { FerryApi } from './ports';
 import type { FerryState, StoreDeps } from './types';
@@ -37,6 +38,7 @@ export function createFerryStore(api: FerryApi, options: StoreOptions = {}): Fer
     ...createDialogSlice(set, get, deps),
     ...createAppSlice(set, get, deps),
     ...createMigrationSlice(set, get, deps),
+    ...createEvacuationSlice(set, get, deps),
   }));
   apis.set(store, api);
   return store;

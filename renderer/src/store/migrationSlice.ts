@@ -48,6 +48,7 @@ export function reduceRuns(runs: Readonly<Record<string, MigrationRun>>, e: Migr
 export function dropRefusal(sourceHostId: string, host: HostView | undefined): string | null {
   if (host === undefined) return 'That host is no longer in the inventory.';
   if (host.record.id === sourceHostId) return `The VM already runs on ${host.record.name}.`;
+  if (host.record.maintenance !== undefined) return `${host.record.name} is in maintenance: it takes no migrations until it leaves maintenance.`;
   const c = host.connection;
   if (c.state === 'libvirt-unreachable') return `libvirt on ${host.record.name} does not answer: ${c.reason}`;
   if (c.state !== 'connected') return `${host.record.name} is ${c.state.replace(/-/g, ' ')}${'reason' in c && c.reason ? `: ${c.reason}` : '.'}`;

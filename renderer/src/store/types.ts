@@ -11,6 +11,7 @@ import type { MigrationControl, MigrationControlAction } from '../../../shared/m
 import type { OptionChange, PredictionInputs } from '../../../shared/migration/predict-schema';
 import type { PreflightResultView } from '../../../shared/migration/preflight-result';
 import type { MigrationRun } from './migrationPort';
+import type { EvacuationSlice } from './evacuationSlice';
 import type { MigrationOptionKey, MigrationOptions, MigrationProfile, OptionProblem } from '../../../shared/migration/options';
 
 // ---- inventory -------------------------------------------------------------------------------------------------
@@ -247,7 +248,7 @@ export interface MigrationSlice {
   controlMigration(id: string, control: MigrationControl): Promise<void>;
 }
 
-export type FerryState = InventorySlice & UiSlice & NoticeSlice & DialogSlice & AppSlice & MigrationSlice;
+export type FerryState = InventorySlice & UiSlice & NoticeSlice & DialogSlice & AppSlice & MigrationSlice & EvacuationSlice;
 
 export type SetState = (update: (s: FerryState) => Partial<FerryState>) => void;
 export type GetState = () => FerryState;

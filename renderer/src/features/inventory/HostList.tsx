@@ -1,7 +1,8 @@
 /**
  * The hosts pane: "All hosts" then each host, as a listbox. Arrow keys, Home and End move the selection (which
  * follows focus); each host shows its connection state, VM count and capacity, and the reason when it is not fine.
- * F2 or E on a host opens its edit form (the header's "Edit host" button does the same).
+ * F2 or E on a host opens its edit form (the header's "Edit host" button does the same); M toggles its
+ * maintenance mode (the header's "Maintenance mode").
  */
 import { useRef, type KeyboardEvent } from 'react';
 import { useActions, useFerry, useFerryShallow } from '../../store/react';
@@ -13,7 +14,8 @@ export function HostList() {
   const ids = useFerryShallow((s) => sortHosts(Object.values(s.inventory.hosts)).map((h) => h.record.id));
   const totalVms = useFerry((s) => Object.values(s.inventory.hosts).reduce((n, h) => n + (h.vms?.length ?? 0), 0));
   const selected = useFerry((s) => s.ui.selectedHostId);
-  const { selectHost, openEditHost } = useActions();
+  const { selectHost, openEditHost, setMaintenance } = useActions();
+  const inMaintenance = useFerry((s) => (selected === null ? false : s.inventory.hosts[selected]?.record.maintenance !== undefined));
   const listRef = useRef<HTMLUListElement>(null);
 
   const options: (string | null)[] = [null, ...ids];
@@ -28,6 +30,11 @@ export function HostList() {
     if ((e.key === 'F2' || e.key === 'e' || e.key === 'E') && selected !== null && !e.ctrlKey && !e.metaKey && !e.altKey) {
       e.preventDefault();
       openEditHost(selected);
+      return;
+    }
+    if ((e.key === 'm' || e.key === 'M') && selected !== null && !e.ctrlKey && !e.metaKey && !e.altKey) {
+      e.preventDefault();
+      void setMaintenance(selected, !inMaintenance);
       return;
     }
     const at = options.indexOf(selected);

@@ -8,6 +8,7 @@ import { connectionBadge } from '../../view/connection';
 import { hostSummary, summaryParts } from '../../view/hosts';
 import { StateBadge } from '../common/StateBadge';
 import { useHostDrop } from '../migrate/dnd';
+import { MaintenanceBadge } from '../evacuate/HostEvacuationActions';
 
 interface Props {
   readonly id: string;
@@ -41,6 +42,7 @@ export const HostListItem = memo(function HostListItem({ id, selected, onSelect 
           {host.record.name}
         </span>
         <StateBadge connection={host.connection} />
+        <MaintenanceBadge record={host.record} />
       </div>
       <div id={`${domId}-desc`}>
         <div className="host-item__meta muted mono">

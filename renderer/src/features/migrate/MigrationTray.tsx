@@ -1,8 +1,12 @@
-/** The bar under the console: running (and interrupted) migrations (progress, verdict; click to open), and "Migrate…" for the selected VM. */
+/**
+ * The bar under the console: running (and interrupted) migrations (progress, verdict; click to open), running
+ * evacuations, and "Migrate…" for the selected VM.
+ */
 import { isActive } from '../../../../shared/migration/state';
 import { useActions, useFerry, useFerryShallow } from '../../store/react';
 import { splitVmKey } from '../../store/migrationSlice';
 import { runLabel, trayProgress } from './runView';
+import { EvacuationTray } from '../evacuate/EvacuationTray';
 
 export function MigrationTray() {
   // An interrupted run has not ended (the VM is split until a resume): it stays in the tray, in the error tone.
@@ -38,6 +42,7 @@ export function MigrationTray() {
           })}
         </ul>
       )}
+      <EvacuationTray />
       <span className="tray__spacer" />
       {historyCount > 0 && (
         <button type="button" className="button button--quiet" onClick={() => openRun(openRunId === '' ? null : '')}>

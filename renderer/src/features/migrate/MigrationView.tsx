@@ -22,6 +22,8 @@ import { errorText, predictedAgainstActual } from '../../../../shared/migration/
 export function MigrationView({ id }: { id: string }) {
   const run = useFerry((s) => (id === '' ? undefined : s.migration.runs[id]));
   const { openRun } = useActions();
+  // Opened from an evacuation's row, closing it goes back to that evacuation.
+  const fromEvacuation = useFerry((s) => s.evacuation.openId !== null);
   // Kept while only other fields change, so the (memoised) chart does not redraw for them.
   const marks = useMemo(() => (run === undefined ? [] : interruptionMarks(run)), [run?.samples, run?.events, run?.interruption]);
   if (id === '' || run === undefined) return <MigrationHistory />;
@@ -32,7 +34,7 @@ export function MigrationView({ id }: { id: string }) {
           {run.vmName}: {run.sourceName} → {run.destinationName}
         </h2>
         <button type="button" className="button button--quiet" onClick={() => openRun(null)}>
-          Back to inventory
+          {fromEvacuation ? 'Back to evacuation' : 'Back to inventory'}
         </button>
       </header>
       <Verdict run={run} />

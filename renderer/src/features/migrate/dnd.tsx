@@ -1,7 +1,7 @@
 /**
  * Drag a VM onto a host to migrate it (@dnd-kit/core). The grid's rows are draggable (a pointer must move 6 px
  * first, so a click still selects the row); each host in the hosts list is a drop target that refuses, with the
- * reason, the VM's own host and any host that is not connected. Dropping opens the migrate dialog pre-filled.
+ * reason, the VM's own host, a host in maintenance and any host that is not connected. Dropping opens the migrate dialog pre-filled.
  * Keyboard users have the "Migrate…" button on the selected VM (the rows are not focusable: the grid moves its
  * selection with aria-activedescendant), so the keyboard sensor only serves focusable drag handles.
  */

@@ -77,7 +77,7 @@ function isWebMode(): boolean {
 }
 
 /** Web mode: hand the bytes to the browser as a download (a blob URL on an anchor with `download`). */
-function download(r: Extract<ReportExportResult, { delivery: 'download' }>): void {
+export function downloadExport(r: Extract<ReportExportResult, { delivery: 'download' }>): void {
   const bytes = r.encoding === 'base64' ? Uint8Array.from(atob(r.data), (c) => c.charCodeAt(0)) : new TextEncoder().encode(r.data);
   const url = URL.createObjectURL(new Blob([bytes], { type: r.mimeType }));
   const a = document.createElement('a');
@@ -166,7 +166,7 @@ export function createReportsStore(api: FerryApi): ReportsStore {
       const r = await api.invoke(reportsExport, { refs: keys.map(parseKey), format });
       if (!r.ok) return set({ busy: undefined, error: r.error });
       const v = r.value;
-      if (v.delivery === 'download') download(v);
+      if (v.delivery === 'download') downloadExport(v);
       set({
         busy: undefined,
         notice:
