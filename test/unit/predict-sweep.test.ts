@@ -60,6 +60,19 @@ describe('single captured runs', () => {
     expect(e.outcome).toMatchObject({ converged: true, capped: true, maxDowntimeMs: 300 });
   });
 
+  it('the heavy guest at 32 MiB/s: pass 3 and the tail after it measure its write speed near its pace', () => {
+    const e = estimates('d40r12@32');
+    // Pass 2 re-sent 70 MiB (the first sweep left pages outside the 40 MiB hot set dirty), so its ~8 MiB leftover is
+    // mostly pages the guest does not rewrite: pass 3's 22.4 MiB over pass 2's 2.25 s is ~10-11 MiB/s dirtied. The
+    // run then completed 20.8 MiB later, 1.6 s after pass 3's sync: ~13 MiB/s, more once the leftover is counted.
+    expect(e.writeLowerBoundOnly).toBe(false);
+    expect(e.writeBytesPerSecond?.basis).toMatch(/until the guest stopped/);
+    expect(e.writeBytesPerSecond?.low).toBeGreaterThan(10 * MiB);
+    expect(e.writeBytesPerSecond?.low).toBeLessThan(12 * MiB);
+    expect(e.writeBytesPerSecond?.high).toBeGreaterThan(15 * MiB);
+    expect(e.writeBytesPerSecond?.high).toBeLessThan(20 * MiB);
+  });
+
   it('a completed run with no sample after pass 1: first pass from the zero pages, working set at most its re-sends', () => {
     const e = estimates('d8r2@32');
     // 41,041 zero pages of 65,667: 96.2 MiB of data; 113.1 MiB sent in all.
