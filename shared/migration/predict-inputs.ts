@@ -82,6 +82,8 @@ export interface RunEstimates {
   readonly writeBytesPerSecond?: Estimate;
   /** true when the write speed is only a lower bound (pinned at the working set, or throttled). */
   readonly writeLowerBoundOnly: boolean;
+  /** What the write speed was read from, kept so that combineRuns can read it again with the working set it settles. */
+  readonly writeEvidence?: WriteEvidence;
   readonly firstPassBytes?: Estimate;
   /** Throughput really obtained, bytes/s; absent when memory barely moved (a stalled run says nothing of the link). */
   readonly throughputBytesPerSecond?: Estimate;
@@ -183,29 +185,16 @@ export function estimateFromRun(run: EstimatorRun, source: PredictionSource = 'h
     if (resent > 0) workingSetBytes = estimate(resent, resent / later, resent, source, `${label} completed after re-sending ${size(resent)} in ${later} later passes: at most that much.`);
   }
 
-  // Write speed: what a pass re-sends was written while the pass before it was on the wire, minus what was
-  // already pending (taken to overlap by chance, as the model does): dirtied = re-sent / (1 - leftover / pool). The
-  // leftover is the unsent tail of what the pass before had pending, so the pool it is drawn from is that pending
-  // set, of which only the working set is written again: after a pass 2 that re-sent more than the working set
-  // (what the long first pass left dirty elsewhere), few of the leftover pages are ones the guest rewrites.
-  const set = workingSetBytes?.value;
-  const overlap = (r: number, pending: number) => {
-    const pool = Math.max(set ?? 0, pending);
-    return pool > leftover ? r / Math.max(0.05, 1 - leftover / pool) : r;
-  };
-  const measured: number[] = [];
-  const bounds: number[] = [];
-  const pass2Bounds: number[] = [];
+  // Write speed: what a pass re-sends was written while the pass before it was on the wire, minus what was already
+  // pending (writeSpeed undoes that overlap with the working set on hand; combineRuns again with the one it settles).
+  const items: WriteEvidence['items'][number][] = [];
   for (const p of passes) {
     if (p.pass < 2 || p.remainingAtStartBytes === undefined) continue;
     const before = passes.find((q) => q.pass === p.pass - 1);
     if (!before || before.beganMs === undefined || before.endedMs === undefined || before.endedMs <= before.beganMs) continue;
-    const seconds = (before.endedMs - before.beganMs) / 1000;
-    const pendingBefore = (before.remainingAtStartBytes ?? 0) + leftover;
     // Pass 2 also carries what the sweep left dirty outside the working set: only a bound, used when nothing else is.
-    if (p.pass === 2) pass2Bounds.push(p.remainingAtStartBytes / seconds);
-    else if (pinnedSet.has(p.pass) || before.throttlePercent > 0) bounds.push(overlap(p.remainingAtStartBytes, pendingBefore) / seconds);
-    else measured.push(overlap(p.remainingAtStartBytes, pendingBefore) / seconds);
+    const kind = p.pass === 2 ? 'pass2' : pinnedSet.has(p.pass) || before.throttlePercent > 0 ? 'bound' : 'measured';
+    items.push({ kind, freshBytes: p.remainingAtStartBytes, seconds: (before.endedMs - before.beganMs) / 1000, pendingBytes: (before.remainingAtStartBytes ?? 0) + leftover });
   }
   // The tail: a completed run's statistics count every byte it sent, so what it sent beyond the last sampled pass's
   // end (processed + remaining during that pass) is what the guest dirtied from that pass's bitmap sync until it
@@ -213,20 +202,9 @@ export function estimateFromRun(run: EstimatorRun, source: PredictionSource = 'h
   // a leftover's sending-time before the sampled pass boundary (which is where the pass would end if it sent all).
   // Not for a run pinned at its working set or throttled: its tail too shows only a lower bound.
   const tail = !pinned && passes.every((p) => p.throttlePercent === 0) ? tailRate(passes, run.final, leftover, runRate) : undefined;
-  if (tail) measured.push(overlap(tail.bytes, tail.pendingBytes + leftover) / tail.seconds);
-  let writeBytesPerSecond: Estimate | undefined;
-  let writeLowerBoundOnly = false;
-  if (measured.length > 0) {
-    const v = median(measured) as number;
-    const floor = Math.max(0, ...bounds);
-    const tailWords = tail ? ' and after its last sampled pass until the guest stopped' : '';
-    writeBytesPerSecond = estimate(Math.max(v, floor), Math.min(...measured), Math.max(...measured, floor), source, `Dirtied per pass over the pass before it${tailWords}, ${measured.length} measurement(s) of ${label}.`);
-  } else if (bounds.length > 0 || pass2Bounds.length > 0) {
-    // The median: each bound holds, but pass times read between 1 s samples are noisy, and the highest is the noisiest.
-    const b = bounds.length > 0 ? (median(bounds) as number) : Math.max(...pass2Bounds);
-    writeLowerBoundOnly = true;
-    writeBytesPerSecond = estimate(b, b, b * LOWER_BOUND_SPAN, source, `At least ${rate(b)}: every pass of ${label} re-sent the whole working set (or ran throttled, or only pass 2 was seen), so only a lower bound is known.`);
-  }
+  if (tail) items.push({ kind: 'measured', freshBytes: tail.bytes, seconds: tail.seconds, pendingBytes: tail.pendingBytes + leftover });
+  const writeEvidence: WriteEvidence = { leftoverBytes: leftover, items, tail: tail !== undefined };
+  const { writeBytesPerSecond, writeLowerBoundOnly } = writeSpeed(writeEvidence, workingSetBytes?.value, source, label);
 
   // Throughput really obtained: the reported bandwidth while memory moved; a stalled run gives none.
   let throughputBytesPerSecond: Estimate | undefined;
@@ -269,12 +247,57 @@ export function estimateFromRun(run: EstimatorRun, source: PredictionSource = 'h
     pinned,
     ...(writeBytesPerSecond ? { writeBytesPerSecond } : {}),
     writeLowerBoundOnly,
+    ...(items.length > 0 ? { writeEvidence } : {}),
     ...(firstPassBytes ? { firstPassBytes } : {}),
     ...(throughputBytesPerSecond ? { throughputBytesPerSecond } : {}),
     capLimited,
     ...(setupMs ? { setupMs } : {}),
     ...(outcome ? { outcome } : {}),
   };
+}
+
+/** A run's evidence on the write speed: re-sent (fresh) bytes over the time they were written in. */
+export interface WriteEvidence {
+  /** Pending at each sync besides what the guest wrote: the leftover the fresh bytes exclude. */
+  readonly leftoverBytes: number;
+  readonly items: readonly {
+    /** measured; bound: a pinned or throttled pass (only a lower bound); pass2: also the sweep's other writes. */
+    readonly kind: 'measured' | 'bound' | 'pass2';
+    readonly freshBytes: number;
+    readonly seconds: number;
+    /** What the pass before had pending: the pool the leftover is drawn from. */
+    readonly pendingBytes: number;
+  }[];
+  /** Whether a completed run's tail is among the measurements. */
+  readonly tail: boolean;
+}
+
+/**
+ * The write speed from a run's evidence, with `set` as the working set. A measured re-send excludes the pages already
+ * pending (taken to overlap by chance, as the model does): dirtied = re-sent / (1 - leftover / pool). The leftover is
+ * the unsent end of what the pass before had pending, so the pool is that pending set, of which only the working set
+ * is written again: after a pass 2 that re-sent more than the working set (what the long first pass left dirty
+ * elsewhere), few leftover pages are ones the guest rewrites.
+ */
+export function writeSpeed(ev: WriteEvidence, set: number | undefined, source: PredictionSource, label: string): { writeBytesPerSecond?: Estimate; writeLowerBoundOnly: boolean } {
+  const L = ev.leftoverBytes;
+  const dirtied = (i: WriteEvidence['items'][number]) => {
+    const pool = Math.max(set ?? 0, i.pendingBytes);
+    return (pool > L ? i.freshBytes / Math.max(0.05, 1 - L / pool) : i.freshBytes) / i.seconds;
+  };
+  const measured = ev.items.filter((i) => i.kind === 'measured').map(dirtied);
+  const bounds = ev.items.filter((i) => i.kind === 'bound').map(dirtied);
+  const pass2Bounds = ev.items.filter((i) => i.kind === 'pass2').map((i) => i.freshBytes / i.seconds);
+  if (measured.length > 0) {
+    const v = median(measured) as number;
+    const floor = Math.max(0, ...bounds);
+    const tailWords = ev.tail ? ' and after its last sampled pass until the guest stopped' : '';
+    return { writeBytesPerSecond: estimate(Math.max(v, floor), Math.min(...measured), Math.max(...measured, floor), source, `Dirtied per pass over the pass before it${tailWords}, ${measured.length} measurement(s) of ${label}.`), writeLowerBoundOnly: false };
+  }
+  if (bounds.length === 0 && pass2Bounds.length === 0) return { writeLowerBoundOnly: false };
+  // The median: each bound holds, but pass times read between 1 s samples are noisy, and the highest is the noisiest.
+  const b = bounds.length > 0 ? (median(bounds) as number) : Math.max(...pass2Bounds);
+  return { writeBytesPerSecond: estimate(b, b, b * LOWER_BOUND_SPAN, source, `At least ${rate(b)}: every pass of ${label} re-sent the whole working set (or ran throttled, or only pass 2 was seen), so only a lower bound is known.`), writeLowerBoundOnly: true };
 }
 
 // ---- several runs ----------------------------------------------------------------------------------------------
@@ -390,11 +413,17 @@ export function combineRuns(runs: readonly RunEstimates[], target: CombineTarget
   const firstFold = fold(firstPasses, `Pass 1 in ${across}.`);
   const firstPassBytes = firstFold ? estimate(Math.max(...firstPasses.map((e) => e.value)), firstFold.low, firstFold.high, firstFold.source, firstFold.basis) : undefined;
   const setupMs = fold(defined(used.map((r) => r.setupMs)), `Job time before memory moved in ${across}.`);
+  // Each run's write speed read again with the working set settled here, which the model simulates with: a run's
+  // own working set may be only a lower bound, and a smaller pool over-corrects for the overlap with the leftover.
+  const rated = used.map((r) => {
+    if (!r.writeEvidence || !workingSetBytes || !r.writeBytesPerSecond) return r;
+    return { ...r, ...writeSpeed(r.writeEvidence, workingSetBytes.value, r.writeBytesPerSecond.source, `run ${r.runId}`) };
+  });
   // Measured write speeds win over lower bounds; bounds still lift the range's floor. Every plain run's end bounds
   // it too: one that converged at its rate could not have been written faster than the speed at which the model
   // stops converging there, one still going when it ended not slower than the speed at which the model ends by then.
-  const measuredWrites = defined(used.filter((r) => !r.writeLowerBoundOnly).map((r) => r.writeBytesPerSecond));
-  const boundWrites = defined(used.filter((r) => r.writeLowerBoundOnly).map((r) => r.writeBytesPerSecond));
+  const measuredWrites = defined(rated.filter((r) => !r.writeLowerBoundOnly).map((r) => r.writeBytesPerSecond));
+  const boundWrites = defined(rated.filter((r) => r.writeLowerBoundOnly).map((r) => r.writeBytesPerSecond));
   const ends = workingSetBytes && firstPassBytes ? outcomeBounds(used, workingSetBytes.value, firstPassBytes.value, setupMs?.value) : { floor: 0, ceiling: Infinity };
   let writeBytesPerSecond: Estimate | undefined;
   if (measuredWrites.length > 0) {

@@ -11,7 +11,9 @@ import {
   judgeDirtyRate,
   passesOf,
   LOWER_BOUND_SPAN,
+  writeSpeed,
   type EstimatorRun,
+  type RunEstimates,
 } from '../../shared/migration/predict-inputs';
 import { estimateSchema, predictionInputsSchema } from '../../shared/migration/predict-schema';
 
@@ -214,6 +216,22 @@ describe('combineRuns', () => {
     expect(inputs.notes.join(' ')).toMatch(/link's speed is only a lower bound/);
     expect(inputs.memoryBytes?.value).toBe(268968133);
     expect(inputs.setupMs?.value).toBeGreaterThan(900);
+  });
+
+  it("reads each run's write speed again with the working set it settles, as the model will simulate with", () => {
+    // Run 'pinned' holds a 20 MB working set (and says the guest writes at least 2 MB/s). Run 'shrinking' saw its passes shrink, so its own working set (10 MB)
+    // is only "at least": its 6 MB re-sent in 2 s beside a 2.5 MB leftover reads 6 / (1 - 2.5 / 10) / 2 = 4 MB/s on
+    // its own, but 6 / (1 - 2.5 / 20) / 2 = 3.43 MB/s against the 20 MB set the prediction uses.
+    const est = (value: number) => ({ value, low: value, high: value, source: 'history' as const, basis: 'b' });
+    const common = { vm: 'x', sourceHostId: 'a', destinationHostId: 'b', passes: [], capLimited: true };
+    const pinnedRun: RunEstimates = { ...common, runId: 'pinned', startedAt: 1, workingSetBytes: est(20e6), pinned: true, writeBytesPerSecond: { ...est(2e6), high: 8e6 }, writeLowerBoundOnly: true };
+    const evidence = { leftoverBytes: 2.5e6, items: [{ kind: 'measured' as const, freshBytes: 6e6, seconds: 2, pendingBytes: 8e6 }], tail: false };
+    const own = writeSpeed(evidence, 10e6, 'history', 'run shrinking');
+    expect(own.writeBytesPerSecond?.value).toBeCloseTo(4e6, -1);
+    const shrinking: RunEstimates = { ...common, runId: 'shrinking', startedAt: 2, workingSetBytes: { ...est(10e6), basis: 'at least' }, pinned: false, ...(own.writeBytesPerSecond ? { writeBytesPerSecond: own.writeBytesPerSecond } : {}), writeLowerBoundOnly: false, writeEvidence: evidence };
+    const inputs = combineRuns([pinnedRun, shrinking], { vm: 'x', sourceHostId: 'a', destinationHostId: 'b' }, 3);
+    expect(inputs.workingSetBytes?.value).toBe(20e6);
+    expect(inputs.writeBytesPerSecond?.value).toBeCloseTo(6e6 / (1 - 2.5 / 20) / 2, -1);
   });
 
   it('ignores runs that are too old or of another memory size, and says so', () => {
