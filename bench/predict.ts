@@ -155,17 +155,53 @@ async function report(file: SweepFile, loo: string, history: readonly MeasuredCe
   const heavy = heaviest(file.cells);
   if (heavy) {
     lines.push('');
-    lines.push(`heaviest cell ${heavy.measurement.id}, libvirt's defaults (${optionsText(heavy.measurement)}): ${outcome(heavy.measurement)}`);
+    lines.push(`heaviest cell ${heavy.measurement.id}, libvirt's defaults (${optionsText(heavy.measurement)}): ${outcome(heavy.measurement)} (measured)`);
     const hp = predictions.get(heavy.measurement.recordId);
     if (file.remedy) {
-      lines.push(`  with the model's recommended options (${optionsText(file.remedy.measurement)}): ${outcome(file.remedy.measurement)}`);
+      const said = hp?.kind === 'predicted' && hp.prediction.remedy ? `; recomputed now, the model recommends ${JSON.stringify(hp.prediction.remedy.change)}: ${hp.prediction.remedy.label}` : '';
+      lines.push(`  with the model's recommended options (${optionsText(file.remedy.measurement)}): ${outcome(file.remedy.measurement)} (measured${said})`);
     } else if (hp?.kind === 'predicted' && hp.prediction.remedy) {
       lines.push(`  the model recommends ${JSON.stringify(hp.prediction.remedy.change)} (${hp.prediction.remedy.label}): not run in this sweep`);
     } else {
       lines.push(`  the model's recommended options: ${hp?.kind === 'predicted' ? 'none (it predicts no change is needed)' : 'not available (no prediction)'}`);
     }
   }
+  const light = lightComparison(file.cells, heavy, predictions);
+  if (light.length > 0) lines.push('', ...light);
   return lines.join('\n');
+}
+
+/**
+ * The light guest's side of "the recommendation finishes where the defaults never do, and is no slower on the light
+ * guest": the lightest guest's cell with the heaviest cell's options (the defaults), what the model recommends for
+ * it, and what the recorded runs measured there; what no recorded run covers is said to be predicted only.
+ */
+function lightComparison(cells: readonly MeasuredCell[], heavy: MeasuredCell | undefined, predictions: ReadonlyMap<string, CellPredictionResult>): string[] {
+  if (!heavy) return [];
+  const load = (m: CellMeasurement) => (m.guest.rateMiBps ?? m.dirtyRateMiBps ?? 0) / m.capMiBps + m.guest.dirtyMiB / 1e6;
+  const lightGuest = [...cells].sort((a, b) => load(a.measurement) - load(b.measurement))[0]?.measurement.guest;
+  if (!lightGuest || sameGuest(lightGuest, heavy.measurement.guest)) return [];
+  const ofLight = cells.filter((c) => sameGuest(c.measurement.guest, lightGuest));
+  const base = ofLight.find((c) => c.measurement.capMiBps === heavy.measurement.capMiBps);
+  if (!base) return [];
+  const m = base.measurement;
+  const out = [`light guest ${m.id}, the same defaults (${optionsText(m)}): ${outcome(m)} (measured)`];
+  const p = predictions.get(m.recordId);
+  if (p?.kind !== 'predicted') return [...out, '  no prediction: no recommendation to compare'];
+  const remedy = p.prediction.remedy;
+  if (!remedy) return [...out, `  the model keeps these options (it predicts ${p.prediction.converges === 'yes' ? 'they converge' : p.prediction.converges}): the recommendation is this run`];
+  out.push(`  the model recommends ${JSON.stringify(remedy.change)}: ${remedy.label} (predicted, not run)`);
+  const cap = remedy.change.bandwidthMiBps;
+  const others = Object.keys(remedy.change).filter((k) => k !== 'bandwidthMiBps');
+  if (cap === undefined || others.length > 0) return [...out, '  no recorded run has these options: the comparison is predicted only'];
+  // A recorded run at the recommended cap, or else at the highest recorded cap between the defaults and it: the
+  // recommendation sends the same pages at least as fast as that run did.
+  const near = ofLight
+    .filter((c) => c.measurement.capMiBps > m.capMiBps && c.measurement.capMiBps <= cap && Object.keys(c.measurement.options).every((k) => ['live', 'p2p', 'persistent', 'undefineSource', 'bandwidthMiBps'].includes(k)))
+    .sort((a, b) => b.measurement.capMiBps - a.measurement.capMiBps)[0];
+  if (!near) return [...out, '  no recorded run at or below that cap: the comparison is predicted only'];
+  const exact = near.measurement.capMiBps === cap;
+  return [...out, `  measured ${exact ? 'at that cap' : `at the nearest recorded cap below it, --bandwidth ${near.measurement.capMiBps}`} (${near.measurement.id}): ${outcome(near.measurement)}`];
 }
 
 async function sweep(cells: readonly PredictionCell[], jobLimitMs: number, loo: string, remedy: boolean, history: readonly MeasuredCell[]): Promise<SweepFile> {

@@ -24,9 +24,11 @@ import type { DirtyRateReading } from '../parsers/virsh-dirtyrate';
 import type { Estimate, PredictionInputs, PredictionSource } from './predict-schema';
 import { DEFAULT_MAX_DOWNTIME_MS } from './predict';
 import { CHUNK_SECONDS_CAPPED, CHUNK_SECONDS_UNCAPPED, simulatePrecopy } from './predict-sim';
+import { DEFAULT_PAGE, defined, median, passesOf, pointsOf, tailRate, type EstimatorSample, type Point, type PrecopyPass } from './predict-passes';
+
+export { passesOf, type EstimatorSample, type PrecopyPass } from './predict-passes';
 
 const MiB = 1024 * 1024;
-const DEFAULT_PAGE = 4096;
 
 /** A pass re-sending at least this share of the largest later re-send counts as pinned at the working set. */
 const PINNED_SHARE = 0.8;
@@ -45,139 +47,6 @@ export const HISTORY_MAX_AGE_MS = 90 * 24 * 3600 * 1000;
 export const HISTORY_MAX_RUNS = 5;
 /** Guest memory differing by more than this share makes a run another VM's as far as estimates go. */
 const SAME_MEMORY = 0.05;
-
-// ---- passes ----------------------------------------------------------------------------------------------------
-
-/** A sample as the estimator reads it (a journal sample or a fixture's). */
-export interface EstimatorSample {
-  readonly info?: DomainJobInfo;
-}
-
-/** One pre-copy pass (domjobinfo `iteration`), job time in ms. */
-export interface PrecopyPass {
-  readonly pass: number;
-  /** Job time it began (pass 1: when memory began to move); absent when the pass before it was not sampled. */
-  readonly beganMs?: number;
-  /** Job time it ended; absent when the run ended during it or the next pass was not sampled. */
-  readonly endedMs?: number;
-  /** Bytes it sent (pages and their headers); absent when its start or end is not known. */
-  readonly sentBytes?: number;
-  /** Memory left to send when it began: the whole memory for pass 1, the dirtied set it re-sends for later ones. */
-  readonly remainingAtStartBytes?: number;
-  /** QEMU's dirty rate during it (median of its samples), bytes/s. */
-  readonly dirtyRateBytesPerSecond?: number;
-  /** Highest auto-converge throttle seen in it, percent (0 when none). */
-  readonly throttlePercent: number;
-  /** Its samples' median reported bandwidth, bytes/s. */
-  readonly bandwidthBytesPerSecond?: number;
-  readonly samples: number;
-}
-
-interface Point {
-  readonly t: number;
-  readonly processed: number;
-  readonly remaining: number;
-  readonly info: DomainJobInfo;
-}
-
-function median(xs: readonly number[]): number | undefined {
-  if (xs.length === 0) return undefined;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
-
-const defined = <T>(xs: readonly (T | undefined)[]): T[] => xs.filter((x): x is T => x !== undefined);
-
-function pointsOf(samples: readonly EstimatorSample[]): Point[] {
-  const pts: Point[] = [];
-  for (const s of samples) {
-    const i = s.info;
-    if (!i || i.iteration === undefined || i.iteration < 1) continue;
-    if (i.timeElapsedMs === undefined || i.memoryProcessedBytes === undefined || i.memoryRemainingBytes === undefined) continue;
-    if (i.type !== 'unbounded' && i.type !== 'bounded') continue;
-    pts.push({ t: i.timeElapsedMs, processed: i.memoryProcessedBytes, remaining: i.memoryRemainingBytes, info: i });
-  }
-  return pts.sort((a, b) => a.t - b.t);
-}
-
-/** Job time at which `processed` bytes had gone, interpolated between samples (extrapolated at the reported rate before the first). */
-function timeAt(pts: readonly Point[], processed: number): number | undefined {
-  const first = pts[0];
-  if (!first) return undefined;
-  if (processed <= first.processed) {
-    // The first sample often reports no bandwidth yet: the run's typical one then.
-    const bw = first.info.memoryBandwidthBytesPerSecond ?? median(defined(pts.map((p) => p.info.memoryBandwidthBytesPerSecond)).filter((b) => b > 0)) ?? 0;
-    return bw > 0 ? Math.max(0, first.t - ((first.processed - processed) / bw) * 1000) : undefined;
-  }
-  for (let k = 1; k < pts.length; k++) {
-    const a = pts[k - 1] as Point;
-    const b = pts[k] as Point;
-    if (processed <= b.processed) {
-      const span = b.processed - a.processed;
-      return span <= 0 ? b.t : a.t + ((processed - a.processed) / span) * (b.t - a.t);
-    }
-  }
-  return undefined;
-}
-
-/** The run's samples cut into pre-copy passes, oldest first (passes never sampled are missing). */
-export function passesOf(samples: readonly EstimatorSample[]): PrecopyPass[] {
-  const pts = pointsOf(samples);
-  if (pts.length === 0) return [];
-  const groups: Point[][] = [];
-  for (const p of pts) {
-    const last = groups[groups.length - 1];
-    if (last && (last[0] as Point).info.iteration === p.info.iteration) last.push(p);
-    else groups.push([p]);
-  }
-  const pageSize = pts.find((p) => p.info.pageSizeBytes)?.info.pageSizeBytes ?? DEFAULT_PAGE;
-  const memoryTotal = pts.find((p) => p.info.memoryTotalBytes !== undefined)?.info.memoryTotalBytes;
-  // Where each pass ends, in bytes processed.
-  const ends: (number | undefined)[] = groups.map((g, k) => {
-    const next = groups[k + 1];
-    if (!next) return undefined;
-    const pass = (g[0] as Point).info.iteration as number;
-    const lastHere = (g[g.length - 1] as Point).processed;
-    const firstNext = (next[0] as Point).processed;
-    let end: number;
-    if (pass === 1) {
-      // Pass 1's remaining counts zero pages that cost next to nothing: find its end from the pages instead. Every
-      // page goes once in pass 1 (as a zero flag or whole), so pages beyond one sweep were sent by the next pass.
-      const n = next[0] as Point;
-      const pages = (n.info.normalPages ?? 0) + (n.info.constantPages ?? 0);
-      const sweep = memoryTotal !== undefined ? Math.ceil(memoryTotal / pageSize) : pages;
-      end = firstNext - Math.max(0, pages - sweep) * pageSize;
-    } else {
-      end = median(g.map((p) => p.processed + p.remaining)) as number;
-    }
-    return Math.min(Math.max(end, lastHere), firstNext);
-  });
-  return groups.map((g, k) => {
-    const pass = (g[0] as Point).info.iteration as number;
-    const prevGroup = groups[k - 1];
-    const prevIsPrevPass = prevGroup !== undefined && (prevGroup[0] as Point).info.iteration === pass - 1;
-    const start = pass === 1 ? 0 : prevIsPrevPass ? ends[k - 1] : undefined;
-    const end = ends[k];
-    const constant = pass === 1 ? undefined : median(g.map((p) => p.processed + p.remaining));
-    const remainingAtStart = pass === 1 ? memoryTotal : start !== undefined && constant !== undefined ? Math.max(0, constant - start) : undefined;
-    const dirty = median(defined(g.map((p) => (p.info.dirtyRatePagesPerSecond !== undefined ? p.info.dirtyRatePagesPerSecond * (p.info.pageSizeBytes ?? pageSize) : undefined))));
-    const bw = median(defined(g.map((p) => p.info.memoryBandwidthBytesPerSecond)));
-    const began = start !== undefined ? timeAt(pts, start) : undefined;
-    const ended = end !== undefined ? timeAt(pts, end) : undefined;
-    return {
-      pass,
-      ...(began !== undefined ? { beganMs: began } : {}),
-      ...(ended !== undefined ? { endedMs: ended } : {}),
-      ...(start !== undefined && end !== undefined ? { sentBytes: Math.max(0, end - start) } : {}),
-      ...(remainingAtStart !== undefined ? { remainingAtStartBytes: remainingAtStart } : {}),
-      ...(dirty !== undefined ? { dirtyRateBytesPerSecond: dirty } : {}),
-      throttlePercent: Math.max(0, ...g.map((p) => p.info.autoConvergeThrottlePercent ?? 0)),
-      ...(bw !== undefined ? { bandwidthBytesPerSecond: bw } : {}),
-      samples: g.length,
-    };
-  });
-}
 
 // ---- one run ---------------------------------------------------------------------------------------------------
 
@@ -213,6 +82,8 @@ export interface RunEstimates {
   readonly writeBytesPerSecond?: Estimate;
   /** true when the write speed is only a lower bound (pinned at the working set, or throttled). */
   readonly writeLowerBoundOnly: boolean;
+  /** What the write speed was read from, kept so that combineRuns can read it again with the working set it settles. */
+  readonly writeEvidence?: WriteEvidence;
   readonly firstPassBytes?: Estimate;
   /** Throughput really obtained, bytes/s; absent when memory barely moved (a stalled run says nothing of the link). */
   readonly throughputBytesPerSecond?: Estimate;
@@ -314,35 +185,26 @@ export function estimateFromRun(run: EstimatorRun, source: PredictionSource = 'h
     if (resent > 0) workingSetBytes = estimate(resent, resent / later, resent, source, `${label} completed after re-sending ${size(resent)} in ${later} later passes: at most that much.`);
   }
 
-  // Write speed: what a pass re-sends was written while the pass before it was on the wire, minus what was
-  // already pending (taken to overlap by chance, as the model does): dirtied = re-sent / (1 - leftover / set).
-  const set = workingSetBytes?.value;
-  const overlap = (r: number) => (set !== undefined && set > leftover ? r / Math.max(0.05, 1 - leftover / set) : r);
-  const measured: number[] = [];
-  const bounds: number[] = [];
-  const pass2Bounds: number[] = [];
+  // Write speed: what a pass re-sends was written while the pass before it was on the wire, minus what was already
+  // pending (writeSpeed undoes that overlap with the working set on hand; combineRuns again with the one it settles).
+  const items: WriteEvidence['items'][number][] = [];
   for (const p of passes) {
     if (p.pass < 2 || p.remainingAtStartBytes === undefined) continue;
     const before = passes.find((q) => q.pass === p.pass - 1);
     if (!before || before.beganMs === undefined || before.endedMs === undefined || before.endedMs <= before.beganMs) continue;
-    const seconds = (before.endedMs - before.beganMs) / 1000;
     // Pass 2 also carries what the sweep left dirty outside the working set: only a bound, used when nothing else is.
-    if (p.pass === 2) pass2Bounds.push(p.remainingAtStartBytes / seconds);
-    else if (pinnedSet.has(p.pass) || before.throttlePercent > 0) bounds.push(overlap(p.remainingAtStartBytes) / seconds);
-    else measured.push(overlap(p.remainingAtStartBytes) / seconds);
+    const kind = p.pass === 2 ? 'pass2' : pinnedSet.has(p.pass) || before.throttlePercent > 0 ? 'bound' : 'measured';
+    items.push({ kind, freshBytes: p.remainingAtStartBytes, seconds: (before.endedMs - before.beganMs) / 1000, pendingBytes: (before.remainingAtStartBytes ?? 0) + leftover });
   }
-  let writeBytesPerSecond: Estimate | undefined;
-  let writeLowerBoundOnly = false;
-  if (measured.length > 0) {
-    const v = median(measured) as number;
-    const floor = Math.max(0, ...bounds);
-    writeBytesPerSecond = estimate(Math.max(v, floor), Math.min(...measured), Math.max(...measured, floor), source, `Dirtied per pass over the pass before it, ${measured.length} passes of ${label}.`);
-  } else if (bounds.length > 0 || pass2Bounds.length > 0) {
-    // The median: each bound holds, but pass times read between 1 s samples are noisy, and the highest is the noisiest.
-    const b = bounds.length > 0 ? (median(bounds) as number) : Math.max(...pass2Bounds);
-    writeLowerBoundOnly = true;
-    writeBytesPerSecond = estimate(b, b, b * LOWER_BOUND_SPAN, source, `At least ${rate(b)}: every pass of ${label} re-sent the whole working set (or ran throttled, or only pass 2 was seen), so only a lower bound is known.`);
-  }
+  // The tail: a completed run's statistics count every byte it sent, so what it sent beyond the last sampled pass's
+  // end (processed + remaining during that pass) is what the guest dirtied from that pass's bitmap sync until it
+  // stopped, passes too short to sample included. Pass 1 aside, a sync happens once less than the threshold is left,
+  // a leftover's sending-time before the sampled pass boundary (which is where the pass would end if it sent all).
+  // Not for a run pinned at its working set or throttled: its tail too shows only a lower bound.
+  const tail = !pinned && passes.every((p) => p.throttlePercent === 0) ? tailRate(passes, run.final, leftover, runRate) : undefined;
+  if (tail) items.push({ kind: 'measured', freshBytes: tail.bytes, seconds: tail.seconds, pendingBytes: tail.pendingBytes + leftover });
+  const writeEvidence: WriteEvidence = { leftoverBytes: leftover, items, tail: tail !== undefined };
+  const { writeBytesPerSecond, writeLowerBoundOnly } = writeSpeed(writeEvidence, workingSetBytes?.value, source, label);
 
   // Throughput really obtained: the reported bandwidth while memory moved; a stalled run gives none.
   let throughputBytesPerSecond: Estimate | undefined;
@@ -385,12 +247,57 @@ export function estimateFromRun(run: EstimatorRun, source: PredictionSource = 'h
     pinned,
     ...(writeBytesPerSecond ? { writeBytesPerSecond } : {}),
     writeLowerBoundOnly,
+    ...(items.length > 0 ? { writeEvidence } : {}),
     ...(firstPassBytes ? { firstPassBytes } : {}),
     ...(throughputBytesPerSecond ? { throughputBytesPerSecond } : {}),
     capLimited,
     ...(setupMs ? { setupMs } : {}),
     ...(outcome ? { outcome } : {}),
   };
+}
+
+/** A run's evidence on the write speed: re-sent (fresh) bytes over the time they were written in. */
+export interface WriteEvidence {
+  /** Pending at each sync besides what the guest wrote: the leftover the fresh bytes exclude. */
+  readonly leftoverBytes: number;
+  readonly items: readonly {
+    /** measured; bound: a pinned or throttled pass (only a lower bound); pass2: also the sweep's other writes. */
+    readonly kind: 'measured' | 'bound' | 'pass2';
+    readonly freshBytes: number;
+    readonly seconds: number;
+    /** What the pass before had pending: the pool the leftover is drawn from. */
+    readonly pendingBytes: number;
+  }[];
+  /** Whether a completed run's tail is among the measurements. */
+  readonly tail: boolean;
+}
+
+/**
+ * The write speed from a run's evidence, with `set` as the working set. A measured re-send excludes the pages already
+ * pending (taken to overlap by chance, as the model does): dirtied = re-sent / (1 - leftover / pool). The leftover is
+ * the unsent end of what the pass before had pending, so the pool is that pending set, of which only the working set
+ * is written again: after a pass 2 that re-sent more than the working set (what the long first pass left dirty
+ * elsewhere), few leftover pages are ones the guest rewrites.
+ */
+export function writeSpeed(ev: WriteEvidence, set: number | undefined, source: PredictionSource, label: string): { writeBytesPerSecond?: Estimate; writeLowerBoundOnly: boolean } {
+  const L = ev.leftoverBytes;
+  const dirtied = (i: WriteEvidence['items'][number]) => {
+    const pool = Math.max(set ?? 0, i.pendingBytes);
+    return (pool > L ? i.freshBytes / Math.max(0.05, 1 - L / pool) : i.freshBytes) / i.seconds;
+  };
+  const measured = ev.items.filter((i) => i.kind === 'measured').map(dirtied);
+  const bounds = ev.items.filter((i) => i.kind === 'bound').map(dirtied);
+  const pass2Bounds = ev.items.filter((i) => i.kind === 'pass2').map((i) => i.freshBytes / i.seconds);
+  if (measured.length > 0) {
+    const v = median(measured) as number;
+    const floor = Math.max(0, ...bounds);
+    const tailWords = ev.tail ? ' and after its last sampled pass until the guest stopped' : '';
+    return { writeBytesPerSecond: estimate(Math.max(v, floor), Math.min(...measured), Math.max(...measured, floor), source, `Dirtied per pass over the pass before it${tailWords}, ${measured.length} measurement(s) of ${label}.`), writeLowerBoundOnly: false };
+  }
+  if (bounds.length === 0 && pass2Bounds.length === 0) return { writeLowerBoundOnly: false };
+  // The median: each bound holds, but pass times read between 1 s samples are noisy, and the highest is the noisiest.
+  const b = bounds.length > 0 ? (median(bounds) as number) : Math.max(...pass2Bounds);
+  return { writeBytesPerSecond: estimate(b, b, b * LOWER_BOUND_SPAN, source, `At least ${rate(b)}: every pass of ${label} re-sent the whole working set (or ran throttled, or only pass 2 was seen), so only a lower bound is known.`), writeLowerBoundOnly: true };
 }
 
 // ---- several runs ----------------------------------------------------------------------------------------------
@@ -506,11 +413,17 @@ export function combineRuns(runs: readonly RunEstimates[], target: CombineTarget
   const firstFold = fold(firstPasses, `Pass 1 in ${across}.`);
   const firstPassBytes = firstFold ? estimate(Math.max(...firstPasses.map((e) => e.value)), firstFold.low, firstFold.high, firstFold.source, firstFold.basis) : undefined;
   const setupMs = fold(defined(used.map((r) => r.setupMs)), `Job time before memory moved in ${across}.`);
+  // Each run's write speed read again with the working set settled here, which the model simulates with: a run's
+  // own working set may be only a lower bound, and a smaller pool over-corrects for the overlap with the leftover.
+  const rated = used.map((r) => {
+    if (!r.writeEvidence || !workingSetBytes || !r.writeBytesPerSecond) return r;
+    return { ...r, ...writeSpeed(r.writeEvidence, workingSetBytes.value, r.writeBytesPerSecond.source, `run ${r.runId}`) };
+  });
   // Measured write speeds win over lower bounds; bounds still lift the range's floor. Every plain run's end bounds
   // it too: one that converged at its rate could not have been written faster than the speed at which the model
   // stops converging there, one still going when it ended not slower than the speed at which the model ends by then.
-  const measuredWrites = defined(used.filter((r) => !r.writeLowerBoundOnly).map((r) => r.writeBytesPerSecond));
-  const boundWrites = defined(used.filter((r) => r.writeLowerBoundOnly).map((r) => r.writeBytesPerSecond));
+  const measuredWrites = defined(rated.filter((r) => !r.writeLowerBoundOnly).map((r) => r.writeBytesPerSecond));
+  const boundWrites = defined(rated.filter((r) => r.writeLowerBoundOnly).map((r) => r.writeBytesPerSecond));
   const ends = workingSetBytes && firstPassBytes ? outcomeBounds(used, workingSetBytes.value, firstPassBytes.value, setupMs?.value) : { floor: 0, ceiling: Infinity };
   let writeBytesPerSecond: Estimate | undefined;
   if (measuredWrites.length > 0) {

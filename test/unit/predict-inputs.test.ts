@@ -11,7 +11,9 @@ import {
   judgeDirtyRate,
   passesOf,
   LOWER_BOUND_SPAN,
+  writeSpeed,
   type EstimatorRun,
+  type RunEstimates,
 } from '../../shared/migration/predict-inputs';
 import { estimateSchema, predictionInputsSchema } from '../../shared/migration/predict-schema';
 
@@ -147,6 +149,49 @@ describe('estimateFromRun', () => {
     expect(e.writeBytesPerSecond?.value).toBeLessThan(3e6);
     expect(e.workingSetBytes?.basis).toMatch(/at least/);
   });
+
+  // Synthetic runs at 10 MB/s whose samples all lie on t = 1000 + processed / 10^4 ms (pass 1 sweeps 100 MB, 24,415
+  // pages, from 1 s to 11 s); `constant` is processed + remaining within a pass.
+  const onLine = (iteration: number, processed: number, constant: number, normalPages = 0) => ({
+    info: { format: 'human' as const, type: 'unbounded' as const, timeElapsedMs: 1000 + processed / 1e4, iteration, memoryProcessedBytes: processed, memoryRemainingBytes: constant - processed, memoryTotalBytes: 100e6, memoryBandwidthBytesPerSecond: 10e6, pageSizeBytes: 4096, normalPages, constantPages: 0 },
+  });
+  const synthetic = (maxDowntimeMs: number, samples: EstimatorRun['samples'], final?: EstimatorRun['final']): EstimatorRun => ({
+    id: 'synthetic', vm: 'x', sourceHostId: 'a', destinationHostId: 'b', startedAt: 0, maxDowntimeMs, samples: [onLine(1, 0, 100e6), onLine(1, 50e6, 100e6), ...samples], ...(final ? { final } : {}),
+  });
+
+  it('draws the leftover from what the pass before had pending, not from the working set alone', () => {
+    // Max downtime 275 ms: threshold 2.75 MB, less half a 0.5 MB uncapped chunk: a 2.5 MB leftover at each sync. The
+    // guest dirties 2.5 MB/s. Pass 2 re-sends 30 MB (3 s; more than the working set: the sweep left other pages
+    // dirty), so its 2.5 MB leftover lies in a 32.5 MB pool: pass 3 re-sends 2.5 x 3 x (1 - 2.5 / 32.5) = 6.923 MB
+    // (0.6923 s). The working set is then 6.923 + 2.5 = 9.423 MB, and pass 4 re-sends
+    // 2.5 x 0.6923 x (1 - 2.5 / 9.423) = 1.2716 MB. Both passes give back 2.5 MB/s; drawing pass 2's leftover from
+    // the 9.423 MB working set instead would make pass 3 say 2.308 / (1 - 2.5 / 9.423) = 3.14 MB/s.
+    const c2 = 130e6;
+    const c3 = c2 + 6.923077e6;
+    const c4 = c3 + 1.271586e6;
+    const run = synthetic(275, [onLine(2, 102e6, c2, 24_903), onLine(3, 132e6, c3), onLine(4, c3 + 0.5e6, c4), onLine(5, c4 + 0.1e6, c4 + 0.2e6)]);
+    const e = estimateFromRun(run);
+    expect(e.pinned).toBe(false);
+    expect(e.workingSetBytes?.value).toBeCloseTo(9.423077e6, -3);
+    expect(e.writeLowerBoundOnly).toBe(false);
+    expect(e.writeBytesPerSecond?.value).toBeCloseTo(2.5e6, -3);
+    expect(e.writeBytesPerSecond?.high).toBeCloseTo(2.5e6, -3);
+  });
+
+  it("measures the write speed from a completed run's tail after its last sampled pass", () => {
+    // Max downtime 10 ms: no leftover. Pass 2 (sync at 11 s) re-sends 4 MB, then nothing is sampled until the run
+    // completes at 13 s with 20 ms of downtime, 109 MB sent: 5 MB dirtied in 1.98 s = 2.525 MB/s. Pass 2's re-send
+    // over the 10 s sweep (0.4 MB/s) is only a bound and gives way.
+    const final = { format: 'human' as const, type: 'completed' as const, timeElapsedMs: 13_000, memoryProcessedBytes: 109e6, iteration: 5, totalDowntimeMs: 20 };
+    const e = estimateFromRun(synthetic(10, [onLine(2, 102e6, 104e6, 24_903)], final));
+    expect(e.writeLowerBoundOnly).toBe(false);
+    expect(e.writeBytesPerSecond?.value).toBeCloseTo(5e6 / 1.98, -3);
+    expect(e.writeBytesPerSecond?.basis).toMatch(/until the guest stopped/);
+    // A tail under 1 s (completed at 11.9 s: 0.88 s) is dominated by the last syncs, not the working set: not used.
+    const short = estimateFromRun(synthetic(10, [onLine(2, 102e6, 104e6, 24_903)], { ...final, timeElapsedMs: 11_900 }));
+    expect(short.writeLowerBoundOnly).toBe(true);
+    expect(short.writeBytesPerSecond?.value).toBeCloseTo(0.4e6, -3);
+  });
 });
 
 describe('combineRuns', () => {
@@ -171,6 +216,22 @@ describe('combineRuns', () => {
     expect(inputs.notes.join(' ')).toMatch(/link's speed is only a lower bound/);
     expect(inputs.memoryBytes?.value).toBe(268968133);
     expect(inputs.setupMs?.value).toBeGreaterThan(900);
+  });
+
+  it("reads each run's write speed again with the working set it settles, as the model will simulate with", () => {
+    // Run 'pinned' holds a 20 MB working set (and says the guest writes at least 2 MB/s). Run 'shrinking' saw its passes shrink, so its own working set (10 MB)
+    // is only "at least": its 6 MB re-sent in 2 s beside a 2.5 MB leftover reads 6 / (1 - 2.5 / 10) / 2 = 4 MB/s on
+    // its own, but 6 / (1 - 2.5 / 20) / 2 = 3.43 MB/s against the 20 MB set the prediction uses.
+    const est = (value: number) => ({ value, low: value, high: value, source: 'history' as const, basis: 'b' });
+    const common = { vm: 'x', sourceHostId: 'a', destinationHostId: 'b', passes: [], capLimited: true };
+    const pinnedRun: RunEstimates = { ...common, runId: 'pinned', startedAt: 1, workingSetBytes: est(20e6), pinned: true, writeBytesPerSecond: { ...est(2e6), high: 8e6 }, writeLowerBoundOnly: true };
+    const evidence = { leftoverBytes: 2.5e6, items: [{ kind: 'measured' as const, freshBytes: 6e6, seconds: 2, pendingBytes: 8e6 }], tail: false };
+    const own = writeSpeed(evidence, 10e6, 'history', 'run shrinking');
+    expect(own.writeBytesPerSecond?.value).toBeCloseTo(4e6, -1);
+    const shrinking: RunEstimates = { ...common, runId: 'shrinking', startedAt: 2, workingSetBytes: { ...est(10e6), basis: 'at least' }, pinned: false, ...(own.writeBytesPerSecond ? { writeBytesPerSecond: own.writeBytesPerSecond } : {}), writeLowerBoundOnly: false, writeEvidence: evidence };
+    const inputs = combineRuns([pinnedRun, shrinking], { vm: 'x', sourceHostId: 'a', destinationHostId: 'b' }, 3);
+    expect(inputs.workingSetBytes?.value).toBe(20e6);
+    expect(inputs.writeBytesPerSecond?.value).toBeCloseTo(6e6 / (1 - 2.5 / 20) / 2, -1);
   });
 
   it('ignores runs that are too old or of another memory size, and says so', () => {

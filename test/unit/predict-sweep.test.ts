@@ -60,6 +60,19 @@ describe('single captured runs', () => {
     expect(e.outcome).toMatchObject({ converged: true, capped: true, maxDowntimeMs: 300 });
   });
 
+  it('the heavy guest at 32 MiB/s: pass 3 and the tail after it measure its write speed near its pace', () => {
+    const e = estimates('d40r12@32');
+    // Pass 2 re-sent 70 MiB (the first sweep left pages outside the 40 MiB hot set dirty), so its ~8 MiB leftover is
+    // mostly pages the guest does not rewrite: pass 3's 22.4 MiB over pass 2's 2.25 s is ~10-11 MiB/s dirtied. The
+    // run then completed 20.8 MiB later, 1.6 s after pass 3's sync: ~13 MiB/s, more once the leftover is counted.
+    expect(e.writeLowerBoundOnly).toBe(false);
+    expect(e.writeBytesPerSecond?.basis).toMatch(/until the guest stopped/);
+    expect(e.writeBytesPerSecond?.low).toBeGreaterThan(10 * MiB);
+    expect(e.writeBytesPerSecond?.low).toBeLessThan(12 * MiB);
+    expect(e.writeBytesPerSecond?.high).toBeGreaterThan(15 * MiB);
+    expect(e.writeBytesPerSecond?.high).toBeLessThan(20 * MiB);
+  });
+
   it('a completed run with no sample after pass 1: first pass from the zero pages, working set at most its re-sends', () => {
     const e = estimates('d8r2@32');
     // 41,041 zero pages of 65,667: 96.2 MiB of data; 113.1 MiB sent in all.
@@ -123,6 +136,17 @@ describe('leave-one-out on the captured sweep', () => {
     expect(inputs.linkBytesPerSecond?.value).toBeGreaterThan(32 * MiB);
     if (prediction.kind !== 'predicted') throw new Error(prediction.message);
     expect(prediction.outcome.converges).toBe('yes');
+  });
+
+  it('the heavy guest at 16 MiB/s, from its runs at 8 and 32: converges, within 10 % of its 26.5 s', () => {
+    // It writes at ~85 % of the cap, so its time hangs on the write speed: the run at 32 MiB/s gives it from pass 3
+    // and from the tail after it, read with the 43 MiB working set the run at 8 MiB/s was pinned at (~14 MiB/s).
+    const { inputs, prediction } = leaveOneOut('d40r12@16');
+    if (prediction.kind !== 'predicted') throw new Error(prediction.message);
+    expect(inputs.writeBytesPerSecond?.value).toBeGreaterThan(13 * MiB);
+    expect(inputs.writeBytesPerSecond?.value).toBeLessThan(15 * MiB);
+    expect(prediction.outcome.converges).toBe('yes');
+    expect(Math.abs((prediction.outcome.totalTimeMs?.value ?? 0) - 26_478) / 26_478).toBeLessThan(0.1);
   });
 
   it('calls no cell wrong, and predicts every converging cell it calls within 20 % of its job time', () => {
