@@ -20,15 +20,18 @@ case "$dirty" in '' | *[!0-9]*) dirty=0 ;; esac
 case "$rate" in '' | *[!0-9]*) rate=0 ;; esac
 mem=$(grep MemTotal /proc/meminfo)
 if [ "$rate" -gt 0 ] && [ "$dirty" -gt 0 ]; then
-  echo "GUEST UP kernel=$(uname -r) dirty=${dirty}MiB rate=${rate}MiB/s ${mem}"
+  up="GUEST UP kernel=$(uname -r) dirty=${dirty}MiB rate=${rate}MiB/s ${mem}"
 else
-  echo "GUEST UP kernel=$(uname -r) dirty=${dirty}MiB ${mem}"
+  up="GUEST UP kernel=$(uname -r) dirty=${dirty}MiB ${mem}"
 fi
 if [ "$dirty" -eq 0 ]; then
+  echo "$up"
   while :; do sleep 3600; done
 fi
 mount -t tmpfs -o size=$((dirty * 2 + 8))m tmpfs /tmp
-# One random source block, written once; each loop copies it over the whole working set.
+# One random source block, written once; each loop copies it over the whole working set. "GUEST UP" comes after this
+# setup (and the paced loop's first copy): a migration started at "GUEST UP" must not race one-off writes of the
+# setup, which a first pass would re-send and no earlier run could foresee.
 dd if=/dev/urandom of=/tmp/src bs=1M count="$dirty" 2>/dev/null
 # Guest clock in centiseconds, read without a fork.
 now_cs() {
@@ -39,6 +42,7 @@ now_cs() {
 }
 if [ "$rate" -gt 0 ]; then
   cp /tmp/src /tmp/work
+  echo "$up"
   block=0
   sent=0
   t0=$(now_cs)
@@ -58,6 +62,7 @@ if [ "$rate" -gt 0 ]; then
     fi
   done
 fi
+echo "$up"
 loop=0
 while :; do
   dd if=/tmp/src of=/tmp/work bs=1M count="$dirty" conv=notrunc 2>/dev/null
