@@ -151,7 +151,7 @@ describe('rowPrediction', () => {
     const p = rowPrediction({ vm: 'vm1', basisRunIds: [], notes: [] }, BUILT_IN_PROFILES);
     expect(p.converges).toBe('uncertain');
     expect(p.totalMs).toBeUndefined();
-    expect(p.text).toMatch(/^cannot predict: /);
+    expect(p.text).toMatch(/^Cannot predict: no history for vm1/);
   });
 });
 

@@ -123,7 +123,8 @@ export function rowPrediction(inputs: PredictionInputs, profiles: readonly Migra
   const predicted = candidates.find((c) => c.prediction.kind === 'predicted');
   if (predicted !== undefined) return { converges: 'no', text: rec.sentence };
   const first: Prediction | undefined = candidates[0]?.prediction;
-  return { converges: 'uncertain', text: `cannot predict: ${first?.kind === 'cannot-predict' ? first.message : rec.sentence}` };
+  // The model's own sentence already starts "Cannot predict: ...".
+  return { converges: 'uncertain', text: first?.kind === 'cannot-predict' ? first.message : rec.sentence };
 }
 
 function fromPrediction(p: Extract<Prediction, { kind: 'predicted' }>, profile: string): RowPrediction {
@@ -155,7 +156,7 @@ async function predictions(
       return rowPrediction(inputs, profiles);
     } catch (e) {
       // The gatherer reads the journal too; a failure there leaves this one row unpredicted, not the plan unmade.
-      return { converges: 'uncertain' as const, text: `cannot predict: ${e instanceof Error ? e.message : String(e)}` };
+      return { converges: 'uncertain' as const, text: `Cannot predict: ${e instanceof Error ? e.message : String(e)}` };
     }
   });
   const out: Record<string, Record<string, RowPrediction>> = {};
