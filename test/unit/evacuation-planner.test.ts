@@ -25,6 +25,9 @@ const xmlOf = (vm: string) => XML_VM1.replace('<name>vm1</name>', `<name>${vm}</
 const DOMINFO = fixture('virsh/dominfo-running.txt');
 const SUPERSET = fixture('virsh/hypervisor-cpu-compare-superset.txt');
 const INCOMPATIBLE = fixture('virsh/hypervisor-cpu-compare-incompatible-kvm.txt');
+const IDENTICAL = fixture('virsh/hypervisor-cpu-compare-identical.txt');
+const INCOMPATIBLE_TCG = fixture('virsh/hypervisor-cpu-compare-incompatible-tcg.txt');
+const NO_CPU_ERROR = fixture('virsh/hypervisor-cpu-compare-error-no-cpu.txt');
 
 function host(id: string, vms: VmSummary[] = [], patch: Partial<HostView> = {}): HostView {
   const v = hostView(id);
@@ -121,6 +124,25 @@ describe('planEvacuation', () => {
     expect(x.problem?.kind).toBe('cpu-unknown');
     expect(x.candidates.find((c) => c.hostId === 'hvB')?.refusal).toBe('in maintenance');
     expect(r.value.limits).toEqual({ perSource: 1, perDestination: 1 });
+  });
+
+  it('reads identical as compatible, an incompatible CPU as a refusal, and an error as an unknown verdict', async () => {
+    const cpuAnswer = (text: string) => (verb: string) => (verb === 'hypervisor-cpu-compare' ? text : undefined);
+    // hvE is roomier than hvB, so only the verdicts keep vm1 off it; hvC's comparison failed, so it stays unknown.
+    const roomy = host('hvE', [], { facts: { ...host('hvE').facts!, memoryBytes: 64 * GiB } });
+    const d = deps([host('hvA', [running('vm1')]), host('hvB'), host('hvC'), roomy], {
+      hvA: sourceAnswers,
+      hvB: cpuAnswer(IDENTICAL),
+      hvC: cpuAnswer(NO_CPU_ERROR),
+      hvE: cpuAnswer(INCOMPATIBLE_TCG),
+    });
+    const r = await planEvacuation('hvA', undefined, d);
+    if (!r.ok) throw new Error(r.error.message);
+    const x = row(r.value.rows, 'vm1');
+    expect(x.destinationId).toBe('hvB');
+    expect(x.problem?.kind).not.toBe('cpu-unknown');
+    expect(x.candidates.find((c) => c.hostId === 'hvC')?.refusal).toBeUndefined();
+    expect(x.candidates.find((c) => c.hostId === 'hvE')?.refusal).toMatch(/^CPU incompatible: Host CPU does not provide required features: vme, pcid, /);
   });
 
   it('refuses to plan for an unknown or unreachable host, with the reason', async () => {
