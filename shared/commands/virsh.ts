@@ -8,6 +8,7 @@ import { parseVirshCapabilities, type HostCapabilities } from '../parsers/virsh-
 import { parseVirshDominfo, parseVirshList, parseVirshNames, type DomainInfo, type DomainListEntry } from '../parsers/virsh-domain';
 import { parseVirshEvents, type VirshEvents } from '../parsers/virsh-event';
 import { parseDomstateReason, type DomainStateReason } from '../parsers/virsh-domstate';
+import { parseVirshAck } from '../parsers/virsh-error';
 import { command, type Command } from './command';
 
 export const VIRSH = ['virsh', '--connect', 'qemu:///system'] as const;
@@ -73,4 +74,9 @@ export function virshDomjobinfo(domain: string, opts: DomjobinfoOptions = {}): C
 export function virshAwaitJobCompleted(domain: string, timeoutS: number): Command<VirshEvents> {
   const argv = [...VIRSH, 'event', '--domain', domain, '--event', 'job-completed', '--timestamp', '--timeout', String(Math.max(1, Math.round(timeoutS)))];
   return command(`job-completed event of ${domain}`, argv, parseVirshEvents, Math.round(timeoutS * 1000) + 15_000);
+}
+
+/** `virsh shutdown`: asks the guest to shut down and returns at once (the guest takes its time, or ignores it). */
+export function virshShutdown(domain: string): Command<void> {
+  return command(`shut down ${domain}`, [...VIRSH, 'shutdown', '--domain', domain], parseVirshAck, VIRSH_MS);
 }

@@ -106,6 +106,9 @@ export type MigrationSample = z.infer<typeof migrationSampleSchema>;
 const migrationHostSchema = z.object({ id: hostId, name: z.string() });
 
 /** Why Ferry ran a migration when not to move the VM: `trial`, a trial pre-copy aborted after a few passes on purpose. */
+/** An evacuation's id, as a migration started for it carries it. */
+export const evacuationIdSchema = z.string().min(1).max(100);
+
 export const MIGRATION_PURPOSES = ['trial'] as const;
 export type MigrationPurpose = (typeof MIGRATION_PURPOSES)[number];
 
@@ -129,6 +132,8 @@ export const migrationRecordSchema = z.object({
   preflight: z.array(preflightResultSchema),
   /** Absent for a migration meant to move the VM; `trial`: the history labels it so. */
   purpose: z.enum(MIGRATION_PURPOSES).optional(),
+  /** The host evacuation this migration ran for (absent for one started on its own). */
+  evacuationId: evacuationIdSchema.optional(),
   /** What Ferry predicted at the start for these options (absent for runs started before predictions, and trials). */
   prediction: predictionSchema.optional(),
   state: z.enum(MIGRATION_STATES),

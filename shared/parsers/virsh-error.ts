@@ -3,6 +3,7 @@
  * the libvirt texts Ferry acts on to stable codes; the full error text goes to `detail`.
  */
 import { ferryError, type FerryError, type FerryErrorCode } from '../errors';
+import { err, ok, type Result } from '../result';
 import { splitLines } from './text';
 
 interface Rule {
@@ -71,4 +72,10 @@ export function virshError(text: string): FerryError | undefined {
     if (lines.some((l) => rule.test.test(l))) return ferryError(rule.code, rule.message, detail);
   }
   return ferryError('libvirt.error', `virsh failed: ${lines[lines.length - 1] ?? ''}`, detail);
+}
+
+/** Output of a virsh command that prints only an acknowledgement (`Domain 'vm1' is being shutdown`): its errors, or ok. */
+export function parseVirshAck(text: string): Result<void, FerryError> {
+  const e = virshError(text);
+  return e ? err(e) : ok(undefined);
 }

@@ -173,14 +173,19 @@ export function buildHtmlReport(entries: readonly ReportEntry[], meta: { readonl
             return `<tr><td>${esc(r.vm)}</td><td>${esc(r.source.name)} → ${esc(r.destination.name)}</td><td>${esc(utc(r.startedAt))}</td><td class="num">${esc(t.total)}</td><td class="num">${esc(t.downtime)}</td><td class="num">${esc(t.data)}</td><td>${stateHtml(r.state)} <span class="muted">(#${i + 1})</span></td></tr>`;
           })
           .join('')}</tbody></table>`;
+  return reportPage(title, meta, `${summary}
+${entries.map((e, i) => migrationSection(e, i + 1)).join('\n')}`);
+}
+
+/** A whole report page around `body`: the one CSS, no script, a CSP that lets nothing be fetched. */
+export function reportPage(title: string, meta: { readonly generatedAt: number; readonly generator: string }, body: string): string {
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
 <title>${esc(title)}</title><style>${CSS}</style></head>
 <body>
 <header><h1>${esc(title)}</h1><p class="muted">Generated ${esc(utc(meta.generatedAt))} by ${esc(meta.generator)}. Times are UTC; sizes in binary units (1 MiB = 1,048,576 bytes).</p></header>
-${summary}
-${entries.map((e, i) => migrationSection(e, i + 1)).join('\n')}
+${body}
 </body></html>
 `;
 }

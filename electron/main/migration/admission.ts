@@ -33,6 +33,8 @@ export interface StartMigration {
   readonly preflight?: readonly PreflightResultView[];
   /** Journalled with the start: `trial` for a trial pre-copy. */
   readonly purpose?: MigrationPurpose;
+  /** Journalled with the start: the host evacuation it runs for. */
+  readonly evacuationId?: string;
   /** The prediction made for these options at the start, journalled with it. */
   readonly prediction?: StartPrediction;
 }
@@ -80,6 +82,7 @@ export function startPayloadOf(req: StartMigration, argv: readonly string[], com
     intervalMs: clampInterval(req.intervalMs ?? 1000),
     ...(req.preflight !== undefined ? { preflight: req.preflight } : {}),
     ...(req.purpose !== undefined ? { purpose: req.purpose } : {}),
+    ...(req.evacuationId !== undefined ? { evacuationId: req.evacuationId } : {}),
     ...(req.prediction !== undefined ? { prediction: req.prediction } : {}),
   };
 }

@@ -6,8 +6,8 @@
  *
  * `plan` and the profiles channels stay with their own module (no engine needed); the composition root merges both.
  */
-import { err, ok } from '../../../shared/result';
-import { ferryError } from '../../../shared/errors';
+import { err, ok, type Result } from '../../../shared/result';
+import { ferryError, type FerryError } from '../../../shared/errors';
 import { migrationsControl, migrationsGet, migrationsList, migrationsPreflight, migrationsStart, migrationsWatch } from '../../../shared/ipc/contract';
 import { MIGRATION_CONTROL_ACTIONS } from '../../../shared/migration/controls';
 import { WATCH_SNAPSHOT_ENDED, type MigrationRecordView, type MigrationSample, type MigrationWatchEvent } from '../../../shared/migration/record-schema';
@@ -132,6 +132,7 @@ export function recordView(rec: MigrationRecord & { readonly digest?: SampleDige
     commandLine: s?.commandLine ?? '',
     preflight: [...(s?.preflight ?? [])],
     ...(s?.purpose !== undefined ? { purpose: s.purpose } : {}),
+    ...(s?.evacuationId !== undefined ? { evacuationId: s.evacuationId } : {}),
     ...(s?.prediction !== undefined ? { prediction: s.prediction.prediction } : {}),
     state,
     startedAt: rec.startedAt ?? rec.samples[0]?.at ?? rec.digest?.firstAt ?? 0,
@@ -175,6 +176,69 @@ function controlOf(action: (typeof MIGRATION_CONTROL_ACTIONS)[number], value: nu
 /** Ended for good: not running and not a post-copy split waiting for its resume. */
 const isEnded = (r: MigrationRecord): boolean => r.state !== 'running' && r.state !== 'post-copy-interrupted';
 
+/** A start as the migrate dialog asks it, hosts resolved; also what a host evacuation starts each of its rows with. */
+export interface StartWithChecks {
+  readonly vm: string;
+  readonly source: HostView;
+  readonly destination: HostView;
+  readonly options: MigrationOptions;
+  /** The pre-flight checks the admin chose to override. */
+  readonly overrides?: readonly string[];
+  readonly intervalMs?: number;
+  /** Journalled with the start: the host evacuation it runs for. */
+  readonly evacuationId?: string;
+}
+
+/**
+ * Pre-flight (a refusal is journalled as a refused record), the prediction beside it, then the engine's start: the one
+ * start path of the migrate dialog and of an evacuation's rows.
+ */
+export async function startMigration(
+  d: Pick<MigrationHandlerDeps, 'engine' | 'preflight' | 'predict' | 'now'>,
+  input: StartWithChecks,
+): Promise<Result<{ readonly id: string; readonly refused?: true; readonly preflight: PreflightResultView[] }, FerryError>> {
+  const { engine } = d;
+  const { source, destination } = input;
+  // Checked here rather than as a pre-flight check: no override may start a migration onto a host being emptied.
+  if (destination.record.maintenance !== undefined) {
+    return err(
+      ferryError(
+        'input.invalid',
+        `${destination.record.name} is in maintenance (since ${destination.record.maintenance.since}): it takes no VMs until maintenance mode is turned off.`,
+      ),
+    );
+  }
+  const req = {
+    vm: input.vm,
+    source: hostRef(source),
+    destination: hostRef(destination),
+    options: input.options,
+    destinationUser: destination.record.user,
+    destinationPort: destination.record.port,
+    ...(input.intervalMs !== undefined ? { intervalMs: input.intervalMs } : {}),
+    ...(input.evacuationId !== undefined ? { evacuationId: input.evacuationId } : {}),
+  };
+  const predicting = d.predict ? d.predict({ vm: input.vm, source, destination, options: input.options }).catch(() => undefined) : Promise.resolve(undefined);
+  let preflight: PreflightResultView[] | undefined;
+  if (d.preflight) {
+    const decision = decidePreflight(
+      await d.preflight({ vm: input.vm, source, destination, options: input.options }),
+      input.overrides ?? [],
+      (d.now ?? Date.now)(),
+    );
+    preflight = decision.checks;
+    if (!decision.start) {
+      // The refused attempt is history too: a record with the checks, state 'refused'.
+      const prediction = await predicting;
+      const refused = await engine.refuse({ ...req, preflight, ...(prediction ? { prediction } : {}) }, decision.refusal ?? 'Pre-flight refused the start.');
+      return refused.ok ? ok({ id: refused.value.id, refused: true, preflight }) : refused;
+    }
+  }
+  const prediction = await predicting;
+  const started = await engine.start({ ...req, ...(preflight ? { preflight } : {}), ...(prediction ? { prediction } : {}) });
+  return started.ok ? ok({ id: started.value.id, preflight: preflight ?? [] }) : started;
+}
+
 export function migrationHandlers(d: MigrationHandlerDeps): EngineHandlers {
   const { engine } = d;
   // A record that is not running has no verdict, and its view changes only with a new line (a new record object).
@@ -211,44 +275,13 @@ export function migrationHandlers(d: MigrationHandlerDeps): EngineHandlers {
     [migrationsStart.id]: async (input) => {
       const hosts = resolve(input.sourceHostId, input.destinationHostId);
       if (!hosts.ok) return hosts;
-      const { source, destination } = hosts.value;
-      // Checked here rather than as a pre-flight check: no override may start a migration onto a host being emptied.
-      if (destination.record.maintenance !== undefined) {
-        return err(
-          ferryError(
-            'input.invalid',
-            `${destination.record.name} is in maintenance (since ${destination.record.maintenance.since}): it takes no VMs until maintenance mode is turned off.`,
-          ),
-        );
-      }
-      const req = {
+      return startMigration(d, {
         vm: input.vm,
-        source: hostRef(source),
-        destination: hostRef(destination),
+        ...hosts.value,
         options: input.options,
-        destinationUser: destination.record.user,
-        destinationPort: destination.record.port,
+        overrides: (input.overrides ?? []).map((o) => o.check),
         ...(input.intervalMs !== undefined ? { intervalMs: input.intervalMs } : {}),
-      };
-      const predicting = d.predict ? d.predict({ vm: input.vm, source, destination, options: input.options }).catch(() => undefined) : Promise.resolve(undefined);
-      let preflight: PreflightResultView[] | undefined;
-      if (d.preflight) {
-        const decision = decidePreflight(
-          await d.preflight({ vm: input.vm, source, destination, options: input.options }),
-          (input.overrides ?? []).map((o) => o.check),
-          (d.now ?? Date.now)(),
-        );
-        preflight = decision.checks;
-        if (!decision.start) {
-          // The refused attempt is history too: a record with the checks, state 'refused'.
-          const prediction = await predicting;
-          const refused = await engine.refuse({ ...req, preflight, ...(prediction ? { prediction } : {}) }, decision.refusal ?? 'Pre-flight refused the start.');
-          return refused.ok ? ok({ id: refused.value.id, refused: true, preflight }) : refused;
-        }
-      }
-      const prediction = await predicting;
-      const started = await engine.start({ ...req, ...(preflight ? { preflight } : {}), ...(prediction ? { prediction } : {}) });
-      return started.ok ? ok({ id: started.value.id, preflight: preflight ?? [] }) : started;
+      });
     },
     [migrationsControl.id]: async (input) => {
       const r = await engine.control(input.id, controlOf(input.action, input.value));

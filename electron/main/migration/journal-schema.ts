@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { ferryErrorSchema } from '../../../shared/ipc/define';
-import { derivedJobFiguresSchema, domainJobInfoSchema, MIGRATION_PURPOSES } from '../../../shared/migration/record-schema';
+import { derivedJobFiguresSchema, domainJobInfoSchema, evacuationIdSchema, MIGRATION_PURPOSES } from '../../../shared/migration/record-schema';
 import { preflightResultSchema } from '../../../shared/migration/preflight-result';
 import { startPredictionSchema, UNREADABLE_START_PREDICTION } from '../../../shared/migration/predict-schema';
 import type { MigrationEndPayload, MigrationEndState, MigrationEventKind, MigrationEventPayload, MigrationSamplePayload, MigrationStartPayload } from './record';
@@ -60,6 +60,7 @@ const start = z.looseObject({
   intervalMs: z.number(),
   preflight: preflight.exactOptional(),
   purpose: z.enum(MIGRATION_PURPOSES).exactOptional(),
+  evacuationId: evacuationIdSchema.exactOptional(),
   prediction: startPredictionSchema.catch(UNREADABLE_START_PREDICTION).exactOptional(),
 });
 

@@ -58,6 +58,8 @@ export interface MigrationStartPayload {
   readonly preflight?: readonly PreflightResultView[];
   /** Why Ferry ran it, when not to move the VM: `trial`, a trial pre-copy (aborted after a few passes on purpose). */
   readonly purpose?: MigrationPurpose;
+  /** The host evacuation it ran for (absent for a migration started on its own, and in older journals). */
+  readonly evacuationId?: string;
   /** The prediction made at the start, from what was known then (one that could not be read back says so). */
   readonly prediction?: StartPrediction;
 }

@@ -14,6 +14,7 @@ import {
   reportsGet,
   reportsImport,
   reportsList,
+  type ReportExportResult,
   type ReportFormat,
   type ReportListItem,
   type ReportRef,
@@ -76,6 +77,35 @@ export function reportFileName(entries: readonly ReportEntry[], format: ReportFo
     ? `ferry-${safe(one.record.vm)}-${safe(one.record.source.name)}-${safe(one.record.destination.name)}-${stamp(one.record.startedAt)}`
     : `ferry-${entries.length}-migrations-${stamp(now)}`;
   return `${base}.${FORMATS[format].ext}`;
+}
+
+/**
+ * Where an export's bytes go: on the desktop through the save dialog (the path the user chose), otherwise back to
+ * the browser as a download. `filterName`: the save dialog's file type (default the migration report's).
+ */
+export async function deliverExport(
+  save: SaveFile | undefined,
+  ctx: Caller,
+  format: ReportFormat,
+  fileName: string,
+  data: Uint8Array,
+  filterName?: string,
+): Promise<Result<ReportExportResult, FerryError>> {
+  const f = FORMATS[format];
+  if (ctx.transport === 'electron' && save) {
+    const saved = await save({ suggestedName: fileName, filterName: filterName ?? f.filter, extension: f.ext, data });
+    if (!saved.ok) return saved;
+    return ok(saved.value === null ? { delivery: 'cancelled' as const } : { delivery: 'saved' as const, path: saved.value.path, bytes: data.byteLength });
+  }
+  const binary = format === 'pdf';
+  return ok({
+    delivery: 'download' as const,
+    fileName,
+    mimeType: f.mime,
+    encoding: binary ? ('base64' as const) : ('utf8' as const),
+    data: binary ? base64Of(data) : new TextDecoder().decode(data),
+    bytes: data.byteLength,
+  });
 }
 
 export function reportChannels(d: ReportChannelDeps): ReportsHandlers {
@@ -143,24 +173,8 @@ export function reportChannels(d: ReportChannelDeps): ReportsHandlers {
           data = printed.value;
         }
       }
-      const fileName = reportFileName(entries, format, now);
-      const f = FORMATS[format];
-      if (ctx.transport === 'electron' && d.save) {
-        const saved = await d.save({ suggestedName: fileName, filterName: f.filter, extension: f.ext, data });
-        if (!saved.ok) return saved;
-        return ok(saved.value === null ? { delivery: 'cancelled' as const } : { delivery: 'saved' as const, path: saved.value.path, bytes: data.byteLength });
-      }
-      const binary = format === 'pdf';
-      return ok({
-        delivery: 'download' as const,
-        fileName,
-        mimeType: f.mime,
-        encoding: binary ? ('base64' as const) : ('utf8' as const),
-        data: binary ? base64Of(data) : new TextDecoder().decode(data),
-        bytes: data.byteLength,
-      });
+      return deliverExport(d.save, ctx, format, reportFileName(entries, format, now), data);
     },
-
     [reportsImport.id]: async ({ text, fileName }) => {
       const doc = parseJsonReport(text);
       if (!doc.ok) return doc;

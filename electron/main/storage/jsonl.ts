@@ -194,3 +194,56 @@ export class JsonlAppender {
     await this.handle.close();
   }
 }
+
+/** A line a reader set aside: `torn-tail` (the last, cut off by a crash mid-write) or `corrupt` (not JSON, not a line). */
+export interface JsonlProblem {
+  readonly line: number;
+  readonly kind: 'torn-tail' | 'corrupt';
+  readonly text: string;
+}
+
+/**
+ * Pure: the complete lines of a JSON-lines text that `accept` takes, and the rest set aside. A last piece without a
+ * newline is torn even if it parses: its fdatasync never returned. `cleanLength`: bytes up to the last newline.
+ */
+export function parseJsonl<T>(text: string, accept: (value: unknown) => T | undefined): { lines: T[]; problems: JsonlProblem[]; cleanLength: number } {
+  const lines: T[] = [];
+  const problems: JsonlProblem[] = [];
+  const lastNewline = text.lastIndexOf('\n');
+  const complete = lastNewline < 0 ? '' : text.slice(0, lastNewline);
+  const tail = lastNewline < 0 ? text : text.slice(lastNewline + 1);
+  const rows = complete === '' ? [] : complete.split('\n');
+  rows.forEach((row, i) => {
+    if (row.trim() === '') return;
+    let value: T | undefined;
+    try {
+      value = accept(JSON.parse(row));
+    } catch {
+      value = undefined;
+    }
+    if (value === undefined) problems.push({ line: i + 1, kind: 'corrupt', text: row.slice(0, 200) });
+    else lines.push(value);
+  });
+  if (tail !== '') problems.push({ line: rows.length + 1, kind: 'torn-tail', text: tail.slice(0, 200) });
+  return { lines, problems, cleanLength: Buffer.byteLength(complete, 'utf8') + (lastNewline < 0 ? 0 : 1) };
+}
+
+/**
+ * Opens a JSON-lines file for appending after reading it: a torn tail is kept aside (`<path>.torn-<time>`) and cut
+ * off first, so the next line starts clean.
+ */
+export async function openJsonl<T>(
+  fs: JsonlFs,
+  path: string,
+  accept: (value: unknown) => T | undefined,
+  now: number,
+): Promise<{ lines: T[]; problems: JsonlProblem[]; handle: AppendHandle }> {
+  const text = (await fs.readFile(path)) ?? '';
+  const parsed = parseJsonl(text, accept);
+  if (parsed.cleanLength < Buffer.byteLength(text, 'utf8')) {
+    const tail = Buffer.from(text, 'utf8').subarray(parsed.cleanLength).toString('utf8');
+    await fs.writeAside(`${path}.torn-${now}`, tail).catch(() => undefined);
+    await fs.truncate(path, parsed.cleanLength);
+  }
+  return { lines: parsed.lines, problems: parsed.problems, handle: await fs.openAppend(path) };
+}
