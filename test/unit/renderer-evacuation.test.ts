@@ -109,6 +109,9 @@ describe('the plan dialog', () => {
     const other = rowOf('web-1').destinationId === b ? c : b;
     store.getState().editPlanRow('web-1', { destinationId: other });
     expect(rowOf('web-1').destinationId).toBe(other);
+    // The estimate follows the changes (the refused one to old-1 is none): db-busy shut down leaves web-1 (21 s)
+    // and old-1 (no prediction, 60 s), one after the other into the same host or side by side: 60 s either way.
+    expect(render(store, PlanBody)).toMatch(/about 1 min 0[0-9] s with your changes to 2 rows, 1 VM without a prediction counted at 1 min 00 s/);
     store.getState().editPlanRow('huge', { action: 'live' });
     expect(startBlockers(store.getState().evacuation.planDraft!.plan!)).toEqual(['huge: choose a destination, or skip it']);
     expect(render(store, PlanBody)).toMatch(/disabled="">Start evacuation/);

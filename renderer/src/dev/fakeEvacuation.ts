@@ -33,7 +33,7 @@ import { builtInProfileNamed } from '../../../shared/migration/options';
 import type { Caller, IpcHandlers } from '../../../electron/main/ipc/handlers';
 import type { MigrationEnginePort } from '../../../electron/main/migration/handlers';
 import type { EvacuationHandlers } from '../../../electron/main/evacuation/unavailable';
-import { nextToStart, simulateEvacuation } from './fakeSchedule';
+import { nextToStart, simulateEvacuation } from '../../../shared/evacuation/schedule';
 
 export interface FakeEvacuationDeps {
   readonly hosts: Map<string, HostView>;

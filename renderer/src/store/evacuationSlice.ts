@@ -136,8 +136,13 @@ export const createEvacuationSlice: SliceCreator<EvacuationSlice> = (set, get, d
       const d = get().evacuation.planDraft;
       if (d?.plan === undefined || d.phase !== 'ready') return;
       const plan = d.plan;
+      const row = plan.rows.find((r) => r.vm === vm);
+      if (row === undefined) return;
+      const next = changeRow(row, change);
+      // A change that is not allowed leaves the row as it was, and the row is not counted as changed.
+      if (next === row) return;
       patchDraft(d.hostId, () => ({
-        plan: { ...plan, rows: plan.rows.map((r) => (r.vm === vm ? changeRow(r, change) : r)) },
+        plan: { ...plan, rows: plan.rows.map((r) => (r === row ? next : r)) },
         changed: d.changed.includes(vm) ? d.changed : [...d.changed, vm],
       }));
     },

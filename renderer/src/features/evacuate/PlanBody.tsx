@@ -7,13 +7,13 @@
  * (VirtualRows.tsx).
  */
 import { memo, useId, useState, type CSSProperties } from 'react';
-import type { EvacuationLimits, PlanRow } from '../../../../shared/evacuation/schema';
+import type { EvacuationLimits, EvacuationPlan, PlanRow } from '../../../../shared/evacuation/schema';
 import { describeOptions } from '../../../../shared/migration/options';
 import { useActions, useFerry } from '../../store/react';
 import { countOf, formatMemory } from '../../view/format';
 import { ErrorBanner } from '../common/ErrorBanner';
 import { fmtMs } from '../migrate/runView';
-import { ACTION_LABELS, actionsFor, CONVERGES_TEXT, profileOf, startBlockers } from './evacuationView';
+import { ACTION_LABELS, actionsFor, CONVERGES_TEXT, planEstimate, profileOf, startBlockers, UNPREDICTED_MS } from './evacuationView';
 import { VirtualRows } from './VirtualRows';
 import './evacuate.css';
 
@@ -44,8 +44,7 @@ export function PlanBody() {
           <p className="evac-plan__estimate" data-testid="evacuation-estimate">
             <strong>{countOf(plan.rows.length, 'VM')}</strong>
             {' · '}
-            {plan.estimateText}
-            {draft.changed.length > 0 && <span className="muted"> (estimated before your changes to {countOf(draft.changed.length, 'row')})</span>}
+            {draft.changed.length === 0 ? plan.estimateText : <EditedEstimate plan={plan} changed={draft.changed.length} />}
           </p>
           {problems > 0 && <ErrorBanner tone="warning" message={`${countOf(problems, 'VM')} need${problems === 1 ? 's' : ''} your decision: listed first, each with the reason.`} />}
           <PlanTable rows={plan.rows} disabled={busy} />
@@ -70,6 +69,18 @@ export function PlanBody() {
         </button>
       </div>
     </div>
+  );
+}
+
+/** The estimate for the rows as the admin changed them; main's sentence for its own plan beside it. */
+function EditedEstimate({ plan, changed }: { plan: EvacuationPlan; changed: number }) {
+  const e = planEstimate(plan);
+  return (
+    <>
+      about {fmtMs(e.ms)} with your changes to {countOf(changed, 'row')}
+      {e.unpredicted > 0 && `, ${countOf(e.unpredicted, 'VM')} without a prediction counted at ${fmtMs(UNPREDICTED_MS)}`}
+      <span className="muted"> (Ferry’s plan: {plan.estimateText})</span>
+    </>
   );
 }
 

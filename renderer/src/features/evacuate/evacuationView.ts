@@ -10,6 +10,7 @@ import {
   type EvacuationView,
   type PlanRow,
 } from '../../../../shared/evacuation/schema';
+import { simulateEvacuation } from '../../../../shared/evacuation/schedule';
 import { fmtMs } from '../migrate/runView';
 
 export const ACTION_LABELS: Record<EvacuationAction, string> = { live: 'Live migrate', offline: 'Offline (definition only)', skip: 'Skip (leave here)', shutdown: 'Shut down here' };
@@ -77,4 +78,18 @@ export function activeEvacuations(list: Readonly<Record<string, EvacuationView>>
   return Object.values(list)
     .filter((v) => v.state !== 'ended')
     .sort((a, b) => b.startedAt - a.startedAt);
+}
+
+/** A row without a prediction counts this long in an estimate made here (said so beside it). */
+export const UNPREDICTED_MS = 60_000;
+
+/**
+ * The plan's whole time under its limits for the rows as the admin left them (the planner's own simulation), and how
+ * many moving rows have no predicted time: main's estimate is for its plan, this one follows the changes.
+ */
+export function planEstimate(plan: Pick<EvacuationPlan, 'hostId' | 'rows' | 'limits'>): { readonly ms: number; readonly unpredicted: number } {
+  const slots = plan.rows
+    .filter((r) => moves(r) && r.destinationId !== undefined)
+    .map((r) => ({ vm: r.vm, sourceId: plan.hostId, destinationId: r.destinationId ?? '', ...(r.prediction?.totalMs !== undefined ? { predictedMs: r.prediction.totalMs } : {}) }));
+  return { ms: simulateEvacuation(slots, plan.limits, UNPREDICTED_MS), unpredicted: slots.filter((s) => s.predictedMs === undefined).length };
 }
