@@ -8,7 +8,7 @@
 import { ferryError, type FerryError } from '../../../shared/errors';
 import { err, ok, type Result } from '../../../shared/result';
 import { dumpxmlMigratable, hypervisorCpuCompare } from '../../../shared/commands/preflight';
-import { planRows, type CpuVerdict } from '../../../shared/evacuation/placement';
+import { planRows, type CpuFit } from '../../../shared/evacuation/placement';
 import { simulateEvacuation } from '../../../shared/evacuation/schedule';
 import { DEFAULT_EVACUATION_LIMITS, type EvacuationLimits, type EvacuationPlan, type PlanRow, type RowPrediction } from '../../../shared/evacuation/schema';
 import type { HostView } from '../../../shared/inventory/types';
@@ -79,14 +79,14 @@ export async function cpuVerdicts(
   vms: readonly string[],
   destinations: readonly HostView[],
   d: PlannerDeps,
-): Promise<Record<string, Record<string, CpuVerdict>>> {
+): Promise<Record<string, Record<string, CpuFit>>> {
   const opts = d.signal ? { signal: d.signal } : {};
   const dumped = await mapLimited(vms, d.concurrency ?? 4, async (vm) => {
     const cmd = dumpxmlMigratable(vm);
     return cmd.ok ? runCommand(d.runner(source), cmd.value, opts) : cmd;
   });
   const groups = new Map<string, { dom: DumpedDomain; vms: string[] }>();
-  const verdicts: Record<string, Record<string, CpuVerdict>> = {};
+  const verdicts: Record<string, Record<string, CpuFit>> = {};
   vms.forEach((vm, i) => {
     verdicts[vm] = {};
     const r = dumped[i];
@@ -104,7 +104,7 @@ export async function cpuVerdicts(
   });
   questions.forEach(({ g, h }, i) => {
     const a = answers[i];
-    const verdict: CpuVerdict = !a?.ok ? 'unknown' : a.value.verdict === 'incompatible' ? { incompatible: incompatibility(a.value.message) } : 'compatible';
+    const verdict: CpuFit = !a?.ok ? 'unknown' : a.value.verdict === 'incompatible' ? { incompatible: incompatibility(a.value.message) } : 'compatible';
     for (const vm of g.vms) (verdicts[vm] ??= {})[h.record.id] = verdict;
   });
   return verdicts;
