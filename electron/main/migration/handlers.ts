@@ -212,6 +212,15 @@ export function migrationHandlers(d: MigrationHandlerDeps): EngineHandlers {
       const hosts = resolve(input.sourceHostId, input.destinationHostId);
       if (!hosts.ok) return hosts;
       const { source, destination } = hosts.value;
+      // Checked here rather than as a pre-flight check: no override may start a migration onto a host being emptied.
+      if (destination.record.maintenance !== undefined) {
+        return err(
+          ferryError(
+            'input.invalid',
+            `${destination.record.name} is in maintenance (since ${destination.record.maintenance.since}): it takes no VMs until maintenance mode is turned off.`,
+          ),
+        );
+      }
       const req = {
         vm: input.vm,
         source: hostRef(source),
