@@ -1,7 +1,7 @@
 /**
  * The dev fake's evacuations: maintenance mode marks the fake inventory's host record; a plan places the host's VMs
- * on the other fake hosts (free memory counted as the plan fills them, hosts in maintenance or not connected refused,
- * least loaded first); a start runs the rows as ordinary migrations through main's migration handlers over the fake
+ * on the other fake hosts with the planner's own placement (shared/evacuation/placement.ts: every CPU compatible
+ * here, the fake's predictions); a start runs the rows as ordinary migrations through main's migration handlers over the fake
  * engine, under the per-source and per-destination limits, quickest predicted first; a completed row moves its VM
  * to the destination in the fake inventory. Predictions are the fake's own: memory at 100 MiB/s, and a VM whose name
  * contains "busy" or "stall" does not converge (so a problem row can be seen).
@@ -21,15 +21,16 @@ import {
 } from '../../../shared/ipc/evacuation-contract';
 import {
   DEFAULT_EVACUATION_LIMITS,
-  type EvacuationCandidate,
   type EvacuationControl,
   type EvacuationLimits,
   type EvacuationPlan,
   type EvacuationRow,
   type EvacuationView,
   type PlanRow,
+  type RowPrediction,
 } from '../../../shared/evacuation/schema';
-import { builtInProfileNamed } from '../../../shared/migration/options';
+import { BUILT_IN_PROFILES, builtInProfileNamed } from '../../../shared/migration/options';
+import { planRows, type CpuFit } from '../../../shared/evacuation/placement';
 import type { Caller, IpcHandlers } from '../../../electron/main/ipc/handlers';
 import type { MigrationEnginePort } from '../../../electron/main/migration/handlers';
 import type { EvacuationHandlers } from '../../../electron/main/evacuation/unavailable';
@@ -46,61 +47,37 @@ export interface FakeEvacuationDeps {
 }
 
 const MiB = 1024 * 1024;
-const GiB = 1024 * MiB;
 /** A row the fake cannot predict is counted at this in the estimate. */
 const FALLBACK_MS = 60_000;
 const PROFILE = 'Fast LAN';
-const gib = (b: number) => `${(b / GiB).toFixed(1)} GiB`;
 const ended = (r: EvacuationRow) => r.runState !== 'queued' && r.runState !== 'running';
 
-/** Memory the running VMs of a host leave free (undefined without facts). */
-function freeOf(h: HostView): number | undefined {
-  if (!h.facts) return undefined;
-  const used = (h.vms ?? []).filter((v) => v.state !== 'shut-off').reduce((s, v) => s + (v.memoryBytes ?? 0), 0);
-  return h.facts.memoryBytes - used;
-}
-
-function predictionOf(vm: VmSummary): PlanRow['prediction'] {
+function predictionOf(vm: VmSummary): RowPrediction | undefined {
   if (vm.memoryBytes === undefined) return undefined;
   const totalMs = Math.round((vm.memoryBytes / (100 * MiB)) * 1000) + 1000;
-  if (/busy|stall/.test(vm.name)) return { converges: 'no', text: 'dirties memory faster than the link sends it (dev fake)', profile: PROFILE };
+  if (/busy|stall/.test(vm.name)) return { converges: 'no', text: 'it dirties memory faster than the link sends it (dev fake)', profile: PROFILE };
   return { converges: 'yes', totalMs, downtimeMs: 40, text: `about ${Math.round(totalMs / 1000)} s, downtime under 50 ms (dev fake)`, profile: PROFILE };
 }
 
-/** Rows for every VM of `source` that must leave: running ones live, stopped persistent ones offline. */
-export function fakePlanRows(source: HostView, others: readonly HostView[]): PlanRow[] {
-  const free = new Map(others.map((h) => [h.record.id, freeOf(h)]));
-  const options = builtInProfileNamed(PROFILE)?.options ?? { live: true, p2p: true };
-  const rows = (source.vms ?? [])
-    .filter((vm) => vm.state !== 'shut-off' || vm.persistent === true)
-    .map((vm): PlanRow => {
-      const stopped = vm.state === 'shut-off';
-      const need = stopped ? 0 : (vm.memoryBytes ?? 0);
-      const candidates: EvacuationCandidate[] = others.map((h) => {
-        const f = free.get(h.record.id);
-        const refusal = h.record.maintenance
-          ? 'in maintenance'
-          : h.connection.state !== 'connected'
-            ? `not connected (${h.connection.state})`
-            : f !== undefined && f < need
-              ? `not enough free memory (${gib(Math.max(0, f))} free, ${gib(need)} needed)`
-              : undefined;
-        return { hostId: h.record.id, hostName: h.record.name, ...(refusal ? { refusal } : {}), ...(f !== undefined ? { freeBytesAfter: Math.max(0, f - need) } : {}) };
-      });
-      const best = candidates.filter((c) => c.refusal === undefined).sort((a, b) => (b.freeBytesAfter ?? 0) - (a.freeBytesAfter ?? 0))[0];
-      if (best) free.set(best.hostId, (free.get(best.hostId) ?? 0) - need);
-      const prediction = stopped ? undefined : predictionOf(vm);
-      const base = { vm: vm.name, state: vm.state, persistent: vm.persistent ?? false, ...(vm.memoryBytes !== undefined ? { memoryBytes: vm.memoryBytes } : {}), candidates, ...(prediction ? { prediction } : {}) };
-      if (!best) {
-        const why = candidates.map((c) => `${c.hostName}: ${c.refusal ?? ''}`).join('; ');
-        return { ...base, action: 'skip', options, problem: { kind: 'no-destination', message: `No host can take it (${why || 'no other host'}).` } };
-      }
-      if (stopped) return { ...base, destinationId: best.hostId, action: 'offline', options: { persistent: true, offline: true, undefineSource: true }, problem: { kind: 'stopped', message: 'Stopped: migrate --offline moves its definition, or leave it here.' } };
-      if (prediction?.converges === 'no') return { ...base, destinationId: best.hostId, action: 'live', options, problem: { kind: 'will-not-converge', message: 'Will not converge with the allowed options: allow post-copy, shut it down or skip it.' } };
-      return { ...base, destinationId: best.hostId, action: 'live', options };
-    });
-  const at = (r: PlanRow) => (r.problem ? 0 : 1);
-  return rows.sort((a, b) => at(a) - at(b) || (a.prediction?.totalMs ?? Infinity) - (b.prediction?.totalMs ?? Infinity));
+/** The planner's placement over the fake inventory: every CPU compatible, the fake's predictions to every host. */
+function fakePlanRows(source: HostView, others: readonly HostView[]): PlanRow[] {
+  const vms = source.vms ?? [];
+  /** The same answer for a VM to every other host, by VM name then host id (none where `f` has none). */
+  const each = <T>(f: (vm: VmSummary) => T | undefined): Record<string, Record<string, T>> =>
+    Object.fromEntries(
+      vms.map((vm) => {
+        const v = f(vm);
+        return [vm.name, v === undefined ? {} : Object.fromEntries(others.map((h) => [h.record.id, v]))];
+      }),
+    );
+  return planRows({
+    source,
+    others,
+    cpu: each((): CpuFit => 'compatible'),
+    predictions: each(predictionOf),
+    defaultOptions: builtInProfileNamed(PROFILE)?.options ?? { live: true, p2p: true },
+    profiles: BUILT_IN_PROFILES,
+  });
 }
 
 function slotsOf(rows: readonly EvacuationRow[] | readonly PlanRow[], sourceId: string, now: number) {
