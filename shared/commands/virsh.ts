@@ -77,6 +77,6 @@ export function virshAwaitJobCompleted(domain: string, timeoutS: number): Comman
 }
 
 /** `virsh shutdown`: asks the guest to shut down and returns at once (the guest takes its time, or ignores it). */
-export function virshShutdown(domain: string): Command<void> {
+export function virshShutdown(domain: string): Command<string> {
   return command(`shut down ${domain}`, [...VIRSH, 'shutdown', '--domain', domain], parseVirshAck, VIRSH_MS);
 }

@@ -74,8 +74,8 @@ export function virshError(text: string): FerryError | undefined {
   return ferryError('libvirt.error', `virsh failed: ${lines[lines.length - 1] ?? ''}`, detail);
 }
 
-/** Output of a virsh command that prints only an acknowledgement (`Domain 'vm1' is being shutdown`): its errors, or ok. */
-export function parseVirshAck(text: string): Result<void, FerryError> {
+/** Output of a virsh command that prints only an acknowledgement (`Domain 'vm1' is being shutdown`): its errors, or the text. */
+export function parseVirshAck(text: string): Result<string, FerryError> {
   const e = virshError(text);
-  return e ? err(e) : ok(undefined);
+  return e ? err(e) : ok(splitLines(text).map((l) => l.trim()).filter((l) => l !== '').join('\n'));
 }

@@ -23,7 +23,7 @@ export async function shutdownAndWait(
   const first = await state();
   if (off(first)) return ok(undefined);
   const asked = await runCommand(runner, virshShutdown(vm));
-  if (!asked.ok) return asked;
+  if (!asked.ok) return err(asked.error);
   const until = clock.now() + boundMs;
   for (;;) {
     const s = await state();
