@@ -31,7 +31,7 @@ import { planHandler } from './migration/plan';
 import { ProfileStore, profileHandlers } from './migration/profiles';
 import { Journal } from './migration/journal';
 import { MigrationEngine, type EngineHostAccess } from './migration/engine';
-import { migrationHandlers } from './migration/handlers';
+import { migrationHandlers, type MigrationHandlerDeps } from './migration/handlers';
 import { refreshHostsOnMigrationEnd } from './migration/refresh-on-end';
 import { gatherPredictionInputs, predictHandlers } from './migration/predict-gather';
 import { predict } from '../../shared/migration/predict';
@@ -54,7 +54,13 @@ import { pathHandlers } from './network/path-handlers';
 import { auditHandlers } from './network/audit-handlers';
 import { tuningHandlers } from './network/tuning-handlers';
 import { reportsHandlers } from './reports/handlers';
-import { evacuationUnavailable } from './evacuation/unavailable';
+import { EvacuationJournal } from './evacuation/journal';
+import { EvacuationService } from './evacuation/runner';
+import { shutdownAndWait } from './evacuation/shutdown';
+import { evacuationPlanHandlers } from './evacuation/plan-handlers';
+import { evacuationRunHandlers } from './evacuation/run-handlers';
+import { chromiumPdf } from './reports/chromium-pdf';
+import { evacuationControl, evacuationExport, evacuationStart, evacuationsWatch } from '../../shared/ipc/evacuation-contract';
 import type { ReportSeams } from './reports/electron-seams';
 import { lockDataDir, type DataDirLock } from './storage/data-dir-lock';
 
@@ -212,8 +218,50 @@ async function assemble(o: FerryMainOptions, lock: DataDirLock): Promise<FerryMa
     dataDir: o.dataDir,
     onDispose: (fn) => networkDisposers.push(fn),
   };
+  const preflightStart: NonNullable<MigrationHandlerDeps['preflight']> = async ({ vm, source, destination, options }) =>
+    runPreflight(
+      {
+        vm,
+        source: { target: targetOf(source), name: source.record.name, address: source.record.address },
+        destination: { target: targetOf(destination), name: destination.record.name, address: destination.record.address },
+        destinationUser: destination.record.user,
+        options,
+      },
+      { hosts: preflightHosts, now: wallClock },
+    );
+  // What the dialog showed, made again in main for the record: the inputs as the dialog reads them, the start's options.
+  const predictStart: NonNullable<MigrationHandlerDeps['predict']> = async ({ vm, source, destination, options }) => {
+    const inputs = await gatherPredictionInputs(
+      { vm, sourceHostId: source.record.id, destinationHostId: destination.record.id, destinationAddress: destination.record.address },
+      { history: journal, source: execRunner(migrationPool, targetOf(source)), now: wallClock() },
+    );
+    return { inputs, prediction: predict(inputs, options) };
+  };
+  const profileStore = await ProfileStore.open({ dataDir: o.dataDir, now: wallClock });
+  // Evacuations: their own journal; each row an ordinary migration through the dialog's start path. One not ended
+  // when Ferry stopped is picked up once the engine has re-attached the migrations it left running.
+  const evacuationJournal = await EvacuationJournal.open({ dataDir: o.dataDir, wallClock });
+  const evacuations = new EvacuationService({
+    journal: evacuationJournal,
+    engine,
+    history: journal,
+    hosts: () => inventory.views(),
+    preflight: preflightStart,
+    predict: predictStart,
+    shutdown: (host, vm) => shutdownAndWait(execRunner(migrationPool, targetOf(host)), vm, clock),
+    wallClock,
+    logger,
+  });
+  const restored = reconciled.then(() => evacuations.restore()).catch((e: unknown) => logger.warn('evacuation.restore-failed', { error: String(e) }));
+  const evacuationRun = evacuationRunHandlers({
+    service: evacuations,
+    wallClock,
+    generator: `Ferry ${o.version ?? '0.0.0-dev'}`,
+    pdf: o.reports?.pdf ?? chromiumPdf(),
+    ...(o.reports?.save ? { save: o.reports.save } : {}),
+  });
   const handlers: IpcHandlers = {
-    [appInfo.id]: async (_input, ctx) => ok({ version: o.version ?? '0.0.0-dev', mode: ctx.transport, dataDir: o.dataDir, platform: process.platform, problems: [...inventory.problems(), ...engine.journalProblems()] }),
+    [appInfo.id]: async (_input, ctx) => ok({ version: o.version ?? '0.0.0-dev', mode: ctx.transport, dataDir: o.dataDir, platform: process.platform, problems: [...inventory.problems(), ...engine.journalProblems(), ...evacuationJournal.problems] }),
     ...inventoryHandlers({
       service: inventory,
       watch,
@@ -222,31 +270,14 @@ async function assemble(o: FerryMainOptions, lock: DataDirLock): Promise<FerryMa
     }),
     // Plan (validation + the exact command) and the saved option profiles (<dataDir>/profiles.json) need no engine.
     ...planHandler({ hosts: () => inventory.views() }),
-    ...profileHandlers(await ProfileStore.open({ dataDir: o.dataDir, now: wallClock })),
+    ...profileHandlers(profileStore),
     ...migrationHandlers({
       engine,
       history: journal,
       hosts: () => inventory.views(),
       now: wallClock,
-      preflight: async ({ vm, source, destination, options }) =>
-        runPreflight(
-          {
-            vm,
-            source: { target: targetOf(source), name: source.record.name, address: source.record.address },
-            destination: { target: targetOf(destination), name: destination.record.name, address: destination.record.address },
-            destinationUser: destination.record.user,
-            options,
-          },
-          { hosts: preflightHosts, now: wallClock },
-        ),
-      // What the dialog showed, made again in main for the record: the inputs as the dialog reads them, the start's options.
-      predict: async ({ vm, source, destination, options }) => {
-        const inputs = await gatherPredictionInputs(
-          { vm, sourceHostId: source.record.id, destinationHostId: destination.record.id, destinationAddress: destination.record.address },
-          { history: journal, source: execRunner(migrationPool, targetOf(source)), now: wallClock() },
-        );
-        return { inputs, prediction: predict(inputs, options) };
-      },
+      preflight: preflightStart,
+      predict: predictStart,
     }),
     // The prediction's inputs: the journal's runs, and read-only virsh queries on the source over the migrations' pool.
     ...predictHandlers({ history: journal, hosts: () => inventory.views(), runner: (h) => execRunner(migrationPool, targetOf(h)), now: wallClock }),
@@ -256,7 +287,18 @@ async function assemble(o: FerryMainOptions, lock: DataDirLock): Promise<FerryMa
     ...auditHandlers(networkDeps),
     ...tuningHandlers(networkDeps),
     ...reportsHandlers({ dataDir: o.dataDir, wallClock, generator: `Ferry ${o.version ?? '0.0.0-dev'}`, migrations: () => handlers, ...o.reports }),
-    ...evacuationUnavailable(),
+    ...evacuationPlanHandlers({
+      hosts: () => inventory.views(),
+      runner: (h) => execRunner(migrationPool, targetOf(h)),
+      history: journal,
+      profiles: () => profileStore.list(),
+      now: wallClock,
+      setMaintenance: (id, on) => inventory.setMaintenance(id, on),
+    }),
+    [evacuationStart.id]: evacuationRun.evacuationStart,
+    [evacuationControl.id]: evacuationRun.evacuationControl,
+    [evacuationExport.id]: evacuationRun.evacuationExport,
+    [evacuationsWatch.id]: evacuationRun.evacuationsWatch,
   };
   let disposed: Promise<void> | undefined;
   return {
@@ -265,14 +307,17 @@ async function assemble(o: FerryMainOptions, lock: DataDirLock): Promise<FerryMa
     watch,
     pools: { migrations: migrationPool, network: networkPool },
     dataDir: o.dataDir,
-    problems: () => [...inventory.problems(), ...engine.journalProblems()],
+    problems: () => [...inventory.problems(), ...engine.journalProblems(), ...evacuationJournal.problems],
     dispose: () => {
       disposed ??= (async () => {
         watch.dispose();
         await reconciled;
+        await restored;
+        evacuations.dispose();
         stopRefreshOnEnd();
         await engine.dispose();
         await journal.close();
+        await evacuationJournal.close();
         await migrationPool.dispose();
         await Promise.all(networkDisposers.map((fn) => fn().catch((e: unknown) => logger.warn('network.dispose-failed', { error: String(e) }))));
         await networkPool.dispose();

@@ -346,7 +346,7 @@ describe('passphrases', () => {
     expect(await again.service.unlock(v.record.id, 'nope')).toMatchObject({ ok: false, error: { code: 'ssh.auth-failed' } });
     expect(await again.service.unlock(v.record.id, passphrase)).toEqual({ ok: true, value: {} });
     expect(again.service.views()[0]!.connection.state).toBe('connected');
-  });
+  }, 30_000); // ssh-keygen and the key's bcrypt KDF twice: over 5 s on a machine busy with the lab
 });
 
 describe('releasing connections', () => {
