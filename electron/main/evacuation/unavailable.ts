@@ -1,7 +1,7 @@
 /**
  * The evacuation channels answered honestly while this build has no evacuation behind them: every request is an
- * error a person understands and the watch shows no evacuation. The composition root uses this until the real
- * handlers (planner and runner) are wired in; test stand-ins use it to serve the whole contract.
+ * error a person understands and the watch shows no evacuation. Stand-ins that must serve the whole contract but
+ * not this part (test harnesses) use it; the composition root serves the planner's and the runner's handlers.
  */
 import type { IpcHandlers } from '../ipc/handlers';
 import {
