@@ -26,7 +26,7 @@ import {
   type PersistOutcome,
   type TuningRunResult,
 } from '../../../shared/tuning/types';
-import { JsonlAppender, nodeJsonlFs, type AppendHandle, type JsonlFs } from '../storage/jsonl';
+import { JsonlAppender, nodeJsonlFs, parseJsonl, type AppendHandle, type JsonlFs } from '../storage/jsonl';
 
 export const TUNING_FILE = 'tuning.jsonl';
 
@@ -80,36 +80,19 @@ export interface ParsedTuningLog {
 
 /** Pure. A last piece without a newline is torn even if it parses: its fdatasync never returned. */
 export function parseTuningLog(text: string): ParsedTuningLog {
-  const lines: TuningLine[] = [];
-  const problems: TuningLogProblem[] = [];
-  const lastNewline = text.lastIndexOf('\n');
-  const complete = lastNewline < 0 ? '' : text.slice(0, lastNewline);
-  const tail = lastNewline < 0 ? text : text.slice(lastNewline + 1);
-  const rows = complete === '' ? [] : complete.split('\n');
-  rows.forEach((row, i) => {
-    if (row.trim() === '') return;
-    let value: unknown;
-    try {
-      value = JSON.parse(row);
-    } catch {
-      problems.push({ line: i + 1, kind: 'corrupt', error: ferryError('inventory.corrupt', `Line ${i + 1} of the tuning history is not valid JSON; it was skipped.`, row.slice(0, 200)) });
-      return;
-    }
-    const parsed = lineSchema.safeParse(value);
-    if (!parsed.success) {
-      problems.push({ line: i + 1, kind: 'corrupt', error: ferryError('inventory.corrupt', `Line ${i + 1} of the tuning history is not a record; it was skipped.`, row.slice(0, 200)) });
-      return;
-    }
-    lines.push(parsed.data);
+  const parsed = parseJsonl(text, (v) => {
+    const p = lineSchema.safeParse(v);
+    return p.success ? p.data : undefined;
   });
-  if (tail !== '') {
-    problems.push({
-      line: rows.length + 1,
-      kind: 'torn-tail',
-      error: ferryError('inventory.corrupt', 'The last record of the tuning history was cut off (Ferry stopped while writing it); it was skipped.', tail.slice(0, 200)),
-    });
-  }
-  return { lines, problems, cleanLength: Buffer.byteLength(complete, 'utf8') + (lastNewline < 0 ? 0 : 1) };
+  const problems = parsed.problems.map((p): TuningLogProblem => ({
+    line: p.line,
+    kind: p.kind,
+    error:
+      p.kind === 'torn-tail'
+        ? ferryError('inventory.corrupt', 'The last record of the tuning history was cut off (Ferry stopped while writing it); it was skipped.', p.text)
+        : ferryError('inventory.corrupt', `Line ${p.line} of the tuning history is not a valid record; it was skipped.`, p.text),
+  }));
+  return { lines: parsed.lines, problems, cleanLength: parsed.cleanLength };
 }
 
 /** Everything the store knows about one change set. */
