@@ -51,12 +51,14 @@ describe('starting an evacuation', () => {
     const { service, setHosts, journal } = await opened(newDir(), engine, ['vm1', 'vm2', 'vm3']);
     const hosts = labHosts(['vm1', 'vm2']);
     setHosts(hosts.map((h) => (h.record.id === 'c' ? { ...h, record: { ...h.record, maintenance: { since: '2026-12-08T00:00:00Z' } } } : h)));
-    const r = await service.start(planOf([planRow('vm1', 'c'), planRow('vm2', 'a'), planRow('vm3', 'b'), planRow('vm4', 'x', undefined, 'skip')]));
+    const r = await service.start(planOf([planRow('vm1', 'c'), planRow('vm2', 'a'), planRow('vm3', 'b'), planRow('vm4', 'x', undefined, 'skip'), planRow('vm1', 'b', undefined, 'offline')]));
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.error.message).toContain('hvC is in maintenance');
     expect(r.error.message).toContain('vm2 would go to the host being evacuated');
     expect(r.error.message).toContain('vm3 is no longer on hvA');
+    expect(r.error.message).toContain('vm1 is in the plan twice.');
+    expect(r.error.message).toContain('vm1: its action is offline but its options lack --offline.');
     expect(engine.starts).toHaveLength(0);
     expect(journal.all()).toHaveLength(0);
   });

@@ -69,6 +69,8 @@ export function planProblems(plan: EvacuationPlan, hosts: readonly HostView[]): 
       continue;
     }
     if (!MOVES.has(row.action)) continue;
+    // The action and the options must say the same thing, or the migration would not be the one the admin read.
+    if ((row.action === 'offline') !== (row.options.offline === true)) out.push(`${row.vm}: its action is ${row.action} but its options ${row.action === 'offline' ? 'lack' : 'have'} --offline.`);
     if (row.destinationId === undefined) {
       out.push(`${row.vm} has no destination.`);
       continue;
