@@ -6,7 +6,7 @@ import { ok, err } from '../../shared/result';
 import { ferryError } from '../../shared/errors';
 import { evacuationViewSchema } from '../../shared/evacuation/schema';
 import { EvacuationJournal } from '../../electron/main/evacuation/journal';
-import { EvacuationService, type EvacuationServiceDeps } from '../../electron/main/evacuation/runner';
+import { EvacuationService, rowEndOf, type EvacuationServiceDeps } from '../../electron/main/evacuation/runner';
 import { until } from '../support/wait';
 import { labHosts, planOf, planRow, StandInEngine, tempDirs } from './evacuation-fakes';
 
@@ -132,6 +132,20 @@ describe('failures', () => {
       ['v2', 'failed', 'v2 did not shut down within 120 s.'],
     ]);
     expect(engine.starts).toHaveLength(0);
+  });
+});
+
+describe("a row's result from its migration", () => {
+  const rec = (message: string, errorMessage?: string) => ({
+    id: 'm1',
+    samples: [],
+    events: [],
+    state: 'failed' as const,
+    end: { state: 'failed' as const, message, wallMs: 0, at: 1, reconciled: false, ...(errorMessage ? { error: ferryError('libvirt.error', errorMessage) } : {}) },
+  });
+  it("quotes the engine's sentence, and libvirt's error only when the sentence does not already", () => {
+    expect(rowEndOf(rec('v1 is gone from hvA. libvirt said: boom.', 'boom.'))).toEqual({ runState: 'failed', migrationId: 'm1', reason: 'v1 is gone from hvA. libvirt said: boom.' });
+    expect(rowEndOf(rec('Migration failed.', 'unable to connect'))).toMatchObject({ reason: 'Migration failed: unable to connect' });
   });
 });
 
