@@ -11,8 +11,8 @@ import type { HostView, VmSummary } from '../inventory/types';
 import { offlineOptions, type MigrationOptions, type MigrationProfile } from '../migration/options';
 import type { EvacuationCandidate, PlanRow, RowPrediction, RowProblem } from './schema';
 
-/** `virsh hypervisor-cpu-compare`'s answer for one VM's CPU on one destination. */
-export type CpuVerdict = 'compatible' | { readonly incompatible: string } | 'unknown';
+/** How one VM's CPU fits one destination, from `virsh hypervisor-cpu-compare` (named apart from the parser's CpuVerdict). */
+export type CpuFit = 'compatible' | { readonly incompatible: string } | 'unknown';
 
 export interface PlacementInput {
   /** The host to empty. */
@@ -20,7 +20,7 @@ export interface PlacementInput {
   /** Every other host in the inventory (the source, if present here, is never chosen). */
   readonly others: readonly HostView[];
   /** By VM name, then destination host id; absent = 'unknown'. */
-  readonly cpu: Readonly<Record<string, Readonly<Record<string, CpuVerdict>>>>;
+  readonly cpu: Readonly<Record<string, Readonly<Record<string, CpuFit>>>>;
   /** By VM name, then destination host id, where the model could say something. */
   readonly predictions: Readonly<Record<string, Readonly<Record<string, RowPrediction>>>>;
   /** Options of a live row without a recommended profile (the migrate dialog's default profile's). */
@@ -65,7 +65,7 @@ function hostRefusal(host: HostView, sourceId: string): string | undefined {
 
 interface Choice {
   readonly host: HostView;
-  readonly cpu: CpuVerdict;
+  readonly cpu: CpuFit;
   readonly prediction: RowPrediction | undefined;
   readonly freeAfter: number;
 }

@@ -390,6 +390,29 @@ describe('editing a saved host', () => {
     expect(net.closed).toEqual([]);
   });
 
+  it('saves maintenance mode with the host (kept over a restart and an edit), keeps its first since, and clears it', async () => {
+    let now = Date.parse('2026-12-08T01:00:00.000Z');
+    const { net, service, store, dir, events } = await setup({ wallClock: () => now });
+    net.add('10.77.0.11');
+    const added = await service.add(draft('hvA', '10.77.0.11'));
+    if (!added.ok) throw new Error('setup');
+    const id = added.value.id;
+    expect(await service.setMaintenance(id, true)).toMatchObject({ ok: true, value: { maintenance: { since: '2026-12-08T01:00:00.000Z' } } });
+    expect(events.at(-1)).toMatchObject({ type: 'host', host: { record: { maintenance: { since: '2026-12-08T01:00:00.000Z' } } } });
+    now += 60_000;
+    await service.setMaintenance(id, true);
+    expect(store.value.hosts[0]?.maintenance).toEqual({ since: '2026-12-08T01:00:00.000Z' });
+    await service.update(id, draft('hvA', '10.77.0.11', { nicRoles: { mig0: 'other' } }));
+    expect(service.views()[0]?.record.maintenance).toEqual({ since: '2026-12-08T01:00:00.000Z' });
+    const reopened = await InventoryStore.open({ dataDir: dir });
+    expect(reopened.value.hosts[0]?.maintenance).toEqual({ since: '2026-12-08T01:00:00.000Z' });
+    const cleared = await service.setMaintenance(id, false);
+    expect(cleared.ok && cleared.value.maintenance).toBe(undefined);
+    expect(service.views()[0]?.record.maintenance).toBeUndefined();
+    expect((await InventoryStore.open({ dataDir: dir })).value.hosts[0]?.maintenance).toBeUndefined();
+    expect(await service.setMaintenance('nope', true)).toMatchObject({ ok: false, error: { code: 'inventory.not-found' } });
+  });
+
   it('tests a changed address before saving it, and keeps the old record when the new one does not answer', async () => {
     const { net, service, store } = await setup();
     net.add('10.77.0.11');

@@ -23,7 +23,7 @@ const prediction: StartPrediction = {
 const ctx = { clientId: 't', transport: 'web' as const };
 const input = { vm: 'vmd', sourceHostId: 'h1', destinationHostId: 'h2', options: { live: true, p2p: true, bandwidthMiBps: 32 } };
 
-function handlers(predict: () => Promise<StartPrediction>) {
+function handlers(predict: () => Promise<StartPrediction>, destination = hostView('h2')) {
   const starts: StartMigration[] = [];
   const engine = {
     start: async (req: StartMigration) => (starts.push(req), ok({ id: 'm1' })),
@@ -34,7 +34,7 @@ function handlers(predict: () => Promise<StartPrediction>) {
   const h = migrationHandlers({
     engine,
     history: { heads: async () => [], recent: () => [], readRecord: async () => undefined },
-    hosts: () => [hostView('h1'), hostView('h2')],
+    hosts: () => [hostView('h1'), destination],
     preflight: async () => [],
     predict,
   });
@@ -66,5 +66,18 @@ describe('the prediction a start keeps', () => {
     if (!a || !b) throw new Error('records missing');
     expect(recordView(a).prediction).toEqual(prediction.prediction);
     expect(recordView(b).prediction).toEqual({ kind: 'cannot-predict', missing: [], message: 'The prediction recorded with this run could not be read.' });
+  });
+});
+
+describe('a destination in maintenance', () => {
+  it('is refused before pre-flight and prediction, with a sentence saying why', async () => {
+    const h2 = hostView('h2');
+    let predicted = 0;
+    const { start, starts } = handlers(async () => (predicted++, prediction), { ...h2, record: { ...h2.record, maintenance: { since: '2026-12-08T01:00:00.000Z' } } });
+    const r = await start(input, ctx);
+    expect(r).toMatchObject({ ok: false, error: { code: 'input.invalid' } });
+    expect(!r.ok && r.error.message).toMatch(/is in maintenance \(since 2026-12-08T01:00:00.000Z\): it takes no VMs/);
+    expect(starts).toEqual([]);
+    expect(predicted).toBe(0);
   });
 });

@@ -271,7 +271,14 @@ export class InventoryService {
       if (probed.value.outcome.outcome !== 'ok') return err(notAnswered(probed.value.outcome, draft));
       encrypted = probed.value.encrypted;
     }
-    const record: HostRecord = { ...withEncryptedFlag(draft, encrypted), id, addedAt: before.addedAt, source: before.source };
+    // Editing a host leaves its maintenance mark alone: only setMaintenance sets or clears it.
+    const record: HostRecord = {
+      ...withEncryptedFlag(draft, encrypted),
+      id,
+      addedAt: before.addedAt,
+      source: before.source,
+      ...(before.maintenance !== undefined ? { maintenance: before.maintenance } : {}),
+    };
     const saved = await this.o.store.update((cur) => {
       if (!cur.hosts.some((h) => h.id === id)) return err(notFound(id));
       const again = duplicateOf(cur.hosts, draft, id);
@@ -292,6 +299,28 @@ export class InventoryService {
     }
     this.publish(rt);
     return ok(record);
+  }
+
+  /**
+   * Maintenance mode on or off, saved with the host (it survives a restart). Setting it again keeps the first
+   * `since`: the mark says when the host stopped taking VMs, not when someone last clicked.
+   */
+  async setMaintenance(id: string, on: boolean): Promise<Result<HostRecord, FerryError>> {
+    const rt = this.runtimes.get(id);
+    if (!rt) return err(notFound(id));
+    const since = this.iso();
+    const saved = await this.o.store.update((cur) => {
+      const current = cur.hosts.find((h) => h.id === id);
+      if (!current) return err(notFound(id));
+      if (on === (current.maintenance !== undefined)) return ok({ next: cur, value: current });
+      const { maintenance: _was, ...rest } = current;
+      const record: HostRecord = on ? { ...rest, maintenance: { since } } : rest;
+      return ok({ next: { ...cur, hosts: cur.hosts.map((h) => (h.id === id ? record : h)) }, value: record });
+    });
+    if (!saved.ok) return saved;
+    rt.record = saved.value;
+    this.publish(rt);
+    return ok(saved.value);
   }
 
   async remove(id: string): Promise<Result<Record<string, never>, FerryError>> {

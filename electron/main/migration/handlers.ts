@@ -199,6 +199,15 @@ export async function startMigration(
 ): Promise<Result<{ readonly id: string; readonly refused?: true; readonly preflight: PreflightResultView[] }, FerryError>> {
   const { engine } = d;
   const { source, destination } = input;
+  // Checked here rather than as a pre-flight check: no override may start a migration onto a host being emptied.
+  if (destination.record.maintenance !== undefined) {
+    return err(
+      ferryError(
+        'input.invalid',
+        `${destination.record.name} is in maintenance (since ${destination.record.maintenance.since}): it takes no VMs until maintenance mode is turned off.`,
+      ),
+    );
+  }
   const req = {
     vm: input.vm,
     source: hostRef(source),
