@@ -116,6 +116,20 @@ describe('failures', () => {
     expect(view(service).outcome).toBe('partial');
   });
 
+  it('a destination put in maintenance after the start fails the rows still to go there, and only those', async () => {
+    const engine = new StandInEngine();
+    const o = await opened(newDir(), engine, ['v1', 'v2', 'v3']);
+    await o.service.start(planOf([planRow('v1', 'b', 1), planRow('v2', 'c', 2), planRow('v3', 'b', 3)], 1, 1));
+    await until(() => engine.runningVms().includes('v1'));
+    o.setHosts(labHosts(['v1', 'v2', 'v3']).map((h) => (h.record.id === 'b' ? { ...h, record: { ...h.record, maintenance: { since: 'now' } } } : h)));
+    engine.complete('v1');
+    await until(() => engine.runningVms().includes('v2'));
+    engine.complete('v2');
+    await until(() => view(o.service).state === 'ended');
+    expect(states(o.service)).toEqual({ v1: 'done', v2: 'done', v3: 'failed' });
+    expect(view(o.service).rows[2]?.reason).toContain('hvB is in maintenance');
+  });
+
   it('a shutdown row shuts the VM down on the source and is done; a failed shutdown says why', async () => {
     const engine = new StandInEngine();
     const asked: string[] = [];
