@@ -23,6 +23,19 @@ const run = promisify(execFile);
 const GUESTS = join(dirname(fileURLToPath(import.meta.url)), '../lab/bench-guests.sh');
 const VMS = ['bench-g01', 'bench-g02', 'bench-g03'];
 
+function row(vm: string, destinationId: string, totalMs: number, bandwidthMiBps?: number): PlanRow {
+  return {
+    vm,
+    state: 'running',
+    persistent: false,
+    destinationId,
+    candidates: [{ hostId: destinationId, hostName: destinationId }],
+    action: 'live',
+    options: { live: true, p2p: true, ...(bandwidthMiBps !== undefined ? { bandwidthMiBps } : {}) },
+    prediction: { converges: 'yes', totalMs, text: '' },
+  };
+}
+
 describe.skipIf(!lab)('an evacuation across a restart of Ferry, on the lab', () => {
   let dir: string;
   const toClose: (() => Promise<void>)[] = [];
@@ -66,16 +79,6 @@ describe.skipIf(!lab)('an evacuation across a restart of Ferry, on the lab', () 
   }
 
   it('resumes the queue after the restart: every guest moved once, the running one followed to its end', async () => {
-    const row = (vm: string, destinationId: string, totalMs: number, bandwidthMiBps?: number): PlanRow => ({
-      vm,
-      state: 'running',
-      persistent: false,
-      destinationId,
-      candidates: [{ hostId: destinationId, hostName: destinationId }],
-      action: 'live',
-      options: { live: true, p2p: true, ...(bandwidthMiBps !== undefined ? { bandwidthMiBps } : {}) },
-      prediction: { converges: 'yes', totalMs, text: '' },
-    });
     // The quickest-predicted goes first; its cap keeps it migrating while Ferry stops.
     const plan: EvacuationPlan = {
       hostId: 'hvA',
@@ -111,5 +114,33 @@ describe.skipIf(!lab)('an evacuation across a restart of Ferry, on the lab', () 
     for (const [vm, host] of [['bench-g01', 'hvB'], ['bench-g02', 'hvC'], ['bench-g03', 'hvB']] as const) {
       expect((await virsh(host, ['domstate', vm])).trim(), `${vm} on ${host}`).toBe('running');
     }
+  }, 240_000);
+
+  it('a guest destroyed while it migrates fails its row with the engine\'s words; the other finishes', async () => {
+    await run('bash', [GUESTS, 'down'], { timeout: 60_000 });
+    await run('bash', [GUESTS, 'up', '2', '128', 'hvA'], { timeout: 150_000 });
+    const ferry = await openFerry();
+    const plan: EvacuationPlan = {
+      hostId: 'hvA',
+      hostName: 'hvA',
+      createdAt: Date.now(),
+      limits: { perSource: 2, perDestination: 2 },
+      rows: [row('bench-g01', 'hvB', 1000, 1), row('bench-g02', 'hvC', 2000)],
+      estimateText: '',
+    };
+    const started = await ferry.service.start(plan);
+    if (!started.ok) throw new Error(started.error.message);
+    const id = started.value.id;
+    await waitUntil('bench-g01 migrating', () => {
+      const m = ferry.journal.get(id)?.view.rows[0]?.migrationId;
+      return m !== undefined && (ferry.f.engine.record(m)?.samples.length ?? 0) >= 1;
+    }, 60_000);
+    await virsh('hvA', ['destroy', 'bench-g01']);
+    await waitUntil('the evacuation ended', () => ferry.service.view(id)?.state === 'ended', 90_000);
+    const v = ferry.service.view(id);
+    expect(v?.outcome).toBe('partial');
+    expect(v?.rows[0]).toMatchObject({ runState: 'failed', reason: expect.stringContaining('bench-g01 is gone from hvA and is not running on hvB') });
+    expect(v?.rows[1]?.runState).toBe('done');
+    expect((await virsh('hvC', ['domstate', 'bench-g02'])).trim()).toBe('running');
   }, 240_000);
 });

@@ -6,7 +6,7 @@ import { ok, err } from '../../shared/result';
 import { ferryError } from '../../shared/errors';
 import { evacuationViewSchema } from '../../shared/evacuation/schema';
 import { EvacuationJournal } from '../../electron/main/evacuation/journal';
-import { EvacuationService, type EvacuationServiceDeps } from '../../electron/main/evacuation/runner';
+import { EvacuationService, rowEndOf, type EvacuationServiceDeps } from '../../electron/main/evacuation/runner';
 import { until } from '../support/wait';
 import { labHosts, planOf, planRow, StandInEngine, tempDirs } from './evacuation-fakes';
 
@@ -51,12 +51,14 @@ describe('starting an evacuation', () => {
     const { service, setHosts, journal } = await opened(newDir(), engine, ['vm1', 'vm2', 'vm3']);
     const hosts = labHosts(['vm1', 'vm2']);
     setHosts(hosts.map((h) => (h.record.id === 'c' ? { ...h, record: { ...h.record, maintenance: { since: '2026-12-08T00:00:00Z' } } } : h)));
-    const r = await service.start(planOf([planRow('vm1', 'c'), planRow('vm2', 'a'), planRow('vm3', 'b'), planRow('vm4', 'x', undefined, 'skip')]));
+    const r = await service.start(planOf([planRow('vm1', 'c'), planRow('vm2', 'a'), planRow('vm3', 'b'), planRow('vm4', 'x', undefined, 'skip'), planRow('vm1', 'b', undefined, 'offline')]));
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.error.message).toContain('hvC is in maintenance');
     expect(r.error.message).toContain('vm2 would go to the host being evacuated');
     expect(r.error.message).toContain('vm3 is no longer on hvA');
+    expect(r.error.message).toContain('vm1 is in the plan twice.');
+    expect(r.error.message).toContain('vm1: its action is offline but its options lack --offline.');
     expect(engine.starts).toHaveLength(0);
     expect(journal.all()).toHaveLength(0);
   });
@@ -114,6 +116,20 @@ describe('failures', () => {
     expect(view(service).outcome).toBe('partial');
   });
 
+  it('a destination put in maintenance after the start fails the rows still to go there, and only those', async () => {
+    const engine = new StandInEngine();
+    const o = await opened(newDir(), engine, ['v1', 'v2', 'v3']);
+    await o.service.start(planOf([planRow('v1', 'b', 1), planRow('v2', 'c', 2), planRow('v3', 'b', 3)], 1, 1));
+    await until(() => engine.runningVms().includes('v1'));
+    o.setHosts(labHosts(['v1', 'v2', 'v3']).map((h) => (h.record.id === 'b' ? { ...h, record: { ...h.record, maintenance: { since: 'now' } } } : h)));
+    engine.complete('v1');
+    await until(() => engine.runningVms().includes('v2'));
+    engine.complete('v2');
+    await until(() => view(o.service).state === 'ended');
+    expect(states(o.service)).toEqual({ v1: 'done', v2: 'done', v3: 'failed' });
+    expect(view(o.service).rows[2]?.reason).toContain('hvB is in maintenance');
+  });
+
   it('a shutdown row shuts the VM down on the source and is done; a failed shutdown says why', async () => {
     const engine = new StandInEngine();
     const asked: string[] = [];
@@ -130,6 +146,20 @@ describe('failures', () => {
       ['v2', 'failed', 'v2 did not shut down within 120 s.'],
     ]);
     expect(engine.starts).toHaveLength(0);
+  });
+});
+
+describe("a row's result from its migration", () => {
+  const rec = (message: string, errorMessage?: string) => ({
+    id: 'm1',
+    samples: [],
+    events: [],
+    state: 'failed' as const,
+    end: { state: 'failed' as const, message, wallMs: 0, at: 1, reconciled: false, ...(errorMessage ? { error: ferryError('libvirt.error', errorMessage) } : {}) },
+  });
+  it("quotes the engine's sentence, and libvirt's error only when the sentence does not already", () => {
+    expect(rowEndOf(rec('v1 is gone from hvA. libvirt said: boom.', 'boom.'))).toEqual({ runState: 'failed', migrationId: 'm1', reason: 'v1 is gone from hvA. libvirt said: boom.' });
+    expect(rowEndOf(rec('Migration failed.', 'unable to connect'))).toMatchObject({ reason: 'Migration failed: unable to connect' });
   });
 });
 

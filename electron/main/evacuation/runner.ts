@@ -69,6 +69,8 @@ export function planProblems(plan: EvacuationPlan, hosts: readonly HostView[]): 
       continue;
     }
     if (!MOVES.has(row.action)) continue;
+    // The action and the options must say the same thing, or the migration would not be the one the admin read.
+    if ((row.action === 'offline') !== (row.options.offline === true)) out.push(`${row.vm}: its action is ${row.action} but its options ${row.action === 'offline' ? 'lack' : 'have'} --offline.`);
     if (row.destinationId === undefined) {
       out.push(`${row.vm} has no destination.`);
       continue;
@@ -361,7 +363,9 @@ export function rowEndOf(rec: MigrationRecord): RowEnd {
     ...(final?.downtimeMs !== undefined ? { downtimeMs: final.downtimeMs } : {}),
   };
   if (rec.state === 'completed') return { runState: 'done', migrationId: rec.id, ...figures };
-  const words = end ? [end.message, end.error?.message].filter((s, i, a): s is string => !!s && a.indexOf(s) === i).join(': ') : '';
+  // The end's sentence usually quotes libvirt already; its error is added only when it says more.
+  const more = end?.error?.message !== undefined && !end.message.includes(end.error.message) ? end.error.message : undefined;
+  const words = !end ? '' : more ? `${end.message.replace(/[.\s]+$/, '')}: ${more}` : end.message;
   return { runState: 'failed', migrationId: rec.id, reason: words || `The migration ended ${rec.state}.`, ...figures };
 }
 
