@@ -180,6 +180,9 @@ function knownInputs(inputs: PredictionInputs): Known | undefined {
 
 // ---- words ------------------------------------------------------------------------------------------------------
 
+/** What only the VM's own runs (or a trial of it) tell. */
+const GUEST_PARTS: readonly InputKey[] = ['workingSetBytes', 'writeBytesPerSecond', 'firstPassBytes'];
+
 const INPUT_WORDS: Readonly<Record<InputKey, string>> = {
   workingSetBytes: 'the working set',
   writeBytesPerSecond: "the guest's write speed",
@@ -302,8 +305,11 @@ function cannotPredict(inputs: PredictionInputs, missing: string[]): Prediction 
   const guestParts = missing.filter((m) => m !== 'linkBytesPerSecond');
   const parts: string[] = [];
   if (guestParts.length > 0) {
+    // Runs of other VMs on the route (they tell the link) are basis runs too: with every guest part missing, none of
+    // them was this VM's own.
+    const noneOwn = inputs.basisRunIds.length === 0 || guestParts.length === GUEST_PARTS.length;
     parts.push(
-      inputs.basisRunIds.length === 0
+      noneOwn
         ? `no history for ${inputs.vm}; run a trial pre-copy or migrate it once`
         : `the history of ${inputs.vm} does not tell ${guestParts.map((m) => INPUT_WORDS[m as InputKey]).join(', ')}; run a trial pre-copy`,
     );

@@ -325,6 +325,9 @@ describe('predict', () => {
     const noWrite = predict(rest, { live: true, bandwidthMiBps: 32 });
     expect(noWrite.kind === 'cannot-predict' && noWrite.missing).toEqual(['writeBytesPerSecond']);
     expect(noWrite.kind === 'cannot-predict' && noWrite.message).toBe("Cannot predict: the history of vmd does not tell the guest's write speed; run a trial pre-copy.");
+    // Another VM's runs on the route tell the link only: this VM has no history of its own.
+    const onlyRoute = predict({ vm: 'g2', basisRunIds: ['m-other'], notes: [], linkBytesPerSecond: MiBps(100) }, { live: true });
+    expect(onlyRoute.kind === 'cannot-predict' && onlyRoute.message).toBe('Cannot predict: no history for g2; run a trial pre-copy or migrate it once.');
   });
 
   it('every range contains its point value', () => {
