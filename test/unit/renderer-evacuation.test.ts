@@ -201,6 +201,7 @@ describe('the plan dialog', () => {
     expect(profileOf({ ...row, persistent: false, options: transient })).toBe('Fast LAN, transient');
     expect(profileOf(changeRow({ ...row, persistent: false, options: transient }, { postcopy: true }))).toBe('Fast LAN, transient, post-copy');
     expect(profileOf({ ...row, persistent: true, options: { live: true } })).toBe('custom');
+    expect(profileOf({ ...row, persistent: false, action: 'skip', options: {} })).toBe('—');
     expect(profileOf({ ...row, persistent: true, options: { live: true }, prediction: { converges: 'yes', text: 't', profile: 'WAN + TLS' } })).toBe('WAN + TLS');
   });
 

@@ -89,6 +89,8 @@ export function startBlockers(plan: EvacuationPlan): string[] {
  * "Fast LAN, post-copy"), or "custom" when they match no profile.
  */
 export function profileOf(row: PlanRow): string {
+  // A skipped or shut-down row moves nothing: its options (none for a stopped transient VM) say nothing.
+  if (!moves(row)) return '—';
   if (row.options.offline === true) return 'offline';
   const extras = [...(!row.persistent && row.options.persistent !== true ? ['transient'] : []), ...(endsInPostcopy(row) ? ['post-copy'] : [])];
   return [baseProfile(row)?.name ?? row.prediction?.profile ?? 'custom', ...extras].join(', ');
