@@ -149,9 +149,16 @@ describe('the plan dialog', () => {
     expect(html).toMatch(/with your changes to 1 row, 1 VM ending in post-copy after the first pass/);
     expect(planEstimate(store.getState().evacuation.planDraft!.plan!).postcopy).toBe(1);
 
-    // Off again: the options the row came with.
+    // Off again: the options the row came with; on once more, and the run view says it.
     store.getState().editPlanRow('db-busy', { postcopy: false });
     expect(rowOf('db-busy').options).toEqual(before.options);
+    store.getState().editPlanRow('db-busy', { postcopy: true });
+    store.getState().editPlanRow('huge', { action: 'skip' });
+    await store.getState().startEvacuation();
+    const id = store.getState().evacuation.openId!;
+    expect(store.getState().evacuation.list[id]?.rows.find((r) => r.vm === 'db-busy')?.options).toMatchObject({ postcopy: true, postcopyAfterPrecopy: true });
+    expect(render(store, EvacuationView, { id })).toMatch(/Live migrate, post-copy/);
+    await store.getState().controlEvacuation(id, 'abort-all');
   });
 
   it('shows the plan for the limits last asked for when an older answer arrives after it', async () => {

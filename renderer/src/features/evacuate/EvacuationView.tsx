@@ -13,7 +13,7 @@ import { ErrorBanner } from '../common/ErrorBanner';
 import { fmtMs } from '../migrate/runView';
 import type { ReportExportResult } from '../../../../shared/ipc/reports-contract';
 import { ExportFormatButtons } from '../common/ExportFormatButtons';
-import { ACTION_LABELS, countRows, headline, progressOf } from './evacuationView';
+import { ACTION_LABELS, countRows, endsInPostcopy, headline, progressOf } from './evacuationView';
 import { VirtualRows } from './VirtualRows';
 import './evacuate.css';
 
@@ -186,6 +186,7 @@ const RunRow = memo(function RunRow({ row, index, destination, style }: { row: E
       </div>
       <div role="cell" className="cell">
         {ACTION_LABELS[row.action]}
+        {row.action === 'live' && endsInPostcopy(row) && ', post-copy'}
       </div>
       <div role="cell" className={`cell evac-state evac-state--${row.runState}`}>
         {row.runState}
