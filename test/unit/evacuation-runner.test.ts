@@ -93,6 +93,18 @@ describe('starting an evacuation', () => {
     await until(() => engine.running().length === 2);
     expect(engine.runningVms().sort()).toEqual(['v1', 'v3']);
   });
+
+  it('starts a post-copy row with its options as the plan gives them: the engine receives postcopy and postcopyAfterPrecopy', async () => {
+    const engine = new StandInEngine();
+    const { service } = await opened(newDir(), engine, ['v1', 'v2']);
+    const postcopy = { ...planRow('v1', 'b', 1000), options: { live: true, p2p: true, postcopy: true, postcopyAfterPrecopy: true } };
+    await service.start(planOf([postcopy, planRow('v2', 'c', 2000)]));
+    await until(() => engine.starts.length === 2);
+    expect(Object.fromEntries(engine.starts.map((s) => [s.vm, s.options]))).toEqual({
+      v1: { live: true, p2p: true, postcopy: true, postcopyAfterPrecopy: true },
+      v2: { live: true, p2p: true },
+    });
+  });
 });
 
 describe('failures', () => {

@@ -13,7 +13,8 @@ import { HostHeader } from '../../renderer/src/features/host/HostHeader';
 import { PlanBody } from '../../renderer/src/features/evacuate/PlanBody';
 import { EvacuationView } from '../../renderer/src/features/evacuate/EvacuationView';
 import { EvacuationTray } from '../../renderer/src/features/evacuate/EvacuationTray';
-import { actionsFor, changeRow, countRows, progressOf, startBlockers } from '../../renderer/src/features/evacuate/evacuationView';
+import { actionsFor, changeRow, countRows, planEstimate, profileOf, progressOf, startBlockers } from '../../renderer/src/features/evacuate/evacuationView';
+import { BUILT_IN_PROFILES, validateMigrationOptions } from '../../shared/migration/options';
 import type { VmSummary } from '../../shared/inventory/types';
 import { evacuationPlan } from '../../shared/ipc/evacuation-contract';
 import type { FerryApi } from '../../renderer/src/store/ports';
@@ -125,6 +126,41 @@ describe('the plan dialog', () => {
     expect([rowOf('db-busy').action, rowOf('web-1').destinationId, rowOf('huge').action]).toEqual(['shutdown', other, 'live']);
   });
 
+  it('offers post-copy after the first pass per live row, suggested where the VM will not converge, and says so in the row and the estimate', async () => {
+    const { store, a } = await setup();
+    await store.getState().openEvacuationPlan(a);
+    const rowOf = (vm: string) => store.getState().evacuation.planDraft!.plan!.rows.find((r) => r.vm === vm)!;
+    const before = rowOf('db-busy');
+    expect(before.problem?.kind).toBe('will-not-converge');
+    let html = render(store, PlanBody);
+    expect(html).toMatch(/Post-copy after the first pass would finish it/);
+    expect(html).toContain('aria-label="Post-copy for db-busy"');
+    // A stopped row moves offline: no post-copy for it.
+    expect(html).not.toContain('aria-label="Post-copy for old-1"');
+
+    store.getState().editPlanRow('db-busy', { postcopy: true });
+    const after = rowOf('db-busy');
+    expect(after.options).toEqual({ ...before.options, postcopy: true, postcopyAfterPrecopy: true });
+    expect(validateMigrationOptions(after.options).filter((p) => p.severity === 'error')).toEqual([]);
+    html = render(store, PlanBody);
+    expect(html).not.toMatch(/would finish it/);
+    expect(html).toMatch(/aria-label="Post-copy for db-busy" checked=""/);
+    expect(html).toMatch(/title="ends in post-copy after the first pass \(pre-copy alone: [^"]+\)"/);
+    expect(html).toMatch(/with your changes to 1 row, 1 VM ending in post-copy after the first pass/);
+    expect(planEstimate(store.getState().evacuation.planDraft!.plan!).postcopy).toBe(1);
+
+    // Off again: the options the row came with; on once more, and the run view says it.
+    store.getState().editPlanRow('db-busy', { postcopy: false });
+    expect(rowOf('db-busy').options).toEqual(before.options);
+    store.getState().editPlanRow('db-busy', { postcopy: true });
+    store.getState().editPlanRow('huge', { action: 'skip' });
+    await store.getState().startEvacuation();
+    const id = store.getState().evacuation.openId!;
+    expect(store.getState().evacuation.list[id]?.rows.find((r) => r.vm === 'db-busy')?.options).toMatchObject({ postcopy: true, postcopyAfterPrecopy: true });
+    expect(render(store, EvacuationView, { id })).toMatch(/Live migrate, post-copy/);
+    await store.getState().controlEvacuation(id, 'abort-all');
+  });
+
   it('shows the plan for the limits last asked for when an older answer arrives after it', async () => {
     const { a } = await setup();
     // The answer for 3 and 3 is held until the one for 1 and 2 has landed.
@@ -158,6 +194,22 @@ describe('the plan dialog', () => {
     expect(changeRow(row, { destinationId: 'x' }).destinationId).toBe('y');
     expect(changeRow(row, { destinationId: 'nowhere' }).destinationId).toBe('y');
     expect(changeRow(row, { action: 'offline' }).action).toBe('live');
+    // Post-copy drops parallel connections (QEMU cannot combine them) so the row stays valid; a skipped row takes none.
+    const parallel = { ...row, options: { live: true, parallel: true, parallelConnections: 4 } };
+    expect(changeRow(parallel, { postcopy: true }).options).toEqual({ live: true, postcopy: true, postcopyAfterPrecopy: true });
+    expect(changeRow({ ...row, action: 'skip' }, { postcopy: true }).options).toEqual({});
+  });
+
+  it('names the options by the profile they came from and what differs, not "custom"', () => {
+    const lan = BUILT_IN_PROFILES[0]!.options;
+    const { persistent: _p, undefineSource: _u, ...transient } = lan;
+    const row = { vm: 'v', state: 'running' as const, candidates: [], action: 'live' as const, destinationId: 'y' };
+    expect(profileOf({ ...row, persistent: true, options: lan })).toBe('Fast LAN');
+    expect(profileOf({ ...row, persistent: false, options: transient })).toBe('Fast LAN, transient');
+    expect(profileOf(changeRow({ ...row, persistent: false, options: transient }, { postcopy: true }))).toBe('Fast LAN, transient, post-copy');
+    expect(profileOf({ ...row, persistent: true, options: { live: true } })).toBe('custom');
+    expect(profileOf({ ...row, persistent: false, action: 'skip', options: {} })).toBe('—');
+    expect(profileOf({ ...row, persistent: true, options: { live: true }, prediction: { converges: 'yes', text: 't', profile: 'WAN + TLS' } })).toBe('WAN + TLS');
   });
 
   it('draws only the visible rows of a plan, and of its run, with thousands of VMs', async () => {
@@ -213,7 +265,7 @@ describe('the evacuation view', () => {
     await until(() => store.getState().evacuation.list[id]?.state === 'running', 'running again');
 
     const exported = await store.getState().exportEvacuation(id, 'json');
-    expect(exported?.delivery === 'download' && JSON.parse(exported.data)).toMatchObject({ id, hostName: 'hvA' });
+    expect(exported?.delivery === 'download' && JSON.parse(exported.data)).toMatchObject({ evacuation: { id, hostName: 'hvA' } });
     expect(store.getState().notices.at(-1)?.message).toMatch(/^Downloaded evacuation-hvA/);
 
     await store.getState().controlEvacuation(id, 'abort-all');

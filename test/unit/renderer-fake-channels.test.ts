@@ -110,7 +110,13 @@ describe('the dev fake over the IPC core', () => {
     const evac = await call(evacuationStart, { plan: evacPlan });
     await call(evacuationControl, { id: evac.id, action: 'pause' });
     const evacReport = await call(evacuationExport, { id: evac.id, format: 'json' });
-    expect(evacReport.delivery === 'download' && JSON.parse(evacReport.data)).toMatchObject({ id: evac.id, state: 'paused' });
+    expect(evacReport.delivery === 'download' && JSON.parse(evacReport.data)).toMatchObject({ schema: 'ferry.evacuation-report/1', evacuation: { id: evac.id, state: 'paused' } });
+    // HTML by main's builder (a row per VM); PDF refused with the reason, as the fake's migration reports are.
+    const evacHtml = await call(evacuationExport, { id: evac.id, format: 'html' });
+    expect(evacHtml).toMatchObject({ mimeType: 'text/html' });
+    for (const r of evacPlan.rows) expect(evacHtml.delivery === 'download' && evacHtml.data).toContain(r.vm);
+    const evacPdf = await api.invoke(evacuationExport, { id: evac.id, format: 'pdf' });
+    expect(evacPdf.ok === false && evacPdf.error.message).toContain('makes no PDFs');
     await call(evacuationControl, { id: evac.id, action: 'abort-all' });
 
     // Every request of the contract was called above, and answered.

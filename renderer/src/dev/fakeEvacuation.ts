@@ -35,6 +35,7 @@ import type { Caller, IpcHandlers } from '../../../electron/main/ipc/handlers';
 import type { MigrationEnginePort } from '../../../electron/main/migration/handlers';
 import type { EvacuationHandlers } from '../../../electron/main/evacuation/unavailable';
 import { nextToStart, simulateEvacuation } from '../../../shared/evacuation/schedule';
+import { buildEvacuationCsv, buildEvacuationHtml, buildEvacuationJson } from '../../../shared/evacuation/report';
 
 export interface FakeEvacuationDeps {
   readonly hosts: Map<string, HostView>;
@@ -97,16 +98,13 @@ function estimateText(ms: number, limits: EvacuationLimits, unknown: number): st
   return `about ${Math.max(1, Math.round(ms / 60_000))} min under ${limits.perSource} per source, ${limits.perDestination} per destination${unknownText}`;
 }
 
-function download(view: EvacuationView, format: 'html' | 'pdf' | 'csv' | 'json'): Result<OutputOf<typeof evacuationExport>, FerryError> {
-  const base = `evacuation-${view.hostName}-${view.id}`;
-  const text =
-    format === 'json'
-      ? JSON.stringify(view, null, 2)
-      : format === 'csv'
-        ? ['vm,destination,action,state,predicted_ms,actual_ms,downtime_ms,reason', ...view.rows.map((r) => [r.vm, r.destinationId ?? '', r.action, r.runState, r.prediction?.totalMs ?? '', r.totalTimeMs ?? '', r.downtimeMs ?? '', JSON.stringify(r.reason ?? '')].join(','))].join('\n')
-        : undefined;
-  if (text === undefined) return err({ code: 'command.not-found', message: 'The dev fake exports JSON and CSV; the app makes the HTML and PDF reports.' });
-  return ok({ delivery: 'download', fileName: `${base}.${format}`, mimeType: format === 'json' ? 'application/json' : 'text/csv', encoding: 'utf8', data: text, bytes: new TextEncoder().encode(text).length });
+/** JSON, CSV and HTML by main's own report builders; no PDF, as the fake has no Chromium to print one. */
+function download(view: EvacuationView, format: 'html' | 'pdf' | 'csv' | 'json', now: number): Result<OutputOf<typeof evacuationExport>, FerryError> {
+  if (format === 'pdf') return err({ code: 'command.not-found', message: 'The dev fake makes no PDFs (main prints them with Chromium): export HTML and print that.' });
+  const meta = { generatedAt: now, exportedAt: now, generator: 'Ferry 0.1.0-fake' };
+  const text = format === 'json' ? buildEvacuationJson(view, meta) : format === 'csv' ? buildEvacuationCsv(view) : buildEvacuationHtml(view, meta);
+  const mimeType = format === 'json' ? 'application/json' : format === 'csv' ? 'text/csv' : 'text/html';
+  return ok({ delivery: 'download', fileName: `evacuation-${view.hostName}-${view.id}.${format}`, mimeType, encoding: 'utf8', data: text, bytes: new TextEncoder().encode(text).length });
 }
 
 export function fakeEvacuation(d: FakeEvacuationDeps): EvacuationHandlers {
@@ -274,7 +272,7 @@ export function fakeEvacuation(d: FakeEvacuationDeps): EvacuationHandlers {
     },
     [evacuationExport.id]: async ({ id, format }) => {
       const v = views.get(id);
-      return v ? download(v, format) : err({ code: 'inventory.not-found', message: 'No such evacuation.' });
+      return v ? download(v, format, d.now()) : err({ code: 'inventory.not-found', message: 'No such evacuation.' });
     },
     [evacuationsWatch.id]: (_params, emit) => {
       listeners.add(emit);

@@ -13,7 +13,7 @@ import { ErrorBanner } from '../common/ErrorBanner';
 import { fmtMs } from '../migrate/runView';
 import type { ReportExportResult } from '../../../../shared/ipc/reports-contract';
 import { ExportFormatButtons } from '../common/ExportFormatButtons';
-import { ACTION_LABELS, countRows, headline, progressOf } from './evacuationView';
+import { ACTION_LABELS, countRows, endsInPostcopy, headline, progressOf } from './evacuationView';
 import { VirtualRows } from './VirtualRows';
 import './evacuate.css';
 
@@ -131,15 +131,28 @@ function Exports({ id, download }: { id: string; download?: Download }) {
   );
 }
 
+/** Short headers so the narrow columns read whole; the title says the rest. */
+const RUN_COLUMNS = [
+  { label: 'VM' },
+  { label: 'RAM', title: 'Memory of the VM' },
+  { label: 'Destination' },
+  { label: 'Action' },
+  { label: 'State' },
+  { label: 'Predicted', title: 'Predicted total time' },
+  { label: 'Actual', title: 'Actual total time' },
+  { label: 'Downtime', title: 'Time the guest was paused at the switch-over' },
+  { label: 'Migration' },
+] as const;
+
 function RowsTable({ view }: { view: View }) {
   const names = useFerry((s) => s.inventory.hosts);
   return (
     <div className="evac-table evac-table--run" role="table" aria-label="Evacuation rows" aria-rowcount={view.rows.length + 1}>
       <div role="rowgroup">
         <div role="row" className="evac-row evac-row--run evac-row--head">
-          {['VM', 'Memory', 'Destination', 'Action', 'State', 'Predicted', 'Actual', 'Downtime', 'Migration'].map((c) => (
-            <div role="columnheader" key={c} className="cell">
-              {c}
+          {RUN_COLUMNS.map((c) => (
+            <div role="columnheader" key={c.label} className="cell" {...('title' in c ? { title: c.title } : {})}>
+              {c.label}
             </div>
           ))}
         </div>
@@ -173,6 +186,7 @@ const RunRow = memo(function RunRow({ row, index, destination, style }: { row: E
       </div>
       <div role="cell" className="cell">
         {ACTION_LABELS[row.action]}
+        {row.action === 'live' && endsInPostcopy(row) && ', post-copy'}
       </div>
       <div role="cell" className={`cell evac-state evac-state--${row.runState}`}>
         {row.runState}

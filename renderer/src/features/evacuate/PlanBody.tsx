@@ -13,7 +13,7 @@ import { useActions, useFerry } from '../../store/react';
 import { countOf, formatMemory } from '../../view/format';
 import { ErrorBanner } from '../common/ErrorBanner';
 import { fmtMs } from '../migrate/runView';
-import { ACTION_LABELS, actionsFor, CONVERGES_TEXT, planEstimate, profileOf, startBlockers, UNPREDICTED_MS } from './evacuationView';
+import { ACTION_LABELS, actionsFor, CONVERGES_TEXT, endsInPostcopy, planEstimate, POSTCOPY_CONVERGES_TEXT, predictionText, profileOf, startBlockers, UNPREDICTED_MS } from './evacuationView';
 import { VirtualRows } from './VirtualRows';
 import './evacuate.css';
 
@@ -78,6 +78,7 @@ function EditedEstimate({ plan, changed }: { plan: EvacuationPlan; changed: numb
   return (
     <>
       about {fmtMs(e.ms)} with your changes to {countOf(changed, 'row')}
+      {e.postcopy > 0 && `, ${countOf(e.postcopy, 'VM')} ending in post-copy after the first pass`}
       {e.unpredicted > 0 && `, ${countOf(e.unpredicted, 'VM')} without a prediction counted at ${fmtMs(UNPREDICTED_MS)}`}
       <span className="muted"> (Ferry’s plan: {plan.estimateText})</span>
     </>
@@ -108,7 +109,16 @@ function Limits({ limits, disabled, hostName }: { limits: EvacuationLimits; disa
   );
 }
 
-const COLUMNS = ['VM', 'Memory', 'Destination', 'Action', 'Options', 'Predicted', 'Converges'] as const;
+/** Short headers so the narrow columns read whole; the title says the rest. */
+const COLUMNS = [
+  { label: 'VM' },
+  { label: 'RAM', title: 'Memory of the VM' },
+  { label: 'Destination' },
+  { label: 'Action' },
+  { label: 'Options', title: 'The options’ profile and what differs for this VM; post-copy after the first pass for a live row' },
+  { label: 'Predicted', title: 'Predicted total time of the migration' },
+  { label: 'Converges' },
+] as const;
 
 function PlanTable({ rows, disabled }: { rows: readonly PlanRow[]; disabled: boolean }) {
   return (
@@ -116,8 +126,8 @@ function PlanTable({ rows, disabled }: { rows: readonly PlanRow[]; disabled: boo
       <div role="rowgroup">
         <div role="row" className="evac-row evac-row--head">
           {COLUMNS.map((c) => (
-            <div role="columnheader" key={c} className="cell">
-              {c}
+            <div role="columnheader" key={c.label} className="cell" {...('title' in c ? { title: c.title } : {})}>
+              {c.label}
             </div>
           ))}
         </div>
@@ -139,6 +149,9 @@ const PlanRowView = memo(function PlanRowView({ row, index, disabled, style }: {
   const { editPlanRow } = useActions();
   const reasonId = useId();
   const noDestination = row.destinationId === undefined;
+  const postcopy = endsInPostcopy(row);
+  // A live row that will not converge with any option is the case post-copy exists for: the reason says so.
+  const suggest = row.problem?.kind === 'will-not-converge' && row.action === 'live' && !postcopy;
   return (
     <div role="row" aria-rowindex={index + 2} className={`evac-row${row.problem !== undefined ? ' evac-row--problem' : ''}`} style={style} {...(row.problem !== undefined ? { 'aria-describedby': reasonId } : {})}>
       <div role="cell" className="cell cell--name">
@@ -146,6 +159,7 @@ const PlanRowView = memo(function PlanRowView({ row, index, disabled, style }: {
         {row.problem !== undefined && (
           <span className="evac-row__reason" id={reasonId}>
             {row.problem.message}
+            {suggest && ' Post-copy after the first pass would finish it (Options).'}
           </span>
         )}
       </div>
@@ -172,14 +186,20 @@ const PlanRowView = memo(function PlanRowView({ row, index, disabled, style }: {
           ))}
         </select>
       </div>
-      <div role="cell" className="cell" title={describeOptions(row.options)}>
-        {profileOf(row)}
+      <div role="cell" className="cell evac-row__options" title={describeOptions(row.options)}>
+        <span className="evac-row__profile">{profileOf(row)}</span>
+        {row.action === 'live' && (
+          <label className="evac-row__postcopy">
+            <input type="checkbox" aria-label={`Post-copy for ${row.vm}`} checked={postcopy} disabled={disabled} onChange={() => editPlanRow(row.vm, { postcopy: !postcopy })} />
+            post-copy
+          </label>
+        )}
       </div>
-      <div role="cell" className="cell cell--num" title={row.prediction?.text}>
-        {row.prediction?.totalMs !== undefined ? fmtMs(row.prediction.totalMs) : '—'}
+      <div role="cell" className="cell cell--num" title={predictionText(row)}>
+        {postcopy ? 'after 1st pass' : row.prediction?.totalMs !== undefined ? fmtMs(row.prediction.totalMs) : '—'}
       </div>
-      <div role="cell" className={`cell tone-${row.prediction?.converges === 'no' ? 'danger' : row.prediction?.converges === 'yes' ? 'ok' : 'warn'}`}>
-        {row.prediction === undefined ? 'not predicted' : CONVERGES_TEXT[row.prediction.converges]}
+      <div role="cell" className={`cell tone-${postcopy || row.prediction?.converges === 'yes' ? 'ok' : row.prediction?.converges === 'no' ? 'danger' : 'warn'}`} title={predictionText(row)}>
+        {postcopy ? POSTCOPY_CONVERGES_TEXT : row.prediction === undefined ? 'not predicted' : CONVERGES_TEXT[row.prediction.converges]}
       </div>
     </div>
   );
