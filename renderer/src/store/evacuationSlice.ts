@@ -16,6 +16,7 @@ import type { EvacuationControl, EvacuationLimits, EvacuationPlan, EvacuationVie
 import { changeRow, type RowChange } from '../features/evacuate/evacuationView';
 import { call } from './ports';
 import type { SliceCreator } from './types';
+import { refCounted } from './refCounted';
 
 export interface PlanDraft {
   readonly hostId: string;
@@ -64,9 +65,10 @@ export interface EvacuationSlice {
 export const DEFAULT_PLAN_LIMITS: EvacuationLimits = { perSource: 2, perDestination: 2 };
 
 export const createEvacuationSlice: SliceCreator<EvacuationSlice> = (set, get, deps) => {
-  let watchers = 0;
-  let unsubscribe: (() => void) | undefined;
   const patchEvac = (f: (e: EvacuationData) => Partial<EvacuationData>) => set((s) => ({ evacuation: { ...s.evacuation, ...f(s.evacuation) } }));
+  const watchAll = refCounted(() =>
+    deps.api.subscribe(evacuationsWatch, {}, (e) => patchEvac(() => ({ list: Object.fromEntries(e.evacuations.map((v) => [v.id, v])) }))),
+  );
   const patchDraft = (hostId: string, f: (d: PlanDraft) => Partial<PlanDraft>) =>
     patchEvac((e) => (e.planDraft === null || e.planDraft.hostId !== hostId ? {} : { planDraft: { ...e.planDraft, ...f(e.planDraft) } }));
 
@@ -165,20 +167,7 @@ export const createEvacuationSlice: SliceCreator<EvacuationSlice> = (set, get, d
     },
 
     watchEvacuations() {
-      watchers++;
-      if (watchers === 1) {
-        unsubscribe = deps.api.subscribe(evacuationsWatch, {}, (e) => patchEvac(() => ({ list: Object.fromEntries(e.evacuations.map((v) => [v.id, v])) })));
-      }
-      let released = false;
-      return () => {
-        if (released) return;
-        released = true;
-        watchers--;
-        if (watchers === 0) {
-          unsubscribe?.();
-          unsubscribe = undefined;
-        }
-      };
+      return watchAll();
     },
 
     openEvacuation(id) {

@@ -15,6 +15,7 @@ import { afterPrevious, contractMigrationPort } from './migrationContract';
 import type { MigrationVerdict } from '../../../shared/migration/verdict';
 import { migrationPortOf, type MigrationEvent, type MigrationRun } from './migrationPort';
 import type { DraftTrial, MigrateDraft, MigrationSlice, SliceCreator } from './types';
+import { refCounted } from './refCounted';
 
 /**
  * The newer of two verdicts, by the job time of the sample each judges. A record event can carry a verdict computed
@@ -92,10 +93,12 @@ export function trialProblem(r: TrialResult): DraftTrial['problem'] {
 
 export const createMigrationSlice: SliceCreator<MigrationSlice> = (set, get, deps) => {
   const port = migrationPortOf(deps.api) ?? contractMigrationPort(deps.api);
-  let watchers = 0;
   /** Ended runs whose samples were fetched (or are being fetched) for the migration view. */
   const loaded = new Set<string>();
-  let unsubscribe: (() => void) | undefined;
+  const watchRuns = refCounted(() => {
+    void loadProfiles();
+    return port.watch((e) => set((s) => ({ migration: { ...s.migration, runs: reduceRuns(s.migration.runs, e) } })));
+  });
   const profiles = (): readonly MigrationProfile[] => get().migration.profiles;
   const dest = (id: string | null) => {
     const h = id === null ? undefined : get().inventory.hosts[id];
@@ -251,21 +254,7 @@ export const createMigrationSlice: SliceCreator<MigrationSlice> = (set, get, dep
     },
 
     watchMigrations() {
-      watchers++;
-      if (watchers === 1) {
-        void loadProfiles();
-        unsubscribe = port.watch((e) => set((s) => ({ migration: { ...s.migration, runs: reduceRuns(s.migration.runs, e) } })));
-      }
-      let released = false;
-      return () => {
-        if (released) return;
-        released = true;
-        watchers--;
-        if (watchers === 0) {
-          unsubscribe?.();
-          unsubscribe = undefined;
-        }
-      };
+      return watchRuns();
     },
 
     openRun(id) {
